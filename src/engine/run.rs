@@ -1,0 +1,248 @@
+//! The run loop: pops events in total order and hands each to the world, stopping at the natural
+//! end, when the world says so, or when an event or simulated-time budget is exhausted.
+
+use super::{EventQueue, Time};
+
+/// Limits that stop a run that would otherwise go on too long; hitting one is exit code 3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// The most events the run may process.
+    pub max_events: u64,
+    /// The latest simulated time the run may reach.
+    pub max_time: Time,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_events: u64::MAX,
+            max_time: Time::MAX,
+        }
+    }
+}
+
+/// What the world tells the loop after each event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Keep running.
+    Continue,
+    /// The run has reached its natural end.
+    Stop,
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The world said the run is complete.
+    Finished,
+    /// No event was left to process.
+    Drained,
+    /// The next event lay past the natural end time.
+    EndTime,
+    /// The event budget was exhausted first.
+    EventBudget,
+    /// The simulated-time budget was exhausted first.
+    TimeBudget,
+}
+
+impl StopReason {
+    /// True when the run stopped on a resource limit rather than at its end.
+    pub fn is_budget(self) -> bool {
+        matches!(self, StopReason::EventBudget | StopReason::TimeBudget)
+    }
+}
+
+/// What the loop did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Events processed.
+    pub events: u64,
+    /// Simulated time when the run stopped.
+    pub now: Time,
+    /// Why it stopped.
+    pub reason: StopReason,
+}
+
+/// The queue and the current time, as seen by the world while it handles an event.
+pub struct Scheduler<E> {
+    queue: EventQueue<E>,
+    now: Time,
+}
+
+impl<E> Default for Scheduler<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> Scheduler<E> {
+    /// An empty scheduler at time zero.
+    pub fn new() -> Self {
+        Scheduler {
+            queue: EventQueue::new(),
+            now: 0,
+        }
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+
+    /// Schedules `event` at absolute time `at` (never earlier than now).
+    pub fn at(&mut self, at: Time, event: E) {
+        self.queue.push(at.max(self.now), event);
+    }
+
+    /// Schedules `event` `delay` nanoseconds from now.
+    pub fn after(&mut self, delay: Time, event: E) {
+        self.queue.push(self.now.saturating_add(delay), event);
+    }
+
+    /// Number of pending events.
+    pub fn pending(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+/// A world the loop can drive: it handles one event at a time and may schedule more.
+pub trait Handler {
+    /// The world's event type: a plain enum, never a boxed trait object.
+    type Event;
+    /// Handles `event` at `sched.now()`.
+    fn handle(&mut self, event: Self::Event, sched: &mut Scheduler<Self::Event>) -> Control;
+}
+
+/// Runs `world` until it stops itself, the queue drains, the next event lies past `end`, or a
+/// budget is hit.
+pub fn run<H: Handler>(
+    world: &mut H,
+    sched: &mut Scheduler<H::Event>,
+    end: Time,
+    budget: Budget,
+) -> Outcome {
+    let mut events = 0u64;
+    let reason = loop {
+        let Some(next) = sched.queue.peek_time() else {
+            break StopReason::Drained;
+        };
+        if next > end {
+            break StopReason::EndTime;
+        }
+        if next > budget.max_time {
+            break StopReason::TimeBudget;
+        }
+        if events >= budget.max_events {
+            break StopReason::EventBudget;
+        }
+        let Some((time, event)) = sched.queue.pop() else {
+            break StopReason::Drained;
+        };
+        sched.now = time;
+        events += 1;
+        if world.handle(event, sched) == Control::Stop {
+            break StopReason::Finished;
+        }
+    };
+    if reason == StopReason::EndTime {
+        sched.now = sched.now.max(end);
+    }
+    Outcome {
+        events,
+        now: sched.now,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Re-schedules each event `period` later, `left` times, recording what it saw.
+    struct Ticker {
+        seen: Vec<(Time, u32)>,
+        period: Time,
+        stop_at: Option<u32>,
+    }
+
+    impl Handler for Ticker {
+        type Event = u32;
+        fn handle(&mut self, event: u32, sched: &mut Scheduler<u32>) -> Control {
+            self.seen.push((sched.now(), event));
+            if Some(event) == self.stop_at {
+                return Control::Stop;
+            }
+            sched.after(self.period, event + 1);
+            Control::Continue
+        }
+    }
+
+    fn ticker(stop_at: Option<u32>) -> (Ticker, Scheduler<u32>) {
+        let mut s = Scheduler::new();
+        s.at(0, 0);
+        (
+            Ticker {
+                seen: Vec::new(),
+                period: 10,
+                stop_at,
+            },
+            s,
+        )
+    }
+
+    #[test]
+    fn stops_past_end_time() {
+        let (mut t, mut s) = ticker(None);
+        let o = run(&mut t, &mut s, 35, Budget::default());
+        assert_eq!(o.reason, StopReason::EndTime);
+        assert_eq!(o.events, 4);
+        assert_eq!(o.now, 35);
+        assert!(!o.reason.is_budget());
+    }
+
+    #[test]
+    fn event_budget_is_reported() {
+        let (mut t, mut s) = ticker(None);
+        let budget = Budget {
+            max_events: 3,
+            ..Budget::default()
+        };
+        let o = run(&mut t, &mut s, 1000, budget);
+        assert_eq!(o.reason, StopReason::EventBudget);
+        assert_eq!(o.events, 3);
+        assert!(o.reason.is_budget());
+    }
+
+    #[test]
+    fn time_budget_is_reported() {
+        let (mut t, mut s) = ticker(None);
+        let budget = Budget {
+            max_time: 25,
+            ..Budget::default()
+        };
+        let o = run(&mut t, &mut s, 1000, budget);
+        assert_eq!(o.reason, StopReason::TimeBudget);
+        assert_eq!(t.seen.last(), Some(&(20, 2)));
+    }
+
+    #[test]
+    fn world_can_finish_the_run() {
+        let (mut t, mut s) = ticker(Some(2));
+        let o = run(&mut t, &mut s, 1000, Budget::default());
+        assert_eq!(o.reason, StopReason::Finished);
+        assert_eq!(o.events, 3);
+    }
+
+    #[test]
+    fn empty_queue_drains() {
+        let mut t = Ticker {
+            seen: Vec::new(),
+            period: 1,
+            stop_at: None,
+        };
+        let mut s = Scheduler::new();
+        let o = run(&mut t, &mut s, 10, Budget::default());
+        assert_eq!(o.reason, StopReason::Drained);
+        assert_eq!(o.events, 0);
+    }
+}
