@@ -1,0 +1,11 @@
+//! The consistency checker and the loss/lag metrics. They read only the hosts' history (when each
+//! write was issued, stored on the primary volume and completed) and the blocks the secondary
+//! volumes hold; never a protocol's own bookkeeping.
+
+pub mod checker;
+pub mod latency;
+pub mod violation;
+
+pub use checker::{BlockAddr, Checker, Geometry, ImageSummary, Rpo, WriteId};
+pub use latency::LatencyStats;
+pub use violation::Violation;
