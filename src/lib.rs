@@ -3,3 +3,4 @@
 
 pub mod check;
 pub mod engine;
+pub mod protocol;

@@ -1,0 +1,150 @@
+//! `independent`: the prior art of the patent's Figure 1 (DRBD protocol A, SRDF/A single
+//! session). Each primary completes host writes at once and ships them in order over its own link;
+//! each secondary applies what arrives, in its pair's order, with no coordination across pairs.
+
+use super::stream::Streams;
+use super::{Body, Input, Node, NodeId, Output, Outputs, Timer};
+
+/// The primary of one pair.
+pub struct Primary {
+    me: NodeId,
+    streams: Streams,
+}
+
+impl Primary {
+    /// Primary of pair `pair`, resending after `rto` local ns.
+    pub fn new(pair: u16, rto: u64) -> Self {
+        Primary {
+            me: NodeId::Primary(pair),
+            streams: Streams::new(rto, true),
+        }
+    }
+}
+
+impl Node for Primary {
+    fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        match input {
+            Input::HostWrite(w) => {
+                out.push(Output::CompleteHost(w.id));
+                let to = NodeId::Secondary(self.me.pair());
+                self.streams.send(now, to, Body::Write(w), out);
+            }
+            Input::Deliver { from, msg } => {
+                self.streams.on_msg(from, msg, out);
+                let ready = self.streams.take_ready();
+                self.streams.give_back(ready);
+            }
+            Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
+            Input::Start | Input::Applied(_) | Input::Takeover => {}
+        }
+    }
+}
+
+/// The secondary of one pair: applies its primary's writes in arrival (stream) order.
+pub struct Secondary {
+    streams: Streams,
+    taken_over: bool,
+}
+
+impl Secondary {
+    /// Secondary of pair `pair`.
+    pub fn new(_pair: u16, rto: u64) -> Self {
+        Secondary {
+            streams: Streams::new(rto, true),
+            taken_over: false,
+        }
+    }
+}
+
+impl Node for Secondary {
+    fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        match input {
+            Input::Deliver { from, msg } if !self.taken_over => {
+                self.streams.on_msg(from, msg, out);
+                let mut ready = self.streams.take_ready();
+                for (_, body) in ready.drain(..) {
+                    if let Body::Write(w) = body {
+                        out.push(Output::Apply(w));
+                    }
+                }
+                self.streams.give_back(ready);
+            }
+            Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
+            Input::Takeover => {
+                self.taken_over = true;
+                out.push(Output::TakeoverDone);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::BlockAddr;
+    use crate::protocol::{Msg, WriteMeta};
+
+    fn w(id: u64) -> WriteMeta {
+        WriteMeta {
+            id,
+            addr: BlockAddr {
+                subsystem: 0,
+                volume: 0,
+                block: id as u32,
+            },
+            size: 512,
+            stamp: 0,
+        }
+    }
+
+    #[test]
+    fn primary_completes_at_once_and_ships() {
+        let mut p = Primary::new(0, 1000);
+        let mut out = Outputs::new();
+        p.handle(5, Input::HostWrite(w(1)), &mut out);
+        let o = out.as_slice();
+        assert_eq!(o[0], Output::CompleteHost(1));
+        assert_eq!(
+            o[1],
+            Output::Send {
+                to: NodeId::Secondary(0),
+                msg: Msg::Seg {
+                    seq: 0,
+                    body: Body::Write(w(1))
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn secondary_applies_in_stream_order_and_stops_at_takeover() {
+        let mut s = Secondary::new(0, 1000);
+        let mut out = Outputs::new();
+        let from = NodeId::Primary(0);
+        let seg = |seq, id| Input::Deliver {
+            from,
+            msg: Msg::Seg {
+                seq,
+                body: Body::Write(w(id)),
+            },
+        };
+        s.handle(1, seg(1, 11), &mut out);
+        s.handle(2, seg(0, 10), &mut out);
+        let applied: Vec<_> = out
+            .as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::Apply(w) => Some(w.id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(applied, vec![10, 11]);
+        out.drain();
+        s.handle(3, Input::Takeover, &mut out);
+        assert_eq!(out.as_slice(), &[Output::TakeoverDone]);
+        out.drain();
+        s.handle(4, seg(2, 12), &mut out);
+        assert!(out.is_empty(), "a secondary that took over ignores its old primary");
+    }
+}

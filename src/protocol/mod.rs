@@ -1,0 +1,13 @@
+//! Sans-IO protocol state machines, one per role. Each node is given an input (a host write that
+//! completed on its volume, a message, a timer, an apply that finished) and the local clock, and
+//! writes its reactions into an [`Outputs`] buffer; it never touches the queue, the RNG or the
+//! network, so every protocol can be driven by hand in a unit test.
+
+pub mod independent;
+pub mod msg;
+pub mod node;
+pub mod stream;
+pub mod sync;
+
+pub use msg::{Body, Msg};
+pub use node::{Input, Node, NodeId, Output, Outputs, Timer, WriteMeta};

@@ -1,0 +1,144 @@
+//! What every protocol node shares: addresses, inputs, outputs and the node trait.
+
+use super::Msg;
+use crate::check::{BlockAddr, WriteId};
+
+/// A subsystem's address: pair `i`'s primary or its counterpart secondary (0-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeId {
+    /// Primary subsystem `i`.
+    Primary(u16),
+    /// Secondary subsystem `i`.
+    Secondary(u16),
+}
+
+impl NodeId {
+    /// The pair index.
+    pub fn pair(self) -> u16 {
+        match self {
+            NodeId::Primary(i) | NodeId::Secondary(i) => i,
+        }
+    }
+
+    /// `"P1"`, `"S4"`: how traces name nodes (1-based, as the patent numbers subsystems).
+    pub fn label(self) -> String {
+        match self {
+            NodeId::Primary(i) => format!("P{}", i + 1),
+            NodeId::Secondary(i) => format!("S{}", i + 1),
+        }
+    }
+}
+
+/// One write as the copy machinery sees it: which block, how big, and its time stamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteMeta {
+    /// The host's write id; the block's contents after the write.
+    pub id: WriteId,
+    /// The block written.
+    pub addr: BlockAddr,
+    /// Bytes written.
+    pub size: u32,
+    /// The primary's sequence-clock value when the write completed (0 where unused).
+    pub stamp: u64,
+}
+
+/// Timers a node can set; each node owns its own set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Timer {
+    /// Resend unacknowledged stream segments.
+    Retransmit,
+}
+
+/// What a node is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Start copy (step 102): sent to every primary and secondary at time zero.
+    Start,
+    /// A host write completed on this primary's volume (or, for `sync`, is stored and waits).
+    HostWrite(WriteMeta),
+    /// A message arrived.
+    Deliver {
+        /// Who sent it.
+        from: NodeId,
+        /// What it says.
+        msg: Msg,
+    },
+    /// A timer this node set has fired.
+    Timer(Timer),
+    /// This secondary finished applying a write to its volume.
+    Applied(WriteMeta),
+    /// The primary site is gone: the secondary site takes over.
+    Takeover,
+}
+
+/// What a node asks the world to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Send `msg` to `to` over whatever connects the two (pair link or site LAN).
+    Send {
+        /// The destination.
+        to: NodeId,
+        /// The message.
+        msg: Msg,
+    },
+    /// Fire `timer` after `after` nanoseconds of this node's local clock.
+    SetTimer {
+        /// Local nanoseconds from now.
+        after: u64,
+        /// Which timer.
+        timer: Timer,
+    },
+    /// Tell the host its write completed.
+    CompleteHost(WriteId),
+    /// Apply a write to this secondary's volume (through its apply service).
+    Apply(WriteMeta),
+    /// Hosts may not (`true`) or may again (`false`) read this secondary's volumes.
+    Fence(bool),
+    /// This secondary has finished its part of the takeover.
+    TakeoverDone,
+}
+
+/// A reusable buffer of outputs: the world drains it after each input, so it never reallocates
+/// once warm.
+#[derive(Default, Debug)]
+pub struct Outputs {
+    items: Vec<Output>,
+}
+
+impl Outputs {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one output.
+    pub fn push(&mut self, o: Output) {
+        self.items.push(o);
+    }
+
+    /// Adds a message send.
+    pub fn send(&mut self, to: NodeId, msg: Msg) {
+        self.items.push(Output::Send { to, msg });
+    }
+
+    /// Removes and yields everything, oldest first.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Output> {
+        self.items.drain(..)
+    }
+
+    /// The outputs so far (for tests and tracing).
+    pub fn as_slice(&self) -> &[Output] {
+        &self.items
+    }
+
+    /// True when nothing is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// A protocol role at one subsystem.
+pub trait Node {
+    /// Reacts to `input` at local clock time `now`, writing reactions into `out`.
+    fn handle(&mut self, now: u64, input: Input, out: &mut Outputs);
+}

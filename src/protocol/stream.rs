@@ -1,0 +1,283 @@
+//! Reliable ordered streams between nodes, over a network that may lose, duplicate and reorder:
+//! numbered segments, cumulative acknowledgements, retransmission on a timer, and a receive side
+//! that hands payloads on in order, once each, holding early arrivals until the gap fills. This is
+//! what keeps a checkpoint from overtaking a write it covers on a multi-path link.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::{Body, Msg, NodeId, Output, Outputs, Timer};
+
+/// One unacknowledged segment.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    seq: u64,
+    body: Body,
+    sent_at: u64,
+}
+
+/// Both directions of the stream with one peer.
+#[derive(Default, Debug)]
+struct Peer {
+    next_send: u64,
+    unacked: VecDeque<Pending>,
+    next_recv: u64,
+    held: BTreeMap<u64, Body>,
+}
+
+/// A node's streams to all its peers.
+#[derive(Debug)]
+pub struct Streams {
+    peers: BTreeMap<NodeId, Peer>,
+    rto: u64,
+    retransmit: bool,
+    timer_armed: bool,
+    ready: Vec<(NodeId, Body)>,
+}
+
+impl Streams {
+    /// Streams that resend after `rto` local nanoseconds without an acknowledgement; with
+    /// `retransmit` false a lost segment is never resent (a deliberate bug for mutation tests).
+    pub fn new(rto: u64, retransmit: bool) -> Self {
+        Streams {
+            peers: BTreeMap::new(),
+            rto: rto.max(1),
+            retransmit,
+            timer_armed: false,
+            ready: Vec::new(),
+        }
+    }
+
+    /// Sends `body` to `to` as the next segment of their stream.
+    pub fn send(&mut self, now: u64, to: NodeId, body: Body, out: &mut Outputs) {
+        let peer = self.peers.entry(to).or_default();
+        let seq = peer.next_send;
+        peer.next_send += 1;
+        peer.unacked.push_back(Pending {
+            seq,
+            body,
+            sent_at: now,
+        });
+        out.send(to, Msg::Seg { seq, body });
+        self.arm(out);
+    }
+
+    fn arm(&mut self, out: &mut Outputs) {
+        if self.retransmit && !self.timer_armed {
+            self.timer_armed = true;
+            out.push(Output::SetTimer {
+                after: self.rto,
+                timer: Timer::Retransmit,
+            });
+        }
+    }
+
+    /// Takes a message from `from`: acknowledges segments and queues in-order payloads, which
+    /// [`Streams::take_ready`] then yields.
+    pub fn on_msg(&mut self, from: NodeId, msg: Msg, out: &mut Outputs) {
+        let peer = self.peers.entry(from).or_default();
+        match msg {
+            Msg::Ack { next } => {
+                while peer.unacked.front().is_some_and(|p| p.seq < next) {
+                    peer.unacked.pop_front();
+                }
+            }
+            Msg::Seg { seq, body } => {
+                if seq >= peer.next_recv {
+                    peer.held.entry(seq).or_insert(body);
+                    while let Some(body) = peer.held.remove(&peer.next_recv) {
+                        peer.next_recv += 1;
+                        self.ready.push((from, body));
+                    }
+                }
+                out.send(
+                    from,
+                    Msg::Ack {
+                        next: peer.next_recv,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Payloads now deliverable in stream order, oldest first; the buffer is handed back with
+    /// [`Streams::give_back`] so it is reused.
+    pub fn take_ready(&mut self) -> Vec<(NodeId, Body)> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Returns the (drained) buffer taken by [`Streams::take_ready`].
+    pub fn give_back(&mut self, mut buf: Vec<(NodeId, Body)>) {
+        buf.clear();
+        self.ready = buf;
+    }
+
+    /// The retransmit timer fired: resend every segment unacknowledged for `rto`, and re-arm
+    /// while anything is outstanding.
+    pub fn on_timer(&mut self, now: u64, out: &mut Outputs) {
+        self.timer_armed = false;
+        if !self.retransmit {
+            return;
+        }
+        let mut outstanding = false;
+        for (&to, peer) in self.peers.iter_mut() {
+            for p in peer.unacked.iter_mut() {
+                outstanding = true;
+                if now.saturating_sub(p.sent_at) >= self.rto {
+                    p.sent_at = now;
+                    out.send(
+                        to,
+                        Msg::Seg {
+                            seq: p.seq,
+                            body: p.body,
+                        },
+                    );
+                }
+            }
+        }
+        if outstanding {
+            self.arm(out);
+        }
+    }
+
+    /// Segments sent to `to` and not yet acknowledged.
+    pub fn unacked(&self, to: NodeId) -> usize {
+        self.peers.get(&to).map_or(0, |p| p.unacked.len())
+    }
+
+    /// Forgets everything about `peer`, as after a reset that lost volatile state on both sides.
+    pub fn reset_peer(&mut self, peer: NodeId) {
+        self.peers.remove(&peer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{BlockAddr, WriteId};
+
+    const A: NodeId = NodeId::Primary(0);
+    const B: NodeId = NodeId::Secondary(0);
+
+    fn body(id: WriteId) -> Body {
+        Body::WriteAck(id)
+    }
+
+    fn segs(out: &Outputs) -> Vec<(u64, Body)> {
+        out.as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send {
+                    msg: Msg::Seg { seq, body },
+                    ..
+                } => Some((*seq, *body)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn deliver(rx: &mut Streams, seq: u64, id: WriteId, out: &mut Outputs) -> Vec<Body> {
+        rx.on_msg(
+            A,
+            Msg::Seg {
+                seq,
+                body: body(id),
+            },
+            out,
+        );
+        rx.take_ready().into_iter().map(|(_, b)| b).collect()
+    }
+
+    #[test]
+    fn segments_are_numbered_and_timer_armed_once() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        tx.send(0, B, body(1), &mut out);
+        tx.send(0, B, body(2), &mut out);
+        assert_eq!(segs(&out), vec![(0, body(1)), (1, body(2))]);
+        let timers = out
+            .as_slice()
+            .iter()
+            .filter(|o| matches!(o, Output::SetTimer { .. }))
+            .count();
+        assert_eq!(timers, 1);
+        assert_eq!(tx.unacked(B), 2);
+    }
+
+    #[test]
+    fn reordered_segments_are_held_until_the_gap_fills() {
+        let mut rx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        assert!(deliver(&mut rx, 1, 11, &mut out).is_empty());
+        assert!(deliver(&mut rx, 2, 12, &mut out).is_empty());
+        assert_eq!(
+            deliver(&mut rx, 0, 10, &mut out),
+            vec![body(10), body(11), body(12)]
+        );
+    }
+
+    #[test]
+    fn duplicates_are_delivered_once_and_reacknowledged() {
+        let mut rx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        assert_eq!(deliver(&mut rx, 0, 10, &mut out), vec![body(10)]);
+        assert!(deliver(&mut rx, 0, 10, &mut out).is_empty());
+        let acks: Vec<_> = out
+            .as_slice()
+            .iter()
+            .filter(|o| matches!(o, Output::Send { msg: Msg::Ack { next: 1 }, .. }))
+            .collect();
+        assert_eq!(acks.len(), 2);
+    }
+
+    #[test]
+    fn unacknowledged_segments_are_resent_after_the_timeout() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        tx.send(0, B, body(1), &mut out);
+        tx.send(50, B, body(2), &mut out);
+        tx.on_msg(B, Msg::Ack { next: 0 }, &mut out);
+        out.drain();
+        tx.on_timer(120, &mut out);
+        assert_eq!(segs(&out), vec![(0, body(1))], "seq 1 is not yet overdue");
+        assert!(out
+            .as_slice()
+            .iter()
+            .any(|o| matches!(o, Output::SetTimer { .. })));
+        tx.on_msg(B, Msg::Ack { next: 2 }, &mut out);
+        assert_eq!(tx.unacked(B), 0);
+        out.drain();
+        tx.on_timer(300, &mut out);
+        assert!(out.is_empty(), "nothing outstanding: no resend, no re-arm");
+    }
+
+    #[test]
+    fn without_retransmission_nothing_is_resent() {
+        let mut tx = Streams::new(100, false);
+        let mut out = Outputs::new();
+        tx.send(0, B, body(1), &mut out);
+        assert_eq!(out.as_slice().len(), 1);
+        out.drain();
+        tx.on_timer(1000, &mut out);
+        assert!(segs(&out).is_empty());
+    }
+
+    #[test]
+    fn write_bodies_carry_their_metadata() {
+        let w = super::super::WriteMeta {
+            id: 3,
+            addr: BlockAddr {
+                subsystem: 0,
+                volume: 0,
+                block: 9,
+            },
+            size: 4096,
+            stamp: 77,
+        };
+        let m = Msg::Seg {
+            seq: 0,
+            body: Body::Write(w),
+        };
+        assert_eq!(m.name(), "write");
+        assert_eq!(m.wire_bytes(), super::super::msg::HEADER_BYTES + 4096);
+    }
+}
