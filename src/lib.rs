@@ -3,4 +3,10 @@
 
 pub mod check;
 pub mod engine;
+pub mod model;
+pub mod output;
 pub mod protocol;
+pub mod result;
+pub mod scenario;
+pub mod sim;
+pub mod trace;

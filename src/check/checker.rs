@@ -1,6 +1,8 @@
 //! The dependent-write checker.
 //!
-//! Write A precedes write B when A completed at its host before B was issued. An image (the blocks
+//! Write A precedes write B when A completed at its host before B was issued, in the run's total
+//! order of events (so a write issued in the same nanosecond as, but after, the completion it
+//! waited for still depends on it). An image (the blocks
 //! on the secondary volumes) is consistent when no write B is visible (its id, or a later write to
 //! its block, is there) while some write A that precedes B is missing (its block holds something
 //! older than A). Per block the checker keeps the writes in the order the primary volume stored
@@ -67,6 +69,9 @@ struct WriteRec {
     stored: u64,
     completed: u64,
     applied: u64,
+    /// Host-history order of the issue and the completion (a counter over both kinds of event).
+    issued_seq: u64,
+    completed_seq: u64,
     /// Position in its block's stored order, or `u32::MAX` before the primary stored it.
     version: u32,
 }
@@ -75,7 +80,7 @@ struct WriteRec {
 #[derive(Default)]
 struct Block {
     versions: Vec<WriteId>,
-    /// Latest-issued write (issue time, id) among `versions[..=i]`.
+    /// Latest-issued write (issue order, id) among `versions[..=i]`.
     prefix_max_issued: Vec<(u64, WriteId)>,
     visible: usize,
     /// This block's entries in the two ordered sets, to remove them on change.
@@ -110,10 +115,12 @@ pub struct Checker {
     writes: Vec<WriteRec>,
     labels: Vec<String>,
     blocks: Vec<Block>,
-    /// (issue time, id) of the latest-issued visible write of each block that shows any.
+    /// (issue order, id) of the latest-issued visible write of each block that shows any.
     visible: BTreeSet<(u64, WriteId)>,
-    /// (completion time, id) of the earliest-completed missing write of each block that lacks any.
+    /// (completion order, id) of the earliest-completed missing write of each block that lacks any.
     missing: BTreeSet<(u64, WriteId)>,
+    /// Counter ordering issues and completions as the run saw them.
+    history_seq: u64,
     open: bool,
     reported: BTreeSet<(WriteId, WriteId)>,
     violations: Vec<Violation>,
@@ -136,6 +143,7 @@ impl Checker {
             visible: BTreeSet::new(),
             missing: BTreeSet::new(),
             open: true,
+            history_seq: 0,
             reported: BTreeSet::new(),
             violations: Vec::new(),
             violation_count: 0,
@@ -162,10 +170,13 @@ impl Checker {
             }
             None => NO_LABEL,
         };
+        self.history_seq += 1;
         self.writes.push(WriteRec {
             addr,
             size,
             label,
+            issued_seq: self.history_seq,
+            completed_seq: NEVER,
             issued: at,
             stored: NEVER,
             completed: NEVER,
@@ -183,13 +194,15 @@ impl Checker {
         rec.version = block.versions.len() as u32;
         let prev = block.prefix_max_issued.last().copied().unwrap_or((0, id));
         block.versions.push(id);
-        block.prefix_max_issued.push(prev.max((rec.issued, id)));
+        block.prefix_max_issued.push(prev.max((rec.issued_seq, id)));
     }
 
     /// The host saw write `id` complete at `at`.
     pub fn completed(&mut self, id: WriteId, at: u64) {
+        self.history_seq += 1;
         let rec = &mut self.writes[id as usize];
         rec.completed = at;
+        rec.completed_seq = self.history_seq;
         self.host_latency.record(at.saturating_sub(rec.issued));
         let b = self.geometry.index(rec.addr);
         if rec.version as usize >= self.blocks[b].visible {
@@ -249,7 +262,7 @@ impl Checker {
         }
         let earliest = block.versions[block.visible..]
             .iter()
-            .map(|&w| (self.writes[w as usize].completed, w))
+            .map(|&w| (self.writes[w as usize].completed_seq, w))
             .filter(|&(c, _)| c != NEVER)
             .min();
         if let Some(k) = earliest {
@@ -483,10 +496,24 @@ mod tests {
     }
 
     #[test]
+    fn issue_in_the_same_nanosecond_after_completion_still_depends() {
+        let mut c = Checker::new(G);
+        write(&mut c, 0, addr(1, 0), "io2", [0, 10]);
+        write(&mut c, 1, addr(0, 0), "io3", [10, 20]);
+        c.applied(addr(0, 0), Some(1), 30);
+        assert_eq!(c.violations().len(), 1);
+        assert_eq!(c.violations()[0].missing, "io2");
+    }
+
+    #[test]
     fn concurrent_writes_do_not_depend_on_each_other() {
         let mut c = Checker::new(G);
-        write(&mut c, 0, addr(0, 0), "x", [0, 10]);
-        write(&mut c, 1, addr(1, 0), "y", [5, 12]);
+        c.issued(0, addr(0, 0), 4096, Some("x"), 0);
+        c.issued(1, addr(1, 0), 4096, Some("y"), 5);
+        c.stored(0, 6);
+        c.stored(1, 7);
+        c.completed(0, 10);
+        c.completed(1, 12);
         c.applied(addr(1, 0), Some(1), 20);
         assert!(c.violations().is_empty(), "y was issued before x completed");
     }

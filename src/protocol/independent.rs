@@ -145,6 +145,9 @@ mod tests {
         assert_eq!(out.as_slice(), &[Output::TakeoverDone]);
         out.drain();
         s.handle(4, seg(2, 12), &mut out);
-        assert!(out.is_empty(), "a secondary that took over ignores its old primary");
+        assert!(
+            out.is_empty(),
+            "a secondary that took over ignores its old primary"
+        );
     }
 }

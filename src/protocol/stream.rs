@@ -224,7 +224,15 @@ mod tests {
         let acks: Vec<_> = out
             .as_slice()
             .iter()
-            .filter(|o| matches!(o, Output::Send { msg: Msg::Ack { next: 1 }, .. }))
+            .filter(|o| {
+                matches!(
+                    o,
+                    Output::Send {
+                        msg: Msg::Ack { next: 1 },
+                        ..
+                    }
+                )
+            })
             .collect();
         assert_eq!(acks.len(), 2);
     }

@@ -87,9 +87,7 @@ impl Node for Secondary {
                 let to = NodeId::Primary(self.me.pair());
                 self.streams.send(now, to, Body::WriteAck(w.id), out);
             }
-            Input::Timer(Timer::Retransmit) if !self.taken_over => {
-                self.streams.on_timer(now, out)
-            }
+            Input::Timer(Timer::Retransmit) if !self.taken_over => self.streams.on_timer(now, out),
             Input::Takeover => {
                 self.taken_over = true;
                 out.push(Output::TakeoverDone);

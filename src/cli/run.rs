@@ -1,0 +1,69 @@
+//! `rcsim run`: one checked simulation.
+
+use rcsim::output::write_atomic;
+use rcsim::sim::{simulate, RunOptions};
+
+use super::{summary, RunArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+
+pub(super) fn run(args: &RunArgs) -> u8 {
+    let sa = &args.scenario;
+    let sc = match rcsim::scenario::load(&sa.scenario, &sa.overrides()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(dir) = &args.out {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!(
+                "rcsim: cannot create output directory {}: {e}",
+                dir.display()
+            );
+            return EXIT_USAGE;
+        }
+    }
+    let seed = sa.seed.unwrap_or(sc.seed);
+    let opts = RunOptions {
+        trace: args.trace.as_deref(),
+    };
+    let result = match simulate(&sc, seed, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rcsim: cannot write output: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let json = serde_json::to_string_pretty(&result).unwrap_or_default();
+    if let Some(dir) = &args.out {
+        if let Err(e) = write_atomic(&dir.join("result.json"), json.as_bytes()) {
+            eprintln!(
+                "rcsim: cannot write {}: {e}",
+                dir.join("result.json").display()
+            );
+            return EXIT_USAGE;
+        }
+    }
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", summary::render(&result));
+    }
+    if let Some(which) = &result.budget {
+        eprintln!(
+            "rcsim: the {} budget was exhausted at {} after {} events, before the run finished; \
+             raise limits.max_events or limits.max_sim_time",
+            which,
+            summary::ns(result.sim_ns),
+            result.events
+        );
+        if result.consistent {
+            return EXIT_BUDGET;
+        }
+    }
+    if result.consistent {
+        EXIT_OK
+    } else {
+        EXIT_VIOLATION
+    }
+}

@@ -1,0 +1,124 @@
+//! The human summary of a run, as `rcsim run` prints it.
+
+use std::fmt::Write;
+
+use rcsim::result::RunResult;
+
+/// Nanoseconds as a short human time (`12.5ms`).
+pub fn ns(v: u64) -> String {
+    let f = v as f64;
+    if v < 1_000 {
+        format!("{v}ns")
+    } else if v < 1_000_000 {
+        format!("{}us", trim(f / 1e3))
+    } else if v < 1_000_000_000 {
+        format!("{}ms", trim(f / 1e6))
+    } else {
+        format!("{}s", trim(f / 1e9))
+    }
+}
+
+fn trim(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// The summary text.
+pub fn render(r: &RunResult) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} under {} (seed {}): {} events over {} simulated",
+        r.scenario,
+        r.protocol,
+        r.seed,
+        r.events,
+        ns(r.sim_ns)
+    );
+    if let Some(d) = r.disaster_ns {
+        let _ = write!(s, "  primary-site disaster at {}", ns(d));
+        match r.takeover_ns {
+            Some(t) => {
+                let _ = writeln!(s, "; secondary takeover complete at {}", ns(t));
+            }
+            None => {
+                let _ = writeln!(s, "; takeover did not complete");
+            }
+        }
+    }
+    let w = &r.writes;
+    let _ = writeln!(
+        s,
+        "  writes: {} issued, {} completed, {} shipped, {} applied",
+        w.issued, w.completed, w.shipped, w.applied
+    );
+    let l = &r.latency_ns;
+    let _ = writeln!(
+        s,
+        "  host write latency p50 {} p99 {} max {}; secondary lag p50 {} p99 {} max {}",
+        ns(l.host_write.p50),
+        ns(l.host_write.p99),
+        ns(l.host_write.max),
+        ns(l.secondary_lag.p50),
+        ns(l.secondary_lag.p99),
+        ns(l.secondary_lag.max)
+    );
+    let c = &r.checkpoints;
+    if c.issued > 0 {
+        let _ = writeln!(
+            s,
+            "  checkpoints: {} issued, {} released, {} applied",
+            c.issued, c.released, c.applied
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  rpo: {} writes ({} bytes) lost, window {}",
+        r.rpo.lost_writes,
+        r.rpo.lost_bytes,
+        ns(r.rpo.window_ns)
+    );
+    if !r.image.present.is_empty() || !r.image.absent.is_empty() {
+        let _ = writeln!(
+            s,
+            "  image: present [{}], absent [{}]",
+            r.image.present.join(", "),
+            r.image.absent.join(", ")
+        );
+    }
+    for v in &r.violations {
+        let _ = writeln!(
+            s,
+            "  VIOLATION {} at {}: {} present without {}\n    {}",
+            v.kind,
+            ns(v.at_ns),
+            v.present,
+            v.missing,
+            v.detail
+        );
+    }
+    if r.violation_count > r.violations.len() as u64 {
+        let _ = writeln!(s, "  ... {} distinct violations in all", r.violation_count);
+    }
+    let _ = writeln!(s, "  trace hash {}", r.trace_hash);
+    let verdict = if r.consistent {
+        "CONSISTENT".to_string()
+    } else {
+        format!("INCONSISTENT ({} violations)", r.violation_count)
+    };
+    let _ = writeln!(s, "verdict: {verdict}");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_read_naturally() {
+        assert_eq!(ns(999), "999ns");
+        assert_eq!(ns(1_500), "1.5us");
+        assert_eq!(ns(12_500_000), "12.5ms");
+        assert_eq!(ns(2_000_000_000), "2s");
+    }
+}

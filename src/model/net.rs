@@ -1,0 +1,174 @@
+//! LANs and pair links: per-message latency drawn from a distribution, loss, duplication, and for
+//! links a bandwidth per path and several paths. Each path is FIFO; messages on different paths
+//! may overtake one another.
+
+use rand::Rng as _;
+
+use crate::engine::rng::Rng;
+use crate::scenario::dist::Dist;
+use crate::scenario::units::Duration;
+
+/// What became of one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// It never arrives.
+    Lost,
+    /// It arrives once, at this time.
+    Once(u64),
+    /// It arrives twice, at these times.
+    Twice(u64, u64),
+}
+
+/// One path's state: when it is free to send and when its last message arrives.
+#[derive(Clone, Copy, Debug, Default)]
+struct Path {
+    free_at: u64,
+    last_arrival: u64,
+}
+
+/// A one-way channel: a LAN (no bandwidth limit, unordered) or one direction of a pair link.
+#[derive(Debug)]
+pub struct Channel {
+    latency: Dist<Duration>,
+    loss: f64,
+    duplicate: f64,
+    /// Bytes per second of each path; `None` is unlimited.
+    bandwidth: Option<u64>,
+    /// FIFO paths (links); empty for a LAN, which does not keep order.
+    paths: Vec<Path>,
+    rng: Rng,
+}
+
+impl Channel {
+    /// An unordered LAN channel.
+    pub fn lan(latency: Dist<Duration>, loss: f64, duplicate: f64, rng: Rng) -> Self {
+        Channel {
+            latency,
+            loss,
+            duplicate,
+            bandwidth: None,
+            paths: Vec::new(),
+            rng,
+        }
+    }
+
+    /// A link direction with `paths` FIFO paths of `bandwidth` bytes/s each.
+    pub fn link(
+        latency: Dist<Duration>,
+        loss: f64,
+        duplicate: f64,
+        bandwidth: u64,
+        paths: u32,
+        rng: Rng,
+    ) -> Self {
+        Channel {
+            latency,
+            loss,
+            duplicate,
+            bandwidth: Some(bandwidth.max(1)),
+            paths: vec![Path::default(); paths.max(1) as usize],
+            rng,
+        }
+    }
+
+    /// Sends `bytes` at `now`: decides the path, the transfer and latency, loss and duplication.
+    pub fn transmit(&mut self, now: u64, bytes: u32) -> Delivery {
+        let path = match self.paths.len() {
+            0 | 1 => 0,
+            n => self.rng.random_range(0..n),
+        };
+        let first = self.arrival(now, bytes, path);
+        if self.loss > 0.0 && self.rng.random::<f64>() < self.loss {
+            return Delivery::Lost;
+        }
+        if self.duplicate > 0.0 && self.rng.random::<f64>() < self.duplicate {
+            let second = self.arrival(now, bytes, path);
+            return Delivery::Twice(first, second);
+        }
+        Delivery::Once(first)
+    }
+
+    fn arrival(&mut self, now: u64, bytes: u32, path: usize) -> u64 {
+        let latency = self.latency.sample(&mut self.rng);
+        let Some(p) = self.paths.get_mut(path) else {
+            return now.saturating_add(latency);
+        };
+        let bw = self.bandwidth.unwrap_or(u64::MAX);
+        let transfer = (u128::from(bytes) * 1_000_000_000).div_ceil(u128::from(bw)) as u64;
+        let start = now.max(p.free_at);
+        p.free_at = start.saturating_add(transfer);
+        let at = p.free_at.saturating_add(latency).max(p.last_arrival);
+        p.last_arrival = at;
+        at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{stream, ComponentId};
+
+    fn rng() -> Rng {
+        stream(1, ComponentId::Other(0))
+    }
+
+    fn us(n: u64) -> Dist<Duration> {
+        Dist::Constant(Duration::from_us(n))
+    }
+
+    #[test]
+    fn bandwidth_serialises_messages_on_a_path() {
+        // 1 MB/s: 1000 bytes take 1 ms on the wire.
+        let mut c = Channel::link(us(100), 0.0, 0.0, 1_000_000, 1, rng());
+        assert_eq!(c.transmit(0, 1000), Delivery::Once(1_100_000));
+        assert_eq!(c.transmit(0, 1000), Delivery::Once(2_100_000));
+    }
+
+    #[test]
+    fn one_path_keeps_order_even_with_variable_latency() {
+        let lat = Dist::Uniform {
+            min: Duration::from_us(1),
+            max: Duration::from_ms(5),
+        };
+        let mut c = Channel::link(lat, 0.0, 0.0, 1_000_000_000, 1, rng());
+        let mut last = 0;
+        for i in 0..1000 {
+            let Delivery::Once(t) = c.transmit(i * 10, 64) else {
+                panic!("no loss configured")
+            };
+            assert!(t >= last);
+            last = t;
+        }
+    }
+
+    #[test]
+    fn several_paths_reorder() {
+        let lat = Dist::Uniform {
+            min: Duration::from_us(1),
+            max: Duration::from_ms(5),
+        };
+        let mut c = Channel::link(lat, 0.0, 0.0, 1_000_000_000, 4, rng());
+        let times: Vec<u64> = (0..200)
+            .map(|i| match c.transmit(i * 10, 64) {
+                Delivery::Once(t) => t,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert!(times.windows(2).any(|w| w[1] < w[0]), "expected overtaking");
+    }
+
+    #[test]
+    fn loss_and_duplication_follow_their_probabilities() {
+        let mut c = Channel::lan(us(10), 0.1, 0.2, rng());
+        let (mut lost, mut twice) = (0, 0);
+        for i in 0..20_000 {
+            match c.transmit(i, 64) {
+                Delivery::Lost => lost += 1,
+                Delivery::Twice(..) => twice += 1,
+                Delivery::Once(_) => {}
+            }
+        }
+        assert!((1800..2200).contains(&lost), "{lost}");
+        assert!((3300..3900).contains(&twice), "{twice}");
+    }
+}

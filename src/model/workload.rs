@@ -1,0 +1,531 @@
+//! Hosts and what they write. A workload is a small sans-IO machine too: it is woken (at a time it
+//! asked for) or told that one of its writes completed, and answers with writes to issue and
+//! wake-ups to schedule. Dependencies live here: a write is issued only after the writes it
+//! depends on completed, which is what makes one write depend on another.
+
+use rand::Rng as _;
+
+use crate::check::BlockAddr;
+use crate::engine::rng::Rng;
+use crate::scenario::dist::Dist;
+use crate::scenario::types::{self, Arrival, BlockChoice, VolumeRef};
+use crate::scenario::units::Size;
+
+/// A write a workload wants issued now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issue {
+    /// The block to write.
+    pub addr: BlockAddr,
+    /// Bytes.
+    pub size: u32,
+    /// Its label (scripted writes only).
+    pub label: Option<String>,
+    /// The workload's own tag, handed back on completion.
+    pub tag: u32,
+}
+
+/// What a workload asks for in reply to one input.
+#[derive(Default, Debug)]
+pub struct HostOut {
+    /// Writes to issue now, in order.
+    pub issues: Vec<Issue>,
+    /// Wake-ups: (absolute time, tag).
+    pub wakes: Vec<(u64, u32)>,
+}
+
+impl HostOut {
+    fn issue(&mut self, addr: BlockAddr, size: u32, tag: u32) {
+        self.issues.push(Issue {
+            addr,
+            size,
+            label: None,
+            tag,
+        });
+    }
+}
+
+fn addr(v: VolumeRef, block: u32) -> BlockAddr {
+    BlockAddr {
+        subsystem: v.subsystem.saturating_sub(1),
+        volume: v.volume,
+        block,
+    }
+}
+
+fn size_of(d: &Dist<Size>, rng: &mut Rng) -> u32 {
+    d.sample(rng).clamp(1, u64::from(u32::MAX)) as u32
+}
+
+/// The gap to the next arrival at `mean_ns` apart.
+fn gap(arrival: Arrival, mean_ns: f64, rng: &mut Rng) -> u64 {
+    let g = match arrival {
+        Arrival::Fixed => mean_ns,
+        Arrival::Poisson => -mean_ns * libm::log(1.0 - rng.random::<f64>()),
+    };
+    (libm::round(g) as u64).max(1)
+}
+
+/// A scripted write, resolved.
+#[derive(Debug)]
+struct Step {
+    addr: BlockAddr,
+    size: u32,
+    label: String,
+    at: u64,
+    think: u64,
+    waiting_on: usize,
+    dependents: Vec<usize>,
+}
+
+/// Named writes with explicit dependencies.
+#[derive(Debug)]
+pub struct Script {
+    steps: Vec<Step>,
+}
+
+impl Script {
+    /// Resolves the scenario's writes; `after` labels must name earlier writes (validated before).
+    pub fn new(writes: &[types::ScriptWrite]) -> Self {
+        let mut steps: Vec<Step> = writes
+            .iter()
+            .map(|w| Step {
+                addr: addr(
+                    VolumeRef {
+                        subsystem: w.subsystem,
+                        volume: w.volume,
+                    },
+                    w.block,
+                ),
+                size: w.size.0.min(u64::from(u32::MAX)) as u32,
+                label: w.label.clone(),
+                at: w.at.as_ns(),
+                think: w.think.as_ns(),
+                waiting_on: w.after.len(),
+                dependents: Vec::new(),
+            })
+            .collect();
+        for (i, w) in writes.iter().enumerate() {
+            for dep in &w.after {
+                if let Some(j) = writes.iter().position(|x| &x.label == dep) {
+                    steps[j].dependents.push(i);
+                }
+            }
+        }
+        Script { steps }
+    }
+
+    fn start(&mut self, out: &mut HostOut) {
+        for (i, s) in self.steps.iter().enumerate() {
+            if s.waiting_on == 0 {
+                out.wakes.push((s.at, i as u32));
+            }
+        }
+    }
+
+    fn wake(&mut self, tag: u32, out: &mut HostOut) {
+        let s = &self.steps[tag as usize];
+        out.issues.push(Issue {
+            addr: s.addr,
+            size: s.size,
+            label: Some(s.label.clone()),
+            tag,
+        });
+    }
+
+    fn completed(&mut self, now: u64, tag: u32, out: &mut HostOut) {
+        let deps = std::mem::take(&mut self.steps[tag as usize].dependents);
+        for &d in &deps {
+            let s = &mut self.steps[d];
+            s.waiting_on -= 1;
+            if s.waiting_on == 0 {
+                out.wakes.push((s.at.max(now + s.think), d as u32));
+            }
+        }
+        self.steps[tag as usize].dependents = deps;
+    }
+}
+
+/// Where a DBMS transaction is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Log,
+    Data(u32),
+    Commit,
+}
+
+/// DBMS transactions: log write, then data writes, then the commit record, as in the patent.
+#[derive(Debug)]
+pub struct Dbms {
+    cfg: types::Dbms,
+    slots: Vec<Phase>,
+    backlog: u64,
+    next_log_block: u32,
+    blocks: u32,
+    until: u64,
+    rng: Rng,
+}
+
+/// Tags below this are transaction slots; this tag is the arrival clock.
+const ARRIVAL_TAG: u32 = u32::MAX;
+
+impl Dbms {
+    /// A DBMS issuing until `until` ns on volumes of `blocks` blocks.
+    pub fn new(cfg: &types::Dbms, blocks: u32, until: u64, rng: Rng) -> Self {
+        Dbms {
+            slots: vec![Phase::Idle; cfg.in_flight.max(1) as usize],
+            cfg: cfg.clone(),
+            backlog: 0,
+            next_log_block: 0,
+            blocks: blocks.max(1),
+            until,
+            rng,
+        }
+    }
+
+    fn start(&mut self, out: &mut HostOut) {
+        let first = gap(
+            self.cfg.arrival,
+            self.cfg.rate.mean_interval_ns(),
+            &mut self.rng,
+        );
+        if first < self.until {
+            out.wakes.push((first, ARRIVAL_TAG));
+        }
+    }
+
+    fn log_write(&mut self, slot: u32, out: &mut HostOut) {
+        let block = self.next_log_block;
+        self.next_log_block = (self.next_log_block + 1) % self.blocks;
+        let size = size_of(&self.cfg.size, &mut self.rng);
+        out.issue(addr(self.cfg.log, block), size, slot);
+    }
+
+    fn begin(&mut self, slot: u32, out: &mut HostOut) {
+        self.slots[slot as usize] = Phase::Log;
+        self.log_write(slot, out);
+    }
+
+    fn wake(&mut self, now: u64, tag: u32, out: &mut HostOut) {
+        if tag == ARRIVAL_TAG {
+            match self.slots.iter().position(|p| *p == Phase::Idle) {
+                Some(slot) => self.begin(slot as u32, out),
+                None => self.backlog += 1,
+            }
+            let next = now
+                + gap(
+                    self.cfg.arrival,
+                    self.cfg.rate.mean_interval_ns(),
+                    &mut self.rng,
+                );
+            if next < self.until {
+                out.wakes.push((next, ARRIVAL_TAG));
+            }
+            return;
+        }
+        self.step(now, tag, out);
+    }
+
+    /// Issues the next step of the transaction in `slot` (after think time, if any).
+    fn step(&mut self, now: u64, slot: u32, out: &mut HostOut) {
+        match self.slots[slot as usize] {
+            Phase::Log => {
+                let n = self.cfg.data_writes.max(1);
+                self.slots[slot as usize] = Phase::Data(n);
+                for _ in 0..n {
+                    let v = self.cfg.data[self.rng.random_range(0..self.cfg.data.len())];
+                    let block = self.rng.random_range(0..self.blocks);
+                    let size = size_of(&self.cfg.size, &mut self.rng);
+                    out.issue(addr(v, block), size, slot);
+                }
+            }
+            Phase::Data(_) => {
+                self.slots[slot as usize] = Phase::Commit;
+                self.log_write(slot, out);
+            }
+            Phase::Commit | Phase::Idle => {
+                self.slots[slot as usize] = Phase::Idle;
+                if self.backlog > 0 && now < self.until {
+                    self.backlog -= 1;
+                    self.begin(slot, out);
+                }
+            }
+        }
+    }
+
+    fn completed(&mut self, now: u64, slot: u32, out: &mut HostOut) {
+        let phase = &mut self.slots[slot as usize];
+        if let Phase::Data(left) = phase {
+            *left -= 1;
+            if *left > 0 {
+                return;
+            }
+        }
+        let think = self.cfg.think.as_ns();
+        if think > 0 && !matches!(self.slots[slot as usize], Phase::Commit) {
+            out.wakes.push((now + think, slot));
+        } else {
+            self.step(now, slot, out);
+        }
+    }
+}
+
+/// Independent writes at a rate over some volumes.
+#[derive(Debug)]
+pub struct RandomWriter {
+    volumes: Vec<VolumeRef>,
+    mean_ns: f64,
+    arrival: Arrival,
+    size: Dist<Size>,
+    blocks: u32,
+    /// Cumulative probabilities of a Zipf block choice, or empty for uniform.
+    zipf_cdf: Vec<f64>,
+    until: u64,
+    rng: Rng,
+}
+
+impl RandomWriter {
+    /// A writer over `volumes` (already expanded), issuing until `until` ns.
+    pub fn new(
+        cfg: &types::Random,
+        volumes: Vec<VolumeRef>,
+        blocks: u32,
+        until: u64,
+        rng: Rng,
+    ) -> Self {
+        let zipf_cdf = match cfg.blocks {
+            BlockChoice::Uniform => Vec::new(),
+            BlockChoice::Zipf(s) => {
+                let mut acc = 0.0;
+                let mut cdf: Vec<f64> = (1..=blocks.max(1))
+                    .map(|k| {
+                        acc += 1.0 / libm::pow(f64::from(k), s);
+                        acc
+                    })
+                    .collect();
+                for c in cdf.iter_mut() {
+                    *c /= acc;
+                }
+                cdf
+            }
+        };
+        RandomWriter {
+            volumes,
+            mean_ns: cfg.rate.mean_interval_ns(),
+            arrival: cfg.arrival,
+            size: cfg.size.clone(),
+            blocks: blocks.max(1),
+            zipf_cdf,
+            until,
+            rng,
+        }
+    }
+
+    fn schedule(&mut self, now: u64, out: &mut HostOut) {
+        let next = now + gap(self.arrival, self.mean_ns, &mut self.rng);
+        if next < self.until {
+            out.wakes.push((next, 0));
+        }
+    }
+
+    fn wake(&mut self, now: u64, out: &mut HostOut) {
+        let v = self.volumes[self.rng.random_range(0..self.volumes.len())];
+        let block = if self.zipf_cdf.is_empty() {
+            self.rng.random_range(0..self.blocks)
+        } else {
+            let u = self.rng.random::<f64>();
+            self.zipf_cdf
+                .partition_point(|&c| c < u)
+                .min(self.zipf_cdf.len() - 1) as u32
+        };
+        let size = size_of(&self.size, &mut self.rng);
+        out.issue(addr(v, block), size, 0);
+        self.schedule(now, out);
+    }
+}
+
+/// Any workload.
+#[derive(Debug)]
+pub enum Host {
+    /// Scripted writes.
+    Script(Script),
+    /// DBMS transactions.
+    Dbms(Dbms),
+    /// Independent random writes.
+    Random(RandomWriter),
+}
+
+impl Host {
+    /// Called once at time zero.
+    pub fn start(&mut self, out: &mut HostOut) {
+        match self {
+            Host::Script(s) => s.start(out),
+            Host::Dbms(d) => d.start(out),
+            Host::Random(r) => r.schedule(0, out),
+        }
+    }
+
+    /// A wake-up this workload asked for.
+    pub fn wake(&mut self, now: u64, tag: u32, out: &mut HostOut) {
+        match self {
+            Host::Script(s) => s.wake(tag, out),
+            Host::Dbms(d) => d.wake(now, tag, out),
+            Host::Random(r) => r.wake(now, out),
+        }
+    }
+
+    /// One of this workload's writes completed.
+    pub fn completed(&mut self, now: u64, tag: u32, out: &mut HostOut) {
+        match self {
+            Host::Script(s) => s.completed(now, tag, out),
+            Host::Dbms(d) => d.completed(now, tag, out),
+            Host::Random(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{stream, ComponentId};
+    use crate::scenario::units::{Duration, OpsRate};
+
+    fn sw(label: &str, sub: u16, after: &[&str]) -> types::ScriptWrite {
+        types::ScriptWrite {
+            label: label.into(),
+            subsystem: sub,
+            volume: 0,
+            block: 0,
+            size: Size(4096),
+            at: Duration::from_ns(0),
+            after: after.iter().map(|s| s.to_string()).collect(),
+            think: Duration::from_us(10),
+        }
+    }
+
+    #[test]
+    fn script_issues_each_write_after_its_dependencies() {
+        let mut h = Host::Script(Script::new(&[
+            sw("io1", 1, &[]),
+            sw("io2", 2, &["io1"]),
+            sw("io3", 1, &["io2"]),
+        ]));
+        let mut out = HostOut::default();
+        h.start(&mut out);
+        assert_eq!(out.wakes, vec![(0, 0)]);
+        out.wakes.clear();
+        h.wake(0, 0, &mut out);
+        assert_eq!(out.issues[0].label.as_deref(), Some("io1"));
+        assert_eq!(out.issues[0].addr.subsystem, 0);
+        out.issues.clear();
+        h.completed(500, 0, &mut out);
+        assert_eq!(
+            out.wakes,
+            vec![(10_500, 1)],
+            "io2 waits for io1 plus think time"
+        );
+    }
+
+    fn dbms(think: u64) -> Host {
+        let cfg = types::Dbms {
+            log: VolumeRef {
+                subsystem: 1,
+                volume: 0,
+            },
+            data: vec![VolumeRef {
+                subsystem: 2,
+                volume: 0,
+            }],
+            data_writes: 2,
+            rate: "1000/s".parse::<OpsRate>().expect("valid rate"),
+            arrival: Arrival::Fixed,
+            in_flight: 1,
+            size: Dist::Constant(Size(512)),
+            think: Duration::from_ns(think),
+        };
+        Host::Dbms(Dbms::new(
+            &cfg,
+            64,
+            10_000_000,
+            stream(1, ComponentId::Workload(0)),
+        ))
+    }
+
+    #[test]
+    fn dbms_transaction_is_log_then_data_then_commit() {
+        let mut h = dbms(0);
+        let mut out = HostOut::default();
+        h.start(&mut out);
+        assert_eq!(out.wakes, vec![(1_000_000, ARRIVAL_TAG)]);
+        out.wakes.clear();
+        h.wake(1_000_000, ARRIVAL_TAG, &mut out);
+        assert_eq!(out.issues.len(), 1, "log write first");
+        assert_eq!(out.issues[0].addr.subsystem, 0);
+        assert_eq!(out.issues[0].addr.block, 0);
+        out.issues.clear();
+        h.completed(1_100_000, 0, &mut out);
+        assert_eq!(out.issues.len(), 2, "then both data writes together");
+        assert!(out.issues.iter().all(|i| i.addr.subsystem == 1));
+        out.issues.clear();
+        h.completed(1_200_000, 0, &mut out);
+        assert!(out.issues.is_empty(), "commit waits for every data write");
+        h.completed(1_300_000, 0, &mut out);
+        assert_eq!(out.issues.len(), 1, "commit record");
+        assert_eq!(out.issues[0].addr.subsystem, 0);
+        assert_eq!(out.issues[0].addr.block, 1, "log is sequential");
+    }
+
+    #[test]
+    fn dbms_backlog_waits_for_a_free_slot() {
+        let mut h = dbms(0);
+        let mut out = HostOut::default();
+        h.wake(1, ARRIVAL_TAG, &mut out);
+        h.wake(2, ARRIVAL_TAG, &mut out);
+        assert_eq!(
+            out.issues.len(),
+            1,
+            "one slot: the second transaction waits"
+        );
+        out.issues.clear();
+        h.completed(3, 0, &mut out);
+        out.issues.clear();
+        h.completed(4, 0, &mut out);
+        h.completed(5, 0, &mut out);
+        out.issues.clear();
+        h.completed(6, 0, &mut out);
+        assert_eq!(
+            out.issues.len(),
+            1,
+            "the waiting transaction starts its log write"
+        );
+    }
+
+    #[test]
+    fn zipf_prefers_low_blocks() {
+        let cfg = types::Random {
+            volumes: vec![],
+            rate: "1000/s".parse::<OpsRate>().expect("valid rate"),
+            arrival: Arrival::Poisson,
+            blocks: BlockChoice::Zipf(1.2),
+            size: Dist::Constant(Size(512)),
+        };
+        let vols = vec![VolumeRef {
+            subsystem: 1,
+            volume: 0,
+        }];
+        let mut r = RandomWriter::new(
+            &cfg,
+            vols,
+            1000,
+            u64::MAX,
+            stream(3, ComponentId::Workload(1)),
+        );
+        let mut out = HostOut::default();
+        for t in 0..5000 {
+            r.wake(t, &mut out);
+        }
+        let hot = out.issues.iter().filter(|i| i.addr.block < 10).count();
+        assert!(hot > 2500, "{hot} of 5000 writes on the 10 hottest blocks");
+        assert!(out.issues.iter().all(|i| i.addr.block < 1000));
+    }
+}

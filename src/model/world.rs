@@ -1,0 +1,593 @@
+//! The world: every model component and protocol node of one run, and the event type that moves
+//! between them. It routes node outputs to the right model (a LAN, a pair link through the
+//! primary's copy stage, a secondary's apply stage, a timer), feeds the checker what the hosts and
+//! the secondary volumes see, and records each event in the trace.
+
+use std::collections::BTreeMap;
+
+use super::clock::Clock;
+use super::net::{Channel, Delivery};
+use super::stage::Stage;
+use super::workload::{Dbms, Host, HostOut, RandomWriter, Script};
+use crate::check::{Checker, Geometry, WriteId};
+use crate::engine::{stream, ComponentId, Control, Handler, Scheduler};
+use crate::protocol::{self, Input, Msg, Node, NodeId, Output, Outputs, Timer, WriteMeta};
+use crate::scenario::dist::Dist;
+use crate::scenario::types::{Fault, ProtocolKind, Scenario, VolumeRef, Workload};
+use crate::scenario::units::Duration;
+use crate::trace::Trace;
+
+/// Everything that can happen in a run.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// Start copy (step 102) at every subsystem.
+    Start,
+    /// A workload's wake-up.
+    Wake {
+        /// Workload index.
+        host: u16,
+        /// The workload's tag.
+        tag: u32,
+    },
+    /// A primary finished serving a host write.
+    WriteServed {
+        /// Pair index.
+        pair: u16,
+        /// The write.
+        write: WriteMeta,
+    },
+    /// A primary's copy stage put a message on its pair link.
+    CopyServed {
+        /// Pair index.
+        pair: u16,
+        /// The message.
+        msg: Msg,
+    },
+    /// A secondary finished applying a write to its volume.
+    ApplyServed {
+        /// Pair index.
+        pair: u16,
+        /// The write.
+        write: WriteMeta,
+    },
+    /// A message arrives.
+    Deliver {
+        /// Destination.
+        to: NodeId,
+        /// Sender.
+        from: NodeId,
+        /// Contents.
+        msg: Msg,
+    },
+    /// A node's timer fires.
+    Timer {
+        /// Whose.
+        node: NodeId,
+        /// Which.
+        timer: Timer,
+    },
+    /// The primary site fails.
+    Disaster,
+    /// The secondary site is told to take over.
+    Takeover,
+}
+
+/// One pair's hardware: service stages, the link's two directions, the primary's clock.
+struct Pair {
+    write_stage: Stage<WriteMeta>,
+    copy_stage: Stage<Msg>,
+    apply_stage: Stage<WriteMeta>,
+    write_time: Dist<Duration>,
+    copy_time: Dist<Duration>,
+    apply_time: Dist<Duration>,
+    primary_rng: crate::engine::rng::Rng,
+    secondary_rng: crate::engine::rng::Rng,
+    forward: Channel,
+    backward: Channel,
+    clock: Clock,
+}
+
+/// Which workload issued a write, and its tag.
+#[derive(Clone, Copy, Debug)]
+struct Owner {
+    host: u16,
+    tag: u32,
+}
+
+/// One run's world.
+pub struct World {
+    geometry: Geometry,
+    pairs: Vec<Pair>,
+    nodes: Vec<Box<dyn Node>>,
+    primary_lan: Channel,
+    secondary_lan: Channel,
+    hosts: Vec<Host>,
+    host_out: HostOut,
+    outputs: Outputs,
+    inflight: BTreeMap<WriteId, Owner>,
+    labels: BTreeMap<WriteId, String>,
+    next_write: WriteId,
+    fenced: Vec<bool>,
+    takeover_done: Vec<bool>,
+    primary_alive: bool,
+    takeover_delay: u64,
+    /// The checker: what the hosts saw and what the secondary volumes hold.
+    pub checker: Checker,
+    /// The run's trace.
+    pub trace: Trace,
+    /// Counters for the result.
+    pub stats: Stats,
+}
+
+/// Counts the result reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    /// Host writes issued.
+    pub issued: u64,
+    /// Host writes completed.
+    pub completed: u64,
+    /// Write messages put on pair links (retransmissions included).
+    pub shipped: u64,
+    /// When the disaster struck.
+    pub disaster_ns: Option<u64>,
+    /// When the secondary site finished its takeover.
+    pub takeover_ns: Option<u64>,
+}
+
+impl World {
+    /// Builds the world of `sc` under `seed`, and schedules start, faults and the takeover.
+    pub fn new(sc: &Scenario, seed: u64, trace: Trace, sched: &mut Scheduler<Event>) -> Self {
+        let n = sc.topology.pairs;
+        let geometry = Geometry {
+            pairs: n,
+            volumes: sc.topology.volumes_per_subsystem,
+            blocks: sc.topology.blocks_per_volume,
+        };
+        let pairs = (0..n)
+            .map(|i| {
+                let svc = sc.subsystems.service(i + 1);
+                let link = sc.links.link(i + 1);
+                let bw = link.bandwidth.0;
+                Pair {
+                    write_stage: Stage::new(svc.servers),
+                    copy_stage: Stage::new(svc.servers),
+                    apply_stage: Stage::new(svc.servers),
+                    write_time: svc.write_time,
+                    copy_time: svc.copy_time,
+                    apply_time: svc.apply_time,
+                    primary_rng: stream(seed, ComponentId::PrimaryService(i)),
+                    secondary_rng: stream(seed, ComponentId::SecondaryService(i)),
+                    forward: Channel::link(
+                        link.latency.clone(),
+                        link.loss.get(),
+                        link.duplicate.get(),
+                        bw,
+                        link.paths,
+                        stream(seed, ComponentId::LinkForward(i)),
+                    ),
+                    backward: Channel::link(
+                        link.latency,
+                        link.loss.get(),
+                        link.duplicate.get(),
+                        bw,
+                        link.paths,
+                        stream(seed, ComponentId::LinkBackward(i)),
+                    ),
+                    clock: Clock::new(0),
+                }
+            })
+            .collect();
+        let rto = sc.protocol.retransmit_timeout.as_ns();
+        let mut nodes: Vec<Box<dyn Node>> = Vec::with_capacity(2 * usize::from(n));
+        for i in 0..n {
+            nodes.push(match sc.protocol.kind {
+                ProtocolKind::Independent | ProtocolKind::Checkpoint => {
+                    Box::new(protocol::independent::Primary::new(i, rto))
+                }
+                ProtocolKind::Sync => Box::new(protocol::sync::Primary::new(i, rto)),
+            });
+        }
+        for i in 0..n {
+            nodes.push(match sc.protocol.kind {
+                ProtocolKind::Independent | ProtocolKind::Checkpoint => {
+                    Box::new(protocol::independent::Secondary::new(i, rto))
+                }
+                ProtocolKind::Sync => Box::new(protocol::sync::Secondary::new(i, rto)),
+            });
+        }
+        let until = sc.duration.as_ns();
+        let all_volumes: Vec<VolumeRef> = (1..=n)
+            .flat_map(|s| {
+                (0..geometry.volumes).map(move |v| VolumeRef {
+                    subsystem: s,
+                    volume: v,
+                })
+            })
+            .collect();
+        let hosts = sc
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let rng = stream(seed, ComponentId::Workload(i as u16));
+                match w {
+                    Workload::Script { writes } => Host::Script(Script::new(writes)),
+                    Workload::Dbms(d) => Host::Dbms(Dbms::new(d, geometry.blocks, until, rng)),
+                    Workload::Random(r) => {
+                        let vols = if r.volumes.is_empty() {
+                            all_volumes.clone()
+                        } else {
+                            r.volumes.clone()
+                        };
+                        Host::Random(RandomWriter::new(r, vols, geometry.blocks, until, rng))
+                    }
+                }
+            })
+            .collect();
+        sched.at(0, Event::Start);
+        for f in &sc.faults {
+            match f {
+                Fault::Disaster { at } => sched.at(at.as_ns(), Event::Disaster),
+            }
+        }
+        World {
+            geometry,
+            pairs,
+            nodes,
+            primary_lan: Channel::lan(
+                sc.primary_lan.latency.clone(),
+                sc.primary_lan.loss.get(),
+                sc.primary_lan.duplicate.get(),
+                stream(seed, ComponentId::PrimaryLan),
+            ),
+            secondary_lan: Channel::lan(
+                sc.secondary_lan.latency.clone(),
+                sc.secondary_lan.loss.get(),
+                sc.secondary_lan.duplicate.get(),
+                stream(seed, ComponentId::SecondaryLan),
+            ),
+            hosts,
+            host_out: HostOut::default(),
+            outputs: Outputs::new(),
+            inflight: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            next_write: 0,
+            fenced: vec![false; usize::from(n)],
+            takeover_done: vec![false; usize::from(n)],
+            primary_alive: true,
+            takeover_delay: sc.takeover.delay.as_ns(),
+            checker: Checker::new(geometry),
+            trace,
+            stats: Stats::default(),
+        }
+    }
+
+    fn node_index(&self, id: NodeId) -> usize {
+        match id {
+            NodeId::Primary(i) => usize::from(i),
+            NodeId::Secondary(i) => usize::from(self.geometry.pairs) + usize::from(i),
+        }
+    }
+
+    fn alive(&self, id: NodeId) -> bool {
+        match id {
+            NodeId::Primary(_) => self.primary_alive,
+            NodeId::Secondary(_) => true,
+        }
+    }
+
+    /// The label of write `id`, if it has one.
+    pub fn label(&self, id: WriteId) -> Option<&str> {
+        self.labels.get(&id).map(String::as_str)
+    }
+
+    /// Local clock reading of `node` at real time `now`.
+    fn local(&self, node: NodeId, now: u64) -> u64 {
+        match node {
+            NodeId::Primary(i) => self.pairs[usize::from(i)].clock.local(now),
+            NodeId::Secondary(_) => now,
+        }
+    }
+
+    /// Hands `input` to `node` and carries out what it asks.
+    fn drive(&mut self, node: NodeId, input: Input, sched: &mut Scheduler<Event>) {
+        if !self.alive(node) {
+            return;
+        }
+        let now = sched.now();
+        let local = self.local(node, now);
+        let idx = self.node_index(node);
+        let mut outputs = std::mem::take(&mut self.outputs);
+        self.nodes[idx].handle(local, input, &mut outputs);
+        for o in outputs.drain() {
+            self.carry_out(node, o, sched);
+        }
+        self.outputs = outputs;
+    }
+
+    fn carry_out(&mut self, node: NodeId, o: Output, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        match o {
+            Output::Send { to, msg } => self.send(node, to, msg, sched),
+            Output::SetTimer { after, timer } => {
+                let real = match node {
+                    NodeId::Primary(i) => self.pairs[usize::from(i)].clock.real_span(after),
+                    NodeId::Secondary(_) => after,
+                };
+                sched.after(real, Event::Timer { node, timer });
+            }
+            Output::CompleteHost(id) => self.complete_host(id, sched),
+            Output::Apply(w) => {
+                let p = &mut self.pairs[usize::from(node.pair())];
+                let svc = p.apply_time.sample(&mut p.secondary_rng);
+                if let Some((w, t)) = p.apply_stage.arrive(w, svc) {
+                    sched.after(
+                        t,
+                        Event::ApplyServed {
+                            pair: node.pair(),
+                            write: w,
+                        },
+                    );
+                }
+            }
+            Output::Fence(on) => {
+                self.fenced[usize::from(node.pair())] = on;
+                self.trace
+                    .note(now, node, if on { "fence" } else { "unfence" });
+                self.update_open(now);
+            }
+            Output::TakeoverDone => {
+                self.takeover_done[usize::from(node.pair())] = true;
+                self.trace.note(now, node, "takeover-done");
+            }
+        }
+    }
+
+    fn update_open(&mut self, now: u64) {
+        let open = !self.fenced.iter().any(|&f| f);
+        if open != self.checker.is_open() {
+            self.checker.set_open(open, now);
+        }
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        if from == to {
+            sched.after(0, Event::Deliver { to, from, msg });
+            return;
+        }
+        let channel = match (from, to) {
+            (NodeId::Primary(i), NodeId::Secondary(j)) if i == j => {
+                let p = &mut self.pairs[usize::from(i)];
+                let svc = match msg {
+                    Msg::Seg {
+                        body: protocol::Body::Write(_),
+                        ..
+                    } => p.copy_time.sample(&mut p.primary_rng),
+                    _ => 0,
+                };
+                if let Some((msg, t)) = p.copy_stage.arrive(msg, svc) {
+                    sched.after(t, Event::CopyServed { pair: i, msg });
+                }
+                return;
+            }
+            (NodeId::Secondary(i), NodeId::Primary(j)) if i == j => {
+                &mut self.pairs[usize::from(i)].backward
+            }
+            (NodeId::Primary(_), NodeId::Primary(_)) => &mut self.primary_lan,
+            (NodeId::Secondary(_), NodeId::Secondary(_)) => &mut self.secondary_lan,
+            _ => return,
+        };
+        let delivery = channel.transmit(now, msg.wire_bytes());
+        Self::schedule_delivery(delivery, to, from, msg, sched);
+    }
+
+    fn schedule_delivery(
+        d: Delivery,
+        to: NodeId,
+        from: NodeId,
+        msg: Msg,
+        sched: &mut Scheduler<Event>,
+    ) {
+        match d {
+            Delivery::Lost => {}
+            Delivery::Once(t) => sched.at(t, Event::Deliver { to, from, msg }),
+            Delivery::Twice(a, b) => {
+                sched.at(a, Event::Deliver { to, from, msg });
+                sched.at(b, Event::Deliver { to, from, msg });
+            }
+        }
+    }
+
+    fn complete_host(&mut self, id: WriteId, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let Some(owner) = self.inflight.remove(&id) else {
+            return;
+        };
+        self.stats.completed += 1;
+        self.checker.completed(id, now);
+        let mut out = std::mem::take(&mut self.host_out);
+        self.hosts[usize::from(owner.host)].completed(now, owner.tag, &mut out);
+        self.after_host(owner.host, &mut out, sched);
+        self.host_out = out;
+    }
+
+    /// Issues the writes and schedules the wake-ups a workload asked for.
+    fn after_host(&mut self, host: u16, out: &mut HostOut, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        for (at, tag) in out.wakes.drain(..) {
+            sched.at(at, Event::Wake { host, tag });
+        }
+        for issue in out.issues.drain(..) {
+            let id = self.next_write;
+            self.next_write += 1;
+            self.stats.issued += 1;
+            self.checker
+                .issued(id, issue.addr, issue.size, issue.label.as_deref(), now);
+            if let Some(l) = issue.label {
+                self.labels.insert(id, l);
+            }
+            self.inflight.insert(
+                id,
+                Owner {
+                    host,
+                    tag: issue.tag,
+                },
+            );
+            self.trace.write_issued(now, id, issue.addr);
+            let pair = issue.addr.subsystem;
+            let p = &mut self.pairs[usize::from(pair)];
+            let svc = p.write_time.sample(&mut p.primary_rng);
+            let w = WriteMeta {
+                id,
+                addr: issue.addr,
+                size: issue.size,
+                stamp: 0,
+            };
+            if let Some((w, t)) = p.write_stage.arrive(w, svc) {
+                sched.after(t, Event::WriteServed { pair, write: w });
+            }
+        }
+    }
+
+    fn all_taken_over(&self) -> bool {
+        self.takeover_done.iter().all(|&d| d)
+    }
+
+    /// After the run: judge the image as the hosts would find it, open, and return the time the
+    /// loss is measured against (the disaster, or the end of the run).
+    pub fn finish(&mut self, now: u64) -> u64 {
+        self.fenced.iter_mut().for_each(|f| *f = false);
+        self.checker.set_open(true, now);
+        self.checker.check(now);
+        self.stats.disaster_ns.unwrap_or(now)
+    }
+}
+
+impl Handler for World {
+    type Event = Event;
+
+    fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Control {
+        let now = sched.now();
+        self.trace
+            .event(now, &event, label_of(&self.labels, &event));
+        match event {
+            Event::Start => {
+                for i in 0..self.geometry.pairs {
+                    self.drive(NodeId::Primary(i), Input::Start, sched);
+                    self.drive(NodeId::Secondary(i), Input::Start, sched);
+                }
+                for h in 0..self.hosts.len() {
+                    let mut out = std::mem::take(&mut self.host_out);
+                    self.hosts[h].start(&mut out);
+                    self.after_host(h as u16, &mut out, sched);
+                    self.host_out = out;
+                }
+            }
+            Event::Wake { host, tag } => {
+                if self.primary_alive {
+                    let mut out = std::mem::take(&mut self.host_out);
+                    self.hosts[usize::from(host)].wake(now, tag, &mut out);
+                    self.after_host(host, &mut out, sched);
+                    self.host_out = out;
+                }
+            }
+            Event::WriteServed { pair, write } => {
+                if !self.primary_alive {
+                    return Control::Continue;
+                }
+                let p = &mut self.pairs[usize::from(pair)];
+                if let Some((w, t)) = p.write_stage.depart() {
+                    sched.after(t, Event::WriteServed { pair, write: w });
+                }
+                self.checker.stored(write.id, now);
+                self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
+            }
+            Event::CopyServed { pair, msg } => {
+                if !self.primary_alive {
+                    return Control::Continue;
+                }
+                let p = &mut self.pairs[usize::from(pair)];
+                if let Some((m, t)) = p.copy_stage.depart() {
+                    sched.after(t, Event::CopyServed { pair, msg: m });
+                }
+                if matches!(
+                    msg,
+                    Msg::Seg {
+                        body: protocol::Body::Write(_),
+                        ..
+                    }
+                ) {
+                    self.stats.shipped += 1;
+                }
+                let d = p.forward.transmit(now, msg.wire_bytes());
+                Self::schedule_delivery(
+                    d,
+                    NodeId::Secondary(pair),
+                    NodeId::Primary(pair),
+                    msg,
+                    sched,
+                );
+            }
+            Event::ApplyServed { pair, write } => {
+                let p = &mut self.pairs[usize::from(pair)];
+                if let Some((w, t)) = p.apply_stage.depart() {
+                    sched.after(t, Event::ApplyServed { pair, write: w });
+                }
+                self.checker.applied(write.addr, Some(write.id), now);
+                self.drive(NodeId::Secondary(pair), Input::Applied(write), sched);
+            }
+            Event::Deliver { to, from, msg } => {
+                self.drive(to, Input::Deliver { from, msg }, sched);
+            }
+            Event::Timer { node, timer } => self.drive(node, Input::Timer(timer), sched),
+            Event::Disaster => {
+                if self.primary_alive {
+                    self.primary_alive = false;
+                    self.stats.disaster_ns = Some(now);
+                    sched.after(self.takeover_delay, Event::Takeover);
+                }
+            }
+            Event::Takeover => {
+                for i in 0..self.geometry.pairs {
+                    self.drive(NodeId::Secondary(i), Input::Takeover, sched);
+                }
+            }
+        }
+        if self.stats.disaster_ns.is_some()
+            && self.stats.takeover_ns.is_none()
+            && self.all_taken_over()
+        {
+            self.stats.takeover_ns = Some(now);
+            return Control::Stop;
+        }
+        Control::Continue
+    }
+}
+
+/// The label of the write an event carries, if it has one.
+fn label_of<'a>(labels: &'a BTreeMap<WriteId, String>, event: &Event) -> Option<&'a str> {
+    {
+        let id = match event {
+            Event::WriteServed { write, .. } | Event::ApplyServed { write, .. } => write.id,
+            Event::Deliver {
+                msg:
+                    Msg::Seg {
+                        body: protocol::Body::Write(w),
+                        ..
+                    },
+                ..
+            }
+            | Event::CopyServed {
+                msg:
+                    Msg::Seg {
+                        body: protocol::Body::Write(w),
+                        ..
+                    },
+                ..
+            } => w.id,
+            _ => return None,
+        };
+        labels.get(&id).map(String::as_str)
+    }
+}

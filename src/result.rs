@@ -1,0 +1,80 @@
+//! The result of one checked run, with every field the product contract names.
+
+use serde::Serialize;
+
+use crate::check::latency::Percentiles;
+use crate::check::{ImageSummary, Rpo, Violation};
+
+/// Write counts along the copy path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WriteCounts {
+    /// Issued by hosts.
+    pub issued: u64,
+    /// Completed to hosts.
+    pub completed: u64,
+    /// Put on a pair link (retransmissions included).
+    pub shipped: u64,
+    /// Shown by a secondary volume at least once.
+    pub applied: u64,
+}
+
+/// Checkpoint rounds (zero for protocols without checkpoints).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CheckpointCounts {
+    /// Sent by the checkpoint master.
+    pub issued: u64,
+    /// Released by the secondary master after its rendezvous.
+    pub released: u64,
+    /// Applied by every secondary.
+    pub applied: u64,
+}
+
+/// Host write latency and secondary lag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Latencies {
+    /// From issue to completion at the host.
+    pub host_write: Percentiles,
+    /// From the primary volume storing a write to a secondary volume showing it.
+    pub secondary_lag: Percentiles,
+}
+
+/// One run's verdict and measurements.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunResult {
+    /// The seed.
+    pub seed: u64,
+    /// The protocol's name.
+    pub protocol: String,
+    /// The scenario's name.
+    pub scenario: String,
+    /// Events processed.
+    pub events: u64,
+    /// Simulated nanoseconds covered.
+    pub sim_ns: u64,
+    /// When the primary-site disaster struck, if it did.
+    pub disaster_ns: Option<u64>,
+    /// When the secondary site finished taking over, if it did.
+    pub takeover_ns: Option<u64>,
+    /// Hash of the full ordered event trace, 16 hex digits.
+    pub trace_hash: String,
+    /// False iff `violations` is non-empty.
+    pub consistent: bool,
+    /// Rules the secondary image broke while open to hosts or after takeover.
+    pub violations: Vec<Violation>,
+    /// Distinct violations found (more than listed when the list was capped).
+    pub violation_count: u64,
+    /// Write counts.
+    pub writes: WriteCounts,
+    /// What was lost at the disaster or the end of the run.
+    pub rpo: Rpo,
+    /// Latency percentiles.
+    pub latency_ns: Latencies,
+    /// Checkpoint rounds.
+    pub checkpoints: CheckpointCounts,
+    /// Which labelled writes the final image shows.
+    pub image: ImageSummary,
+    /// True when a resource limit stopped the run before its end.
+    pub budget_exhausted: bool,
+    /// Which limit, if any: `"events"` or `"sim_time"`.
+    pub budget: Option<String>,
+}

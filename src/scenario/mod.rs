@@ -1,0 +1,181 @@
+//! The scenario format: serde types, loading with precise error messages (file, line:column or
+//! JSON path, what was expected), command-line overrides, semantic validation and the JSON Schema.
+
+pub mod dist;
+pub mod overrides;
+pub mod types;
+pub mod units;
+pub mod validate;
+
+use std::fmt;
+use std::path::Path;
+
+pub use overrides::Override;
+pub use types::Scenario;
+
+/// Why a scenario could not be used; every message names where and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file (or source) the scenario came from.
+    pub source: String,
+    /// One line per problem.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {}", self.source, p)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl ScenarioError {
+    fn one(source: &str, problem: String) -> Self {
+        ScenarioError {
+            source: source.to_string(),
+            problems: vec![problem],
+        }
+    }
+}
+
+/// Reads and checks the scenario at `path`, applying `overrides` in order.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let source = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::one(&source, format!("cannot read the file: {e}")))?;
+    parse(&source, &text, overrides)
+}
+
+/// Parses and checks scenario `text` (named `source` in messages), applying `overrides`.
+pub fn parse(source: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        ScenarioError::one(
+            source,
+            format!(
+                "{}:{}: malformed JSON: {}",
+                e.line(),
+                e.column(),
+                strip_position(&e)
+            ),
+        )
+    })?;
+    let scenario = if overrides.is_empty() {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize::<_, Scenario>(&mut de).map_err(|e| {
+            let inner = e.inner();
+            ScenarioError::one(
+                source,
+                format!(
+                    "{}:{}: at `{}`: {}",
+                    inner.line(),
+                    inner.column(),
+                    e.path(),
+                    strip_position(inner)
+                ),
+            )
+        })?
+    } else {
+        for o in overrides {
+            o.apply(&mut value)
+                .map_err(|p| ScenarioError::one(source, p))?;
+        }
+        serde_path_to_error::deserialize::<_, Scenario>(value).map_err(|e| {
+            ScenarioError::one(
+                source,
+                format!("at `{}` (after overrides): {}", e.path(), e.inner()),
+            )
+        })?
+    };
+    let problems = validate::check(&scenario);
+    if problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(ScenarioError {
+            source: source.to_string(),
+            problems,
+        })
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; we print the position first.
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The JSON Schema of the scenario format, pretty-printed.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(Scenario);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{
+  "name": "t",
+  "description": "d",
+  "duration": "10ms",
+  "topology": {"pairs": 2},
+  "workloads": [{"kind": "random", "rate": "1000/s"}]
+}"#;
+
+    #[test]
+    fn a_minimal_scenario_loads_with_defaults() {
+        let s = parse("t.json", MINIMAL, &[]).expect("valid");
+        assert_eq!(s.topology.pairs, 2);
+        assert_eq!(s.topology.blocks_per_volume, 1024);
+        assert_eq!(s.protocol.kind, types::ProtocolKind::Checkpoint);
+    }
+
+    #[test]
+    fn malformed_json_gives_line_and_column() {
+        let e = parse("bad.json", "{\n  \"name\": \"x\",\n  oops\n}", &[]).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("bad.json: 3:3: malformed JSON"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_field_names_field_and_path() {
+        let text = MINIMAL.replace("\"pairs\": 2", "\"pairs\": 2, \"pears\": 3");
+        let msg = parse("t.json", &text, &[]).unwrap_err().to_string();
+        assert!(msg.contains("`topology.pears`"), "{msg}");
+        assert!(msg.contains("unknown field `pears`"), "{msg}");
+    }
+
+    #[test]
+    fn bad_units_name_the_path() {
+        let text = MINIMAL.replace("\"10ms\"", "\"10 parsecs\"");
+        let msg = parse("t.json", &text, &[]).unwrap_err().to_string();
+        assert!(msg.contains("at `duration`"), "{msg}");
+    }
+
+    #[test]
+    fn overrides_apply_before_checking() {
+        let o = [Override::parse("topology.pairs=3").expect("valid override")];
+        let s = parse("t.json", MINIMAL, &o).expect("valid");
+        assert_eq!(s.topology.pairs, 3);
+        let bad = [Override::parse("topology.pairs=\"many\"").expect("valid override")];
+        let msg = parse("t.json", MINIMAL, &bad).unwrap_err().to_string();
+        assert!(msg.contains("topology.pairs"), "{msg}");
+    }
+
+    #[test]
+    fn schema_names_the_top_level_fields() {
+        let s = schema_json();
+        for f in ["topology", "workloads", "faults", "protocol", "primary_lan"] {
+            assert!(s.contains(f), "{f} missing from schema");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Command-line overrides of scenario fields, applied to the JSON before it is checked, so an
+//! override is validated exactly like the file: `--set PATH=VALUE`, `--disaster-at`, `--protocol`.
+
+use serde_json::Value;
+
+use super::units::Duration;
+
+/// One change to a scenario's JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Override {
+    /// Set the field at a dotted path (array elements by index) to a value.
+    Set {
+        /// Path segments, e.g. `["protocol", "checkpoint_interval"]`.
+        path: Vec<String>,
+        /// The new value (JSON if it parses as JSON, else a string).
+        value: Value,
+    },
+    /// Put the primary-site disaster at this time, adding one if there is none.
+    DisasterAt(Duration),
+}
+
+impl Override {
+    /// Parses `PATH=VALUE` as given to `--set`.
+    pub fn parse(arg: &str) -> Result<Self, String> {
+        let (path, raw) = arg
+            .split_once('=')
+            .ok_or_else(|| format!("--set {arg}: expected PATH=VALUE"))?;
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(format!(
+                "--set {arg}: expected a dotted path such as protocol.checkpoint_interval"
+            ));
+        }
+        let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
+        Ok(Override::Set {
+            path: path.split('.').map(str::to_string).collect(),
+            value,
+        })
+    }
+
+    /// Applies this override to a scenario's JSON.
+    pub fn apply(&self, root: &mut Value) -> Result<(), String> {
+        match self {
+            Override::Set { path, value } => set(root, path, value.clone()),
+            Override::DisasterAt(at) => {
+                disaster_at(root, *at);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn set(root: &mut Value, path: &[String], value: Value) -> Result<(), String> {
+    let shown = path.join(".");
+    let mut here = root;
+    for (i, seg) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        here = match here {
+            Value::Object(map) => {
+                if last {
+                    map.insert(seg.clone(), value);
+                    return Ok(());
+                }
+                map.entry(seg.clone())
+                    .or_insert_with(|| Value::Object(Default::default()))
+            }
+            Value::Array(items) => {
+                let len = items.len();
+                let idx: usize = seg.parse().map_err(|_| {
+                    format!("--set {shown}: `{seg}` indexes an array, expected a number")
+                })?;
+                let slot = items.get_mut(idx).ok_or_else(|| {
+                    format!("--set {shown}: index {idx} is past the end of an array of {len}")
+                })?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+            _ => {
+                return Err(format!(
+                    "--set {shown}: `{}` is not an object or array",
+                    path[..i].join(".")
+                ))
+            }
+        };
+    }
+    Ok(())
+}
+
+fn disaster_at(root: &mut Value, at: Duration) {
+    let Value::Object(map) = root else {
+        return;
+    };
+    let faults = map
+        .entry("faults")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !faults.is_array() {
+        *faults = Value::Array(Vec::new());
+    }
+    let Value::Array(list) = faults else {
+        return;
+    };
+    let at_value = Value::String(at.to_string());
+    let existing = list
+        .iter_mut()
+        .find(|f| f.get("kind").and_then(Value::as_str) == Some("disaster"));
+    match existing {
+        Some(Value::Object(f)) => {
+            f.insert("at".into(), at_value);
+        }
+        _ => list.push(serde_json::json!({"kind": "disaster", "at": at_value})),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn set_replaces_nested_fields_and_array_items() {
+        let mut v = json!({"protocol": {"kind": "sync"}, "faults": [{"at": "1ms"}]});
+        Override::parse("protocol.kind=independent")
+            .expect("parses")
+            .apply(&mut v)
+            .expect("applies");
+        Override::parse("faults.0.at=2ms")
+            .expect("parses")
+            .apply(&mut v)
+            .expect("applies");
+        Override::parse("topology.pairs=4")
+            .expect("parses")
+            .apply(&mut v)
+            .expect("applies");
+        assert_eq!(
+            v,
+            json!({"protocol": {"kind": "independent"}, "faults": [{"at": "2ms"}],
+                   "topology": {"pairs": 4}})
+        );
+    }
+
+    #[test]
+    fn bad_set_arguments_are_explained() {
+        assert!(Override::parse("novalue")
+            .unwrap_err()
+            .contains("PATH=VALUE"));
+        assert!(Override::parse("a..b=1")
+            .unwrap_err()
+            .contains("dotted path"));
+        let mut v = json!({"faults": []});
+        let e = Override::parse("faults.3.at=1ms")
+            .expect("parses")
+            .apply(&mut v)
+            .unwrap_err();
+        assert!(e.contains("past the end"), "{e}");
+    }
+
+    #[test]
+    fn disaster_at_replaces_or_adds() {
+        let mut v = json!({"faults": [{"kind": "disaster", "at": "5ms"}]});
+        Override::DisasterAt(Duration::from_ms(7))
+            .apply(&mut v)
+            .expect("applies");
+        assert_eq!(v, json!({"faults": [{"kind": "disaster", "at": "7ms"}]}));
+        let mut w = json!({});
+        Override::DisasterAt(Duration::from_us(1500))
+            .apply(&mut w)
+            .expect("applies");
+        assert_eq!(w, json!({"faults": [{"kind": "disaster", "at": "1500us"}]}));
+    }
+}

@@ -1,0 +1,637 @@
+//! The serde types of the scenario JSON format. Every struct rejects unknown fields, so a typo is
+//! an error rather than a silent default; durations, sizes and rates are human strings.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::dist::Dist;
+use super::units::{Bandwidth, Duration, OpsRate, Probability, Size};
+
+/// A complete simulation scenario: the storage, the networks, the workload, the faults and the
+/// protocol under test.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, shown in results and reports.
+    pub name: String,
+    /// What this scenario shows, in a sentence or two.
+    pub description: String,
+    /// The default seed; `--seed` overrides it.
+    #[serde(default)]
+    pub seed: u64,
+    /// Hosts issue writes from time zero until this time.
+    pub duration: Duration,
+    /// How long the run goes on after `duration` (or after the takeover that follows a disaster)
+    /// so that copies in flight can land.
+    #[serde(default = "default_drain")]
+    pub drain: Duration,
+    /// How many subsystem pairs and how their volumes are laid out.
+    pub topology: Topology,
+    /// How fast the subsystems serve writes, ship copies and apply them.
+    #[serde(default)]
+    pub subsystems: Subsystems,
+    /// The LAN coupling the primary subsystems.
+    #[serde(default)]
+    pub primary_lan: Lan,
+    /// The LAN coupling the secondary subsystems.
+    #[serde(default)]
+    pub secondary_lan: Lan,
+    /// The links between each primary and its counterpart secondary.
+    #[serde(default)]
+    pub links: Links,
+    /// The primary subsystems' clocks.
+    #[serde(default)]
+    pub clocks: Clocks,
+    /// What the hosts write.
+    pub workloads: Vec<Workload>,
+    /// What goes wrong, and when.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    /// How the secondary site takes over after a primary-site disaster.
+    #[serde(default)]
+    pub takeover: Takeover,
+    /// The copy protocol and its knobs.
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// Resource limits; hitting one ends the run with exit code 3.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+fn default_drain() -> Duration {
+    Duration::from_ms(100)
+}
+
+/// The storage layout, the same on both sites.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Topology {
+    /// Number of primary/secondary subsystem pairs (numbered from 1, as the patent numbers them).
+    pub pairs: u16,
+    /// Volumes in each subsystem (numbered from 0).
+    #[serde(default = "one_u16")]
+    pub volumes_per_subsystem: u16,
+    /// Blocks in each volume (numbered from 0).
+    #[serde(default = "default_blocks")]
+    pub blocks_per_volume: u32,
+}
+
+fn one_u16() -> u16 {
+    1
+}
+
+fn default_blocks() -> u32 {
+    1024
+}
+
+/// The service model of one subsystem pair: host writes, shipping copies, applying copies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Service {
+    /// Time a primary takes to serve one host write (until the host sees it complete).
+    pub write_time: Dist<Duration>,
+    /// Time a primary takes to read one write back and put it on its pair link; a heavily loaded
+    /// subsystem ships late (the patent's subsystem 2).
+    pub copy_time: Dist<Duration>,
+    /// Time a secondary takes to apply one write to its volume.
+    pub apply_time: Dist<Duration>,
+    /// Writes served at once by each stage.
+    pub servers: u32,
+}
+
+/// The subsystems' service model, with per-subsystem overrides so one can be heavily loaded.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subsystems {
+    /// Time a primary takes to serve one host write (until the host sees it complete).
+    #[serde(default = "default_write_time")]
+    pub write_time: Dist<Duration>,
+    /// Time a primary takes to read one write back and put it on its pair link.
+    #[serde(default = "zero_dist")]
+    pub copy_time: Dist<Duration>,
+    /// Time a secondary takes to apply one write to its volume.
+    #[serde(default = "default_apply_time")]
+    pub apply_time: Dist<Duration>,
+    /// Writes served at once by each stage.
+    #[serde(default = "one_u32")]
+    pub servers: u32,
+    /// Whether secondaries buffer received writes in volatile or non-volatile memory.
+    #[serde(default)]
+    pub buffer: BufferKind,
+    /// Per-subsystem replacements of any of the fields above.
+    #[serde(default)]
+    pub overrides: Vec<ServiceOverride>,
+}
+
+impl Default for Subsystems {
+    fn default() -> Self {
+        Subsystems {
+            write_time: default_write_time(),
+            copy_time: zero_dist(),
+            apply_time: default_apply_time(),
+            servers: 1,
+            buffer: BufferKind::default(),
+            overrides: Vec::new(),
+        }
+    }
+}
+
+impl Subsystems {
+    /// The service model of pair `pair` (from 1), overrides applied in order.
+    pub fn service(&self, pair: u16) -> Service {
+        let mut s = Service {
+            write_time: self.write_time.clone(),
+            copy_time: self.copy_time.clone(),
+            apply_time: self.apply_time.clone(),
+            servers: self.servers,
+        };
+        for o in self.overrides.iter().filter(|o| o.subsystem == pair) {
+            if let Some(d) = &o.write_time {
+                s.write_time = d.clone();
+            }
+            if let Some(d) = &o.copy_time {
+                s.copy_time = d.clone();
+            }
+            if let Some(d) = &o.apply_time {
+                s.apply_time = d.clone();
+            }
+            if let Some(n) = o.servers {
+                s.servers = n;
+            }
+        }
+        s
+    }
+}
+
+fn default_write_time() -> Dist<Duration> {
+    Dist::Constant(Duration::from_us(200))
+}
+
+fn default_apply_time() -> Dist<Duration> {
+    Dist::Constant(Duration::from_us(50))
+}
+
+fn zero_dist() -> Dist<Duration> {
+    Dist::Constant(Duration::from_ns(0))
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// Volatile buffers are lost when a secondary resets; non-volatile ones survive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BufferKind {
+    /// Survives resets (the patent's recommendation).
+    #[default]
+    NonVolatile,
+    /// Lost on reset.
+    Volatile,
+}
+
+/// Replacements of the service model for one subsystem pair; fields left out keep the default.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceOverride {
+    /// The pair it applies to (from 1).
+    pub subsystem: u16,
+    /// Replaces `write_time`.
+    #[serde(default)]
+    pub write_time: Option<Dist<Duration>>,
+    /// Replaces `copy_time`.
+    #[serde(default)]
+    pub copy_time: Option<Dist<Duration>>,
+    /// Replaces `apply_time`.
+    #[serde(default)]
+    pub apply_time: Option<Dist<Duration>>,
+    /// Replaces `servers`.
+    #[serde(default)]
+    pub servers: Option<u32>,
+}
+
+/// A LAN coupling the subsystems of one site.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lan {
+    /// One-way message latency.
+    #[serde(default = "default_lan_latency")]
+    pub latency: Dist<Duration>,
+    /// Probability that a message is lost.
+    #[serde(default)]
+    pub loss: Probability,
+    /// Probability that a message is delivered twice.
+    #[serde(default)]
+    pub duplicate: Probability,
+}
+
+impl Default for Lan {
+    fn default() -> Self {
+        Lan {
+            latency: default_lan_latency(),
+            loss: Probability::default(),
+            duplicate: Probability::default(),
+        }
+    }
+}
+
+fn default_lan_latency() -> Dist<Duration> {
+    Dist::Constant(Duration::from_us(50))
+}
+
+/// One pair link: latency, bandwidth, loss, and parallel paths that may reorder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Link {
+    /// One-way latency of each path.
+    pub latency: Dist<Duration>,
+    /// Bandwidth of each path.
+    pub bandwidth: Bandwidth,
+    /// Probability that a message is lost.
+    pub loss: Probability,
+    /// Probability that a message is delivered twice.
+    pub duplicate: Probability,
+    /// Parallel paths; messages spread over them and may overtake one another.
+    pub paths: u32,
+}
+
+/// The pair links, each independent (no central data mover), with per-pair overrides.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Links {
+    /// One-way latency of each path.
+    #[serde(default = "default_link_latency")]
+    pub latency: Dist<Duration>,
+    /// Bandwidth of each path.
+    #[serde(default = "default_bandwidth")]
+    pub bandwidth: Bandwidth,
+    /// Probability that a message is lost.
+    #[serde(default)]
+    pub loss: Probability,
+    /// Probability that a message is delivered twice.
+    #[serde(default)]
+    pub duplicate: Probability,
+    /// Parallel paths; messages spread over them and may overtake one another.
+    #[serde(default = "one_u32")]
+    pub paths: u32,
+    /// Per-pair replacements of any of the fields above.
+    #[serde(default)]
+    pub overrides: Vec<LinkOverride>,
+}
+
+impl Default for Links {
+    fn default() -> Self {
+        Links {
+            latency: default_link_latency(),
+            bandwidth: default_bandwidth(),
+            loss: Probability::default(),
+            duplicate: Probability::default(),
+            paths: 1,
+            overrides: Vec::new(),
+        }
+    }
+}
+
+impl Links {
+    /// The link model of pair `pair` (from 1), overrides applied in order.
+    pub fn link(&self, pair: u16) -> Link {
+        let mut l = Link {
+            latency: self.latency.clone(),
+            bandwidth: self.bandwidth,
+            loss: self.loss,
+            duplicate: self.duplicate,
+            paths: self.paths,
+        };
+        for o in self.overrides.iter().filter(|o| o.pair == pair) {
+            if let Some(d) = &o.latency {
+                l.latency = d.clone();
+            }
+            if let Some(b) = o.bandwidth {
+                l.bandwidth = b;
+            }
+            if let Some(p) = o.loss {
+                l.loss = p;
+            }
+            if let Some(p) = o.duplicate {
+                l.duplicate = p;
+            }
+            if let Some(n) = o.paths {
+                l.paths = n;
+            }
+        }
+        l
+    }
+}
+
+fn default_link_latency() -> Dist<Duration> {
+    Dist::Constant(Duration::from_us(500))
+}
+
+fn default_bandwidth() -> Bandwidth {
+    Bandwidth(125_000_000)
+}
+
+/// Replacements of the link model for one pair; fields left out keep the default.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkOverride {
+    /// The pair it applies to (from 1).
+    pub pair: u16,
+    /// Replaces `latency`.
+    #[serde(default)]
+    pub latency: Option<Dist<Duration>>,
+    /// Replaces `bandwidth`.
+    #[serde(default)]
+    pub bandwidth: Option<Bandwidth>,
+    /// Replaces `loss`.
+    #[serde(default)]
+    pub loss: Option<Probability>,
+    /// Replaces `duplicate`.
+    #[serde(default)]
+    pub duplicate: Option<Probability>,
+    /// Replaces `paths`.
+    #[serde(default)]
+    pub paths: Option<u32>,
+}
+
+/// The primary subsystems' clocks and how they are kept in step.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Clocks {
+    /// Each clock's rate error in parts per million, drawn per subsystem in [-drift, +drift].
+    #[serde(default)]
+    pub drift_ppm: f64,
+    /// How often the clock master sends its time to the other primaries.
+    #[serde(default = "default_sync_interval")]
+    pub sync_interval: Duration,
+    /// Extra error of each synchronisation, drawn in [-error, +error].
+    #[serde(default = "zero_duration")]
+    pub sync_error: Duration,
+}
+
+impl Default for Clocks {
+    fn default() -> Self {
+        Clocks {
+            drift_ppm: 0.0,
+            sync_interval: default_sync_interval(),
+            sync_error: zero_duration(),
+        }
+    }
+}
+
+fn default_sync_interval() -> Duration {
+    Duration::from_ms(100)
+}
+
+fn zero_duration() -> Duration {
+    Duration::from_ns(0)
+}
+
+/// A volume on the primary site: subsystem (from 1) and volume (from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeRef {
+    /// The subsystem pair (from 1).
+    pub subsystem: u16,
+    /// The volume within it (from 0).
+    #[serde(default)]
+    pub volume: u16,
+}
+
+/// What the hosts write.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Workload {
+    /// Named writes with explicit dependencies, e.g. the patent's io1, io2, io3.
+    Script {
+        /// The writes, each after the ones it names.
+        writes: Vec<ScriptWrite>,
+    },
+    /// Database transactions: a log write, then data writes, then a commit write.
+    Dbms(Dbms),
+    /// Independent writes at a rate.
+    Random(Random),
+}
+
+/// One scripted write.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptWrite {
+    /// Its name, used by `after`, by violations and by the image summary.
+    pub label: String,
+    /// The pair it goes to (from 1).
+    pub subsystem: u16,
+    /// The volume within the subsystem (from 0).
+    #[serde(default)]
+    pub volume: u16,
+    /// The block within the volume (from 0).
+    #[serde(default)]
+    pub block: u32,
+    /// Bytes written.
+    #[serde(default = "default_size")]
+    pub size: Size,
+    /// Earliest issue time.
+    #[serde(default = "zero_duration")]
+    pub at: Duration,
+    /// Labels of earlier writes that must complete before this one is issued.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// Host think time between the last of `after` completing and this write's issue.
+    #[serde(default = "zero_duration")]
+    pub think: Duration,
+}
+
+fn default_size() -> Size {
+    Size(4096)
+}
+
+/// How arrivals are spaced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// Exponential gaps (a Poisson process).
+    #[default]
+    Poisson,
+    /// Equal gaps.
+    Fixed,
+}
+
+/// A DBMS committing transactions as the patent's example does.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dbms {
+    /// The volume holding the log (log and commit records go there, sequentially).
+    pub log: VolumeRef,
+    /// The volumes holding the data base; each data write picks one.
+    pub data: Vec<VolumeRef>,
+    /// Data writes per transaction, issued together after the log write.
+    #[serde(default = "one_u32")]
+    pub data_writes: u32,
+    /// Transactions started per unit of time.
+    pub rate: OpsRate,
+    /// How transaction starts are spaced.
+    #[serde(default)]
+    pub arrival: Arrival,
+    /// Most transactions in progress at once; later arrivals wait.
+    #[serde(default = "one_u32")]
+    pub in_flight: u32,
+    /// Size of each write.
+    #[serde(default = "default_size_dist")]
+    pub size: Dist<Size>,
+    /// Host think time between the steps of a transaction.
+    #[serde(default = "zero_duration")]
+    pub think: Duration,
+}
+
+fn default_size_dist() -> Dist<Size> {
+    Dist::Constant(default_size())
+}
+
+/// How blocks are chosen.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum BlockChoice {
+    /// Every block equally likely.
+    #[default]
+    Uniform,
+    /// Zipf with this exponent: a few hot blocks take most writes.
+    Zipf(f64),
+}
+
+/// Independent writes at a rate.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Random {
+    /// The volumes written; empty means every volume of every subsystem.
+    #[serde(default)]
+    pub volumes: Vec<VolumeRef>,
+    /// Writes per unit of time.
+    pub rate: OpsRate,
+    /// How writes are spaced.
+    #[serde(default)]
+    pub arrival: Arrival,
+    /// How blocks are chosen within a volume.
+    #[serde(default)]
+    pub blocks: BlockChoice,
+    /// Size of each write.
+    #[serde(default = "default_size_dist")]
+    pub size: Dist<Size>,
+}
+
+/// Something that goes wrong.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fault {
+    /// The whole primary site fails at once: hosts, primaries, their LAN and their ends of the
+    /// links. Messages already on the wire still arrive.
+    Disaster {
+        /// When it strikes.
+        at: Duration,
+    },
+}
+
+/// The secondary site's takeover after a primary-site disaster.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Takeover {
+    /// Time from the disaster until the secondary site is told to take over.
+    #[serde(default = "default_takeover_delay")]
+    pub delay: Duration,
+}
+
+impl Default for Takeover {
+    fn default() -> Self {
+        Takeover {
+            delay: default_takeover_delay(),
+        }
+    }
+}
+
+fn default_takeover_delay() -> Duration {
+    Duration::from_ms(10)
+}
+
+/// The copy protocols rcsim can run.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtocolKind {
+    /// The patent's checkpoint protocol.
+    #[default]
+    Checkpoint,
+    /// The prior art of the patent's Figure 1: each pair on its own.
+    Independent,
+    /// Synchronous copy: a host write completes only once the secondary has it.
+    Sync,
+}
+
+impl ProtocolKind {
+    /// The name used on the command line and in results.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProtocolKind::Checkpoint => "checkpoint",
+            ProtocolKind::Independent => "independent",
+            ProtocolKind::Sync => "sync",
+        }
+    }
+
+    /// Every protocol, in a fixed order.
+    pub const ALL: [ProtocolKind; 3] = [
+        ProtocolKind::Checkpoint,
+        ProtocolKind::Independent,
+        ProtocolKind::Sync,
+    ];
+}
+
+/// The protocol under test and its knobs.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    /// Which protocol runs.
+    #[serde(default)]
+    pub kind: ProtocolKind,
+    /// How long a sender waits for an acknowledgement before sending again.
+    #[serde(default = "default_retransmit")]
+    pub retransmit_timeout: Duration,
+}
+
+impl Default for Protocol {
+    fn default() -> Self {
+        Protocol {
+            kind: ProtocolKind::default(),
+            retransmit_timeout: default_retransmit(),
+        }
+    }
+}
+
+fn default_retransmit() -> Duration {
+    Duration::from_ms(5)
+}
+
+/// Resource limits on one run.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The most events one run may process.
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+    /// The latest simulated time one run may reach.
+    #[serde(default = "default_max_time")]
+    pub max_sim_time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_events: default_max_events(),
+            max_sim_time: default_max_time(),
+        }
+    }
+}
+
+fn default_max_events() -> u64 {
+    100_000_000
+}
+
+fn default_max_time() -> Duration {
+    Duration::from_secs(24 * 3600)
+}

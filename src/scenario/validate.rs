@@ -1,0 +1,324 @@
+//! Semantic checks that the types alone cannot express: references to subsystems, volumes and
+//! blocks that exist, dependencies on defined earlier writes, sane counts. Every problem names its
+//! JSON path and what was expected; all problems are reported at once.
+
+use std::collections::BTreeMap;
+
+use super::types::{Fault, Scenario, VolumeRef, Workload};
+
+/// Collects problems with their paths.
+struct Problems {
+    list: Vec<String>,
+}
+
+impl Problems {
+    fn add(&mut self, path: &str, what: String) {
+        self.list.push(format!("at `{path}`: {what}"));
+    }
+
+    fn at_least(&mut self, path: &str, value: u64, min: u64) {
+        if value < min {
+            self.add(path, format!("expected at least {min}, got {value}"));
+        }
+    }
+}
+
+/// Every semantic problem of `s`, empty when it is valid.
+pub fn check(s: &Scenario) -> Vec<String> {
+    let mut p = Problems { list: Vec::new() };
+    let t = &s.topology;
+    p.at_least("topology.pairs", t.pairs.into(), 1);
+    p.at_least(
+        "topology.volumes_per_subsystem",
+        t.volumes_per_subsystem.into(),
+        1,
+    );
+    p.at_least("topology.blocks_per_volume", t.blocks_per_volume.into(), 1);
+    if s.duration.as_ns() == 0 {
+        p.add("duration", "expected a duration greater than zero".into());
+    }
+    let pair_in_range = |p: &mut Problems, path: &str, pair: u16| {
+        if pair == 0 || pair > t.pairs {
+            p.add(
+                path,
+                format!(
+                    "subsystem {pair} does not exist: expected 1..={} (topology.pairs)",
+                    t.pairs
+                ),
+            );
+            false
+        } else {
+            true
+        }
+    };
+    let volume_ok = |p: &mut Problems, path: &str, v: VolumeRef| {
+        if pair_in_range(p, &format!("{path}.subsystem"), v.subsystem)
+            && v.volume >= t.volumes_per_subsystem
+        {
+            p.add(
+                &format!("{path}.volume"),
+                format!(
+                    "volume {} does not exist: expected 0..{} (topology.volumes_per_subsystem)",
+                    v.volume, t.volumes_per_subsystem
+                ),
+            );
+        }
+    };
+
+    p.at_least("subsystems.servers", s.subsystems.servers.into(), 1);
+    for (i, o) in s.subsystems.overrides.iter().enumerate() {
+        let path = format!("subsystems.overrides[{i}]");
+        pair_in_range(&mut p, &format!("{path}.subsystem"), o.subsystem);
+        if o.servers == Some(0) {
+            p.add(
+                &format!("{path}.servers"),
+                "expected at least 1, got 0".into(),
+            );
+        }
+    }
+    p.at_least("links.paths", s.links.paths.into(), 1);
+    for (i, o) in s.links.overrides.iter().enumerate() {
+        let path = format!("links.overrides[{i}]");
+        pair_in_range(&mut p, &format!("{path}.pair"), o.pair);
+        if o.paths == Some(0) {
+            p.add(
+                &format!("{path}.paths"),
+                "expected at least 1, got 0".into(),
+            );
+        }
+    }
+    let drift = s.clocks.drift_ppm;
+    if !drift.is_finite() || !(0.0..=1000.0).contains(&drift) {
+        p.add(
+            "clocks.drift_ppm",
+            format!("expected a drift between 0 and 1000 ppm, got {drift}"),
+        );
+    }
+    if s.clocks.sync_interval.as_ns() == 0 {
+        p.add(
+            "clocks.sync_interval",
+            "expected a duration greater than zero".into(),
+        );
+    }
+    if s.protocol.retransmit_timeout.as_ns() == 0 {
+        p.add(
+            "protocol.retransmit_timeout",
+            "expected a duration greater than zero".into(),
+        );
+    }
+
+    if s.workloads.is_empty() {
+        p.add("workloads", "expected at least one workload".into());
+    }
+    for (i, w) in s.workloads.iter().enumerate() {
+        let path = format!("workloads[{i}]");
+        match w {
+            Workload::Script { writes } => {
+                let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+                for (j, w) in writes.iter().enumerate() {
+                    if index.insert(&w.label, j).is_some() {
+                        p.add(
+                            &format!("{path}.writes[{j}].label"),
+                            format!("label `{}` is used twice: expected unique labels", w.label),
+                        );
+                    }
+                }
+                for (j, w) in writes.iter().enumerate() {
+                    let wp = format!("{path}.writes[{j}]");
+                    let v = VolumeRef {
+                        subsystem: w.subsystem,
+                        volume: w.volume,
+                    };
+                    volume_ok(&mut p, &wp, v);
+                    if w.block >= t.blocks_per_volume {
+                        p.add(
+                            &format!("{wp}.block"),
+                            format!(
+                                "block {} does not exist: expected 0..{} (topology.blocks_per_volume)",
+                                w.block, t.blocks_per_volume
+                            ),
+                        );
+                    }
+                    if w.size.0 == 0 || w.size.0 > u64::from(u32::MAX) {
+                        p.add(
+                            &format!("{wp}.size"),
+                            "expected a size between 1B and 4GiB".into(),
+                        );
+                    }
+                    for (k, dep) in w.after.iter().enumerate() {
+                        let dp = format!("{wp}.after[{k}]");
+                        match index.get(dep.as_str()) {
+                            None => p.add(&dp, format!("`{dep}` is not the label of any write")),
+                            Some(&d) if d == j => {
+                                p.add(&dp, format!("`{dep}` cannot depend on itself (a cycle)"))
+                            }
+                            Some(&d) if d > j => {
+                                let what = if reaches(writes, &index, d, j) {
+                                    format!("`{dep}` depends back on `{}`: a cycle", w.label)
+                                } else {
+                                    format!(
+                                        "`{dep}` is defined later: a write may only depend on earlier writes"
+                                    )
+                                };
+                                p.add(&dp, what);
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
+            }
+            Workload::Dbms(d) => {
+                volume_ok(&mut p, &format!("{path}.log"), d.log);
+                if d.data.is_empty() {
+                    p.add(
+                        &format!("{path}.data"),
+                        "expected at least one data volume".into(),
+                    );
+                }
+                for (j, v) in d.data.iter().enumerate() {
+                    volume_ok(&mut p, &format!("{path}.data[{j}]"), *v);
+                }
+                p.at_least(&format!("{path}.in_flight"), d.in_flight.into(), 1);
+                p.at_least(&format!("{path}.data_writes"), d.data_writes.into(), 1);
+            }
+            Workload::Random(r) => {
+                for (j, v) in r.volumes.iter().enumerate() {
+                    volume_ok(&mut p, &format!("{path}.volumes[{j}]"), *v);
+                }
+                if let super::types::BlockChoice::Zipf(e) = r.blocks {
+                    if !e.is_finite() || e <= 0.0 {
+                        p.add(
+                            &format!("{path}.blocks.zipf"),
+                            format!("expected a positive exponent, got {e}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    let disasters = s
+        .faults
+        .iter()
+        .filter(|f| matches!(f, Fault::Disaster { .. }))
+        .count();
+    if disasters > 1 {
+        p.add(
+            "faults",
+            format!("expected at most one primary-site disaster, got {disasters}"),
+        );
+    }
+    p.list
+}
+
+/// True when write `from` depends, directly or not, on write `to`.
+fn reaches(
+    writes: &[super::types::ScriptWrite],
+    index: &BTreeMap<&str, usize>,
+    from: usize,
+    to: usize,
+) -> bool {
+    let mut stack = vec![from];
+    let mut seen = vec![false; writes.len()];
+    while let Some(i) = stack.pop() {
+        if i == to {
+            return true;
+        }
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        stack.extend(writes[i].after.iter().filter_map(|d| index.get(d.as_str())));
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::parse;
+
+    fn problems(workload: &str, extra: &str) -> String {
+        let text = format!(
+            r#"{{"name": "t", "description": "d", "duration": "10ms",
+                "topology": {{"pairs": 2, "blocks_per_volume": 16}}{extra},
+                "workloads": [{workload}]}}"#
+        );
+        match parse("t.json", &text, &[]) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const OK_RANDOM: &str = r#"{"kind": "random", "rate": "10/s"}"#;
+
+    #[test]
+    fn a_missing_subsystem_is_named() {
+        let m = problems(
+            r#"{"kind": "script", "writes": [{"label": "a", "subsystem": 3}]}"#,
+            "",
+        );
+        assert!(m.contains("workloads[0].writes[0].subsystem"), "{m}");
+        assert!(m.contains("expected 1..=2"), "{m}");
+    }
+
+    #[test]
+    fn a_missing_volume_and_block_are_named() {
+        let m = problems(
+            r#"{"kind": "script", "writes": [{"label": "a", "subsystem": 1, "volume": 1, "block": 99}]}"#,
+            "",
+        );
+        assert!(m.contains("writes[0].volume"), "{m}");
+        assert!(m.contains("writes[0].block"), "{m}");
+    }
+
+    #[test]
+    fn dependencies_must_be_defined_and_earlier() {
+        let undefined = problems(
+            r#"{"kind": "script", "writes": [{"label": "a", "subsystem": 1, "after": ["zz"]}]}"#,
+            "",
+        );
+        assert!(
+            undefined.contains("`zz` is not the label of any write"),
+            "{undefined}"
+        );
+        let later = problems(
+            r#"{"kind": "script", "writes": [{"label": "a", "subsystem": 1, "after": ["b"]},
+                                              {"label": "b", "subsystem": 1}]}"#,
+            "",
+        );
+        assert!(later.contains("defined later"), "{later}");
+        let cycle = problems(
+            r#"{"kind": "script", "writes": [{"label": "a", "subsystem": 1, "after": ["b"]},
+                                              {"label": "b", "subsystem": 1, "after": ["a"]}]}"#,
+            "",
+        );
+        assert!(cycle.contains("a cycle"), "{cycle}");
+    }
+
+    #[test]
+    fn probability_outside_unit_interval_is_rejected() {
+        let m = problems(OK_RANDOM, r#", "primary_lan": {"loss": 1.5}"#);
+        assert!(m.contains("primary_lan.loss"), "{m}");
+        assert!(m.contains("between 0 and 1"), "{m}");
+    }
+
+    #[test]
+    fn zero_bandwidth_and_negative_latency_are_rejected() {
+        let bw = problems(OK_RANDOM, r#", "links": {"bandwidth": "0MB/s"}"#);
+        assert!(bw.contains("links.bandwidth"), "{bw}");
+        let lat = problems(OK_RANDOM, r#", "links": {"latency": "-1ms"}"#);
+        assert!(lat.contains("links.latency"), "{lat}");
+    }
+
+    #[test]
+    fn overrides_must_name_existing_pairs() {
+        let m = problems(
+            OK_RANDOM,
+            r#", "subsystems": {"overrides": [{"subsystem": 9, "copy_time": "5ms"}]}"#,
+        );
+        assert!(m.contains("subsystems.overrides[0].subsystem"), "{m}");
+    }
+
+    #[test]
+    fn a_valid_scenario_has_no_problems() {
+        assert_eq!(problems(OK_RANDOM, ""), "");
+    }
+}

@@ -1,0 +1,184 @@
+//! The run's trace: every processed event, in order, folded into a 64-bit hash (the run's
+//! fingerprint: same scenario and seed, same hash, on any machine) and, when asked, written as
+//! JSON lines with the patent's names for the protocol's messages.
+
+use std::io::{self, Write};
+
+use xxhash_rust::xxh3::Xxh3Default;
+
+use crate::check::{BlockAddr, WriteId};
+use crate::model::world::Event;
+use crate::output::AtomicFile;
+use crate::protocol::{Body, Msg, NodeId};
+
+/// The event trace of one run.
+pub struct Trace {
+    hasher: Xxh3Default,
+    out: Option<AtomicFile>,
+    error: Option<io::Error>,
+}
+
+fn node_code(n: NodeId) -> u64 {
+    match n {
+        NodeId::Primary(i) => u64::from(i) << 1,
+        NodeId::Secondary(i) => (u64::from(i) << 1) | 1,
+    }
+}
+
+fn write_name(id: WriteId, label: Option<&str>) -> String {
+    label.map_or_else(|| format!("w{id}"), str::to_string)
+}
+
+impl Trace {
+    /// A trace that only hashes.
+    pub fn hash_only() -> Self {
+        Trace {
+            hasher: Xxh3Default::new(),
+            out: None,
+            error: None,
+        }
+    }
+
+    /// A trace that hashes and writes JSON lines to `out`.
+    pub fn with_file(out: AtomicFile) -> Self {
+        Trace {
+            out: Some(out),
+            ..Self::hash_only()
+        }
+    }
+
+    fn words(&mut self, words: &[u64]) {
+        for w in words {
+            self.hasher.update(&w.to_le_bytes());
+        }
+    }
+
+    fn line(&mut self, value: serde_json::Value) {
+        if let Some(out) = self.out.as_mut() {
+            if self.error.is_none() {
+                if let Err(e) = writeln!(out, "{value}") {
+                    self.error = Some(e);
+                }
+            }
+        }
+    }
+
+    /// Records one processed event; `label` names the write it carries, if labelled.
+    pub fn event(&mut self, now: u64, event: &Event, label: Option<&str>) {
+        let (kind, a, b, c) = match *event {
+            Event::Start => (0, 0, 0, 0),
+            Event::Wake { host, tag } => (1, u64::from(host), u64::from(tag), 0),
+            Event::WriteServed { pair, write } => (2, u64::from(pair), write.id, 0),
+            Event::CopyServed { pair, msg } => (3, u64::from(pair), msg_code(&msg), msg_arg(&msg)),
+            Event::ApplyServed { pair, write } => (4, u64::from(pair), write.id, 0),
+            Event::Deliver { to, from, msg } => (
+                5,
+                node_code(to) << 32 | node_code(from),
+                msg_code(&msg),
+                msg_arg(&msg),
+            ),
+            Event::Timer { node, timer } => (6, node_code(node), timer as u64, 0),
+            Event::Disaster => (7, 0, 0, 0),
+            Event::Takeover => (8, 0, 0, 0),
+        };
+        self.words(&[now, kind, a, b, c]);
+        if self.out.is_none() {
+            return;
+        }
+        use serde_json::json;
+        let v = match *event {
+            Event::Start => json!({"t": now, "ev": "start-copy"}),
+            Event::Wake { host, tag } => {
+                json!({"t": now, "ev": "host-wake", "host": host, "tag": tag})
+            }
+            Event::WriteServed { pair, write } => json!({"t": now, "ev": "write-complete",
+                "node": NodeId::Primary(pair).label(), "write": write_name(write.id, label)}),
+            Event::CopyServed { pair, msg } => json!({"t": now, "ev": "ship",
+                "node": NodeId::Primary(pair).label(), "msg": msg.name(), "detail": msg_detail(&msg, label)}),
+            Event::ApplyServed { pair, write } => json!({"t": now, "ev": "apply",
+                "node": NodeId::Secondary(pair).label(), "write": write_name(write.id, label)}),
+            Event::Deliver { to, from, msg } => json!({"t": now, "ev": "deliver",
+                "from": from.label(), "to": to.label(), "msg": msg.name(), "detail": msg_detail(&msg, label)}),
+            Event::Timer { node, timer } => json!({"t": now, "ev": "timer",
+                "node": node.label(), "timer": format!("{timer:?}").to_lowercase()}),
+            Event::Disaster => json!({"t": now, "ev": "disaster"}),
+            Event::Takeover => json!({"t": now, "ev": "takeover"}),
+        };
+        self.line(v);
+    }
+
+    /// Records a host issuing a write.
+    pub fn write_issued(&mut self, now: u64, id: WriteId, addr: BlockAddr) {
+        self.words(&[
+            now,
+            100,
+            id,
+            u64::from(addr.subsystem),
+            u64::from(addr.block),
+        ]);
+        if self.out.is_some() {
+            self.line(
+                serde_json::json!({"t": now, "ev": "host-write", "write": format!("w{id}"),
+                "subsystem": addr.subsystem + 1, "volume": addr.volume, "block": addr.block}),
+            );
+        }
+    }
+
+    /// Records a state change a node announced (e.g. entering update-in-progress).
+    pub fn note(&mut self, now: u64, node: NodeId, what: &'static str) {
+        self.words(&[now, 101, node_code(node), what.len() as u64]);
+        self.hasher.update(what.as_bytes());
+        if self.out.is_some() {
+            self.line(serde_json::json!({"t": now, "ev": what, "node": node.label()}));
+        }
+    }
+
+    /// The hash of everything recorded, as 16 hex digits.
+    pub fn hash_hex(&self) -> String {
+        format!("{:016x}", self.hasher.digest())
+    }
+
+    /// Finishes the JSON-lines file, if any, putting it in place.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        match self.out.take() {
+            Some(f) => f.commit(),
+            None => Ok(()),
+        }
+    }
+}
+
+fn msg_code(m: &Msg) -> u64 {
+    match m {
+        Msg::Ack { .. } => 1,
+        Msg::Seg { body, .. } => match body {
+            Body::Write(_) => 2,
+            Body::WriteAck(_) => 3,
+        },
+    }
+}
+
+fn msg_arg(m: &Msg) -> u64 {
+    match m {
+        Msg::Ack { next } => *next,
+        Msg::Seg { seq, body } => {
+            let inner = match body {
+                Body::Write(w) => w.id,
+                Body::WriteAck(id) => *id,
+            };
+            seq << 32 ^ inner
+        }
+    }
+}
+
+fn msg_detail(m: &Msg, label: Option<&str>) -> String {
+    match m {
+        Msg::Ack { next } => format!("next {next}"),
+        Msg::Seg { seq, body } => match body {
+            Body::Write(w) => format!("seq {seq}: {} stamp {}", write_name(w.id, label), w.stamp),
+            Body::WriteAck(id) => format!("seq {seq}: w{id}"),
+        },
+    }
+}
