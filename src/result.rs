@@ -29,6 +29,17 @@ pub struct CheckpointCounts {
     pub applied: u64,
 }
 
+/// How the checkpoint protocol spent its time (zero for protocols without checkpoints).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CheckpointMetrics {
+    /// From a checkpoint's first forward reaching the secondary master to its rendezvous.
+    pub rendezvous_ns: Percentiles,
+    /// Total time the secondary image was closed to hosts (update in progress, takeover).
+    pub hosts_held_ns: u64,
+    /// Master changes on either site after the start.
+    pub failovers: u64,
+}
+
 /// Host write latency and secondary lag.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Latencies {
@@ -36,6 +47,9 @@ pub struct Latencies {
     pub host_write: Percentiles,
     /// From the primary volume storing a write to a secondary volume showing it.
     pub secondary_lag: Percentiles,
+    /// Data exposure: age of the newest consistent point the open image offers, sampled each
+    /// time the open image is judged.
+    pub exposure: Percentiles,
 }
 
 /// One run's verdict and measurements.
@@ -71,6 +85,8 @@ pub struct RunResult {
     pub latency_ns: Latencies,
     /// Checkpoint rounds.
     pub checkpoints: CheckpointCounts,
+    /// Rendezvous latency, host hold time, failovers.
+    pub checkpoint_metrics: CheckpointMetrics,
     /// Which labelled writes the final image shows.
     pub image: ImageSummary,
     /// True when a resource limit stopped the run before its end.

@@ -7,7 +7,8 @@ use crate::check::LatencyStats;
 use crate::engine::{run, Budget, Scheduler, StopReason};
 use crate::model::world::World;
 use crate::output::AtomicFile;
-use crate::result::{CheckpointCounts, Latencies, RunResult, WriteCounts};
+use crate::result::{CheckpointCounts, CheckpointMetrics, Latencies, RunResult, WriteCounts};
+use crate::scenario::types::Fault;
 use crate::scenario::Scenario;
 use crate::trace::Trace;
 
@@ -30,10 +31,13 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
     let end = sc
         .faults
         .iter()
-        .map(|crate::scenario::types::Fault::Disaster { at }| {
-            at.as_ns()
-                .saturating_add(sc.takeover.delay.as_ns())
-                .saturating_add(sc.drain.as_ns())
+        .filter_map(|f| match f {
+            Fault::Disaster { at } => Some(
+                at.as_ns()
+                    .saturating_add(sc.takeover.delay.as_ns())
+                    .saturating_add(sc.drain.as_ns()),
+            ),
+            Fault::Crash { .. } => None,
         })
         .fold(end, u64::max);
     let budget = Budget {
@@ -67,8 +71,18 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
         latency_ns: Latencies {
             host_write: pct(c.host_latency()),
             secondary_lag: pct(c.lag()),
+            exposure: pct(c.exposure()),
         },
-        checkpoints: CheckpointCounts::default(),
+        checkpoints: CheckpointCounts {
+            issued: world.stats.checkpoints_issued,
+            released: world.stats.checkpoints_released,
+            applied: world.stats.checkpoints_applied,
+        },
+        checkpoint_metrics: CheckpointMetrics {
+            rendezvous_ns: pct(&world.rendezvous),
+            hosts_held_ns: world.stats.hosts_held_ns,
+            failovers: world.stats.failovers,
+        },
         image: c.image(),
         budget_exhausted: outcome.reason.is_budget(),
         budget: match outcome.reason {

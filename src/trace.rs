@@ -25,7 +25,8 @@ fn node_code(n: NodeId) -> u64 {
     }
 }
 
-fn write_name(id: WriteId, label: Option<&str>) -> String {
+/// A write's label, or `w<id>`.
+pub fn write_name(id: WriteId, label: Option<&str>) -> String {
     label.map_or_else(|| format!("w{id}"), str::to_string)
 }
 
@@ -69,17 +70,29 @@ impl Trace {
             Event::Start => (0, 0, 0, 0),
             Event::Wake { host, tag } => (1, u64::from(host), u64::from(tag), 0),
             Event::WriteServed { pair, write } => (2, u64::from(pair), write.id, 0),
-            Event::CopyServed { pair, msg } => (3, u64::from(pair), msg_code(&msg), msg_arg(&msg)),
-            Event::ApplyServed { pair, write } => (4, u64::from(pair), write.id, 0),
-            Event::Deliver { to, from, msg } => (
-                5,
-                node_code(to) << 32 | node_code(from),
-                msg_code(&msg),
-                msg_arg(&msg),
+            Event::CopyServed { pair, msg } => {
+                let [k, x, y] = msg.digest();
+                (3, u64::from(pair) | k << 16, x, y)
+            }
+            Event::ApplyServed {
+                pair,
+                write,
+                incarnation,
+            } => (
+                4,
+                u64::from(pair) | u64::from(incarnation) << 16,
+                write.id,
+                0,
             ),
+            Event::Deliver { to, from, msg } => {
+                let [k, x, y] = msg.digest();
+                (5 | k << 8, node_code(to) << 32 | node_code(from), x, y)
+            }
             Event::Timer { node, timer } => (6, node_code(node), timer as u64, 0),
             Event::Disaster => (7, 0, 0, 0),
             Event::Takeover => (8, 0, 0, 0),
+            Event::Crash { node } => (9, node_code(node), 0, 0),
+            Event::Restart { node } => (10, node_code(node), 0, 0),
         };
         self.words(&[now, kind, a, b, c]);
         if self.out.is_none() {
@@ -95,7 +108,7 @@ impl Trace {
                 "node": NodeId::Primary(pair).label(), "write": write_name(write.id, label)}),
             Event::CopyServed { pair, msg } => json!({"t": now, "ev": "ship",
                 "node": NodeId::Primary(pair).label(), "msg": msg.name(), "detail": msg_detail(&msg, label)}),
-            Event::ApplyServed { pair, write } => json!({"t": now, "ev": "apply",
+            Event::ApplyServed { pair, write, .. } => json!({"t": now, "ev": "apply",
                 "node": NodeId::Secondary(pair).label(), "write": write_name(write.id, label)}),
             Event::Deliver { to, from, msg } => json!({"t": now, "ev": "deliver",
                 "from": from.label(), "to": to.label(), "msg": msg.name(), "detail": msg_detail(&msg, label)}),
@@ -103,6 +116,8 @@ impl Trace {
                 "node": node.label(), "timer": format!("{timer:?}").to_lowercase()}),
             Event::Disaster => json!({"t": now, "ev": "disaster"}),
             Event::Takeover => json!({"t": now, "ev": "takeover"}),
+            Event::Crash { node } => json!({"t": now, "ev": "crash", "node": node.label()}),
+            Event::Restart { node } => json!({"t": now, "ev": "restart", "node": node.label()}),
         };
         self.line(v);
     }
@@ -150,35 +165,13 @@ impl Trace {
     }
 }
 
-fn msg_code(m: &Msg) -> u64 {
-    match m {
-        Msg::Ack { .. } => 1,
-        Msg::Seg { body, .. } => match body {
-            Body::Write(_) => 2,
-            Body::WriteAck(_) => 3,
-        },
-    }
-}
-
-fn msg_arg(m: &Msg) -> u64 {
-    match m {
-        Msg::Ack { next } => *next,
-        Msg::Seg { seq, body } => {
-            let inner = match body {
-                Body::Write(w) => w.id,
-                Body::WriteAck(id) => *id,
-            };
-            seq << 32 ^ inner
-        }
-    }
-}
-
 fn msg_detail(m: &Msg, label: Option<&str>) -> String {
     match m {
         Msg::Ack { next } => format!("next {next}"),
-        Msg::Seg { seq, body } => match body {
-            Body::Write(w) => format!("seq {seq}: {} stamp {}", write_name(w.id, label), w.stamp),
-            Body::WriteAck(id) => format!("seq {seq}: w{id}"),
+        Msg::Seg { seq, body } => match (body, label) {
+            (Body::Write(w), Some(l)) => format!("seq {seq}: {l} stamp {}", w.stamp),
+            _ => format!("seq {seq}: {}", body.detail()),
         },
+        Msg::Dgram(body) => body.detail(),
     }
 }

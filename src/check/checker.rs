@@ -127,6 +127,7 @@ pub struct Checker {
     violation_count: u64,
     host_latency: LatencyStats,
     lag: LatencyStats,
+    exposure: LatencyStats,
     applied_writes: u64,
 }
 
@@ -149,6 +150,7 @@ impl Checker {
             violation_count: 0,
             host_latency: LatencyStats::new(),
             lag: LatencyStats::new(),
+            exposure: LatencyStats::new(),
             applied_writes: 0,
         }
     }
@@ -273,6 +275,12 @@ impl Checker {
 
     /// Judges the image as it stands at `at`, recording a violation if it breaks the rule.
     pub fn check(&mut self, at: u64) -> bool {
+        let oldest_missing = self
+            .missing
+            .first()
+            .map(|&(_, id)| self.writes[id as usize].completed);
+        self.exposure
+            .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
         let (Some(&(completed, a)), Some(&(issued, b))) =
             (self.missing.first(), self.visible.last())
         else {
@@ -359,6 +367,13 @@ impl Checker {
     /// Host write latency (issue to completion).
     pub fn host_latency(&self) -> &LatencyStats {
         &self.host_latency
+    }
+
+    /// Data exposure, sampled whenever an open image is judged: how long ago the oldest write
+    /// the image lacks completed (zero when it lacks none), i.e. the age of the newest consistent
+    /// point the hosts could recover to.
+    pub fn exposure(&self) -> &LatencyStats {
+        &self.exposure
     }
 
     /// Secondary lag (stored on the primary to first shown on the secondary).

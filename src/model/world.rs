@@ -11,9 +11,12 @@ use super::stage::Stage;
 use super::workload::{Dbms, Host, HostOut, RandomWriter, Script};
 use crate::check::{Checker, Geometry, WriteId};
 use crate::engine::{stream, ComponentId, Control, Handler, Scheduler};
-use crate::protocol::{self, Input, Msg, Node, NodeId, Output, Outputs, Timer, WriteMeta};
+use crate::protocol::{self, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
 use crate::scenario::dist::Dist;
-use crate::scenario::types::{Fault, ProtocolKind, Scenario, VolumeRef, Workload};
+use crate::scenario::types::{
+    BufferKind, ClockKind, Fault, MemberFailureKind, ProtocolKind, Scenario, Site, VolumeRef,
+    Workload,
+};
 use crate::scenario::units::Duration;
 use crate::trace::Trace;
 
@@ -49,6 +52,8 @@ pub enum Event {
         pair: u16,
         /// The write.
         write: WriteMeta,
+        /// The secondary's incarnation when the apply started; a crash since voids it.
+        incarnation: u32,
     },
     /// A message arrives.
     Deliver {
@@ -70,6 +75,16 @@ pub enum Event {
     Disaster,
     /// The secondary site is told to take over.
     Takeover,
+    /// A subsystem crashes.
+    Crash {
+        /// Which.
+        node: NodeId,
+    },
+    /// A crashed subsystem comes back.
+    Restart {
+        /// Which.
+        node: NodeId,
+    },
 }
 
 /// One pair's hardware: service stages, the link's two directions, the primary's clock.
@@ -85,6 +100,12 @@ struct Pair {
     forward: Channel,
     backward: Channel,
     clock: Clock,
+    clock_rng: crate::engine::rng::Rng,
+    /// Increments at each secondary crash, voiding applies in progress.
+    secondary_incarnation: u32,
+    servers: u32,
+    /// Events of a crashed primary, replayed when it restarts.
+    held: Vec<Event>,
 }
 
 /// Which workload issued a write, and its tag.
@@ -110,13 +131,18 @@ pub struct World {
     fenced: Vec<bool>,
     takeover_done: Vec<bool>,
     primary_alive: bool,
+    down: Vec<bool>,
+    takeover_declared: bool,
     takeover_delay: u64,
+    sync_error: u64,
     /// The checker: what the hosts saw and what the secondary volumes hold.
     pub checker: Checker,
     /// The run's trace.
     pub trace: Trace,
     /// Counters for the result.
     pub stats: Stats,
+    /// Rendezvous latency of each released checkpoint.
+    pub rendezvous: crate::check::LatencyStats,
 }
 
 /// Counts the result reports.
@@ -132,6 +158,20 @@ pub struct Stats {
     pub disaster_ns: Option<u64>,
     /// When the secondary site finished its takeover.
     pub takeover_ns: Option<u64>,
+    /// Checkpoints issued by the checkpoint master.
+    pub checkpoints_issued: u64,
+    /// Checkpoints released by the secondary master (distinct).
+    pub checkpoints_released: u64,
+    /// Checkpoints applied by every secondary (distinct).
+    pub checkpoints_applied: u64,
+    /// Newest released and applied checkpoint ids, to count each once.
+    last_released: Option<u64>,
+    last_applied: Option<u64>,
+    /// Total ns the secondary image was closed to hosts (update in progress, takeover).
+    pub hosts_held_ns: u64,
+    closed_since: Option<u64>,
+    /// Master changes after the start.
+    pub failovers: u64,
 }
 
 impl World {
@@ -173,28 +213,18 @@ impl World {
                         link.paths,
                         stream(seed, ComponentId::LinkBackward(i)),
                     ),
-                    clock: Clock::new(0),
+                    clock: {
+                        let mut rng = stream(seed, ComponentId::Clock(i));
+                        Self::initial_clock(sc, &mut rng)
+                    },
+                    clock_rng: stream(seed, ComponentId::Clock(i)),
+                    secondary_incarnation: 0,
+                    servers: svc.servers,
+                    held: Vec::new(),
                 }
             })
             .collect();
-        let rto = sc.protocol.retransmit_timeout.as_ns();
-        let mut nodes: Vec<Box<dyn Node>> = Vec::with_capacity(2 * usize::from(n));
-        for i in 0..n {
-            nodes.push(match sc.protocol.kind {
-                ProtocolKind::Independent | ProtocolKind::Checkpoint => {
-                    Box::new(protocol::independent::Primary::new(i, rto))
-                }
-                ProtocolKind::Sync => Box::new(protocol::sync::Primary::new(i, rto)),
-            });
-        }
-        for i in 0..n {
-            nodes.push(match sc.protocol.kind {
-                ProtocolKind::Independent | ProtocolKind::Checkpoint => {
-                    Box::new(protocol::independent::Secondary::new(i, rto))
-                }
-                ProtocolKind::Sync => Box::new(protocol::sync::Secondary::new(i, rto)),
-            });
-        }
+        let nodes = Self::nodes(sc);
         let until = sc.duration.as_ns();
         let all_volumes: Vec<VolumeRef> = (1..=n)
             .flat_map(|s| {
@@ -226,8 +256,27 @@ impl World {
             .collect();
         sched.at(0, Event::Start);
         for f in &sc.faults {
-            match f {
+            match *f {
                 Fault::Disaster { at } => sched.at(at.as_ns(), Event::Disaster),
+                Fault::Crash {
+                    site,
+                    subsystem,
+                    at,
+                    down_for,
+                } => {
+                    let i = subsystem.saturating_sub(1);
+                    let node = match site {
+                        Site::Primary => NodeId::Primary(i),
+                        Site::Secondary => NodeId::Secondary(i),
+                    };
+                    sched.at(at.as_ns(), Event::Crash { node });
+                    if let Some(d) = down_for {
+                        sched.at(
+                            at.as_ns().saturating_add(d.as_ns()),
+                            Event::Restart { node },
+                        );
+                    }
+                }
             }
         }
         World {
@@ -255,11 +304,78 @@ impl World {
             fenced: vec![false; usize::from(n)],
             takeover_done: vec![false; usize::from(n)],
             primary_alive: true,
+            down: vec![false; 2 * usize::from(n)],
+            takeover_declared: false,
             takeover_delay: sc.takeover.delay.as_ns(),
+            sync_error: sc.clocks.sync_error.as_ns(),
             checker: Checker::new(geometry),
             trace,
             stats: Stats::default(),
+            rendezvous: crate::check::LatencyStats::new(),
         }
+    }
+
+    /// A primary's clock at the start: drift drawn in [-drift, +drift] ppm, offset within the
+    /// sync error.
+    fn initial_clock(sc: &Scenario, rng: &mut crate::engine::rng::Rng) -> Clock {
+        use rand::Rng as _;
+        let ppb = libm::round(sc.clocks.drift_ppm * 1000.0) as i64;
+        let drift = if ppb > 0 {
+            rng.random_range(-ppb..=ppb)
+        } else {
+            0
+        };
+        let mut c = Clock::new(drift);
+        let err = sc.clocks.sync_error.as_ns();
+        if err > 0 {
+            c.set(0, rng.random_range(0..=2 * err));
+        }
+        c
+    }
+
+    /// The protocol nodes of `sc`: primaries 0..n, then secondaries 0..n.
+    fn nodes(sc: &Scenario) -> Vec<Box<dyn Node>> {
+        let n = sc.topology.pairs;
+        let pr = &sc.protocol;
+        let rto = pr.retransmit_timeout.as_ns();
+        let cfg = protocol::checkpoint::Config {
+            pairs: n,
+            primary_master: pr.primary_master.saturating_sub(1),
+            secondary_master: pr.secondary_master.saturating_sub(1),
+            checkpoint_interval: pr.checkpoint_interval.as_ns(),
+            sync_interval: sc.clocks.sync_interval.as_ns(),
+            heartbeat_interval: pr.heartbeat_interval.as_ns(),
+            failover_timeout: pr.failover_timeout.as_ns(),
+            member_timeout: pr.member_timeout.as_ns(),
+            retransmit_timeout: rto,
+            clock: match pr.clock {
+                ClockKind::Synced => protocol::checkpoint::ClockMode::Synced,
+                ClockKind::None => protocol::checkpoint::ClockMode::None,
+            },
+            member_failure: match pr.member_failure {
+                MemberFailureKind::Freeze => protocol::checkpoint::MemberFailure::Freeze,
+                MemberFailureKind::Resign => protocol::checkpoint::MemberFailure::Resign,
+            },
+            volatile_buffers: sc.subsystems.buffer == BufferKind::Volatile,
+        };
+        let mut nodes: Vec<Box<dyn Node>> = Vec::with_capacity(2 * usize::from(n));
+        for i in 0..n {
+            nodes.push(match pr.kind {
+                ProtocolKind::Checkpoint => Box::new(protocol::checkpoint::Primary::new(i, cfg)),
+                ProtocolKind::Independent => Box::new(protocol::independent::Primary::new(i, rto)),
+                ProtocolKind::Sync => Box::new(protocol::sync::Primary::new(i, rto)),
+            });
+        }
+        for i in 0..n {
+            nodes.push(match pr.kind {
+                ProtocolKind::Checkpoint => Box::new(protocol::checkpoint::Secondary::new(i, cfg)),
+                ProtocolKind::Independent => {
+                    Box::new(protocol::independent::Secondary::new(i, rto))
+                }
+                ProtocolKind::Sync => Box::new(protocol::sync::Secondary::new(i, rto)),
+            });
+        }
+        nodes
     }
 
     fn node_index(&self, id: NodeId) -> usize {
@@ -270,9 +386,10 @@ impl World {
     }
 
     fn alive(&self, id: NodeId) -> bool {
+        let up = !self.down[self.node_index(id)];
         match id {
-            NodeId::Primary(_) => self.primary_alive,
-            NodeId::Secondary(_) => true,
+            NodeId::Primary(_) => self.primary_alive && up,
+            NodeId::Secondary(_) => up,
         }
     }
 
@@ -326,20 +443,39 @@ impl World {
                         Event::ApplyServed {
                             pair: node.pair(),
                             write: w,
+                            incarnation: p.secondary_incarnation,
                         },
                     );
                 }
             }
             Output::Fence(on) => {
                 self.fenced[usize::from(node.pair())] = on;
-                self.trace
-                    .note(now, node, if on { "fence" } else { "unfence" });
+                let what = if on {
+                    "update-in-progress"
+                } else {
+                    "update-in-progress-reset"
+                };
+                self.trace.note(now, node, what);
                 self.update_open(now);
             }
             Output::TakeoverDone => {
                 self.takeover_done[usize::from(node.pair())] = true;
                 self.trace.note(now, node, "takeover-done");
             }
+            Output::SetClock(t) => {
+                if let NodeId::Primary(i) = node {
+                    use rand::Rng as _;
+                    let err = self.sync_error;
+                    let p = &mut self.pairs[usize::from(i)];
+                    let noisy = if err > 0 {
+                        (t + p.clock_rng.random_range(0..=2 * err)).saturating_sub(err)
+                    } else {
+                        t
+                    };
+                    p.clock.set(now, noisy);
+                }
+            }
+            Output::Note(n) => self.note(now, node, n),
         }
     }
 
@@ -347,7 +483,50 @@ impl World {
         let open = !self.fenced.iter().any(|&f| f);
         if open != self.checker.is_open() {
             self.checker.set_open(open, now);
+            if open {
+                if let Some(since) = self.stats.closed_since.take() {
+                    self.stats.hosts_held_ns += now - since;
+                }
+            } else {
+                self.stats.closed_since = Some(now);
+            }
         }
+    }
+
+    fn note(&mut self, now: u64, node: NodeId, n: Note) {
+        let s = &mut self.stats;
+        let what = match n {
+            Note::CheckpointIssued(_) => {
+                s.checkpoints_issued += 1;
+                "checkpoint-issued"
+            }
+            Note::Rendezvous { latency, .. } => {
+                self.rendezvous.record(latency);
+                "rendezvous-complete"
+            }
+            Note::Released(cp) => {
+                if s.last_released.is_none_or(|l| cp.id > l) {
+                    s.last_released = Some(cp.id);
+                    s.checkpoints_released += 1;
+                }
+                "released"
+            }
+            Note::Applied(cp) => {
+                if s.last_applied.is_none_or(|l| cp.id > l) {
+                    s.last_applied = Some(cp.id);
+                    s.checkpoints_applied += 1;
+                }
+                "applied-everywhere"
+            }
+            Note::BecameMaster { epoch } => {
+                if epoch > 0 {
+                    s.failovers += 1;
+                }
+                "became-master"
+            }
+            Note::Resigned => "resigned",
+        };
+        self.trace.note(now, node, what);
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, sched: &mut Scheduler<Event>) {
@@ -496,6 +675,10 @@ impl Handler for World {
                 if !self.primary_alive {
                     return Control::Continue;
                 }
+                if self.down[usize::from(pair)] {
+                    self.pairs[usize::from(pair)].held.push(event);
+                    return Control::Continue;
+                }
                 let p = &mut self.pairs[usize::from(pair)];
                 if let Some((w, t)) = p.write_stage.depart() {
                     sched.after(t, Event::WriteServed { pair, write: w });
@@ -505,6 +688,10 @@ impl Handler for World {
             }
             Event::CopyServed { pair, msg } => {
                 if !self.primary_alive {
+                    return Control::Continue;
+                }
+                if self.down[usize::from(pair)] {
+                    self.pairs[usize::from(pair)].held.push(event);
                     return Control::Continue;
                 }
                 let p = &mut self.pairs[usize::from(pair)];
@@ -529,10 +716,24 @@ impl Handler for World {
                     sched,
                 );
             }
-            Event::ApplyServed { pair, write } => {
+            Event::ApplyServed {
+                pair,
+                write,
+                incarnation,
+            } => {
                 let p = &mut self.pairs[usize::from(pair)];
+                if incarnation != p.secondary_incarnation {
+                    return Control::Continue;
+                }
                 if let Some((w, t)) = p.apply_stage.depart() {
-                    sched.after(t, Event::ApplyServed { pair, write: w });
+                    sched.after(
+                        t,
+                        Event::ApplyServed {
+                            pair,
+                            write: w,
+                            incarnation,
+                        },
+                    );
                 }
                 self.checker.applied(write.addr, Some(write.id), now);
                 self.drive(NodeId::Secondary(pair), Input::Applied(write), sched);
@@ -549,8 +750,35 @@ impl Handler for World {
                 }
             }
             Event::Takeover => {
+                self.takeover_declared = true;
                 for i in 0..self.geometry.pairs {
                     self.drive(NodeId::Secondary(i), Input::Takeover, sched);
+                }
+            }
+            Event::Crash { node } => {
+                let idx = self.node_index(node);
+                if !self.down[idx] {
+                    self.down[idx] = true;
+                    if let NodeId::Secondary(i) = node {
+                        let p = &mut self.pairs[usize::from(i)];
+                        p.secondary_incarnation += 1;
+                        p.apply_stage = Stage::new(p.servers);
+                    }
+                }
+            }
+            Event::Restart { node } => {
+                let idx = self.node_index(node);
+                if self.down[idx] {
+                    self.down[idx] = false;
+                    self.drive(node, Input::Restart, sched);
+                    if let NodeId::Primary(i) = node {
+                        for e in std::mem::take(&mut self.pairs[usize::from(i)].held) {
+                            sched.after(0, e);
+                        }
+                    }
+                    if self.takeover_declared {
+                        self.drive(node, Input::Takeover, sched);
+                    }
                 }
             }
         }

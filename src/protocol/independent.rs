@@ -35,7 +35,8 @@ impl Node for Primary {
                 self.streams.give_back(ready);
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
-            Input::Start | Input::Applied(_) | Input::Takeover => {}
+            Input::Restart => self.streams.restart(out),
+            Input::Start | Input::Applied(_) | Input::Takeover | Input::Timer(_) => {}
         }
     }
 }
@@ -70,6 +71,7 @@ impl Node for Secondary {
                 self.streams.give_back(ready);
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
+            Input::Restart => self.streams.restart(out),
             Input::Takeover => {
                 self.taken_over = true;
                 out.push(Output::TakeoverDone);

@@ -3,11 +3,12 @@
 //! writes its reactions into an [`Outputs`] buffer; it never touches the queue, the RNG or the
 //! network, so every protocol can be driven by hand in a unit test.
 
+pub mod checkpoint;
 pub mod independent;
 pub mod msg;
 pub mod node;
 pub mod stream;
 pub mod sync;
 
-pub use msg::{Body, Msg};
-pub use node::{Input, Node, NodeId, Output, Outputs, Timer, WriteMeta};
+pub use msg::{Body, Checkpoint, Msg, Status};
+pub use node::{Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};

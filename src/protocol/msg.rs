@@ -19,6 +19,39 @@ pub enum Msg {
         /// The next sequence number the receiver expects.
         next: u64,
     },
+    /// A datagram outside any stream: may be lost, never resent (clock sync, heartbeats).
+    Dgram(Body),
+}
+
+/// A checkpoint: its identity (the master's epoch in the high 32 bits, its sequence number in
+/// the low 32) and its time value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Checkpoint {
+    /// Unique and increasing per master; a new master's epoch makes its ids larger.
+    pub id: u64,
+    /// The sequence-clock time value: every write stamped at or below it precedes it.
+    pub t: u64,
+}
+
+impl Checkpoint {
+    /// The checkpoint sequence number within its master's epoch (the patent's `n`).
+    pub fn n(&self) -> u64 {
+        self.id & 0xffff_ffff
+    }
+}
+
+/// A secondary's report to its master: what it has released, whether it is mid-update, and
+/// whether the site is taking over. Sent when a master changes and at takeover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Status {
+    /// The epoch of the master it reports to.
+    pub epoch: u32,
+    /// The newest checkpoint it was told to release, if any.
+    pub released: Option<Checkpoint>,
+    /// True while it is in update-in-progress.
+    pub uip: bool,
+    /// True once it was told the secondary site takes over.
+    pub takeover: bool,
 }
 
 /// The payload of a stream segment.
@@ -28,6 +61,54 @@ pub enum Body {
     Write(WriteMeta),
     /// `sync`: the secondary has applied this write.
     WriteAck(WriteId),
+    /// Copy is active at the sender (steps 202-204 and 402-404).
+    CopyActive,
+    /// A checkpoint: master to primaries, then each primary to its secondary in its stream (302-304).
+    Checkpoint(Checkpoint),
+    /// A secondary hands a checkpoint it received to the secondary master (408).
+    Forward(Checkpoint),
+    /// The secondary master's rendezvous is complete: apply up to this checkpoint (412).
+    Release {
+        /// The master's epoch.
+        epoch: u32,
+        /// What to release.
+        cp: Checkpoint,
+    },
+    /// A secondary finished applying a released checkpoint (416).
+    UpdateComplete(Checkpoint),
+    /// Every secondary has applied: leave update-in-progress (418).
+    Reset {
+        /// The master's epoch.
+        epoch: u32,
+        /// The checkpoint whose update is complete.
+        cp: Checkpoint,
+    },
+    /// The clock master's time (208).
+    ClockSync {
+        /// The master's epoch.
+        epoch: u32,
+        /// The master's clock reading when sent.
+        t: u64,
+    },
+    /// The secondary master is alive.
+    Heartbeat {
+        /// Its epoch.
+        epoch: u32,
+    },
+    /// A new master took over after the old one fell silent.
+    NewMaster {
+        /// The new epoch.
+        epoch: u32,
+    },
+    /// A secondary's state, for a new master or the takeover.
+    Status(Status),
+    /// Takeover complete everywhere: open the image to hosts.
+    Open {
+        /// The master's epoch.
+        epoch: u32,
+    },
+    /// The sender's primary is gone and it leaves the group (`member_failure: resign`).
+    Resign,
 }
 
 /// Header bytes of every message on the wire.
@@ -39,6 +120,7 @@ impl Msg {
         match self {
             Msg::Seg { body, .. } => body.name(),
             Msg::Ack { .. } => "ack",
+            Msg::Dgram(body) => body.name(),
         }
     }
 
@@ -54,12 +136,103 @@ impl Msg {
     }
 }
 
+impl Msg {
+    /// Three words that identify this message's contents, folded into the trace hash.
+    pub fn digest(&self) -> [u64; 3] {
+        match self {
+            Msg::Ack { next } => [1, *next, 0],
+            Msg::Seg { seq, body } => {
+                let [k, a, b] = body.digest();
+                [2 | k << 8, *seq ^ a.rotate_left(32), b]
+            }
+            Msg::Dgram(body) => {
+                let [k, a, b] = body.digest();
+                [3 | k << 8, a, b]
+            }
+        }
+    }
+}
+
+fn cp_words(cp: &Checkpoint) -> (u64, u64) {
+    (cp.id, cp.t)
+}
+
 impl Body {
+    /// A kind number and two words of contents, for the trace hash.
+    pub fn digest(&self) -> [u64; 3] {
+        match self {
+            Body::Write(w) => [1, w.id, w.stamp],
+            Body::WriteAck(id) => [2, *id, 0],
+            Body::CopyActive => [3, 0, 0],
+            Body::Checkpoint(cp) => {
+                let (a, b) = cp_words(cp);
+                [4, a, b]
+            }
+            Body::Forward(cp) => {
+                let (a, b) = cp_words(cp);
+                [5, a, b]
+            }
+            Body::Release { epoch, cp } => [6 | u64::from(*epoch) << 8, cp.id, cp.t],
+            Body::UpdateComplete(cp) => [7, cp.id, cp.t],
+            Body::Reset { epoch, cp } => [8 | u64::from(*epoch) << 8, cp.id, cp.t],
+            Body::ClockSync { epoch, t } => [9 | u64::from(*epoch) << 8, *t, 0],
+            Body::Heartbeat { epoch } => [10 | u64::from(*epoch) << 8, 0, 0],
+            Body::NewMaster { epoch } => [11 | u64::from(*epoch) << 8, 0, 0],
+            Body::Status(s) => [
+                12 | u64::from(s.epoch) << 8 | u64::from(s.uip) << 4 | u64::from(s.takeover) << 5,
+                s.released.map_or(u64::MAX, |c| c.id),
+                s.released.map_or(0, |c| c.t),
+            ],
+            Body::Open { epoch } => [13 | u64::from(*epoch) << 8, 0, 0],
+            Body::Resign => [14, 0, 0],
+        }
+    }
+
+    /// A short human description of the contents, for the JSON-lines trace.
+    pub fn detail(&self) -> String {
+        match self {
+            Body::Write(w) => format!("w{} stamp {}", w.id, w.stamp),
+            Body::WriteAck(id) => format!("w{id}"),
+            Body::CopyActive => String::new(),
+            Body::Checkpoint(cp) | Body::Forward(cp) | Body::UpdateComplete(cp) => {
+                format!("n {} time {}", cp.n(), cp.t)
+            }
+            Body::Release { epoch, cp } | Body::Reset { epoch, cp } => {
+                format!("n {} time {} epoch {epoch}", cp.n(), cp.t)
+            }
+            Body::ClockSync { epoch, t } => format!("time {t} epoch {epoch}"),
+            Body::Heartbeat { epoch } | Body::NewMaster { epoch } | Body::Open { epoch } => {
+                format!("epoch {epoch}")
+            }
+            Body::Status(s) => format!(
+                "epoch {} released {} uip {} takeover {}",
+                s.epoch,
+                s.released
+                    .map_or("none".to_string(), |c| format!("n {} time {}", c.n(), c.t)),
+                s.uip,
+                s.takeover
+            ),
+            Body::Resign => String::new(),
+        }
+    }
+
     /// The name a trace shows.
     pub fn name(&self) -> &'static str {
         match self {
             Body::Write(_) => "write",
             Body::WriteAck(_) => "write-ack",
+            Body::CopyActive => "copy-active",
+            Body::Checkpoint(_) => "checkpoint",
+            Body::Forward(_) => "forward",
+            Body::Release { .. } => "release",
+            Body::UpdateComplete(_) => "update-complete",
+            Body::Reset { .. } => "reset",
+            Body::ClockSync { .. } => "clock-sync",
+            Body::Heartbeat { .. } => "heartbeat",
+            Body::NewMaster { .. } => "new-master",
+            Body::Status(_) => "status",
+            Body::Open { .. } => "open",
+            Body::Resign => "resign",
         }
     }
 }

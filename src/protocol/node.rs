@@ -47,6 +47,41 @@ pub struct WriteMeta {
 pub enum Timer {
     /// Resend unacknowledged stream segments.
     Retransmit,
+    /// The checkpoint master's next checkpoint.
+    Checkpoint,
+    /// The clock master's next synchronisation.
+    ClockSync,
+    /// The secondary master's next heartbeat.
+    Heartbeat,
+    /// Check that the master is still heard from.
+    MasterWatch,
+    /// Check that this secondary's primary is still heard from.
+    PrimaryWatch,
+}
+
+/// Protocol milestones a node announces, for metrics and the trace; never read by the checker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// The checkpoint master issued a checkpoint.
+    CheckpointIssued(super::msg::Checkpoint),
+    /// The secondary master's rendezvous completed `latency` ns after the first forward arrived.
+    Rendezvous {
+        /// The checkpoint.
+        cp: super::msg::Checkpoint,
+        /// Local ns from its first forward to the last.
+        latency: u64,
+    },
+    /// The secondary master released a checkpoint.
+    Released(super::msg::Checkpoint),
+    /// Every secondary applied a released checkpoint.
+    Applied(super::msg::Checkpoint),
+    /// This node became master of its site.
+    BecameMaster {
+        /// Its epoch.
+        epoch: u32,
+    },
+    /// This secondary left the group.
+    Resigned,
 }
 
 /// What a node is told.
@@ -69,6 +104,8 @@ pub enum Input {
     Applied(WriteMeta),
     /// The primary site is gone: the secondary site takes over.
     Takeover,
+    /// This subsystem restarts after a crash or reset; its persistent state survived.
+    Restart,
 }
 
 /// What a node asks the world to do.
@@ -96,6 +133,10 @@ pub enum Output {
     Fence(bool),
     /// This secondary has finished its part of the takeover.
     TakeoverDone,
+    /// Set this primary's clock to read this value now (clock synchronisation).
+    SetClock(u64),
+    /// A milestone, for metrics and the trace.
+    Note(Note),
 }
 
 /// A reusable buffer of outputs: the world drains it after each input, so it never reallocates

@@ -81,6 +81,7 @@ impl Streams {
                     peer.unacked.pop_front();
                 }
             }
+            Msg::Dgram(body) => self.ready.push((from, body)),
             Msg::Seg { seq, body } => {
                 if seq >= peer.next_recv {
                     peer.held.entry(seq).or_insert(body);
@@ -135,6 +136,15 @@ impl Streams {
             }
         }
         if outstanding {
+            self.arm(out);
+        }
+    }
+
+    /// After a restart: timers were lost, so re-arm the retransmit timer if anything is
+    /// outstanding.
+    pub fn restart(&mut self, out: &mut Outputs) {
+        self.timer_armed = false;
+        if self.peers.values().any(|p| !p.unacked.is_empty()) {
             self.arm(out);
         }
     }

@@ -526,6 +526,39 @@ pub enum Fault {
         /// When it strikes.
         at: Duration,
     },
+    /// One subsystem stops (a crash, or a reset when it comes back): it handles nothing, messages
+    /// to it are lost, a primary holds its hosts' writes, a secondary loses the applies in
+    /// progress (and its buffers, if volatile). Its protocol state survives.
+    Crash {
+        /// Which site.
+        site: Site,
+        /// Which subsystem (from 1).
+        subsystem: u16,
+        /// When it goes down.
+        at: Duration,
+        /// How long it stays down; left out, it never comes back.
+        #[serde(default)]
+        down_for: Option<Duration>,
+    },
+}
+
+impl Fault {
+    /// When the fault strikes.
+    pub fn at(&self) -> Duration {
+        match self {
+            Fault::Disaster { at } | Fault::Crash { at, .. } => *at,
+        }
+    }
+}
+
+/// The primary or the secondary site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Site {
+    /// Where the hosts write.
+    Primary,
+    /// Where the copies go.
+    Secondary,
 }
 
 /// The secondary site's takeover after a primary-site disaster.
@@ -592,6 +625,30 @@ pub struct Protocol {
     /// How long a sender waits for an acknowledgement before sending again.
     #[serde(default = "default_retransmit")]
     pub retransmit_timeout: Duration,
+    /// `checkpoint`: time between checkpoints from the checkpoint master.
+    #[serde(default = "default_checkpoint_interval")]
+    pub checkpoint_interval: Duration,
+    /// `checkpoint`: the pair (from 1) whose primary is the clock and checkpoint master.
+    #[serde(default = "one_u16")]
+    pub primary_master: u16,
+    /// `checkpoint`: the pair (from 1) whose secondary is the secondary master.
+    #[serde(default = "one_u16")]
+    pub secondary_master: u16,
+    /// `checkpoint`: what the group does when a member's primary is gone.
+    #[serde(default)]
+    pub member_failure: MemberFailureKind,
+    /// `checkpoint`: where time values come from.
+    #[serde(default)]
+    pub clock: ClockKind,
+    /// `checkpoint`: how often the secondary master says it is alive.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_interval: Duration,
+    /// `checkpoint`: silence after which a master is presumed failed and the next pair takes over.
+    #[serde(default = "default_failover")]
+    pub failover_timeout: Duration,
+    /// `checkpoint`: silence after which a secondary presumes its primary gone.
+    #[serde(default = "default_member_timeout")]
+    pub member_timeout: Duration,
 }
 
 impl Default for Protocol {
@@ -599,12 +656,58 @@ impl Default for Protocol {
         Protocol {
             kind: ProtocolKind::default(),
             retransmit_timeout: default_retransmit(),
+            checkpoint_interval: default_checkpoint_interval(),
+            primary_master: 1,
+            secondary_master: 1,
+            member_failure: MemberFailureKind::default(),
+            clock: ClockKind::default(),
+            heartbeat_interval: default_heartbeat(),
+            failover_timeout: default_failover(),
+            member_timeout: default_member_timeout(),
         }
     }
 }
 
 fn default_retransmit() -> Duration {
     Duration::from_ms(5)
+}
+
+fn default_checkpoint_interval() -> Duration {
+    Duration::from_ms(10)
+}
+
+fn default_heartbeat() -> Duration {
+    Duration::from_ms(10)
+}
+
+fn default_failover() -> Duration {
+    Duration::from_ms(100)
+}
+
+fn default_member_timeout() -> Duration {
+    Duration::from_ms(200)
+}
+
+/// What the secondary group does when a member's primary is gone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberFailureKind {
+    /// The whole group stops at the last released checkpoint.
+    #[default]
+    Freeze,
+    /// The member leaves the group once its update in progress completes (the patent's way).
+    Resign,
+}
+
+/// Where the checkpoint protocol's time values come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// Synchronised sequence clocks at every primary.
+    #[default]
+    Synced,
+    /// No clocks: each checkpoint's arrival at a primary delimits the interval.
+    None,
 }
 
 /// Resource limits on one run.

@@ -100,12 +100,20 @@ pub fn check(s: &Scenario) -> Vec<String> {
             "expected a duration greater than zero".into(),
         );
     }
-    if s.protocol.retransmit_timeout.as_ns() == 0 {
-        p.add(
-            "protocol.retransmit_timeout",
-            "expected a duration greater than zero".into(),
-        );
+    let pr = &s.protocol;
+    for (path, d) in [
+        ("protocol.retransmit_timeout", pr.retransmit_timeout),
+        ("protocol.checkpoint_interval", pr.checkpoint_interval),
+        ("protocol.heartbeat_interval", pr.heartbeat_interval),
+        ("protocol.failover_timeout", pr.failover_timeout),
+        ("protocol.member_timeout", pr.member_timeout),
+    ] {
+        if d.as_ns() == 0 {
+            p.add(path, "expected a duration greater than zero".into());
+        }
     }
+    pair_in_range(&mut p, "protocol.primary_master", pr.primary_master);
+    pair_in_range(&mut p, "protocol.secondary_master", pr.secondary_master);
 
     if s.workloads.is_empty() {
         p.add("workloads", "expected at least one workload".into());
@@ -194,6 +202,11 @@ pub fn check(s: &Scenario) -> Vec<String> {
                     }
                 }
             }
+        }
+    }
+    for (i, f) in s.faults.iter().enumerate() {
+        if let Fault::Crash { subsystem, .. } = f {
+            pair_in_range(&mut p, &format!("faults[{i}].subsystem"), *subsystem);
         }
     }
     let disasters = s

@@ -1,0 +1,552 @@
+//! The primary subsystem's role in the checkpoint protocol.
+//!
+//! Every primary stamps each write with its sequence clock when the write completes, completes
+//! the host's write at once, and ships it on its pair stream. The clock and checkpoint master
+//! (the configured pair, or whoever took over after it fell silent) periodically sends every
+//! copy-active primary a checkpoint (302) and its clock (208). A primary slots a checkpoint into
+//! its stream when it arrives (304): every write stamped at or below the checkpoint's time value
+//! was stamped before, so it is already in the stream ahead of it, and from then on no write is
+//! stamped at or below that value. That holds whatever order checkpoints arrive in, so even two
+//! masters at once (during a failover) cannot break it.
+
+use std::collections::BTreeSet;
+
+use super::{checkpoint_id, master_of, ClockMode, Config};
+use crate::protocol::stream::Streams;
+use crate::protocol::{
+    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+};
+
+/// A primary subsystem running the checkpoint protocol.
+pub struct Primary {
+    cfg: Config,
+    me: u16,
+    streams: Streams,
+    /// The configuration table (206): primaries known to have copy active, this one included.
+    copy_active: BTreeSet<u16>,
+    /// The epoch of the master this primary follows.
+    epoch: u32,
+    /// Checkpoints issued by this primary as master, in its current epoch.
+    issued: u64,
+    /// The highest checkpoint time value slotted into this pair's stream.
+    floor: u64,
+    /// The last stamp given; stamps never go backwards.
+    last_stamp: u64,
+    last_heard_master: u64,
+    checkpoint_timer: bool,
+    sync_timer: bool,
+}
+
+impl Primary {
+    /// The primary of pair `me` (0-based).
+    pub fn new(me: u16, cfg: Config) -> Self {
+        Primary {
+            cfg,
+            me,
+            streams: Streams::new(cfg.retransmit_timeout, true),
+            copy_active: BTreeSet::new(),
+            epoch: 0,
+            issued: 0,
+            floor: 0,
+            last_stamp: 0,
+            last_heard_master: 0,
+            checkpoint_timer: false,
+            sync_timer: false,
+        }
+    }
+
+    fn master(&self) -> u16 {
+        master_of(self.epoch, self.cfg.primary_master, self.cfg.pairs)
+    }
+
+    fn is_master(&self) -> bool {
+        self.master() == self.me
+    }
+
+    /// True while this primary acts as the clock and checkpoint master.
+    pub fn acting_master(&self) -> bool {
+        self.is_master()
+    }
+
+    /// The time value a write completing now gets.
+    fn stamp(&mut self, now: u64) -> u64 {
+        let clock = match self.cfg.clock {
+            ClockMode::Synced => now,
+            ClockMode::None => 0,
+        };
+        let s = clock.max(self.floor + 1).max(self.last_stamp);
+        self.last_stamp = s;
+        s
+    }
+
+    fn secondary(&self) -> NodeId {
+        NodeId::Secondary(self.me)
+    }
+
+    fn arm(&mut self, out: &mut Outputs) {
+        if self.is_master() {
+            if !self.checkpoint_timer {
+                self.checkpoint_timer = true;
+                out.push(Output::SetTimer {
+                    after: self.cfg.checkpoint_interval,
+                    timer: Timer::Checkpoint,
+                });
+            }
+            if !self.sync_timer {
+                self.sync_timer = true;
+                out.push(Output::SetTimer {
+                    after: self.cfg.sync_interval,
+                    timer: Timer::ClockSync,
+                });
+            }
+        }
+    }
+
+    fn watch(&self, out: &mut Outputs) {
+        out.push(Output::SetTimer {
+            after: (self.cfg.failover_timeout / 2).max(1),
+            timer: Timer::MasterWatch,
+        });
+    }
+
+    /// Step 304: put checkpoint `cp` into this pair's stream, behind every write stamped at or
+    /// below its time value, and stamp nothing at or below it from now on.
+    fn slot(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
+        if cp.t <= self.floor {
+            return;
+        }
+        self.floor = cp.t;
+        let to = self.secondary();
+        self.streams.send(now, to, Body::Checkpoint(cp), out);
+    }
+
+    /// Step 302: the master issues the next checkpoint to every copy-active primary.
+    fn issue_checkpoint(&mut self, now: u64, out: &mut Outputs) {
+        self.issued += 1;
+        let id = checkpoint_id(self.epoch, self.issued);
+        let t = match self.cfg.clock {
+            ClockMode::Synced => now,
+            ClockMode::None => id,
+        };
+        let cp = Checkpoint { id, t };
+        out.push(Output::Note(Note::CheckpointIssued(cp)));
+        let peers: Vec<u16> = self
+            .copy_active
+            .iter()
+            .copied()
+            .filter(|&p| p != self.me)
+            .collect();
+        for p in peers {
+            self.streams
+                .send(now, NodeId::Primary(p), Body::Checkpoint(cp), out);
+        }
+        self.slot(now, cp, out);
+    }
+
+    fn adopt(&mut self, now: u64, epoch: u32) {
+        if epoch > self.epoch {
+            self.epoch = epoch;
+            self.issued = 0;
+        }
+        if epoch >= self.epoch {
+            self.last_heard_master = now;
+        }
+    }
+
+    fn become_master(&mut self, now: u64, out: &mut Outputs) {
+        out.push(Output::Note(Note::BecameMaster { epoch: self.epoch }));
+        let peers: Vec<u16> = (0..self.cfg.pairs).filter(|&p| p != self.me).collect();
+        for p in peers {
+            self.streams.send(
+                now,
+                NodeId::Primary(p),
+                Body::NewMaster { epoch: self.epoch },
+                out,
+            );
+        }
+        self.arm(out);
+    }
+
+    fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs) {
+        match (from, body) {
+            (NodeId::Primary(p), Body::CopyActive) => {
+                self.copy_active.insert(p);
+            }
+            (NodeId::Primary(_), Body::Checkpoint(cp)) => {
+                self.adopt(now, (cp.id >> 32) as u32);
+                self.slot(now, cp, out);
+            }
+            (NodeId::Primary(_), Body::ClockSync { epoch, t }) => {
+                self.adopt(now, epoch);
+                if epoch == self.epoch && self.cfg.clock == ClockMode::Synced {
+                    out.push(Output::SetClock(t));
+                }
+            }
+            (NodeId::Primary(_), Body::NewMaster { epoch }) => {
+                let was = self.is_master();
+                self.adopt(now, epoch);
+                if !was && self.is_master() {
+                    self.arm(out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Node for Primary {
+    fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        match input {
+            Input::Start => {
+                self.copy_active.insert(self.me);
+                self.last_heard_master = now;
+                for p in 0..self.cfg.pairs {
+                    if p != self.me {
+                        self.streams
+                            .send(now, NodeId::Primary(p), Body::CopyActive, out);
+                    }
+                }
+                let to = self.secondary();
+                self.streams.send(now, to, Body::CopyActive, out);
+                if self.is_master() {
+                    out.push(Output::Note(Note::BecameMaster { epoch: self.epoch }));
+                }
+                self.arm(out);
+                self.watch(out);
+            }
+            Input::HostWrite(w) => {
+                let stamped = WriteMeta {
+                    stamp: self.stamp(now),
+                    ..w
+                };
+                out.push(Output::CompleteHost(w.id));
+                let to = self.secondary();
+                self.streams.send(now, to, Body::Write(stamped), out);
+            }
+            Input::Deliver { from, msg } => {
+                self.streams.on_msg(from, msg, out);
+                let mut ready = self.streams.take_ready();
+                for (from, body) in ready.drain(..) {
+                    self.on_body(now, from, body, out);
+                }
+                self.streams.give_back(ready);
+            }
+            Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
+            Input::Timer(Timer::Checkpoint) => {
+                self.checkpoint_timer = false;
+                if self.is_master() {
+                    self.issue_checkpoint(now, out);
+                    self.arm(out);
+                }
+            }
+            Input::Timer(Timer::ClockSync) => {
+                self.sync_timer = false;
+                if self.is_master() {
+                    let peers: Vec<u16> = self
+                        .copy_active
+                        .iter()
+                        .copied()
+                        .filter(|&p| p != self.me)
+                        .collect();
+                    for p in peers {
+                        out.send(
+                            NodeId::Primary(p),
+                            crate::protocol::Msg::Dgram(Body::ClockSync {
+                                epoch: self.epoch,
+                                t: now,
+                            }),
+                        );
+                    }
+                    self.arm(out);
+                }
+            }
+            Input::Timer(Timer::MasterWatch) => {
+                if !self.is_master()
+                    && now.saturating_sub(self.last_heard_master) > self.cfg.failover_timeout
+                {
+                    self.epoch += 1;
+                    self.issued = 0;
+                    self.last_heard_master = now;
+                    if self.is_master() {
+                        self.become_master(now, out);
+                    }
+                }
+                self.watch(out);
+            }
+            Input::Timer(_) | Input::Applied(_) | Input::Takeover => {}
+            Input::Restart => {
+                self.checkpoint_timer = false;
+                self.sync_timer = false;
+                self.last_heard_master = now;
+                self.streams.restart(out);
+                self.arm(out);
+                self.watch(out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::BlockAddr;
+    use crate::protocol::checkpoint::MemberFailure;
+    use crate::protocol::Msg;
+
+    pub(crate) fn cfg(pairs: u16) -> Config {
+        Config {
+            pairs,
+            primary_master: 0,
+            secondary_master: 0,
+            checkpoint_interval: 1000,
+            sync_interval: 500,
+            heartbeat_interval: 500,
+            failover_timeout: 10_000,
+            member_timeout: 50_000,
+            retransmit_timeout: 2000,
+            clock: ClockMode::Synced,
+            member_failure: MemberFailure::Freeze,
+            volatile_buffers: false,
+        }
+    }
+
+    fn w(id: u64) -> WriteMeta {
+        WriteMeta {
+            id,
+            addr: BlockAddr {
+                subsystem: 1,
+                volume: 0,
+                block: 0,
+            },
+            size: 512,
+            stamp: 0,
+        }
+    }
+
+    /// The bodies sent on the pair stream to the secondary, in order.
+    fn to_secondary(out: &Outputs, me: u16) -> Vec<Body> {
+        out.as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send {
+                    to,
+                    msg: Msg::Seg { body, .. },
+                } if *to == NodeId::Secondary(me) => Some(*body),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn checkpoint_from_master(cp: Checkpoint) -> Input {
+        Input::Deliver {
+            from: NodeId::Primary(0),
+            msg: Msg::Seg {
+                seq: 0,
+                body: Body::Checkpoint(cp),
+            },
+        }
+    }
+
+    #[test]
+    fn start_announces_copy_active_to_peers_and_secondary() {
+        let mut p = Primary::new(1, cfg(3));
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        let dests: Vec<NodeId> = out
+            .as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send {
+                    to,
+                    msg:
+                        Msg::Seg {
+                            body: Body::CopyActive,
+                            ..
+                        },
+                } => Some(*to),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            dests,
+            vec![NodeId::Primary(0), NodeId::Primary(2), NodeId::Secondary(1)]
+        );
+        assert!(!p.acting_master(), "pair 0 is the configured master");
+    }
+
+    #[test]
+    fn writes_are_stamped_completed_at_once_and_shipped() {
+        let mut p = Primary::new(1, cfg(2));
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        out.drain();
+        p.handle(700, Input::HostWrite(w(5)), &mut out);
+        assert_eq!(out.as_slice()[0], Output::CompleteHost(5));
+        let Body::Write(sent) = to_secondary(&out, 1)[0] else {
+            panic!("expected a write")
+        };
+        assert_eq!(sent.stamp, 700);
+    }
+
+    #[test]
+    fn a_checkpoint_follows_earlier_writes_and_later_writes_stamp_above_it() {
+        let mut p = Primary::new(1, cfg(2));
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        out.drain();
+        p.handle(100, Input::HostWrite(w(1)), &mut out);
+        let cp = Checkpoint { id: 1, t: 500 };
+        p.handle(400, checkpoint_from_master(cp), &mut out);
+        p.handle(450, Input::HostWrite(w(2)), &mut out);
+        let stream = to_secondary(&out, 1);
+        assert!(matches!(stream[0], Body::Write(x) if x.id == 1 && x.stamp == 100));
+        assert_eq!(stream[1], Body::Checkpoint(cp));
+        let Body::Write(second) = stream[2] else {
+            panic!("expected a write")
+        };
+        assert!(
+            second.stamp > 500,
+            "a clock behind the master must not stamp at or below the checkpoint: {}",
+            second.stamp
+        );
+    }
+
+    #[test]
+    fn a_stale_or_duplicate_checkpoint_is_not_slotted_twice() {
+        let mut p = Primary::new(1, cfg(2));
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        out.drain();
+        let cp = Checkpoint { id: 2, t: 900 };
+        p.handle(1000, checkpoint_from_master(cp), &mut out);
+        p.handle(1001, checkpoint_from_master(cp), &mut out);
+        p.handle(
+            1002,
+            checkpoint_from_master(Checkpoint { id: 1, t: 800 }),
+            &mut out,
+        );
+        let cps = to_secondary(&out, 1)
+            .into_iter()
+            .filter(|b| matches!(b, Body::Checkpoint(_)))
+            .count();
+        assert_eq!(cps, 1);
+    }
+
+    #[test]
+    fn the_master_issues_checkpoints_to_copy_active_primaries_and_itself() {
+        let mut m = Primary::new(0, cfg(3));
+        let mut out = Outputs::new();
+        m.handle(0, Input::Start, &mut out);
+        for p in [1, 2] {
+            m.handle(
+                1,
+                Input::Deliver {
+                    from: NodeId::Primary(p),
+                    msg: Msg::Seg {
+                        seq: 0,
+                        body: Body::CopyActive,
+                    },
+                },
+                &mut out,
+            );
+        }
+        out.drain();
+        m.handle(1000, Input::Timer(Timer::Checkpoint), &mut out);
+        let cp = Checkpoint {
+            id: checkpoint_id(0, 1),
+            t: 1000,
+        };
+        let sends: Vec<NodeId> = out
+            .as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send {
+                    to,
+                    msg:
+                        Msg::Seg {
+                            body: Body::Checkpoint(c),
+                            ..
+                        },
+                } if *c == cp => Some(*to),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sends,
+            vec![NodeId::Primary(1), NodeId::Primary(2), NodeId::Secondary(0)]
+        );
+        assert!(out
+            .as_slice()
+            .contains(&Output::Note(Note::CheckpointIssued(cp))));
+        assert!(out.as_slice().iter().any(|o| matches!(
+            o,
+            Output::SetTimer {
+                timer: Timer::Checkpoint,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn clock_sync_sets_the_clock() {
+        let mut p = Primary::new(1, cfg(2));
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        out.drain();
+        p.handle(
+            10,
+            Input::Deliver {
+                from: NodeId::Primary(0),
+                msg: Msg::Dgram(Body::ClockSync { epoch: 0, t: 12 }),
+            },
+            &mut out,
+        );
+        assert_eq!(out.as_slice(), &[Output::SetClock(12)]);
+    }
+
+    #[test]
+    fn a_silent_master_is_replaced_by_the_next_pair() {
+        let mut p = Primary::new(1, cfg(3));
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        out.drain();
+        p.handle(20_000, Input::Timer(Timer::MasterWatch), &mut out);
+        assert!(p.acting_master());
+        assert!(out
+            .as_slice()
+            .contains(&Output::Note(Note::BecameMaster { epoch: 1 })));
+        out.drain();
+        p.handle(21_000, Input::Timer(Timer::Checkpoint), &mut out);
+        assert!(out
+            .as_slice()
+            .contains(&Output::Note(Note::CheckpointIssued(Checkpoint {
+                id: checkpoint_id(1, 1),
+                t: 21_000
+            }))));
+    }
+
+    #[test]
+    fn clock_free_stamps_count_checkpoint_arrivals() {
+        let mut c = cfg(2);
+        c.clock = ClockMode::None;
+        let mut p = Primary::new(1, c);
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        out.drain();
+        p.handle(5, Input::HostWrite(w(1)), &mut out);
+        p.handle(
+            6,
+            checkpoint_from_master(Checkpoint { id: 1, t: 1 }),
+            &mut out,
+        );
+        p.handle(7, Input::HostWrite(w(2)), &mut out);
+        let stamps: Vec<u64> = to_secondary(&out, 1)
+            .into_iter()
+            .filter_map(|b| match b {
+                Body::Write(x) => Some(x.stamp),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stamps, vec![1, 2]);
+    }
+}

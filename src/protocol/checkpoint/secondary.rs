@@ -1,0 +1,598 @@
+//! The secondary subsystem's role in the checkpoint protocol: member of the copy set group, and,
+//! on one of them, the secondary master.
+//!
+//! A member buffers its primary's writes by time value and forwards each checkpoint it receives
+//! to the master (408). The master's rendezvous (410) waits until every member of the group, the
+//! master included, has forwarded a checkpoint, then releases it (412): each member enters
+//! update-in-progress (hosts may not read it), applies its buffered writes stamped at or below the
+//! checkpoint's time value in time order (414), and reports update-complete (416). When all have,
+//! the master resets update-in-progress everywhere (418) and the next round may start.
+//!
+//! Failover: members watch the master's heartbeat; after a silence the next pair in order takes
+//! over with a higher epoch, and every member reports its state to it (newest release, whether
+//! it is mid-update) and forwards again the checkpoints not yet released. Releases are monotone
+//! and idempotent, so a new master finishes whatever round the old one left half done. Takeover:
+//! every member reports to the master, which releases the newest checkpoint any member was told
+//! to release to all of them, waits until all applied it, and only then opens the image.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{master_of, Config, MemberFailure};
+use crate::check::{BlockAddr, WriteId};
+use crate::protocol::stream::Streams;
+use crate::protocol::{
+    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Status, Timer, WriteMeta,
+};
+
+/// The release round the master is running, if any.
+#[derive(Clone, Debug)]
+struct Round {
+    cp: Checkpoint,
+    /// Members yet to report update-complete.
+    pending: BTreeSet<u16>,
+    /// True when this round is the takeover's final one: it ends with open, not reset.
+    final_round: bool,
+}
+
+/// The master's rendezvous table entry for one checkpoint.
+#[derive(Clone, Debug)]
+struct Rendezvous {
+    cp: Checkpoint,
+    members: BTreeSet<u16>,
+    first_at: u64,
+}
+
+/// A secondary subsystem running the checkpoint protocol.
+pub struct Secondary {
+    cfg: Config,
+    me: u16,
+    streams: Streams,
+    /// The copy-active table (404): secondaries known to have copy active.
+    copy_active: BTreeSet<u16>,
+    epoch: u32,
+    last_heard_master: u64,
+    last_heard_primary: u64,
+
+    /// Received writes not yet applied, in time-value order (stamp, arrival).
+    buffer: BTreeMap<(u64, u64), WriteMeta>,
+    arrivals: u64,
+    /// Checkpoints received from the primary and not yet covered by a release.
+    forwarded: BTreeMap<u64, Checkpoint>,
+    /// The newest checkpoint this member was told to release.
+    released: Option<Checkpoint>,
+    /// Update-in-progress (persisted across resets): set on release, cleared by the reset.
+    uip: bool,
+    /// Whether hosts are currently kept off this secondary (update in progress, or a takeover
+    /// not yet complete).
+    fenced: bool,
+    /// Writes handed to the volume and not yet on it.
+    applying: BTreeMap<WriteId, WriteMeta>,
+    /// True until update-complete is sent for `released`.
+    owe_complete: bool,
+    takeover: bool,
+    opened: bool,
+    resigned: bool,
+
+    /// Master state: the group (members not resigned), rendezvous, release round.
+    group: BTreeSet<u16>,
+    rendezvous: BTreeMap<u64, Rendezvous>,
+    master_released: Option<Checkpoint>,
+    round: Option<Round>,
+    takeover_reports: BTreeSet<u16>,
+    heartbeat_timer: bool,
+}
+
+fn later(a: Option<Checkpoint>, b: Checkpoint) -> bool {
+    a.is_none_or(|a| b.t > a.t)
+}
+
+impl Secondary {
+    /// The secondary of pair `me` (0-based).
+    pub fn new(me: u16, cfg: Config) -> Self {
+        Secondary {
+            cfg,
+            me,
+            streams: Streams::new(cfg.retransmit_timeout, true),
+            copy_active: BTreeSet::new(),
+            epoch: 0,
+            last_heard_master: 0,
+            last_heard_primary: 0,
+            buffer: BTreeMap::new(),
+            arrivals: 0,
+            forwarded: BTreeMap::new(),
+            released: None,
+            uip: false,
+            fenced: false,
+            applying: BTreeMap::new(),
+            owe_complete: false,
+            takeover: false,
+            opened: false,
+            resigned: false,
+            group: (0..cfg.pairs).collect(),
+            rendezvous: BTreeMap::new(),
+            master_released: None,
+            round: None,
+            takeover_reports: BTreeSet::new(),
+            heartbeat_timer: false,
+        }
+    }
+
+    fn master(&self) -> u16 {
+        master_of(self.epoch, self.cfg.secondary_master, self.cfg.pairs)
+    }
+
+    fn is_master(&self) -> bool {
+        self.master() == self.me
+    }
+
+    /// True while this secondary acts as the secondary master.
+    pub fn acting_master(&self) -> bool {
+        self.is_master()
+    }
+
+    /// True while this secondary is in update-in-progress.
+    pub fn in_update(&self) -> bool {
+        self.uip
+    }
+
+    /// Writes buffered and not yet applied.
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Sends `body` reliably to secondary `to`, or handles it at once when `to` is this node.
+    fn send_secondary(&mut self, now: u64, to: u16, body: Body, out: &mut Outputs) {
+        if to == self.me {
+            self.on_body(now, NodeId::Secondary(to), body, out);
+        } else {
+            self.streams.send(now, NodeId::Secondary(to), body, out);
+        }
+    }
+
+    fn status(&self) -> Status {
+        Status {
+            epoch: self.epoch,
+            released: self.released,
+            uip: self.uip,
+            takeover: self.takeover,
+        }
+    }
+
+    /// Tells the (new) master everything it needs: state, and checkpoints to rendezvous on.
+    fn report(&mut self, now: u64, out: &mut Outputs) {
+        let master = self.master();
+        let status = self.status();
+        self.send_secondary(now, master, Body::Status(status), out);
+        if !self.takeover && !self.resigned {
+            let cps: Vec<Checkpoint> = self.forwarded.values().copied().collect();
+            for cp in cps {
+                self.send_secondary(now, master, Body::Forward(cp), out);
+            }
+        }
+    }
+
+    fn adopt(&mut self, now: u64, epoch: u32, out: &mut Outputs) {
+        if epoch > self.epoch {
+            let was_master = self.is_master();
+            self.epoch = epoch;
+            self.last_heard_master = now;
+            if self.is_master() && !was_master {
+                self.become_master(now, out);
+            } else {
+                self.report(now, out);
+            }
+        } else if epoch == self.epoch {
+            self.last_heard_master = now;
+        }
+    }
+
+    fn become_master(&mut self, now: u64, out: &mut Outputs) {
+        out.push(Output::Note(Note::BecameMaster { epoch: self.epoch }));
+        self.rendezvous.clear();
+        self.round = None;
+        self.takeover_reports.clear();
+        self.master_released = self.released;
+        for p in 0..self.cfg.pairs {
+            if p != self.me {
+                self.streams.send(
+                    now,
+                    NodeId::Secondary(p),
+                    Body::NewMaster { epoch: self.epoch },
+                    out,
+                );
+            }
+        }
+        self.arm_heartbeat(out);
+        self.report(now, out);
+    }
+
+    fn arm_heartbeat(&mut self, out: &mut Outputs) {
+        if self.is_master() && !self.heartbeat_timer {
+            self.heartbeat_timer = true;
+            out.push(Output::SetTimer {
+                after: self.cfg.heartbeat_interval,
+                timer: Timer::Heartbeat,
+            });
+        }
+    }
+
+    fn arm_watches(&self, out: &mut Outputs) {
+        out.push(Output::SetTimer {
+            after: (self.cfg.failover_timeout / 2).max(1),
+            timer: Timer::MasterWatch,
+        });
+        out.push(Output::SetTimer {
+            after: (self.cfg.member_timeout / 2).max(1),
+            timer: Timer::PrimaryWatch,
+        });
+    }
+
+    /// Sets update-in-progress and tells the world whether hosts may read this secondary.
+    fn set_uip(&mut self, on: bool, out: &mut Outputs) {
+        self.uip = on;
+        let fenced = self.uip || (self.takeover && !self.opened);
+        if fenced != self.fenced {
+            self.fenced = fenced;
+            out.push(Output::Fence(fenced));
+        }
+    }
+
+    // ----- member -----
+
+    /// Step 412-414: enter update-in-progress and apply every buffered write stamped at or
+    /// below the checkpoint's time value, in time order (only the newest write of each block).
+    fn release(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
+        if later(self.released, cp) {
+            self.released = Some(cp);
+            self.forwarded.retain(|_, f| f.t > cp.t);
+            self.set_uip(true, out);
+            let mut newest: BTreeMap<BlockAddr, WriteMeta> = BTreeMap::new();
+            while let Some(entry) = self.buffer.first_entry() {
+                if entry.key().0 > cp.t {
+                    break;
+                }
+                let w = entry.remove();
+                newest.insert(w.addr, w);
+            }
+            for w in newest.into_values() {
+                self.applying.insert(w.id, w);
+                out.push(Output::Apply(w));
+            }
+        }
+        self.owe_complete = true;
+        self.maybe_complete(now, out);
+    }
+
+    /// Step 416: once every write of the release is on the volume, say so to the master.
+    fn maybe_complete(&mut self, now: u64, out: &mut Outputs) {
+        if self.owe_complete && self.applying.is_empty() {
+            if let Some(cp) = self.released {
+                self.owe_complete = false;
+                let master = self.master();
+                self.send_secondary(now, master, Body::UpdateComplete(cp), out);
+            }
+        }
+    }
+
+    fn on_primary_body(&mut self, now: u64, body: Body, out: &mut Outputs) {
+        self.last_heard_primary = now;
+        if self.takeover || self.resigned {
+            return;
+        }
+        match body {
+            Body::CopyActive if self.copy_active.insert(self.me) => {
+                for p in 0..self.cfg.pairs {
+                    if p != self.me {
+                        self.streams
+                            .send(now, NodeId::Secondary(p), Body::CopyActive, out);
+                    }
+                }
+            }
+            Body::Write(w) => {
+                self.arrivals += 1;
+                self.buffer.insert((w.stamp, self.arrivals), w);
+            }
+            Body::Checkpoint(cp)
+                if later(self.released, cp) && !self.forwarded.contains_key(&cp.id) =>
+            {
+                self.forwarded.insert(cp.id, cp);
+                let master = self.master();
+                self.send_secondary(now, master, Body::Forward(cp), out);
+            }
+            _ => {}
+        }
+    }
+
+    // ----- master -----
+
+    /// Step 410-412: release the newest checkpoint every member has forwarded, if no round runs.
+    fn try_release(&mut self, now: u64, out: &mut Outputs) {
+        if self.round.is_some() || !self.takeover_reports.is_empty() {
+            return;
+        }
+        let group = &self.group;
+        let ready = self
+            .rendezvous
+            .values()
+            .filter(|r| group.is_subset(&r.members) && later(self.master_released, r.cp))
+            .max_by_key(|r| (r.cp.t, r.cp.id))
+            .cloned();
+        if let Some(r) = ready {
+            out.push(Output::Note(Note::Rendezvous {
+                cp: r.cp,
+                latency: now.saturating_sub(r.first_at),
+            }));
+            self.start_round(now, r.cp, false, out);
+        }
+    }
+
+    fn start_round(&mut self, now: u64, cp: Checkpoint, final_round: bool, out: &mut Outputs) {
+        if later(self.master_released, cp) {
+            self.master_released = Some(cp);
+        }
+        self.rendezvous.retain(|_, r| r.cp.t > cp.t);
+        out.push(Output::Note(Note::Released(cp)));
+        self.round = Some(Round {
+            cp,
+            pending: self.group.clone(),
+            final_round,
+        });
+        let epoch = self.epoch;
+        let members: Vec<u16> = self.group.iter().copied().collect();
+        for m in members {
+            self.send_secondary(now, m, Body::Release { epoch, cp }, out);
+        }
+    }
+
+    /// Ends the round once no member is pending: reset (418), or open after a takeover.
+    fn finish_round(&mut self, now: u64, out: &mut Outputs) {
+        let round = match self.round.take() {
+            Some(r) if r.pending.is_empty() => r,
+            other => {
+                self.round = other;
+                return;
+            }
+        };
+        out.push(Output::Note(Note::Applied(round.cp)));
+        let epoch = self.epoch;
+        if round.final_round {
+            for m in 0..self.cfg.pairs {
+                self.send_secondary(now, m, Body::Open { epoch }, out);
+            }
+        } else {
+            let members: Vec<u16> = self.group.iter().copied().collect();
+            for m in members {
+                self.send_secondary(
+                    now,
+                    m,
+                    Body::Reset {
+                        epoch,
+                        cp: round.cp,
+                    },
+                    out,
+                );
+            }
+            self.try_release(now, out);
+        }
+    }
+
+    /// Takeover: once every member has reported, finish the newest release everywhere, then open.
+    fn try_takeover(&mut self, now: u64, out: &mut Outputs) {
+        if !self.group.is_subset(&self.takeover_reports)
+            || self.round.as_ref().is_some_and(|r| r.final_round)
+        {
+            return;
+        }
+        self.round = None;
+        match self.master_released {
+            Some(cp) => self.start_round(now, cp, true, out),
+            None => {
+                let epoch = self.epoch;
+                for m in 0..self.cfg.pairs {
+                    self.send_secondary(now, m, Body::Open { epoch }, out);
+                }
+            }
+        }
+    }
+
+    fn on_master_body(&mut self, now: u64, from: u16, body: Body, out: &mut Outputs) {
+        match body {
+            Body::Forward(cp) if later(self.master_released, cp) => {
+                self.rendezvous
+                    .entry(cp.id)
+                    .or_insert_with(|| Rendezvous {
+                        cp,
+                        members: BTreeSet::new(),
+                        first_at: now,
+                    })
+                    .members
+                    .insert(from);
+                self.try_release(now, out);
+            }
+            Body::UpdateComplete(cp) => {
+                if let Some(round) = self.round.as_mut() {
+                    if cp.t >= round.cp.t {
+                        round.pending.remove(&from);
+                        self.finish_round(now, out);
+                    }
+                }
+            }
+            Body::Status(s) => {
+                if let Some(r) = s.released {
+                    if later(self.master_released, r) {
+                        self.master_released = Some(r);
+                    }
+                }
+                if s.takeover {
+                    self.takeover_reports.insert(from);
+                    self.try_takeover(now, out);
+                } else if let (true, Some(target)) = (s.uip, self.master_released) {
+                    if self.round.as_ref().is_none_or(|r| r.cp.t < target.t) {
+                        self.start_round(now, target, false, out);
+                    }
+                }
+            }
+            Body::Resign => {
+                self.group.remove(&from);
+                self.takeover_reports.remove(&from);
+                if let Some(round) = self.round.as_mut() {
+                    round.pending.remove(&from);
+                }
+                self.finish_round(now, out);
+                self.try_release(now, out);
+                if !self.takeover_reports.is_empty() {
+                    self.try_takeover(now, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs) {
+        let NodeId::Secondary(from) = from else {
+            self.on_primary_body(now, body, out);
+            return;
+        };
+        match body {
+            Body::CopyActive => {
+                self.copy_active.insert(from);
+            }
+            Body::Heartbeat { epoch } | Body::NewMaster { epoch } => self.adopt(now, epoch, out),
+            Body::Release { epoch, cp } => {
+                self.adopt(now, epoch, out);
+                if epoch == self.epoch && !self.resigned {
+                    self.release(now, cp, out);
+                }
+            }
+            Body::Reset { epoch, cp } => {
+                self.adopt(now, epoch, out);
+                let current = self.released.is_some_and(|r| r.t <= cp.t);
+                if epoch == self.epoch && current && self.applying.is_empty() {
+                    self.set_uip(false, out);
+                }
+            }
+            Body::Open { epoch } => {
+                self.adopt(now, epoch, out);
+                if epoch == self.epoch && self.takeover && !self.opened && self.applying.is_empty()
+                {
+                    self.opened = true;
+                    self.buffer.clear();
+                    self.forwarded.clear();
+                    self.set_uip(false, out);
+                    out.push(Output::TakeoverDone);
+                }
+            }
+            Body::Status(s) if s.epoch > self.epoch => {
+                self.adopt(now, s.epoch, out);
+                if self.is_master() {
+                    self.on_master_body(now, from, body, out);
+                }
+            }
+            Body::Forward(_) | Body::UpdateComplete(_) | Body::Status(_) | Body::Resign
+                if self.is_master() =>
+            {
+                self.on_master_body(now, from, body, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Node for Secondary {
+    fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        match input {
+            Input::Start => {
+                self.last_heard_master = now;
+                self.last_heard_primary = now;
+                if self.is_master() {
+                    out.push(Output::Note(Note::BecameMaster { epoch: self.epoch }));
+                }
+                self.arm_heartbeat(out);
+                self.arm_watches(out);
+            }
+            Input::Deliver { from, msg } => {
+                self.streams.on_msg(from, msg, out);
+                let mut ready = self.streams.take_ready();
+                for (from, body) in ready.drain(..) {
+                    self.on_body(now, from, body, out);
+                }
+                self.streams.give_back(ready);
+            }
+            Input::Applied(w) => {
+                self.applying.remove(&w.id);
+                self.maybe_complete(now, out);
+            }
+            Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
+            Input::Timer(Timer::Heartbeat) => {
+                self.heartbeat_timer = false;
+                if self.is_master() {
+                    for p in 0..self.cfg.pairs {
+                        if p != self.me {
+                            out.send(
+                                NodeId::Secondary(p),
+                                Msg::Dgram(Body::Heartbeat { epoch: self.epoch }),
+                            );
+                        }
+                    }
+                    self.arm_heartbeat(out);
+                }
+            }
+            Input::Timer(Timer::MasterWatch) => {
+                if !self.is_master()
+                    && now.saturating_sub(self.last_heard_master) > self.cfg.failover_timeout
+                {
+                    let next = self.epoch + 1;
+                    self.adopt(now, next, out);
+                }
+                out.push(Output::SetTimer {
+                    after: (self.cfg.failover_timeout / 2).max(1),
+                    timer: Timer::MasterWatch,
+                });
+            }
+            Input::Timer(Timer::PrimaryWatch) => {
+                let silent = now.saturating_sub(self.last_heard_primary) > self.cfg.member_timeout;
+                if silent
+                    && self.cfg.member_failure == MemberFailure::Resign
+                    && !self.resigned
+                    && !self.takeover
+                    && !self.uip
+                {
+                    self.resigned = true;
+                    out.push(Output::Note(Note::Resigned));
+                    let master = self.master();
+                    self.send_secondary(now, master, Body::Resign, out);
+                }
+                out.push(Output::SetTimer {
+                    after: (self.cfg.member_timeout / 2).max(1),
+                    timer: Timer::PrimaryWatch,
+                });
+            }
+            Input::Timer(_) => {}
+            Input::Takeover => {
+                if !self.takeover {
+                    self.takeover = true;
+                    let uip = self.uip;
+                    self.set_uip(uip, out);
+                    self.report(now, out);
+                }
+            }
+            Input::Restart => {
+                self.heartbeat_timer = false;
+                self.last_heard_master = now;
+                self.last_heard_primary = now;
+                if self.cfg.volatile_buffers {
+                    self.buffer.clear();
+                }
+                self.streams.restart(out);
+                self.arm_heartbeat(out);
+                self.arm_watches(out);
+                let again: Vec<WriteMeta> = self.applying.values().copied().collect();
+                for w in again {
+                    out.push(Output::Apply(w));
+                }
+                self.maybe_complete(now, out);
+            }
+            Input::HostWrite(_) => {}
+        }
+    }
+}
