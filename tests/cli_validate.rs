@@ -1,0 +1,117 @@
+//! `rcsim validate`, `rcsim schema`, and the scenario files shipped in `scenarios/`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use serde_json::Value;
+
+#[test]
+fn validate_says_figure1_is_valid() {
+    let out = rcsim(&["validate", FIGURE1]);
+    out.assert_code(EXIT_OK).assert_no_panic();
+    assert!(out.stdout.contains("valid"), "{}", out.stdout);
+    assert!(out.stdout.contains("patent-figure1"), "{}", out.stdout);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
+fn validate_rejects_a_bad_file_and_says_why() {
+    let t = TempDir::new("validate_bad");
+    let path = t.write(
+        "bad.json",
+        &mutate(r#""bandwidth": "100MB/s""#, r#""bandwidth": "0MB/s""#),
+    );
+    let out = rcsim(&["validate".as_ref(), path.as_os_str()]);
+    out.assert_usage_error(&["bad.json", "links.bandwidth"]);
+}
+
+#[test]
+fn validate_rejects_malformed_json() {
+    let t = TempDir::new("validate_malformed");
+    let path = t.write("broken.json", "{ \"name\": ");
+    rcsim(&["validate".as_ref(), path.as_os_str()]).assert_usage_error(&["malformed JSON"]);
+}
+
+#[test]
+fn validate_rejects_a_missing_file() {
+    let t = TempDir::new("validate_missing");
+    let path = t.join("absent.json");
+    rcsim(&["validate".as_ref(), path.as_os_str()]).assert_usage_error(&["absent.json"]);
+}
+
+#[test]
+fn schema_is_a_json_object_describing_the_scenario_format() {
+    let out = rcsim(&["schema"]);
+    out.assert_code(EXIT_OK).assert_no_panic();
+    let schema = out.json();
+    assert!(schema.is_object(), "schema is an object");
+    let props = schema["properties"]
+        .as_object()
+        .expect("schema has top-level properties");
+    for f in ["topology", "workloads", "protocol", "faults", "links"] {
+        assert!(props.contains_key(f), "schema lacks `{f}`");
+    }
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .expect("schema lists required fields")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(required.contains(&"topology"), "{required:?}");
+    assert!(required.contains(&"workloads"), "{required:?}");
+}
+
+/// Every `*.json` file in `scenarios/`, sorted.
+fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .expect("scenarios/ exists")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shipped_scenario_validates_and_is_described() {
+    let files = shipped_scenarios();
+    for name in ["patent-figure1.json", "random-pairs.json"] {
+        assert!(
+            files.iter().any(|f| f.ends_with(name)),
+            "scenarios/{name} is missing: {files:?}"
+        );
+    }
+    for f in &files {
+        let out = rcsim(&["validate".as_ref(), f.as_os_str()]);
+        assert_eq!(
+            out.code,
+            EXIT_OK,
+            "{} does not validate:\n{}",
+            f.display(),
+            out.stderr
+        );
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(f).expect("readable"))
+            .expect("scenario is JSON");
+        let d = v["description"].as_str().unwrap_or_default();
+        assert!(!d.trim().is_empty(), "{} has no description", f.display());
+    }
+}
+
+#[test]
+fn every_shipped_scenario_runs_to_a_verdict() {
+    for f in shipped_scenarios() {
+        let out = rcsim(&["run".as_ref(), f.as_os_str(), "--json".as_ref()]);
+        assert!(
+            out.code == EXIT_OK || out.code == EXIT_VIOLATION,
+            "{} exited {}:\n{}",
+            f.display(),
+            out.code,
+            out.stderr
+        );
+        out.assert_no_panic();
+        let r = out.json();
+        assert_eq!(r["consistent"], out.code == EXIT_OK, "{}", f.display());
+    }
+}
