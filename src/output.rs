@@ -87,6 +87,7 @@ mod tests {
         assert!(!target.exists());
         f.commit().expect("commit");
         assert_eq!(std::fs::read(&target).expect("read"), b"{}");
+        std::fs::remove_dir_all(&d).expect("clean up");
     }
 
     #[test]
@@ -99,5 +100,6 @@ mod tests {
         }
         assert!(!target.exists());
         assert_eq!(std::fs::read_dir(&d).expect("dir").count(), 0);
+        std::fs::remove_dir_all(&d).expect("clean up");
     }
 }

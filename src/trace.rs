@@ -122,20 +122,24 @@ impl Trace {
         self.line(v);
     }
 
-    /// Records a host issuing a write.
-    pub fn write_issued(&mut self, now: u64, id: WriteId, addr: BlockAddr) {
-        self.words(&[
-            now,
-            100,
-            id,
-            u64::from(addr.subsystem),
-            u64::from(addr.block),
-        ]);
+    /// Records a host issuing a write (of `size` bytes, labelled `label` if scripted).
+    pub fn write_issued(
+        &mut self,
+        now: u64,
+        id: WriteId,
+        addr: BlockAddr,
+        size: u32,
+        label: Option<&str>,
+    ) {
+        let place = u64::from(addr.subsystem) << 48 | u64::from(addr.volume) << 32;
+        self.words(&[now, 100, id, place | u64::from(addr.block), u64::from(size)]);
+        if let Some(l) = label {
+            self.hasher.update(l.as_bytes());
+        }
         if self.out.is_some() {
-            self.line(
-                serde_json::json!({"t": now, "ev": "host-write", "write": format!("w{id}"),
-                "subsystem": addr.subsystem + 1, "volume": addr.volume, "block": addr.block}),
-            );
+            self.line(serde_json::json!({"t": now, "ev": "host-write",
+                "write": write_name(id, label), "subsystem": addr.subsystem + 1,
+                "volume": addr.volume, "block": addr.block, "size": size}));
         }
     }
 

@@ -61,7 +61,7 @@ fn an_unknown_field_in_a_distribution_is_named_with_its_json_path() {
 }
 
 #[test]
-#[ignore = "bug: an unknown field inside a workload is reported at `workloads[0]`, not at its full path"]
+
 fn an_unknown_field_in_a_script_write_is_named_with_its_full_path() {
     let out = run_text(
         "unknown_write_field",
@@ -314,7 +314,7 @@ fn an_unwritable_trace_file_is_rejected() {
 }
 
 #[test]
-#[ignore = "bug: an unwritable --trace file gives `cannot write output: No such file...` without naming the file"]
+
 fn an_unwritable_trace_file_is_named() {
     let t = TempDir::new("bad_trace_named");
     let trace = t.join("no-such-dir/trace.jsonl");
@@ -374,7 +374,7 @@ fn the_sim_time_budget_exits_3_and_says_so() {
 }
 
 #[test]
-#[ignore = "bug: with max_sim_time=1ms stderr says the budget was `exhausted at 400us`, never naming the 1ms limit"]
+
 fn the_sim_time_budget_message_names_the_limit() {
     let out = run_text(
         "budget_time_msg",

@@ -88,7 +88,7 @@ fn figure1_scenario_file_runs_its_own_protocol_by_default() {
 }
 
 #[test]
-#[ignore = "bug: --protocol checkpoint silently runs the independent protocol (same trace hash, io3 without io2)"]
+
 fn figure1_checkpoint_protocol_keeps_the_secondary_consistent() {
     // The patent's protocol exists precisely to prevent Figure 1's inconsistency.
     let cp = run_json(FIGURE1, &["--protocol", "checkpoint"], EXIT_OK);
@@ -309,7 +309,7 @@ fn trace_file_is_time_ordered_json_lines() {
 }
 
 #[test]
-#[ignore = "bug: trace host-write events name writes w0,w1,w2 while the rest of the trace calls them io1,io2,io3"]
+
 fn trace_names_each_write_the_same_way_throughout() {
     let t = TempDir::new("trace_names");
     let path = t.join("trace.jsonl");

@@ -137,7 +137,7 @@ fn random_pairs_under_sync_never_violates() {
 }
 
 #[test]
-#[ignore = "bug: trace_hash ignores the volume of host writes, so traces that differ hash the same"]
+
 fn the_trace_hash_covers_write_volumes() {
     let t = TempDir::new("hash_volume");
     let two_volumes = mutate(

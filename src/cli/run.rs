@@ -30,7 +30,10 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     let result = match simulate(&sc, seed, &opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("rcsim: cannot write output: {e}");
+            match &args.trace {
+                Some(t) => eprintln!("rcsim: cannot write the trace file {}: {e}", t.display()),
+                None => eprintln!("rcsim: cannot write output: {e}"),
+            }
             return EXIT_USAGE;
         }
     };
@@ -50,12 +53,16 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         print!("{}", summary::render(&result));
     }
     if let Some(which) = &result.budget {
+        let limit = if which == "events" {
+            format!("limits.max_events = {}", sc.limits.max_events)
+        } else {
+            format!("limits.max_sim_time = {}", sc.limits.max_sim_time)
+        };
         eprintln!(
-            "rcsim: the {} budget was exhausted at {} after {} events, before the run finished; \
-             raise limits.max_events or limits.max_sim_time",
-            which,
-            summary::ns(result.sim_ns),
-            result.events
+            "rcsim: budget exhausted: {limit} was reached after {} events at {} simulated, \
+             before the run finished; raise it with --set to run to the end",
+            result.events,
+            summary::ns(result.sim_ns)
         );
         if result.consistent {
             return EXIT_BUDGET;

@@ -101,7 +101,16 @@ pub fn render(r: &RunResult) -> String {
         let _ = writeln!(s, "  ... {} distinct violations in all", r.violation_count);
     }
     let _ = writeln!(s, "  trace hash {}", r.trace_hash);
-    let verdict = if r.consistent {
+    let verdict = if let Some(which) = &r.budget {
+        if r.consistent {
+            format!("INCOMPLETE ({which} budget exhausted; no violation so far)")
+        } else {
+            format!(
+                "INCONSISTENT ({} violations before the {which} budget ran out)",
+                r.violation_count
+            )
+        }
+    } else if r.consistent {
         "CONSISTENT".to_string()
     } else {
         format!("INCONSISTENT ({} violations)", r.violation_count)

@@ -241,7 +241,7 @@ impl World {
             .map(|(i, w)| {
                 let rng = stream(seed, ComponentId::Workload(i as u16));
                 match w {
-                    Workload::Script { writes } => Host::Script(Script::new(writes)),
+                    Workload::Script(spec) => Host::Script(Script::new(&spec.writes)),
                     Workload::Dbms(d) => Host::Dbms(Dbms::new(d, geometry.blocks, until, rng)),
                     Workload::Random(r) => {
                         let vols = if r.volumes.is_empty() {
@@ -603,6 +603,8 @@ impl World {
             self.stats.issued += 1;
             self.checker
                 .issued(id, issue.addr, issue.size, issue.label.as_deref(), now);
+            self.trace
+                .write_issued(now, id, issue.addr, issue.size, issue.label.as_deref());
             if let Some(l) = issue.label {
                 self.labels.insert(id, l);
             }
@@ -613,7 +615,6 @@ impl World {
                     tag: issue.tag,
                 },
             );
-            self.trace.write_issued(now, id, issue.addr);
             let pair = issue.addr.subsystem;
             let p = &mut self.pairs[usize::from(pair)];
             let svc = p.write_time.sample(&mut p.primary_rng);

@@ -3,6 +3,7 @@
 
 pub mod dist;
 pub mod overrides;
+pub mod tracked;
 pub mod types;
 pub mod units;
 pub mod validate;
@@ -70,15 +71,10 @@ pub fn parse(source: &str, text: &str, overrides: &[Override]) -> Result<Scenari
         let mut de = serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize::<_, Scenario>(&mut de).map_err(|e| {
             let inner = e.inner();
+            let (path, msg) = tracked::located(&e.path().to_string(), &strip_position(inner));
             ScenarioError::one(
                 source,
-                format!(
-                    "{}:{}: at `{}`: {}",
-                    inner.line(),
-                    inner.column(),
-                    e.path(),
-                    strip_position(inner)
-                ),
+                format!("{}:{}: at `{path}`: {msg}", inner.line(), inner.column()),
             )
         })?
     } else {
@@ -87,10 +83,8 @@ pub fn parse(source: &str, text: &str, overrides: &[Override]) -> Result<Scenari
                 .map_err(|p| ScenarioError::one(source, p))?;
         }
         serde_path_to_error::deserialize::<_, Scenario>(value).map_err(|e| {
-            ScenarioError::one(
-                source,
-                format!("at `{}` (after overrides): {}", e.path(), e.inner()),
-            )
+            let (path, msg) = tracked::located(&e.path().to_string(), &e.inner().to_string());
+            ScenarioError::one(source, format!("at `{path}` (after overrides): {msg}"))
         })?
     };
     let problems = validate::check(&scenario);

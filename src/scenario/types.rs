@@ -43,9 +43,10 @@ pub struct Scenario {
     #[serde(default)]
     pub clocks: Clocks,
     /// What the hosts write.
+    #[serde(deserialize_with = "super::tracked::vec")]
     pub workloads: Vec<Workload>,
     /// What goes wrong, and when.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::tracked::vec")]
     pub faults: Vec<Fault>,
     /// How the secondary site takes over after a primary-site disaster.
     #[serde(default)]
@@ -396,19 +397,35 @@ pub struct VolumeRef {
     pub volume: u16,
 }
 
-/// What the hosts write.
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+/// What the hosts write. Deserialized by [`super::tracked`] so errors inside a workload keep
+/// their full JSON path.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Workload {
     /// Named writes with explicit dependencies, e.g. the patent's io1, io2, io3.
-    Script {
-        /// The writes, each after the ones it names.
-        writes: Vec<ScriptWrite>,
-    },
+    Script(ScriptSpec),
     /// Database transactions: a log write, then data writes, then a commit write.
     Dbms(Dbms),
     /// Independent writes at a rate.
     Random(Random),
+}
+
+impl<'de> Deserialize<'de> for Workload {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        super::tracked::tagged(d, &["script", "dbms", "random"], |kind, body| match kind {
+            "script" => super::tracked::body(body).map(Workload::Script),
+            "dbms" => super::tracked::body(body).map(Workload::Dbms),
+            _ => super::tracked::body(body).map(Workload::Random),
+        })
+    }
+}
+
+/// Scripted writes.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptSpec {
+    /// The writes, each issued after the ones it names.
+    pub writes: Vec<ScriptWrite>,
 }
 
 /// One scripted write.

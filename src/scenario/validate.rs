@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::types::{Fault, Scenario, VolumeRef, Workload};
+use super::types::{Fault, Scenario, ScriptSpec, VolumeRef, Workload};
 
 /// Collects problems with their paths.
 struct Problems {
@@ -121,7 +121,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
     for (i, w) in s.workloads.iter().enumerate() {
         let path = format!("workloads[{i}]");
         match w {
-            Workload::Script { writes } => {
+            Workload::Script(ScriptSpec { writes }) => {
                 let mut index: BTreeMap<&str, usize> = BTreeMap::new();
                 for (j, w) in writes.iter().enumerate() {
                     if index.insert(&w.label, j).is_some() {

@@ -1,0 +1,108 @@
+//! Exact JSON paths inside internally tagged enums (workloads, faults). serde buffers such an
+//! enum's contents before choosing the variant, which loses the path of an error inside it; these
+//! helpers deserialize each element on its own and hand the inner path back to the loader, which
+//! splices it into the outer one, so an error reads `workloads[0].writes[2].blok`.
+
+use serde::de::{DeserializeOwned, Error};
+use serde::{Deserialize, Deserializer};
+
+/// Marks an error message that carries a path relative to the field being deserialized.
+const MARK: char = '\u{1}';
+
+/// Deserializes a list element by element, keeping the path of any error inside an element.
+pub fn vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let items = Vec::<serde_json::Value>::deserialize(d)?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+                let (inner, text) = located(&e.path().to_string(), &e.inner().to_string());
+                let sub = if inner == "." {
+                    format!("[{i}]")
+                } else {
+                    format!("[{i}].{inner}")
+                };
+                D::Error::custom(format!("{MARK}{sub}{MARK}{text}"))
+            })
+        })
+        .collect()
+}
+
+/// Deserializes an internally tagged object: reads its `kind` (one of `kinds`), then hands
+/// the rest to `build`, which deserializes it with [`body`] so inner errors keep their path.
+pub fn tagged<'de, D, T>(
+    d: D,
+    kinds: &[&str],
+    build: impl FnOnce(&str, serde_json::Value) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let mut v = serde_json::Value::deserialize(d)?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(D::Error::custom(format!(
+            "expected an object with a `kind` field, one of: {}",
+            kinds.join(", ")
+        )));
+    };
+    let kind = match obj.remove("kind") {
+        Some(serde_json::Value::String(k)) if kinds.contains(&k.as_str()) => k,
+        Some(other) => {
+            return Err(D::Error::custom(format!(
+                "{MARK}kind{MARK}unknown kind {other}, expected one of: {}",
+                kinds.join(", ")
+            )))
+        }
+        None => {
+            return Err(D::Error::custom(format!(
+                "missing field `kind`, expected one of: {}",
+                kinds.join(", ")
+            )))
+        }
+    };
+    build(&kind, v).map_err(D::Error::custom)
+}
+
+/// Deserializes the body of a tagged object, marking any error with its path inside the body.
+pub fn body<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
+    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+        let (path, text) = located(&e.path().to_string(), &e.inner().to_string());
+        if path == "." {
+            text
+        } else {
+            format!("{MARK}{path}{MARK}{text}")
+        }
+    })
+}
+
+/// The path and message of an error, splicing in a relative path carried by its message.
+pub fn located(path: &str, msg: &str) -> (String, String) {
+    match split(msg) {
+        Some((relative, text)) if path == "." || path.is_empty() => {
+            (relative.to_string(), text.to_string())
+        }
+        Some((relative, text)) => (join(path, relative), text.to_string()),
+        None => (path.to_string(), msg.to_string()),
+    }
+}
+
+/// Splits an error message made by [`vec`] into its relative path and its text.
+pub fn split(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix(MARK)?;
+    rest.split_once(MARK)
+}
+
+/// Joins an outer path and a relative one: `workloads` + `[0].writes` = `workloads[0].writes`,
+/// `workloads[0]` + `writes` = `workloads[0].writes`.
+pub fn join(outer: &str, relative: &str) -> String {
+    if relative.starts_with('[') {
+        format!("{outer}{relative}")
+    } else {
+        format!("{outer}.{relative}")
+    }
+}
