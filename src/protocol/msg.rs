@@ -83,11 +83,18 @@ pub enum Body {
         /// The checkpoint whose update is complete.
         cp: Checkpoint,
     },
-    /// The clock master's time (208).
+    /// A primary asks the clock master for its time (208), noting when it asked.
+    ClockProbe {
+        /// The asker's clock when it sent the probe.
+        t0: u64,
+    },
+    /// The clock master's answer: the asker sets its clock to `t` plus half the round trip.
     ClockSync {
         /// The master's epoch.
         epoch: u32,
-        /// The master's clock reading when sent.
+        /// The probe's `t0`, echoed so the asker can measure the round trip.
+        t0: u64,
+        /// The master's clock when it answered.
         t: u64,
     },
     /// The secondary master is alive.
@@ -175,7 +182,8 @@ impl Body {
             Body::Release { epoch, cp } => [6 | u64::from(*epoch) << 8, cp.id, cp.t],
             Body::UpdateComplete(cp) => [7, cp.id, cp.t],
             Body::Reset { epoch, cp } => [8 | u64::from(*epoch) << 8, cp.id, cp.t],
-            Body::ClockSync { epoch, t } => [9 | u64::from(*epoch) << 8, *t, 0],
+            Body::ClockSync { epoch, t0, t } => [9 | u64::from(*epoch) << 8, *t0, *t],
+            Body::ClockProbe { t0 } => [15, *t0, 0],
             Body::Heartbeat { epoch } => [10 | u64::from(*epoch) << 8, 0, 0],
             Body::NewMaster { epoch } => [11 | u64::from(*epoch) << 8, 0, 0],
             Body::Status(s) => [
@@ -200,7 +208,8 @@ impl Body {
             Body::Release { epoch, cp } | Body::Reset { epoch, cp } => {
                 format!("n {} time {} epoch {epoch}", cp.n(), cp.t)
             }
-            Body::ClockSync { epoch, t } => format!("time {t} epoch {epoch}"),
+            Body::ClockSync { epoch, t0, t } => format!("time {t} for probe {t0} epoch {epoch}"),
+            Body::ClockProbe { t0 } => format!("sent at {t0}"),
             Body::Heartbeat { epoch } | Body::NewMaster { epoch } | Body::Open { epoch } => {
                 format!("epoch {epoch}")
             }
@@ -228,6 +237,7 @@ impl Body {
             Body::UpdateComplete(_) => "update-complete",
             Body::Reset { .. } => "reset",
             Body::ClockSync { .. } => "clock-sync",
+            Body::ClockProbe { .. } => "clock-probe",
             Body::Heartbeat { .. } => "heartbeat",
             Body::NewMaster { .. } => "new-master",
             Body::Status(_) => "status",

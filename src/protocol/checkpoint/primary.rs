@@ -33,6 +33,8 @@ pub struct Primary {
     /// The last stamp given; stamps never go backwards.
     last_stamp: u64,
     last_heard_master: u64,
+    /// The local time of the outstanding clock probe, to match its answer.
+    probe_sent: Option<u64>,
     checkpoint_timer: bool,
     sync_timer: bool,
 }
@@ -50,6 +52,7 @@ impl Primary {
             floor: 0,
             last_stamp: 0,
             last_heard_master: 0,
+            probe_sent: None,
             checkpoint_timer: false,
             sync_timer: false,
         }
@@ -83,22 +86,21 @@ impl Primary {
         NodeId::Secondary(self.me)
     }
 
+    /// Keeps the timers running: checkpoints on the master, clock probes everywhere else.
     fn arm(&mut self, out: &mut Outputs) {
-        if self.is_master() {
-            if !self.checkpoint_timer {
-                self.checkpoint_timer = true;
-                out.push(Output::SetTimer {
-                    after: self.cfg.checkpoint_interval,
-                    timer: Timer::Checkpoint,
-                });
-            }
-            if !self.sync_timer {
-                self.sync_timer = true;
-                out.push(Output::SetTimer {
-                    after: self.cfg.sync_interval,
-                    timer: Timer::ClockSync,
-                });
-            }
+        if self.is_master() && !self.checkpoint_timer {
+            self.checkpoint_timer = true;
+            out.push(Output::SetTimer {
+                after: self.cfg.checkpoint_interval,
+                timer: Timer::Checkpoint,
+            });
+        }
+        if !self.sync_timer {
+            self.sync_timer = true;
+            out.push(Output::SetTimer {
+                after: self.cfg.sync_interval,
+                timer: Timer::ClockSync,
+            });
         }
     }
 
@@ -176,10 +178,21 @@ impl Primary {
                 self.adopt(now, (cp.id >> 32) as u32);
                 self.slot(now, cp, out);
             }
-            (NodeId::Primary(_), Body::ClockSync { epoch, t }) => {
+            (NodeId::Primary(p), Body::ClockProbe { t0 }) if self.is_master() => {
+                let answer = Body::ClockSync {
+                    epoch: self.epoch,
+                    t0,
+                    t: now,
+                };
+                out.send(NodeId::Primary(p), crate::protocol::Msg::Dgram(answer));
+            }
+            (NodeId::Primary(_), Body::ClockSync { epoch, t0, t }) => {
                 self.adopt(now, epoch);
-                if epoch == self.epoch && self.cfg.clock == ClockMode::Synced {
-                    out.push(Output::SetClock(t));
+                let answered = self.probe_sent == Some(t0);
+                if answered && epoch == self.epoch && self.cfg.clock == ClockMode::Synced {
+                    self.probe_sent = None;
+                    let half_rtt = now.saturating_sub(t0) / 2;
+                    out.push(Output::SetClock(t + half_rtt));
                 }
             }
             (NodeId::Primary(_), Body::NewMaster { epoch }) => {
@@ -241,24 +254,15 @@ impl Node for Primary {
             }
             Input::Timer(Timer::ClockSync) => {
                 self.sync_timer = false;
-                if self.is_master() {
-                    let peers: Vec<u16> = self
-                        .copy_active
-                        .iter()
-                        .copied()
-                        .filter(|&p| p != self.me)
-                        .collect();
-                    for p in peers {
-                        out.send(
-                            NodeId::Primary(p),
-                            crate::protocol::Msg::Dgram(Body::ClockSync {
-                                epoch: self.epoch,
-                                t: now,
-                            }),
-                        );
-                    }
-                    self.arm(out);
+                if !self.is_master() && self.cfg.clock == ClockMode::Synced {
+                    self.probe_sent = Some(now);
+                    let master = NodeId::Primary(self.master());
+                    out.send(
+                        master,
+                        crate::protocol::Msg::Dgram(Body::ClockProbe { t0: now }),
+                    );
                 }
+                self.arm(out);
             }
             Input::Timer(Timer::MasterWatch) => {
                 if !self.is_master()
@@ -488,20 +492,57 @@ mod tests {
     }
 
     #[test]
-    fn clock_sync_sets_the_clock() {
+    fn clock_sync_probes_the_master_and_adds_half_the_round_trip() {
         let mut p = Primary::new(1, cfg(2));
         let mut out = Outputs::new();
         p.handle(0, Input::Start, &mut out);
         out.drain();
-        p.handle(
-            10,
+        p.handle(500, Input::Timer(Timer::ClockSync), &mut out);
+        assert!(out.as_slice().contains(&Output::Send {
+            to: NodeId::Primary(0),
+            msg: Msg::Dgram(Body::ClockProbe { t0: 500 })
+        }));
+        out.drain();
+        let answer = |t0| Input::Deliver {
+            from: NodeId::Primary(0),
+            msg: Msg::Dgram(Body::ClockSync {
+                epoch: 0,
+                t0,
+                t: 2000,
+            }),
+        };
+        p.handle(700, answer(500), &mut out);
+        assert_eq!(out.as_slice(), &[Output::SetClock(2100)]);
+        out.drain();
+        p.handle(800, answer(500), &mut out);
+        assert!(out.is_empty(), "a duplicate answer is ignored");
+    }
+
+    #[test]
+    fn the_master_answers_probes_with_its_clock() {
+        let mut m = Primary::new(0, cfg(2));
+        let mut out = Outputs::new();
+        m.handle(0, Input::Start, &mut out);
+        out.drain();
+        m.handle(
+            900,
             Input::Deliver {
-                from: NodeId::Primary(0),
-                msg: Msg::Dgram(Body::ClockSync { epoch: 0, t: 12 }),
+                from: NodeId::Primary(1),
+                msg: Msg::Dgram(Body::ClockProbe { t0: 850 }),
             },
             &mut out,
         );
-        assert_eq!(out.as_slice(), &[Output::SetClock(12)]);
+        assert_eq!(
+            out.as_slice(),
+            &[Output::Send {
+                to: NodeId::Primary(1),
+                msg: Msg::Dgram(Body::ClockSync {
+                    epoch: 0,
+                    t0: 850,
+                    t: 900
+                })
+            }]
+        );
     }
 
     #[test]
