@@ -171,7 +171,7 @@ impl Trace {
 
 fn msg_detail(m: &Msg, label: Option<&str>) -> String {
     match m {
-        Msg::Ack { next } => format!("next {next}"),
+        Msg::Ack { next, held } => format!("next {next} held {held:#x}"),
         Msg::Seg { seq, body } => match (body, label) {
             (Body::Write(w), Some(l)) => format!("seq {seq}: {l} stamp {}", w.stamp),
             _ => format!("seq {seq}: {}", body.detail()),

@@ -14,10 +14,13 @@ pub enum Msg {
         /// The payload.
         body: Body,
     },
-    /// Cumulative acknowledgement: every segment below `next` has arrived.
+    /// Cumulative and selective acknowledgement: every segment below `next` has arrived, and
+    /// bit `i` of `held` says segment `next + 1 + i` has arrived too.
     Ack {
         /// The next sequence number the receiver expects.
         next: u64,
+        /// Segments received beyond the gap, as a bitmap.
+        held: u64,
     },
     /// A datagram outside any stream: may be lost, never resent (clock sync, heartbeats).
     Dgram(Body),
@@ -147,7 +150,7 @@ impl Msg {
     /// Three words that identify this message's contents, folded into the trace hash.
     pub fn digest(&self) -> [u64; 3] {
         match self {
-            Msg::Ack { next } => [1, *next, 0],
+            Msg::Ack { next, held } => [1, *next, *held],
             Msg::Seg { seq, body } => {
                 let [k, a, b] = body.digest();
                 [2 | k << 8, *seq ^ a.rotate_left(32), b]

@@ -1,7 +1,9 @@
 //! Reliable ordered streams between nodes, over a network that may lose, duplicate and reorder:
-//! numbered segments, cumulative acknowledgements, retransmission on a timer, and a receive side
-//! that hands payloads on in order, once each, holding early arrivals until the gap fills. This is
-//! what keeps a checkpoint from overtaking a write it covers on a multi-path link.
+//! numbered segments, cumulative plus selective acknowledgements, retransmission on a timer with
+//! exponential backoff and a bounded burst (so a long outage does not end in a retransmission
+//! storm that starves new data), and a receive side that hands payloads on in order, once each,
+//! holding early arrivals until the gap fills. This is what keeps a checkpoint from overtaking a
+//! write it covers on a multi-path link.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -13,7 +15,14 @@ struct Pending {
     seq: u64,
     body: Body,
     sent_at: u64,
+    /// Times it was resent; each doubles the wait before the next (up to 8x).
+    tries: u32,
+    /// The receiver holds it beyond a gap (selective acknowledgement): never resend it.
+    held: bool,
 }
+
+/// Segments resent to one peer per timer tick at most.
+const RESEND_BURST: usize = 32;
 
 /// Both directions of the stream with one peer.
 #[derive(Default, Debug)]
@@ -56,6 +65,8 @@ impl Streams {
             seq,
             body,
             sent_at: now,
+            tries: 0,
+            held: false,
         });
         out.send(to, Msg::Seg { seq, body });
         self.arm(out);
@@ -76,9 +87,15 @@ impl Streams {
     pub fn on_msg(&mut self, from: NodeId, msg: Msg, out: &mut Outputs) {
         let peer = self.peers.entry(from).or_default();
         match msg {
-            Msg::Ack { next } => {
+            Msg::Ack { next, held } => {
                 while peer.unacked.front().is_some_and(|p| p.seq < next) {
                     peer.unacked.pop_front();
+                }
+                for p in peer.unacked.iter_mut() {
+                    let bit = p.seq.wrapping_sub(next + 1);
+                    if bit < 64 && held & (1 << bit) != 0 {
+                        p.held = true;
+                    }
                 }
             }
             Msg::Dgram(body) => self.ready.push((from, body)),
@@ -90,12 +107,12 @@ impl Streams {
                         self.ready.push((from, body));
                     }
                 }
-                out.send(
-                    from,
-                    Msg::Ack {
-                        next: peer.next_recv,
-                    },
-                );
+                let next = peer.next_recv;
+                let held = peer
+                    .held
+                    .range(next + 1..next + 65)
+                    .fold(0u64, |m, (&s, _)| m | 1 << (s - next - 1));
+                out.send(from, Msg::Ack { next, held });
             }
         }
     }
@@ -121,18 +138,21 @@ impl Streams {
         }
         let mut outstanding = false;
         for (&to, peer) in self.peers.iter_mut() {
-            for p in peer.unacked.iter_mut() {
-                outstanding = true;
-                if now.saturating_sub(p.sent_at) >= self.rto {
-                    p.sent_at = now;
-                    out.send(
-                        to,
-                        Msg::Seg {
-                            seq: p.seq,
-                            body: p.body,
-                        },
-                    );
-                }
+            outstanding |= !peer.unacked.is_empty();
+            let due = peer
+                .unacked
+                .iter_mut()
+                .filter(|p| !p.held && now.saturating_sub(p.sent_at) >= self.rto << p.tries.min(3));
+            for p in due.take(RESEND_BURST) {
+                p.sent_at = now;
+                p.tries += 1;
+                out.send(
+                    to,
+                    Msg::Seg {
+                        seq: p.seq,
+                        body: p.body,
+                    },
+                );
             }
         }
         if outstanding {
@@ -238,7 +258,7 @@ mod tests {
                 matches!(
                     o,
                     Output::Send {
-                        msg: Msg::Ack { next: 1 },
+                        msg: Msg::Ack { next: 1, .. },
                         ..
                     }
                 )
@@ -253,7 +273,7 @@ mod tests {
         let mut out = Outputs::new();
         tx.send(0, B, body(1), &mut out);
         tx.send(50, B, body(2), &mut out);
-        tx.on_msg(B, Msg::Ack { next: 0 }, &mut out);
+        tx.on_msg(B, Msg::Ack { next: 0, held: 0 }, &mut out);
         out.drain();
         tx.on_timer(120, &mut out);
         assert_eq!(segs(&out), vec![(0, body(1))], "seq 1 is not yet overdue");
@@ -261,11 +281,82 @@ mod tests {
             .as_slice()
             .iter()
             .any(|o| matches!(o, Output::SetTimer { .. })));
-        tx.on_msg(B, Msg::Ack { next: 2 }, &mut out);
+        tx.on_msg(B, Msg::Ack { next: 2, held: 0 }, &mut out);
         assert_eq!(tx.unacked(B), 0);
         out.drain();
         tx.on_timer(300, &mut out);
         assert!(out.is_empty(), "nothing outstanding: no resend, no re-arm");
+    }
+
+    #[test]
+    fn selectively_acknowledged_segments_are_not_resent() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        for id in 0..4 {
+            tx.send(0, B, body(id), &mut out);
+        }
+        tx.on_msg(
+            B,
+            Msg::Ack {
+                next: 1,
+                held: 0b10,
+            },
+            &mut out,
+        );
+        out.drain();
+        tx.on_timer(150, &mut out);
+        assert_eq!(
+            segs(&out),
+            vec![(1, body(1)), (2, body(2))],
+            "seq 3 is held"
+        );
+    }
+
+    #[test]
+    fn receiver_reports_what_it_holds_beyond_the_gap() {
+        let mut rx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        deliver(&mut rx, 2, 12, &mut out);
+        deliver(&mut rx, 4, 14, &mut out);
+        assert_eq!(
+            out.as_slice().last(),
+            Some(&Output::Send {
+                to: A,
+                msg: Msg::Ack {
+                    next: 0,
+                    held: 0b1010
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn resends_back_off_and_come_in_bounded_bursts() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        for id in 0..100 {
+            tx.send(0, B, body(id), &mut out);
+        }
+        out.drain();
+        tx.on_timer(100, &mut out);
+        assert_eq!(segs(&out).len(), RESEND_BURST);
+        out.drain();
+        tx.on_timer(150, &mut out);
+        let second = segs(&out);
+        assert_eq!(
+            second.len(),
+            RESEND_BURST,
+            "the next ones, never yet resent"
+        );
+        assert!(second.iter().all(|&(s, _)| s >= RESEND_BURST as u64));
+        out.drain();
+        tx.on_timer(250, &mut out);
+        assert!(
+            segs(&out)
+                .iter()
+                .all(|&(s, _)| s >= 2 * RESEND_BURST as u64),
+            "resent ones wait twice as long before going again"
+        );
     }
 
     #[test]
