@@ -110,8 +110,14 @@ impl Trace {
                 "node": NodeId::Primary(pair).label(), "msg": msg.name(), "detail": msg_detail(&msg, label)}),
             Event::ApplyServed { pair, write, .. } => json!({"t": now, "ev": "apply",
                 "node": NodeId::Secondary(pair).label(), "write": write_name(write.id, label)}),
-            Event::Deliver { to, from, msg } => json!({"t": now, "ev": "deliver",
-                "from": from.label(), "to": to.label(), "msg": msg.name(), "detail": msg_detail(&msg, label)}),
+            Event::Deliver { to, from, msg } => {
+                let mut v = json!({"t": now, "ev": "deliver", "from": from.label(),
+                    "to": to.label(), "msg": msg.name(), "detail": msg_detail(&msg, label)});
+                if let Some(step) = patent_step(msg.name(), to) {
+                    v["step"] = step.into();
+                }
+                v
+            }
             Event::Timer { node, timer } => json!({"t": now, "ev": "timer",
                 "node": node.label(), "timer": format!("{timer:?}").to_lowercase()}),
             Event::Disaster => json!({"t": now, "ev": "disaster"}),
@@ -169,12 +175,33 @@ impl Trace {
     }
 }
 
+/// The step of the patent's flow charts (Figures 3A-3D) a message arriving at `to` carries out.
+fn patent_step(name: &str, to: NodeId) -> Option<&'static str> {
+    let primary = matches!(to, NodeId::Primary(_));
+    Some(match (name, primary) {
+        ("copy-active", true) => "202-206 copy active, configuration table",
+        ("copy-active", false) => "402-404 copy active, copy-active table",
+        ("checkpoint", true) => "302-304 checkpoint to each primary, slotted into its stream",
+        ("checkpoint", false) => "408 checkpoint received, forwarded to the secondary master",
+        ("forward", _) => "410 rendezvous at the secondary master",
+        ("release", _) => "412-414 release: update in progress, apply up to the time value",
+        ("update-complete", _) => "416 update complete",
+        ("reset", _) => "418 reset update in progress",
+        ("write", false) => "104 update data buffered by time value",
+        ("clock-probe" | "clock-sync", true) => "208 clock synchronisation",
+        _ => return None,
+    })
+}
+
 fn msg_detail(m: &Msg, label: Option<&str>) -> String {
     match m {
         Msg::Ack { next, held } => format!("next {next} held {held:#x}"),
         Msg::Seg { seq, body } => match (body, label) {
             (Body::Write(w), Some(l)) => format!("seq {seq}: {l} stamp {}", w.stamp),
-            _ => format!("seq {seq}: {}", body.detail()),
+            _ => match body.detail() {
+                d if d.is_empty() => format!("seq {seq}"),
+                d => format!("seq {seq}: {d}"),
+            },
         },
         Msg::Dgram(body) => body.detail(),
     }
