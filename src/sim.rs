@@ -19,6 +19,14 @@ pub struct RunOptions<'a> {
     pub trace: Option<&'a Path>,
 }
 
+/// Liveness is judged only where it means something: no disaster, and every crash heals.
+fn judges_liveness(sc: &Scenario) -> bool {
+    sc.faults.iter().all(|f| match f {
+        Fault::Disaster { .. } => false,
+        Fault::Crash { down_for, .. } => down_for.is_some(),
+    })
+}
+
 /// Runs `sc` under `seed`, checked, and returns its result.
 pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<RunResult> {
     let trace = match opts.trace {
@@ -46,6 +54,12 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
     };
     let outcome = run(&mut world, &mut sched, end, budget);
     let reference = world.finish(outcome.now);
+    if judges_liveness(sc) && !outcome.reason.is_budget() {
+        let bound = sc.liveness_bound.unwrap_or(sc.drain).as_ns();
+        world
+            .checker
+            .liveness(outcome.now.saturating_sub(bound), outcome.now);
+    }
     world.trace.finish()?;
     let c = &world.checker;
     let pct = |s: &LatencyStats| s.percentiles();

@@ -404,6 +404,50 @@ impl Checker {
         rpo
     }
 
+    /// Liveness: every write completed at its host by `deadline` must be visible at `now`. If one
+    /// is not, records a `liveness` violation naming the oldest such write (and the newest write
+    /// the image does show) and returns false.
+    pub fn liveness(&mut self, deadline: u64, now: u64) -> bool {
+        let stuck = self
+            .writes
+            .iter()
+            .enumerate()
+            .filter(|(id, r)| r.completed <= deadline && !self.is_visible(*id as WriteId))
+            .min_by_key(|(_, r)| r.completed)
+            .map(|(id, _)| id as WriteId);
+        let Some(a) = stuck else {
+            return true;
+        };
+        let stuck_count = self
+            .writes
+            .iter()
+            .enumerate()
+            .filter(|(id, r)| r.completed <= deadline && !self.is_visible(*id as WriteId))
+            .count();
+        let newest = self.visible.last().map(|&(_, id)| self.name(id));
+        let m = &self.writes[a as usize];
+        self.violation_count += 1;
+        self.violations.push(Violation {
+            kind: "liveness".to_string(),
+            missing: self.name(a),
+            present: newest.clone().unwrap_or_default(),
+            at_ns: now,
+            detail: format!(
+                "{} ({}) completed at {} ns and is still not on the secondary at {} ns, past the \
+                 liveness deadline for writes completed by {} ns; {} such writes in all; newest \
+                 visible write: {}",
+                self.name(a),
+                self.place(a),
+                m.completed,
+                now,
+                deadline,
+                stuck_count,
+                newest.as_deref().unwrap_or("none")
+            ),
+        });
+        false
+    }
+
     /// The labelled writes the image shows and does not show, in issue order.
     pub fn image(&self) -> ImageSummary {
         let mut s = ImageSummary::default();
@@ -581,6 +625,19 @@ mod tests {
         assert_eq!(rpo.lost_writes, 2);
         assert_eq!(rpo.lost_bytes, 8192);
         assert_eq!(rpo.window_ns, 80, "io2 completed at 20");
+    }
+
+    #[test]
+    fn liveness_flags_the_oldest_write_left_behind() {
+        let mut c = figure1();
+        c.applied(addr(0, 0), Some(0), 40);
+        assert!(c.liveness(15, 100), "io2 completed after the deadline");
+        assert!(!c.liveness(25, 100));
+        let v = c.violations().last().expect("a liveness violation");
+        assert_eq!(v.kind, "liveness");
+        assert_eq!(v.missing, "io2");
+        assert_eq!(v.present, "io1");
+        assert!(v.detail.contains("1 such writes"), "{}", v.detail);
     }
 
     #[test]

@@ -11,11 +11,12 @@ use super::stage::Stage;
 use super::workload::{Dbms, Host, HostOut, RandomWriter, Script};
 use crate::check::{Checker, Geometry, WriteId};
 use crate::engine::{stream, ComponentId, Control, Handler, Scheduler};
+use crate::protocol::checkpoint::Mutant;
 use crate::protocol::{self, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
 use crate::scenario::dist::Dist;
 use crate::scenario::types::{
-    BufferKind, ClockKind, Fault, MemberFailureKind, ProtocolKind, Scenario, Site, VolumeRef,
-    Workload,
+    BufferKind, ClockKind, Fault, MemberFailureKind, MutantKind, ProtocolKind, Scenario, Site,
+    VolumeRef, Workload,
 };
 use crate::scenario::units::Duration;
 use crate::trace::Trace;
@@ -357,6 +358,13 @@ impl World {
                 MemberFailureKind::Resign => protocol::checkpoint::MemberFailure::Resign,
             },
             volatile_buffers: sc.subsystems.buffer == BufferKind::Volatile,
+            mutant: pr.mutant.map(|m| match m {
+                MutantKind::NoRendezvous => Mutant::NoRendezvous,
+                MutantKind::EarlyCheckpoint => Mutant::EarlyCheckpoint,
+                MutantKind::NoUip => Mutant::NoUip,
+                MutantKind::ApplyPastCheckpoint => Mutant::ApplyPastCheckpoint,
+                MutantKind::NoRetransmit => Mutant::NoRetransmit,
+            }),
         };
         let mut nodes: Vec<Box<dyn Node>> = Vec::with_capacity(2 * usize::from(n));
         for i in 0..n {
@@ -536,6 +544,11 @@ impl World {
             return;
         }
         let channel = match (from, to) {
+            (NodeId::Primary(i), NodeId::Secondary(j))
+                if i == j && matches!(msg, Msg::Dgram(_)) =>
+            {
+                &mut self.pairs[usize::from(i)].forward
+            }
             (NodeId::Primary(i), NodeId::Secondary(j)) if i == j => {
                 let p = &mut self.pairs[usize::from(i)];
                 let svc = match msg {

@@ -57,6 +57,11 @@ pub struct Scenario {
     /// Resource limits; hitting one ends the run with exit code 3.
     #[serde(default)]
     pub limits: Limits,
+    /// Liveness: in a run without a disaster whose faults all heal, every write completed this
+    /// long before the end must be on the secondary (default: `drain`, i.e. every write the
+    /// hosts completed before `duration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_bound: Option<Duration>,
 }
 
 fn default_drain() -> Duration {
@@ -666,6 +671,25 @@ pub struct Protocol {
     /// `checkpoint`: silence after which a secondary presumes its primary gone.
     #[serde(default = "default_member_timeout")]
     pub member_timeout: Duration,
+    /// `checkpoint`, for testing the tests: run this deliberate bug instead of the protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutant: Option<MutantKind>,
+}
+
+/// A deliberate bug in the checkpoint protocol (`--mutant`), to show the checker catches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MutantKind {
+    /// Each secondary applies on its own checkpoint, without the rendezvous.
+    NoRendezvous,
+    /// Checkpoints overtake earlier-stamped writes still queued for shipping.
+    EarlyCheckpoint,
+    /// Hosts may read a secondary while it applies.
+    NoUip,
+    /// Releases apply writes stamped after the checkpoint's time value.
+    ApplyPastCheckpoint,
+    /// Lost messages are never resent.
+    NoRetransmit,
 }
 
 impl Default for Protocol {
@@ -681,6 +705,7 @@ impl Default for Protocol {
             heartbeat_interval: default_heartbeat(),
             failover_timeout: default_failover(),
             member_timeout: default_member_timeout(),
+            mutant: None,
         }
     }
 }

@@ -48,4 +48,13 @@ pub struct Config {
     pub member_failure: MemberFailure,
     /// True when secondary buffers are lost on reset.
     pub volatile_buffers: bool,
+    /// A deliberate bug to run instead of the correct protocol (mutation testing).
+    pub mutant: Option<super::Mutant>,
+}
+
+impl Config {
+    /// True when mutant `m` is switched on.
+    pub fn has(&self, m: super::Mutant) -> bool {
+        self.mutant == Some(m)
+    }
 }

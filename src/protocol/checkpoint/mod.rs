@@ -11,10 +11,12 @@
 //! before opening the image.
 
 pub mod config;
+pub mod mutant;
 pub mod primary;
 pub mod secondary;
 
 pub use config::{ClockMode, Config, MemberFailure};
+pub use mutant::Mutant;
 pub use primary::Primary;
 pub use secondary::Secondary;
 

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{checkpoint_id, master_of, ClockMode, Config};
+use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
 use crate::protocol::stream::Streams;
 use crate::protocol::{
     Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
@@ -45,7 +45,7 @@ impl Primary {
         Primary {
             cfg,
             me,
-            streams: Streams::new(cfg.retransmit_timeout, true),
+            streams: Streams::new(cfg.retransmit_timeout, !cfg.has(Mutant::NoRetransmit)),
             copy_active: BTreeSet::new(),
             epoch: 0,
             issued: 0,
@@ -119,7 +119,11 @@ impl Primary {
         }
         self.floor = cp.t;
         let to = self.secondary();
-        self.streams.send(now, to, Body::Checkpoint(cp), out);
+        if self.cfg.has(Mutant::EarlyCheckpoint) {
+            out.send(to, crate::protocol::Msg::Dgram(Body::Checkpoint(cp)));
+        } else {
+            self.streams.send(now, to, Body::Checkpoint(cp), out);
+        }
     }
 
     /// Step 302: the master issues the next checkpoint to every copy-active primary.
@@ -311,6 +315,7 @@ mod tests {
             clock: ClockMode::Synced,
             member_failure: MemberFailure::Freeze,
             volatile_buffers: false,
+            mutant: None,
         }
     }
 

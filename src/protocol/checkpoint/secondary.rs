@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{master_of, Config, MemberFailure};
+use super::{master_of, Config, MemberFailure, Mutant};
 use crate::check::{BlockAddr, WriteId};
 use crate::protocol::stream::Streams;
 use crate::protocol::{
@@ -92,7 +92,7 @@ impl Secondary {
         Secondary {
             cfg,
             me,
-            streams: Streams::new(cfg.retransmit_timeout, true),
+            streams: Streams::new(cfg.retransmit_timeout, !cfg.has(Mutant::NoRetransmit)),
             copy_active: BTreeSet::new(),
             epoch: 0,
             last_heard_master: 0,
@@ -230,7 +230,8 @@ impl Secondary {
     /// Sets update-in-progress and tells the world whether hosts may read this secondary.
     fn set_uip(&mut self, on: bool, out: &mut Outputs) {
         self.uip = on;
-        let fenced = self.uip || (self.takeover && !self.opened);
+        let uip = self.uip && !self.cfg.has(Mutant::NoUip);
+        let fenced = uip || (self.takeover && !self.opened);
         if fenced != self.fenced {
             self.fenced = fenced;
             out.push(Output::Fence(fenced));
@@ -247,8 +248,13 @@ impl Secondary {
             self.forwarded.retain(|_, f| f.t > cp.t);
             self.set_uip(true, out);
             let mut newest: BTreeMap<BlockAddr, WriteMeta> = BTreeMap::new();
+            let limit = if self.cfg.has(Mutant::ApplyPastCheckpoint) {
+                u64::MAX
+            } else {
+                cp.t
+            };
             while let Some(entry) = self.buffer.first_entry() {
-                if entry.key().0 > cp.t {
+                if entry.key().0 > limit {
                     break;
                 }
                 let w = entry.remove();
@@ -268,6 +274,10 @@ impl Secondary {
         if self.owe_complete && self.applying.is_empty() {
             if let Some(cp) = self.released {
                 self.owe_complete = false;
+                if self.cfg.has(Mutant::NoRendezvous) && !self.takeover {
+                    self.set_uip(false, out);
+                    return;
+                }
                 let master = self.master();
                 self.send_secondary(now, master, Body::UpdateComplete(cp), out);
             }
@@ -296,6 +306,10 @@ impl Secondary {
                 if later(self.released, cp) && !self.forwarded.contains_key(&cp.id) =>
             {
                 self.forwarded.insert(cp.id, cp);
+                if self.cfg.has(Mutant::NoRendezvous) {
+                    self.release(now, cp, out);
+                    return;
+                }
                 let master = self.master();
                 self.send_secondary(now, master, Body::Forward(cp), out);
             }

@@ -1,0 +1,83 @@
+//! Deliberate bugs in the checkpoint protocol, each switched on by name. They exist to prove that
+//! the checker and the fuzzer catch what they are for: a campaign that does not find a mutant is a
+//! campaign that would not find the real bug either.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// One deliberate bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mutant {
+    /// Each secondary applies on its own checkpoint, without the secondary master's rendezvous.
+    NoRendezvous,
+    /// The checkpoint goes to the secondary on arrival, outside the pair's stream, so it can
+    /// overtake earlier-stamped writes still queued to be shipped.
+    EarlyCheckpoint,
+    /// No update-in-progress: hosts may read a secondary while it applies.
+    NoUip,
+    /// A release applies every buffered write, including those stamped after its time value.
+    ApplyPastCheckpoint,
+    /// Lost messages are never resent.
+    NoRetransmit,
+}
+
+impl Mutant {
+    /// Every mutant, in a fixed order.
+    pub const ALL: [Mutant; 5] = [
+        Mutant::NoRendezvous,
+        Mutant::EarlyCheckpoint,
+        Mutant::NoUip,
+        Mutant::ApplyPastCheckpoint,
+        Mutant::NoRetransmit,
+    ];
+
+    /// Its command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mutant::NoRendezvous => "no-rendezvous",
+            Mutant::EarlyCheckpoint => "early-checkpoint",
+            Mutant::NoUip => "no-uip",
+            Mutant::ApplyPastCheckpoint => "apply-past-checkpoint",
+            Mutant::NoRetransmit => "no-retransmit",
+        }
+    }
+}
+
+impl fmt::Display for Mutant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Mutant {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Mutant::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
+                format!(
+                    "unknown mutant `{s}`, expected one of: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for m in Mutant::ALL {
+            assert_eq!(m.name().parse::<Mutant>(), Ok(m));
+        }
+        assert!("no-such"
+            .parse::<Mutant>()
+            .unwrap_err()
+            .contains("no-rendezvous"));
+    }
+}
