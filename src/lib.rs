@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod engine;
+pub mod fuzz;
 pub mod model;
 pub mod output;
 pub mod protocol;

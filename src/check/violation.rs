@@ -1,9 +1,9 @@
 //! What the checker reports when an image breaks a rule.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One rule broken by an image open to hosts, named so a reader can find both writes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// `"dependent-write"` (a write visible without one it depended on) or `"liveness"`.
     pub kind: String,

@@ -1,5 +1,7 @@
 //! Argument definitions and dispatch for each command.
 
+mod fuzz;
+mod replay;
 mod run;
 mod summary;
 
@@ -42,6 +44,80 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Run a campaign: one generated scenario per seed, checked, in parallel.
+    ///
+    /// Each seed draws its own scenario around the base (swarm testing: its own subset of fault
+    /// kinds and its own parameters). Writes DIR/results.jsonl (seed order), DIR/summary.json and
+    /// DIR/repro/seed-N.json for every failing seed, the moment it is found. Exit codes: 0 all
+    /// passed, 1 a violation (or nondeterminism) found, 2 bad input, 3 some seed hit its budget,
+    /// 130 interrupted (Ctrl-C) before anything was found.
+    Fuzz(FuzzArgs),
+    /// Re-run a reproducer file: same trace hash, same verdict.
+    Replay {
+        /// The reproducer (DIR/repro/seed-N.json).
+        repro: PathBuf,
+        /// Print the result JSON instead of the human summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Minimise a failing reproducer while it still fails the same way.
+    Shrink {
+        /// The reproducer to shrink.
+        repro: PathBuf,
+        /// Where to write the shrunk reproducer (default: REPRO with .shrunk.json).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Most runs to try.
+        #[arg(long, default_value_t = 400)]
+        max_attempts: u64,
+    },
+}
+
+/// Arguments of `rcsim fuzz`.
+#[derive(Args, Debug)]
+struct FuzzArgs {
+    /// The base scenario the seeds are drawn around (default: the built-in fuzz base,
+    /// scenarios/fuzz-base.json).
+    #[arg(long, value_name = "BASE")]
+    scenario: Option<PathBuf>,
+    /// Seeds to run, half-open: 0..1000 runs 1000 seeds.
+    #[arg(long, value_name = "A..B", value_parser = fuzz::parse_seeds)]
+    seeds: Option<std::ops::Range<u64>>,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run only shard K of N: the seeds whose index in the range is K-1 modulo N.
+    #[arg(long, value_name = "K/N", value_parser = fuzz::parse_shard)]
+    shard: Option<(u64, u64)>,
+    /// Protocol to run (default: the base's).
+    #[arg(long, value_enum)]
+    protocol: Option<ProtocolArg>,
+    /// Run a deliberate bug of the checkpoint protocol, to see the campaign catch it.
+    #[arg(long, value_name = "NAME", value_parser = parse_mutant)]
+    mutant: Option<rcsim::protocol::checkpoint::Mutant>,
+    /// Pin a field of every generated scenario by its JSON path (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
+    /// Also draw outside the checkpoint protocol's assumptions (clock skew beyond a write's
+    /// service time, lossy clock-free LANs, resign, volatile buffers).
+    #[arg(long)]
+    outside_assumptions: bool,
+    /// Run every seed twice and fail on any difference in trace hash.
+    #[arg(long)]
+    check_determinism: bool,
+    /// Write results.jsonl, summary.json and repro/ here.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Merge the output directories of shards into --out instead of running seeds.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    merge: Vec<PathBuf>,
+}
+
+fn parse_mutant(s: &str) -> Result<rcsim::protocol::checkpoint::Mutant, String> {
+    s.parse()
 }
 
 /// Scenario overrides shared by the commands that run simulations.
@@ -103,15 +179,20 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     s.parse()
 }
 
+/// The override that selects protocol `p`.
+fn protocol_override(p: ProtocolArg) -> Override {
+    Override::Set {
+        path: vec!["protocol".into(), "kind".into()],
+        value: serde_json::Value::String(ProtocolKind::from(p).name().into()),
+    }
+}
+
 impl ScenarioArgs {
     /// The overrides these arguments imply, in the order they apply.
     fn overrides(&self) -> Vec<Override> {
         let mut o = self.set.clone();
         if let Some(p) = self.protocol {
-            o.push(Override::Set {
-                path: vec!["protocol".into(), "kind".into()],
-                value: serde_json::Value::String(ProtocolKind::from(p).name().into()),
-            });
+            o.push(protocol_override(p));
         }
         if let Some(t) = self.disaster_at {
             o.push(Override::DisasterAt(t));
@@ -146,5 +227,12 @@ pub fn dispatch(cli: Cli) -> u8 {
             println!("{}", rcsim::scenario::schema_json());
             EXIT_OK
         }
+        Command::Fuzz(args) => fuzz::fuzz(&args),
+        Command::Replay { repro, json } => replay::replay(&repro, json),
+        Command::Shrink {
+            repro,
+            out,
+            max_attempts,
+        } => replay::shrink_cmd(&repro, out.as_ref(), max_attempts),
     }
 }

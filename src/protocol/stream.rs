@@ -91,10 +91,16 @@ impl Streams {
                 while peer.unacked.front().is_some_and(|p| p.seq < next) {
                     peer.unacked.pop_front();
                 }
+                // Segments the receiver holds are never resent; the gap below the highest one
+                // was lost, so its backoff is forgotten and the next tick resends it (after an
+                // outage this brings a returning peer up to date in one timeout, not eight).
+                let highest = next + 64 - u64::from(held.leading_zeros());
                 for p in peer.unacked.iter_mut() {
                     let bit = p.seq.wrapping_sub(next + 1);
                     if bit < 64 && held & (1 << bit) != 0 {
                         p.held = true;
+                    } else if held != 0 && p.seq < highest {
+                        p.tries = 0;
                     }
                 }
             }
@@ -309,6 +315,28 @@ mod tests {
             segs(&out),
             vec![(1, body(1)), (2, body(2))],
             "seq 3 is held"
+        );
+    }
+
+    #[test]
+    fn a_gap_behind_held_segments_forgets_its_backoff() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        tx.send(0, B, body(0), &mut out);
+        for t in [100, 300, 700] {
+            tx.on_timer(t, &mut out);
+        }
+        out.drain();
+        tx.on_timer(800, &mut out);
+        assert!(segs(&out).is_empty(), "seq 0 is backing off");
+        tx.send(800, B, body(1), &mut out);
+        tx.on_msg(B, Msg::Ack { next: 0, held: 0b1 }, &mut out);
+        out.drain();
+        tx.on_timer(810, &mut out);
+        assert_eq!(
+            segs(&out),
+            vec![(0, body(0))],
+            "resent at once, not after 800 ns"
         );
     }
 

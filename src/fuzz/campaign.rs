@@ -1,0 +1,296 @@
+//! A campaign: many seeds, each a generated scenario run and checked, spread over worker threads.
+//! Results come back in seed order whatever the number of workers, a reproducer is written the
+//! moment a failing seed is found, and a stop flag (Ctrl-C) ends the campaign cleanly.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use serde::{Deserialize, Serialize};
+
+use super::gen::{generate, GenOptions};
+use super::repro::Repro;
+use crate::result::RunResult;
+use crate::scenario::{parse, Override, Scenario};
+use crate::sim::{simulate, RunOptions};
+
+/// Everything a campaign needs.
+#[derive(Clone, Debug)]
+pub struct Campaign {
+    /// The base the scenarios are drawn around.
+    pub base: Scenario,
+    /// The seeds to run (already sharded), in order.
+    pub seeds: Vec<u64>,
+    /// Worker threads.
+    pub jobs: usize,
+    /// What the generator may draw.
+    pub gen: GenOptions,
+    /// Applied to every generated scenario (`--set`, `--protocol`, `--mutant`).
+    pub overrides: Vec<Override>,
+    /// Where reproducers go (`DIR/repro`), if anywhere.
+    pub repro_dir: Option<PathBuf>,
+    /// Run every seed twice and flag any difference in trace hash.
+    pub check_determinism: bool,
+}
+
+/// What one seed gave.
+#[derive(Clone, Debug)]
+pub struct SeedOutcome {
+    /// The seed.
+    pub seed: u64,
+    /// Its result, or why its scenario was rejected (a generator bug, or a bad `--set`).
+    pub result: Result<RunResult, String>,
+    /// With `check_determinism`: the second run's trace hash when it differed.
+    pub nondeterministic: Option<String>,
+    /// Where its reproducer was written.
+    pub repro: Option<PathBuf>,
+}
+
+/// The campaign's totals, as `summary.json` holds them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Seeds run.
+    pub seeds: u64,
+    /// Seeds whose every check passed.
+    pub passed: u64,
+    /// Seeds with at least one violation.
+    pub failed: u64,
+    /// Seeds stopped by their event or time budget (never counted as passed).
+    pub budget_exhausted: u64,
+    /// Seeds whose scenario was rejected.
+    pub invalid: u64,
+    /// Violations found, by kind (a seed counts once per kind).
+    pub violations_by_kind: BTreeMap<String, u64>,
+    /// The failing seeds, in order.
+    pub failing_seeds: Vec<u64>,
+    /// Seeds whose two runs differed (with `--check-determinism`).
+    pub nondeterministic_seeds: Vec<u64>,
+    /// Events processed in all.
+    pub events: u64,
+    /// Wall-clock seconds the campaign took.
+    pub elapsed_s: f64,
+    /// Events per wall-clock second.
+    pub events_per_s: f64,
+    /// Seeds per wall-clock second.
+    pub seeds_per_s: f64,
+    /// Worker threads.
+    pub jobs: usize,
+    /// True when the campaign was stopped before its last seed.
+    pub interrupted: bool,
+}
+
+impl Summary {
+    /// Adds one seed's outcome.
+    pub fn add(&mut self, o: &SeedOutcome) {
+        self.seeds += 1;
+        if o.nondeterministic.is_some() {
+            self.nondeterministic_seeds.push(o.seed);
+        }
+        match &o.result {
+            Err(_) => self.invalid += 1,
+            Ok(r) => {
+                self.events += r.events;
+                let mut kinds: Vec<&str> = r.violations.iter().map(|v| v.kind.as_str()).collect();
+                kinds.sort_unstable();
+                kinds.dedup();
+                for k in kinds {
+                    *self.violations_by_kind.entry(k.to_string()).or_default() += 1;
+                }
+                if !r.consistent {
+                    self.failed += 1;
+                    self.failing_seeds.push(o.seed);
+                } else if r.budget_exhausted {
+                    self.budget_exhausted += 1;
+                } else {
+                    self.passed += 1;
+                }
+            }
+        }
+    }
+
+    /// Sets the rates from the elapsed wall-clock time.
+    pub fn finish(&mut self, elapsed_s: f64, jobs: usize, interrupted: bool) {
+        self.elapsed_s = elapsed_s;
+        self.jobs = jobs;
+        self.interrupted = interrupted;
+        if elapsed_s > 0.0 {
+            self.events_per_s = self.events as f64 / elapsed_s;
+            self.seeds_per_s = self.seeds as f64 / elapsed_s;
+        }
+        self.failing_seeds.sort_unstable();
+        self.nondeterministic_seeds.sort_unstable();
+    }
+}
+
+/// The scenario of `seed`, generated and checked, as the JSON that a reproducer stores.
+pub fn scenario_for(
+    base: &Scenario,
+    seed: u64,
+    gen: GenOptions,
+    overrides: &[Override],
+) -> Result<(Scenario, serde_json::Value), String> {
+    let v = generate(base, seed, gen);
+    let text = serde_json::to_string(&v).map_err(|e| e.to_string())?;
+    let sc = parse(&format!("seed {seed}"), &text, overrides).map_err(|e| e.to_string())?;
+    let resolved = serde_json::to_value(&sc).map_err(|e| e.to_string())?;
+    Ok((sc, resolved))
+}
+
+/// Runs one seed: generate, simulate, check, and write a reproducer if it failed.
+pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
+    let (sc, json) = match scenario_for(&c.base, seed, c.gen, &c.overrides) {
+        Ok(x) => x,
+        Err(e) => {
+            return SeedOutcome {
+                seed,
+                result: Err(e),
+                nondeterministic: None,
+                repro: None,
+            }
+        }
+    };
+    let result = match simulate(&sc, seed, &RunOptions::default()) {
+        Ok(r) => r,
+        Err(e) => {
+            return SeedOutcome {
+                seed,
+                result: Err(e.to_string()),
+                nondeterministic: None,
+                repro: None,
+            }
+        }
+    };
+    let nondeterministic = if c.check_determinism {
+        match simulate(&sc, seed, &RunOptions::default()) {
+            Ok(again) if again.trace_hash == result.trace_hash => None,
+            Ok(again) => Some(again.trace_hash),
+            Err(e) => Some(e.to_string()),
+        }
+    } else {
+        None
+    };
+    let mut repro = None;
+    if let Some(dir) = &c.repro_dir {
+        if !result.consistent || nondeterministic.is_some() {
+            let path = dir.join(format!("seed-{seed}.json"));
+            if Repro::new(seed, json, &result).write(&path).is_ok() {
+                repro = Some(path);
+            }
+        }
+    }
+    SeedOutcome {
+        seed,
+        result: Ok(result),
+        nondeterministic,
+        repro,
+    }
+}
+
+/// Runs the campaign on `c.jobs` threads, calling `each` on the calling thread as outcomes arrive
+/// (in completion order), and returns them all in seed order. Setting `stop` makes the workers
+/// finish the seed in hand and take no more.
+pub fn run(
+    c: &Campaign,
+    stop: &AtomicBool,
+    mut each: impl FnMut(&SeedOutcome),
+) -> Vec<SeedOutcome> {
+    if let Some(dir) = &c.repro_dir {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<SeedOutcome>();
+    let mut all: BTreeMap<u64, SeedOutcome> = BTreeMap::new();
+    std::thread::scope(|scope| {
+        for _ in 0..c.jobs.max(1) {
+            let tx = tx.clone();
+            let next = &next;
+            scope.spawn(move || loop {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&seed) = c.seeds.get(i) else {
+                    break;
+                };
+                if tx.send(run_seed(c, seed)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        for o in rx {
+            each(&o);
+            all.insert(o.seed, o);
+        }
+    });
+    all.into_values().collect()
+}
+
+/// The seeds of `range` that shard `k` of `n` (1-based) runs: those whose index ≡ k-1 mod n.
+pub fn shard(range: std::ops::Range<u64>, k: u64, n: u64) -> Vec<u64> {
+    range
+        .enumerate()
+        .filter(|(i, _)| (*i as u64) % n == k - 1)
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// The JSON line `results.jsonl` holds for one outcome.
+pub fn result_line(o: &SeedOutcome) -> String {
+    match &o.result {
+        Ok(r) => serde_json::to_string(r).unwrap_or_default(),
+        Err(e) => serde_json::json!({"seed": o.seed, "error": e}).to_string(),
+    }
+}
+
+/// Reads a campaign directory's `results.jsonl` lines, keyed by seed.
+pub fn read_results(dir: &Path) -> Result<BTreeMap<u64, String>, String> {
+    let path = dir.join("results.jsonl");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut out = BTreeMap::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| format!("{}:{}: not a result line: {e}", path.display(), i + 1))?;
+        let seed = v["seed"]
+            .as_u64()
+            .ok_or_else(|| format!("{}:{}: no `seed`", path.display(), i + 1))?;
+        out.insert(seed, line.to_string());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_range() {
+        let all: Vec<u64> = (10..30).collect();
+        let mut union: Vec<u64> = (1..=3).flat_map(|k| shard(10..30, k, 3)).collect();
+        union.sort_unstable();
+        assert_eq!(union, all);
+        assert_eq!(shard(10..20, 2, 4), vec![11, 15, 19]);
+    }
+
+    #[test]
+    fn a_resolved_scenario_round_trips_through_its_json() {
+        let text = include_str!("../../scenarios/fuzz-base.json");
+        let base = parse("base", text, &[]).expect("valid base");
+        for seed in 0..30 {
+            let (sc, json) = scenario_for(&base, seed, GenOptions::default(), &[])
+                .expect("generated scenarios are valid");
+            let again = parse("again", &json.to_string(), &[]).expect("round trip");
+            assert_eq!(
+                serde_json::to_value(&again).expect("serialises"),
+                serde_json::to_value(&sc).expect("serialises"),
+                "seed {seed}"
+            );
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Reproducer files: the scenario exactly as generated for a seed (so replaying needs neither the
+//! generator nor the base), the seed, the protocol, and the verdict expected with its trace hash.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::check::Violation;
+use crate::output::write_atomic;
+use crate::result::RunResult;
+use crate::scenario::{parse, Scenario, ScenarioError};
+
+/// The format version written into every reproducer.
+pub const FORMAT: u32 = 1;
+
+/// What a replay must see again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    /// The verdict.
+    pub consistent: bool,
+    /// The kinds of violation found, sorted, without repeats.
+    pub kinds: Vec<String>,
+    /// The first violation found.
+    pub first: Option<Violation>,
+    /// The run's trace hash.
+    pub trace_hash: String,
+}
+
+/// A reproducer file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repro {
+    /// Format version ([`FORMAT`]).
+    pub rcsim_repro: u32,
+    /// The seed of every random stream.
+    pub seed: u64,
+    /// The protocol that ran.
+    pub protocol: String,
+    /// The full scenario as it ran.
+    pub scenario: Value,
+    /// The verdict to reproduce.
+    pub expected: Expected,
+}
+
+impl Expected {
+    /// The expectation a result sets.
+    pub fn of(r: &RunResult) -> Self {
+        let mut kinds: Vec<String> = r.violations.iter().map(|v| v.kind.clone()).collect();
+        kinds.sort();
+        kinds.dedup();
+        Expected {
+            consistent: r.consistent,
+            kinds,
+            first: r.violations.first().cloned(),
+            trace_hash: r.trace_hash.clone(),
+        }
+    }
+}
+
+impl Repro {
+    /// A reproducer of `result`, which ran `scenario` under `seed`.
+    pub fn new(seed: u64, scenario: Value, result: &RunResult) -> Self {
+        Repro {
+            rcsim_repro: FORMAT,
+            seed,
+            protocol: result.protocol.clone(),
+            scenario,
+            expected: Expected::of(result),
+        }
+    }
+
+    /// Writes it to `path` atomically.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        write_atomic(path, text.as_bytes())
+    }
+
+    /// Reads and checks a reproducer file.
+    pub fn read(path: &Path) -> Result<Self, ScenarioError> {
+        let source = path.display().to_string();
+        let fail = |p: String| ScenarioError {
+            source: source.clone(),
+            problems: vec![p],
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| fail(format!("cannot read the file: {e}")))?;
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let repro: Repro = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let inner = e.inner();
+            fail(format!(
+                "{}:{}: not a reproducer: at `{}`: {}",
+                inner.line(),
+                inner.column(),
+                e.path(),
+                inner
+            ))
+        })?;
+        if repro.rcsim_repro != FORMAT {
+            return Err(fail(format!(
+                "reproducer format {} is not supported (expected {FORMAT})",
+                repro.rcsim_repro
+            )));
+        }
+        Ok(repro)
+    }
+
+    /// The scenario, checked like any scenario file.
+    pub fn scenario(&self, source: &str) -> Result<Scenario, ScenarioError> {
+        let text = serde_json::to_string(&self.scenario).unwrap_or_default();
+        parse(&format!("{source} (scenario)"), &text, &[])
+    }
+}
