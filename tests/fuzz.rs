@@ -1,0 +1,215 @@
+//! Fuzz campaigns through the binary: results in seed order whatever --jobs, shards that union
+//! to the whole, reproducers that replay with the same hash, shrinking, mutants caught, and the
+//! correct protocol passing where its assumptions hold.
+
+mod common;
+
+use common::{rcsim, TempDir, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+use serde_json::Value;
+
+fn lines(dir: &TempDir) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join("results.jsonl")).expect("results.jsonl");
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+fn fuzz(dir: &TempDir, extra: &[&str]) -> common::Output {
+    let out = dir.path().to_string_lossy().to_string();
+    let mut args = vec!["fuzz", "--out", out.as_str()];
+    args.extend_from_slice(extra);
+    rcsim(&args)
+}
+
+#[test]
+fn the_checkpoint_protocol_passes_a_small_campaign() {
+    let d = TempDir::new("fuzz-pass");
+    let o = fuzz(&d, &["--seeds", "0..60", "--json"]);
+    o.assert_code(EXIT_OK);
+    let s = o.json();
+    assert_eq!(s["seeds"], 60);
+    assert_eq!(s["passed"], 60, "{s}");
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    assert_eq!(summary["failed"], 0);
+    assert!(summary["events_per_s"].as_f64().expect("number") > 0.0);
+    assert!(summary["seeds_per_s"].as_f64().expect("number") > 0.0);
+}
+
+#[test]
+fn results_are_in_seed_order_and_independent_of_jobs() {
+    let one = TempDir::new("fuzz-jobs-1");
+    let two = TempDir::new("fuzz-jobs-3");
+    fuzz(&one, &["--seeds", "5..25", "--jobs", "1"]);
+    fuzz(&two, &["--seeds", "5..25", "--jobs", "3"]);
+    let a = std::fs::read_to_string(one.join("results.jsonl")).expect("results");
+    let b = std::fs::read_to_string(two.join("results.jsonl")).expect("results");
+    assert_eq!(a, b, "results.jsonl must not depend on --jobs");
+    let seeds: Vec<u64> = lines(&one)
+        .iter()
+        .map(|r| r["seed"].as_u64().expect("seed"))
+        .collect();
+    assert_eq!(seeds, (5..25).collect::<Vec<_>>());
+}
+
+#[test]
+fn shards_union_to_the_whole_campaign() {
+    let whole = TempDir::new("fuzz-whole");
+    fuzz(&whole, &["--seeds", "0..30", "--protocol", "independent"]);
+    let mut shard_dirs = Vec::new();
+    for k in 1..=3 {
+        let d = TempDir::new(&format!("fuzz-shard-{k}"));
+        let shard = format!("{k}/3");
+        fuzz(
+            &d,
+            &[
+                "--seeds",
+                "0..30",
+                "--shard",
+                &shard,
+                "--protocol",
+                "independent",
+            ],
+        );
+        assert_eq!(lines(&d).len(), 10);
+        shard_dirs.push(d);
+    }
+    let merged = TempDir::new("fuzz-merged");
+    let mut args: Vec<String> = vec!["fuzz".into(), "--merge".into()];
+    args.extend(
+        shard_dirs
+            .iter()
+            .map(|d| d.path().to_string_lossy().to_string()),
+    );
+    args.push("--out".into());
+    args.push(merged.path().to_string_lossy().to_string());
+    let o = rcsim(&args);
+    o.assert_no_panic();
+    assert_eq!(
+        std::fs::read_to_string(merged.join("results.jsonl")).expect("merged"),
+        std::fs::read_to_string(whole.join("results.jsonl")).expect("whole"),
+    );
+    let repros = |d: &TempDir| {
+        let mut v: Vec<String> = std::fs::read_dir(d.join("repro"))
+            .expect("repro dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(repros(&merged), repros(&whole));
+}
+
+#[test]
+fn independent_is_caught_and_its_reproducer_replays_and_shrinks() {
+    let d = TempDir::new("fuzz-independent");
+    let o = fuzz(
+        &d,
+        &["--seeds", "0..40", "--protocol", "independent", "--json"],
+    );
+    o.assert_code(EXIT_VIOLATION);
+    let s = o.json();
+    let first = s["failing_seeds"][0].as_u64().expect("a failing seed");
+    let repro = d.join(&format!("repro/seed-{first}.json"));
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string(&repro).expect("repro")).expect("JSON");
+    assert_eq!(recorded["seed"], first);
+    assert_eq!(recorded["protocol"], "independent");
+    assert!(recorded["scenario"]["topology"]["pairs"].as_u64().is_some());
+
+    let replay = rcsim(&["replay", repro.to_str().expect("path"), "--json"]);
+    replay.assert_code(EXIT_VIOLATION);
+    assert_eq!(
+        replay.json()["trace_hash"],
+        recorded["expected"]["trace_hash"],
+        "replay must give the recorded trace hash"
+    );
+    assert!(replay.stderr.contains("reproduced"), "{}", replay.stderr);
+
+    let shrunk = d.join("shrunk.json");
+    let sh = rcsim(&[
+        "shrink",
+        repro.to_str().expect("path"),
+        "--out",
+        shrunk.to_str().expect("path"),
+    ]);
+    sh.assert_code(EXIT_VIOLATION);
+    assert!(
+        sh.stdout.contains("before:") && sh.stdout.contains("after:"),
+        "{}",
+        sh.stdout
+    );
+    let small: Value =
+        serde_json::from_str(&std::fs::read_to_string(&shrunk).expect("shrunk")).expect("JSON");
+    assert!(
+        small["scenario"].to_string().len() < recorded["scenario"].to_string().len(),
+        "the shrunk scenario is smaller"
+    );
+    let again = rcsim(&["replay", shrunk.to_str().expect("path"), "--json"]);
+    again.assert_code(EXIT_VIOLATION);
+    assert_eq!(again.json()["trace_hash"], small["expected"]["trace_hash"]);
+}
+
+#[test]
+fn every_mutant_is_caught() {
+    for m in [
+        "no-rendezvous",
+        "early-checkpoint",
+        "no-uip",
+        "apply-past-checkpoint",
+        "no-retransmit",
+    ] {
+        let d = TempDir::new(&format!("fuzz-mutant-{m}"));
+        let o = fuzz(&d, &["--seeds", "0..40", "--mutant", m, "--json"]);
+        o.assert_code(EXIT_VIOLATION);
+        assert!(
+            o.json()["failed"].as_u64().expect("count") > 0,
+            "{m} not caught"
+        );
+        let recorded: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                d.join(&format!("repro/seed-{}.json", o.json()["failing_seeds"][0])),
+            )
+            .expect("repro"),
+        )
+        .expect("JSON");
+        assert_eq!(recorded["scenario"]["protocol"]["mutant"], m);
+    }
+}
+
+#[test]
+fn determinism_check_runs_each_seed_twice() {
+    let d = TempDir::new("fuzz-determinism");
+    let o = fuzz(&d, &["--seeds", "0..10", "--check-determinism", "--json"]);
+    o.assert_code(EXIT_OK);
+    assert_eq!(o.json()["nondeterministic_seeds"], serde_json::json!([]));
+}
+
+#[test]
+fn outside_the_assumptions_the_generator_finds_violations() {
+    let d = TempDir::new("fuzz-outside");
+    let o = fuzz(
+        &d,
+        &["--seeds", "0..200", "--outside-assumptions", "--json"],
+    );
+    o.assert_code(EXIT_VIOLATION);
+    assert!(
+        o.json()["violations_by_kind"]["dependent-write"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    );
+}
+
+#[test]
+fn bad_fuzz_arguments_are_usage_errors() {
+    let d = TempDir::new("fuzz-bad");
+    fuzz(&d, &["--seeds", "9..3"]).assert_usage_error(&["--seeds", "A < B"]);
+    fuzz(&d, &["--seeds", "0..5", "--shard", "4/3"]).assert_usage_error(&["--shard"]);
+    fuzz(&d, &["--seeds", "0..5", "--mutant", "nope"]).assert_code(EXIT_USAGE);
+    fuzz(&d, &["--seeds", "0..5", "--set", "topology.pairs=\"x\""])
+        .assert_usage_error(&["topology.pairs"]);
+    rcsim(&["replay", "/no/such/repro.json"]).assert_usage_error(&["/no/such/repro.json"]);
+}
