@@ -78,11 +78,12 @@ impl Trace {
                 pair,
                 write,
                 incarnation,
+                order,
             } => (
                 4,
                 u64::from(pair) | u64::from(incarnation) << 16,
                 write.id,
-                0,
+                order,
             ),
             Event::Deliver { to, from, msg } => {
                 let [k, x, y] = msg.digest();

@@ -55,6 +55,9 @@ pub enum Event {
         write: WriteMeta,
         /// The secondary's incarnation when the apply started; a crash since voids it.
         incarnation: u32,
+        /// When, among this secondary's applies, it started: of two applies to one block, the
+        /// later-started one wins, as a controller serialises writes to a block.
+        order: u64,
     },
     /// A message arrives.
     Deliver {
@@ -92,7 +95,10 @@ pub enum Event {
 struct Pair {
     write_stage: Stage<WriteMeta>,
     copy_stage: Stage<Msg>,
-    apply_stage: Stage<WriteMeta>,
+    apply_stage: Stage<(WriteMeta, u64)>,
+    /// Applies started so far, and the order of the apply each block now shows.
+    applies_started: u64,
+    block_order: BTreeMap<(u16, u32), u64>,
     write_time: Dist<Duration>,
     copy_time: Dist<Duration>,
     apply_time: Dist<Duration>,
@@ -220,6 +226,8 @@ impl World {
                     },
                     clock_rng: stream(seed, ComponentId::Clock(i)),
                     secondary_incarnation: 0,
+                    applies_started: 0,
+                    block_order: BTreeMap::new(),
                     servers: svc.servers,
                     held: Vec::new(),
                 }
@@ -445,13 +453,15 @@ impl World {
             Output::Apply(w) => {
                 let p = &mut self.pairs[usize::from(node.pair())];
                 let svc = p.apply_time.sample(&mut p.secondary_rng);
-                if let Some((w, t)) = p.apply_stage.arrive(w, svc) {
+                p.applies_started += 1;
+                if let Some(((w, order), t)) = p.apply_stage.arrive((w, p.applies_started), svc) {
                     sched.after(
                         t,
                         Event::ApplyServed {
                             pair: node.pair(),
                             write: w,
                             incarnation: p.secondary_incarnation,
+                            order,
                         },
                     );
                 }
@@ -734,22 +744,31 @@ impl Handler for World {
                 pair,
                 write,
                 incarnation,
+                order,
             } => {
                 let p = &mut self.pairs[usize::from(pair)];
                 if incarnation != p.secondary_incarnation {
                     return Control::Continue;
                 }
-                if let Some((w, t)) = p.apply_stage.depart() {
+                if let Some(((w, next), t)) = p.apply_stage.depart() {
                     sched.after(
                         t,
                         Event::ApplyServed {
                             pair,
                             write: w,
                             incarnation,
+                            order: next,
                         },
                     );
                 }
-                self.checker.applied(write.addr, Some(write.id), now);
+                let shown = p
+                    .block_order
+                    .entry((write.addr.volume, write.addr.block))
+                    .or_default();
+                if order > *shown {
+                    *shown = order;
+                    self.checker.applied(write.addr, Some(write.id), now);
+                }
                 self.drive(NodeId::Secondary(pair), Input::Applied(write), sched);
             }
             Event::Deliver { to, from, msg } => {
