@@ -13,6 +13,8 @@
 pub mod config;
 pub mod primary;
 pub mod secondary;
+#[cfg(test)]
+mod tests;
 
 pub use config::{ClockMode, Config, MemberFailure};
 pub use primary::Primary;
