@@ -1164,3 +1164,137 @@ fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
         .unwrap();
     assert!(first_done > last_landed && last_done > last_landed);
 }
+
+// ----- 8. a member whose primary is gone -----
+
+/// Three pairs, checkpoints every 1000 ns; P3 falls silent at 5 500 ns and a write on P2 comes at
+/// 100 000 ns. Returns the network at 120 000 ns, the mark at the silence, and the last
+/// checkpoint S3 forwarded.
+fn silent_primary(policy: MemberFailure) -> (Net, usize, Checkpoint) {
+    let mut config = cfg(3);
+    config.member_failure = policy;
+    let mut net = Net::start(config);
+    net.advance_to(5_500, all_timers);
+    assert!(net.released(0).len() >= 4, "the group runs");
+    let m = net.mark();
+    net.cut(p(2));
+    net.advance_to(100_000, all_timers);
+    net.write(1, 10, 1);
+    net.advance_to(120_000, all_timers);
+    let last = net
+        .sends(0)
+        .into_iter()
+        .filter_map(|(from, _, b)| match b {
+            Body::Forward(cp) if from == s(2) => Some(cp),
+            _ => None,
+        })
+        .max()
+        .expect("S3 forwarded");
+    (net, m, last)
+}
+
+#[test]
+fn with_resign_a_member_whose_primary_is_silent_leaves_the_group() {
+    let (net, m, last) = silent_primary(MemberFailure::Resign);
+    let resigned: Vec<(NodeId, Note)> = net
+        .notes(m)
+        .into_iter()
+        .filter(|(_, n)| *n == Note::Resigned)
+        .collect();
+    assert_eq!(resigned, [(s(2), Note::Resigned)]);
+    let resign_at = net
+        .first(m, |e| {
+            matches!(e, Ev::Send(f) if f.from == s(2) && f.to == s(0) && body(&f.msg) == Some(Body::Resign))
+        })
+        .expect("S3 resigns to the master");
+    // Until then the group waited for S3; after, it goes on without it.
+    assert!(net.released(m)[..].iter().all(|cp| cp.t > last.t));
+    let before = net.released(0);
+    let before: Vec<Checkpoint> = before.into_iter().filter(|cp| cp.t <= last.t).collect();
+    assert_eq!(before.last(), Some(&last));
+    assert!(
+        net.releases(m).iter().all(|&(to, _)| to != s(2)),
+        "no release goes to a resigned member"
+    );
+    assert!(
+        net.first(m, |e| matches!(
+            e,
+            Ev::Note {
+                note: Note::Released(_),
+                ..
+            }
+        ))
+        .unwrap()
+            > resign_at
+    );
+    let newest = net.released(m).into_iter().max().expect("releases go on");
+    assert!(newest.t >= 119_000, "{newest:?}");
+    assert_eq!(net.applied[1], [10], "P2's late write reaches S2's volume");
+    assert_eq!(net.fenced, [false; 3]);
+}
+
+#[test]
+fn with_freeze_the_group_stops_at_the_silent_members_last_forward() {
+    let (net, m, last) = silent_primary(MemberFailure::Freeze);
+    assert!(!net.notes(0).iter().any(|(_, n)| *n == Note::Resigned));
+    assert!(!net.sends(0).iter().any(|(_, _, b)| *b == Body::Resign));
+    assert!(
+        net.released(m).is_empty(),
+        "nothing released after the silence"
+    );
+    assert_eq!(net.released(0).into_iter().max(), Some(last));
+    assert!(net.releases(0).iter().all(|&(_, cp)| cp.t <= last.t));
+    let newer = net
+        .sends(m)
+        .into_iter()
+        .any(|(from, _, b)| from == s(1) && matches!(b, Body::Forward(cp) if cp.t > 100_000));
+    assert!(newer, "S2 still forwards checkpoints: only S3 is missing");
+    assert!(
+        net.applied[1].is_empty(),
+        "P2's late write is never released"
+    );
+    assert_eq!(net.fenced, [false; 3]);
+}
+
+// ----- 9. clock-free mode -----
+
+/// Without clocks, a write's time value is the number of the checkpoints its primary has seen:
+/// a write completing after the master issued checkpoint 1 but before checkpoint 1 reached its
+/// primary belongs to checkpoint 1.
+#[test]
+fn clock_free_stamps_follow_checkpoint_arrivals() {
+    let mut config = cfg(2);
+    config.clock = ClockMode::None;
+    config.secondary_master = 1;
+    let mut net = Net::start(config);
+    let m0 = net.mark();
+    net.now = 100;
+    let cp1 = net.checkpoint();
+    assert_eq!(cp1.t, cp1.id);
+    net.now = 150;
+    net.write(1, 1, 1);
+    net.deliver_where("checkpoint 1 at P2", seg(p(0), p(1), is_cp(cp1)));
+    net.now = 160;
+    net.write(1, 2, 2);
+    net.now = 170;
+    net.write(0, 3, 1);
+    let stamps: Vec<(WriteId, u64)> = net
+        .sends(m0)
+        .into_iter()
+        .filter_map(|(_, _, b)| match b {
+            Body::Write(x) => Some((x.id, x.stamp)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stamps, [(1, cp1.t), (2, cp1.t + 1), (3, cp1.t + 1)]);
+
+    let m = net.mark();
+    net.settle();
+    assert_eq!(net.released(m), [cp1]);
+    assert_eq!(net.applied, [vec![], vec![1]]);
+    net.now = 200;
+    let cp2 = net.checkpoint();
+    assert_eq!(cp2.t, cp1.t + 1);
+    net.settle();
+    assert_eq!(net.applied, [vec![3], vec![1, 2]]);
+}
