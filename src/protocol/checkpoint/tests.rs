@@ -986,12 +986,11 @@ fn secondary_timers(node: NodeId, timer: Timer) -> bool {
     matches!(node, NodeId::Secondary(_)) || timer == Timer::Retransmit
 }
 
-/// The patent's four pairs, S4 the secondary master: its release of R reaches S2 only, then it
-/// falls silent. S1 takes over with epoch 1, learns of R from S2's status, finishes R on every
-/// member (S4 included, once it is heard again) before anyone leaves update-in-progress, then
-/// releases the checkpoint the members forwarded again.
-#[test]
-fn a_new_secondary_master_finishes_a_half_done_release() {
+/// The patent's four pairs, S4 the secondary master. Writes w1-w4 (one per pair) are covered by
+/// checkpoint R, whose release reaches S2 only (and S4 itself); w5 and w6 are covered by R2,
+/// which every member forwards while R's round is still open. Then S4 falls silent. Returns the
+/// network, the mark before R, R and R2.
+fn master_silent_after_a_partial_release() -> (Net, usize, Checkpoint, Checkpoint) {
     let mut config = cfg(4);
     config.primary_master = 2;
     config.secondary_master = 3;
@@ -1010,23 +1009,32 @@ fn a_new_secondary_master_finishes_a_half_done_release() {
     assert_eq!(net.fenced, [false, true, false, true]);
     assert_eq!(net.applied, [vec![], vec![2], vec![], vec![4]]);
 
-    // A later checkpoint: every member forwards it, but R's round is still open.
     net.now = 300;
     net.write(0, 5, 2);
     net.write(2, 6, 2);
     net.now = 400;
     let r2 = net.checkpoint();
     net.settle();
-    assert_eq!(net.released(m0), [r]);
+    assert_eq!(net.released(m0), [r], "R's round is still open");
     for i in 0..3 {
         assert!(net.sends(m0).contains(&(s(i), s(3), Body::Forward(r2))));
     }
 
-    // S4 falls silent; the others' master watches run out.
-    let m = net.mark();
     net.cut(s(3));
     net.unblock(s(3), s(0));
     net.unblock(s(3), s(2));
+    (net, m0, r, r2)
+}
+
+/// After [`master_silent_after_a_partial_release`], S1 takes over with epoch 1, learns of R from
+/// S2's status, finishes R on every member (S4 included, once it is heard again) before anyone
+/// leaves update-in-progress, then releases R2, which the members forwarded again.
+#[test]
+fn a_new_secondary_master_finishes_a_half_done_release() {
+    let (mut net, m0, r, r2) = master_silent_after_a_partial_release();
+
+    // The others' master watches run out.
+    let m = net.mark();
     net.advance_to(20_000, secondary_timers);
     let masters: Vec<(NodeId, Note)> = net
         .notes(m)
@@ -1082,11 +1090,11 @@ fn a_new_secondary_master_finishes_a_half_done_release() {
 
 // ----- 7. takeover -----
 
-/// R is released (S2 and S3 applied it, S1's release is still on the way) and R2 has a complete
-/// rendezvous but is not released. The takeover finishes R on every secondary, discards R2 and
-/// everything after it, and opens the image only once every secondary holds R.
-#[test]
-fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
+/// Three pairs, S3 the secondary master. Checkpoint R (covering w1-w3, one per pair) is released:
+/// S2 and S3 applied it, S1's release is withheld. R2 (covering w4-w6) has a complete rendezvous
+/// but is not released, since R's round is still open. Returns the network, the mark before R,
+/// R and R2.
+fn released_but_not_reset() -> (Net, usize, Checkpoint, Checkpoint) {
     let mut config = cfg(3);
     config.secondary_master = 2;
     let mut net = Net::start(config);
@@ -1112,7 +1120,16 @@ fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
         assert!(net.sends(m0).contains(&(s(i), s(2), Body::Forward(r2))));
     }
     assert_eq!(net.released(m0), [r]);
+    (net, m0, r, r2)
+}
 
+/// After [`released_but_not_reset`], the takeover reaches every secondary at once. It finishes R
+/// on every secondary, discards R2 and everything after it, and opens the image only once every
+/// secondary holds R.
+#[test]
+fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
+    let (mut net, m0, r, r2) = released_but_not_reset();
+    assert!(r2.t > r.t);
     let m = net.mark();
     for i in 0..3 {
         net.input(s(i), Input::Takeover);
@@ -1163,6 +1180,93 @@ fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
         .rposition(|e| matches!(e, Ev::Landed { .. }))
         .unwrap();
     assert!(first_done > last_landed && last_done > last_landed);
+}
+
+/// After [`released_but_not_reset`], the takeover reaches the master first; R's round then ends
+/// normally (S1's release gets through) while S1 and S2 have not yet reported. R2's rendezvous is
+/// complete, but once a takeover has begun nothing newer than R may be released.
+#[test]
+fn takeover_reaching_the_master_first_releases_nothing_newer() {
+    let (mut net, m0, r, r2) = released_but_not_reset();
+    net.input(s(2), Input::Takeover);
+    net.unblock(s(2), s(0));
+    let m = net.mark();
+    net.settle();
+    assert!(
+        net.sends(m)
+            .iter()
+            .any(|(_, _, b)| matches!(b, Body::Reset { cp, .. } if *cp == r)),
+        "R's round ended during the takeover"
+    );
+    assert!(!net.released(m0).contains(&r2), "R2 is not released");
+    assert_eq!(net.applied, [vec![1], vec![2], vec![3]]);
+    net.input(s(0), Input::Takeover);
+    net.input(s(1), Input::Takeover);
+    net.settle();
+    assert_eq!(net.applied, [vec![1], vec![2], vec![3]]);
+    assert!(!net.released(m0).contains(&r2));
+    let done = net
+        .log
+        .iter()
+        .filter(|e| matches!(e, Ev::TakeoverDone { .. }))
+        .count();
+    assert_eq!(done, 3);
+    assert_eq!(net.fenced, [false; 3]);
+    net.assert_unfenced_only_after(m0, &[1, 2, 3]);
+}
+
+/// The takeover reaches the secondaries while their master is changing: S1 takes over as
+/// master and is told of the takeover before it has heard from anyone, and does not know of R
+/// (only S2 and the silent S4 applied it). It must wait for every member's report, learn R,
+/// finish it everywhere, release nothing newer (R2 has a complete rendezvous by then), and only
+/// then open.
+#[test]
+fn takeover_during_a_failover_waits_for_every_members_report() {
+    let (mut net, m0, r, r2) = master_silent_after_a_partial_release();
+    net.now = 15_000;
+    let m = net.mark();
+    net.fire(s(0), Timer::MasterWatch);
+    assert!(net.sec[0].acting_master());
+    net.input(s(0), Input::Takeover);
+    assert!(
+        net.fences(m).iter().all(|&(_, on)| on)
+            && net.log[m..]
+                .iter()
+                .all(|e| !matches!(e, Ev::TakeoverDone { .. })),
+        "the new master alone cannot open the image"
+    );
+    net.input(s(1), Input::Takeover);
+    net.input(s(2), Input::Takeover);
+    net.settle();
+    assert_eq!(net.fenced, [true; 4]);
+    assert!(
+        net.log
+            .iter()
+            .all(|e| !matches!(e, Ev::TakeoverDone { .. })),
+        "S4 has not reported"
+    );
+
+    // S4 is heard again, follows the new master, and then gets the takeover too.
+    net.heal(s(3));
+    net.advance_to(20_000, secondary_timers);
+    net.input(s(3), Input::Takeover);
+    net.advance_to(30_000, secondary_timers);
+
+    let mut done: Vec<u16> = net
+        .log
+        .iter()
+        .filter_map(|e| match e {
+            Ev::TakeoverDone { s } => Some(*s),
+            _ => None,
+        })
+        .collect();
+    done.sort_unstable();
+    assert_eq!(done, [0, 1, 2, 3]);
+    assert_eq!(net.applied, [vec![1], vec![2], vec![3], vec![4]]);
+    assert!(!net.released(m0).contains(&r2), "R2 is never released");
+    assert!(net.released(m).contains(&r));
+    assert_eq!(net.fenced, [false; 4]);
+    net.assert_unfenced_only_after(m0, &[1, 2, 3, 4]);
 }
 
 // ----- 8. a member whose primary is gone -----
