@@ -14,6 +14,8 @@ pub mod config;
 pub mod mutant;
 pub mod primary;
 pub mod secondary;
+#[cfg(test)]
+mod tests;
 
 pub use config::{ClockMode, Config, MemberFailure};
 pub use mutant::Mutant;
