@@ -21,10 +21,7 @@ pub struct RunOptions<'a> {
 
 /// Liveness is judged only where it means something: no disaster, and every crash heals.
 fn judges_liveness(sc: &Scenario) -> bool {
-    sc.faults.iter().all(|f| match f {
-        Fault::Disaster { .. } => false,
-        Fault::Crash { down_for, .. } => down_for.is_some(),
-    })
+    sc.faults.iter().all(|f| f.healed_at().is_some())
 }
 
 /// Runs `sc` under `seed`, checked, and returns its result.
@@ -39,13 +36,10 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
     let end = sc
         .faults
         .iter()
-        .filter_map(|f| match f {
-            Fault::Disaster { at } => Some(
-                at.as_ns()
-                    .saturating_add(sc.takeover.delay.as_ns())
-                    .saturating_add(sc.drain.as_ns()),
-            ),
-            Fault::Crash { .. } => None,
+        .filter_map(Fault::site_lost_at)
+        .map(|lost| {
+            lost.saturating_add(sc.takeover.delay.as_ns())
+                .saturating_add(sc.drain.as_ns())
         })
         .fold(end, u64::max);
     let budget = Budget {

@@ -94,6 +94,7 @@ impl Trace {
             Event::Takeover => (8, 0, 0, 0),
             Event::Crash { node } => (9, node_code(node), 0, 0),
             Event::Restart { node } => (10, node_code(node), 0, 0),
+            Event::Fault { index, phase } => (11, u64::from(index), u64::from(phase), 0),
         };
         self.words(&[now, kind, a, b, c]);
         if self.out.is_none() {
@@ -125,6 +126,9 @@ impl Trace {
             Event::Takeover => json!({"t": now, "ev": "takeover"}),
             Event::Crash { node } => json!({"t": now, "ev": "crash", "node": node.label()}),
             Event::Restart { node } => json!({"t": now, "ev": "restart", "node": node.label()}),
+            Event::Fault { index, phase } => {
+                json!({"t": now, "ev": "fault", "fault": index, "phase": phase})
+            }
         };
         self.line(v);
     }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::engine::rng::Rng;
 use crate::engine::{stream, ComponentId};
-use crate::scenario::types::{Fault, Scenario, Workload};
+use crate::scenario::types::{Scenario, Workload};
 
 /// What the generator may draw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -280,9 +280,7 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
 
 /// True when `sc` ends in a primary-site disaster.
 pub fn has_disaster(sc: &Scenario) -> bool {
-    sc.faults
-        .iter()
-        .any(|f| matches!(f, Fault::Disaster { .. }))
+    sc.faults.iter().any(|f| f.site_lost_at().is_some())
 }
 
 #[cfg(test)]

@@ -37,6 +37,10 @@ pub struct Channel {
     /// FIFO paths (links); empty for a LAN, which does not keep order.
     paths: Vec<Path>,
     rng: Rng,
+    /// Faults in force: down (everything sent is lost), extra latency, a bandwidth fraction.
+    down: bool,
+    extra: Option<Dist<Duration>>,
+    bandwidth_factor: f64,
 }
 
 impl Channel {
@@ -49,6 +53,9 @@ impl Channel {
             bandwidth: None,
             paths: Vec::new(),
             rng,
+            down: false,
+            extra: None,
+            bandwidth_factor: 1.0,
         }
     }
 
@@ -68,11 +75,32 @@ impl Channel {
             bandwidth: Some(bandwidth.max(1)),
             paths: vec![Path::default(); paths.max(1) as usize],
             rng,
+            down: false,
+            extra: None,
+            bandwidth_factor: 1.0,
         }
+    }
+
+    /// Takes the channel down (everything sent is lost) or brings it back.
+    pub fn set_down(&mut self, down: bool) {
+        self.down = down;
+    }
+
+    /// Adds `extra` latency to every message from now on (`None` ends the spike).
+    pub fn set_extra_latency(&mut self, extra: Option<Dist<Duration>>) {
+        self.extra = extra;
+    }
+
+    /// Scales the bandwidth of every path by `factor` (1.0 restores it).
+    pub fn set_bandwidth_factor(&mut self, factor: f64) {
+        self.bandwidth_factor = factor;
     }
 
     /// Sends `bytes` at `now`: decides the path, the transfer and latency, loss and duplication.
     pub fn transmit(&mut self, now: u64, bytes: u32) -> Delivery {
+        if self.down {
+            return Delivery::Lost;
+        }
         let path = match self.paths.len() {
             0 | 1 => 0,
             n => self.rng.random_range(0..n),
@@ -89,11 +117,20 @@ impl Channel {
     }
 
     fn arrival(&mut self, now: u64, bytes: u32, path: usize) -> u64 {
-        let latency = self.latency.sample(&mut self.rng);
+        let mut latency = self.latency.sample(&mut self.rng);
+        if let Some(extra) = &self.extra {
+            latency = latency.saturating_add(extra.sample(&mut self.rng));
+        }
         let Some(p) = self.paths.get_mut(path) else {
             return now.saturating_add(latency);
         };
-        let bw = self.bandwidth.unwrap_or(u64::MAX);
+        let bw = match self.bandwidth {
+            Some(b) if self.bandwidth_factor < 1.0 => {
+                ((b as f64 * self.bandwidth_factor) as u64).max(1)
+            }
+            Some(b) => b,
+            None => u64::MAX,
+        };
         let transfer = (u128::from(bytes) * 1_000_000_000).div_ceil(u128::from(bw)) as u64;
         let start = now.max(p.free_at);
         p.free_at = start.saturating_add(transfer);
@@ -155,6 +192,19 @@ mod tests {
             })
             .collect();
         assert!(times.windows(2).any(|w| w[1] < w[0]), "expected overtaking");
+    }
+
+    #[test]
+    fn faults_take_a_channel_down_slow_it_and_narrow_it() {
+        let mut c = Channel::link(us(100), 0.0, 0.0, 1_000_000, 1, rng());
+        c.set_down(true);
+        assert_eq!(c.transmit(0, 1000), Delivery::Lost);
+        c.set_down(false);
+        c.set_extra_latency(Some(us(900)));
+        assert_eq!(c.transmit(0, 1000), Delivery::Once(2_000_000));
+        c.set_extra_latency(None);
+        c.set_bandwidth_factor(0.5);
+        assert_eq!(c.transmit(10_000_000, 1000), Delivery::Once(12_100_000));
     }
 
     #[test]

@@ -15,8 +15,8 @@ use crate::protocol::checkpoint::Mutant;
 use crate::protocol::{self, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
 use crate::scenario::dist::Dist;
 use crate::scenario::types::{
-    BufferKind, ClockKind, Fault, MemberFailureKind, MutantKind, ProtocolKind, Scenario, Site,
-    VolumeRef, Workload,
+    BufferKind, ClockKind, Fault, MemberFailureKind, MutantKind, NetTarget, ProtocolKind,
+    RollingOrder, Scenario, Site, VolumeRef, Workload,
 };
 use crate::scenario::units::Duration;
 use crate::trace::Trace;
@@ -89,6 +89,43 @@ pub enum Event {
         /// Which.
         node: NodeId,
     },
+    /// Fault `index` of the scenario starts (phase 0) or ends (phase 1); for a rolling disaster,
+    /// phase k fails its k-th component.
+    Fault {
+        /// Index into the scenario's faults.
+        index: u16,
+        /// Which step of the fault.
+        phase: u16,
+    },
+}
+
+/// A part of the primary site that a rolling disaster takes down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Component {
+    /// Pair link `i` (both directions).
+    Link(u16),
+    /// Primary subsystem `i`.
+    Primary(u16),
+    /// The primary LAN.
+    PrimaryLan,
+}
+
+impl Component {
+    /// Every component of an `n`-pair primary site, in the order `order` says.
+    fn order(n: u16, order: &RollingOrder, rng: &mut crate::engine::rng::Rng) -> Vec<Component> {
+        let links = (0..n).map(Component::Link);
+        let primaries = (0..n).map(Component::Primary);
+        let mut all: Vec<Component> = match order {
+            RollingOrder::SubsystemsFirst => primaries.chain(links).collect(),
+            RollingOrder::LinksFirst | RollingOrder::Mixed => links.chain(primaries).collect(),
+        };
+        all.push(Component::PrimaryLan);
+        if *order == RollingOrder::Mixed {
+            use rand::seq::SliceRandom;
+            all.shuffle(rng);
+        }
+        all
+    }
 }
 
 /// One pair's hardware: service stages, the link's two directions, the primary's clock.
@@ -138,6 +175,12 @@ pub struct World {
     fenced: Vec<bool>,
     takeover_done: Vec<bool>,
     primary_alive: bool,
+    /// The scenario's faults, by index, as fault events name them.
+    faults: Vec<Fault>,
+    /// For each rolling disaster (by fault index), the components in the order they fail.
+    rolling: Vec<Vec<Component>>,
+    /// LAN partitions in force: (site, isolated pair indices, one way).
+    partitions: Vec<(Site, Vec<u16>, bool)>,
     down: Vec<bool>,
     takeover_declared: bool,
     takeover_delay: u64,
@@ -264,6 +307,45 @@ impl World {
             })
             .collect();
         sched.at(0, Event::Start);
+        let mut rolling: Vec<Vec<Component>> = Vec::new();
+        for (index, f) in sc.faults.iter().enumerate() {
+            let index = index as u16;
+            let start = |at: Duration, sched: &mut Scheduler<Event>| {
+                sched.at(at.as_ns(), Event::Fault { index, phase: 0 })
+            };
+            match f {
+                Fault::LinkOutage {
+                    at, lasts, repeat, ..
+                } => {
+                    let (every, count) = repeat.map_or((0, 1), |r| (r.every.as_ns(), r.count));
+                    for k in 0..u64::from(count.max(1)) {
+                        let t = at.as_ns() + k * every;
+                        sched.at(t, Event::Fault { index, phase: 0 });
+                        sched.at(t + lasts.as_ns(), Event::Fault { index, phase: 1 });
+                    }
+                }
+                Fault::Partition { at, lasts, .. }
+                | Fault::LatencySpike { at, lasts, .. }
+                | Fault::BandwidthDrop { at, lasts, .. } => {
+                    start(*at, sched);
+                    sched.at(at.as_ns() + lasts.as_ns(), Event::Fault { index, phase: 1 });
+                }
+                Fault::ClockStep { at, .. } => start(*at, sched),
+                Fault::RollingDisaster { at, over, order } => {
+                    let mut rng = stream(seed, ComponentId::Faults);
+                    let comps = Component::order(n, order, &mut rng);
+                    let step = over.as_ns() / (comps.len() as u64).max(1);
+                    for k in 0..comps.len() {
+                        let phase = k as u16;
+                        sched.at(at.as_ns() + k as u64 * step, Event::Fault { index, phase });
+                    }
+                    sched.at(at.as_ns() + over.as_ns(), Event::Disaster);
+                    rolling.resize(usize::from(index) + 1, Vec::new());
+                    rolling[usize::from(index)] = comps;
+                }
+                Fault::Disaster { .. } | Fault::Crash { .. } => {}
+            }
+        }
         for f in &sc.faults {
             match *f {
                 Fault::Disaster { at } => sched.at(at.as_ns(), Event::Disaster),
@@ -286,6 +368,7 @@ impl World {
                         );
                     }
                 }
+                _ => {}
             }
         }
         World {
@@ -313,6 +396,9 @@ impl World {
             fenced: vec![false; usize::from(n)],
             takeover_done: vec![false; usize::from(n)],
             primary_alive: true,
+            faults: sc.faults.clone(),
+            rolling,
+            partitions: Vec::new(),
             down: vec![false; 2 * usize::from(n)],
             takeover_declared: false,
             takeover_delay: sc.takeover.delay.as_ns(),
@@ -576,12 +662,118 @@ impl World {
             (NodeId::Secondary(i), NodeId::Primary(j)) if i == j => {
                 &mut self.pairs[usize::from(i)].backward
             }
-            (NodeId::Primary(_), NodeId::Primary(_)) => &mut self.primary_lan,
-            (NodeId::Secondary(_), NodeId::Secondary(_)) => &mut self.secondary_lan,
+            (NodeId::Primary(_), NodeId::Primary(_)) if !self.partitioned(from, to) => {
+                &mut self.primary_lan
+            }
+            (NodeId::Secondary(_), NodeId::Secondary(_)) if !self.partitioned(from, to) => {
+                &mut self.secondary_lan
+            }
             _ => return,
         };
         let delivery = channel.transmit(now, msg.wire_bytes());
         Self::schedule_delivery(delivery, to, from, msg, sched);
+    }
+
+    /// True when a partition in force cuts `from` off from `to`.
+    fn partitioned(&self, from: NodeId, to: NodeId) -> bool {
+        let site = match from {
+            NodeId::Primary(_) => Site::Primary,
+            NodeId::Secondary(_) => Site::Secondary,
+        };
+        self.partitions.iter().any(|(s, isolated, one_way)| {
+            let a = isolated.contains(&from.pair());
+            let b = isolated.contains(&to.pair());
+            *s == site && a != b && (a || !one_way)
+        })
+    }
+
+    /// Starts (`phase` 0) or ends (1) a network or clock fault; fails the `phase`-th component
+    /// of a rolling disaster.
+    fn fault(&mut self, index: u16, phase: u16, sched: &mut Scheduler<Event>) {
+        let now = sched.now();
+        let Some(f) = self.faults.get(usize::from(index)).cloned() else {
+            return;
+        };
+        let on = phase == 0;
+        match f {
+            Fault::LinkOutage { pair, .. } => {
+                let p = &mut self.pairs[usize::from(pair.saturating_sub(1))];
+                p.forward.set_down(on);
+                p.backward.set_down(on);
+            }
+            Fault::Partition {
+                site,
+                isolate,
+                one_way,
+                ..
+            } => {
+                let isolated: Vec<u16> = isolate.iter().map(|s| s.saturating_sub(1)).collect();
+                let entry = (site, isolated, one_way);
+                if on {
+                    self.partitions.push(entry);
+                } else if let Some(i) = self.partitions.iter().position(|e| *e == entry) {
+                    self.partitions.remove(i);
+                }
+            }
+            Fault::LatencySpike {
+                target,
+                pair,
+                extra,
+                ..
+            } => {
+                let extra = on.then_some(extra);
+                match target {
+                    NetTarget::PrimaryLan => self.primary_lan.set_extra_latency(extra),
+                    NetTarget::SecondaryLan => self.secondary_lan.set_extra_latency(extra),
+                    NetTarget::Link => {
+                        let p = &mut self.pairs[usize::from(pair.unwrap_or(1).saturating_sub(1))];
+                        p.forward.set_extra_latency(extra.clone());
+                        p.backward.set_extra_latency(extra);
+                    }
+                }
+            }
+            Fault::BandwidthDrop { pair, factor, .. } => {
+                let f = if on { factor } else { 1.0 };
+                let p = &mut self.pairs[usize::from(pair.saturating_sub(1))];
+                p.forward.set_bandwidth_factor(f);
+                p.backward.set_bandwidth_factor(f);
+            }
+            Fault::ClockStep {
+                subsystem,
+                by,
+                backward,
+                ..
+            } => {
+                let c = &mut self.pairs[usize::from(subsystem.saturating_sub(1))].clock;
+                let local = c.local(now);
+                let stepped = if backward {
+                    local.saturating_sub(by.as_ns())
+                } else {
+                    local.saturating_add(by.as_ns())
+                };
+                c.set(now, stepped);
+            }
+            Fault::RollingDisaster { .. } => {
+                let comp = self
+                    .rolling
+                    .get(usize::from(index))
+                    .and_then(|c| c.get(usize::from(phase)))
+                    .copied();
+                match comp {
+                    Some(Component::Link(i)) => {
+                        let p = &mut self.pairs[usize::from(i)];
+                        p.forward.set_down(true);
+                        p.backward.set_down(true);
+                    }
+                    Some(Component::Primary(i)) => {
+                        self.down[usize::from(i)] = true;
+                    }
+                    Some(Component::PrimaryLan) => self.primary_lan.set_down(true),
+                    None => {}
+                }
+            }
+            Fault::Disaster { .. } | Fault::Crash { .. } => {}
+        }
     }
 
     fn schedule_delivery(
@@ -799,6 +991,7 @@ impl Handler for World {
                     }
                 }
             }
+            Event::Fault { index, phase } => self.fault(index, phase, sched),
             Event::Restart { node } => {
                 let idx = self.node_index(node);
                 if self.down[idx] {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::types::{Fault, Scenario, ScriptSpec, VolumeRef, Workload};
+use super::types::{Fault, NetTarget, Scenario, ScriptSpec, VolumeRef, Workload};
 
 /// Collects problems with their paths.
 struct Problems {
@@ -205,14 +205,64 @@ pub fn check(s: &Scenario) -> Vec<String> {
         }
     }
     for (i, f) in s.faults.iter().enumerate() {
-        if let Fault::Crash { subsystem, .. } = f {
-            pair_in_range(&mut p, &format!("faults[{i}].subsystem"), *subsystem);
+        let fp = format!("faults[{i}]");
+        match f {
+            Fault::Crash { subsystem, .. } | Fault::ClockStep { subsystem, .. } => {
+                pair_in_range(&mut p, &format!("{fp}.subsystem"), *subsystem);
+            }
+            Fault::LinkOutage { pair, repeat, .. } => {
+                pair_in_range(&mut p, &format!("{fp}.pair"), *pair);
+                if let Some(r) = repeat {
+                    p.at_least(&format!("{fp}.repeat.count"), r.count.into(), 1);
+                    if r.every.as_ns() == 0 {
+                        p.add(
+                            &format!("{fp}.repeat.every"),
+                            "expected a duration greater than zero".into(),
+                        );
+                    }
+                }
+            }
+            Fault::BandwidthDrop { pair, factor, .. } => {
+                pair_in_range(&mut p, &format!("{fp}.pair"), *pair);
+                if !(factor.is_finite() && *factor > 0.0 && *factor <= 1.0) {
+                    p.add(
+                        &format!("{fp}.factor"),
+                        format!("expected a fraction in (0, 1], got {factor}"),
+                    );
+                }
+            }
+            Fault::Partition { isolate, .. } => {
+                if isolate.is_empty() {
+                    p.add(
+                        &format!("{fp}.isolate"),
+                        "expected at least one subsystem".into(),
+                    );
+                }
+                for (j, s) in isolate.iter().enumerate() {
+                    pair_in_range(&mut p, &format!("{fp}.isolate[{j}]"), *s);
+                }
+            }
+            Fault::LatencySpike { target, pair, .. } => match (target, pair) {
+                (NetTarget::Link, Some(n)) => {
+                    pair_in_range(&mut p, &format!("{fp}.pair"), *n);
+                }
+                (NetTarget::Link, None) => p.add(
+                    &format!("{fp}.pair"),
+                    "expected the pair whose link it hits".into(),
+                ),
+                (_, Some(_)) => p.add(
+                    &format!("{fp}.pair"),
+                    "a LAN spike takes no pair: expected no `pair` field".into(),
+                ),
+                (_, None) => {}
+            },
+            Fault::Disaster { .. } | Fault::RollingDisaster { .. } => {}
         }
     }
     let disasters = s
         .faults
         .iter()
-        .filter(|f| matches!(f, Fault::Disaster { .. }))
+        .filter(|f| f.site_lost_at().is_some())
         .count();
     if disasters > 1 {
         p.add(

@@ -163,6 +163,9 @@ impl Secondary {
         let master = self.master();
         let status = self.status();
         self.send_secondary(now, master, Body::Status(status), out);
+        if self.resigned {
+            self.send_secondary(now, master, Body::Resign, out);
+        }
         if !self.takeover && !self.resigned {
             let cps: Vec<Checkpoint> = self.forwarded.values().copied().collect();
             for cp in cps {
