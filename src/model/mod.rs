@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod net;
+pub mod replay;
 pub mod stage;
 pub mod workload;
 pub mod world;

@@ -353,6 +353,8 @@ pub enum Host {
     Dbms(Dbms),
     /// Independent random writes.
     Random(RandomWriter),
+    /// A replayed trace file.
+    Trace(super::replay::Replay),
 }
 
 impl Host {
@@ -362,6 +364,7 @@ impl Host {
             Host::Script(s) => s.start(out),
             Host::Dbms(d) => d.start(out),
             Host::Random(r) => r.schedule(0, out),
+            Host::Trace(t) => t.start(out),
         }
     }
 
@@ -371,6 +374,7 @@ impl Host {
             Host::Script(s) => s.wake(tag, out),
             Host::Dbms(d) => d.wake(now, tag, out),
             Host::Random(r) => r.wake(now, out),
+            Host::Trace(t) => t.wake(now, out),
         }
     }
 
@@ -380,6 +384,15 @@ impl Host {
             Host::Script(s) => s.completed(now, tag, out),
             Host::Dbms(d) => d.completed(now, tag, out),
             Host::Random(_) => {}
+            Host::Trace(t) => t.completed(now, out),
+        }
+    }
+
+    /// Why this workload could not read its input during the run, if it could not.
+    pub fn input_error(&self) -> Option<&str> {
+        match self {
+            Host::Trace(t) => t.error(),
+            _ => None,
         }
     }
 }

@@ -408,13 +408,17 @@ pub enum Workload {
     Dbms(Dbms),
     /// Independent writes at a rate.
     Random(Random),
+    /// The writes of a block I/O trace file (fio iolog or MSR Cambridge CSV), replayed.
+    Trace(super::replay::TraceSpec),
 }
 
 impl<'de> Deserialize<'de> for Workload {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::tracked::tagged(d, &["script", "dbms", "random"], |kind, body| match kind {
+        let kinds = ["script", "dbms", "random", "trace"];
+        super::tracked::tagged(d, &kinds, |kind, body| match kind {
             "script" => super::tracked::body(body).map(Workload::Script),
             "dbms" => super::tracked::body(body).map(Workload::Dbms),
+            "trace" => super::tracked::body(body).map(Workload::Trace),
             _ => super::tracked::body(body).map(Workload::Random),
         })
     }

@@ -1,6 +1,6 @@
 //! Semantic checks that the types alone cannot express: references to subsystems, volumes and
-//! blocks that exist, dependencies on defined earlier writes, sane counts. Every problem names its
-//! JSON path and what was expected; all problems are reported at once.
+//! blocks that exist, dependencies on defined earlier writes, sane counts, trace files that parse.
+//! Every problem names its JSON path and what was expected; all problems are reported at once.
 
 use std::collections::BTreeMap;
 
@@ -200,6 +200,20 @@ pub fn check(s: &Scenario) -> Vec<String> {
                             format!("expected a positive exponent, got {e}"),
                         );
                     }
+                }
+            }
+            Workload::Trace(t) => {
+                for (j, m) in t.map.iter().enumerate() {
+                    volume_ok(&mut p, &format!("{path}.map[{j}]"), m.volume_ref());
+                }
+                let own = super::replay::problems(t);
+                if own.is_empty() {
+                    if let Err(e) = super::replay::check_file(t) {
+                        p.add(&format!("{path}.file"), e.to_string());
+                    }
+                }
+                for (rel, what) in own {
+                    p.add(&format!("{path}.{rel}"), what);
                 }
             }
         }
