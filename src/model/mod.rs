@@ -2,6 +2,7 @@
 //! their workloads, faults, and the world that wires them to the protocol nodes. The model decides
 //! when a message arrives, if at all; it never decides what a protocol does.
 
+pub mod arrivals;
 pub mod clock;
 pub mod net;
 pub mod replay;

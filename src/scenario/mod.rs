@@ -5,6 +5,7 @@ pub mod dist;
 pub mod iotrace;
 pub mod overrides;
 pub mod replay;
+pub mod shape;
 pub mod tracked;
 pub mod types;
 pub mod units;

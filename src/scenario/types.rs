@@ -500,6 +500,9 @@ pub struct Dbms {
     /// Host think time between the steps of a transaction.
     #[serde(default = "zero_duration")]
     pub think: Duration,
+    /// How the rate of transaction starts varies over time; left out, it is steady.
+    #[serde(default)]
+    pub shape: Option<super::shape::Shape>,
 }
 
 fn default_size_dist() -> Dist<Size> {
@@ -515,6 +518,8 @@ pub enum BlockChoice {
     Uniform,
     /// Zipf with this exponent: a few hot blocks take most writes.
     Zipf(f64),
+    /// A hot spot: `weight` of the writes go to the first `fraction` of the blocks.
+    Hot(super::shape::HotSpot),
 }
 
 /// Independent writes at a rate.
@@ -535,6 +540,9 @@ pub struct Random {
     /// Size of each write.
     #[serde(default = "default_size_dist")]
     pub size: Dist<Size>,
+    /// How the rate varies over time; left out, it is steady.
+    #[serde(default)]
+    pub shape: Option<super::shape::Shape>,
 }
 
 /// Something that goes wrong.

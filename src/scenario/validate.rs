@@ -188,6 +188,9 @@ pub fn check(s: &Scenario) -> Vec<String> {
                 }
                 p.at_least(&format!("{path}.in_flight"), d.in_flight.into(), 1);
                 p.at_least(&format!("{path}.data_writes"), d.data_writes.into(), 1);
+                for (rel, what) in d.shape.iter().flat_map(super::shape::problems) {
+                    p.add(&format!("{path}.shape.{rel}"), what);
+                }
             }
             Workload::Random(r) => {
                 for (j, v) in r.volumes.iter().enumerate() {
@@ -200,6 +203,14 @@ pub fn check(s: &Scenario) -> Vec<String> {
                             format!("expected a positive exponent, got {e}"),
                         );
                     }
+                }
+                if let super::types::BlockChoice::Hot(h) = &r.blocks {
+                    for (rel, what) in super::shape::hot_problems(h) {
+                        p.add(&format!("{path}.blocks.hot.{rel}"), what);
+                    }
+                }
+                for (rel, what) in r.shape.iter().flat_map(super::shape::problems) {
+                    p.add(&format!("{path}.shape.{rel}"), what);
                 }
             }
             Workload::Trace(t) => {
