@@ -24,7 +24,9 @@ fn judges_liveness(sc: &Scenario) -> bool {
     sc.faults.iter().all(|f| f.healed_at().is_some())
 }
 
-/// Runs `sc` under `seed`, checked, and returns its result.
+/// Runs `sc` under `seed`, checked, and returns its result. A workload input that fails to read
+/// during the run (a trace file changed since the scenario was loaded) is an error of kind
+/// [`io::ErrorKind::InvalidData`] naming the file and line; no result or trace is kept.
 pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<RunResult> {
     let trace = match opts.trace {
         Some(p) => Trace::with_file(AtomicFile::create(p)?),
@@ -47,6 +49,9 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
         max_time: sc.limits.max_sim_time.as_ns(),
     };
     let outcome = run(&mut world, &mut sched, end, budget);
+    if let Some(e) = world.input_error() {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+    }
     let reference = world.finish(outcome.now);
     if judges_liveness(sc) && !outcome.reason.is_budget() {
         let bound = sc.liveness_bound.unwrap_or(sc.drain).as_ns();

@@ -29,6 +29,10 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     };
     let result = match simulate(&sc, seed, &opts) {
         Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            eprintln!("{}: {e}", sa.scenario.display());
+            return EXIT_USAGE;
+        }
         Err(e) => {
             match &args.trace {
                 Some(t) => eprintln!("rcsim: cannot write the trace file {}: {e}", t.display()),

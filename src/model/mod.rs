@@ -2,8 +2,10 @@
 //! their workloads, faults, and the world that wires them to the protocol nodes. The model decides
 //! when a message arrives, if at all; it never decides what a protocol does.
 
+pub mod arrivals;
 pub mod clock;
 pub mod net;
+pub mod replay;
 pub mod stage;
 pub mod workload;
 pub mod world;

@@ -5,10 +5,11 @@
 
 use rand::Rng as _;
 
+use super::arrivals::Arrivals;
 use crate::check::BlockAddr;
 use crate::engine::rng::Rng;
 use crate::scenario::dist::Dist;
-use crate::scenario::types::{self, Arrival, BlockChoice, VolumeRef};
+use crate::scenario::types::{self, BlockChoice, VolumeRef};
 use crate::scenario::units::Size;
 
 /// A write a workload wants issued now.
@@ -54,15 +55,6 @@ fn addr(v: VolumeRef, block: u32) -> BlockAddr {
 
 fn size_of(d: &Dist<Size>, rng: &mut Rng) -> u32 {
     d.sample(rng).clamp(1, u64::from(u32::MAX)) as u32
-}
-
-/// The gap to the next arrival at `mean_ns` apart.
-fn gap(arrival: Arrival, mean_ns: f64, rng: &mut Rng) -> u64 {
-    let g = match arrival {
-        Arrival::Fixed => mean_ns,
-        Arrival::Poisson => -mean_ns * libm::log(1.0 - rng.random::<f64>()),
-    };
-    (libm::round(g) as u64).max(1)
 }
 
 /// A scripted write, resolved.
@@ -158,6 +150,7 @@ enum Phase {
 #[derive(Debug)]
 pub struct Dbms {
     cfg: types::Dbms,
+    arrivals: Arrivals,
     slots: Vec<Phase>,
     backlog: u64,
     next_log_block: u32,
@@ -174,6 +167,7 @@ impl Dbms {
     pub fn new(cfg: &types::Dbms, blocks: u32, until: u64, rng: Rng) -> Self {
         Dbms {
             slots: vec![Phase::Idle; cfg.in_flight.max(1) as usize],
+            arrivals: Arrivals::new(cfg.arrival, cfg.rate, cfg.shape.as_ref()),
             cfg: cfg.clone(),
             backlog: 0,
             next_log_block: 0,
@@ -184,11 +178,7 @@ impl Dbms {
     }
 
     fn start(&mut self, out: &mut HostOut) {
-        let first = gap(
-            self.cfg.arrival,
-            self.cfg.rate.mean_interval_ns(),
-            &mut self.rng,
-        );
+        let first = self.arrivals.next(0, &mut self.rng);
         if first < self.until {
             out.wakes.push((first, ARRIVAL_TAG));
         }
@@ -212,12 +202,7 @@ impl Dbms {
                 Some(slot) => self.begin(slot as u32, out),
                 None => self.backlog += 1,
             }
-            let next = now
-                + gap(
-                    self.cfg.arrival,
-                    self.cfg.rate.mean_interval_ns(),
-                    &mut self.rng,
-                );
+            let next = self.arrivals.next(now, &mut self.rng);
             if next < self.until {
                 out.wakes.push((next, ARRIVAL_TAG));
             }
@@ -274,12 +259,13 @@ impl Dbms {
 #[derive(Debug)]
 pub struct RandomWriter {
     volumes: Vec<VolumeRef>,
-    mean_ns: f64,
-    arrival: Arrival,
+    arrivals: Arrivals,
     size: Dist<Size>,
     blocks: u32,
     /// Cumulative probabilities of a Zipf block choice, or empty for uniform.
     zipf_cdf: Vec<f64>,
+    /// A hot spot: how many blocks are hot, and the share of writes they take.
+    hot: Option<(u32, f64)>,
     until: u64,
     rng: Rng,
 }
@@ -294,7 +280,7 @@ impl RandomWriter {
         rng: Rng,
     ) -> Self {
         let zipf_cdf = match cfg.blocks {
-            BlockChoice::Uniform => Vec::new(),
+            BlockChoice::Uniform | BlockChoice::Hot(_) => Vec::new(),
             BlockChoice::Zipf(s) => {
                 let mut acc = 0.0;
                 let mut cdf: Vec<f64> = (1..=blocks.max(1))
@@ -309,20 +295,24 @@ impl RandomWriter {
                 cdf
             }
         };
+        let hot = match &cfg.blocks {
+            BlockChoice::Hot(h) => Some((h.hot_blocks(blocks.max(1)), h.weight)),
+            _ => None,
+        };
         RandomWriter {
             volumes,
-            mean_ns: cfg.rate.mean_interval_ns(),
-            arrival: cfg.arrival,
+            arrivals: Arrivals::new(cfg.arrival, cfg.rate, cfg.shape.as_ref()),
             size: cfg.size.clone(),
             blocks: blocks.max(1),
             zipf_cdf,
+            hot,
             until,
             rng,
         }
     }
 
     fn schedule(&mut self, now: u64, out: &mut HostOut) {
-        let next = now + gap(self.arrival, self.mean_ns, &mut self.rng);
+        let next = self.arrivals.next(now, &mut self.rng);
         if next < self.until {
             out.wakes.push((next, 0));
         }
@@ -330,7 +320,14 @@ impl RandomWriter {
 
     fn wake(&mut self, now: u64, out: &mut HostOut) {
         let v = self.volumes[self.rng.random_range(0..self.volumes.len())];
-        let block = if self.zipf_cdf.is_empty() {
+        let block = if let Some((hot, weight)) = self.hot {
+            // The hot blocks take `weight` of the writes, the others the rest, each uniformly.
+            if hot >= self.blocks || self.rng.random::<f64>() < weight {
+                self.rng.random_range(0..hot)
+            } else {
+                self.rng.random_range(hot..self.blocks)
+            }
+        } else if self.zipf_cdf.is_empty() {
             self.rng.random_range(0..self.blocks)
         } else {
             let u = self.rng.random::<f64>();
@@ -353,6 +350,8 @@ pub enum Host {
     Dbms(Dbms),
     /// Independent random writes.
     Random(RandomWriter),
+    /// A replayed trace file.
+    Trace(super::replay::Replay),
 }
 
 impl Host {
@@ -362,6 +361,7 @@ impl Host {
             Host::Script(s) => s.start(out),
             Host::Dbms(d) => d.start(out),
             Host::Random(r) => r.schedule(0, out),
+            Host::Trace(t) => t.start(out),
         }
     }
 
@@ -371,6 +371,7 @@ impl Host {
             Host::Script(s) => s.wake(tag, out),
             Host::Dbms(d) => d.wake(now, tag, out),
             Host::Random(r) => r.wake(now, out),
+            Host::Trace(t) => t.wake(now, out),
         }
     }
 
@@ -380,6 +381,15 @@ impl Host {
             Host::Script(s) => s.completed(now, tag, out),
             Host::Dbms(d) => d.completed(now, tag, out),
             Host::Random(_) => {}
+            Host::Trace(t) => t.completed(now, out),
+        }
+    }
+
+    /// Why this workload could not read its input during the run, if it could not.
+    pub fn input_error(&self) -> Option<&str> {
+        match self {
+            Host::Trace(t) => t.error(),
+            _ => None,
         }
     }
 }
@@ -388,6 +398,8 @@ impl Host {
 mod tests {
     use super::*;
     use crate::engine::{stream, ComponentId};
+    use crate::scenario::shape::{HotSpot, OnOff, Shape};
+    use crate::scenario::types::Arrival;
     use crate::scenario::units::{Duration, OpsRate};
 
     fn sw(label: &str, sub: u16, after: &[&str]) -> types::ScriptWrite {
@@ -442,6 +454,7 @@ mod tests {
             in_flight: 1,
             size: Dist::Constant(Size(512)),
             think: Duration::from_ns(think),
+            shape: None,
         };
         Host::Dbms(Dbms::new(
             &cfg,
@@ -508,6 +521,7 @@ mod tests {
             arrival: Arrival::Poisson,
             blocks: BlockChoice::Zipf(1.2),
             size: Dist::Constant(Size(512)),
+            shape: None,
         };
         let vols = vec![VolumeRef {
             subsystem: 1,
@@ -527,5 +541,89 @@ mod tests {
         let hot = out.issues.iter().filter(|i| i.addr.block < 10).count();
         assert!(hot > 2500, "{hot} of 5000 writes on the 10 hottest blocks");
         assert!(out.issues.iter().all(|i| i.addr.block < 1000));
+    }
+
+    #[test]
+    fn a_hot_spot_takes_its_weight_of_the_writes() {
+        let cfg = types::Random {
+            volumes: vec![],
+            rate: "1000/s".parse::<OpsRate>().expect("valid rate"),
+            arrival: Arrival::Poisson,
+            blocks: BlockChoice::Hot(HotSpot {
+                fraction: 0.1,
+                weight: 0.9,
+            }),
+            size: Dist::Constant(Size(512)),
+            shape: None,
+        };
+        let vols = vec![VolumeRef {
+            subsystem: 1,
+            volume: 0,
+        }];
+        let mut r = RandomWriter::new(
+            &cfg,
+            vols,
+            1000,
+            u64::MAX,
+            stream(3, ComponentId::Workload(1)),
+        );
+        let mut out = HostOut::default();
+        let n = 20_000;
+        for t in 0..n {
+            r.wake(t, &mut out);
+        }
+        let hot = out.issues.iter().filter(|i| i.addr.block < 100).count();
+        // 90% of 20000, within five standard deviations (sqrt(20000 * 0.9 * 0.1) = 42).
+        assert!(
+            hot.abs_diff(18_000) < 215,
+            "{hot} of {n} writes on the 100 hot blocks"
+        );
+        let cold = out.issues.iter().filter(|i| i.addr.block >= 100);
+        assert!(cold.clone().all(|i| i.addr.block < 1000));
+        assert!(
+            cold.clone().any(|i| i.addr.block >= 900),
+            "cold writes spread to the end"
+        );
+    }
+
+    #[test]
+    fn dbms_transactions_start_only_in_bursts() {
+        let cfg = types::Dbms {
+            log: VolumeRef {
+                subsystem: 1,
+                volume: 0,
+            },
+            data: vec![VolumeRef {
+                subsystem: 2,
+                volume: 0,
+            }],
+            data_writes: 1,
+            rate: "5000/s".parse::<OpsRate>().expect("valid rate"),
+            arrival: Arrival::Poisson,
+            in_flight: 5000,
+            size: Dist::Constant(Size(512)),
+            think: Duration::from_ns(0),
+            shape: Some(Shape::OnOff(OnOff {
+                on: Duration::from_ms(10),
+                off: Duration::from_ms(40),
+            })),
+        };
+        let until = 1_000_000_000;
+        let mut d = Dbms::new(&cfg, 64, until, stream(4, ComponentId::Workload(0)));
+        let mut out = HostOut::default();
+        d.start(&mut out);
+        let mut starts = Vec::new();
+        while let Some((t, tag)) = out.wakes.pop() {
+            assert_eq!(tag, ARRIVAL_TAG);
+            starts.push(t);
+            d.wake(t, tag, &mut out);
+        }
+        assert!(
+            starts.iter().all(|t| t % 50_000_000 < 10_000_000),
+            "a start in a pause"
+        );
+        // 5000/s during 10ms of every 50ms for 1s: 1000 starts, within five standard deviations.
+        assert!(starts.len().abs_diff(1000) < 160, "{} starts", starts.len());
+        assert_eq!(out.issues.len(), starts.len(), "each start is a log write");
     }
 }

@@ -303,6 +303,9 @@ impl World {
                         };
                         Host::Random(RandomWriter::new(r, vols, geometry.blocks, until, rng))
                     }
+                    Workload::Trace(t) => {
+                        Host::Trace(super::replay::Replay::new(t, geometry.blocks, until))
+                    }
                 }
             })
             .collect();
@@ -493,6 +496,13 @@ impl World {
             NodeId::Primary(_) => self.primary_alive && up,
             NodeId::Secondary(_) => up,
         }
+    }
+
+    /// The first workload input (a trace file) that failed to read during the run, if any.
+    pub fn input_error(&self) -> Option<String> {
+        self.hosts
+            .iter()
+            .find_map(|h| h.input_error().map(str::to_string))
     }
 
     /// The label of write `id`, if it has one.

@@ -2,7 +2,10 @@
 //! JSON path, what was expected), command-line overrides, semantic validation and the JSON Schema.
 
 pub mod dist;
+pub mod iotrace;
 pub mod overrides;
+pub mod replay;
+pub mod shape;
 pub mod tracked;
 pub mod types;
 pub mod units;
@@ -46,16 +49,29 @@ impl ScenarioError {
     }
 }
 
-/// Reads and checks the scenario at `path`, applying `overrides` in order.
+/// Reads and checks the scenario at `path`, applying `overrides` in order; files it names
+/// (trace files) are taken relative to the scenario file's directory.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let source = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioError::one(&source, format!("cannot read the file: {e}")))?;
-    parse(&source, &text, overrides)
+    let base = path.parent().unwrap_or(Path::new(""));
+    parse_in(&source, &text, overrides, base)
 }
 
-/// Parses and checks scenario `text` (named `source` in messages), applying `overrides`.
+/// Parses and checks scenario `text` (named `source` in messages), applying `overrides`; files
+/// it names are taken relative to the working directory.
 pub fn parse(source: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    parse_in(source, text, overrides, Path::new(""))
+}
+
+/// Like [`parse`], with the files the scenario names taken relative to `base`.
+pub fn parse_in(
+    source: &str,
+    text: &str,
+    overrides: &[Override],
+    base: &Path,
+) -> Result<Scenario, ScenarioError> {
     let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         ScenarioError::one(
             source,
@@ -67,7 +83,7 @@ pub fn parse(source: &str, text: &str, overrides: &[Override]) -> Result<Scenari
             ),
         )
     })?;
-    let scenario = if overrides.is_empty() {
+    let mut scenario = if overrides.is_empty() {
         let mut de = serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize::<_, Scenario>(&mut de).map_err(|e| {
             let inner = e.inner();
@@ -87,6 +103,7 @@ pub fn parse(source: &str, text: &str, overrides: &[Override]) -> Result<Scenari
             ScenarioError::one(source, format!("at `{path}` (after overrides): {msg}"))
         })?
     };
+    resolve_paths(&mut scenario, base);
     let problems = validate::check(&scenario);
     if problems.is_empty() {
         Ok(scenario)
@@ -95,6 +112,15 @@ pub fn parse(source: &str, text: &str, overrides: &[Override]) -> Result<Scenari
             source: source.to_string(),
             problems,
         })
+    }
+}
+
+/// Makes the relative file names inside `scenario` relative to `base` instead.
+fn resolve_paths(scenario: &mut Scenario, base: &Path) {
+    for w in &mut scenario.workloads {
+        if let types::Workload::Trace(t) = w {
+            t.resolve(base);
+        }
     }
 }
 

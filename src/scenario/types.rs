@@ -413,13 +413,17 @@ pub enum Workload {
     Dbms(Dbms),
     /// Independent writes at a rate.
     Random(Random),
+    /// The writes of a block I/O trace file (fio iolog or MSR Cambridge CSV), replayed.
+    Trace(super::replay::TraceSpec),
 }
 
 impl<'de> Deserialize<'de> for Workload {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::tracked::tagged(d, &["script", "dbms", "random"], |kind, body| match kind {
+        let kinds = ["script", "dbms", "random", "trace"];
+        super::tracked::tagged(d, &kinds, |kind, body| match kind {
             "script" => super::tracked::body(body).map(Workload::Script),
             "dbms" => super::tracked::body(body).map(Workload::Dbms),
+            "trace" => super::tracked::body(body).map(Workload::Trace),
             _ => super::tracked::body(body).map(Workload::Random),
         })
     }
@@ -501,6 +505,9 @@ pub struct Dbms {
     /// Host think time between the steps of a transaction.
     #[serde(default = "zero_duration")]
     pub think: Duration,
+    /// How the rate of transaction starts varies over time; left out, it is steady.
+    #[serde(default)]
+    pub shape: Option<super::shape::Shape>,
 }
 
 fn default_size_dist() -> Dist<Size> {
@@ -516,6 +523,8 @@ pub enum BlockChoice {
     Uniform,
     /// Zipf with this exponent: a few hot blocks take most writes.
     Zipf(f64),
+    /// A hot spot: `weight` of the writes go to the first `fraction` of the blocks.
+    Hot(super::shape::HotSpot),
 }
 
 /// Independent writes at a rate.
@@ -536,6 +545,9 @@ pub struct Random {
     /// Size of each write.
     #[serde(default = "default_size_dist")]
     pub size: Dist<Size>,
+    /// How the rate varies over time; left out, it is steady.
+    #[serde(default)]
+    pub shape: Option<super::shape::Shape>,
 }
 
 /// Something that goes wrong.

@@ -1,6 +1,6 @@
 //! Semantic checks that the types alone cannot express: references to subsystems, volumes and
-//! blocks that exist, dependencies on defined earlier writes, sane counts. Every problem names its
-//! JSON path and what was expected; all problems are reported at once.
+//! blocks that exist, dependencies on defined earlier writes, sane counts, trace files that parse.
+//! Every problem names its JSON path and what was expected; all problems are reported at once.
 
 use std::collections::BTreeMap;
 
@@ -188,6 +188,9 @@ pub fn check(s: &Scenario) -> Vec<String> {
                 }
                 p.at_least(&format!("{path}.in_flight"), d.in_flight.into(), 1);
                 p.at_least(&format!("{path}.data_writes"), d.data_writes.into(), 1);
+                for (rel, what) in d.shape.iter().flat_map(super::shape::problems) {
+                    p.add(&format!("{path}.shape.{rel}"), what);
+                }
             }
             Workload::Random(r) => {
                 for (j, v) in r.volumes.iter().enumerate() {
@@ -200,6 +203,28 @@ pub fn check(s: &Scenario) -> Vec<String> {
                             format!("expected a positive exponent, got {e}"),
                         );
                     }
+                }
+                if let super::types::BlockChoice::Hot(h) = &r.blocks {
+                    for (rel, what) in super::shape::hot_problems(h) {
+                        p.add(&format!("{path}.blocks.hot.{rel}"), what);
+                    }
+                }
+                for (rel, what) in r.shape.iter().flat_map(super::shape::problems) {
+                    p.add(&format!("{path}.shape.{rel}"), what);
+                }
+            }
+            Workload::Trace(t) => {
+                for (j, m) in t.map.iter().enumerate() {
+                    volume_ok(&mut p, &format!("{path}.map[{j}]"), m.volume_ref());
+                }
+                let own = super::replay::problems(t);
+                if own.is_empty() {
+                    if let Err(e) = super::replay::check_file(t) {
+                        p.add(&format!("{path}.file"), e.to_string());
+                    }
+                }
+                for (rel, what) in own {
+                    p.add(&format!("{path}.{rel}"), what);
                 }
             }
         }
