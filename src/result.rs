@@ -40,6 +40,18 @@ pub struct CheckpointMetrics {
     pub failovers: u64,
 }
 
+/// The primaries' bounded copy buffers (zero when unbounded).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BufferMetrics {
+    /// Host writes delayed by write pacing.
+    pub paced_writes: u64,
+    /// Times a primary suspended shipping.
+    pub suspensions: u64,
+    /// Total time from each suspension until its secondary was a faithful copy again (while it
+    /// was not, the image stayed closed to hosts).
+    pub resync_ns: u64,
+}
+
 /// Host write latency and secondary lag.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Latencies {
@@ -87,6 +99,8 @@ pub struct RunResult {
     pub checkpoints: CheckpointCounts,
     /// Rendezvous latency, host hold time, failovers.
     pub checkpoint_metrics: CheckpointMetrics,
+    /// Write pacing and suspensions of the copy buffers.
+    pub buffers: BufferMetrics,
     /// Which labelled writes the final image shows.
     pub image: ImageSummary,
     /// True when a resource limit stopped the run before its end.

@@ -7,7 +7,9 @@ use crate::check::LatencyStats;
 use crate::engine::{run, Budget, Scheduler, StopReason};
 use crate::model::world::World;
 use crate::output::AtomicFile;
-use crate::result::{CheckpointCounts, CheckpointMetrics, Latencies, RunResult, WriteCounts};
+use crate::result::{
+    BufferMetrics, CheckpointCounts, CheckpointMetrics, Latencies, RunResult, WriteCounts,
+};
 use crate::scenario::types::Fault;
 use crate::scenario::Scenario;
 use crate::trace::Trace;
@@ -95,6 +97,11 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
             rendezvous_ns: pct(&world.rendezvous),
             hosts_held_ns: world.stats.hosts_held_ns,
             failovers: world.stats.failovers,
+        },
+        buffers: BufferMetrics {
+            paced_writes: world.stats.paced_writes,
+            suspensions: world.stats.suspensions,
+            resync_ns: world.stats.resync_ns,
         },
         image: c.image(),
         budget_exhausted: outcome.reason.is_budget(),

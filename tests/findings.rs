@@ -129,3 +129,30 @@ fn each_network_fault_really_bites() {
         "{r}"
     );
 }
+
+#[test]
+fn a_full_buffer_paces_host_writes_or_suspends_and_resyncs() {
+    let (code, paced) = run("scenarios/bounded-buffer.json", &[]);
+    assert_eq!(code, EXIT_OK, "{paced}");
+    assert!(paced["buffers"]["paced_writes"].as_u64().expect("count") > 0);
+    assert_eq!(paced["buffers"]["suspensions"], 0);
+    let (_, unbounded) = run(
+        "scenarios/bounded-buffer.json",
+        &["--set", "subsystems.buffer_capacity=1000000"],
+    );
+    assert!(
+        paced["latency_ns"]["host_write"]["max"].as_u64()
+            > unbounded["latency_ns"]["host_write"]["max"].as_u64(),
+        "pacing makes the hosts wait"
+    );
+    for seed in ["1", "2", "3"] {
+        let (code, suspended) = run(
+            "scenarios/bounded-buffer.json",
+            &["--set", "subsystems.when_full=suspend", "--seed", seed],
+        );
+        assert_eq!(code, EXIT_OK, "{suspended}");
+        assert!(suspended["buffers"]["suspensions"].as_u64().expect("count") > 0);
+        assert!(suspended["buffers"]["resync_ns"].as_u64().expect("ns") > 0);
+        assert_eq!(suspended["buffers"]["paced_writes"], 0);
+    }
+}

@@ -38,9 +38,10 @@ enum Swarm {
     PrimaryCrash,
     Disaster,
     ClockFree,
+    BoundedBuffer,
 }
 
-const SWARM: [Swarm; 12] = [
+const SWARM: [Swarm; 13] = [
     Swarm::LanLoss,
     Swarm::LanDuplicate,
     Swarm::LinkLoss,
@@ -53,6 +54,7 @@ const SWARM: [Swarm; 12] = [
     Swarm::PrimaryCrash,
     Swarm::Disaster,
     Swarm::ClockFree,
+    Swarm::BoundedBuffer,
 ];
 
 /// A uniform draw in [lo, hi).
@@ -176,6 +178,12 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
     } else {
         "freeze"
     };
+    let capacity = has(Swarm::BoundedBuffer).then(|| rng.random_range(4..=64u32));
+    let when_full = if rng.random_bool(0.5) {
+        "pace"
+    } else {
+        "suspend"
+    };
     let buffer = if wild && rng.random_bool(0.3) {
         "volatile"
     } else {
@@ -255,6 +263,7 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
                      "blocks_per_volume": base.topology.blocks_per_volume},
         "subsystems": {"write_time": write_time, "copy_time": copy_time, "apply_time": apply_time,
                        "servers": base.subsystems.servers, "buffer": buffer,
+                       "buffer_capacity": capacity, "when_full": when_full,
                        "overrides": overrides},
         "primary_lan": {"latency": {"kind": "uniform", "min": ns(lan_min), "max": ns(lan_max)},
                         "loss": lan_loss, "duplicate": lan_dup},

@@ -12,11 +12,12 @@ use super::workload::{Dbms, Host, HostOut, RandomWriter, Script};
 use crate::check::{Checker, Geometry, WriteId};
 use crate::engine::{stream, ComponentId, Control, Handler, Scheduler};
 use crate::protocol::checkpoint::Mutant;
+use crate::protocol::shipping::{BufferLimit, FullPolicy};
 use crate::protocol::{self, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
 use crate::scenario::dist::Dist;
 use crate::scenario::types::{
     BufferKind, ClockKind, Fault, MemberFailureKind, MutantKind, NetTarget, ProtocolKind,
-    RollingOrder, Scenario, Site, VolumeRef, Workload,
+    RollingOrder, Scenario, Site, VolumeRef, WhenFull, Workload,
 };
 use crate::scenario::units::Duration;
 use crate::trace::Trace;
@@ -193,6 +194,8 @@ pub struct World {
     pub stats: Stats,
     /// Rendezvous latency of each released checkpoint.
     pub rendezvous: crate::check::LatencyStats,
+    /// Per pair, when its primary suspended shipping (until its secondary is resynced).
+    suspended_since: Vec<Option<u64>>,
 }
 
 /// Counts the result reports.
@@ -222,6 +225,12 @@ pub struct Stats {
     closed_since: Option<u64>,
     /// Master changes after the start.
     pub failovers: u64,
+    /// Host writes held by write pacing.
+    pub paced_writes: u64,
+    /// Times a primary suspended shipping.
+    pub suspensions: u64,
+    /// Total ns from each suspension to the secondary being a faithful copy again.
+    pub resync_ns: u64,
 }
 
 impl World {
@@ -410,6 +419,7 @@ impl World {
             trace,
             stats: Stats::default(),
             rendezvous: crate::check::LatencyStats::new(),
+            suspended_since: Vec::new(),
         }
     }
 
@@ -436,7 +446,15 @@ impl World {
         let n = sc.topology.pairs;
         let pr = &sc.protocol;
         let rto = pr.retransmit_timeout.as_ns();
+        let buffer = sc.subsystems.buffer_capacity.map(|c| BufferLimit {
+            capacity: c as usize,
+            policy: match sc.subsystems.when_full {
+                WhenFull::Pace => FullPolicy::Pace,
+                WhenFull::Suspend => FullPolicy::Suspend,
+            },
+        });
         let cfg = protocol::checkpoint::Config {
+            buffer,
             pairs: n,
             primary_master: pr.primary_master.saturating_sub(1),
             secondary_master: pr.secondary_master.saturating_sub(1),
@@ -467,7 +485,9 @@ impl World {
         for i in 0..n {
             nodes.push(match pr.kind {
                 ProtocolKind::Checkpoint => Box::new(protocol::checkpoint::Primary::new(i, cfg)),
-                ProtocolKind::Independent => Box::new(protocol::independent::Primary::new(i, rto)),
+                ProtocolKind::Independent => {
+                    Box::new(protocol::independent::Primary::new(i, rto, buffer))
+                }
                 ProtocolKind::Sync => Box::new(protocol::sync::Primary::new(i, rto)),
             });
         }
@@ -639,6 +659,26 @@ impl World {
                 "became-master"
             }
             Note::Resigned => "resigned",
+            Note::Paced => {
+                s.paced_writes += 1;
+                "paced"
+            }
+            Note::Suspended => {
+                s.suspensions += 1;
+                let i = usize::from(node.pair());
+                if self.suspended_since.len() <= i {
+                    self.suspended_since.resize(i + 1, None);
+                }
+                self.suspended_since[i].get_or_insert(now);
+                "suspended"
+            }
+            Note::Resynced => {
+                let i = usize::from(node.pair());
+                if let Some(since) = self.suspended_since.get_mut(i).and_then(Option::take) {
+                    self.stats.resync_ns += now.saturating_sub(since);
+                }
+                "resynced"
+            }
         };
         self.trace.note(now, node, what);
     }

@@ -2,37 +2,66 @@
 //! session). Each primary completes host writes at once and ships them in order over its own link;
 //! each secondary applies what arrives, in its pair's order, with no coordination across pairs.
 
+use std::collections::BTreeSet;
+
+use super::shipping::{BufferLimit, Offer, Shipper};
 use super::stream::Streams;
-use super::{Body, Input, Node, NodeId, Output, Outputs, Timer};
+use super::{Body, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
+use crate::check::WriteId;
 
 /// The primary of one pair.
 pub struct Primary {
     me: NodeId,
     streams: Streams,
+    shipper: Shipper,
 }
 
 impl Primary {
-    /// Primary of pair `pair`, resending after `rto` local ns.
-    pub fn new(pair: u16, rto: u64) -> Self {
+    /// Primary of pair `pair`, resending after `rto` local ns, with a copy buffer `buffer`.
+    pub fn new(pair: u16, rto: u64, buffer: Option<BufferLimit>) -> Self {
         Primary {
             me: NodeId::Primary(pair),
             streams: Streams::new(rto, true),
+            shipper: Shipper::new(buffer),
         }
+    }
+
+    fn ship(&mut self, now: u64, w: WriteMeta, out: &mut Outputs) {
+        out.push(Output::CompleteHost(w.id));
+        let to = NodeId::Secondary(self.me.pair());
+        self.streams.send(now, to, Body::Write(w), out);
     }
 }
 
 impl Node for Primary {
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        let to = NodeId::Secondary(self.me.pair());
         match input {
-            Input::HostWrite(w) => {
-                out.push(Output::CompleteHost(w.id));
-                let to = NodeId::Secondary(self.me.pair());
-                self.streams.send(now, to, Body::Write(w), out);
-            }
+            Input::HostWrite(w) => match self.shipper.offer(w, self.streams.unacked(to)) {
+                Offer::Ship => self.ship(now, w, out),
+                Offer::Held => out.push(Output::Note(Note::Paced)),
+                Offer::Recorded => out.push(Output::CompleteHost(w.id)),
+                Offer::Suspend => {
+                    out.push(Output::Note(Note::Suspended));
+                    self.streams.send(now, to, Body::Suspended, out);
+                    out.push(Output::CompleteHost(w.id));
+                }
+            },
             Input::Deliver { from, msg } => {
                 self.streams.on_msg(from, msg, out);
                 let ready = self.streams.take_ready();
                 self.streams.give_back(ready);
+                let (paced, resync) = self.shipper.progress(self.streams.unacked(to));
+                for w in paced {
+                    self.ship(now, w, out);
+                }
+                if let Some(blocks) = resync {
+                    for w in blocks {
+                        self.streams.send(now, to, Body::Write(w), out);
+                    }
+                    self.streams
+                        .send(now, to, Body::ResyncEnd { stamp: 0 }, out);
+                }
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
             Input::Restart => self.streams.restart(out),
@@ -45,6 +74,11 @@ impl Node for Primary {
 pub struct Secondary {
     streams: Streams,
     taken_over: bool,
+    /// While its primary's shipping is suspended or resynchronising, hosts are kept off.
+    suspended: bool,
+    /// Once the resync has ended: the writes sent before its end still being applied.
+    resync_pending: Option<BTreeSet<WriteId>>,
+    applying: BTreeSet<WriteId>,
 }
 
 impl Secondary {
@@ -53,6 +87,19 @@ impl Secondary {
         Secondary {
             streams: Streams::new(rto, true),
             taken_over: false,
+            suspended: false,
+            resync_pending: None,
+            applying: BTreeSet::new(),
+        }
+    }
+
+    /// Reopens to hosts once every write resent by the resync is on the volume.
+    fn maybe_resynced(&mut self, out: &mut Outputs) {
+        if self.resync_pending.as_ref().is_some_and(BTreeSet::is_empty) {
+            self.resync_pending = None;
+            self.suspended = false;
+            out.push(Output::Note(Note::Resynced));
+            out.push(Output::Fence(false));
         }
     }
 }
@@ -64,16 +111,39 @@ impl Node for Secondary {
                 self.streams.on_msg(from, msg, out);
                 let mut ready = self.streams.take_ready();
                 for (_, body) in ready.drain(..) {
-                    if let Body::Write(w) = body {
-                        out.push(Output::Apply(w));
+                    match body {
+                        Body::Write(w) => {
+                            self.applying.insert(w.id);
+                            out.push(Output::Apply(w));
+                        }
+                        Body::Suspended if !self.suspended => {
+                            self.suspended = true;
+                            out.push(Output::Fence(true));
+                        }
+                        Body::ResyncEnd { .. } => {
+                            self.resync_pending = Some(self.applying.clone());
+                        }
+                        _ => {}
                     }
                 }
                 self.streams.give_back(ready);
+                self.maybe_resynced(out);
+            }
+            Input::Applied(w) => {
+                self.applying.remove(&w.id);
+                if let Some(p) = self.resync_pending.as_mut() {
+                    p.remove(&w.id);
+                }
+                self.maybe_resynced(out);
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
             Input::Restart => self.streams.restart(out),
             Input::Takeover => {
                 self.taken_over = true;
+                if self.suspended {
+                    self.suspended = false;
+                    out.push(Output::Fence(false));
+                }
                 out.push(Output::TakeoverDone);
             }
             _ => {}
@@ -102,7 +172,7 @@ mod tests {
 
     #[test]
     fn primary_completes_at_once_and_ships() {
-        let mut p = Primary::new(0, 1000);
+        let mut p = Primary::new(0, 1000, None);
         let mut out = Outputs::new();
         p.handle(5, Input::HostWrite(w(1)), &mut out);
         let o = out.as_slice();

@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod independent;
 pub mod msg;
 pub mod node;
+pub mod shipping;
 pub mod stream;
 pub mod sync;
 

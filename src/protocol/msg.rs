@@ -119,6 +119,15 @@ pub enum Body {
     },
     /// The sender's primary is gone and it leaves the group (`member_failure: resign`).
     Resign,
+    /// The primary's copy buffer filled and it stopped shipping (`when_full: suspend`): the
+    /// secondary is no longer a faithful copy and must stay closed to hosts.
+    Suspended,
+    /// The resynchronisation after a suspension is complete: every changed block has been sent
+    /// again, stamped at most `stamp`.
+    ResyncEnd {
+        /// The newest stamp of the resent blocks.
+        stamp: u64,
+    },
 }
 
 /// Header bytes of every message on the wire.
@@ -196,6 +205,8 @@ impl Body {
             ],
             Body::Open { epoch } => [13 | u64::from(*epoch) << 8, 0, 0],
             Body::Resign => [14, 0, 0],
+            Body::Suspended => [16, 0, 0],
+            Body::ResyncEnd { stamp } => [17, *stamp, 0],
         }
     }
 
@@ -224,7 +235,8 @@ impl Body {
                 s.uip,
                 s.takeover
             ),
-            Body::Resign => String::new(),
+            Body::Resign | Body::Suspended => String::new(),
+            Body::ResyncEnd { stamp } => format!("resent up to stamp {stamp}"),
         }
     }
 
@@ -246,6 +258,8 @@ impl Body {
             Body::Status(_) => "status",
             Body::Open { .. } => "open",
             Body::Resign => "resign",
+            Body::Suspended => "suspended",
+            Body::ResyncEnd { .. } => "resync-end",
         }
     }
 }

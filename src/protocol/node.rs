@@ -82,6 +82,12 @@ pub enum Note {
     },
     /// This secondary left the group.
     Resigned,
+    /// This primary's buffer filled: it stopped shipping and records changed blocks.
+    Suspended,
+    /// This secondary is a faithful copy again after a suspension's resynchronisation.
+    Resynced,
+    /// This primary held a host write because its buffer was full (write pacing).
+    Paced,
 }
 
 /// What a node is told.

@@ -123,6 +123,13 @@ pub struct Subsystems {
     /// Whether secondaries buffer received writes in volatile or non-volatile memory.
     #[serde(default)]
     pub buffer: BufferKind,
+    /// Each primary's copy buffer: how many unacknowledged messages to its secondary it holds
+    /// (absent: unbounded). `checkpoint` and `independent` honour it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_capacity: Option<u32>,
+    /// What a full copy buffer does: `pace` host writes or `suspend` shipping.
+    #[serde(default)]
+    pub when_full: WhenFull,
     /// Per-subsystem replacements of any of the fields above.
     #[serde(default)]
     pub overrides: Vec<ServiceOverride>,
@@ -136,6 +143,8 @@ impl Default for Subsystems {
             apply_time: default_apply_time(),
             servers: 1,
             buffer: BufferKind::default(),
+            buffer_capacity: None,
+            when_full: WhenFull::default(),
             overrides: Vec::new(),
         }
     }
@@ -182,6 +191,18 @@ fn zero_dist() -> Dist<Duration> {
 
 fn one_u32() -> u32 {
     1
+}
+
+/// What a primary does when its copy buffer is full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenFull {
+    /// Delay host writes until acknowledgements free room (write pacing, as in XRC and SRDF/A).
+    #[default]
+    Pace,
+    /// Stop shipping, record changed blocks, resynchronise once the link drains; meanwhile the
+    /// secondary is not consistent and stays closed to hosts.
+    Suspend,
 }
 
 /// Volatile buffers are lost when a secondary resets; non-volatile ones survive.

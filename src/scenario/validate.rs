@@ -66,6 +66,9 @@ pub fn check(s: &Scenario) -> Vec<String> {
     };
 
     p.at_least("subsystems.servers", s.subsystems.servers.into(), 1);
+    if let Some(c) = s.subsystems.buffer_capacity {
+        p.at_least("subsystems.buffer_capacity", c.into(), 2);
+    }
     for (i, o) in s.subsystems.overrides.iter().enumerate() {
         let path = format!("subsystems.overrides[{i}]");
         pair_in_range(&mut p, &format!("{path}.subsystem"), o.subsystem);

@@ -50,6 +50,8 @@ pub struct Config {
     pub volatile_buffers: bool,
     /// A deliberate bug to run instead of the correct protocol (mutation testing).
     pub mutant: Option<super::Mutant>,
+    /// The primaries' copy buffer limit and what a full buffer does (`None`: unbounded).
+    pub buffer: Option<crate::protocol::shipping::BufferLimit>,
 }
 
 impl Config {

@@ -12,6 +12,7 @@
 use std::collections::BTreeSet;
 
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
+use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::Streams;
 use crate::protocol::{
     Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
@@ -37,6 +38,7 @@ pub struct Primary {
     probe_sent: Option<u64>,
     checkpoint_timer: bool,
     sync_timer: bool,
+    shipper: Shipper,
 }
 
 impl Primary {
@@ -55,6 +57,7 @@ impl Primary {
             probe_sent: None,
             checkpoint_timer: false,
             sync_timer: false,
+            shipper: Shipper::new(cfg.buffer),
         }
     }
 
@@ -80,6 +83,38 @@ impl Primary {
         let s = clock.max(self.floor + 1).max(self.last_stamp);
         self.last_stamp = s;
         s
+    }
+
+    /// Stamps write `w`, completes it to its host and ships it.
+    fn ship(&mut self, now: u64, w: WriteMeta, out: &mut Outputs) {
+        let stamped = WriteMeta {
+            stamp: self.stamp(now),
+            ..w
+        };
+        out.push(Output::CompleteHost(w.id));
+        let to = self.secondary();
+        self.streams.send(now, to, Body::Write(stamped), out);
+    }
+
+    /// After acknowledgements: ships paced writes that now fit, and resynchronises a suspended
+    /// buffer once the link has drained (each changed block stamped afresh, then resync-end).
+    fn drain_buffer(&mut self, now: u64, out: &mut Outputs) {
+        let to = self.secondary();
+        let (paced, resync) = self.shipper.progress(self.streams.unacked(to));
+        for w in paced {
+            self.ship(now, w, out);
+        }
+        if let Some(blocks) = resync {
+            for w in blocks {
+                let stamped = WriteMeta {
+                    stamp: self.stamp(now),
+                    ..w
+                };
+                self.streams.send(now, to, Body::Write(stamped), out);
+            }
+            let stamp = self.last_stamp;
+            self.streams.send(now, to, Body::ResyncEnd { stamp }, out);
+        }
     }
 
     fn secondary(&self) -> NodeId {
@@ -232,13 +267,17 @@ impl Node for Primary {
                 self.watch(out);
             }
             Input::HostWrite(w) => {
-                let stamped = WriteMeta {
-                    stamp: self.stamp(now),
-                    ..w
-                };
-                out.push(Output::CompleteHost(w.id));
                 let to = self.secondary();
-                self.streams.send(now, to, Body::Write(stamped), out);
+                match self.shipper.offer(w, self.streams.unacked(to)) {
+                    Offer::Ship => self.ship(now, w, out),
+                    Offer::Held => out.push(Output::Note(Note::Paced)),
+                    Offer::Recorded => out.push(Output::CompleteHost(w.id)),
+                    Offer::Suspend => {
+                        out.push(Output::Note(Note::Suspended));
+                        self.streams.send(now, to, Body::Suspended, out);
+                        out.push(Output::CompleteHost(w.id));
+                    }
+                }
             }
             Input::Deliver { from, msg } => {
                 self.streams.on_msg(from, msg, out);
@@ -247,6 +286,7 @@ impl Node for Primary {
                     self.on_body(now, from, body, out);
                 }
                 self.streams.give_back(ready);
+                self.drain_buffer(now, out);
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
             Input::Timer(Timer::Checkpoint) => {
@@ -316,6 +356,7 @@ mod tests {
             member_failure: MemberFailure::Freeze,
             volatile_buffers: false,
             mutant: None,
+            buffer: None,
         }
     }
 

@@ -72,6 +72,9 @@ pub struct Secondary {
     takeover: bool,
     opened: bool,
     resigned: bool,
+    /// Set while this copy is not faithful after its primary suspended shipping: until a
+    /// release covers the resync's newest stamp (`u64::MAX` until the resync ends).
+    resync_until: Option<u64>,
 
     /// Master state: the group (members not resigned), rendezvous, release round.
     group: BTreeSet<u16>,
@@ -108,6 +111,7 @@ impl Secondary {
             takeover: false,
             opened: false,
             resigned: false,
+            resync_until: None,
             group: (0..cfg.pairs).collect(),
             rendezvous: BTreeMap::new(),
             master_released: None,
@@ -234,7 +238,7 @@ impl Secondary {
     fn set_uip(&mut self, on: bool, out: &mut Outputs) {
         self.uip = on;
         let uip = self.uip && !self.cfg.has(Mutant::NoUip);
-        let fenced = uip || (self.takeover && !self.opened);
+        let fenced = uip || (self.takeover && !self.opened) || self.resync_until.is_some();
         if fenced != self.fenced {
             self.fenced = fenced;
             out.push(Output::Fence(fenced));
@@ -305,8 +309,18 @@ impl Secondary {
                 self.arrivals += 1;
                 self.buffer.insert((w.stamp, self.arrivals), w);
             }
+            Body::Suspended => {
+                self.resync_until = Some(u64::MAX);
+                let uip = self.uip;
+                self.set_uip(uip, out);
+            }
+            Body::ResyncEnd { stamp } => self.resync_until = Some(stamp),
+            // While its primary's shipping is suspended this copy lacks writes, so it must not
+            // promise any checkpoint until the resync has resent them all.
             Body::Checkpoint(cp)
-                if later(self.released, cp) && !self.forwarded.contains_key(&cp.id) =>
+                if later(self.released, cp)
+                    && !self.forwarded.contains_key(&cp.id)
+                    && self.resync_until.is_none_or(|s| s != u64::MAX && cp.t >= s) =>
             {
                 self.forwarded.insert(cp.id, cp);
                 if self.cfg.has(Mutant::NoRendezvous) {
@@ -485,6 +499,10 @@ impl Secondary {
                 self.adopt(now, epoch, out);
                 let current = self.released.is_some_and(|r| r.t <= cp.t);
                 if epoch == self.epoch && current && self.applying.is_empty() {
+                    if self.resync_until.is_some_and(|s| cp.t >= s) {
+                        self.resync_until = None;
+                        out.push(Output::Note(Note::Resynced));
+                    }
                     self.set_uip(false, out);
                 }
             }
@@ -493,6 +511,7 @@ impl Secondary {
                 if epoch == self.epoch && self.takeover && !self.opened && self.applying.is_empty()
                 {
                     self.opened = true;
+                    self.resync_until = None;
                     self.buffer.clear();
                     self.forwarded.clear();
                     self.set_uip(false, out);

@@ -38,6 +38,7 @@ fn cfg(pairs: u16) -> Config {
         member_failure: MemberFailure::Freeze,
         volatile_buffers: false,
         mutant: None,
+        buffer: None,
     }
 }
 
