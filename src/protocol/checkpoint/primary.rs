@@ -338,27 +338,8 @@ impl Node for Primary {
 mod tests {
     use super::*;
     use crate::check::BlockAddr;
-    use crate::protocol::checkpoint::MemberFailure;
+    use crate::protocol::checkpoint::tests::cfg;
     use crate::protocol::Msg;
-
-    pub(crate) fn cfg(pairs: u16) -> Config {
-        Config {
-            pairs,
-            primary_master: 0,
-            secondary_master: 0,
-            checkpoint_interval: 1000,
-            sync_interval: 500,
-            heartbeat_interval: 500,
-            failover_timeout: 10_000,
-            member_timeout: 50_000,
-            retransmit_timeout: 2000,
-            clock: ClockMode::Synced,
-            member_failure: MemberFailure::Freeze,
-            volatile_buffers: false,
-            mutant: None,
-            buffer: None,
-        }
-    }
 
     fn w(id: u64) -> WriteMeta {
         WriteMeta {

@@ -21,9 +21,9 @@ fn s(i: u16) -> NodeId {
     NodeId::Secondary(i)
 }
 
-/// The knobs of primary.rs's own tests: checkpoints every 1000 ns, failover after 10 000 ns of
+/// The knobs every role test uses: checkpoints every 1000 ns, failover after 10 000 ns of
 /// silence, a member presumed gone after 50 000 ns.
-fn cfg(pairs: u16) -> Config {
+pub(super) fn cfg(pairs: u16) -> Config {
     Config {
         pairs,
         primary_master: 0,
