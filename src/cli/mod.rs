@@ -73,6 +73,9 @@ struct RunArgs {
     /// Write every event as one JSON line to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+    #[arg(long, value_name = "FILE")]
+    chrome_trace: Option<PathBuf>,
     /// Print the result JSON instead of the human summary.
     #[arg(long)]
     json: bool,
