@@ -152,11 +152,8 @@ pub struct Recorder {
     all_latency: Histogram<u64>,
     /// Per pair: writes stored at the primary whose copy has not arrived at the secondary.
     in_flight: Vec<BTreeSet<WriteId>>,
-    /// While the image is closed: the reference its exposure is measured from.
-    closed_reference: Option<u64>,
+    /// What the image lacked the last time it was open (its oldest missing completion).
     last_open_reference: Option<u64>,
-    last_seen: u64,
-    was_open: bool,
     points: Vec<Point>,
     rounds: BTreeMap<u64, Round>,
     stride: u64,
@@ -195,10 +192,7 @@ impl Recorder {
             win_lag_max: 0,
             all_latency: histogram(3),
             in_flight: vec![BTreeSet::new(); n],
-            closed_reference: None,
             last_open_reference: None,
-            last_seen: 0,
-            was_open: true,
             points: Vec::new(),
             rounds: BTreeMap::new(),
             stride: 1,
@@ -313,10 +307,16 @@ impl Recorder {
 
     fn exposure_at(&self, t: u64, world: &World) -> u64 {
         let at = self.disaster.map_or(t, |d| d.min(t));
+        let now = world.checker.oldest_missing_completion();
         let reference = if world.checker.is_open() {
-            world.checker.oldest_missing_completion()
+            now
         } else {
-            self.closed_reference
+            // Closed (update in progress): hosts would still get the last open image, which
+            // lacks what it lacked then and whatever completed since and is not yet applied.
+            match (self.last_open_reference, now) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
         };
         reference.map_or(0, |c| at.saturating_sub(c))
     }
@@ -325,15 +325,9 @@ impl Recorder {
     /// note faults and arrivals.
     pub fn before(&mut self, now: u64, event: &Event, world: &World) {
         self.advance(now, world);
-        let open = world.checker.is_open();
-        if open {
+        if world.checker.is_open() {
             self.last_open_reference = world.checker.oldest_missing_completion();
-            self.closed_reference = None;
-        } else if self.was_open {
-            self.closed_reference = Some(self.last_open_reference.unwrap_or(self.last_seen));
         }
-        self.was_open = open;
-        self.last_seen = now;
         match *event {
             Event::Deliver {
                 to: NodeId::Secondary(i),
