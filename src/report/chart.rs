@@ -193,6 +193,8 @@ pub struct Panel {
     pub empty_note: Option<String>,
     /// y counts whole things: ticks at least 1 apart.
     pub integer_y: bool,
+    /// Draw the lines as grouped bars (categorical x), each labelled with its value in percent.
+    pub bars: bool,
 }
 
 /// A titled figure of panels stacked top to bottom.
@@ -559,6 +561,32 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
     let mut any = false;
     let mut entries: Vec<(String, RGBColor, bool)> = Vec::new();
     let n_lines = p.lines.len();
+    if p.bars {
+        let w = 0.8 / n_lines.max(1) as f64;
+        for (j, l) in p.lines.iter().enumerate() {
+            entries.push((l.label.clone(), l.colour, false));
+            for &(x, y) in &l.points {
+                let Some(y) = y else { continue };
+                let a = x - 0.4 + j as f64 * w;
+                let (lo, hi) = (ty(y0.max(0.0)), ty(y));
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(a + w * 0.08, lo), (a + w * 0.92, hi.max(lo))],
+                        l.colour.filled(),
+                    )))
+                    .map_err(err)?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{:.0}%", y * 100.0),
+                        (a + w * 0.15, hi.max(lo) + (y1 - y0) * 0.05),
+                        (FAMILY, 12).into_font().color(&BLACK),
+                    )))
+                    .map_err(err)?;
+            }
+        }
+        draw_legend(&legend, &entries)?;
+        return Ok(());
+    }
     for (idx, l) in p.lines.iter().enumerate() {
         // Earlier lines are drawn wider, so a later line lying on top of one leaves it visible.
         let wide = 2 + (n_lines.saturating_sub(idx + 1)).min(3) as u32;
