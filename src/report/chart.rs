@@ -142,6 +142,8 @@ pub struct Line {
     pub points: Vec<(f64, Option<f64>)>,
     /// Draw a dot at each point (for sparse data).
     pub markers: bool,
+    /// Join the points across windows without data instead of leaving gaps.
+    pub connect_gaps: bool,
 }
 
 /// A band between a lower and an upper curve (the seeds' spread).
@@ -430,14 +432,40 @@ impl Draw for Figure {
 /// Width of the legend strip to the right of each panel, pixels.
 const LEGEND_WIDTH: u32 = 185;
 
-/// Draws the legend of `entries` (label, colour, dashed) down the strip `area`.
+/// How a legend entry's swatch looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Swatch {
+    Solid,
+    Dashed,
+    Shade,
+}
+
+/// Draws the legend of `entries` (label, colour, swatch) down the strip `area`.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    entries: &[(String, RGBColor, bool)],
+    entries: &[(String, RGBColor, Swatch)],
 ) -> Result<(), String> {
-    for (i, (label, c, dashed)) in entries.iter().enumerate() {
+    for (i, (label, c, swatch)) in entries.iter().enumerate() {
         let y = 16 + 20 * i as i32;
-        let (width, gap) = if *dashed { (1, 5) } else { (3, 0) };
+        area.draw(&Text::new(
+            label.clone(),
+            (32, y - 7),
+            (FAMILY, 13).into_font().color(&BLACK),
+        ))
+        .map_err(err)?;
+        if *swatch == Swatch::Shade {
+            area.draw(&Rectangle::new(
+                [(6, y - 6), (26, y + 6)],
+                c.mix(0.25).filled(),
+            ))
+            .map_err(err)?;
+            continue;
+        }
+        let (width, gap) = if *swatch == Swatch::Dashed {
+            (1, 5)
+        } else {
+            (3, 0)
+        };
         area.draw(&PathElement::new(
             vec![(6, y), (15 - gap / 2, y)],
             c.stroke_width(width),
@@ -446,12 +474,6 @@ fn draw_legend<DB: DrawingBackend>(
         area.draw(&PathElement::new(
             vec![(15 + gap / 2, y), (26, y)],
             c.stroke_width(width),
-        ))
-        .map_err(err)?;
-        area.draw(&Text::new(
-            label.clone(),
-            (32, y - 7),
-            (FAMILY, 13).into_font().color(&BLACK),
         ))
         .map_err(err)?;
     }
@@ -534,22 +556,23 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                 s.colour.mix(0.13).filled(),
             )))
             .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                s.label.clone(),
-                (a, y1),
-                (FAMILY, 13).into_font().color(&s.colour),
-            )))
-            .map_err(err)?;
+    }
+    let mut shade_entries: Vec<(String, RGBColor, Swatch)> = Vec::new();
+    for s in &p.shades {
+        if !shade_entries.iter().any(|e| e.0 == s.label) {
+            shade_entries.push((s.label.clone(), s.colour, Swatch::Shade));
+        }
     }
 
     for b in &p.bands {
         if b.points.is_empty() {
             continue;
         }
+        // Clamped to the axes: on a log axis a zero would otherwise reach far below.
+        let cy = |v: f64| ty(v).clamp(y0, y1);
         let mut poly: Vec<(f64, f64)> =
-            b.points.iter().map(|&(x, _, hi)| (tx(x), ty(hi))).collect();
-        poly.extend(b.points.iter().rev().map(|&(x, lo, _)| (tx(x), ty(lo))));
+            b.points.iter().map(|&(x, _, hi)| (tx(x), cy(hi))).collect();
+        poly.extend(b.points.iter().rev().map(|&(x, lo, _)| (tx(x), cy(lo))));
         chart
             .draw_series(std::iter::once(Polygon::new(
                 poly,
@@ -559,12 +582,12 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
     }
 
     let mut any = false;
-    let mut entries: Vec<(String, RGBColor, bool)> = Vec::new();
+    let mut entries: Vec<(String, RGBColor, Swatch)> = Vec::new();
     let n_lines = p.lines.len();
     if p.bars {
         let w = 0.8 / n_lines.max(1) as f64;
         for (j, l) in p.lines.iter().enumerate() {
-            entries.push((l.label.clone(), l.colour, false));
+            entries.push((l.label.clone(), l.colour, Swatch::Solid));
             for &(x, y) in &l.points {
                 let Some(y) = y else { continue };
                 let a = x - 0.4 + j as f64 * w;
@@ -584,6 +607,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                     .map_err(err)?;
             }
         }
+        entries.extend(shade_entries);
         draw_legend(&legend, &entries)?;
         return Ok(());
     }
@@ -605,6 +629,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                         seg.push((tx(x), ty(y)));
                     }
                 }
+                None if l.connect_gaps => {}
                 None => {
                     if segments.last().is_some_and(|s| !s.is_empty()) {
                         segments.push(Vec::new());
@@ -626,7 +651,11 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
             if !labelled {
                 labelled = true;
                 if !l.label.is_empty() {
-                    entries.push((l.label.clone(), l.colour, l.stroke == Stroke::Dashed));
+                    let sw = match l.stroke {
+                        Stroke::Solid => Swatch::Solid,
+                        Stroke::Dashed => Swatch::Dashed,
+                    };
+                    entries.push((l.label.clone(), l.colour, sw));
                 }
             }
             if l.markers || seg.len() == 1 {
@@ -647,6 +676,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
             .map_err(err)?;
         }
     }
+    entries.extend(shade_entries);
     draw_legend(&legend, &entries)?;
     Ok(())
 }
@@ -774,13 +804,6 @@ impl Draw for Timeline {
                     s.colour.mix(0.13).filled(),
                 )))
                 .map_err(err)?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    s.label.clone(),
-                    (a, ytop),
-                    (FAMILY, 13).into_font().color(&s.colour),
-                )))
-                .map_err(err)?;
         }
         for (i, r) in self.rounds.iter().enumerate() {
             let y = i as f64;
@@ -816,6 +839,11 @@ impl Draw for Timeline {
             .map(|(name, c)| (name.to_string(), *c))
             .collect();
         entries.push(("not applied by the end".into(), UNFINISHED));
+        for sh in &self.shades {
+            if !entries.iter().any(|e| e.0 == sh.label) {
+                entries.push((sh.label.clone(), RGBColor(240, 200, 200)));
+            }
+        }
         for (name, c) in entries {
             chart
                 .draw_series(std::iter::once(Rectangle::new(

@@ -108,7 +108,7 @@ pub fn shades(runs: &[ProtocolRuns], unit: TimeUnit) -> Vec<Shade> {
             let disaster = label == "disaster";
             Shade {
                 label: if disaster {
-                    "primary site down, until takeover".into()
+                    "disaster to takeover".into()
                 } else {
                     label
                 },
@@ -150,8 +150,36 @@ fn series_line(
         colour: colour::protocol(&r.protocol),
         stroke,
         markers: with_data < 40,
+        connect_gaps: false,
         points,
     })
+}
+
+/// A sentence naming protocols whose host write latencies match another's (their lines lie on
+/// top of each other), or nothing.
+fn coinciding(runs: &[ProtocolRuns]) -> String {
+    let key = |r: &ProtocolRuns| {
+        r.results
+            .first()
+            .map(|x| (x.latency_ns.host_write.p50, x.latency_ns.host_write.p99))
+    };
+    let mut notes = Vec::new();
+    for (i, a) in runs.iter().enumerate() {
+        if let Some(b) = runs[i + 1..]
+            .iter()
+            .find(|b| key(b).is_some() && key(b) == key(a))
+        {
+            notes.push(format!(
+                "{}'s line lies under {}'s (the same latencies)",
+                a.protocol, b.protocol
+            ));
+        }
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" {}.", notes.join("; "))
+    }
 }
 
 /// Host write latency CDF, one line per protocol (the first seed).
@@ -172,6 +200,7 @@ fn latency_cdf(runs: &[ProtocolRuns]) -> ChartSpec {
             colour: colour::protocol(&r.protocol),
             stroke: Stroke::Solid,
             markers: false,
+            connect_gaps: false,
             points,
         });
     }
@@ -194,8 +223,9 @@ fn latency_cdf(runs: &[ProtocolRuns]) -> ChartSpec {
             "The fraction of host writes (y) that completed within a given time (x, log scale), \
              per protocol: a curve further left means faster writes. An asynchronous protocol \
              completes a write once the primary has stored it; sync waits for the secondary, \
-             so it pays the link's round trip on every write. Median: {}.",
-            medians.join(", ")
+             so it pays the link's round trip on every write. Median: {}.{}",
+            medians.join(", "),
+            coinciding(runs)
         ),
         drawing: Drawing::Figure(Figure {
             title: title.clone(),
@@ -242,8 +272,9 @@ fn latency_over_time(runs: &[ProtocolRuns], unit: TimeUnit, sh: &[Shade]) -> Cha
         caption: format!(
             "The median (dashed) and 99th percentile (solid) latency of the host writes that \
              completed in each {} window, per protocol (log scale); gaps are windows without \
-             completions. Shaded: fault windows; after the disaster no host writes.",
-            human_ns(interval)
+             completions. Shaded: fault windows; after the disaster no host writes.{}",
+            human_ns(interval),
+            coinciding(runs)
         ),
         drawing: Drawing::Figure(Figure {
             title: title.clone(),
@@ -282,6 +313,11 @@ fn lag_and_exposure(runs: &[ProtocolRuns], unit: TimeUnit, sh: &[Shade]) -> Char
         ));
     }
     for l in exposure.iter_mut() {
+        l.markers = false;
+    }
+    for l in lag.iter_mut() {
+        // A protocol that applies in rounds has no applies in most windows: join its points.
+        l.connect_gaps = true;
         l.markers = false;
     }
     let exp: Vec<String> = runs

@@ -180,6 +180,7 @@ fn metric_panel(sw: &Sweep, y_label: &str, y_log: bool, f: &dyn Fn(&SweepRow) ->
             colour: c,
             stroke: Stroke::Solid,
             markers: true,
+            connect_gaps: false,
             points: data.iter().map(|(x, v)| (*x, median_f(v))).collect(),
         });
     }
@@ -215,9 +216,15 @@ fn violation_panel(sw: &Sweep) -> Panel {
             colour: colour::protocol(proto),
             stroke: Stroke::Solid,
             markers: true,
+            connect_gaps: false,
             points: data
                 .into_iter()
-                .map(|(x, v)| (x, (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)))
+                .map(|(x, v)| {
+                    (
+                        x,
+                        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
+                    )
+                })
                 .collect(),
         });
     }
