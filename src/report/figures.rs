@@ -71,8 +71,20 @@ pub fn human_ns(v: u64) -> String {
     } else {
         (f / 1e9, "s")
     };
-    let s = format!("{x:.3}");
-    format!("{} {u}", s.trim_end_matches('0').trim_end_matches('.'))
+    // Three significant figures: 258 µs, 1.68 ms, 53.2 ms.
+    let s = if x < 10.0 {
+        format!("{x:.2}")
+    } else if x < 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0}")
+    };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    format!("{s} {u}")
 }
 
 fn ms(ns: u64) -> f64 {
