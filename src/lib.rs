@@ -2,11 +2,14 @@
 //! checkpoint-based consistency across many storage subsystems (EP 0 674 263 B1) and its rivals.
 
 pub mod check;
+pub mod chrome;
 pub mod engine;
 pub mod fuzz;
 pub mod model;
+pub mod observe;
 pub mod output;
 pub mod protocol;
+pub mod report;
 pub mod result;
 pub mod scenario;
 pub mod sim;

@@ -4,9 +4,11 @@ use std::io;
 use std::path::Path;
 
 use crate::check::LatencyStats;
+use crate::chrome::ChromeTrace;
 use crate::engine::{run, Budget, Scheduler, StopReason};
 use crate::model::world::World;
 use crate::output::AtomicFile;
+use crate::report::series::{Recorder, Series};
 use crate::result::{
     BufferMetrics, CheckpointCounts, CheckpointMetrics, Latencies, RunResult, WriteCounts,
 };
@@ -19,6 +21,10 @@ use crate::trace::Trace;
 pub struct RunOptions<'a> {
     /// Write the event trace as JSON lines here.
     pub trace: Option<&'a Path>,
+    /// Write the run's timeline in Chrome Trace Event Format here.
+    pub chrome_trace: Option<&'a Path>,
+    /// Record the series the reports chart (see [`simulate_recorded`]).
+    pub record: bool,
 }
 
 /// Liveness is judged only where it means something: no disaster, and every crash heals.
@@ -30,6 +36,17 @@ fn judges_liveness(sc: &Scenario) -> bool {
 /// during the run (a trace file changed since the scenario was loaded) is an error of kind
 /// [`io::ErrorKind::InvalidData`] naming the file and line; no result or trace is kept.
 pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<RunResult> {
+    simulate_recorded(sc, seed, opts).map(|(r, _)| r)
+}
+
+/// Runs `sc` under `seed`, checked, and returns its result with the recorded series when
+/// `opts.record` asks for them. Recording and the Chrome trace only watch: the result, the
+/// trace and its hash are the same with or without them.
+pub fn simulate_recorded(
+    sc: &Scenario,
+    seed: u64,
+    opts: &RunOptions<'_>,
+) -> io::Result<(RunResult, Option<Series>)> {
     let trace = match opts.trace {
         Some(p) => Trace::with_file(AtomicFile::create(p)?),
         None => Trace::hash_only(),
@@ -50,9 +67,33 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
         max_events: sc.limits.max_events,
         max_time: sc.limits.max_sim_time.as_ns(),
     };
+    if opts.record {
+        // A run with a disaster stops soon after its takeover, well before `end`.
+        let expected = sc
+            .faults
+            .iter()
+            .filter_map(Fault::site_lost_at)
+            .min()
+            .map_or(end, |d| {
+                (d + d / 4 + 2 * sc.takeover.delay.as_ns()).min(end)
+            });
+        world.observe.recorder = Some(Box::new(Recorder::new(sc, expected)));
+    }
+    if let Some(p) = opts.chrome_trace {
+        let title = format!("rcsim {} {} seed {seed}", sc.name, sc.protocol.kind.name());
+        world.observe.chrome = Some(Box::new(ChromeTrace::create(p, sc.topology.pairs, &title)?));
+    }
     let outcome = run(&mut world, &mut sched, end, budget);
     if let Some(e) = world.input_error() {
         return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+    }
+    let mut observe = std::mem::take(&mut world.observe);
+    let series = observe
+        .recorder
+        .take()
+        .map(|r| r.finish(outcome.now, &world));
+    if let Some(c) = observe.chrome.take() {
+        c.finish(outcome.now)?;
     }
     let reference = world.finish(outcome.now);
     if judges_liveness(sc) && !outcome.reason.is_budget() {
@@ -64,7 +105,7 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
     world.trace.finish()?;
     let c = &world.checker;
     let pct = |s: &LatencyStats| s.percentiles();
-    Ok(RunResult {
+    let result = RunResult {
         seed,
         protocol: sc.protocol.kind.name().to_string(),
         scenario: sc.name.clone(),
@@ -110,5 +151,6 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
             StopReason::TimeBudget => Some("sim_time".into()),
             _ => None,
         },
-    })
+    };
+    Ok((result, series))
 }

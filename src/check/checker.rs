@@ -381,6 +381,35 @@ impl Checker {
         &self.lag
     }
 
+    /// When the host issued write `id`, if it exists (for metrics and reports).
+    pub fn issued_at(&self, id: WriteId) -> Option<u64> {
+        self.writes.get(id as usize).map(|r| r.issued)
+    }
+
+    /// When the primary volume stored write `id`, if it has (for metrics and reports).
+    pub fn stored_at(&self, id: WriteId) -> Option<u64> {
+        self.writes
+            .get(id as usize)
+            .map(|r| r.stored)
+            .filter(|&t| t != NEVER)
+    }
+
+    /// When a secondary volume first showed write `id`, if one has (for metrics and reports).
+    pub fn applied_at(&self, id: WriteId) -> Option<u64> {
+        self.writes
+            .get(id as usize)
+            .map(|r| r.applied)
+            .filter(|&t| t != NEVER)
+    }
+
+    /// Completion time of the earliest-completed write the image lacks, if it lacks any: the
+    /// image's data exposure at time `t` is `t` minus this (for metrics and reports).
+    pub fn oldest_missing_completion(&self) -> Option<u64> {
+        self.missing
+            .first()
+            .map(|&(_, id)| self.writes[id as usize].completed)
+    }
+
     fn is_visible(&self, id: WriteId) -> bool {
         let rec = &self.writes[id as usize];
         rec.version != u32::MAX

@@ -2,8 +2,10 @@
 
 mod fuzz;
 mod replay;
+mod report;
 mod run;
 mod summary;
+mod sweep;
 
 use std::path::PathBuf;
 
@@ -71,6 +73,102 @@ enum Command {
         #[arg(long, default_value_t = 400)]
         max_attempts: u64,
     },
+    /// Compare protocols on one scenario: charts (PNG and SVG) and a summary page (index.md,
+    /// index.html) in DIR.
+    ///
+    /// Runs each protocol over the seeds. Exit codes: 0 every run consistent, 1 a violation was
+    /// found (the report is still written), 2 bad input, 3 a run hit its event or time budget.
+    Report(ReportArgs),
+    /// Sweep one scenario field over values: one run per value, protocol and seed, written as
+    /// DIR/sweep.csv, DIR/sweep.json and charts.
+    ///
+    /// Exit codes as for report.
+    Sweep(SweepArgs),
+}
+
+/// Arguments of `rcsim report`.
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// The scenario JSON file.
+    scenario: PathBuf,
+    /// Protocols to compare, comma-separated (default: every implemented one).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "P,...")]
+    protocol: Vec<ProtocolArg>,
+    /// Seeds A..B (B excluded; default: the scenario's seed).
+    #[arg(long, value_name = "A..B", value_parser = report::parse_seeds)]
+    seeds: Option<std::ops::Range<u64>>,
+    /// Put the primary-site disaster at this simulated time (e.g. 12.5ms), adding one if needed.
+    #[arg(long, value_name = "T", value_parser = parse_duration)]
+    disaster_at: Option<Duration>,
+    /// Override one scenario field by its JSON path (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
+    /// The directory to write the report into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+impl ReportArgs {
+    fn overrides(&self) -> Vec<Override> {
+        let mut o = self.set.clone();
+        if let Some(t) = self.disaster_at {
+            o.push(Override::DisasterAt(t));
+        }
+        o
+    }
+
+    /// The command that regenerates this report, as the page shows it.
+    fn command_line(&self) -> String {
+        let mut c = format!("rcsim report {}", self.scenario.display());
+        if !self.protocol.is_empty() {
+            let names: Vec<&str> = self
+                .protocol
+                .iter()
+                .map(|&p| ProtocolKind::from(p).name())
+                .collect();
+            c.push_str(&format!(" --protocol {}", names.join(",")));
+        }
+        if let Some(r) = &self.seeds {
+            c.push_str(&format!(" --seeds {}..{}", r.start, r.end));
+        }
+        if let Some(t) = self.disaster_at {
+            c.push_str(&format!(" --disaster-at {t}"));
+        }
+        for s in &self.set {
+            if let Override::Set { path, value } = s {
+                let v = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                c.push_str(&format!(" --set {}={v}", path.join(".")));
+            }
+        }
+        c.push_str(&format!(" --out {}", self.out.display()));
+        c
+    }
+}
+
+/// Arguments of `rcsim sweep`.
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// The scenario JSON file.
+    scenario: PathBuf,
+    /// The field to vary and its values: a JSON path as --set takes (or `disaster_at`, the
+    /// disaster's time as --disaster-at takes), `=`, and comma-separated values.
+    #[arg(long, value_name = "PATH=V1,V2,...")]
+    vary: String,
+    /// Seeds A..B (B excluded; default: the scenario's seed).
+    #[arg(long, value_name = "A..B", value_parser = report::parse_seeds)]
+    seeds: Option<std::ops::Range<u64>>,
+    /// Protocols, comma-separated (default: every implemented one).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "P,...")]
+    protocol: Vec<ProtocolArg>,
+    /// Override one scenario field by its JSON path (repeatable), before the varied one.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
+    /// The directory to write sweep.csv, sweep.json and the charts into (default: sweep-out).
+    #[arg(long, value_name = "DIR", default_value = "sweep-out")]
+    out: PathBuf,
 }
 
 /// Arguments of `rcsim fuzz`.
@@ -149,6 +247,9 @@ struct RunArgs {
     /// Write every event as one JSON line to FILE.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
+    /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+    #[arg(long, value_name = "FILE")]
+    chrome_trace: Option<PathBuf>,
     /// Print the result JSON instead of the human summary.
     #[arg(long)]
     json: bool,
@@ -227,6 +328,8 @@ pub fn dispatch(cli: Cli) -> u8 {
             println!("{}", rcsim::scenario::schema_json());
             EXIT_OK
         }
+        Command::Report(args) => report::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::Replay { repro, json } => replay::replay(&repro, json),
         Command::Shrink {

@@ -26,6 +26,8 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     let seed = sa.seed.unwrap_or(sc.seed);
     let opts = RunOptions {
         trace: args.trace.as_deref(),
+        chrome_trace: args.chrome_trace.as_deref(),
+        record: false,
     };
     let result = match simulate(&sc, seed, &opts) {
         Ok(r) => r,
@@ -34,9 +36,14 @@ pub(super) fn run(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
         Err(e) => {
-            match &args.trace {
-                Some(t) => eprintln!("rcsim: cannot write the trace file {}: {e}", t.display()),
-                None => eprintln!("rcsim: cannot write output: {e}"),
+            match (&args.trace, &args.chrome_trace) {
+                (Some(t), None) => {
+                    eprintln!("rcsim: cannot write the trace file {}: {e}", t.display())
+                }
+                (None, Some(t)) => {
+                    eprintln!("rcsim: cannot write the Chrome trace {}: {e}", t.display())
+                }
+                _ => eprintln!("rcsim: cannot write output: {e}"),
             }
             return EXIT_USAGE;
         }

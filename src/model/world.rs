@@ -11,6 +11,7 @@ use super::stage::Stage;
 use super::workload::{Dbms, Host, HostOut, RandomWriter, Script};
 use crate::check::{Checker, Geometry, WriteId};
 use crate::engine::{stream, ComponentId, Control, Handler, Scheduler};
+use crate::observe::Observers;
 use crate::protocol::checkpoint::Mutant;
 use crate::protocol::shipping::{BufferLimit, FullPolicy};
 use crate::protocol::{self, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
@@ -196,6 +197,8 @@ pub struct World {
     pub rendezvous: crate::check::LatencyStats,
     /// Per pair, when its primary suspended shipping (until its secondary is resynced).
     suspended_since: Vec<Option<u64>>,
+    /// Optional watchers (recorded series, Chrome trace); they read the run, never steer it.
+    pub observe: Observers,
 }
 
 /// Counts the result reports.
@@ -420,7 +423,20 @@ impl World {
             stats: Stats::default(),
             rendezvous: crate::check::LatencyStats::new(),
             suspended_since: Vec::new(),
+            observe: Observers::default(),
         }
+    }
+
+    /// Number of subsystem pairs.
+    pub fn pairs(&self) -> u16 {
+        self.geometry.pairs
+    }
+
+    /// Writes secondary `pair` holds but has not yet applied: its protocol's buffer plus its
+    /// apply stage (for metrics and reports only).
+    pub fn secondary_backlog(&self, pair: u16) -> usize {
+        let idx = self.node_index(NodeId::Secondary(pair));
+        self.nodes[idx].buffered() + self.pairs[usize::from(pair)].apply_stage.occupancy()
     }
 
     /// A primary's clock at the start: drift drawn in [-drift, +drift] ppm, offset within the
@@ -590,11 +606,13 @@ impl World {
                     "update-in-progress-reset"
                 };
                 self.trace.note(now, node, what);
+                self.observe.note(now, node, what, None);
                 self.update_open(now);
             }
             Output::TakeoverDone => {
                 self.takeover_done[usize::from(node.pair())] = true;
                 self.trace.note(now, node, "takeover-done");
+                self.observe.note(now, node, "takeover-done", None);
             }
             Output::SetClock(t) => {
                 if let NodeId::Primary(i) = node {
@@ -681,6 +699,7 @@ impl World {
             }
         };
         self.trace.note(now, node, what);
+        self.observe.note(now, node, what, Some(n));
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, sched: &mut Scheduler<Event>) {
@@ -721,6 +740,7 @@ impl World {
             _ => return,
         };
         let delivery = channel.transmit(now, msg.wire_bytes());
+        self.observe.message(now, from, to, &msg, delivery);
         Self::schedule_delivery(delivery, to, from, msg, sched);
     }
 
@@ -850,6 +870,7 @@ impl World {
         };
         self.stats.completed += 1;
         self.checker.completed(id, now);
+        self.observe.completed(now, id, &self.checker);
         let mut out = std::mem::take(&mut self.host_out);
         self.hosts[usize::from(owner.host)].completed(now, owner.tag, &mut out);
         self.after_host(owner.host, &mut out, sched);
@@ -914,6 +935,11 @@ impl Handler for World {
 
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Control {
         let now = sched.now();
+        if self.observe.is_active() {
+            let mut observe = std::mem::take(&mut self.observe);
+            observe.before(now, &event, self);
+            self.observe = observe;
+        }
         self.trace
             .event(now, &event, label_of(&self.labels, &event));
         match event {
@@ -950,6 +976,7 @@ impl Handler for World {
                     sched.after(t, Event::WriteServed { pair, write: w });
                 }
                 self.checker.stored(write.id, now);
+                self.observe.stored(now, pair, write.id);
                 self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
             }
             Event::CopyServed { pair, msg } => {
@@ -974,6 +1001,8 @@ impl Handler for World {
                     self.stats.shipped += 1;
                 }
                 let d = p.forward.transmit(now, msg.wire_bytes());
+                self.observe
+                    .message(now, NodeId::Primary(pair), NodeId::Secondary(pair), &msg, d);
                 Self::schedule_delivery(
                     d,
                     NodeId::Secondary(pair),
@@ -1009,6 +1038,7 @@ impl Handler for World {
                     .or_default();
                 if order > *shown {
                     *shown = order;
+                    self.observe.applied(now, pair, write.id, &self.checker);
                     self.checker.applied(write.addr, Some(write.id), now);
                 }
                 self.drive(NodeId::Secondary(pair), Input::Applied(write), sched);

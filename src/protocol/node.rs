@@ -188,4 +188,10 @@ impl Outputs {
 pub trait Node {
     /// Reacts to `input` at local clock time `now`, writing reactions into `out`.
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs);
+
+    /// Writes this node holds and has not yet handed to its volume (a secondary's buffer awaiting
+    /// a release); for metrics and reports only, never for the checker.
+    fn buffered(&self) -> usize {
+        0
+    }
 }

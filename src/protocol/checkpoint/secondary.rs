@@ -535,6 +535,10 @@ impl Secondary {
 }
 
 impl Node for Secondary {
+    fn buffered(&self) -> usize {
+        Secondary::buffered(self)
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Start => {

@@ -1,0 +1,297 @@
+//! The run's timeline in Chrome Trace Event Format (a JSON object with `traceEvents`), which
+//! Perfetto (ui.perfetto.dev) and `chrome://tracing` open. One process, one track (thread) per
+//! primary and secondary subsystem, per pair-link direction, per site LAN, and one for faults.
+//! Each message is a tiny `send` slice on its sender's track and a `recv` slice on its receiver's,
+//! joined by a flow arrow (`s`/`f` events); the link or LAN it used gets an instant and a counter
+//! of messages in flight. Checkpoint milestones are instants, update-in-progress and faults are
+//! complete (`X`) slices. Times are microseconds with nanosecond decimals, as the format wants.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::model::net::Delivery;
+use crate::model::world::{Event, World};
+use crate::output::AtomicFile;
+use crate::protocol::{Msg, NodeId, Note};
+
+const PID: u32 = 1;
+
+/// Simulated ns as the format's microseconds, exactly (no float rounding).
+fn us(ns: u64) -> Value {
+    let text = format!("{}.{:03}", ns / 1000, ns % 1000);
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Writes one run's Chrome trace as the run goes.
+pub struct ChromeTrace {
+    out: AtomicFile,
+    first: bool,
+    error: Option<io::Error>,
+    pairs: u16,
+    next_flow: u64,
+    /// Messages in flight per channel track.
+    in_flight: BTreeMap<u32, i64>,
+    fence_since: BTreeMap<NodeId, u64>,
+    crash_since: BTreeMap<NodeId, u64>,
+    disaster: Option<u64>,
+}
+
+impl ChromeTrace {
+    /// Starts the trace file at `path` for a run of `pairs` pairs, named `title`.
+    pub fn create(path: &Path, pairs: u16, title: &str) -> io::Result<Self> {
+        let mut out = AtomicFile::create(path)?;
+        out.write_all(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")?;
+        let mut t = ChromeTrace {
+            out,
+            first: true,
+            error: None,
+            pairs,
+            next_flow: 1,
+            in_flight: BTreeMap::new(),
+            fence_since: BTreeMap::new(),
+            crash_since: BTreeMap::new(),
+            disaster: None,
+        };
+        t.emit(json!({"ph": "M", "pid": PID, "name": "process_name",
+            "args": {"name": title}}));
+        let n = u32::from(pairs);
+        let mut tracks: Vec<(u32, String)> = Vec::new();
+        for i in 0..pairs {
+            tracks.push((
+                t.node_tid(NodeId::Primary(i)),
+                format!("P{} primary", i + 1),
+            ));
+        }
+        for i in 0..pairs {
+            tracks.push((
+                t.node_tid(NodeId::Secondary(i)),
+                format!("S{} secondary", i + 1),
+            ));
+        }
+        for i in 0..n {
+            tracks.push((1 + 2 * n + 2 * i, format!("link {} P->S", i + 1)));
+            tracks.push((2 + 2 * n + 2 * i, format!("link {} S->P", i + 1)));
+        }
+        tracks.push((1 + 4 * n, "primary LAN".into()));
+        tracks.push((2 + 4 * n, "secondary LAN".into()));
+        tracks.push((t.faults_tid(), "faults".into()));
+        for (tid, name) in tracks {
+            t.emit(
+                json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name",
+                "args": {"name": name}}),
+            );
+            t.emit(
+                json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index",
+                "args": {"sort_index": tid}}),
+            );
+        }
+        Ok(t)
+    }
+
+    fn node_tid(&self, n: NodeId) -> u32 {
+        match n {
+            NodeId::Primary(i) => 1 + u32::from(i),
+            NodeId::Secondary(i) => 1 + u32::from(self.pairs) + u32::from(i),
+        }
+    }
+
+    fn faults_tid(&self) -> u32 {
+        3 + 4 * u32::from(self.pairs)
+    }
+
+    /// The track of the channel from `from` to `to`.
+    fn channel_tid(&self, from: NodeId, to: NodeId) -> u32 {
+        let n = u32::from(self.pairs);
+        match (from, to) {
+            (NodeId::Primary(i), NodeId::Secondary(_)) => 1 + 2 * n + 2 * u32::from(i),
+            (NodeId::Secondary(i), NodeId::Primary(_)) => 2 + 2 * n + 2 * u32::from(i),
+            (NodeId::Primary(_), NodeId::Primary(_)) => 1 + 4 * n,
+            (NodeId::Secondary(_), NodeId::Secondary(_)) => 2 + 4 * n,
+        }
+    }
+
+    fn channel_name(&self, tid: u32) -> String {
+        let n = u32::from(self.pairs);
+        if tid == 1 + 4 * n {
+            "primary LAN".into()
+        } else if tid == 2 + 4 * n {
+            "secondary LAN".into()
+        } else {
+            let k = tid - 1 - 2 * n;
+            let dir = if k.is_multiple_of(2) { "P->S" } else { "S->P" };
+            format!("link {} {dir}", k / 2 + 1)
+        }
+    }
+
+    fn emit(&mut self, v: Value) {
+        if self.error.is_some() {
+            return;
+        }
+        let sep = if self.first { "" } else { ",\n" };
+        self.first = false;
+        if let Err(e) = write!(self.out, "{sep}{v}") {
+            self.error = Some(e);
+        }
+    }
+
+    fn instant(&mut self, tid: u32, now: u64, name: &str, args: Value) {
+        self.emit(
+            json!({"ph": "i", "s": "t", "pid": PID, "tid": tid, "ts": us(now),
+            "name": name, "args": args}),
+        );
+    }
+
+    fn slice(&mut self, tid: u32, start: u64, end: u64, name: &str, args: Value) {
+        self.emit(json!({"ph": "X", "pid": PID, "tid": tid, "ts": us(start),
+            "dur": us(end.saturating_sub(start)), "name": name, "args": args}));
+    }
+
+    fn counter(&mut self, tid: u32, now: u64) {
+        let v = self.in_flight.get(&tid).copied().unwrap_or(0);
+        let name = format!("in flight {}", self.channel_name(tid));
+        self.emit(json!({"ph": "C", "pid": PID, "ts": us(now), "name": name,
+            "args": {"messages": v}}));
+    }
+
+    /// Before each event: arrivals leave their channel, faults open and close.
+    pub fn before(&mut self, now: u64, event: &Event, _world: &World) {
+        match *event {
+            Event::Start => {
+                let tid = self.faults_tid();
+                self.instant(tid, now, "start copy", json!({}));
+            }
+            Event::Deliver { to, from, .. } if to != from => {
+                let tid = self.channel_tid(from, to);
+                *self.in_flight.entry(tid).or_insert(0) -= 1;
+                self.counter(tid, now);
+            }
+            Event::Disaster if self.disaster.is_none() => {
+                self.disaster = Some(now);
+                let tid = self.faults_tid();
+                self.instant(tid, now, "disaster", json!({}));
+            }
+            Event::Takeover => {
+                let tid = self.faults_tid();
+                self.instant(tid, now, "takeover declared", json!({}));
+            }
+            Event::Crash { node } => {
+                self.crash_since.entry(node).or_insert(now);
+            }
+            Event::Restart { node } => {
+                if let Some(since) = self.crash_since.remove(&node) {
+                    let tid = self.faults_tid();
+                    let name = format!("crash {}", node.label());
+                    self.slice(tid, since, now, &name, json!({}));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Primary `pair` stored host write `id`.
+    pub fn stored(&mut self, now: u64, pair: u16, id: u64) {
+        let tid = self.node_tid(NodeId::Primary(pair));
+        self.instant(tid, now, "write stored", json!({"write": format!("w{id}")}));
+    }
+
+    /// Secondary `pair` shows write `id`.
+    pub fn applied(&mut self, now: u64, pair: u16, id: u64) {
+        let tid = self.node_tid(NodeId::Secondary(pair));
+        self.instant(tid, now, "apply", json!({"write": format!("w{id}")}));
+    }
+
+    /// A message left `from` for `to`.
+    pub fn message(&mut self, now: u64, from: NodeId, to: NodeId, msg: &Msg, d: Delivery) {
+        let name = msg.name();
+        let detail = match msg {
+            Msg::Seg { seq, body } => format!("seq {seq} {}", body.detail()),
+            Msg::Ack { next, held } => format!("next {next} held {held:#x}"),
+            Msg::Dgram(body) => body.detail(),
+        };
+        let args = json!({"from": from.label(), "to": to.label(), "detail": detail});
+        let src = self.node_tid(from);
+        let dst = self.node_tid(to);
+        let chan = self.channel_tid(from, to);
+        let arrivals: &[u64] = match &d {
+            Delivery::Lost => &[],
+            Delivery::Once(a) => std::slice::from_ref(a),
+            Delivery::Twice(a, b) => &[*a, *b],
+        };
+        let arrivals = arrivals.to_vec();
+        let sent = if arrivals.is_empty() {
+            format!("send {name} (lost)")
+        } else {
+            format!("send {name}")
+        };
+        self.slice(src, now, now + 1, &sent, args.clone());
+        self.instant(chan, now, name, args.clone());
+        for at in arrivals {
+            let id = self.next_flow;
+            self.next_flow += 1;
+            self.emit(
+                json!({"ph": "s", "pid": PID, "tid": src, "ts": us(now), "id": id,
+                "cat": "msg", "name": name}),
+            );
+            self.emit(
+                json!({"ph": "f", "bp": "e", "pid": PID, "tid": dst, "ts": us(at),
+                "id": id, "cat": "msg", "name": name}),
+            );
+            self.slice(dst, at, at + 1, &format!("recv {name}"), args.clone());
+            *self.in_flight.entry(chan).or_insert(0) += 1;
+        }
+        self.counter(chan, now);
+    }
+
+    /// A node's milestone.
+    pub fn note(&mut self, now: u64, node: NodeId, what: &'static str, note: Option<Note>) {
+        let tid = self.node_tid(node);
+        match what {
+            "update-in-progress" => {
+                self.fence_since.entry(node).or_insert(now);
+                return;
+            }
+            "update-in-progress-reset" => {
+                if let Some(since) = self.fence_since.remove(&node) {
+                    self.slice(tid, since, now, "update in progress", json!({}));
+                }
+                return;
+            }
+            _ => {}
+        }
+        let args = match note {
+            Some(
+                Note::CheckpointIssued(cp)
+                | Note::Rendezvous { cp, .. }
+                | Note::Released(cp)
+                | Note::Applied(cp),
+            ) => json!({"n": cp.n(), "time_value": cp.t}),
+            Some(Note::BecameMaster { epoch }) => json!({"epoch": epoch}),
+            _ => json!({}),
+        };
+        self.instant(tid, now, what, args);
+    }
+
+    /// Closes what is still open at the run's end `now` and puts the file in place.
+    pub fn finish(mut self, now: u64) -> io::Result<()> {
+        for (node, since) in std::mem::take(&mut self.fence_since) {
+            let tid = self.node_tid(node);
+            self.slice(tid, since, now, "update in progress", json!({}));
+        }
+        let faults = self.faults_tid();
+        for (node, since) in std::mem::take(&mut self.crash_since) {
+            let name = format!("crash {}", node.label());
+            self.slice(faults, since, now, &name, json!({}));
+        }
+        if let Some(d) = self.disaster {
+            self.slice(faults, d, now, "primary site down", json!({}));
+        }
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.write_all(b"\n]}\n")?;
+        self.out.commit()
+    }
+}

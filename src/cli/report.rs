@@ -1,0 +1,192 @@
+//! `rcsim report`: every protocol over the seeds on one scenario, charts and summary pages.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rcsim::report::figures::ProtocolRuns;
+use rcsim::report::page::PageInfo;
+use rcsim::report::parallel_map;
+use rcsim::result::RunResult;
+use rcsim::scenario::types::ProtocolKind;
+use rcsim::scenario::{Override, Scenario};
+use rcsim::sim::{simulate_recorded, RunOptions};
+
+use super::{ReportArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+
+/// Parses `A..B` (half-open, A < B) into the seeds it names.
+pub(super) fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| format!("--seeds {s}: expected A..B, e.g. 1..5 (B excluded)"))?;
+    let a: u64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("--seeds {s}: `{a}` is not a seed number"))?;
+    let b: u64 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("--seeds {s}: `{b}` is not a seed number"))?;
+    if a >= b {
+        return Err(format!(
+            "--seeds {s}: the range is empty (A..B runs seeds A to B-1, so B must exceed A)"
+        ));
+    }
+    Ok(a..b)
+}
+
+/// A progress bar on stderr when it is a terminal, else a hidden one.
+pub(super) fn progress(len: usize, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} runs")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// The scenario under `protocol` with the user's overrides, or the message saying why not.
+pub(super) fn load_for(
+    path: &Path,
+    overrides: &[Override],
+    protocol: ProtocolKind,
+) -> Result<Scenario, String> {
+    let mut o = overrides.to_vec();
+    o.push(Override::Set {
+        path: vec!["protocol".into(), "kind".into()],
+        value: serde_json::Value::String(protocol.name().into()),
+    });
+    rcsim::scenario::load(path, &o).map_err(|e| e.to_string())
+}
+
+/// Worker threads for a batch of runs.
+pub(super) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The exit code of a batch: 1 if any run found a violation, else 3 if any hit a budget, else 0.
+pub(super) fn batch_code<'a>(results: impl Iterator<Item = &'a RunResult>) -> u8 {
+    let (mut bad, mut budget) = (false, false);
+    for r in results {
+        bad |= !r.consistent;
+        budget |= r.budget_exhausted;
+    }
+    if bad {
+        EXIT_VIOLATION
+    } else if budget {
+        EXIT_BUDGET
+    } else {
+        EXIT_OK
+    }
+}
+
+pub(super) fn run(args: &ReportArgs) -> u8 {
+    let protocols: Vec<ProtocolKind> = if args.protocol.is_empty() {
+        ProtocolKind::ALL.to_vec()
+    } else {
+        args.protocol.iter().map(|&p| p.into()).collect()
+    };
+    let overrides = args.overrides();
+    let mut scenarios = Vec::new();
+    for &p in &protocols {
+        match load_for(&args.scenario, &overrides, p) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => {
+                eprintln!("{e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let seeds: Vec<u64> = match &args.seeds {
+        Some(r) => r.clone().collect(),
+        None => vec![scenarios[0].seed],
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        eprintln!(
+            "rcsim: cannot create output directory {}: {e}",
+            args.out.display()
+        );
+        return EXIT_USAGE;
+    }
+    let jobs: Vec<(usize, u64, bool)> = (0..protocols.len())
+        .flat_map(|p| seeds.iter().enumerate().map(move |(i, &s)| (p, s, i == 0)))
+        .collect();
+    let bar = progress(jobs.len(), "report");
+    let tick = || bar.inc(1);
+    let done = parallel_map(&jobs, threads(), &tick, |&(p, seed, record)| {
+        let opts = RunOptions {
+            record,
+            ..RunOptions::default()
+        };
+        simulate_recorded(&scenarios[p], seed, &opts)
+    });
+    bar.finish_and_clear();
+    let mut runs: Vec<ProtocolRuns> = protocols
+        .iter()
+        .map(|p| ProtocolRuns {
+            protocol: p.name().to_string(),
+            results: Vec::new(),
+            series: None,
+        })
+        .collect();
+    for (&(p, _, _), r) in jobs.iter().zip(done) {
+        match r {
+            Ok((result, series)) => {
+                runs[p].results.push(result);
+                if series.is_some() {
+                    runs[p].series = series;
+                }
+            }
+            Err(e) => {
+                eprintln!("rcsim: a run failed to write its output: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let info = PageInfo {
+        scenario: scenarios[0].name.clone(),
+        description: scenarios[0].description.clone(),
+        command: args.command_line(),
+        seeds: seeds.clone(),
+    };
+    if let Err(e) = rcsim::report::write_report(&args.out, &info, &runs) {
+        eprintln!("rcsim: {e}");
+        return EXIT_USAGE;
+    }
+    for p in &runs {
+        let bad = p.results.iter().filter(|r| !r.consistent).count();
+        println!(
+            "{}: {} run(s), {}",
+            p.protocol,
+            p.results.len(),
+            if bad == 0 {
+                "all consistent".to_string()
+            } else {
+                format!("{bad} with violations")
+            }
+        );
+    }
+    println!(
+        "report written to {}",
+        args.out.join("index.html").display()
+    );
+    batch_code(runs.iter().flat_map(|p| p.results.iter()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_ranges_are_half_open() {
+        assert_eq!(parse_seeds("1..4"), Ok(1..4));
+        assert!(parse_seeds("4..4").unwrap_err().contains("empty"));
+        assert!(parse_seeds("x..4").unwrap_err().contains("not a seed"));
+        assert!(parse_seeds("7").unwrap_err().contains("A..B"));
+    }
+}

@@ -1,0 +1,94 @@
+//! Reports: the series recorded during a run, the charts drawn from them (PNG and SVG), the
+//! summary pages comparing protocols on one scenario, and parameter sweeps. They read only the
+//! runs' results and their recorded series.
+
+pub mod chart;
+pub mod figures;
+pub mod page;
+pub mod series;
+pub mod sweep;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::output::write_atomic;
+use chart::{render, Rendered, SIZE};
+use figures::{ChartSpec, Drawing, ProtocolRuns};
+use page::PageInfo;
+
+/// Renders one chart to SVG and PNG.
+pub fn render_spec(spec: &ChartSpec) -> Result<Rendered, String> {
+    match &spec.drawing {
+        Drawing::Figure(f) => {
+            let h = if f.panels.len() > 1 {
+                SIZE.1 + 200
+            } else {
+                SIZE.1
+            };
+            render(f, (SIZE.0, h))
+        }
+        Drawing::Timeline(t) => render(t, SIZE),
+    }
+}
+
+/// Writes `STEM.png` and `STEM.svg` of each chart into `dir`, and returns the renderings.
+pub fn write_charts(dir: &Path, charts: &[ChartSpec]) -> Result<Vec<Rendered>, String> {
+    let mut out = Vec::with_capacity(charts.len());
+    for c in charts {
+        let r = render_spec(c)?;
+        for (ext, bytes) in [("png", r.png.as_slice()), ("svg", r.svg.as_bytes())] {
+            let path = dir.join(format!("{}.{ext}", c.stem));
+            write_atomic(&path, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// Writes a protocol comparison into `dir`: every chart as PNG and SVG, `index.md` and the
+/// self-contained `index.html`.
+pub fn write_report(dir: &Path, info: &PageInfo, runs: &[ProtocolRuns]) -> Result<(), String> {
+    let charts = figures::comparison(runs);
+    let rendered = write_charts(dir, &charts)?;
+    let md = page::markdown(info, runs, &charts);
+    let html = page::html(info, runs, &charts, &rendered);
+    for (name, text) in [("index.md", md), ("index.html", html)] {
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Runs `f` over `items` on up to `threads` threads and returns the results in item order,
+/// whatever the threads' timing; `tick` is called once per finished item.
+pub fn parallel_map<T, R, F>(items: &[T], threads: usize, tick: &(dyn Fn() + Sync), f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                if let Ok(mut s) = slots.lock() {
+                    s[i] = Some(r);
+                }
+                tick();
+            });
+        }
+    });
+    slots
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}

@@ -1,0 +1,287 @@
+//! The summary pages of a report: `index.md` (charts as PNG links) and `index.html` (one
+//! self-contained file: SVGs inline, styles inline, no script, no external reference).
+
+use std::fmt::Write;
+
+use super::chart::Rendered;
+use super::figures::{human_ns, ChartSpec, ProtocolRuns};
+use crate::result::RunResult;
+
+/// What the page says about the scenario and how it was made.
+#[derive(Clone, Debug)]
+pub struct PageInfo {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Its description.
+    pub description: String,
+    /// The command that regenerates this report.
+    pub command: String,
+    /// The seeds run.
+    pub seeds: Vec<u64>,
+}
+
+/// Escapes text for HTML.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn verdict(r: &RunResult) -> String {
+    match (&r.budget, r.consistent) {
+        (Some(b), true) => format!("incomplete ({b} budget)"),
+        (_, true) => "consistent".into(),
+        (_, false) => format!("INCONSISTENT ({})", r.violation_count),
+    }
+}
+
+/// The columns of a protocol's table.
+const HEAD: [&str; 12] = [
+    "seed",
+    "verdict",
+    "write p50",
+    "write p99",
+    "write max",
+    "lag p50",
+    "lag p99",
+    "lag max",
+    "RPO lost writes",
+    "RPO window",
+    "checkpoints applied",
+    "first violation",
+];
+
+fn row(r: &RunResult) -> Vec<String> {
+    let l = &r.latency_ns;
+    let first = r
+        .violations
+        .first()
+        .map(|v| {
+            format!(
+                "{} present without {} at {}",
+                v.present,
+                v.missing,
+                human_ns(v.at_ns)
+            )
+        })
+        .unwrap_or_else(|| "none".into());
+    vec![
+        r.seed.to_string(),
+        verdict(r),
+        human_ns(l.host_write.p50),
+        human_ns(l.host_write.p99),
+        human_ns(l.host_write.max),
+        human_ns(l.secondary_lag.p50),
+        human_ns(l.secondary_lag.p99),
+        human_ns(l.secondary_lag.max),
+        format!("{} ({} bytes)", r.rpo.lost_writes, r.rpo.lost_bytes),
+        human_ns(r.rpo.window_ns),
+        format!("{} of {}", r.checkpoints.applied, r.checkpoints.issued),
+        first,
+    ]
+}
+
+/// A sentence per protocol: how many runs and how many were consistent.
+fn tally(p: &ProtocolRuns) -> String {
+    let bad = p.results.iter().filter(|r| !r.consistent).count();
+    let n = p.results.len();
+    let disaster = p.results.iter().filter(|r| r.disaster_ns.is_some()).count();
+    let rpo = if disaster > 0 {
+        "RPO is measured at the disaster"
+    } else {
+        "no disaster: RPO is what the secondary lacked at the end of the run"
+    };
+    if bad == 0 {
+        format!("{n} run(s), every one consistent; {rpo}.")
+    } else {
+        format!("{n} run(s), {bad} with a dependent-write violation; {rpo}.")
+    }
+}
+
+/// The Markdown page.
+pub fn markdown(info: &PageInfo, runs: &[ProtocolRuns], charts: &[ChartSpec]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# rcsim report: {}\n", info.scenario);
+    let _ = writeln!(s, "{}\n", info.description);
+    let _ = writeln!(
+        s,
+        "Protocols: {}. Seeds: {}. Regenerate with:\n\n```sh\n{}\n```\n",
+        runs.iter()
+            .map(|r| format!("`{}`", r.protocol))
+            .collect::<Vec<_>>()
+            .join(", "),
+        seeds_text(&info.seeds),
+        info.command
+    );
+    for p in runs {
+        let _ = writeln!(s, "## {}\n\n{}\n", p.protocol, tally(p));
+        let _ = writeln!(s, "| {} |", HEAD.join(" | "));
+        let _ = writeln!(
+            s,
+            "|{}|",
+            HEAD.iter().map(|_| " --- ").collect::<Vec<_>>().join("|")
+        );
+        for r in &p.results {
+            let cells: Vec<String> = row(r).iter().map(|c| md_cell(c)).collect();
+            let _ = writeln!(s, "| {} |", cells.join(" | "));
+        }
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(s, "## Charts\n");
+    if runs.iter().any(|r| r.results.len() > 1) {
+        let _ = writeln!(
+            s,
+            "Time series and distributions show the first seed ({}) of each protocol.\n",
+            info.seeds.first().copied().unwrap_or(0)
+        );
+    }
+    for c in charts {
+        let _ = writeln!(
+            s,
+            "### {}\n\n![{}]({}.png)\n\n{} ([SVG]({}.svg))\n",
+            c.title, c.title, c.stem, c.caption, c.stem
+        );
+    }
+    s
+}
+
+fn seeds_text(seeds: &[u64]) -> String {
+    match seeds {
+        [] => "none".into(),
+        [one] => one.to_string(),
+        [first, .., last] if seeds.len() as u64 == last - first + 1 => {
+            format!("{first} to {last}")
+        }
+        _ => seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1040px;\
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.85em}\
+th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}\
+th{background:#f2f2f2}td:nth-child(2),td:last-child{text-align:left}\
+tr.bad td{background:#fde8e8}figure{margin:1.5em 0}figure svg{width:100%;height:auto;\
+border:1px solid #eee}figcaption{font-size:.92em;color:#444}\
+pre{background:#f6f6f6;padding:.6em;overflow-x:auto}";
+
+/// The self-contained HTML page; `rendered[i]` is `charts[i]` drawn.
+pub fn html(
+    info: &PageInfo,
+    runs: &[ProtocolRuns],
+    charts: &[ChartSpec],
+    rendered: &[Rendered],
+) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>rcsim report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&info.scenario)
+    );
+    let _ = writeln!(s, "<h1>rcsim report: {}</h1>", esc(&info.scenario));
+    let _ = writeln!(s, "<p>{}</p>", esc(&info.description));
+    let _ = writeln!(
+        s,
+        "<p>Protocols: {}. Seeds: {}. Regenerate with:</p>\n<pre>{}</pre>",
+        esc(&runs
+            .iter()
+            .map(|r| r.protocol.clone())
+            .collect::<Vec<_>>()
+            .join(", ")),
+        esc(&seeds_text(&info.seeds)),
+        esc(&info.command)
+    );
+    for p in runs {
+        let _ = writeln!(
+            s,
+            "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr>{}</tr>",
+            esc(&p.protocol),
+            esc(&tally(p)),
+            HEAD.iter()
+                .map(|h| format!("<th>{}</th>", esc(h)))
+                .collect::<String>()
+        );
+        for r in &p.results {
+            let class = if r.consistent { "" } else { " class=\"bad\"" };
+            let _ = writeln!(
+                s,
+                "<tr{class}>{}</tr>",
+                row(r)
+                    .iter()
+                    .map(|c| format!("<td>{}</td>", esc(c)))
+                    .collect::<String>()
+            );
+        }
+        let _ = writeln!(s, "</table>");
+    }
+    let _ = writeln!(s, "<h2>Charts</h2>");
+    if runs.iter().any(|r| r.results.len() > 1) {
+        let _ = writeln!(
+            s,
+            "<p>Time series and distributions show the first seed ({}) of each protocol.</p>",
+            info.seeds.first().copied().unwrap_or(0)
+        );
+    }
+    for (c, r) in charts.iter().zip(rendered) {
+        let _ = writeln!(
+            s,
+            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            esc(&c.stem),
+            esc(&c.title),
+            inline_svg(&r.svg),
+            esc(&c.caption)
+        );
+    }
+    let _ = writeln!(s, "</body>\n</html>");
+    s
+}
+
+/// An SVG document ready to sit inside HTML: without an XML declaration.
+pub fn inline_svg(svg: &str) -> &str {
+    let t = svg.trim_start();
+    if t.starts_with("<?xml") {
+        t.find("?>").map_or(t, |i| t[i + 2..].trim_start())
+    } else {
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_text_is_escaped() {
+        assert_eq!(esc("a<b & \"c\">"), "a&lt;b &amp; &quot;c&quot;&gt;");
+    }
+
+    #[test]
+    fn xml_declarations_are_dropped() {
+        assert_eq!(inline_svg("<?xml version=\"1.0\"?>\n<svg/>"), "<svg/>");
+        assert_eq!(inline_svg("<svg/>"), "<svg/>");
+    }
+
+    #[test]
+    fn seed_ranges_read_naturally() {
+        assert_eq!(seeds_text(&[3]), "3");
+        assert_eq!(seeds_text(&[1, 2, 3]), "1 to 3");
+        assert_eq!(seeds_text(&[1, 5]), "1, 5");
+    }
+}

@@ -1,0 +1,586 @@
+//! Recorded series: what the report charts are drawn from. A [`Recorder`] watches one run (see
+//! [`crate::observe`]) and samples it at a fixed simulated interval chosen from the run's length;
+//! the state between two events does not change, so the sample at a boundary is the state just
+//! before the first event past it, and sampling adds no event to the run (the trace hash is the
+//! same with or without it). Memory stays bounded however long the run: at most [`MAX_POINTS`]
+//! points (past that the interval doubles and neighbouring points merge), per-window latencies go
+//! into fixed-size histograms, and at most [`MAX_ROUNDS`] checkpoint rounds are kept (past that
+//! only every second, then fourth, ... round number).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::check::{Checker, WriteId};
+use crate::model::net::Delivery;
+use crate::model::world::{Event, World};
+use crate::protocol::{Body, Msg, NodeId, Note};
+use crate::scenario::Scenario;
+
+/// The most points a series keeps.
+pub const MAX_POINTS: usize = 1024;
+/// The most checkpoint rounds a series keeps.
+pub const MAX_ROUNDS: usize = 2048;
+/// Points a run of the expected length gets, before any merging.
+pub const TARGET_POINTS: u64 = 500;
+/// The most points of the host write latency distribution kept for its CDF.
+pub const MAX_CDF_POINTS: usize = 400;
+
+/// One sampling window `(t_ns - interval, t_ns]`: what happened in it and the state at its end.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// The window's end, simulated ns.
+    pub t_ns: u64,
+    /// Host writes completed in the window.
+    pub writes: u64,
+    /// Median host write latency of the window's completions, ns.
+    pub write_p50_ns: Option<u64>,
+    /// 99th percentile host write latency of the window's completions, ns.
+    pub write_p99_ns: Option<u64>,
+    /// Writes first shown by a secondary in the window.
+    pub applied: u64,
+    /// Median secondary lag (stored on the primary to shown on the secondary) of those, ns.
+    pub lag_p50_ns: Option<u64>,
+    /// 99th percentile secondary lag of those, ns.
+    pub lag_p99_ns: Option<u64>,
+    /// Largest secondary lag of those, ns.
+    pub lag_max_ns: Option<u64>,
+    /// Data exposure at the window's end: age of the oldest completed write the newest image
+    /// hosts could read lacks (0 when it lacks none); after a disaster, measured at the disaster.
+    pub exposure_ns: u64,
+    /// Whether hosts could read the secondary image at the window's end.
+    pub image_open: bool,
+    /// Per pair: writes the primary stored whose copy had not yet reached its secondary.
+    pub primary_backlog: Vec<u32>,
+    /// Per pair: writes the secondary held (buffered or being applied) and had not yet shown.
+    pub secondary_backlog: Vec<u32>,
+    /// Per pair: fraction of the window the pair link (primary to secondary) was busy sending.
+    pub link_utilisation: Vec<f64>,
+}
+
+/// One checkpoint round as the protocol announced it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Round {
+    /// The checkpoint number within its master's epoch (the patent's `n`).
+    pub n: u64,
+    /// Its unique id (epoch and number).
+    pub id: u64,
+    /// Its time value: every write stamped at or below precedes it.
+    pub time_value: u64,
+    /// When the checkpoint master issued it.
+    pub issued_ns: Option<u64>,
+    /// When the secondary master's rendezvous completed.
+    pub rendezvous_ns: Option<u64>,
+    /// When the secondary master released it.
+    pub released_ns: Option<u64>,
+    /// When every secondary had applied it.
+    pub applied_ns: Option<u64>,
+}
+
+/// A stretch of time something was wrong, for shading charts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FaultWindow {
+    /// `"crash P3"`, `"crash S1"`, or `"disaster"` (from the disaster to the end of takeover).
+    pub label: String,
+    /// When it began.
+    pub start_ns: u64,
+    /// When it ended (the restart, the takeover, or the end of the run).
+    pub end_ns: u64,
+}
+
+/// Everything recorded about one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    /// Sampling interval of `points`, ns.
+    pub interval_ns: u64,
+    /// Subsystem pairs.
+    pub pairs: u16,
+    /// Simulated time the run ended.
+    pub end_ns: u64,
+    /// Samples in time order.
+    pub points: Vec<Point>,
+    /// Checkpoint rounds in id order (every `round_stride`-th checkpoint number).
+    pub rounds: Vec<Round>,
+    /// Which checkpoint numbers `rounds` keeps: those divisible by this.
+    pub round_stride: u64,
+    /// Crash, disaster and takeover windows, in the order they began.
+    pub faults: Vec<FaultWindow>,
+    /// When the primary-site disaster struck.
+    pub disaster_ns: Option<u64>,
+    /// When the secondary site was told to take over.
+    pub takeover_declared_ns: Option<u64>,
+    /// Host write latency distribution over the whole run: (latency ns, fraction of writes at or
+    /// below it), increasing.
+    pub host_latency_cdf: Vec<(u64, f64)>,
+    /// Host writes completed over the whole run.
+    pub host_writes: u64,
+}
+
+fn histogram(sigfig: u8) -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000_000, sigfig)
+        .expect("static histogram bounds are valid")
+}
+
+/// A round number 1-2-5 times a power of ten at or above `ns` (at least 1 µs).
+pub fn nice_interval(ns: u64) -> u64 {
+    let mut base = 1_000u64;
+    loop {
+        for m in [1, 2, 5] {
+            let v = base.saturating_mul(m);
+            if v >= ns || v == u64::MAX {
+                return v;
+            }
+        }
+        base = base.saturating_mul(10);
+    }
+}
+
+/// Samples one run into a [`Series`]; attach it to the world's [`crate::observe::Observers`].
+pub struct Recorder {
+    pairs: u16,
+    interval: u64,
+    window_start: u64,
+    window_end: u64,
+    /// Bytes per second each pair link carries, all paths together.
+    link_rate: Vec<u64>,
+    link_busy_until: Vec<u64>,
+    link_busy: Vec<u64>,
+    win_latency: Histogram<u64>,
+    win_lag: Histogram<u64>,
+    win_lag_max: u64,
+    all_latency: Histogram<u64>,
+    /// Per pair: writes stored at the primary whose copy has not arrived at the secondary.
+    in_flight: Vec<BTreeSet<WriteId>>,
+    /// What the image lacked the last time it was open (its oldest missing completion).
+    last_open_reference: Option<u64>,
+    points: Vec<Point>,
+    rounds: BTreeMap<u64, Round>,
+    stride: u64,
+    faults: Vec<FaultWindow>,
+    open_crashes: BTreeMap<NodeId, usize>,
+    disaster: Option<u64>,
+    takeover_declared: Option<u64>,
+}
+
+impl Recorder {
+    /// A recorder for `sc`, whose run is expected to end at `expected_end_ns`: about
+    /// [`TARGET_POINTS`] windows of a round length.
+    pub fn new(sc: &Scenario, expected_end_ns: u64) -> Self {
+        let pairs = sc.topology.pairs;
+        let interval = nice_interval(expected_end_ns / TARGET_POINTS);
+        let link_rate = (1..=pairs)
+            .map(|p| {
+                let l = sc.links.link(p);
+                l.bandwidth
+                    .0
+                    .max(1)
+                    .saturating_mul(u64::from(l.paths.max(1)))
+            })
+            .collect();
+        let n = usize::from(pairs);
+        Recorder {
+            pairs,
+            interval,
+            window_start: 0,
+            window_end: interval,
+            link_rate,
+            link_busy_until: vec![0; n],
+            link_busy: vec![0; n],
+            win_latency: histogram(2),
+            win_lag: histogram(2),
+            win_lag_max: 0,
+            all_latency: histogram(3),
+            in_flight: vec![BTreeSet::new(); n],
+            last_open_reference: None,
+            points: Vec::new(),
+            rounds: BTreeMap::new(),
+            stride: 1,
+            faults: Vec::new(),
+            open_crashes: BTreeMap::new(),
+            disaster: None,
+            takeover_declared: None,
+        }
+    }
+
+    /// The sampling interval in force, ns.
+    pub fn interval(&self) -> u64 {
+        self.interval
+    }
+
+    /// Closes every window that ended at or before `now`, with the world as it stood.
+    fn advance(&mut self, now: u64, world: &World) {
+        while self.window_end <= now {
+            let end = self.window_end;
+            self.close_window(end, world);
+            self.window_start = end;
+            self.window_end = end.saturating_add(self.interval);
+        }
+    }
+
+    fn close_window(&mut self, end: u64, world: &World) {
+        let q = |h: &Histogram<u64>, q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q));
+        let n = usize::from(self.pairs);
+        let span = end.saturating_sub(self.window_start).max(1);
+        let link_utilisation = (0..n)
+            .map(|i| (self.link_busy[i] as f64 / span as f64).min(1.0))
+            .collect();
+        let exposure_ns = self.exposure_at(end, world);
+        let point = Point {
+            t_ns: end,
+            writes: self.win_latency.len(),
+            write_p50_ns: q(&self.win_latency, 0.5),
+            write_p99_ns: q(&self.win_latency, 0.99),
+            applied: self.win_lag.len(),
+            lag_p50_ns: q(&self.win_lag, 0.5),
+            lag_p99_ns: q(&self.win_lag, 0.99).map(|v| v.min(self.win_lag_max)),
+            lag_max_ns: (!self.win_lag.is_empty()).then_some(self.win_lag_max),
+            exposure_ns,
+            image_open: world.checker.is_open(),
+            primary_backlog: self.in_flight.iter().map(|s| s.len() as u32).collect(),
+            secondary_backlog: (0..self.pairs)
+                .map(|p| world.secondary_backlog(p) as u32)
+                .collect(),
+            link_utilisation,
+        };
+        self.points.push(point);
+        if !self.win_latency.is_empty() {
+            self.win_latency.reset();
+        }
+        if !self.win_lag.is_empty() {
+            self.win_lag.reset();
+        }
+        self.win_lag_max = 0;
+        if self.points.len() >= MAX_POINTS {
+            self.merge();
+        }
+        let next_end = end.saturating_add(self.interval);
+        for i in 0..n {
+            self.link_busy[i] = self.link_busy_until[i].clamp(end, next_end) - end;
+        }
+    }
+
+    /// Doubles the interval, merging each two neighbouring points into one: counts add up,
+    /// utilisation averages, the larger p99 and max are kept, the p50 is the count-weighted mean
+    /// (an approximation), and gauges are those at the merged window's end.
+    fn merge(&mut self) {
+        let old = std::mem::take(&mut self.points);
+        let mut it = old.into_iter();
+        while let Some(a) = it.next() {
+            let Some(b) = it.next() else {
+                self.points.push(a);
+                break;
+            };
+            let wmean = |x: Option<u64>, nx: u64, y: Option<u64>, ny: u64| match (x, y) {
+                (Some(x), Some(y)) => Some(
+                    ((u128::from(x) * u128::from(nx) + u128::from(y) * u128::from(ny))
+                        / u128::from((nx + ny).max(1))) as u64,
+                ),
+                (x, y) => x.or(y),
+            };
+            let max = |x: Option<u64>, y: Option<u64>| x.max(y);
+            self.points.push(Point {
+                t_ns: b.t_ns,
+                writes: a.writes + b.writes,
+                write_p50_ns: wmean(a.write_p50_ns, a.writes, b.write_p50_ns, b.writes),
+                write_p99_ns: max(a.write_p99_ns, b.write_p99_ns),
+                applied: a.applied + b.applied,
+                lag_p50_ns: wmean(a.lag_p50_ns, a.applied, b.lag_p50_ns, b.applied),
+                lag_p99_ns: max(a.lag_p99_ns, b.lag_p99_ns),
+                lag_max_ns: max(a.lag_max_ns, b.lag_max_ns),
+                exposure_ns: b.exposure_ns,
+                image_open: b.image_open,
+                primary_backlog: b.primary_backlog,
+                secondary_backlog: b.secondary_backlog,
+                link_utilisation: a
+                    .link_utilisation
+                    .iter()
+                    .zip(&b.link_utilisation)
+                    .map(|(x, y)| (x + y) / 2.0)
+                    .collect(),
+            });
+        }
+        // MAX_POINTS is even, so every merged point ends on a multiple of the new interval and
+        // the next window (from the last end, one new interval long) stays aligned.
+        self.interval = self.interval.saturating_mul(2);
+    }
+
+    fn exposure_at(&self, t: u64, world: &World) -> u64 {
+        let at = self.disaster.map_or(t, |d| d.min(t));
+        let now = world.checker.oldest_missing_completion();
+        let reference = if world.checker.is_open() {
+            now
+        } else {
+            // Closed (update in progress): hosts would still get the last open image, which
+            // lacks what it lacked then and whatever completed since and is not yet applied.
+            match (self.last_open_reference, now) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+        reference.map_or(0, |c| at.saturating_sub(c))
+    }
+
+    /// Before each event: close finished windows, follow the image opening and closing, and
+    /// note faults and arrivals.
+    pub fn before(&mut self, now: u64, event: &Event, world: &World) {
+        self.advance(now, world);
+        if world.checker.is_open() {
+            self.last_open_reference = world.checker.oldest_missing_completion();
+        }
+        match *event {
+            Event::Deliver {
+                to: NodeId::Secondary(i),
+                from: NodeId::Primary(j),
+                msg:
+                    Msg::Seg {
+                        body: Body::Write(w),
+                        ..
+                    },
+            } if i == j => {
+                self.in_flight[usize::from(i)].remove(&w.id);
+            }
+            Event::Crash { node } if !self.open_crashes.contains_key(&node) => {
+                self.open_crashes.insert(node, self.faults.len());
+                self.faults.push(FaultWindow {
+                    label: format!("crash {}", node.label()),
+                    start_ns: now,
+                    end_ns: u64::MAX,
+                });
+            }
+            Event::Restart { node } => {
+                if let Some(i) = self.open_crashes.remove(&node) {
+                    self.faults[i].end_ns = now;
+                }
+            }
+            Event::Disaster if self.disaster.is_none() => {
+                self.disaster = Some(now);
+                self.faults.push(FaultWindow {
+                    label: "disaster".into(),
+                    start_ns: now,
+                    end_ns: u64::MAX,
+                });
+            }
+            Event::Takeover if self.takeover_declared.is_none() => {
+                self.takeover_declared = Some(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// Primary `pair` stored write `id`.
+    pub fn stored(&mut self, pair: u16, id: WriteId) {
+        if let Some(s) = self.in_flight.get_mut(usize::from(pair)) {
+            s.insert(id);
+        }
+    }
+
+    /// The host saw write `id` complete at `now`.
+    pub fn completed(&mut self, now: u64, id: WriteId, checker: &Checker) {
+        if let Some(issued) = checker.issued_at(id) {
+            let l = now.saturating_sub(issued).max(1);
+            self.win_latency.saturating_record(l);
+            self.all_latency.saturating_record(l);
+        }
+    }
+
+    /// A secondary is about to show write `id` at `now`.
+    pub fn applied(&mut self, now: u64, id: WriteId, checker: &Checker) {
+        if checker.applied_at(id).is_some() {
+            return;
+        }
+        if let Some(stored) = checker.stored_at(id) {
+            let lag = now.saturating_sub(stored);
+            self.win_lag.saturating_record(lag.max(1));
+            self.win_lag_max = self.win_lag_max.max(lag);
+        }
+    }
+
+    /// A message went on a channel; pair-link traffic from a primary counts towards utilisation.
+    pub fn message(&mut self, now: u64, from: NodeId, to: NodeId, msg: &Msg, d: Delivery) {
+        let (NodeId::Primary(i), NodeId::Secondary(j)) = (from, to) else {
+            return;
+        };
+        if i != j {
+            return;
+        }
+        let i = usize::from(i);
+        let copies = if matches!(d, Delivery::Twice(..)) {
+            2
+        } else {
+            1
+        };
+        let bytes = u128::from(msg.wire_bytes()) * copies;
+        let dur = (bytes * 1_000_000_000).div_ceil(u128::from(self.link_rate[i])) as u64;
+        let start = now.max(self.link_busy_until[i]);
+        let end = start.saturating_add(dur);
+        self.link_busy_until[i] = end;
+        let w = self.window_end;
+        self.link_busy[i] += end.min(w).saturating_sub(start.min(w));
+    }
+
+    /// A node's milestone: checkpoint rounds are recorded.
+    pub fn note(&mut self, now: u64, note: Option<Note>) {
+        let Some(note) = note else { return };
+        let cp = match note {
+            Note::CheckpointIssued(cp)
+            | Note::Rendezvous { cp, .. }
+            | Note::Released(cp)
+            | Note::Applied(cp) => cp,
+            Note::BecameMaster { .. }
+            | Note::Resigned
+            | Note::Suspended
+            | Note::Resynced
+            | Note::Paced => return,
+        };
+        if !cp.n().is_multiple_of(self.stride) {
+            return;
+        }
+        let r = self.rounds.entry(cp.id).or_insert_with(|| Round {
+            n: cp.n(),
+            id: cp.id,
+            time_value: cp.t,
+            ..Round::default()
+        });
+        let slot = match note {
+            Note::CheckpointIssued(_) => &mut r.issued_ns,
+            Note::Rendezvous { .. } => &mut r.rendezvous_ns,
+            Note::Released(_) => &mut r.released_ns,
+            _ => &mut r.applied_ns,
+        };
+        // The first time counts: a new master may repeat a release.
+        slot.get_or_insert(now);
+        if self.rounds.len() > MAX_ROUNDS {
+            self.stride *= 2;
+            let stride = self.stride;
+            self.rounds.retain(|_, r| r.n.is_multiple_of(stride));
+        }
+    }
+
+    /// Ends the recording at `now` (the run's end) and returns the series.
+    pub fn finish(mut self, now: u64, world: &World) -> Series {
+        self.advance(now, world);
+        if now > self.window_start {
+            self.close_window(now, world);
+        }
+        let takeover = world.stats.takeover_ns;
+        for f in &mut self.faults {
+            if f.end_ns == u64::MAX {
+                f.end_ns = if f.label == "disaster" {
+                    takeover.unwrap_or(now).max(f.start_ns)
+                } else {
+                    now
+                };
+            }
+        }
+        let total = self.all_latency.len();
+        let mut cdf = Vec::new();
+        if total > 0 {
+            let mut seen = 0u64;
+            for v in self.all_latency.iter_recorded() {
+                seen += v.count_at_value();
+                cdf.push((
+                    self.all_latency.highest_equivalent(v.value_iterated_to()),
+                    seen as f64 / total as f64,
+                ));
+            }
+            if cdf.len() > MAX_CDF_POINTS {
+                let step = cdf.len().div_ceil(MAX_CDF_POINTS);
+                let last = cdf[cdf.len() - 1];
+                cdf = cdf.into_iter().step_by(step).collect();
+                if cdf.last() != Some(&last) {
+                    cdf.push(last);
+                }
+            }
+        }
+        Series {
+            interval_ns: self.interval,
+            pairs: self.pairs,
+            end_ns: now,
+            points: self.points,
+            rounds: self.rounds.into_values().collect(),
+            round_stride: self.stride,
+            faults: self.faults,
+            disaster_ns: self.disaster,
+            takeover_declared_ns: self.takeover_declared,
+            host_latency_cdf: cdf,
+            host_writes: total,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{run, Budget, Scheduler};
+    use crate::sim::{simulate, simulate_recorded, RunOptions};
+    use crate::trace::Trace;
+
+    fn patent_example() -> Scenario {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/patent-example.json");
+        let text = std::fs::read_to_string(path).expect("scenario file");
+        crate::scenario::parse("patent-example", &text, &[]).expect("valid scenario")
+    }
+
+    #[test]
+    fn recording_watches_without_changing_the_run() {
+        let sc = patent_example();
+        let plain = simulate(&sc, 1, &RunOptions::default()).expect("runs");
+        let opts = RunOptions {
+            record: true,
+            ..RunOptions::default()
+        };
+        let (recorded, series) = simulate_recorded(&sc, 1, &opts).expect("runs");
+        assert_eq!(plain.trace_hash, recorded.trace_hash);
+        let s = series.expect("asked for a series");
+        assert!(
+            s.points.len() > 100 && s.points.len() <= MAX_POINTS,
+            "{}",
+            s.points.len()
+        );
+        assert!(s.points.windows(2).all(|w| w[0].t_ns < w[1].t_ns));
+        assert_eq!(s.host_writes, 3);
+        assert_eq!(s.host_latency_cdf.last().map(|p| p.1), Some(1.0));
+        assert!(
+            s.rounds.iter().any(|r| r.applied_ns.is_some()),
+            "{:?}",
+            s.rounds
+        );
+        assert!(s.faults.iter().any(|f| f.label == "disaster"));
+        assert!(s
+            .points
+            .iter()
+            .any(|p| p.secondary_backlog.iter().any(|&b| b > 0)));
+        let again = simulate_recorded(&sc, 1, &opts).expect("runs").1;
+        assert_eq!(Some(s), again, "same input, same series");
+    }
+
+    #[test]
+    fn a_run_longer_than_expected_merges_points_and_stays_bounded() {
+        let sc = patent_example();
+        let mut sched = Scheduler::new();
+        let mut world = World::new(&sc, 1, Trace::hash_only(), &mut sched);
+        // Expect a run 100 times shorter than it is: the interval must double until it fits.
+        let rec = Recorder::new(&sc, 350_000);
+        let first = rec.interval();
+        world.observe.recorder = Some(Box::new(rec));
+        let out = run(&mut world, &mut sched, 35_000_000, Budget::default());
+        let rec = world.observe.recorder.take().expect("attached");
+        let s = rec.finish(out.now, &world);
+        assert!(s.points.len() <= MAX_POINTS);
+        assert!(s.interval_ns > first);
+        assert!(s.points.windows(2).all(|w| w[0].t_ns < w[1].t_ns));
+        assert!(s.points[..s.points.len() - 1]
+            .iter()
+            .all(|p| p.t_ns % s.interval_ns == 0));
+        assert_eq!(s.points.iter().map(|p| p.writes).sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn intervals_are_round() {
+        assert_eq!(nice_interval(0), 1_000);
+        assert_eq!(nice_interval(1_001), 2_000);
+        assert_eq!(nice_interval(40_000), 50_000);
+        assert_eq!(nice_interval(120_000_000), 200_000_000);
+    }
+}
