@@ -223,3 +223,47 @@ fn sync_never_violates_whatever_the_faults() {
     o.assert_code(EXIT_OK);
     assert_eq!(o.json()["failed"], 0);
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
+    let d = TempDir::new("fuzz-interrupt");
+    let out = d.path().to_string_lossy().to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rcsim"))
+        .args([
+            "fuzz",
+            "--seeds",
+            "0..100000000",
+            "--protocol",
+            "independent",
+            "--out",
+            &out,
+            "--json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("starts");
+    // Let it find something, then interrupt it as a terminal's Ctrl-C would.
+    while !d.join("repro").exists()
+        || std::fs::read_dir(d.join("repro")).map_or(0, |r| r.count()) < 3
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("it stops");
+    assert_eq!(output.status.code(), Some(EXIT_VIOLATION));
+    let s: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    assert_eq!(s["interrupted"], true);
+    let seeds = s["seeds"].as_u64().expect("seeds");
+    assert!(seeds >= 3 && seeds < 100_000_000);
+    assert_eq!(
+        lines(&d).len() as u64,
+        seeds,
+        "every seed run is in results.jsonl"
+    );
+    assert!(s["failed"].as_u64().expect("failed") >= 3);
+}

@@ -477,6 +477,19 @@ impl Checker {
         false
     }
 
+    /// Records a `liveness` violation that is about the whole image rather than one write (a
+    /// takeover that never completed), explained by `detail`.
+    pub fn stalled(&mut self, now: u64, detail: String) {
+        self.violation_count += 1;
+        self.violations.push(Violation {
+            kind: "liveness".to_string(),
+            missing: "takeover".to_string(),
+            present: String::new(),
+            at_ns: now,
+            detail,
+        });
+    }
+
     /// The labelled writes the image shows and does not show, in issue order.
     pub fn image(&self) -> ImageSummary {
         let mut s = ImageSummary::default();

@@ -312,11 +312,11 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
         });
     }
     let seeds = match args.shard {
-        Some((k, n)) => campaign::shard(range, k, n),
-        None => range.collect(),
+        Some((k, n)) => campaign::Seeds::shard(range, k, n),
+        None => campaign::Seeds::all(range),
     };
     // A bad --set is bad input: try it on the first seed before starting.
-    if let Some(&first) = seeds.first() {
+    if let Some(first) = seeds.get(0) {
         let gen = GenOptions {
             outside_assumptions: args.outside_assumptions,
         };
@@ -353,14 +353,14 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
     let started = Instant::now();
-    let mut progress = Progress::new(c.seeds.len() as u64);
+    let mut progress = Progress::new(c.seeds.len());
     let outcomes = campaign::run(&c, &stop, |o| progress.seen(o));
     progress.finish();
     let mut summary = Summary::default();
     for o in &outcomes {
         summary.add(o);
     }
-    let interrupted = stop.load(Ordering::SeqCst) && outcomes.len() < c.seeds.len();
+    let interrupted = stop.load(Ordering::SeqCst) && (outcomes.len() as u64) < c.seeds.len();
     summary.finish(started.elapsed().as_secs_f64(), jobs, interrupted);
     for o in &outcomes {
         if let Err(e) = &o.result {

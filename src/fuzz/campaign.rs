@@ -20,8 +20,8 @@ use crate::sim::{simulate, RunOptions};
 pub struct Campaign {
     /// The base the scenarios are drawn around.
     pub base: Scenario,
-    /// The seeds to run (already sharded), in order.
-    pub seeds: Vec<u64>,
+    /// The seeds to run, in order.
+    pub seeds: Seeds,
     /// Worker threads.
     pub jobs: usize,
     /// What the generator may draw.
@@ -210,7 +210,7 @@ pub fn run(
                     break;
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(&seed) = c.seeds.get(i) else {
+                let Some(seed) = c.seeds.get(i) else {
                     break;
                 };
                 if tx.send(run_seed(c, seed)).is_err() {
@@ -227,13 +227,53 @@ pub fn run(
     all.into_values().collect()
 }
 
-/// The seeds of `range` that shard `k` of `n` (1-based) runs: those whose index ≡ k-1 mod n.
+/// The seeds a campaign runs: those of a half-open range whose index is k-1 modulo n (shard k of
+/// n; 1 of 1 is the whole range). Computed on demand, so a range of billions costs nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seeds {
+    range: std::ops::Range<u64>,
+    k: u64,
+    n: u64,
+}
+
+impl Seeds {
+    /// Shard `k` of `n` (1-based) of `range`.
+    pub fn shard(range: std::ops::Range<u64>, k: u64, n: u64) -> Self {
+        let n = n.max(1);
+        Seeds {
+            range,
+            k: k.clamp(1, n),
+            n,
+        }
+    }
+
+    /// Every seed of `range`.
+    pub fn all(range: std::ops::Range<u64>) -> Self {
+        Self::shard(range, 1, 1)
+    }
+
+    /// How many seeds there are.
+    pub fn len(&self) -> u64 {
+        let span = self.range.end.saturating_sub(self.range.start);
+        span.saturating_sub(self.k - 1).div_ceil(self.n)
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th seed, in order.
+    pub fn get(&self, i: usize) -> Option<u64> {
+        let i = i as u64;
+        (i < self.len()).then(|| self.range.start + self.k - 1 + i * self.n)
+    }
+}
+
+/// The seeds of `range` that shard `k` of `n` (1-based) runs, listed.
 pub fn shard(range: std::ops::Range<u64>, k: u64, n: u64) -> Vec<u64> {
-    range
-        .enumerate()
-        .filter(|(i, _)| (*i as u64) % n == k - 1)
-        .map(|(_, s)| s)
-        .collect()
+    let s = Seeds::shard(range, k, n);
+    (0..s.len() as usize).filter_map(|i| s.get(i)).collect()
 }
 
 /// The JSON line `results.jsonl` holds for one outcome.
@@ -268,6 +308,18 @@ pub fn read_results(dir: &Path) -> Result<BTreeMap<u64, String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeds_are_computed_not_stored() {
+        let s = Seeds::shard(0..10_000_000_000, 3, 4);
+        assert_eq!(s.len(), 2_500_000_000);
+        assert_eq!(s.get(0), Some(2));
+        assert_eq!(s.get(1), Some(6));
+        assert_eq!(s.get(2_499_999_999), Some(9_999_999_998));
+        assert_eq!(s.get(2_500_000_000), None);
+        assert_eq!(Seeds::shard(0..3, 3, 4).len(), 1);
+        assert!(Seeds::shard(0..2, 3, 4).is_empty());
+    }
 
     #[test]
     fn shards_partition_the_range() {

@@ -247,7 +247,12 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
         let at = rng.random_range(duration / 4..=duration);
         faults.push(json!({"kind": "disaster", "at": ns(at)}));
     }
-    let drain = base.drain.as_ns().max(interval * 10 + failover * 2);
+    // Long enough that a message lost a dozen times in a row (at 15% loss, about one in 10^10)
+    // still lands before liveness is judged.
+    let drain = base
+        .drain
+        .as_ns()
+        .max(interval * 10 + failover * 2 + rto * 30);
 
     json!({
         "name": format!("{}-seed-{seed}", base.name),

@@ -15,7 +15,8 @@ struct Pending {
     seq: u64,
     body: Body,
     sent_at: u64,
-    /// Times it was resent; each doubles the wait before the next (up to 8x).
+    /// Times it was resent; after the first the wait doubles (and stays there: a longer backoff
+    /// would let a few unlucky losses stall a stream for longer than any liveness bound).
     tries: u32,
     /// The receiver holds it beyond a gap (selective acknowledgement): never resend it.
     held: bool,
@@ -93,7 +94,7 @@ impl Streams {
                 }
                 // Segments the receiver holds are never resent; the gap below the highest one
                 // was lost, so its backoff is forgotten and the next tick resends it (after an
-                // outage this brings a returning peer up to date in one timeout, not eight).
+                // outage this brings a returning peer up to date in one timeout, not two).
                 let highest = next + 64 - u64::from(held.leading_zeros());
                 for p in peer.unacked.iter_mut() {
                     let bit = p.seq.wrapping_sub(next + 1);
@@ -148,7 +149,7 @@ impl Streams {
             let due = peer
                 .unacked
                 .iter_mut()
-                .filter(|p| !p.held && now.saturating_sub(p.sent_at) >= self.rto << p.tries.min(3));
+                .filter(|p| !p.held && now.saturating_sub(p.sent_at) >= self.rto << p.tries.min(1));
             for p in due.take(RESEND_BURST) {
                 p.sent_at = now;
                 p.tries += 1;
