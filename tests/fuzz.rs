@@ -228,7 +228,7 @@ fn sync_never_violates_whatever_the_faults() {
 fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
     let d = TempDir::new("fuzz-interrupt");
     let out = d.path().to_string_lossy().to_string();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rcsim"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rcsim"))
         .args([
             "fuzz",
             "--seeds",
@@ -259,7 +259,7 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
     let s: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
     assert_eq!(s["interrupted"], true);
     let seeds = s["seeds"].as_u64().expect("seeds");
-    assert!(seeds >= 3 && seeds < 100_000_000);
+    assert!((3..100_000_000).contains(&seeds));
     assert_eq!(
         lines(&d).len() as u64,
         seeds,
