@@ -152,6 +152,8 @@ struct Pair {
     servers: u32,
     /// Events of a crashed primary, replayed when it restarts.
     held: Vec<Event>,
+    /// The first pair-stream sequence number not yet read back for shipping.
+    next_fresh_seq: u64,
 }
 
 /// Which workload issued a write, and its tag.
@@ -285,6 +287,7 @@ impl World {
                     block_order: BTreeMap::new(),
                     servers: svc.servers,
                     held: Vec::new(),
+                    next_fresh_seq: 0,
                 }
             })
             .collect();
@@ -716,11 +719,15 @@ impl World {
             }
             (NodeId::Primary(i), NodeId::Secondary(j)) if i == j => {
                 let p = &mut self.pairs[usize::from(i)];
+                // Reading a write back costs copy time once; a resend comes from the send buffer.
                 let svc = match msg {
                     Msg::Seg {
+                        seq,
                         body: protocol::Body::Write(_),
-                        ..
-                    } => p.copy_time.sample(&mut p.primary_rng),
+                    } if seq >= p.next_fresh_seq => {
+                        p.next_fresh_seq = seq + 1;
+                        p.copy_time.sample(&mut p.primary_rng)
+                    }
                     _ => 0,
                 };
                 if let Some((msg, t)) = p.copy_stage.arrive(msg, svc) {

@@ -25,6 +25,11 @@ struct Pending {
 /// Segments resent to one peer per timer tick at most.
 const RESEND_BURST: usize = 32;
 
+/// Only the oldest this many unacknowledged segments are ever resent: the receiver's selective
+/// acknowledgement covers no more, so later ones may well have arrived (resending them blind
+/// once saturated a slow copy stage with duplicates).
+const RESEND_WINDOW: u64 = 64;
+
 /// Both directions of the stream with one peer.
 #[derive(Default, Debug)]
 struct Peer {
@@ -146,10 +151,12 @@ impl Streams {
         let mut outstanding = false;
         for (&to, peer) in self.peers.iter_mut() {
             outstanding |= !peer.unacked.is_empty();
-            let due = peer
-                .unacked
-                .iter_mut()
-                .filter(|p| !p.held && now.saturating_sub(p.sent_at) >= self.rto << p.tries.min(1));
+            let window_end = peer.unacked.front().map_or(0, |p| p.seq + RESEND_WINDOW);
+            let due = peer.unacked.iter_mut().filter(|p| {
+                p.seq < window_end
+                    && !p.held
+                    && now.saturating_sub(p.sent_at) >= self.rto << p.tries.min(1)
+            });
             for p in due.take(RESEND_BURST) {
                 p.sent_at = now;
                 p.tries += 1;
@@ -381,10 +388,16 @@ mod tests {
         out.drain();
         tx.on_timer(250, &mut out);
         assert!(
-            segs(&out)
-                .iter()
-                .all(|&(s, _)| s >= 2 * RESEND_BURST as u64),
-            "resent ones wait twice as long before going again"
+            segs(&out).is_empty(),
+            "resent ones wait twice as long, and nothing past the window is resent blind"
+        );
+        tx.on_msg(B, Msg::Ack { next: 64, held: 0 }, &mut out);
+        out.drain();
+        tx.on_timer(260, &mut out);
+        assert_eq!(
+            segs(&out).first(),
+            Some(&(64, body(64))),
+            "the window moved on"
         );
     }
 
