@@ -1,5 +1,6 @@
 //! Argument definitions and dispatch for each command.
 
+mod bench;
 mod run;
 mod summary;
 
@@ -42,6 +43,19 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Measure the standard performance figures: hold model, ping-pong, the standard scenario,
+    /// a seed campaign on one and all cores, peak memory (medians of several runs).
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Print the figures as one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// A smaller version that finishes in seconds, for smoke tests.
+    #[arg(long)]
+    quick: bool,
 }
 
 /// Scenario overrides shared by the commands that run simulations.
@@ -146,5 +160,6 @@ pub fn dispatch(cli: Cli) -> u8 {
             println!("{}", rcsim::scenario::schema_json());
             EXIT_OK
         }
+        Command::Bench(args) => bench::run(&args),
     }
 }
