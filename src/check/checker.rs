@@ -248,28 +248,36 @@ impl Checker {
         self.open
     }
 
-    /// Recomputes block `b`'s entries in the two ordered sets.
+    /// Recomputes block `b`'s entries in the two ordered sets. Each key names a write of this
+    /// block only, so an unchanged key is left in place rather than removed and put back.
     fn refresh(&mut self, b: usize) {
         let block = &mut self.blocks[b];
-        if let Some(k) = block.visible_key.take() {
-            self.visible.remove(&k);
+        let visible_key = match block.visible {
+            0 => None,
+            v => Some(block.prefix_max_issued[v - 1]),
+        };
+        if visible_key != block.visible_key {
+            if let Some(k) = block.visible_key {
+                self.visible.remove(&k);
+            }
+            if let Some(k) = visible_key {
+                self.visible.insert(k);
+            }
+            block.visible_key = visible_key;
         }
-        if let Some(k) = block.missing_key.take() {
-            self.missing.remove(&k);
-        }
-        if block.visible > 0 {
-            let key = block.prefix_max_issued[block.visible - 1];
-            block.visible_key = Some(key);
-            self.visible.insert(key);
-        }
-        let earliest = block.versions[block.visible..]
+        let missing_key = block.versions[block.visible..]
             .iter()
             .map(|&w| (self.writes[w as usize].completed_seq, w))
             .filter(|&(c, _)| c != NEVER)
             .min();
-        if let Some(k) = earliest {
-            block.missing_key = Some(k);
-            self.missing.insert(k);
+        if missing_key != block.missing_key {
+            if let Some(k) = block.missing_key {
+                self.missing.remove(&k);
+            }
+            if let Some(k) = missing_key {
+                self.missing.insert(k);
+            }
+            block.missing_key = missing_key;
         }
     }
 
