@@ -6,10 +6,10 @@
 //! on the secondary volumes) is consistent when no write B is visible (its id, or a later write to
 //! its block, is there) while some write A that precedes B is missing (its block holds something
 //! older than A). Per block the checker keeps the writes in the order the primary volume stored
-//! them; the image of a block is a prefix of that order. Two ordered sets give, in O(log blocks),
-//! the earliest-completed missing write and the latest-issued visible write: the image is
-//! inconsistent exactly when the first completed before the second was issued, and that pair is
-//! the witness the violation names.
+//! them; the image of a block is a prefix of that order. Two tournament trees over the blocks
+//! give, in O(log blocks), the earliest-completed missing write and the latest-issued visible
+//! write: the image is inconsistent exactly when the first completed before the second was
+//! issued, and that pair is the witness the violation names.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -90,9 +90,66 @@ struct Version {
 struct Block {
     versions: Vec<Version>,
     visible: usize,
-    /// This block's entries in the two ordered sets, to remove them on change.
+    /// This block's keys in the two tournaments, to update them only on change.
     visible_key: Option<(u64, WriteId)>,
     missing_key: Option<(u64, WriteId)>,
+}
+
+/// A set key: (history order, write id).
+type Key = (u64, WriteId);
+
+/// One key per block (or none) and the extreme one among them: a tournament tree over the
+/// block indices, the smallest key at the root when `MAX` is false, the largest when true.
+/// Changing a block's key walks one leaf-to-root path of flat array slots, where an ordered
+/// set would remove, search and insert tree nodes; the extreme is the same either way, since
+/// each key names a write of its own block only.
+struct Tournament<const MAX: bool> {
+    /// Leaves (a power of two); node `i`'s children are `2i` and `2i + 1`, leaf `b` is
+    /// `leaves + b`.
+    leaves: usize,
+    nodes: Vec<Key>,
+}
+
+impl<const MAX: bool> Tournament<MAX> {
+    /// The key no real key can be: below every key for a max-tree (history order starts at
+    /// 1), above every key for a min-tree (a missing write has completed, so its order is
+    /// never `NEVER`).
+    const EMPTY: Key = if MAX { (0, 0) } else { (NEVER, NEVER) };
+
+    fn new(blocks: usize) -> Self {
+        let leaves = blocks.max(1).next_power_of_two();
+        Tournament {
+            leaves,
+            nodes: vec![Self::EMPTY; 2 * leaves],
+        }
+    }
+
+    fn better(a: Key, b: Key) -> Key {
+        if MAX {
+            a.max(b)
+        } else {
+            a.min(b)
+        }
+    }
+
+    /// Sets (or with `None` clears) block `b`'s key.
+    fn set(&mut self, b: usize, key: Option<Key>) {
+        let mut n = self.leaves + b;
+        self.nodes[n] = key.unwrap_or(Self::EMPTY);
+        while n > 1 {
+            n /= 2;
+            let best = Self::better(self.nodes[2 * n], self.nodes[2 * n + 1]);
+            if self.nodes[n] == best {
+                break;
+            }
+            self.nodes[n] = best;
+        }
+    }
+
+    /// The extreme key, if any block has one.
+    fn top(&self) -> Option<Key> {
+        Some(self.nodes[1]).filter(|&k| k != Self::EMPTY)
+    }
 }
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
@@ -125,10 +182,12 @@ pub struct Checker {
     /// Bit `id % 64` of word `id / 64`: write `id` has been shown by the secondary.
     applied: Vec<u64>,
     blocks: Vec<Block>,
-    /// (issue order, id) of the latest-issued visible write of each block that shows any.
-    visible: BTreeSet<(u64, WriteId)>,
-    /// (completion order, id) of the earliest-completed missing write of each block that lacks any.
-    missing: BTreeSet<(u64, WriteId)>,
+    /// (issue order, id) of the latest-issued visible write of each block that shows any; the
+    /// latest at the top.
+    visible: Tournament<true>,
+    /// (completion order, id) of the earliest-completed missing write of each block that lacks
+    /// any; the earliest at the top.
+    missing: Tournament<false>,
     /// Counter ordering issues and completions as the run saw them.
     history_seq: u64,
     open: bool,
@@ -152,8 +211,8 @@ impl Checker {
             labels: BTreeMap::new(),
             applied: Vec::new(),
             blocks,
-            visible: BTreeSet::new(),
-            missing: BTreeSet::new(),
+            visible: Tournament::new(geometry.total_blocks()),
+            missing: Tournament::new(geometry.total_blocks()),
             open: true,
             history_seq: 0,
             reported: BTreeSet::new(),
@@ -256,8 +315,7 @@ impl Checker {
         self.open
     }
 
-    /// Recomputes block `b`'s entries in the two ordered sets. Each key names a write of this
-    /// block only, so an unchanged key is left in place rather than removed and put back.
+    /// Recomputes block `b`'s keys in the two tournaments (an unchanged key is left alone).
     fn refresh(&mut self, b: usize) {
         let block = &mut self.blocks[b];
         let visible_key = match block.visible {
@@ -268,12 +326,7 @@ impl Checker {
             }
         };
         if visible_key != block.visible_key {
-            if let Some(k) = block.visible_key {
-                self.visible.remove(&k);
-            }
-            if let Some(k) = visible_key {
-                self.visible.insert(k);
-            }
+            self.visible.set(b, visible_key);
             block.visible_key = visible_key;
         }
         let missing_key = block.versions[block.visible..]
@@ -282,12 +335,7 @@ impl Checker {
             .filter(|&(c, _)| c != NEVER)
             .min();
         if missing_key != block.missing_key {
-            if let Some(k) = block.missing_key {
-                self.missing.remove(&k);
-            }
-            if let Some(k) = missing_key {
-                self.missing.insert(k);
-            }
+            self.missing.set(b, missing_key);
             block.missing_key = missing_key;
         }
     }
@@ -296,12 +344,11 @@ impl Checker {
     pub fn check(&mut self, at: u64) -> bool {
         let oldest_missing = self
             .missing
-            .first()
-            .map(|&(_, id)| self.writes[id as usize].completed);
+            .top()
+            .map(|(_, id)| self.writes[id as usize].completed);
         self.exposure
             .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
-        let (Some(&(completed, a)), Some(&(issued, b))) =
-            (self.missing.first(), self.visible.last())
+        let (Some((completed, a)), Some((issued, b))) = (self.missing.top(), self.visible.top())
         else {
             return true;
         };
