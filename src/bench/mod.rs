@@ -14,8 +14,8 @@
 //!   [`crate::sim::simulate`]; its events/s over hold's at the scenario's mean pending count.
 //! - `campaign`: a short version of the standard scenario over many seeds, on one core and on
 //!   all cores (`std::thread::scope`).
-//! - wall-clock figures (the contract's) come with on-CPU ones (`cpu_*`, from the thread's
-//!   schedstat) that a busy machine does not inflate.
+//! - wall-clock figures (the contract's) come with on-CPU ones (`cpu_*`, the thread's CPU time
+//!   from `clock_gettime`) that a busy machine does not inflate.
 //! - `peak_rss_bytes`: the process's peak resident memory (VmHWM), Linux only (0 elsewhere).
 
 pub mod campaign;

@@ -1,28 +1,35 @@
 //! The event queue: pending events in one total order, earliest time first and, among events at
 //! the same time, in the order they were scheduled.
 //!
-//! It is a monotone radix heap keyed by the `u64` nanosecond time. Bucket `i` holds the events
-//! whose time differs from `last` (the time of the last event taken out) first at bit `i - 1`,
-//! counting from the least significant; bucket 0 holds the events at `last` itself and is a FIFO.
-//! Taking an event out of an empty bucket 0 finds the lowest non-empty bucket, makes its earliest
-//! time the new `last` and spreads the bucket over the lower ones. Every event is always in the
-//! bucket its time and the current `last` name, so events at the same time always share a bucket
-//! and move together, in the order they arrived: the FIFO of bucket 0 is insertion order. Each
-//! event moves down at most 64 times and in practice a few, so the cost per event stays flat as
-//! the queue grows (a binary heap's grows with its logarithm and its cache misses), and once the
-//! buckets are warm nothing is allocated.
+//! It is a monotone radix heap keyed by the `u64` nanosecond time, in front of a short sorted
+//! run. Bucket `i` (1..=64) holds the events whose time differs from `last` first at bit `i - 1`,
+//! counting from the least significant; the run holds the earliest events, at or before `last`,
+//! in (time, insertion) order, and pops come from its front. When the run is empty, the lowest
+//! non-empty bucket refills it: a small bucket (at most [`RUN`] events) is sorted into the run
+//! whole and `last` becomes its latest time; a larger one is spread over the lower buckets around
+//! its earliest time, whose events start the run. Every event in a bucket is always in the
+//! bucket its time and the current `last` name, and later than everything in the run, so events
+//! at the same time always share a bucket and move together in the order they arrived, and the
+//! sort is stable: ties keep insertion order. A push at or before `last` goes straight into the
+//! run, after the events of its time already there. Each event moves down at most 64 times and
+//! in practice once or twice, so the cost per event stays flat as the queue grows (a binary
+//! heap's grows with its logarithm and its cache misses), and once warm nothing is allocated.
 //!
 //! The simulation never schedules before now (`Scheduler::at` clamps), but the queue accepts any
-//! time: an event earlier than `last` goes to a small binary heap ordered by (time, insertion
-//! sequence) that is served first, so the total order holds for any sequence of pushes.
+//! time: an event earlier than the last one taken out goes to a small binary heap ordered by
+//! (time, insertion sequence) that is served first, so the total order holds for any sequence of
+//! pushes.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
 use super::Time;
 
-/// Buckets: 0 for `last` itself, then one per bit position of `time ^ last`.
+/// Buckets: 0 unused (the run takes its place), then one per bit position of `time ^ last`.
 const BUCKETS: usize = 65;
+
+/// A bucket of at most this many events is sorted into the run whole rather than spread.
+pub const RUN: usize = 16;
 
 /// One event scheduled before `last`, with its position in the total order.
 struct Early<E> {
@@ -54,8 +61,8 @@ impl<E> Ord for Early<E> {
 
 /// Pending events in a total order: earliest time first, ties broken by insertion sequence.
 pub struct EventQueue<E> {
-    /// Events at time `last`, in insertion order.
-    now: VecDeque<E>,
+    /// The earliest events, none later than `last`, in (time, insertion) order.
+    run: VecDeque<(Time, E)>,
     /// Buckets 1..=64 (index 0 unused): events whose time differs from `last` first at bit i-1.
     buckets: Vec<Vec<(Time, E)>>,
     /// Earliest time in each bucket (`Time::MAX` when empty); exact, since buckets only grow by
@@ -63,9 +70,11 @@ pub struct EventQueue<E> {
     mins: [Time; BUCKETS],
     /// Bit `i` set when bucket `i` (1..=64) is non-empty.
     occupied: u128,
-    /// The time of the last event taken from the buckets; nothing in them is earlier.
+    /// The buckets' reference time: everything in them is later, nothing in the run is.
     last: Time,
-    /// Events pushed earlier than `last`, served before everything in the buckets.
+    /// The time of the last event popped from the run: nothing may be put in the run before it.
+    floor: Time,
+    /// Events pushed earlier than `floor`, served before everything else.
     early: BinaryHeap<Early<E>>,
     len: usize,
     next_seq: u64,
@@ -87,11 +96,12 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            now: VecDeque::new(),
+            run: VecDeque::new(),
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             mins: [Time::MAX; BUCKETS],
             occupied: 0,
             last: 0,
+            floor: 0,
             early: BinaryHeap::new(),
             len: 0,
             next_seq: 0,
@@ -104,19 +114,25 @@ impl<E> EventQueue<E> {
         self.len += 1;
         let seq = self.next_seq;
         self.next_seq += 1;
-        if time < self.last {
+        if time < self.floor {
             self.early.push(Early { time, seq, event });
             return;
         }
-        let b = bucket_of(time, self.last);
-        if b == 0 {
-            self.now.push_back(event);
-        } else {
-            self.buckets[b].push((time, event));
-            self.occupied |= 1 << b;
-            if time < self.mins[b] {
-                self.mins[b] = time;
+        if time <= self.last {
+            // Into the run, after every event at or before `time` (ties in insertion order).
+            if self.run.back().is_none_or(|&(t, _)| t <= time) {
+                self.run.push_back((time, event));
+            } else {
+                let at = self.run.partition_point(|&(t, _)| t <= time);
+                self.run.insert(at, (time, event));
             }
+            return;
+        }
+        let b = bucket_of(time, self.last);
+        self.buckets[b].push((time, event));
+        self.occupied |= 1 << b;
+        if time < self.mins[b] {
+            self.mins[b] = time;
         }
     }
 
@@ -127,29 +143,48 @@ impl<E> EventQueue<E> {
             self.len -= 1;
             return self.early.pop().map(|e| (e.time, e.event));
         }
-        if self.now.is_empty() && !self.refill() {
+        if self.run.is_empty() && !self.refill() {
             return None;
         }
+        let (time, event) = self.run.pop_front()?;
         self.len -= 1;
-        self.now.pop_front().map(|e| (self.last, e))
+        self.floor = time;
+        Some((time, event))
     }
 
-    /// Bucket 0 is empty: moves the earliest time of the lowest non-empty bucket to `last` and
-    /// spreads that bucket over the lower ones. False when every bucket is empty.
+    /// The run is empty: refills it from the lowest non-empty bucket, sorting a small bucket in
+    /// whole (`last` becomes its latest time) or spreading a large one around its earliest time
+    /// (which becomes `last`). False when every bucket is empty.
     fn refill(&mut self) -> bool {
         if self.occupied == 0 {
             return false;
         }
         let b = self.occupied.trailing_zeros() as usize;
-        let last = self.mins[b];
-        self.last = last;
         self.occupied &= !(1 << b);
-        self.mins[b] = Time::MAX;
+        let min = std::mem::replace(&mut self.mins[b], Time::MAX);
         let mut from = std::mem::take(&mut self.buckets[b]);
+        if from.len() <= RUN {
+            // Stable insertion sort by time: ties keep the bucket's (insertion) order. The
+            // buckets above stay as they are: the new `last` agrees with the old one on every
+            // bit from `b - 1` up, so their events keep their buckets and stay later.
+            for (time, event) in from.drain(..) {
+                if self.run.back().is_none_or(|&(t, _)| t <= time) {
+                    self.run.push_back((time, event));
+                } else {
+                    let at = self.run.partition_point(|&(t, _)| t <= time);
+                    self.run.insert(at, (time, event));
+                }
+            }
+            self.buckets[b] = from;
+            self.last = self.run.back().map_or(min, |&(t, _)| t);
+            return true;
+        }
+        let last = min;
+        self.last = last;
         for (time, event) in from.drain(..) {
             let to = bucket_of(time, last);
             if to == 0 {
-                self.now.push_back(event);
+                self.run.push_back((time, event));
             } else {
                 // `to < b`: the bucket being spread is never a target.
                 self.buckets[to].push((time, event));
@@ -169,8 +204,8 @@ impl<E> EventQueue<E> {
         if let Some(e) = self.early.peek() {
             return Some(e.time);
         }
-        if !self.now.is_empty() {
-            return Some(self.last);
+        if let Some(&(t, _)) = self.run.front() {
+            return Some(t);
         }
         if self.occupied == 0 {
             return None;
