@@ -55,12 +55,14 @@ impl Trace {
         }
     }
 
-    /// Adds `words` (little-endian) to the hashed stream.
+    /// Adds `words` (little-endian) to the hashed stream, in one copy.
     #[inline]
-    fn words(&mut self, words: &[u64]) {
-        for w in words {
-            self.pending.extend_from_slice(&w.to_le_bytes());
+    fn words<const N: usize>(&mut self, words: [u64; N]) {
+        let mut buf = [0u8; 40];
+        for (chunk, w) in buf.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&w.to_le_bytes());
         }
+        self.pending.extend_from_slice(&buf[..8 * N.min(5)]);
         if self.pending.len() >= HASH_BATCH {
             self.flush_hash();
         }
@@ -119,7 +121,7 @@ impl Trace {
             Event::Crash { node } => (9, node_code(node), 0, 0),
             Event::Restart { node } => (10, node_code(node), 0, 0),
         };
-        self.words(&[now, kind, a, b, c]);
+        self.words([now, kind, a, b, c]);
         if self.out.is_none() {
             return;
         }
@@ -163,7 +165,7 @@ impl Trace {
         label: Option<&str>,
     ) {
         let place = u64::from(addr.subsystem) << 48 | u64::from(addr.volume) << 32;
-        self.words(&[now, 100, id, place | u64::from(addr.block), u64::from(size)]);
+        self.words([now, 100, id, place | u64::from(addr.block), u64::from(size)]);
         if let Some(l) = label {
             self.bytes(l.as_bytes());
         }
@@ -176,7 +178,7 @@ impl Trace {
 
     /// Records a state change a node announced (e.g. entering update-in-progress).
     pub fn note(&mut self, now: u64, node: NodeId, what: &'static str) {
-        self.words(&[now, 101, node_code(node), what.len() as u64]);
+        self.words([now, 101, node_code(node), what.len() as u64]);
         self.bytes(what.as_bytes());
         if self.out.is_some() {
             self.line(serde_json::json!({"t": now, "ev": what, "node": node.label()}));

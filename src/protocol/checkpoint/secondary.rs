@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{master_of, Config, MemberFailure};
-use crate::check::{BlockAddr, WriteId};
+use crate::check::BlockAddr;
 use crate::protocol::stream::Streams;
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Status, Timer, WriteMeta,
@@ -67,8 +67,11 @@ pub struct Secondary {
     /// Whether hosts are currently kept off this secondary (update in progress, or a takeover
     /// not yet complete).
     fenced: bool,
-    /// Writes handed to the volume and not yet on it.
-    applying: BTreeMap<WriteId, WriteMeta>,
+    /// Writes handed to the volume and not yet on it, sorted by id (a map by id; one release's
+    /// worth at most, so a sorted vector beats a tree).
+    applying: Vec<WriteMeta>,
+    /// Scratch for a release: the writes it covers, to keep the newest of each block.
+    releasing: Vec<(BlockAddr, usize, WriteMeta)>,
     /// True until update-complete is sent for `released`.
     owe_complete: bool,
     takeover: bool,
@@ -105,7 +108,8 @@ impl Secondary {
             released: None,
             uip: false,
             fenced: false,
-            applying: BTreeMap::new(),
+            applying: Vec::new(),
+            releasing: Vec::new(),
             owe_complete: false,
             takeover: false,
             opened: false,
@@ -248,23 +252,39 @@ impl Secondary {
             self.released = Some(cp);
             self.forwarded.retain(|_, f| f.t > cp.t);
             self.set_uip(true, out);
-            let mut newest: BTreeMap<BlockAddr, WriteMeta> = BTreeMap::new();
+            // The newest write of each block, block by block: sorted by (block, time order),
+            // the last of each block wins, as inserting them in time order into a map by block
+            // would leave.
+            let mut covered = std::mem::take(&mut self.releasing);
             while self
                 .buffer
                 .front()
                 .is_some_and(|&((stamp, _), _)| stamp <= cp.t)
             {
                 if let Some((_, w)) = self.buffer.pop_front() {
-                    newest.insert(w.addr, w);
+                    covered.push((w.addr, covered.len(), w));
                 }
             }
-            for w in newest.into_values() {
-                self.applying.insert(w.id, w);
-                out.push(Output::Apply(w));
+            covered.sort_unstable_by_key(|&(addr, i, _)| (addr, i));
+            for (k, &(addr, _, w)) in covered.iter().enumerate() {
+                if covered.get(k + 1).is_none_or(|&(next, _, _)| next != addr) {
+                    self.start_apply(w);
+                    out.push(Output::Apply(w));
+                }
             }
+            covered.clear();
+            self.releasing = covered;
         }
         self.owe_complete = true;
         self.maybe_complete(now, out);
+    }
+
+    /// Hands `w` to the volume: recorded in `applying` by id (replacing a write of the same id).
+    fn start_apply(&mut self, w: WriteMeta) {
+        match self.applying.binary_search_by_key(&w.id, |a| a.id) {
+            Ok(i) => self.applying[i] = w,
+            Err(i) => self.applying.insert(i, w),
+        }
     }
 
     /// Step 416: once every write of the release is on the volume, say so to the master.
@@ -529,7 +549,9 @@ impl Node for Secondary {
                 self.streams.give_back(ready);
             }
             Input::Applied(w) => {
-                self.applying.remove(&w.id);
+                if let Ok(i) = self.applying.binary_search_by_key(&w.id, |a| a.id) {
+                    self.applying.remove(i);
+                }
                 self.maybe_complete(now, out);
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
@@ -596,7 +618,7 @@ impl Node for Secondary {
                 self.streams.restart(out);
                 self.arm_heartbeat(out);
                 self.arm_watches(out);
-                let again: Vec<WriteMeta> = self.applying.values().copied().collect();
+                let again: Vec<WriteMeta> = self.applying.clone();
                 for w in again {
                     out.push(Output::Apply(w));
                 }
@@ -610,6 +632,7 @@ impl Node for Secondary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::WriteId;
     use crate::protocol::checkpoint::ClockMode;
 
     fn cfg(pairs: u16) -> Config {
