@@ -164,19 +164,13 @@ impl<E> EventQueue<E> {
         let min = std::mem::replace(&mut self.mins[b], Time::MAX);
         let mut from = std::mem::take(&mut self.buckets[b]);
         if from.len() <= RUN {
-            // Stable insertion sort by time: ties keep the bucket's (insertion) order. The
-            // buckets above stay as they are: the new `last` agrees with the old one on every
-            // bit from `b - 1` up, so their events keep their buckets and stay later.
-            for (time, event) in from.drain(..) {
-                if self.run.back().is_none_or(|&(t, _)| t <= time) {
-                    self.run.push_back((time, event));
-                } else {
-                    let at = self.run.partition_point(|&(t, _)| t <= time);
-                    self.run.insert(at, (time, event));
-                }
-            }
+            // A stable sort by time (in place for so few): ties keep the bucket's (insertion)
+            // order. The buckets above stay as they are: the new `last` agrees with the old one
+            // on every bit from `b - 1` up, so their events keep their buckets and stay later.
+            from.sort_by_key(|&(t, _)| t);
+            self.last = from.last().map_or(min, |&(t, _)| t);
+            self.run.extend(from.drain(..));
             self.buckets[b] = from;
-            self.last = self.run.back().map_or(min, |&(t, _)| t);
             return true;
         }
         let last = min;
