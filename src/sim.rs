@@ -19,11 +19,17 @@ pub struct RunOptions<'a> {
     pub trace: Option<&'a Path>,
 }
 
-/// The simulated time a run of `sc` ends at: the hosts' duration plus the drain, or later if a
-/// disaster's takeover and drain need longer.
-pub fn end_time(sc: &Scenario) -> u64 {
+/// Runs `sc` under `seed`, checked, and returns its result.
+pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<RunResult> {
+    let trace = match opts.trace {
+        Some(p) => Trace::with_file(AtomicFile::create(p)?),
+        None => Trace::hash_only(),
+    };
+    let mut sched = Scheduler::new();
+    let mut world = World::new(sc, seed, trace, &mut sched);
     let end = sc.duration.as_ns().saturating_add(sc.drain.as_ns());
-    sc.faults
+    let end = sc
+        .faults
         .iter()
         .filter_map(|f| match f {
             Fault::Disaster { at } => Some(
@@ -33,26 +39,12 @@ pub fn end_time(sc: &Scenario) -> u64 {
             ),
             Fault::Crash { .. } => None,
         })
-        .fold(end, u64::max)
-}
-
-/// The event and simulated-time budget of a run of `sc` (its `limits`).
-pub fn budget(sc: &Scenario) -> Budget {
-    Budget {
+        .fold(end, u64::max);
+    let budget = Budget {
         max_events: sc.limits.max_events,
         max_time: sc.limits.max_sim_time.as_ns(),
-    }
-}
-
-/// Runs `sc` under `seed`, checked, and returns its result.
-pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<RunResult> {
-    let trace = match opts.trace {
-        Some(p) => Trace::with_file(AtomicFile::create(p)?),
-        None => Trace::hash_only(),
     };
-    let mut sched = Scheduler::new();
-    let mut world = World::new(sc, seed, trace, &mut sched);
-    let outcome = run(&mut world, &mut sched, end_time(sc), budget(sc));
+    let outcome = run(&mut world, &mut sched, end, budget);
     let reference = world.finish(outcome.now);
     world.trace.finish()?;
     let c = &world.checker;

@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use super::{cpu, hold, median, rss, Config};
-use crate::engine::{run, Control, Handler, Scheduler};
+use crate::engine::{run, Budget, Control, Handler, Scheduler};
 use crate::model::world::{Event, World};
 use crate::scenario::{Override, Scenario};
-use crate::sim::{budget, end_time, simulate, RunOptions};
+use crate::sim::{simulate, RunOptions};
 use crate::trace::Trace;
 
 /// The standard scenario's text (the file in `scenarios/`, built in).
@@ -81,7 +81,9 @@ impl Handler for Probe<'_> {
     }
 }
 
-/// The mean number of events pending over a run of `sc` under `seed` (an untimed run).
+/// The mean number of events pending while the hosts of `sc` write (the scenario's `duration`),
+/// under `seed`: an untimed run of the same world, stopped at the end of the writes (the drain
+/// and any takeover after it barely move the mean).
 pub fn mean_pending(sc: &Scenario, seed: u64) -> usize {
     let mut sched = Scheduler::new();
     let mut world = World::new(sc, seed, Trace::hash_only(), &mut sched);
@@ -89,7 +91,11 @@ pub fn mean_pending(sc: &Scenario, seed: u64) -> usize {
         world: &mut world,
         pending_sum: 0,
     };
-    let o = run(&mut probe, &mut sched, end_time(sc), budget(sc));
+    let budget = Budget {
+        max_events: sc.limits.max_events,
+        max_time: sc.limits.max_sim_time.as_ns(),
+    };
+    let o = run(&mut probe, &mut sched, sc.duration.as_ns(), budget);
     (probe.pending_sum / u128::from(o.events.max(1))) as usize
 }
 
