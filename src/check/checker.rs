@@ -58,13 +58,15 @@ const NEVER: u64 = u64::MAX;
 /// Distinct violations kept with full detail; the rest are only counted.
 pub const MAX_REPORTED: usize = 100;
 
-/// What the hosts know of one write: 56 bytes, one per write of the run, so kept lean (labels
-/// and the applied flag live beside it; see [`Checker`]).
+/// What the hosts know of one write: 64 bytes, one per write of the run, so kept lean (labels
+/// live beside it; see [`Checker`]).
 #[derive(Clone, Copy, Debug)]
 struct WriteRec {
     issued: u64,
     stored: u64,
     completed: u64,
+    /// When a secondary first showed it.
+    applied: u64,
     /// Host-history order of the issue and the completion (a counter over both kinds of event).
     issued_seq: u64,
     completed_seq: u64,
@@ -147,8 +149,22 @@ impl<const MAX: bool> Tournament<MAX> {
     }
 
     /// The extreme key, if any block has one.
-    fn top(&self) -> Option<Key> {
-        Some(self.nodes[1]).filter(|&k| k != Self::EMPTY)
+    fn top(&self) -> Option<&Key> {
+        Some(&self.nodes[1]).filter(|&&k| k != Self::EMPTY)
+    }
+}
+
+impl Tournament<false> {
+    /// The smallest key, if any (as `BTreeSet::first`).
+    fn first(&self) -> Option<&Key> {
+        self.top()
+    }
+}
+
+impl Tournament<true> {
+    /// The largest key, if any (as `BTreeSet::last`).
+    fn last(&self) -> Option<&Key> {
+        self.top()
     }
 }
 
@@ -179,8 +195,6 @@ pub struct Checker {
     writes: Vec<WriteRec>,
     /// Labels of the labelled (scripted) writes, by id.
     labels: BTreeMap<WriteId, String>,
-    /// Bit `id % 64` of word `id / 64`: write `id` has been shown by the secondary.
-    applied: Vec<u64>,
     blocks: Vec<Block>,
     /// (issue order, id) of the latest-issued visible write of each block that shows any; the
     /// latest at the top.
@@ -209,7 +223,6 @@ impl Checker {
             geometry,
             writes: Vec::new(),
             labels: BTreeMap::new(),
-            applied: Vec::new(),
             blocks,
             visible: Tournament::new(geometry.total_blocks()),
             missing: Tournament::new(geometry.total_blocks()),
@@ -238,9 +251,6 @@ impl Checker {
         if let Some(l) = label {
             self.labels.insert(id, l.to_string());
         }
-        if id.is_multiple_of(64) {
-            self.applied.push(0);
-        }
         self.history_seq += 1;
         self.writes.push(WriteRec {
             addr,
@@ -250,6 +260,7 @@ impl Checker {
             issued: at,
             stored: NEVER,
             completed: NEVER,
+            applied: NEVER,
             version: u32::MAX,
         });
     }
@@ -283,10 +294,9 @@ impl Checker {
         let b = self.geometry.index(addr);
         let visible = match id {
             Some(id) => {
-                let rec = &self.writes[id as usize];
-                let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
-                if self.applied[word] & bit == 0 {
-                    self.applied[word] |= bit;
+                let rec = &mut self.writes[id as usize];
+                if rec.applied == NEVER {
+                    rec.applied = at;
                     self.applied_writes += 1;
                     self.lag.record(at.saturating_sub(rec.stored));
                 }
@@ -344,11 +354,12 @@ impl Checker {
     pub fn check(&mut self, at: u64) -> bool {
         let oldest_missing = self
             .missing
-            .top()
-            .map(|(_, id)| self.writes[id as usize].completed);
+            .first()
+            .map(|&(_, id)| self.writes[id as usize].completed);
         self.exposure
             .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
-        let (Some((completed, a)), Some((issued, b))) = (self.missing.top(), self.visible.top())
+        let (Some(&(completed, a)), Some(&(issued, b))) =
+            (self.missing.first(), self.visible.last())
         else {
             return true;
         };
