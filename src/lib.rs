@@ -1,6 +1,7 @@
 //! rcsim: a deterministic discrete-event simulator of asynchronous remote data copying with
 //! checkpoint-based consistency across many storage subsystems (EP 0 674 263 B1) and its rivals.
 
+pub mod bench;
 pub mod check;
 pub mod chrome;
 pub mod engine;

@@ -6,12 +6,12 @@
 //! on the secondary volumes) is consistent when no write B is visible (its id, or a later write to
 //! its block, is there) while some write A that precedes B is missing (its block holds something
 //! older than A). Per block the checker keeps the writes in the order the primary volume stored
-//! them; the image of a block is a prefix of that order. Two ordered sets give, in O(log blocks),
-//! the earliest-completed missing write and the latest-issued visible write: the image is
-//! inconsistent exactly when the first completed before the second was issued, and that pair is
-//! the witness the violation names.
+//! them; the image of a block is a prefix of that order. Two tournament trees over the blocks
+//! give, in O(log blocks), the earliest-completed missing write and the latest-issued visible
+//! write: the image is inconsistent exactly when the first completed before the second was
+//! issued, and that pair is the witness the violation names.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{LatencyStats, Violation};
 
@@ -55,37 +55,117 @@ impl Geometry {
 }
 
 const NEVER: u64 = u64::MAX;
-const NO_LABEL: u32 = u32::MAX;
 /// Distinct violations kept with full detail; the rest are only counted.
 pub const MAX_REPORTED: usize = 100;
 
-/// What the hosts know of one write.
+/// What the hosts know of one write: 64 bytes, one per write of the run, so kept lean (labels
+/// live beside it; see [`Checker`]).
 #[derive(Clone, Copy, Debug)]
 struct WriteRec {
-    addr: BlockAddr,
-    size: u32,
-    label: u32,
     issued: u64,
     stored: u64,
     completed: u64,
+    /// When a secondary first showed it.
     applied: u64,
     /// Host-history order of the issue and the completion (a counter over both kinds of event).
     issued_seq: u64,
     completed_seq: u64,
+    addr: BlockAddr,
+    size: u32,
     /// Position in its block's stored order, or `u32::MAX` before the primary stored it.
     version: u32,
+}
+
+/// One entry of a block's stored order.
+#[derive(Clone, Copy, Debug)]
+struct Version {
+    /// The write.
+    id: WriteId,
+    /// The latest-issued write among this version and those before it. Ids are given in issue
+    /// order and the history counter grows with every issue, so the latest-issued is the
+    /// largest id, and its (issue order, id) key is read from its record.
+    latest: WriteId,
 }
 
 /// One block: its writes in stored order and how many of them the secondary image shows.
 #[derive(Default)]
 struct Block {
-    versions: Vec<WriteId>,
-    /// Latest-issued write (issue order, id) among `versions[..=i]`.
-    prefix_max_issued: Vec<(u64, WriteId)>,
+    versions: Vec<Version>,
     visible: usize,
-    /// This block's entries in the two ordered sets, to remove them on change.
+    /// This block's keys in the two tournaments, to update them only on change.
     visible_key: Option<(u64, WriteId)>,
     missing_key: Option<(u64, WriteId)>,
+}
+
+/// A set key: (history order, write id).
+type Key = (u64, WriteId);
+
+/// One key per block (or none) and the extreme one among them: a tournament tree over the
+/// block indices, the smallest key at the root when `MAX` is false, the largest when true.
+/// Changing a block's key walks one leaf-to-root path of flat array slots, where an ordered
+/// set would remove, search and insert tree nodes; the extreme is the same either way, since
+/// each key names a write of its own block only.
+struct Tournament<const MAX: bool> {
+    /// Leaves (a power of two); node `i`'s children are `2i` and `2i + 1`, leaf `b` is
+    /// `leaves + b`.
+    leaves: usize,
+    nodes: Vec<Key>,
+}
+
+impl<const MAX: bool> Tournament<MAX> {
+    /// The key no real key can be: below every key for a max-tree (history order starts at
+    /// 1), above every key for a min-tree (a missing write has completed, so its order is
+    /// never `NEVER`).
+    const EMPTY: Key = if MAX { (0, 0) } else { (NEVER, NEVER) };
+
+    fn new(blocks: usize) -> Self {
+        let leaves = blocks.max(1).next_power_of_two();
+        Tournament {
+            leaves,
+            nodes: vec![Self::EMPTY; 2 * leaves],
+        }
+    }
+
+    fn better(a: Key, b: Key) -> Key {
+        if MAX {
+            a.max(b)
+        } else {
+            a.min(b)
+        }
+    }
+
+    /// Sets (or with `None` clears) block `b`'s key.
+    fn set(&mut self, b: usize, key: Option<Key>) {
+        let mut n = self.leaves + b;
+        self.nodes[n] = key.unwrap_or(Self::EMPTY);
+        while n > 1 {
+            n /= 2;
+            let best = Self::better(self.nodes[2 * n], self.nodes[2 * n + 1]);
+            if self.nodes[n] == best {
+                break;
+            }
+            self.nodes[n] = best;
+        }
+    }
+
+    /// The extreme key, if any block has one.
+    fn top(&self) -> Option<&Key> {
+        Some(&self.nodes[1]).filter(|&&k| k != Self::EMPTY)
+    }
+}
+
+impl Tournament<false> {
+    /// The smallest key, if any (as `BTreeSet::first`).
+    fn first(&self) -> Option<&Key> {
+        self.top()
+    }
+}
+
+impl Tournament<true> {
+    /// The largest key, if any (as `BTreeSet::last`).
+    fn last(&self) -> Option<&Key> {
+        self.top()
+    }
 }
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
@@ -113,12 +193,15 @@ pub struct ImageSummary {
 pub struct Checker {
     geometry: Geometry,
     writes: Vec<WriteRec>,
-    labels: Vec<String>,
+    /// Labels of the labelled (scripted) writes, by id.
+    labels: BTreeMap<WriteId, String>,
     blocks: Vec<Block>,
-    /// (issue order, id) of the latest-issued visible write of each block that shows any.
-    visible: BTreeSet<(u64, WriteId)>,
-    /// (completion order, id) of the earliest-completed missing write of each block that lacks any.
-    missing: BTreeSet<(u64, WriteId)>,
+    /// (issue order, id) of the latest-issued visible write of each block that shows any; the
+    /// latest at the top.
+    visible: Tournament<true>,
+    /// (completion order, id) of the earliest-completed missing write of each block that lacks
+    /// any; the earliest at the top.
+    missing: Tournament<false>,
     /// Counter ordering issues and completions as the run saw them.
     history_seq: u64,
     open: bool,
@@ -139,10 +222,10 @@ impl Checker {
         Checker {
             geometry,
             writes: Vec::new(),
-            labels: Vec::new(),
+            labels: BTreeMap::new(),
             blocks,
-            visible: BTreeSet::new(),
-            missing: BTreeSet::new(),
+            visible: Tournament::new(geometry.total_blocks()),
+            missing: Tournament::new(geometry.total_blocks()),
             open: true,
             history_seq: 0,
             reported: BTreeSet::new(),
@@ -165,18 +248,13 @@ impl Checker {
         at: u64,
     ) {
         debug_assert_eq!(id as usize, self.writes.len(), "write ids must be dense");
-        let label = match label {
-            Some(l) => {
-                self.labels.push(l.to_string());
-                (self.labels.len() - 1) as u32
-            }
-            None => NO_LABEL,
-        };
+        if let Some(l) = label {
+            self.labels.insert(id, l.to_string());
+        }
         self.history_seq += 1;
         self.writes.push(WriteRec {
             addr,
             size,
-            label,
             issued_seq: self.history_seq,
             completed_seq: NEVER,
             issued: at,
@@ -194,9 +272,8 @@ impl Checker {
         let block = &mut self.blocks[b];
         rec.stored = at;
         rec.version = block.versions.len() as u32;
-        let prev = block.prefix_max_issued.last().copied().unwrap_or((0, id));
-        block.versions.push(id);
-        block.prefix_max_issued.push(prev.max((rec.issued_seq, id)));
+        let latest = block.versions.last().map_or(id, |v| v.latest.max(id));
+        block.versions.push(Version { id, latest });
     }
 
     /// The host saw write `id` complete at `at`.
@@ -248,28 +325,28 @@ impl Checker {
         self.open
     }
 
-    /// Recomputes block `b`'s entries in the two ordered sets.
+    /// Recomputes block `b`'s keys in the two tournaments (an unchanged key is left alone).
     fn refresh(&mut self, b: usize) {
         let block = &mut self.blocks[b];
-        if let Some(k) = block.visible_key.take() {
-            self.visible.remove(&k);
+        let visible_key = match block.visible {
+            0 => None,
+            v => {
+                let latest = block.versions[v - 1].latest;
+                Some((self.writes[latest as usize].issued_seq, latest))
+            }
+        };
+        if visible_key != block.visible_key {
+            self.visible.set(b, visible_key);
+            block.visible_key = visible_key;
         }
-        if let Some(k) = block.missing_key.take() {
-            self.missing.remove(&k);
-        }
-        if block.visible > 0 {
-            let key = block.prefix_max_issued[block.visible - 1];
-            block.visible_key = Some(key);
-            self.visible.insert(key);
-        }
-        let earliest = block.versions[block.visible..]
+        let missing_key = block.versions[block.visible..]
             .iter()
-            .map(|&w| (self.writes[w as usize].completed_seq, w))
+            .map(|v| (self.writes[v.id as usize].completed_seq, v.id))
             .filter(|&(c, _)| c != NEVER)
             .min();
-        if let Some(k) = earliest {
-            block.missing_key = Some(k);
-            self.missing.insert(k);
+        if missing_key != block.missing_key {
+            self.missing.set(b, missing_key);
+            block.missing_key = missing_key;
         }
     }
 
@@ -300,11 +377,9 @@ impl Checker {
     }
 
     fn name(&self, id: WriteId) -> String {
-        let rec = &self.writes[id as usize];
-        if rec.label == NO_LABEL {
-            format!("w{id}")
-        } else {
-            self.labels[rec.label as usize].clone()
+        match self.labels.get(&id) {
+            Some(l) => l.clone(),
+            None => format!("w{id}"),
         }
     }
 
@@ -325,7 +400,7 @@ impl Checker {
             let block = &self.blocks[self.geometry.index(m.addr)];
             match block.visible {
                 0 => "its initial contents".to_string(),
-                k => self.name(block.versions[k - 1]),
+                k => self.name(block.versions[k - 1].id),
             }
         };
         Violation {
@@ -493,14 +568,11 @@ impl Checker {
     /// The labelled writes the image shows and does not show, in issue order.
     pub fn image(&self) -> ImageSummary {
         let mut s = ImageSummary::default();
-        for (id, rec) in self.writes.iter().enumerate() {
-            if rec.label != NO_LABEL {
-                let name = self.labels[rec.label as usize].clone();
-                if self.is_visible(id as WriteId) {
-                    s.present.push(name);
-                } else {
-                    s.absent.push(name);
-                }
+        for (&id, name) in &self.labels {
+            if self.is_visible(id) {
+                s.present.push(name.clone());
+            } else {
+                s.absent.push(name.clone());
             }
         }
         s
@@ -698,5 +770,229 @@ mod tests {
         assert_eq!(c.lag().percentiles().max, 100);
         assert_eq!(c.host_latency().percentiles().max, 10);
         assert_eq!(c.applied_writes(), 1);
+    }
+
+    /// A brute-force judge of the same rule, from first principles: every write kept, every
+    /// image judged by looking at every pair. The checker must agree with it on any history,
+    /// so a change to the checker's bookkeeping (or its memory) cannot change a verdict.
+    mod oracle {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        const G: Geometry = Geometry {
+            pairs: 2,
+            volumes: 1,
+            blocks: 2,
+        };
+
+        /// One step of a random host history and secondary image.
+        #[derive(Clone, Debug)]
+        pub enum Op {
+            /// Issue a write to block `b` (of 4), labelled if `label`.
+            Issue(u8, bool),
+            /// Store the `k`-th issued write not yet stored.
+            Store(u8),
+            /// Complete the `k`-th stored write not yet completed.
+            Complete(u8),
+            /// Secondary block `b` shows its `v`-th stored version (any, older ones too), or,
+            /// past the end, its initial contents.
+            Apply(u8, u8),
+            /// Close or open the image.
+            Open(bool),
+            /// Judge the image now.
+            Check,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                4 => (0u8..4, any::<bool>()).prop_map(|(b, l)| Op::Issue(b, l)),
+                4 => (0u8..8).prop_map(Op::Store),
+                4 => (0u8..8).prop_map(Op::Complete),
+                5 => (0u8..4, 0u8..10).prop_map(|(b, v)| Op::Apply(b, v)),
+                1 => any::<bool>().prop_map(Op::Open),
+                1 => Just(Op::Check),
+            ]
+        }
+
+        #[derive(Clone, Copy, Default)]
+        struct W {
+            block: usize,
+            issued_seq: u64,
+            completed_seq: Option<u64>,
+            completed: u64,
+            stored: bool,
+            version: usize,
+            size: u64,
+        }
+
+        /// What the oracle concludes: (missing, present, at) of each distinct pair, in order.
+        #[derive(Default)]
+        struct Judge {
+            writes: Vec<W>,
+            order: Vec<Vec<usize>>,
+            visible: Vec<usize>,
+            seq: u64,
+            open: bool,
+            found: Vec<(usize, usize, u64)>,
+        }
+
+        impl Judge {
+            fn judge(&mut self, at: u64) {
+                let missing = (0..self.writes.len())
+                    .filter(|&i| {
+                        let w = &self.writes[i];
+                        w.stored && w.completed_seq.is_some() && w.version >= self.visible[w.block]
+                    })
+                    .min_by_key(|&i| (self.writes[i].completed_seq, i));
+                let present = (0..self.writes.len())
+                    .filter(|&i| {
+                        let w = &self.writes[i];
+                        w.stored && w.version < self.visible[w.block]
+                    })
+                    .max_by_key(|&i| (self.writes[i].issued_seq, i));
+                if let (Some(a), Some(b)) = (missing, present) {
+                    if self.writes[a].completed_seq < Some(self.writes[b].issued_seq)
+                        && !self.found.iter().any(|&(x, y, _)| (x, y) == (a, b))
+                    {
+                        self.found.push((a, b, at));
+                    }
+                }
+            }
+        }
+
+        fn name(id: usize, labelled: &BTreeMap<usize, String>) -> String {
+            labelled
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("w{id}"))
+        }
+
+        fn replay(ops: &[Op]) -> Result<(), TestCaseError> {
+            let addr = |b: usize| BlockAddr {
+                subsystem: (b / 2) as u16,
+                volume: 0,
+                block: (b % 2) as u32,
+            };
+            let mut c = Checker::new(G);
+            let mut j = Judge {
+                order: vec![Vec::new(); 4],
+                visible: vec![0; 4],
+                open: true,
+                ..Judge::default()
+            };
+            let mut labelled = BTreeMap::new();
+            for (t, op) in ops.iter().enumerate() {
+                let at = t as u64 * 10;
+                match *op {
+                    Op::Issue(b, label) => {
+                        let id = j.writes.len();
+                        let l = label.then(|| format!("L{id}"));
+                        if let Some(l) = &l {
+                            labelled.insert(id, l.clone());
+                        }
+                        let size = 512 * (1 + id as u32 % 3);
+                        c.issued(id as u64, addr(b as usize), size, l.as_deref(), at);
+                        j.seq += 1;
+                        j.writes.push(W {
+                            block: b as usize,
+                            issued_seq: j.seq,
+                            size: u64::from(size),
+                            ..W::default()
+                        });
+                    }
+                    Op::Store(k) => {
+                        let unstored: Vec<usize> = (0..j.writes.len())
+                            .filter(|&i| !j.writes[i].stored)
+                            .collect();
+                        if let Some(&id) = unstored.get(k as usize % unstored.len().max(1)) {
+                            c.stored(id as u64, at);
+                            let w = &mut j.writes[id];
+                            w.stored = true;
+                            w.version = j.order[w.block].len();
+                            j.order[w.block].push(id);
+                        }
+                    }
+                    Op::Complete(k) => {
+                        let pending: Vec<usize> = (0..j.writes.len())
+                            .filter(|&i| j.writes[i].stored && j.writes[i].completed_seq.is_none())
+                            .collect();
+                        if let Some(&id) = pending.get(k as usize % pending.len().max(1)) {
+                            c.completed(id as u64, at);
+                            j.seq += 1;
+                            j.writes[id].completed_seq = Some(j.seq);
+                            j.writes[id].completed = at;
+                        }
+                    }
+                    Op::Apply(b, v) => {
+                        let b = b as usize;
+                        let shown = j.order[b].get(v as usize).copied();
+                        c.applied(addr(b), shown.map(|id| id as u64), at);
+                        j.visible[b] = shown.map_or(0, |id| j.writes[id].version + 1);
+                        if j.open {
+                            j.judge(at);
+                        }
+                    }
+                    Op::Open(open) => {
+                        c.set_open(open, at);
+                        if open && !j.open {
+                            j.judge(at);
+                        }
+                        j.open = open;
+                    }
+                    Op::Check => {
+                        c.check(at);
+                        j.judge(at);
+                    }
+                }
+            }
+            let want: Vec<(String, String, u64)> = j
+                .found
+                .iter()
+                .map(|&(a, b, at)| (name(a, &labelled), name(b, &labelled), at))
+                .collect();
+            let got: Vec<(String, String, u64)> = c
+                .violations()
+                .iter()
+                .map(|v| (v.missing.clone(), v.present.clone(), v.at_ns))
+                .collect();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(c.violation_count(), j.found.len() as u64);
+            let reference = ops.len() as u64 * 5;
+            let lost: Vec<&W> = j
+                .writes
+                .iter()
+                .filter(|w| {
+                    w.completed_seq.is_some()
+                        && w.completed <= reference
+                        && !(w.stored && w.version < j.visible[w.block])
+                })
+                .collect();
+            let rpo = c.rpo(reference);
+            prop_assert_eq!(rpo.lost_writes, lost.len() as u64);
+            prop_assert_eq!(rpo.lost_bytes, lost.iter().map(|w| w.size).sum::<u64>());
+            let oldest = lost.iter().map(|w| w.completed).min();
+            prop_assert_eq!(rpo.window_ns, oldest.map_or(0, |o| reference - o));
+            let image = c.image();
+            for (id, l) in &labelled {
+                let w = &j.writes[*id];
+                let shown = w.stored && w.version < j.visible[w.block];
+                prop_assert_eq!(image.present.contains(l), shown);
+                prop_assert_eq!(image.absent.contains(l), !shown);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(384))]
+
+            /// Random histories, with images that go back to older versions and to the initial
+            /// contents: the checker's violations (pairs, order, times), count, RPO and image
+            /// are the brute-force judge's.
+            #[test]
+            fn checker_agrees_with_brute_force(ops in prop::collection::vec(op(), 0..120)) {
+                replay(&ops)?;
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Argument definitions and dispatch for each command.
 
+mod bench;
 mod fuzz;
 mod replay;
 mod report;
@@ -73,6 +74,9 @@ enum Command {
         #[arg(long, default_value_t = 400)]
         max_attempts: u64,
     },
+    /// Measure the standard performance figures: hold model, ping-pong, the standard scenario,
+    /// a seed campaign on one and all cores, peak memory (medians of several runs).
+    Bench(BenchArgs),
     /// Compare protocols on one scenario: charts (PNG and SVG) and a summary page (index.md,
     /// index.html) in DIR.
     ///
@@ -169,6 +173,17 @@ struct SweepArgs {
     /// The directory to write sweep.csv, sweep.json and the charts into (default: sweep-out).
     #[arg(long, value_name = "DIR", default_value = "sweep-out")]
     out: PathBuf,
+}
+
+/// Arguments of `rcsim bench`.
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Print the figures as one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// A smaller version that finishes in seconds, for smoke tests.
+    #[arg(long)]
+    quick: bool,
 }
 
 /// Arguments of `rcsim fuzz`.
@@ -331,6 +346,7 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Report(args) => report::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Replay { repro, json } => replay::replay(&repro, json),
         Command::Shrink {
             repro,

@@ -1,33 +1,58 @@
-//! The event queue: a min-heap ordered by (time, insertion sequence), so simultaneous events are
-//! processed in the order they were scheduled and every run has one total order.
+//! The event queue: pending events in one total order, earliest time first and, among events at
+//! the same time, in the order they were scheduled.
+//!
+//! It is a monotone radix heap keyed by the `u64` nanosecond time, in front of a short sorted
+//! run. Bucket `i` (1..=64) holds the events whose time differs from `last` first at bit `i - 1`,
+//! counting from the least significant; the run holds the earliest events, at or before `last`,
+//! in (time, insertion) order, and pops come from its front. When the run is empty, the lowest
+//! non-empty bucket refills it: a small bucket (at most [`RUN`] events) is sorted into the run
+//! whole and `last` becomes its latest time; a larger one is spread over the lower buckets around
+//! its earliest time, whose events start the run. Every event in a bucket is always in the
+//! bucket its time and the current `last` name, and later than everything in the run, so events
+//! at the same time always share a bucket and move together in the order they arrived, and the
+//! sort is stable: ties keep insertion order. A push at or before `last` goes straight into the
+//! run, after the events of its time already there. Each event moves down at most 64 times and
+//! in practice once or twice, so the cost per event stays flat as the queue grows (a binary
+//! heap's grows with its logarithm and its cache misses), and once warm nothing is allocated.
+//!
+//! The simulation never schedules before now (`Scheduler::at` clamps), but the queue accepts any
+//! time: an event earlier than the last one taken out goes to a small binary heap ordered by
+//! (time, insertion sequence) that is served first, so the total order holds for any sequence of
+//! pushes.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use super::Time;
 
-/// One scheduled event with its position in the total order.
-struct Entry<E> {
+/// Buckets: 0 unused (the run takes its place), then one per bit position of `time ^ last`.
+const BUCKETS: usize = 65;
+
+/// A bucket of at most this many events is sorted into the run whole rather than spread.
+pub const RUN: usize = 16;
+
+/// One event scheduled before `last`, with its position in the total order.
+struct Early<E> {
     time: Time,
     seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
+impl<E> PartialEq for Early<E> {
     fn eq(&self, other: &Self) -> bool {
         self.time == other.time && self.seq == other.seq
     }
 }
 
-impl<E> Eq for Entry<E> {}
+impl<E> Eq for Early<E> {}
 
-impl<E> PartialOrd for Entry<E> {
+impl<E> PartialOrd for Early<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<E> Ord for Entry<E> {
+impl<E> Ord for Early<E> {
     /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.seq).cmp(&(self.time, self.seq))
@@ -36,7 +61,22 @@ impl<E> Ord for Entry<E> {
 
 /// Pending events in a total order: earliest time first, ties broken by insertion sequence.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// The earliest events, none later than `last`, in (time, insertion) order.
+    run: VecDeque<(Time, E)>,
+    /// Buckets 1..=64 (index 0 unused): events whose time differs from `last` first at bit i-1.
+    buckets: Vec<Vec<(Time, E)>>,
+    /// Earliest time in each bucket (`Time::MAX` when empty); exact, since buckets only grow by
+    /// pushes and empty all at once.
+    mins: [Time; BUCKETS],
+    /// Bit `i` set when bucket `i` (1..=64) is non-empty.
+    occupied: u128,
+    /// The buckets' reference time: everything in them is later, nothing in the run is.
+    last: Time,
+    /// The time of the last event popped from the run: nothing may be put in the run before it.
+    floor: Time,
+    /// Events pushed earlier than `floor`, served before everything else.
+    early: BinaryHeap<Early<E>>,
+    len: usize,
     next_seq: u64,
 }
 
@@ -46,46 +86,145 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
+/// The bucket of `time` relative to `last`: 0 when equal, else the bit length of their xor.
+#[inline]
+fn bucket_of(time: Time, last: Time) -> usize {
+    (u64::BITS - (time ^ last).leading_zeros()) as usize
+}
+
 impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            run: VecDeque::new(),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            mins: [Time::MAX; BUCKETS],
+            occupied: 0,
+            last: 0,
+            floor: 0,
+            early: BinaryHeap::new(),
+            len: 0,
             next_seq: 0,
         }
     }
 
     /// Schedules `event` at `time`; among events at the same time it runs after those already queued.
+    #[inline]
     pub fn push(&mut self, time: Time, event: E) {
+        self.len += 1;
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        if time < self.floor {
+            self.early.push(Early { time, seq, event });
+            return;
+        }
+        if time <= self.last {
+            // Into the run, after every event at or before `time` (ties in insertion order).
+            if self.run.back().is_none_or(|&(t, _)| t <= time) {
+                self.run.push_back((time, event));
+            } else {
+                let at = self.run.partition_point(|&(t, _)| t <= time);
+                self.run.insert(at, (time, event));
+            }
+            return;
+        }
+        let b = bucket_of(time, self.last);
+        self.buckets[b].push((time, event));
+        self.occupied |= 1 << b;
+        if time < self.mins[b] {
+            self.mins[b] = time;
+        }
     }
 
     /// Removes and returns the earliest event with its time.
+    #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        if !self.early.is_empty() {
+            self.len -= 1;
+            return self.early.pop().map(|e| (e.time, e.event));
+        }
+        if self.run.is_empty() && !self.refill() {
+            return None;
+        }
+        let (time, event) = self.run.pop_front()?;
+        self.len -= 1;
+        self.floor = time;
+        Some((time, event))
+    }
+
+    /// The run is empty: refills it from the lowest non-empty bucket, sorting a small bucket in
+    /// whole (`last` becomes its latest time) or spreading a large one around its earliest time
+    /// (which becomes `last`). False when every bucket is empty.
+    fn refill(&mut self) -> bool {
+        if self.occupied == 0 {
+            return false;
+        }
+        let b = self.occupied.trailing_zeros() as usize;
+        self.occupied &= !(1 << b);
+        let min = std::mem::replace(&mut self.mins[b], Time::MAX);
+        let mut from = std::mem::take(&mut self.buckets[b]);
+        if from.len() <= RUN {
+            // A stable sort by time (in place for so few): ties keep the bucket's (insertion)
+            // order. The buckets above stay as they are: the new `last` agrees with the old one
+            // on every bit from `b - 1` up, so their events keep their buckets and stay later.
+            from.sort_by_key(|&(t, _)| t);
+            self.last = from.last().map_or(min, |&(t, _)| t);
+            self.run.extend(from.drain(..));
+            self.buckets[b] = from;
+            return true;
+        }
+        let last = min;
+        self.last = last;
+        for (time, event) in from.drain(..) {
+            let to = bucket_of(time, last);
+            if to == 0 {
+                self.run.push_back((time, event));
+            } else {
+                // `to < b`: the bucket being spread is never a target.
+                self.buckets[to].push((time, event));
+                self.occupied |= 1 << to;
+                if time < self.mins[to] {
+                    self.mins[to] = time;
+                }
+            }
+        }
+        self.buckets[b] = from;
+        true
     }
 
     /// The time of the earliest pending event, if any.
+    #[inline]
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|e| e.time)
+        if let Some(e) = self.early.peek() {
+            return Some(e.time);
+        }
+        if let Some(&(t, _)) = self.run.front() {
+            return Some(t);
+        }
+        if self.occupied == 0 {
+            return None;
+        }
+        Some(self.mins[self.occupied.trailing_zeros() as usize])
     }
 
     /// Number of pending events.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// True when nothing is pending.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::cmp::Reverse;
 
     #[test]
     fn pops_in_time_order() {
@@ -125,5 +264,152 @@ mod tests {
         assert_eq!(q.pop(), Some((10, 1)));
         assert_eq!(q.pop(), Some((10, 2)));
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn extreme_times_are_ordered() {
+        let mut q = EventQueue::new();
+        q.push(u64::MAX, 0u32);
+        q.push(0, 1);
+        q.push(u64::MAX, 2);
+        q.push(1 << 63, 3);
+        assert_eq!(q.pop(), Some((0, 1)));
+        assert_eq!(q.pop(), Some((1 << 63, 3)));
+        q.push(u64::MAX, 4);
+        assert_eq!(q.pop(), Some((u64::MAX, 0)));
+        assert_eq!(q.pop(), Some((u64::MAX, 2)));
+        assert_eq!(q.pop(), Some((u64::MAX, 4)));
+        assert_eq!(q.pop(), None);
+        assert_eq!(q.peek_time(), None);
+    }
+
+    /// The reference: a binary heap on (time, insertion sequence), as the queue was before.
+    #[derive(Default)]
+    struct Reference {
+        heap: BinaryHeap<Reverse<(Time, u64, u32)>>,
+        seq: u64,
+    }
+
+    impl Reference {
+        fn push(&mut self, time: Time, event: u32) {
+            self.heap.push(Reverse((time, self.seq, event)));
+            self.seq += 1;
+        }
+        fn pop(&mut self) -> Option<(Time, u32)> {
+            self.heap.pop().map(|Reverse((t, _, e))| (t, e))
+        }
+        fn peek_time(&self) -> Option<Time> {
+            self.heap.peek().map(|Reverse((t, _, _))| *t)
+        }
+    }
+
+    /// One step of a random schedule, relative to the time of the last event popped.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Push at the current time (a zero delay: the FIFO lane).
+        PushNow,
+        /// Push this far ahead; small values make many ties.
+        PushAfter(u64),
+        /// Push at an absolute time, possibly in the past (the early lane).
+        PushAt(u64),
+        /// Pop one event.
+        Pop,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => Just(Op::PushNow),
+            4 => (0u64..4).prop_map(Op::PushAfter),
+            3 => (0u64..1 << 12).prop_map(Op::PushAfter),
+            1 => any::<u64>().prop_map(|d| Op::PushAfter(d >> (d % 64))),
+            1 => (0u64..1 << 14).prop_map(Op::PushAt),
+            6 => Just(Op::Pop),
+        ]
+    }
+
+    /// Replays `ops` on the queue and the reference; every pop, peek and length must agree.
+    fn agree(ops: &[Op]) -> Result<(), TestCaseError> {
+        let mut q = EventQueue::new();
+        let mut r = Reference::default();
+        let mut now = 0u64;
+        for (i, op) in ops.iter().enumerate() {
+            let id = i as u32;
+            match *op {
+                Op::PushNow => {
+                    q.push(now, id);
+                    r.push(now, id);
+                }
+                Op::PushAfter(d) => {
+                    let t = now.saturating_add(d);
+                    q.push(t, id);
+                    r.push(t, id);
+                }
+                Op::PushAt(t) => {
+                    q.push(t, id);
+                    r.push(t, id);
+                }
+                Op::Pop => {
+                    let got = q.pop();
+                    prop_assert_eq!(got, r.pop(), "pop at step {}", i);
+                    if let Some((t, _)) = got {
+                        now = t;
+                    }
+                }
+            }
+            prop_assert_eq!(q.peek_time(), r.peek_time(), "peek at step {}", i);
+            prop_assert_eq!(q.len(), r.heap.len());
+            prop_assert_eq!(q.is_empty(), r.heap.is_empty());
+        }
+        while let Some(want) = r.pop() {
+            prop_assert_eq!(q.pop(), Some(want));
+        }
+        prop_assert_eq!(q.pop(), None);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Random pushes (many ties, many at the current time, some in the past) and pops give
+        /// exactly the reference's order.
+        #[test]
+        fn same_total_order_as_a_binary_heap(ops in prop::collection::vec(op(), 0..400)) {
+            agree(&ops)?;
+        }
+
+        /// Only ties: every event at one of three times, pushed while popping.
+        #[test]
+        fn ties_keep_insertion_order(
+            ops in prop::collection::vec(
+                prop_oneof![Just(Op::PushNow), (0u64..3).prop_map(Op::PushAfter), Just(Op::Pop)],
+                0..400,
+            )
+        ) {
+            agree(&ops)?;
+        }
+    }
+
+    #[test]
+    fn hold_model_matches_the_reference() {
+        use rand::{Rng as _, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut q = EventQueue::new();
+        let mut r = Reference::default();
+        for i in 0..2000u32 {
+            let t = rng.random_range(0..1 << 20);
+            q.push(t, i);
+            r.push(t, i);
+        }
+        for i in 0..50_000u32 {
+            let (t, e) = q.pop().expect("never empty");
+            assert_eq!(Some((t, e)), r.pop(), "event {i}");
+            let d = if i % 7 == 0 {
+                0
+            } else {
+                rng.random_range(0..1 << 20)
+            };
+            q.push(t + d, e);
+            r.push(t + d, e);
+        }
     }
 }

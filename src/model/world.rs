@@ -3,7 +3,7 @@
 //! primary's copy stage, a secondary's apply stage, a timer), feeds the checker what the hosts and
 //! the secondary volumes see, and records each event in the trace.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::clock::Clock;
 use super::net::{Channel, Delivery};
@@ -163,6 +163,41 @@ struct Owner {
     tag: u32,
 }
 
+/// The owners of the writes in flight, by id. Ids are dense and issued in increasing order, so
+/// this is a window from the oldest write still in flight: O(1) and no allocation per write,
+/// where a map would allocate and search.
+#[derive(Debug, Default)]
+struct InFlight {
+    /// The id of `slots[0]`.
+    base: WriteId,
+    slots: VecDeque<Option<Owner>>,
+}
+
+impl InFlight {
+    /// Records write `id`'s owner; ids come in increasing order.
+    fn insert(&mut self, id: WriteId, owner: Owner) {
+        if self.slots.is_empty() {
+            self.base = id;
+        }
+        while self.base + (self.slots.len() as u64) < id {
+            self.slots.push_back(None);
+        }
+        debug_assert_eq!(self.base + self.slots.len() as u64, id, "ids in order");
+        self.slots.push_back(Some(owner));
+    }
+
+    /// Takes write `id`'s owner, if it is in flight.
+    fn remove(&mut self, id: WriteId) -> Option<Owner> {
+        let i = usize::try_from(id.checked_sub(self.base)?).ok()?;
+        let owner = self.slots.get_mut(i)?.take();
+        while matches!(self.slots.front(), Some(None)) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        owner
+    }
+}
+
 /// One run's world.
 pub struct World {
     geometry: Geometry,
@@ -173,7 +208,7 @@ pub struct World {
     hosts: Vec<Host>,
     host_out: HostOut,
     outputs: Outputs,
-    inflight: BTreeMap<WriteId, Owner>,
+    inflight: InFlight,
     labels: BTreeMap<WriteId, String>,
     next_write: WriteId,
     fenced: Vec<bool>,
@@ -408,7 +443,7 @@ impl World {
             hosts,
             host_out: HostOut::default(),
             outputs: Outputs::new(),
-            inflight: BTreeMap::new(),
+            inflight: InFlight::default(),
             labels: BTreeMap::new(),
             next_write: 0,
             fenced: vec![false; usize::from(n)],
@@ -872,7 +907,7 @@ impl World {
 
     fn complete_host(&mut self, id: WriteId, sched: &mut Scheduler<Event>) {
         let now = sched.now();
-        let Some(owner) = self.inflight.remove(&id) else {
+        let Some(owner) = self.inflight.remove(id) else {
             return;
         };
         self.stats.completed += 1;
@@ -1140,5 +1175,36 @@ fn label_of<'a>(labels: &'a BTreeMap<WriteId, String>, event: &Event) -> Option<
             _ => return None,
         };
         labels.get(&id).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner(tag: u32) -> Owner {
+        Owner { host: 0, tag }
+    }
+
+    #[test]
+    fn in_flight_window_acts_as_a_map_of_increasing_ids() {
+        let mut f = InFlight::default();
+        for id in 10..20 {
+            f.insert(id, owner(id as u32));
+        }
+        assert_eq!(f.remove(9).map(|o| o.tag), None);
+        assert_eq!(f.remove(12).map(|o| o.tag), Some(12));
+        assert_eq!(f.remove(12).map(|o| o.tag), None, "removed once");
+        assert_eq!(f.remove(10).map(|o| o.tag), Some(10));
+        assert_eq!(f.remove(11).map(|o| o.tag), Some(11));
+        assert_eq!(f.base, 13, "the window starts at the oldest in flight");
+        for id in 13..20 {
+            assert_eq!(f.remove(id).map(|o| o.tag), Some(id as u32));
+        }
+        assert!(f.slots.is_empty());
+        f.insert(25, owner(25));
+        assert_eq!(f.remove(20).map(|o| o.tag), None);
+        assert_eq!(f.remove(25).map(|o| o.tag), Some(25));
+        assert_eq!(f.remove(26).map(|o| o.tag), None);
     }
 }

@@ -112,12 +112,17 @@ impl Streams {
             }
             Msg::Dgram(body) => self.ready.push((from, body)),
             Msg::Seg { seq, body } => {
-                if seq >= peer.next_recv {
-                    peer.held.entry(seq).or_insert(body);
+                if seq == peer.next_recv {
+                    // The next in order (the common case): hand it on without a trip through
+                    // `held`, which never holds `next_recv` itself.
+                    peer.next_recv += 1;
+                    self.ready.push((from, body));
                     while let Some(body) = peer.held.remove(&peer.next_recv) {
                         peer.next_recv += 1;
                         self.ready.push((from, body));
                     }
+                } else if seq > peer.next_recv {
+                    peer.held.entry(seq).or_insert(body);
                 }
                 let next = peer.next_recv;
                 let held = peer

@@ -15,10 +15,10 @@
 //! every member reports to the master, which releases the newest checkpoint any member was told
 //! to release to all of them, waits until all applied it, and only then opens the image.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{master_of, Config, MemberFailure, Mutant};
-use crate::check::{BlockAddr, WriteId};
+use crate::check::BlockAddr;
 use crate::protocol::stream::Streams;
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Status, Timer, WriteMeta,
@@ -53,8 +53,10 @@ pub struct Secondary {
     last_heard_master: u64,
     last_heard_primary: u64,
 
-    /// Received writes not yet applied, in time-value order (stamp, arrival).
-    buffer: BTreeMap<(u64, u64), WriteMeta>,
+    /// Received writes not yet applied, in time-value order (stamp, arrival). A primary's
+    /// stamps never go backwards and its stream is in order, so they almost always arrive in
+    /// that order: a deque with a sorted insert for the rare exception.
+    buffer: VecDeque<((u64, u64), WriteMeta)>,
     arrivals: u64,
     /// Checkpoints received from the primary and not yet covered by a release.
     forwarded: BTreeMap<u64, Checkpoint>,
@@ -65,8 +67,11 @@ pub struct Secondary {
     /// Whether hosts are currently kept off this secondary (update in progress, or a takeover
     /// not yet complete).
     fenced: bool,
-    /// Writes handed to the volume and not yet on it.
-    applying: BTreeMap<WriteId, WriteMeta>,
+    /// Writes handed to the volume and not yet on it, sorted by id (a map by id; one release's
+    /// worth at most, so a sorted vector beats a tree).
+    applying: Vec<WriteMeta>,
+    /// Scratch for a release: the writes it covers, to keep the newest of each block.
+    releasing: Vec<(BlockAddr, usize, WriteMeta)>,
     /// True until update-complete is sent for `released`.
     owe_complete: bool,
     takeover: bool,
@@ -100,13 +105,14 @@ impl Secondary {
             epoch: 0,
             last_heard_master: 0,
             last_heard_primary: 0,
-            buffer: BTreeMap::new(),
+            buffer: VecDeque::new(),
             arrivals: 0,
             forwarded: BTreeMap::new(),
             released: None,
             uip: false,
             fenced: false,
-            applying: BTreeMap::new(),
+            applying: Vec::new(),
+            releasing: Vec::new(),
             owe_complete: false,
             takeover: false,
             opened: false,
@@ -254,26 +260,44 @@ impl Secondary {
             self.released = Some(cp);
             self.forwarded.retain(|_, f| f.t > cp.t);
             self.set_uip(true, out);
-            let mut newest: BTreeMap<BlockAddr, WriteMeta> = BTreeMap::new();
             let limit = if self.cfg.has(Mutant::ApplyPastCheckpoint) {
                 u64::MAX
             } else {
                 cp.t
             };
-            while let Some(entry) = self.buffer.first_entry() {
-                if entry.key().0 > limit {
-                    break;
+            // The newest write of each block, block by block: sorted by (block, time order),
+            // the last of each block wins, as inserting them in time order into a map by block
+            // would leave.
+            let mut covered = std::mem::take(&mut self.releasing);
+            while self
+                .buffer
+                .front()
+                .is_some_and(|&((stamp, _), _)| stamp <= limit)
+            {
+                if let Some((_, w)) = self.buffer.pop_front() {
+                    covered.push((w.addr, covered.len(), w));
                 }
-                let w = entry.remove();
-                newest.insert(w.addr, w);
             }
-            for w in newest.into_values() {
-                self.applying.insert(w.id, w);
-                out.push(Output::Apply(w));
+            covered.sort_unstable_by_key(|&(addr, i, _)| (addr, i));
+            for (k, &(addr, _, w)) in covered.iter().enumerate() {
+                if covered.get(k + 1).is_none_or(|&(next, _, _)| next != addr) {
+                    self.start_apply(w);
+                    out.push(Output::Apply(w));
+                }
             }
+            covered.clear();
+            self.releasing = covered;
         }
         self.owe_complete = true;
         self.maybe_complete(now, out);
+    }
+
+    /// Hands `w` to the volume: recorded in `applying` by id (replacing a write of the same id).
+    fn start_apply(&mut self, w: WriteMeta) {
+        match self.applying.binary_search_by_key(&w.id, |a| a.id) {
+            Ok(i) => self.applying[i] = w,
+            Err(i) => self.applying.insert(i, w),
+        }
     }
 
     /// Step 416: once every write of the release is on the volume, say so to the master.
@@ -307,7 +331,13 @@ impl Secondary {
             }
             Body::Write(w) => {
                 self.arrivals += 1;
-                self.buffer.insert((w.stamp, self.arrivals), w);
+                let key = (w.stamp, self.arrivals);
+                if self.buffer.back().is_none_or(|&(k, _)| k < key) {
+                    self.buffer.push_back((key, w));
+                } else {
+                    let at = self.buffer.partition_point(|&(k, _)| k < key);
+                    self.buffer.insert(at, (key, w));
+                }
             }
             Body::Suspended => {
                 self.resync_until = Some(u64::MAX);
@@ -559,7 +589,9 @@ impl Node for Secondary {
                 self.streams.give_back(ready);
             }
             Input::Applied(w) => {
-                self.applying.remove(&w.id);
+                if let Ok(i) = self.applying.binary_search_by_key(&w.id, |a| a.id) {
+                    self.applying.remove(i);
+                }
                 self.maybe_complete(now, out);
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
@@ -626,7 +658,7 @@ impl Node for Secondary {
                 self.streams.restart(out);
                 self.arm_heartbeat(out);
                 self.arm_watches(out);
-                let again: Vec<WriteMeta> = self.applying.values().copied().collect();
+                let again: Vec<WriteMeta> = self.applying.clone();
                 for w in again {
                     out.push(Output::Apply(w));
                 }
@@ -634,5 +666,85 @@ impl Node for Secondary {
             }
             Input::HostWrite(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::WriteId;
+    use crate::protocol::checkpoint::tests::cfg;
+
+    fn write(id: WriteId, block: u32, stamp: u64) -> Body {
+        Body::Write(WriteMeta {
+            id,
+            addr: BlockAddr {
+                subsystem: 1,
+                volume: 0,
+                block,
+            },
+            size: 512,
+            stamp,
+        })
+    }
+
+    fn applied(out: &Outputs) -> Vec<WriteId> {
+        out.as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::Apply(w) => Some(w.id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The buffer keeps time-value order even when stamps arrive out of order: a release applies
+    /// exactly the writes stamped at or below it, the newest of each block, block by block.
+    #[test]
+    fn release_applies_in_time_order_whatever_the_arrival_order() {
+        let mut s = Secondary::new(1, cfg(2));
+        let mut out = Outputs::new();
+        let from_primary = NodeId::Primary(1);
+        let bodies = [
+            write(1, 0, 50),
+            write(2, 1, 30),
+            write(3, 2, 40),
+            write(4, 1, 20),
+            write(5, 2, 45),
+            write(6, 0, 30),
+        ];
+        for (seq, body) in bodies.into_iter().enumerate() {
+            let msg = Msg::Seg {
+                seq: seq as u64,
+                body,
+            };
+            s.handle(
+                0,
+                Input::Deliver {
+                    from: from_primary,
+                    msg,
+                },
+                &mut out,
+            );
+        }
+        assert_eq!(s.buffered(), 6);
+        out.drain();
+        let cp = Checkpoint { id: 1, t: 40 };
+        let release = Msg::Seg {
+            seq: 0,
+            body: Body::Release { epoch: 0, cp },
+        };
+        s.handle(
+            1,
+            Input::Deliver {
+                from: NodeId::Secondary(0),
+                msg: release,
+            },
+            &mut out,
+        );
+        // Block 0: w6 (30); block 1: w2 (30) over w4 (20); block 2: w3 (40). w1 (50) and
+        // w5 (45) wait for a later checkpoint.
+        assert_eq!(applied(&out), vec![6, 2, 3]);
+        assert_eq!(s.buffered(), 2);
     }
 }
