@@ -156,3 +156,22 @@ fn a_full_buffer_paces_host_writes_or_suspends_and_resyncs() {
         assert_eq!(suspended["buffers"]["paced_writes"], 0);
     }
 }
+
+#[test]
+fn shaped_bursty_hot_workloads_stay_consistent_under_checkpoint() {
+    let (code, r) = run("scenarios/bursty-hotspot.json", &[]);
+    assert_eq!(code, EXIT_OK, "{r}");
+    assert!(r["writes"]["issued"].as_u64().expect("count") > 500);
+    let (code, _) = run(
+        "scenarios/bursty-hotspot.json",
+        &["--protocol", "independent"],
+    );
+    assert_eq!(code, EXIT_VIOLATION);
+    let bad = rcsim(&[
+        "run",
+        "scenarios/bursty-hotspot.json",
+        "--set",
+        "clocks.overrides.0.subsystem=9",
+    ]);
+    bad.assert_usage_error(&["clocks.overrides[0].subsystem"]);
+}

@@ -314,7 +314,7 @@ impl World {
                     ),
                     clock: {
                         let mut rng = stream(seed, ComponentId::Clock(i));
-                        Self::initial_clock(sc, &mut rng)
+                        Self::initial_clock(sc, i, &mut rng)
                     },
                     clock_rng: stream(seed, ComponentId::Clock(i)),
                     secondary_incarnation: 0,
@@ -477,16 +477,23 @@ impl World {
         self.nodes[idx].buffered() + self.pairs[usize::from(pair)].apply_stage.occupancy()
     }
 
-    /// A primary's clock at the start: drift drawn in [-drift, +drift] ppm, offset within the
-    /// sync error.
-    fn initial_clock(sc: &Scenario, rng: &mut crate::engine::rng::Rng) -> Clock {
+    /// Primary `pair`'s clock at the start: drift drawn in [-drift, +drift] ppm (or its own, if
+    /// overridden), offset within the sync error.
+    fn initial_clock(sc: &Scenario, pair: u16, rng: &mut crate::engine::rng::Rng) -> Clock {
         use rand::Rng as _;
         let ppb = libm::round(sc.clocks.drift_ppm * 1000.0) as i64;
-        let drift = if ppb > 0 {
+        let drawn = if ppb > 0 {
             rng.random_range(-ppb..=ppb)
         } else {
             0
         };
+        let drift = sc
+            .clocks
+            .overrides
+            .iter()
+            .rev()
+            .find(|o| o.subsystem == pair + 1)
+            .map_or(drawn, |o| libm::round(o.drift_ppm * 1000.0) as i64);
         let mut c = Clock::new(drift);
         let err = sc.clocks.sync_error.as_ns();
         if err > 0 {

@@ -392,6 +392,19 @@ pub struct Clocks {
     /// Extra error of each synchronisation, drawn in [-error, +error].
     #[serde(default = "zero_duration")]
     pub sync_error: Duration,
+    /// Subsystems whose clocks drift by exactly this much instead (ppm; negative runs slow).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<ClockOverride>,
+}
+
+/// One primary's own clock drift.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockOverride {
+    /// The subsystem (from 1).
+    pub subsystem: u16,
+    /// Its rate error in parts per million (negative: slow).
+    pub drift_ppm: f64,
 }
 
 impl Default for Clocks {
@@ -400,6 +413,7 @@ impl Default for Clocks {
             drift_ppm: 0.0,
             sync_interval: default_sync_interval(),
             sync_error: zero_duration(),
+            overrides: Vec::new(),
         }
     }
 }

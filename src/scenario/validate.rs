@@ -97,6 +97,22 @@ pub fn check(s: &Scenario) -> Vec<String> {
             format!("expected a drift between 0 and 1000 ppm, got {drift}"),
         );
     }
+    for (i, o) in s.clocks.overrides.iter().enumerate() {
+        pair_in_range(
+            &mut p,
+            &format!("clocks.overrides[{i}].subsystem"),
+            o.subsystem,
+        );
+        if !o.drift_ppm.is_finite() || o.drift_ppm.abs() > 1000.0 {
+            p.add(
+                &format!("clocks.overrides[{i}].drift_ppm"),
+                format!(
+                    "expected a drift between -1000 and 1000 ppm, got {}",
+                    o.drift_ppm
+                ),
+            );
+        }
+    }
     if s.clocks.sync_interval.as_ns() == 0 {
         p.add(
             "clocks.sync_interval",
