@@ -965,6 +965,19 @@ impl World {
         }
     }
 
+    /// True when primary `pair` cannot serve `event` now: the site is gone (the event is dropped)
+    /// or the subsystem is down (the event waits for its restart).
+    fn primary_unavailable(&mut self, pair: u16, event: Event) -> bool {
+        if !self.primary_alive {
+            return true;
+        }
+        if self.down[usize::from(pair)] {
+            self.pairs[usize::from(pair)].held.push(event);
+            return true;
+        }
+        false
+    }
+
     fn all_taken_over(&self) -> bool {
         self.takeover_done.iter().all(|&d| d)
     }
@@ -1023,11 +1036,7 @@ impl Handler for World {
                 }
             }
             Event::WriteServed { pair, write } => {
-                if !self.primary_alive {
-                    return Control::Continue;
-                }
-                if self.down[usize::from(pair)] {
-                    self.pairs[usize::from(pair)].held.push(event);
+                if self.primary_unavailable(pair, event) {
                     return Control::Continue;
                 }
                 let p = &mut self.pairs[usize::from(pair)];
@@ -1039,11 +1048,7 @@ impl Handler for World {
                 self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
             }
             Event::CopyServed { pair, msg } => {
-                if !self.primary_alive {
-                    return Control::Continue;
-                }
-                if self.down[usize::from(pair)] {
-                    self.pairs[usize::from(pair)].held.push(event);
+                if self.primary_unavailable(pair, event) {
                     return Control::Continue;
                 }
                 let p = &mut self.pairs[usize::from(pair)];
