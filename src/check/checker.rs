@@ -409,8 +409,8 @@ impl Checker {
             present: self.name(present),
             at_ns: at,
             detail: format!(
-                "{} ({}) is visible on the secondary, but {} ({}) is not: {} completed at {} ns, \
-                 before {} was issued at {} ns, and its block holds {}",
+                "{} ({}) is visible on the secondary, but {} ({}) is not: {} completed at {} ns \
+                 and only then was {} issued (at {} ns), so it depends on it; {}'s block holds {}",
                 self.name(present),
                 self.place(present),
                 self.name(missing),
@@ -419,6 +419,7 @@ impl Checker {
                 m.completed,
                 self.name(present),
                 p.issued,
+                self.name(missing),
                 held
             ),
         }
