@@ -193,6 +193,8 @@ pub struct World {
     pub stats: Stats,
     /// Rendezvous latency of each released checkpoint.
     pub rendezvous: crate::check::LatencyStats,
+    /// `cycle`: how long each primary held host write completions, per hold.
+    pub host_hold: crate::check::LatencyStats,
 }
 
 /// Counts the result reports.
@@ -222,6 +224,10 @@ pub struct Stats {
     closed_since: Option<u64>,
     /// Master changes after the start.
     pub failovers: u64,
+    /// `cycle`: switch attempts abandoned because not every primary confirmed the hold in time.
+    pub switches_abandoned: u64,
+    /// `cycle`: times the master stopped waiting for a closed cycle to commit.
+    pub drain_timeouts: u64,
 }
 
 impl World {
@@ -410,6 +416,7 @@ impl World {
             trace,
             stats: Stats::default(),
             rendezvous: crate::check::LatencyStats::new(),
+            host_hold: crate::check::LatencyStats::new(),
         }
     }
 
@@ -639,6 +646,18 @@ impl World {
                 "became-master"
             }
             Note::Resigned => "resigned",
+            Note::HostHold { ns } => {
+                self.host_hold.record(ns);
+                "host-hold-released"
+            }
+            Note::SwitchAbandoned => {
+                s.switches_abandoned += 1;
+                "switch-abandoned"
+            }
+            Note::DrainOverdue => {
+                s.drain_timeouts += 1;
+                "drain-overdue"
+            }
         };
         self.trace.note(now, node, what);
     }

@@ -3,6 +3,7 @@
 //! writes its reactions into an [`Outputs`] buffer; it never touches the queue, the RNG or the
 //! network, so every protocol can be driven by hand in a unit test.
 
+pub mod applier;
 pub mod checkpoint;
 pub mod independent;
 pub mod msg;
