@@ -6,6 +6,7 @@
 pub mod applier;
 pub mod central;
 pub mod checkpoint;
+pub mod cycle;
 pub mod independent;
 pub mod msg;
 pub mod node;

@@ -113,6 +113,22 @@ impl TestNet {
         }
     }
 
+    /// Delivers messages until none is in flight, leaving applies pending; returns how many.
+    pub fn deliver_all(&mut self) -> usize {
+        let mut n = 0;
+        while let Some(f) = self.flight.pop_front() {
+            n += 1;
+            self.input(
+                f.to,
+                Input::Deliver {
+                    from: f.from,
+                    msg: f.msg,
+                },
+            );
+        }
+        n
+    }
+
     /// Delivers messages and lands applies until nothing is in flight; returns how many.
     pub fn settle(&mut self) -> usize {
         let mut n = 0;
