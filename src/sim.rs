@@ -7,7 +7,9 @@ use crate::check::LatencyStats;
 use crate::engine::{run, Budget, Scheduler, StopReason};
 use crate::model::world::World;
 use crate::output::AtomicFile;
-use crate::result::{CheckpointCounts, CheckpointMetrics, Latencies, RunResult, WriteCounts};
+use crate::result::{
+    CheckpointCounts, CheckpointMetrics, CycleMetrics, Latencies, RunResult, WriteCounts,
+};
 use crate::scenario::types::Fault;
 use crate::scenario::Scenario;
 use crate::trace::Trace;
@@ -95,6 +97,12 @@ pub fn simulate(sc: &Scenario, seed: u64, opts: &RunOptions<'_>) -> io::Result<R
             rendezvous_ns: pct(&world.rendezvous),
             hosts_held_ns: world.stats.hosts_held_ns,
             failovers: world.stats.failovers,
+        },
+        host_hold_ns: pct(&world.host_hold),
+        cycle_metrics: CycleMetrics {
+            holds: world.host_hold.count(),
+            abandoned: world.stats.switches_abandoned,
+            drain_timeouts: world.stats.drain_timeouts,
         },
         image: c.image(),
         budget_exhausted: outcome.reason.is_budget(),
