@@ -52,6 +52,18 @@ pub struct BufferMetrics {
     pub resync_ns: u64,
 }
 
+/// How the `cycle` protocol's master fared (zero for other protocols).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CycleMetrics {
+    /// Host-write holds (one per primary per switch attempt).
+    pub holds: u64,
+    /// Switch attempts abandoned: not every primary confirmed its hold within
+    /// `max_coordination_time`.
+    pub abandoned: u64,
+    /// Times the master stopped waiting for a closed cycle to commit (`drain_timeout`).
+    pub drain_timeouts: u64,
+}
+
 /// Host write latency and secondary lag.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Latencies {
@@ -101,6 +113,10 @@ pub struct RunResult {
     pub checkpoint_metrics: CheckpointMetrics,
     /// Write pacing and suspensions of the copy buffers.
     pub buffers: BufferMetrics,
+    /// `cycle`: how long each primary held host write completions, per hold (zero elsewhere).
+    pub host_hold_ns: Percentiles,
+    /// `cycle`: holds, abandoned switches, drain timeouts.
+    pub cycle_metrics: CycleMetrics,
     /// Which labelled writes the final image shows.
     pub image: ImageSummary,
     /// True when a resource limit stopped the run before its end.

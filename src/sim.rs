@@ -10,7 +10,8 @@ use crate::model::world::World;
 use crate::output::AtomicFile;
 use crate::report::series::{Recorder, Series};
 use crate::result::{
-    BufferMetrics, CheckpointCounts, CheckpointMetrics, Latencies, RunResult, WriteCounts,
+    BufferMetrics, CheckpointCounts, CheckpointMetrics, CycleMetrics, Latencies, RunResult,
+    WriteCounts,
 };
 use crate::scenario::types::Fault;
 use crate::scenario::Scenario;
@@ -143,6 +144,12 @@ pub fn simulate_recorded(
             paced_writes: world.stats.paced_writes,
             suspensions: world.stats.suspensions,
             resync_ns: world.stats.resync_ns,
+        },
+        host_hold_ns: pct(&world.host_hold),
+        cycle_metrics: CycleMetrics {
+            holds: world.host_hold.count(),
+            abandoned: world.stats.switches_abandoned,
+            drain_timeouts: world.stats.drain_timeouts,
         },
         image: c.image(),
         budget_exhausted: outcome.reason.is_budget(),

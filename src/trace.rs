@@ -97,7 +97,7 @@ impl Trace {
             Event::Start => (0, 0, 0, 0),
             Event::Wake { host, tag } => (1, u64::from(host), u64::from(tag), 0),
             Event::WriteServed { pair, write } => (2, u64::from(pair), write.id, 0),
-            Event::CopyServed { pair, msg } => {
+            Event::CopyServed { pair, msg, .. } => {
                 let [k, x, y] = msg.digest();
                 (3, u64::from(pair) | k << 16, x, y)
             }
@@ -135,8 +135,14 @@ impl Trace {
             }
             Event::WriteServed { pair, write } => json!({"t": now, "ev": "write-complete",
                 "node": NodeId::Primary(pair).label(), "write": write_name(write.id, label)}),
-            Event::CopyServed { pair, msg } => json!({"t": now, "ev": "ship",
-                "node": NodeId::Primary(pair).label(), "msg": msg.name(), "detail": msg_detail(&msg, label)}),
+            Event::CopyServed { pair, msg, to } => {
+                let mut v = json!({"t": now, "ev": "ship", "node": NodeId::Primary(pair).label(),
+                    "msg": msg.name(), "detail": msg_detail(&msg, label)});
+                if let NodeId::Primary(_) = to {
+                    v["to"] = to.label().into();
+                }
+                v
+            }
             Event::ApplyServed { pair, write, .. } => json!({"t": now, "ev": "apply",
                 "node": NodeId::Secondary(pair).label(), "write": write_name(write.id, label)}),
             Event::Deliver { to, from, msg } => {

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rcsim::fuzz::campaign::{self, Campaign, SeedOutcome, Summary};
 use rcsim::fuzz::gen::GenOptions;
 use rcsim::output::write_atomic;
+use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
 use super::{FuzzArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
@@ -304,6 +305,19 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
     let mut overrides: Vec<Override> = args.set.clone();
     if let Some(p) = args.protocol {
         overrides.push(super::protocol_override(p));
+    }
+    // A bug of a rival protocol runs that protocol unless told otherwise.
+    if let (None, Some(m)) = (args.protocol, args.mutant) {
+        let kind = ProtocolKind::ALL
+            .into_iter()
+            .find(|k| k.name() == m.protocol() && *k != ProtocolKind::Checkpoint);
+        if let Some(kind) = kind {
+            base.protocol.kind = kind;
+            overrides.push(Override::Set {
+                path: vec!["protocol".into(), "kind".into()],
+                value: serde_json::Value::String(kind.name().into()),
+            });
+        }
     }
     if let Some(m) = &args.mutant {
         overrides.push(Override::Set {

@@ -205,7 +205,8 @@ struct FuzzArgs {
     /// Protocol to run (default: the base's).
     #[arg(long, value_enum)]
     protocol: Option<ProtocolArg>,
-    /// Run a deliberate bug of the checkpoint protocol, to see the campaign catch it.
+    /// Run a deliberate bug of a protocol, to see the campaign catch it (a bug of `central` or
+    /// `cycle` selects that protocol unless --protocol is given).
     #[arg(long, value_name = "NAME", value_parser = parse_mutant)]
     mutant: Option<rcsim::protocol::checkpoint::Mutant>,
     /// Pin a field of every generated scenario by its JSON path (repeatable).
@@ -279,6 +280,10 @@ enum ProtocolArg {
     Independent,
     /// Synchronous copy.
     Sync,
+    /// A central data mover (XRC's System Data Mover).
+    Central,
+    /// Coordinated cycle switches with a host-write hold (Global Mirror, SRDF/A MSC).
+    Cycle,
 }
 
 impl From<ProtocolArg> for ProtocolKind {
@@ -287,6 +292,8 @@ impl From<ProtocolArg> for ProtocolKind {
             ProtocolArg::Checkpoint => ProtocolKind::Checkpoint,
             ProtocolArg::Independent => ProtocolKind::Independent,
             ProtocolArg::Sync => ProtocolKind::Sync,
+            ProtocolArg::Central => ProtocolKind::Central,
+            ProtocolArg::Cycle => ProtocolKind::Cycle,
         }
     }
 }

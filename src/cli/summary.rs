@@ -65,10 +65,29 @@ pub fn render(r: &RunResult) -> String {
     );
     let c = &r.checkpoints;
     if c.issued > 0 {
+        let (name, [a, b, d]) = match r.protocol.as_str() {
+            "central" => ("consistency groups", ["formed", "released", "applied"]),
+            "cycle" => ("cycles", ["closed", "committing", "committed"]),
+            _ => ("checkpoints", ["issued", "released", "applied"]),
+        };
         let _ = writeln!(
             s,
-            "  checkpoints: {} issued, {} released, {} applied",
+            "  {name}: {} {a}, {} {b}, {} {d}",
             c.issued, c.released, c.applied
+        );
+    }
+    let h = &r.host_hold_ns;
+    if r.cycle_metrics.holds > 0 {
+        let m = &r.cycle_metrics;
+        let _ = writeln!(
+            s,
+            "  host writes held: {} holds, p50 {} p99 {} max {}; {} switches abandoned, {} drain timeouts",
+            m.holds,
+            ns(h.p50),
+            ns(h.p99),
+            ns(h.max),
+            m.abandoned,
+            m.drain_timeouts
         );
     }
     let _ = writeln!(

@@ -42,12 +42,15 @@ pub enum Event {
         /// The write.
         write: WriteMeta,
     },
-    /// A primary's copy stage put a message on its pair link.
+    /// A primary's copy stage put a message on its pair link (or, for a `central` read answer,
+    /// on the primary LAN to the mover).
     CopyServed {
         /// Pair index.
         pair: u16,
         /// The message.
         msg: Msg,
+        /// Where it goes: the pair's secondary, or the mover's primary.
+        to: NodeId,
     },
     /// A secondary finished applying a write to its volume.
     ApplyServed {
@@ -133,7 +136,7 @@ impl Component {
 /// One pair's hardware: service stages, the link's two directions, the primary's clock.
 struct Pair {
     write_stage: Stage<WriteMeta>,
-    copy_stage: Stage<Msg>,
+    copy_stage: Stage<(Msg, NodeId)>,
     apply_stage: Stage<(WriteMeta, u64)>,
     /// Applies started so far, and the order of the apply each block now shows.
     applies_started: u64,
@@ -236,6 +239,8 @@ pub struct World {
     suspended_since: Vec<Option<u64>>,
     /// Optional watchers (recorded series, Chrome trace); they read the run, never steer it.
     pub observe: Observers,
+    /// `cycle`: how long each primary held host write completions, per hold.
+    pub host_hold: crate::check::LatencyStats,
 }
 
 /// Counts the result reports.
@@ -271,6 +276,10 @@ pub struct Stats {
     pub suspensions: u64,
     /// Total ns from each suspension to the secondary being a faithful copy again.
     pub resync_ns: u64,
+    /// `cycle`: switch attempts abandoned because not every primary confirmed the hold in time.
+    pub switches_abandoned: u64,
+    /// `cycle`: times the master stopped waiting for a closed cycle to commit.
+    pub drain_timeouts: u64,
 }
 
 impl World {
@@ -462,6 +471,7 @@ impl World {
             rendezvous: crate::check::LatencyStats::new(),
             suspended_since: Vec::new(),
             observe: Observers::default(),
+            host_hold: crate::check::LatencyStats::new(),
         }
     }
 
@@ -540,7 +550,30 @@ impl World {
                 MutantKind::NoUip => Mutant::NoUip,
                 MutantKind::ApplyPastCheckpoint => Mutant::ApplyPastCheckpoint,
                 MutantKind::NoRetransmit => Mutant::NoRetransmit,
+                MutantKind::CentralNoMin => Mutant::CentralNoMin,
+                MutantKind::CycleNoHold => Mutant::CycleNoHold,
             }),
+        };
+        let central = protocol::central::Config {
+            pairs: n,
+            mover: cfg.primary_master,
+            read_interval: pr.mover_read_interval.as_ns(),
+            service_time: pr.mover_service_time.as_ns(),
+            idle_heartbeat: pr.idle_heartbeat,
+            sync_interval: cfg.sync_interval,
+            retransmit_timeout: rto,
+            volatile_buffers: cfg.volatile_buffers,
+            no_min: pr.mutant == Some(MutantKind::CentralNoMin),
+        };
+        let cycle = protocol::cycle::Config {
+            pairs: n,
+            master: cfg.primary_master,
+            min_cycle_time: pr.min_cycle_time.as_ns(),
+            max_coordination_time: pr.max_coordination_time.as_ns(),
+            drain_timeout: pr.drain_timeout.as_ns(),
+            retransmit_timeout: rto,
+            volatile_buffers: cfg.volatile_buffers,
+            no_hold: pr.mutant == Some(MutantKind::CycleNoHold),
         };
         let mut nodes: Vec<Box<dyn Node>> = Vec::with_capacity(2 * usize::from(n));
         for i in 0..n {
@@ -550,6 +583,8 @@ impl World {
                     Box::new(protocol::independent::Primary::new(i, rto, buffer))
                 }
                 ProtocolKind::Sync => Box::new(protocol::sync::Primary::new(i, rto)),
+                ProtocolKind::Central => Box::new(protocol::central::Primary::new(i, central)),
+                ProtocolKind::Cycle => Box::new(protocol::cycle::Primary::new(i, cycle)),
             });
         }
         for i in 0..n {
@@ -559,6 +594,8 @@ impl World {
                     Box::new(protocol::independent::Secondary::new(i, rto))
                 }
                 ProtocolKind::Sync => Box::new(protocol::sync::Secondary::new(i, rto)),
+                ProtocolKind::Central => Box::new(protocol::central::Secondary::new(i, central)),
+                ProtocolKind::Cycle => Box::new(protocol::cycle::Secondary::new(i, cycle)),
             });
         }
         nodes
@@ -742,6 +779,18 @@ impl World {
                 }
                 "resynced"
             }
+            Note::HostHold { ns } => {
+                self.host_hold.record(ns);
+                "host-hold-released"
+            }
+            Note::SwitchAbandoned => {
+                s.switches_abandoned += 1;
+                "switch-abandoned"
+            }
+            Note::DrainOverdue => {
+                s.drain_timeouts += 1;
+                "drain-overdue"
+            }
         };
         self.trace.note(now, node, what);
         self.observe.note(now, node, what, Some(n));
@@ -749,6 +798,24 @@ impl World {
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, sched: &mut Scheduler<Event>) {
         let now = sched.now();
+        if let (
+            NodeId::Primary(i),
+            NodeId::Primary(_),
+            Msg::Seg {
+                body: protocol::Body::Write(_),
+                ..
+            },
+        ) = (from, to, msg)
+        {
+            // A primary's update data leaves through its copy stage whichever way it goes: for
+            // `central`, to the mover (itself included, on the mover's own pair).
+            let p = &mut self.pairs[usize::from(i)];
+            let svc = p.copy_time.sample(&mut p.primary_rng);
+            if let Some(((msg, to), t)) = p.copy_stage.arrive((msg, to), svc) {
+                sched.after(t, Event::CopyServed { pair: i, msg, to });
+            }
+            return;
+        }
         if from == to {
             sched.after(0, Event::Deliver { to, from, msg });
             return;
@@ -772,8 +839,8 @@ impl World {
                     }
                     _ => 0,
                 };
-                if let Some((msg, t)) = p.copy_stage.arrive(msg, svc) {
-                    sched.after(t, Event::CopyServed { pair: i, msg });
+                if let Some(((msg, to), t)) = p.copy_stage.arrive((msg, to), svc) {
+                    sched.after(t, Event::CopyServed { pair: i, msg, to });
                 }
                 return;
             }
@@ -1047,18 +1114,28 @@ impl Handler for World {
                 self.observe.stored(now, pair, write.id);
                 self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
             }
-            Event::CopyServed { pair, msg } => {
+            Event::CopyServed { pair, msg, to } => {
                 if self.primary_unavailable(pair, event) {
                     return Control::Continue;
                 }
                 let p = &mut self.pairs[usize::from(pair)];
-                if let Some((m, t)) = p.copy_stage.depart() {
-                    sched.after(t, Event::CopyServed { pair, msg: m });
+                if let Some(((m, to), t)) = p.copy_stage.depart() {
+                    sched.after(t, Event::CopyServed { pair, msg: m, to });
+                }
+                if let NodeId::Primary(_) = to {
+                    let from = NodeId::Primary(pair);
+                    if to == from {
+                        sched.after(0, Event::Deliver { to, from, msg });
+                    } else if !self.partitioned(from, to) {
+                        let d = self.primary_lan.transmit(now, msg.wire_bytes());
+                        Self::schedule_delivery(d, to, from, msg, sched);
+                    }
+                    return Control::Continue;
                 }
                 if matches!(
                     msg,
                     Msg::Seg {
-                        body: protocol::Body::Write(_),
+                        body: protocol::Body::Write(_) | protocol::Body::Journal(_),
                         ..
                     }
                 ) {

@@ -3,13 +3,18 @@
 //! writes its reactions into an [`Outputs`] buffer; it never touches the queue, the RNG or the
 //! network, so every protocol can be driven by hand in a unit test.
 
+pub mod applier;
+pub mod central;
 pub mod checkpoint;
+pub mod cycle;
 pub mod independent;
 pub mod msg;
 pub mod node;
 pub mod shipping;
 pub mod stream;
 pub mod sync;
+#[cfg(test)]
+pub(crate) mod testnet;
 
 pub use msg::{Body, Checkpoint, Msg, Status};
 pub use node::{Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};

@@ -128,6 +128,45 @@ pub enum Body {
         /// The newest stamp of the resent blocks.
         stamp: u64,
     },
+    /// `central`: the mover asks a primary for the updates it has not yet read.
+    Read,
+    /// `central`: a primary's answer to a read ends here; it has sent every update stamped at or
+    /// below `t` and will stamp nothing at or below `t` from now on.
+    Progress {
+        /// The primary's promise.
+        t: u64,
+    },
+    /// `central`: one update of the consistency group the mover is shipping to the journal.
+    Journal(WriteMeta),
+    /// `central`: the mover's consistency group ends: every update stamped at or below its time
+    /// value from every primary was shipped ahead of it.
+    GroupEnd(Checkpoint),
+    /// `cycle`: the master asks a primary to hold host write completions (attempt `attempt`).
+    Hold {
+        /// The switch attempt.
+        attempt: u64,
+    },
+    /// `cycle`: a primary holds host write completions for `attempt`.
+    Holding {
+        /// The switch attempt.
+        attempt: u64,
+    },
+    /// `cycle`: close the open cycle, start cycle `cycle`, and release the hold.
+    Switch {
+        /// The switch attempt.
+        attempt: u64,
+        /// The cycle that opens.
+        cycle: u64,
+    },
+    /// `cycle`: the switch attempt is abandoned: release the hold without switching.
+    Abandon {
+        /// The switch attempt.
+        attempt: u64,
+    },
+    /// `cycle`: every write of cycles up to this one's id went ahead of it in the pair's stream.
+    CycleEnd(Checkpoint),
+    /// `cycle`: the secondary side has committed every cycle up to this one's id.
+    Committed(Checkpoint),
 }
 
 /// Header bytes of every message on the wire.
@@ -147,7 +186,7 @@ impl Msg {
     pub fn wire_bytes(&self) -> u32 {
         match self {
             Msg::Seg {
-                body: Body::Write(w),
+                body: Body::Write(w) | Body::Journal(w),
                 ..
             } => HEADER_BYTES + w.size,
             _ => HEADER_BYTES,
@@ -205,8 +244,18 @@ impl Body {
             ],
             Body::Open { epoch } => [13 | u64::from(*epoch) << 8, 0, 0],
             Body::Resign => [14, 0, 0],
-            Body::Suspended => [16, 0, 0],
-            Body::ResyncEnd { stamp } => [17, *stamp, 0],
+            Body::Suspended => [26, 0, 0],
+            Body::ResyncEnd { stamp } => [27, *stamp, 0],
+            Body::Read => [16, 0, 0],
+            Body::Progress { t } => [17, *t, 0],
+            Body::Journal(w) => [18, w.id, w.stamp],
+            Body::GroupEnd(cp) => [19, cp.id, cp.t],
+            Body::Hold { attempt } => [20, *attempt, 0],
+            Body::Holding { attempt } => [21, *attempt, 0],
+            Body::Switch { attempt, cycle } => [22, *attempt, *cycle],
+            Body::Abandon { attempt } => [23, *attempt, 0],
+            Body::CycleEnd(cp) => [24, cp.id, cp.t],
+            Body::Committed(cp) => [25, cp.id, cp.t],
         }
     }
 
@@ -235,8 +284,16 @@ impl Body {
                 s.uip,
                 s.takeover
             ),
-            Body::Resign | Body::Suspended => String::new(),
             Body::ResyncEnd { stamp } => format!("resent up to stamp {stamp}"),
+            Body::Resign | Body::Suspended | Body::Read => String::new(),
+            Body::Progress { t } => format!("time {t}"),
+            Body::Journal(w) => format!("w{} stamp {}", w.id, w.stamp),
+            Body::GroupEnd(cp) => format!("group {} time {}", cp.id, cp.t),
+            Body::Hold { attempt } | Body::Holding { attempt } | Body::Abandon { attempt } => {
+                format!("attempt {attempt}")
+            }
+            Body::Switch { attempt, cycle } => format!("attempt {attempt} to cycle {cycle}"),
+            Body::CycleEnd(cp) | Body::Committed(cp) => format!("cycle {}", cp.id),
         }
     }
 
@@ -260,6 +317,16 @@ impl Body {
             Body::Resign => "resign",
             Body::Suspended => "suspended",
             Body::ResyncEnd { .. } => "resync-end",
+            Body::Read => "read",
+            Body::Progress { .. } => "progress",
+            Body::Journal(_) => "journal",
+            Body::GroupEnd(_) => "group-end",
+            Body::Hold { .. } => "hold",
+            Body::Holding { .. } => "holding",
+            Body::Switch { .. } => "switch",
+            Body::Abandon { .. } => "abandon",
+            Body::CycleEnd(_) => "cycle-end",
+            Body::Committed(_) => "committed",
         }
     }
 }

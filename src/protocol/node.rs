@@ -57,6 +57,18 @@ pub enum Timer {
     MasterWatch,
     /// Check that this secondary's primary is still heard from.
     PrimaryWatch,
+    /// `central`: the mover's next read of every primary.
+    MoverRead,
+    /// `central`: the mover finished its work on one update.
+    MoverService,
+    /// `cycle`: the master's next cycle switch may be due.
+    CycleSwitch,
+    /// `cycle`: the master's coordination window may have run out.
+    Coordination,
+    /// `cycle`: the master's wait for the last closed cycle to commit may have run out.
+    DrainTimeout,
+    /// `central`: the coordinator checks on a batch whose members have not all reported.
+    BatchWatch,
 }
 
 /// Protocol milestones a node announces, for metrics and the trace; never read by the checker.
@@ -88,6 +100,15 @@ pub enum Note {
     Resynced,
     /// This primary held a host write because its buffer was full (write pacing).
     Paced,
+    /// `cycle`: this primary held host write completions for `ns` local nanoseconds.
+    HostHold {
+        /// How long the hold lasted.
+        ns: u64,
+    },
+    /// `cycle`: the master abandoned a switch: not every primary confirmed the hold in time.
+    SwitchAbandoned,
+    /// `cycle`: the master stopped waiting for the last closed cycle to commit and switches again.
+    DrainOverdue,
 }
 
 /// What a node is told.

@@ -193,6 +193,15 @@ impl Streams {
         self.peers.get(&to).map_or(0, |p| p.unacked.len())
     }
 
+    /// Segments sent to `to` that are neither acknowledged nor known to be held beyond a gap by
+    /// the receiver: what is still on its way, or lost (for flow control that a single lost
+    /// segment does not stall).
+    pub fn in_flight(&self, to: NodeId) -> usize {
+        self.peers
+            .get(&to)
+            .map_or(0, |p| p.unacked.iter().filter(|s| !s.held).count())
+    }
+
     /// Forgets everything about `peer`, as after a reset that lost volatile state on both sides.
     pub fn reset_peer(&mut self, peer: NodeId) {
         self.peers.remove(&peer);
@@ -403,6 +412,30 @@ mod tests {
             segs(&out).first(),
             Some(&(64, body(64))),
             "the window moved on"
+        );
+    }
+
+    #[test]
+    fn segments_held_beyond_a_gap_are_not_in_flight() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        for id in 0..4 {
+            tx.send(0, B, body(id), &mut out);
+        }
+        assert_eq!(tx.in_flight(B), 4);
+        tx.on_msg(
+            B,
+            Msg::Ack {
+                next: 1,
+                held: 0b10,
+            },
+            &mut out,
+        );
+        assert_eq!(tx.unacked(B), 3);
+        assert_eq!(
+            tx.in_flight(B),
+            2,
+            "seq 1 lost, seq 2 in flight, seq 3 held"
         );
     }
 

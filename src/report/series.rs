@@ -431,7 +431,10 @@ impl Recorder {
             | Note::Resigned
             | Note::Suspended
             | Note::Resynced
-            | Note::Paced => return,
+            | Note::Paced
+            | Note::HostHold { .. }
+            | Note::SwitchAbandoned
+            | Note::DrainOverdue => return,
         };
         if !cp.n().is_multiple_of(self.stride) {
             return;

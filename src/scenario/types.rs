@@ -815,6 +815,12 @@ pub enum ProtocolKind {
     Independent,
     /// Synchronous copy: a host write completes only once the secondary has it.
     Sync,
+    /// A central data mover (XRC's System Data Mover) reads every primary's timestamped updates
+    /// and ships consistency groups up to the minimum of their newest timestamps.
+    Central,
+    /// Coordinated cycle switches with a brief host-write hold across all primaries (Global
+    /// Mirror, SRDF/A with multi-session consistency).
+    Cycle,
 }
 
 impl ProtocolKind {
@@ -824,14 +830,18 @@ impl ProtocolKind {
             ProtocolKind::Checkpoint => "checkpoint",
             ProtocolKind::Independent => "independent",
             ProtocolKind::Sync => "sync",
+            ProtocolKind::Central => "central",
+            ProtocolKind::Cycle => "cycle",
         }
     }
 
     /// Every protocol, in a fixed order.
-    pub const ALL: [ProtocolKind; 3] = [
+    pub const ALL: [ProtocolKind; 5] = [
         ProtocolKind::Checkpoint,
         ProtocolKind::Independent,
         ProtocolKind::Sync,
+        ProtocolKind::Central,
+        ProtocolKind::Cycle,
     ];
 }
 
@@ -869,12 +879,36 @@ pub struct Protocol {
     /// `checkpoint`: silence after which a secondary presumes its primary gone.
     #[serde(default = "default_member_timeout")]
     pub member_timeout: Duration,
-    /// `checkpoint`, for testing the tests: run this deliberate bug instead of the protocol.
+    /// `checkpoint`, `central` or `cycle`, for testing the tests: run this deliberate bug of
+    /// that protocol instead of the protocol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutant: Option<MutantKind>,
+    /// `central`: time between the mover's reads of each primary's updates.
+    #[serde(default = "default_mover_read_interval")]
+    pub mover_read_interval: Duration,
+    /// `central`: the mover's work per update it reads and ships (its capacity is one update per
+    /// this time).
+    #[serde(default = "default_mover_service_time")]
+    pub mover_service_time: Duration,
+    /// `central`: each read answer carries the primary's current time, promising nothing older is
+    /// still to come, so the mover can form groups past a primary that wrote nothing lately.
+    /// Without it a silent primary stalls every group at its last write.
+    #[serde(default = "yes")]
+    pub idle_heartbeat: bool,
+    /// `cycle`: the shortest time between two cycle switches.
+    #[serde(default = "default_min_cycle_time")]
+    pub min_cycle_time: Duration,
+    /// `cycle`: how long the master may hold host writes while it waits for every primary to
+    /// confirm the hold; past it the switch is abandoned and tried again next cycle.
+    #[serde(default = "default_max_coordination_time")]
+    pub max_coordination_time: Duration,
+    /// `cycle`: how long the master waits for the last closed cycle to be committed at the
+    /// secondary before it switches again anyway.
+    #[serde(default = "default_drain_timeout")]
+    pub drain_timeout: Duration,
 }
 
-/// A deliberate bug in the checkpoint protocol (`--mutant`), to show the checker catches it.
+/// A deliberate bug in a protocol (`--mutant`), to show the checker catches it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MutantKind {
@@ -888,6 +922,22 @@ pub enum MutantKind {
     ApplyPastCheckpoint,
     /// Lost messages are never resent.
     NoRetransmit,
+    /// `central`: the mover forms groups up to the newest timestamp of any primary instead of
+    /// the minimum over all of them.
+    CentralNoMin,
+    /// `cycle`: the master switches cycles without holding host writes.
+    CycleNoHold,
+}
+
+impl MutantKind {
+    /// The protocol this deliberate bug belongs to.
+    pub fn protocol(self) -> ProtocolKind {
+        match self {
+            MutantKind::CentralNoMin => ProtocolKind::Central,
+            MutantKind::CycleNoHold => ProtocolKind::Cycle,
+            _ => ProtocolKind::Checkpoint,
+        }
+    }
 }
 
 impl Default for Protocol {
@@ -904,8 +954,38 @@ impl Default for Protocol {
             failover_timeout: default_failover(),
             member_timeout: default_member_timeout(),
             mutant: None,
+            mover_read_interval: default_mover_read_interval(),
+            mover_service_time: default_mover_service_time(),
+            idle_heartbeat: true,
+            min_cycle_time: default_min_cycle_time(),
+            max_coordination_time: default_max_coordination_time(),
+            drain_timeout: default_drain_timeout(),
         }
     }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_mover_read_interval() -> Duration {
+    Duration::from_ms(10)
+}
+
+fn default_mover_service_time() -> Duration {
+    Duration::from_us(10)
+}
+
+fn default_min_cycle_time() -> Duration {
+    Duration::from_ms(10)
+}
+
+fn default_max_coordination_time() -> Duration {
+    Duration::from_ms(50)
+}
+
+fn default_drain_timeout() -> Duration {
+    Duration::from_ms(100)
 }
 
 fn default_retransmit() -> Duration {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::types::{Fault, NetTarget, Scenario, ScriptSpec, VolumeRef, Workload};
+use super::types::{Fault, NetTarget, ProtocolKind, Scenario, ScriptSpec, VolumeRef, Workload};
 
 /// Collects problems with their paths.
 struct Problems {
@@ -126,6 +126,10 @@ pub fn check(s: &Scenario) -> Vec<String> {
         ("protocol.heartbeat_interval", pr.heartbeat_interval),
         ("protocol.failover_timeout", pr.failover_timeout),
         ("protocol.member_timeout", pr.member_timeout),
+        ("protocol.mover_read_interval", pr.mover_read_interval),
+        ("protocol.min_cycle_time", pr.min_cycle_time),
+        ("protocol.max_coordination_time", pr.max_coordination_time),
+        ("protocol.drain_timeout", pr.drain_timeout),
     ] {
         if d.as_ns() == 0 {
             p.add(path, "expected a duration greater than zero".into());
@@ -133,6 +137,20 @@ pub fn check(s: &Scenario) -> Vec<String> {
     }
     pair_in_range(&mut p, "protocol.primary_master", pr.primary_master);
     pair_in_range(&mut p, "protocol.secondary_master", pr.secondary_master);
+    if let Some(m) = pr.mutant {
+        let (of, kind) = (m.protocol(), pr.kind);
+        if matches!(of, ProtocolKind::Central | ProtocolKind::Cycle) && of != kind {
+            p.add(
+                "protocol.mutant",
+                format!(
+                    "this mutant is a bug of the `{}` protocol: expected protocol.kind `{}`, got `{}`",
+                    of.name(),
+                    of.name(),
+                    kind.name()
+                ),
+            );
+        }
+    }
 
     if s.workloads.is_empty() {
         p.add("workloads", "expected at least one workload".into());

@@ -1,6 +1,6 @@
-//! Deliberate bugs in the checkpoint protocol, each switched on by name. They exist to prove that
-//! the checker and the fuzzer catch what they are for: a campaign that does not find a mutant is a
-//! campaign that would not find the real bug either.
+//! Deliberate bugs in the checkpoint protocol and its rivals, each switched on by name. They exist
+//! to prove that the checker and the fuzzer catch what they are for: a campaign that does not find
+//! a mutant is a campaign that would not find the real bug either.
 
 use std::fmt;
 use std::str::FromStr;
@@ -19,16 +19,22 @@ pub enum Mutant {
     ApplyPastCheckpoint,
     /// Lost messages are never resent.
     NoRetransmit,
+    /// `central`: the mover forms groups past the minimum of the primaries' newest timestamps.
+    CentralNoMin,
+    /// `cycle`: the master switches cycles without holding host writes.
+    CycleNoHold,
 }
 
 impl Mutant {
     /// Every mutant, in a fixed order.
-    pub const ALL: [Mutant; 5] = [
+    pub const ALL: [Mutant; 7] = [
         Mutant::NoRendezvous,
         Mutant::EarlyCheckpoint,
         Mutant::NoUip,
         Mutant::ApplyPastCheckpoint,
         Mutant::NoRetransmit,
+        Mutant::CentralNoMin,
+        Mutant::CycleNoHold,
     ];
 
     /// Its command-line name.
@@ -39,6 +45,17 @@ impl Mutant {
             Mutant::NoUip => "no-uip",
             Mutant::ApplyPastCheckpoint => "apply-past-checkpoint",
             Mutant::NoRetransmit => "no-retransmit",
+            Mutant::CentralNoMin => "central-no-min",
+            Mutant::CycleNoHold => "cycle-no-hold",
+        }
+    }
+
+    /// The protocol it is a bug of, as `protocol.kind` names it.
+    pub fn protocol(self) -> &'static str {
+        match self {
+            Mutant::CentralNoMin => "central",
+            Mutant::CycleNoHold => "cycle",
+            _ => "checkpoint",
         }
     }
 }

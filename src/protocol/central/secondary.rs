@@ -1,0 +1,299 @@
+//! The secondary subsystem's role in the `central` protocol: on the hosting pair, the journal and
+//! the apply coordinator; everywhere, a member that applies what the coordinator hands it.
+//!
+//! The coordinator passes each update the mover ships on to the secondary it belongs to as it
+//! arrives (over the secondary LAN, tagged with its group's number; its own it keeps), so the data
+//! is in place before its group is complete, and records in its journal which groups are complete
+//! (their end has arrived) and which secondaries hold updates of them. Complete groups are applied
+//! one batch at a time (every complete group at once): it closes the image to hosts, tells each
+//! secondary holding updates of the batch to apply every update of the batch's groups, and opens
+//! the image when all of them have reported the batch applied. At takeover it stops listening to
+//! the mover, applies what is complete in its journal, and then says the takeover is done;
+//! updates of the incomplete group are never applied.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::Config;
+use crate::protocol::applier::Applier;
+use crate::protocol::stream::Streams;
+use crate::protocol::{
+    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+};
+
+/// The journal and apply coordinator's state.
+#[derive(Debug, Default)]
+struct Coordinator {
+    /// The number of the group being received (the newest complete one plus one).
+    receiving: u64,
+    /// Secondaries holding updates of each group not yet applied.
+    touched: BTreeMap<u64, BTreeSet<u16>>,
+    /// Complete groups not yet applied, oldest first.
+    journal: VecDeque<Checkpoint>,
+    /// The batch being applied: its last group, and the secondaries yet to report it applied.
+    batch: Option<(Checkpoint, BTreeSet<u16>)>,
+    /// A batch watch timer is armed.
+    watch_armed: bool,
+    /// The takeover is done: nothing more is applied.
+    done: bool,
+}
+
+/// A secondary subsystem running the `central` protocol.
+pub struct Secondary {
+    cfg: Config,
+    me: u16,
+    streams: Streams,
+    /// Updates from the coordinator not yet applied, by (group, arrival).
+    buffer: BTreeMap<(u64, u64), WriteMeta>,
+    arrivals: u64,
+    applier: Applier,
+    taken_over: bool,
+    coordinator: Option<Coordinator>,
+}
+
+impl Secondary {
+    /// The secondary of pair `me` (0-based); the coordinator when `me` is `cfg.mover`.
+    pub fn new(me: u16, cfg: Config) -> Self {
+        Secondary {
+            cfg,
+            me,
+            streams: Streams::new(cfg.retransmit_timeout, true),
+            buffer: BTreeMap::new(),
+            arrivals: 0,
+            applier: Applier::new(),
+            taken_over: false,
+            coordinator: (me == cfg.mover).then(|| Coordinator {
+                receiving: 1,
+                ..Coordinator::default()
+            }),
+        }
+    }
+
+    /// Complete groups in the journal not yet applied (0 off the coordinator).
+    pub fn journaled(&self) -> usize {
+        self.coordinator.as_ref().map_or(0, |c| c.journal.len())
+    }
+
+    /// True while the coordinator applies a batch.
+    pub fn applying(&self) -> bool {
+        self.coordinator.as_ref().is_some_and(|c| c.batch.is_some())
+    }
+
+    /// Updates held and not yet applied.
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Member side: an update of group `w.stamp`, from the coordinator.
+    fn hold(&mut self, w: WriteMeta) {
+        self.arrivals += 1;
+        self.buffer.insert((w.stamp, self.arrivals), w);
+    }
+
+    /// Member side: a release applies every held update of the groups up to `cp`.
+    fn release(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
+        let mut writes = Vec::new();
+        while let Some(e) = self.buffer.first_entry() {
+            if e.key().0 > cp.id {
+                break;
+            }
+            writes.push(e.remove());
+        }
+        self.applier.start(cp, writes, out);
+        self.maybe_complete(now, out);
+    }
+
+    fn maybe_complete(&mut self, now: u64, out: &mut Outputs) {
+        if let Some(cp) = self.applier.take_complete() {
+            if self.coordinator.is_some() {
+                self.on_complete(now, self.me, cp, out);
+            } else {
+                let to = NodeId::Secondary(self.cfg.mover);
+                self.streams.send(now, to, Body::UpdateComplete(cp), out);
+            }
+        }
+    }
+
+    /// Coordinator: an update from the mover goes on to its secondary at once, tagged with the
+    /// number of the group it belongs to.
+    fn pass_on(&mut self, now: u64, w: WriteMeta, out: &mut Outputs) {
+        let Some(c) = self.coordinator.as_mut() else {
+            return;
+        };
+        let group = c.receiving;
+        let member = w.addr.subsystem;
+        c.touched.entry(group).or_default().insert(member);
+        let tagged = WriteMeta { stamp: group, ..w };
+        if member == self.me {
+            self.hold(tagged);
+        } else {
+            let to = NodeId::Secondary(member);
+            self.streams.send(now, to, Body::Write(tagged), out);
+        }
+    }
+
+    /// Coordinator: apply every complete group of the journal, if no batch is applying; at
+    /// takeover, once nothing is left, the takeover is done.
+    fn try_apply(&mut self, now: u64, out: &mut Outputs) {
+        let taken_over = self.taken_over;
+        let Some(c) = self.coordinator.as_mut() else {
+            return;
+        };
+        if c.done || c.batch.is_some() {
+            return;
+        }
+        let Some(cp) = c.journal.back().copied() else {
+            if taken_over {
+                c.done = true;
+                out.push(Output::TakeoverDone);
+            }
+            return;
+        };
+        c.journal.clear();
+        let later = c.touched.split_off(&(cp.id + 1));
+        let members: BTreeSet<u16> = std::mem::replace(&mut c.touched, later)
+            .into_values()
+            .flatten()
+            .collect();
+        c.batch = Some((cp, members.clone()));
+        if !c.watch_armed {
+            c.watch_armed = true;
+            out.push(Output::SetTimer {
+                after: 2 * self.cfg.retransmit_timeout,
+                timer: Timer::BatchWatch,
+            });
+        }
+        out.push(Output::Fence(true));
+        out.push(Output::Note(Note::Released(cp)));
+        for m in members {
+            if m == self.me {
+                self.release(now, cp, out);
+            } else {
+                let body = Body::Release { epoch: 0, cp };
+                self.streams.send(now, NodeId::Secondary(m), body, out);
+            }
+        }
+        self.check_batch(now, out);
+    }
+
+    /// Coordinator: the batch watch fired. Members still pending are sent the release again:
+    /// once the hosts stop writing, a stream carries nothing else, and a release or report lost
+    /// at its tail would wait out the stream's exponential backoff; a repeated release is new
+    /// traffic (its receiver's acknowledgement gets anything lost resent at once) and asks for
+    /// the report again (a member that already applied the batch answers at once).
+    fn batch_watch(&mut self, now: u64, out: &mut Outputs) {
+        let Some(c) = self.coordinator.as_mut() else {
+            return;
+        };
+        c.watch_armed = false;
+        let Some((cp, pending)) = c.batch.clone() else {
+            return;
+        };
+        c.watch_armed = true;
+        out.push(Output::SetTimer {
+            after: 2 * self.cfg.retransmit_timeout,
+            timer: Timer::BatchWatch,
+        });
+        for m in pending {
+            if m != self.me {
+                let body = Body::Release { epoch: 0, cp };
+                self.streams.send(now, NodeId::Secondary(m), body, out);
+            }
+        }
+    }
+
+    /// Coordinator: member `from` applied batch `cp`.
+    fn on_complete(&mut self, now: u64, from: u16, cp: Checkpoint, out: &mut Outputs) {
+        if let Some(c) = self.coordinator.as_mut() {
+            if let Some((b, pending)) = c.batch.as_mut() {
+                if *b == cp {
+                    pending.remove(&from);
+                }
+            }
+        }
+        self.check_batch(now, out);
+    }
+
+    /// Coordinator: once no member is pending, open the image and go on.
+    fn check_batch(&mut self, now: u64, out: &mut Outputs) {
+        let Some(c) = self.coordinator.as_mut() else {
+            return;
+        };
+        match c.batch.take() {
+            Some((cp, pending)) if pending.is_empty() => {
+                out.push(Output::Fence(false));
+                out.push(Output::Note(Note::Applied(cp)));
+                self.try_apply(now, out);
+            }
+            other => c.batch = other,
+        }
+    }
+
+    fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs) {
+        match (from, body) {
+            (NodeId::Primary(_), _) if self.taken_over => {}
+            (NodeId::Primary(_), Body::Journal(w)) => self.pass_on(now, w, out),
+            (NodeId::Primary(_), Body::GroupEnd(cp)) => {
+                if let Some(c) = self.coordinator.as_mut() {
+                    if cp.id == c.receiving {
+                        c.receiving += 1;
+                        c.journal.push_back(cp);
+                    }
+                }
+                self.try_apply(now, out);
+            }
+            (NodeId::Secondary(_), Body::Write(w)) => self.hold(w),
+            (NodeId::Secondary(_), Body::Release { cp, .. }) => self.release(now, cp, out),
+            (NodeId::Secondary(j), Body::UpdateComplete(cp)) => self.on_complete(now, j, cp, out),
+            _ => {}
+        }
+    }
+}
+
+impl Node for Secondary {
+    fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        match input {
+            Input::Deliver { from, msg } => {
+                self.streams.on_msg(from, msg, out);
+                let mut ready = self.streams.take_ready();
+                for (from, body) in ready.drain(..) {
+                    self.on_body(now, from, body, out);
+                }
+                self.streams.give_back(ready);
+            }
+            Input::Applied(w) => {
+                self.applier.landed(w);
+                self.maybe_complete(now, out);
+            }
+            Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),
+            Input::Timer(Timer::BatchWatch) => self.batch_watch(now, out),
+            Input::Takeover => {
+                if !self.taken_over {
+                    self.taken_over = true;
+                    if self.coordinator.is_some() {
+                        self.try_apply(now, out);
+                    } else {
+                        out.push(Output::TakeoverDone);
+                    }
+                }
+            }
+            Input::Restart => {
+                if self.cfg.volatile_buffers {
+                    self.buffer.clear();
+                }
+                self.streams.restart(out);
+                if let Some(c) = self.coordinator.as_mut() {
+                    c.watch_armed = c.batch.is_some();
+                    if c.watch_armed {
+                        out.push(Output::SetTimer {
+                            after: 2 * self.cfg.retransmit_timeout,
+                            timer: Timer::BatchWatch,
+                        });
+                    }
+                }
+                self.applier.restart(out);
+                self.maybe_complete(now, out);
+            }
+            Input::Start | Input::HostWrite(_) | Input::Timer(_) => {}
+        }
+    }
+}
