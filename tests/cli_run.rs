@@ -408,3 +408,20 @@ fn set_with_a_value_of_the_wrong_type_exits_2_naming_the_path() {
     rcsim(&["run", FIGURE1, "--set", "topology.pairs=\"x\""])
         .assert_usage_error(&["topology.pairs"]);
 }
+
+#[test]
+fn bounded_and_full_checker_history_give_the_same_result() {
+    for (scenario, protocol, code) in [
+        ("scenarios/patent-figure1.json", "independent", 1),
+        ("scenarios/random-pairs.json", "independent", 1),
+        ("scenarios/network-faults.json", "checkpoint", 0),
+        ("scenarios/rolling-disaster.json", "checkpoint", 0),
+    ] {
+        let path = common::root().join(scenario);
+        let run = |history: &str| {
+            let set = format!("checker.history={history}");
+            common::run_json(&path, &["--protocol", protocol, "--set", &set], code)
+        };
+        assert_eq!(run("bounded"), run("full"), "{scenario} under {protocol}");
+    }
+}

@@ -10,9 +10,18 @@
 //! give, in O(log blocks), the earliest-completed missing write and the latest-issued visible
 //! write: the image is inconsistent exactly when the first completed before the second was
 //! issued, and that pair is the witness the violation names.
+//!
+//! With [`History::Bounded`] (the default) a write is retired once its host has seen it complete
+//! and the image shows it or a later version of its block: no verdict can need it again unless a
+//! secondary block goes back past it, which the checker then reports as a `rollback`. Memory
+//! follows the writes in flight, not the length of the run.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::tournament::{Key, Tournament};
 use super::{LatencyStats, Violation};
 
 /// A host write's unique id, assigned in issue order.
@@ -52,14 +61,40 @@ impl Geometry {
             * self.blocks as usize
             + a.block as usize
     }
+
+    /// The address of dense index `i` (the inverse of [`Geometry::index`]).
+    pub fn addr(&self, i: usize) -> BlockAddr {
+        let blocks = self.blocks as usize;
+        let volume = i / blocks;
+        BlockAddr {
+            subsystem: (volume / usize::from(self.volumes)) as u16,
+            volume: (volume % usize::from(self.volumes)) as u16,
+            block: (i % blocks) as u32,
+        }
+    }
+}
+
+/// How much of the hosts' history the checker keeps (the scenario's `checker.history`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum History {
+    /// Retire each write once its host has seen it complete and the image shows it or a later
+    /// version of its block, so memory follows the writes in flight. A secondary block that goes
+    /// back past a retired write is reported as a `rollback` violation: judging that image would
+    /// need the writes forgotten (no protocol here ever does it).
+    #[default]
+    Bounded,
+    /// Keep every write for the whole run (about 100 bytes each), and judge exactly even images
+    /// whose blocks go back to older versions.
+    Full,
 }
 
 const NEVER: u64 = u64::MAX;
 /// Distinct violations kept with full detail; the rest are only counted.
 pub const MAX_REPORTED: usize = 100;
 
-/// What the hosts know of one write: 64 bytes, one per write of the run, so kept lean (labels
-/// live beside it; see [`Checker`]).
+/// What the hosts know of one write: 64 bytes, one per write in flight (every write of the run
+/// under [`History::Full`]), so kept lean (labels live beside it; see [`Checker`]).
 #[derive(Clone, Copy, Debug)]
 struct WriteRec {
     issued: u64,
@@ -76,96 +111,49 @@ struct WriteRec {
     version: u32,
 }
 
+/// The latest-issued write of a run of versions: what the visible tournament ranks a block by,
+/// and what a violation says of the write it names, kept even after that write is retired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Latest {
+    /// Its host-history order of issue.
+    seq: u64,
+    id: WriteId,
+    /// When it was issued.
+    issued: u64,
+}
+
+impl Latest {
+    fn key(&self) -> Key {
+        (self.seq, self.id)
+    }
+}
+
 /// One entry of a block's stored order.
 #[derive(Clone, Copy, Debug)]
 struct Version {
     /// The write.
     id: WriteId,
-    /// The latest-issued write among this version and those before it. Ids are given in issue
-    /// order and the history counter grows with every issue, so the latest-issued is the
-    /// largest id, and its (issue order, id) key is read from its record.
-    latest: WriteId,
+    /// The latest-issued write among this version and those before it (ids are given in issue
+    /// order, so it is the one with the largest id).
+    latest: Latest,
 }
 
 /// One block: its writes in stored order and how many of them the secondary image shows.
 #[derive(Default)]
 struct Block {
-    versions: Vec<Version>,
+    /// Stored versions from `base` on (those before were retired).
+    versions: VecDeque<Version>,
+    /// How many versions were retired from the front.
+    base: usize,
+    /// Versions the image shows (a prefix of the stored order, counted from the first).
     visible: usize,
-    /// This block's keys in the two tournaments, to update them only on change.
-    visible_key: Option<(u64, WriteId)>,
-    missing_key: Option<(u64, WriteId)>,
-}
-
-/// A set key: (history order, write id).
-type Key = (u64, WriteId);
-
-/// One key per block (or none) and the extreme one among them: a tournament tree over the
-/// block indices, the smallest key at the root when `MAX` is false, the largest when true.
-/// Changing a block's key walks one leaf-to-root path of flat array slots, where an ordered
-/// set would remove, search and insert tree nodes; the extreme is the same either way, since
-/// each key names a write of its own block only.
-struct Tournament<const MAX: bool> {
-    /// Leaves (a power of two); node `i`'s children are `2i` and `2i + 1`, leaf `b` is
-    /// `leaves + b`.
-    leaves: usize,
-    nodes: Vec<Key>,
-}
-
-impl<const MAX: bool> Tournament<MAX> {
-    /// The key no real key can be: below every key for a max-tree (history order starts at
-    /// 1), above every key for a min-tree (a missing write has completed, so its order is
-    /// never `NEVER`).
-    const EMPTY: Key = if MAX { (0, 0) } else { (NEVER, NEVER) };
-
-    fn new(blocks: usize) -> Self {
-        let leaves = blocks.max(1).next_power_of_two();
-        Tournament {
-            leaves,
-            nodes: vec![Self::EMPTY; 2 * leaves],
-        }
-    }
-
-    fn better(a: Key, b: Key) -> Key {
-        if MAX {
-            a.max(b)
-        } else {
-            a.min(b)
-        }
-    }
-
-    /// Sets (or with `None` clears) block `b`'s key.
-    fn set(&mut self, b: usize, key: Option<Key>) {
-        let mut n = self.leaves + b;
-        self.nodes[n] = key.unwrap_or(Self::EMPTY);
-        while n > 1 {
-            n /= 2;
-            let best = Self::better(self.nodes[2 * n], self.nodes[2 * n + 1]);
-            if self.nodes[n] == best {
-                break;
-            }
-            self.nodes[n] = best;
-        }
-    }
-
-    /// The extreme key, if any block has one.
-    fn top(&self) -> Option<&Key> {
-        Some(&self.nodes[1]).filter(|&&k| k != Self::EMPTY)
-    }
-}
-
-impl Tournament<false> {
-    /// The smallest key, if any (as `BTreeSet::first`).
-    fn first(&self) -> Option<&Key> {
-        self.top()
-    }
-}
-
-impl Tournament<true> {
-    /// The largest key, if any (as `BTreeSet::last`).
-    fn last(&self) -> Option<&Key> {
-        self.top()
-    }
+    /// The write the secondary block holds, if any.
+    shown: Option<WriteId>,
+    /// The latest-issued write among every version stored so far.
+    last: Option<Latest>,
+    /// This block's entries in the two tournaments, to update them only on change.
+    visible_latest: Option<Latest>,
+    missing_key: Option<Key>,
 }
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
@@ -192,7 +180,10 @@ pub struct ImageSummary {
 /// Judges secondary images against the hosts' history.
 pub struct Checker {
     geometry: Geometry,
-    writes: Vec<WriteRec>,
+    history: History,
+    /// Records of the writes from id `first` on; every earlier write is retired.
+    writes: VecDeque<WriteRec>,
+    first: WriteId,
     /// Labels of the labelled (scripted) writes, by id.
     labels: BTreeMap<WriteId, String>,
     blocks: Vec<Block>,
@@ -215,13 +206,15 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// A checker for storage of this shape; the image starts open and empty.
-    pub fn new(geometry: Geometry) -> Self {
+    /// A checker for storage of this shape, keeping `history`; the image starts open and empty.
+    pub fn new(geometry: Geometry, history: History) -> Self {
         let mut blocks = Vec::new();
         blocks.resize_with(geometry.total_blocks(), Block::default);
         Checker {
             geometry,
-            writes: Vec::new(),
+            history,
+            writes: VecDeque::new(),
+            first: 0,
             labels: BTreeMap::new(),
             blocks,
             visible: Tournament::new(geometry.total_blocks()),
@@ -238,6 +231,29 @@ impl Checker {
         }
     }
 
+    /// Write `id`'s record, unless it was retired.
+    fn rec(&self, id: WriteId) -> Option<&WriteRec> {
+        self.writes.get(id.checked_sub(self.first)? as usize)
+    }
+
+    fn rec_mut(&mut self, id: WriteId) -> &mut WriteRec {
+        let i = id
+            .checked_sub(self.first)
+            .expect("the host history names a write only while it is in flight");
+        &mut self.writes[i as usize]
+    }
+
+    /// A write's record while it is in flight: every call that names a live write uses this.
+    fn live(&self, id: WriteId) -> &WriteRec {
+        self.rec(id)
+            .expect("the host history names a write only while it is in flight")
+    }
+
+    /// Writes the checker holds a record of (all of them under [`History::Full`]).
+    pub fn writes_held(&self) -> usize {
+        self.writes.len()
+    }
+
     /// A host issued write `id` (ids are dense and in issue order) to `addr` at time `at`.
     pub fn issued(
         &mut self,
@@ -247,12 +263,16 @@ impl Checker {
         label: Option<&str>,
         at: u64,
     ) {
-        debug_assert_eq!(id as usize, self.writes.len(), "write ids must be dense");
+        debug_assert_eq!(
+            id,
+            self.first + self.writes.len() as u64,
+            "write ids must be dense"
+        );
         if let Some(l) = label {
             self.labels.insert(id, l.to_string());
         }
         self.history_seq += 1;
-        self.writes.push(WriteRec {
+        self.writes.push_back(WriteRec {
             addr,
             size,
             issued_seq: self.history_seq,
@@ -267,47 +287,134 @@ impl Checker {
 
     /// The primary volume stored write `id` at `at`: this fixes its place in its block's order.
     pub fn stored(&mut self, id: WriteId, at: u64) {
-        let rec = &mut self.writes[id as usize];
-        let b = self.geometry.index(rec.addr);
-        let block = &mut self.blocks[b];
+        let b = self.geometry.index(self.live(id).addr);
+        let rec = self.rec_mut(id);
         rec.stored = at;
-        rec.version = block.versions.len() as u32;
-        let latest = block.versions.last().map_or(id, |v| v.latest.max(id));
-        block.versions.push(Version { id, latest });
+        let me = Latest {
+            seq: rec.issued_seq,
+            id,
+            issued: rec.issued,
+        };
+        let block = &mut self.blocks[b];
+        let version = block.base + block.versions.len();
+        let latest = match block.last {
+            Some(l) if l.id > id => l,
+            _ => me,
+        };
+        block.last = Some(latest);
+        block.versions.push_back(Version { id, latest });
+        self.rec_mut(id).version = version as u32;
     }
 
     /// The host saw write `id` complete at `at`.
     pub fn completed(&mut self, id: WriteId, at: u64) {
         self.history_seq += 1;
-        let rec = &mut self.writes[id as usize];
+        let seq = self.history_seq;
+        let rec = self.rec_mut(id);
         rec.completed = at;
-        rec.completed_seq = self.history_seq;
-        self.host_latency.record(at.saturating_sub(rec.issued));
-        let b = self.geometry.index(rec.addr);
-        if rec.version as usize >= self.blocks[b].visible {
+        rec.completed_seq = seq;
+        let (issued, addr, version) = (rec.issued, rec.addr, rec.version);
+        self.host_latency.record(at.saturating_sub(issued));
+        let b = self.geometry.index(addr);
+        if version as usize >= self.blocks[b].visible {
             self.refresh(b);
+        } else {
+            self.retire(b);
         }
     }
 
     /// Secondary block `addr` now holds write `id` (or, with `None`, its initial contents).
     pub fn applied(&mut self, addr: BlockAddr, id: Option<WriteId>, at: u64) {
         let b = self.geometry.index(addr);
-        let visible = match id {
-            Some(id) => {
-                let rec = &mut self.writes[id as usize];
+        let base = self.blocks[b].base;
+        let version = match id {
+            Some(id) => self
+                .rec(id)
+                .map(|r| r.version as usize)
+                .filter(|&v| v >= base),
+            None => Some(0).filter(|_| base == 0),
+        };
+        let visible = match (version, id) {
+            (Some(v), Some(id)) => {
+                let rec = self.rec_mut(id);
                 if rec.applied == NEVER {
                     rec.applied = at;
+                    let stored = rec.stored;
                     self.applied_writes += 1;
-                    self.lag.record(at.saturating_sub(rec.stored));
+                    self.lag.record(at.saturating_sub(stored));
                 }
-                rec.version as usize + 1
+                v + 1
             }
-            None => 0,
+            (Some(_), None) => 0,
+            (None, _) if id == self.blocks[b].shown => self.blocks[b].visible,
+            (None, _) => {
+                self.rollback(b, id, at);
+                self.blocks[b].shown = id;
+                return;
+            }
         };
-        self.blocks[b].visible = visible;
+        let block = &mut self.blocks[b];
+        block.visible = visible;
+        block.shown = id;
         self.refresh(b);
+        self.retire(b);
         if self.open {
             self.check(at);
+        }
+    }
+
+    /// Records that block `b` went back to `id`, past versions [`History::Bounded`] retired.
+    fn rollback(&mut self, b: usize, id: Option<WriteId>, at: u64) {
+        let block = &self.blocks[b];
+        let newer = block
+            .shown
+            .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
+        let older = id.map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
+        self.violation_count += 1;
+        if self.violations.len() < MAX_REPORTED {
+            let detail = format!(
+                "{} went back from {newer} to {older}, an older version, after the checker had \
+                 retired the versions in between (a bounded history); replay with \
+                 --set checker.history=full to judge such images exactly",
+                self.place_of(self.geometry.addr(b)),
+            );
+            self.violations.push(Violation {
+                kind: "rollback".to_string(),
+                missing: newer,
+                present: older,
+                at_ns: at,
+                detail,
+            });
+        }
+    }
+
+    /// Under [`History::Bounded`], retires block `b`'s versions that no verdict can need again
+    /// (completed, and shown or covered by a later shown version), then the records of every
+    /// write retired in issue order.
+    fn retire(&mut self, b: usize) {
+        if self.history == History::Full {
+            return;
+        }
+        let block = &mut self.blocks[b];
+        while block.base < block.visible {
+            let Some(front) = block.versions.front() else {
+                break;
+            };
+            let i = (front.id - self.first) as usize;
+            if self.writes[i].completed == NEVER {
+                break;
+            }
+            block.versions.pop_front();
+            block.base += 1;
+        }
+        while let Some(rec) = self.writes.front() {
+            let retired = rec.version != u32::MAX
+                && (rec.version as usize) < self.blocks[self.geometry.index(rec.addr)].base;
+            if !retired {
+                break;
+            }
+            self.writes.pop_front();
+            self.first += 1;
         }
     }
 
@@ -327,39 +434,35 @@ impl Checker {
 
     /// Recomputes block `b`'s keys in the two tournaments (an unchanged key is left alone).
     fn refresh(&mut self, b: usize) {
-        let block = &mut self.blocks[b];
-        let visible_key = match block.visible {
+        let block = &self.blocks[b];
+        let visible_latest = match block.visible {
             0 => None,
-            v => {
-                let latest = block.versions[v - 1].latest;
-                Some((self.writes[latest as usize].issued_seq, latest))
-            }
+            v if v > block.base => Some(block.versions[v - 1 - block.base].latest),
+            _ => block.visible_latest,
         };
-        if visible_key != block.visible_key {
-            self.visible.set(b, visible_key);
-            block.visible_key = visible_key;
+        if visible_latest != block.visible_latest {
+            self.visible.set(b, visible_latest.map(|l| l.key()));
+            self.blocks[b].visible_latest = visible_latest;
         }
-        let missing_key = block.versions[block.visible..]
-            .iter()
-            .map(|v| (self.writes[v.id as usize].completed_seq, v.id))
+        let block = &self.blocks[b];
+        let missing_key = block
+            .versions
+            .range(block.visible.saturating_sub(block.base)..)
+            .map(|v| (self.live(v.id).completed_seq, v.id))
             .filter(|&(c, _)| c != NEVER)
             .min();
         if missing_key != block.missing_key {
             self.missing.set(b, missing_key);
-            block.missing_key = missing_key;
+            self.blocks[b].missing_key = missing_key;
         }
     }
 
     /// Judges the image as it stands at `at`, recording a violation if it breaks the rule.
     pub fn check(&mut self, at: u64) -> bool {
-        let oldest_missing = self
-            .missing
-            .first()
-            .map(|&(_, id)| self.writes[id as usize].completed);
+        let oldest_missing = self.oldest_missing_completion();
         self.exposure
             .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
-        let (Some(&(completed, a)), Some(&(issued, b))) =
-            (self.missing.first(), self.visible.last())
+        let (Some((completed, a)), Some((issued, b))) = (self.missing.top(), self.visible.top())
         else {
             return true;
         };
@@ -369,7 +472,7 @@ impl Checker {
         if self.reported.insert((a, b)) {
             self.violation_count += 1;
             if self.violations.len() < MAX_REPORTED {
-                let v = self.describe(a, b, at);
+                let v = self.describe(a, at);
                 self.violations.push(v);
             }
         }
@@ -383,8 +486,7 @@ impl Checker {
         }
     }
 
-    fn place(&self, id: WriteId) -> String {
-        let a = self.writes[id as usize].addr;
+    fn place_of(&self, a: BlockAddr) -> String {
         format!(
             "subsystem {} volume {} block {}",
             a.subsystem + 1,
@@ -393,31 +495,35 @@ impl Checker {
         )
     }
 
-    fn describe(&self, missing: WriteId, present: WriteId, at: u64) -> Violation {
-        let m = &self.writes[missing as usize];
-        let p = &self.writes[present as usize];
-        let held = {
-            let block = &self.blocks[self.geometry.index(m.addr)];
-            match block.visible {
-                0 => "its initial contents".to_string(),
-                k => self.name(block.versions[k - 1].id),
-            }
-        };
+    /// The violation whose missing write is `missing` and whose present write is the
+    /// latest-issued visible one (at the top of the visible tournament).
+    fn describe(&self, missing: WriteId, at: u64) -> Violation {
+        let m = self.live(missing);
+        let slot = self
+            .visible
+            .top_slot()
+            .expect("a violation has a visible write");
+        let p = self.blocks[slot]
+            .visible_latest
+            .expect("the top block shows a write");
+        let held = self.blocks[self.geometry.index(m.addr)]
+            .shown
+            .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
         Violation {
             kind: "dependent-write".to_string(),
             missing: self.name(missing),
-            present: self.name(present),
+            present: self.name(p.id),
             at_ns: at,
             detail: format!(
                 "{} ({}) is visible on the secondary, but {} ({}) is not: {} completed at {} ns \
                  and only then was {} issued (at {} ns), so it depends on it; {}'s block holds {}",
-                self.name(present),
-                self.place(present),
+                self.name(p.id),
+                self.place_of(self.geometry.addr(slot)),
                 self.name(missing),
-                self.place(missing),
+                self.place_of(m.addr),
                 self.name(missing),
                 m.completed,
-                self.name(present),
+                self.name(p.id),
                 p.issued,
                 self.name(missing),
                 held
@@ -457,47 +563,49 @@ impl Checker {
         &self.lag
     }
 
-    /// When the host issued write `id`, if it exists (for metrics and reports).
+    /// When the host issued write `id`, if the checker still holds it (for metrics and reports).
     pub fn issued_at(&self, id: WriteId) -> Option<u64> {
-        self.writes.get(id as usize).map(|r| r.issued)
+        self.rec(id).map(|r| r.issued)
     }
 
-    /// When the primary volume stored write `id`, if it has (for metrics and reports).
+    /// When the primary volume stored write `id`, if it has and the checker still holds it (for
+    /// metrics and reports).
     pub fn stored_at(&self, id: WriteId) -> Option<u64> {
-        self.writes
-            .get(id as usize)
-            .map(|r| r.stored)
-            .filter(|&t| t != NEVER)
+        self.rec(id).map(|r| r.stored).filter(|&t| t != NEVER)
     }
 
-    /// When a secondary volume first showed write `id`, if one has (for metrics and reports).
+    /// When a secondary volume first showed write `id`, if one has and the checker still holds
+    /// it (for metrics and reports).
     pub fn applied_at(&self, id: WriteId) -> Option<u64> {
-        self.writes
-            .get(id as usize)
-            .map(|r| r.applied)
-            .filter(|&t| t != NEVER)
+        self.rec(id).map(|r| r.applied).filter(|&t| t != NEVER)
     }
 
     /// Completion time of the earliest-completed write the image lacks, if it lacks any: the
     /// image's data exposure at time `t` is `t` minus this (for metrics and reports).
     pub fn oldest_missing_completion(&self) -> Option<u64> {
-        self.missing
-            .first()
-            .map(|&(_, id)| self.writes[id as usize].completed)
+        self.missing.top().map(|(_, id)| self.live(id).completed)
     }
 
+    /// Whether the image shows write `id` (a retired write is shown, or covered).
     fn is_visible(&self, id: WriteId) -> bool {
-        let rec = &self.writes[id as usize];
+        let Some(rec) = self.rec(id) else {
+            return id < self.first;
+        };
         rec.version != u32::MAX
             && (rec.version as usize) < self.blocks[self.geometry.index(rec.addr)].visible
+    }
+
+    /// The writes the checker holds, with their ids.
+    fn held(&self) -> impl Iterator<Item = (WriteId, &WriteRec)> {
+        (self.first..).zip(self.writes.iter())
     }
 
     /// What the image has lost: writes completed at the host by `reference` that it does not show.
     pub fn rpo(&self, reference: u64) -> Rpo {
         let mut rpo = Rpo::default();
         let mut oldest = NEVER;
-        for (id, rec) in self.writes.iter().enumerate() {
-            if rec.completed <= reference && !self.is_visible(id as WriteId) {
+        for (id, rec) in self.held() {
+            if rec.completed <= reference && !self.is_visible(id) {
                 rpo.lost_writes += 1;
                 rpo.lost_bytes += u64::from(rec.size);
                 oldest = oldest.min(rec.completed);
@@ -513,42 +621,35 @@ impl Checker {
     /// is not, records a `liveness` violation naming the oldest such write (and the newest write
     /// the image does show) and returns false.
     pub fn liveness(&mut self, deadline: u64, now: u64) -> bool {
-        let stuck = self
-            .writes
-            .iter()
-            .enumerate()
-            .filter(|(id, r)| r.completed <= deadline && !self.is_visible(*id as WriteId))
-            .min_by_key(|(_, r)| r.completed)
-            .map(|(id, _)| id as WriteId);
-        let Some(a) = stuck else {
+        let stuck = || {
+            self.held()
+                .filter(|(id, r)| r.completed <= deadline && !self.is_visible(*id))
+        };
+        let Some(a) = stuck().min_by_key(|(_, r)| r.completed).map(|(id, _)| id) else {
             return true;
         };
-        let stuck_count = self
-            .writes
-            .iter()
-            .enumerate()
-            .filter(|(id, r)| r.completed <= deadline && !self.is_visible(*id as WriteId))
-            .count();
-        let newest = self.visible.last().map(|&(_, id)| self.name(id));
-        let m = &self.writes[a as usize];
+        let stuck_count = stuck().count();
+        let newest = self.visible.top().map(|(_, id)| self.name(id));
+        let m = self.live(a);
+        let detail = format!(
+            "{} ({}) completed at {} ns and is still not on the secondary at {} ns, past the \
+             liveness deadline for writes completed by {} ns; {} such writes in all; newest \
+             visible write: {}",
+            self.name(a),
+            self.place_of(m.addr),
+            m.completed,
+            now,
+            deadline,
+            stuck_count,
+            newest.as_deref().unwrap_or("none")
+        );
         self.violation_count += 1;
         self.violations.push(Violation {
             kind: "liveness".to_string(),
             missing: self.name(a),
-            present: newest.clone().unwrap_or_default(),
+            present: newest.unwrap_or_default(),
             at_ns: now,
-            detail: format!(
-                "{} ({}) completed at {} ns and is still not on the secondary at {} ns, past the \
-                 liveness deadline for writes completed by {} ns; {} such writes in all; newest \
-                 visible write: {}",
-                self.name(a),
-                self.place(a),
-                m.completed,
-                now,
-                deadline,
-                stuck_count,
-                newest.as_deref().unwrap_or("none")
-            ),
+            detail,
         });
         false
     }
@@ -607,7 +708,7 @@ mod tests {
 
     /// The patent's Figure 1: io1 on subsystem 1, then io2 on subsystem 2, then io3 on subsystem 1.
     fn figure1() -> Checker {
-        let mut c = Checker::new(G);
+        let mut c = Checker::new(G, History::Bounded);
         write(&mut c, 0, addr(0, 0), "io1", [0, 10]);
         write(&mut c, 1, addr(1, 0), "io2", [11, 20]);
         write(&mut c, 2, addr(0, 1), "io3", [21, 30]);
@@ -671,7 +772,7 @@ mod tests {
 
     #[test]
     fn issue_in_the_same_nanosecond_after_completion_still_depends() {
-        let mut c = Checker::new(G);
+        let mut c = Checker::new(G, History::Bounded);
         write(&mut c, 0, addr(1, 0), "io2", [0, 10]);
         write(&mut c, 1, addr(0, 0), "io3", [10, 20]);
         c.applied(addr(0, 0), Some(1), 30);
@@ -681,7 +782,7 @@ mod tests {
 
     #[test]
     fn concurrent_writes_do_not_depend_on_each_other() {
-        let mut c = Checker::new(G);
+        let mut c = Checker::new(G, History::Bounded);
         c.issued(0, addr(0, 0), 4096, Some("x"), 0);
         c.issued(1, addr(1, 0), 4096, Some("y"), 5);
         c.stored(0, 6);
@@ -694,7 +795,7 @@ mod tests {
 
     #[test]
     fn an_overwrite_covers_the_older_write() {
-        let mut c = Checker::new(G);
+        let mut c = Checker::new(G, History::Bounded);
         write(&mut c, 0, addr(0, 0), "old", [0, 10]);
         write(&mut c, 1, addr(0, 0), "new", [11, 20]);
         write(&mut c, 2, addr(1, 0), "after", [21, 30]);
@@ -706,7 +807,7 @@ mod tests {
 
     #[test]
     fn an_overwrite_going_back_exposes_the_missing_newer_write() {
-        let mut c = Checker::new(G);
+        let mut c = Checker::new(G, History::Full);
         write(&mut c, 0, addr(0, 0), "old", [0, 10]);
         write(&mut c, 1, addr(0, 0), "new", [11, 20]);
         write(&mut c, 2, addr(1, 0), "after", [21, 30]);
@@ -718,8 +819,60 @@ mod tests {
     }
 
     #[test]
+    fn a_bounded_history_reports_going_back_past_a_retired_write() {
+        let mut c = Checker::new(G, History::Bounded);
+        write(&mut c, 0, addr(0, 0), "old", [0, 10]);
+        write(&mut c, 1, addr(0, 0), "new", [11, 20]);
+        c.applied(addr(0, 0), Some(1), 40);
+        assert_eq!(
+            c.writes_held(),
+            0,
+            "both writes are shown or covered, and completed"
+        );
+        c.applied(addr(0, 0), Some(1), 41);
+        assert!(
+            c.violations().is_empty(),
+            "showing the same write again is no change"
+        );
+        c.applied(addr(0, 0), Some(0), 42);
+        let v = &c.violations()[0];
+        assert_eq!(
+            (v.kind.as_str(), v.missing.as_str(), v.present.as_str()),
+            ("rollback", "new", "old")
+        );
+        assert!(v.detail.contains("checker.history=full"), "{}", v.detail);
+        assert_eq!(
+            c.image().present,
+            vec!["old", "new"],
+            "retired writes count as shown"
+        );
+    }
+
+    #[test]
+    fn a_bounded_history_holds_only_writes_in_flight() {
+        let mut c = Checker::new(G, History::Bounded);
+        for id in 0..1000 {
+            let a = addr((id % 2) as u16, (id % 8) as u32);
+            c.issued(id, a, 4096, None, 10 * id);
+            c.stored(id, 10 * id + 1);
+            c.completed(id, 10 * id + 2);
+            if id >= 3 {
+                let shown = id - 3;
+                c.applied(
+                    addr((shown % 2) as u16, (shown % 8) as u32),
+                    Some(shown),
+                    10 * id + 3,
+                );
+            }
+        }
+        assert!(c.violations().is_empty());
+        assert_eq!(c.writes_held(), 3, "only the three writes not yet applied");
+        assert_eq!(c.rpo(100_000).lost_writes, 3);
+    }
+
+    #[test]
     fn a_write_never_completed_is_never_required() {
-        let mut c = Checker::new(G);
+        let mut c = Checker::new(G, History::Bounded);
         c.issued(0, addr(0, 0), 4096, Some("pending"), 0);
         c.stored(0, 1);
         write(&mut c, 1, addr(1, 0), "later", [50, 60]);
@@ -869,13 +1022,15 @@ mod tests {
                 .unwrap_or_else(|| format!("w{id}"))
         }
 
-        fn replay(ops: &[Op]) -> Result<(), TestCaseError> {
+        /// Replays `ops` against the checker keeping `history` and against the judge. With
+        /// `forward`, an apply that would take a block back to an older version is skipped.
+        fn replay(ops: &[Op], history: History, forward: bool) -> Result<(), TestCaseError> {
             let addr = |b: usize| BlockAddr {
                 subsystem: (b / 2) as u16,
                 volume: 0,
                 block: (b % 2) as u32,
             };
-            let mut c = Checker::new(G);
+            let mut c = Checker::new(G, history);
             let mut j = Judge {
                 order: vec![Vec::new(); 4],
                 visible: vec![0; 4],
@@ -883,6 +1038,7 @@ mod tests {
                 ..Judge::default()
             };
             let mut labelled = BTreeMap::new();
+            let mut went_back = Vec::new();
             for (t, op) in ops.iter().enumerate() {
                 let at = t as u64 * 10;
                 match *op {
@@ -928,6 +1084,13 @@ mod tests {
                     Op::Apply(b, v) => {
                         let b = b as usize;
                         let shown = j.order[b].get(v as usize).copied();
+                        let visible = shown.map_or(0, |id| j.writes[id].version + 1);
+                        if forward && visible < j.visible[b] {
+                            continue;
+                        }
+                        if visible < j.visible[b] && history == History::Bounded {
+                            went_back.push(at);
+                        }
                         c.applied(addr(b), shown.map(|id| id as u64), at);
                         j.visible[b] = shown.map_or(0, |id| j.writes[id].version + 1);
                         if j.open {
@@ -957,6 +1120,16 @@ mod tests {
                 .iter()
                 .map(|v| (v.missing.clone(), v.present.clone(), v.at_ns))
                 .collect();
+            if let Some(r) = c.violations().iter().position(|v| v.kind == "rollback") {
+                let at = c.violations()[r].at_ns;
+                prop_assert!(
+                    went_back.contains(&at),
+                    "a rollback is reported only when a block went back"
+                );
+                let before = want.iter().take_while(|w| w.2 < at).count();
+                prop_assert_eq!(&got[..r], &want[..before.min(r)]);
+                return Ok(());
+            }
             prop_assert_eq!(got, want);
             prop_assert_eq!(c.violation_count(), j.found.len() as u64);
             let reference = ops.len() as u64 * 5;
@@ -992,7 +1165,21 @@ mod tests {
             /// are the brute-force judge's.
             #[test]
             fn checker_agrees_with_brute_force(ops in prop::collection::vec(op(), 0..120)) {
-                replay(&ops)?;
+                replay(&ops, History::Full, false)?;
+            }
+
+            /// The bounded history gives the same verdicts, RPO and image as the judge whenever
+            /// blocks only move forward, which is how every protocol here applies.
+            #[test]
+            fn bounded_history_agrees_when_images_move_forward(ops in prop::collection::vec(op(), 0..120)) {
+                replay(&ops, History::Bounded, true)?;
+            }
+
+            /// On any history the bounded checker agrees with the judge until it reports a
+            /// `rollback`, and reports one only when a block really went back.
+            #[test]
+            fn bounded_history_reports_rollbacks_it_cannot_judge(ops in prop::collection::vec(op(), 0..120)) {
+                replay(&ops, History::Bounded, false)?;
             }
         }
     }

@@ -4,8 +4,9 @@
 
 pub mod checker;
 pub mod latency;
+pub mod tournament;
 pub mod violation;
 
-pub use checker::{BlockAddr, Checker, Geometry, ImageSummary, Rpo, WriteId};
+pub use checker::{BlockAddr, Checker, Geometry, History, ImageSummary, Rpo, WriteId};
 pub use latency::LatencyStats;
 pub use violation::Violation;

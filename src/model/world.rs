@@ -465,7 +465,7 @@ impl World {
             takeover_declared: false,
             takeover_delay: sc.takeover.delay.as_ns(),
             sync_error: sc.clocks.sync_error.as_ns(),
-            checker: Checker::new(geometry),
+            checker: Checker::new(geometry, sc.checker.history),
             trace,
             stats: Stats::default(),
             rendezvous: crate::check::LatencyStats::new(),

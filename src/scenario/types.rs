@@ -62,6 +62,26 @@ pub struct Scenario {
     /// hosts completed before `duration`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness_bound: Option<Duration>,
+    /// How the checker keeps the hosts' history.
+    #[serde(default, skip_serializing_if = "CheckerOptions::is_default")]
+    pub checker: CheckerOptions,
+}
+
+/// The checker's options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckerOptions {
+    /// `bounded` (the default) forgets each write once no verdict can need it, so memory follows
+    /// the writes in flight; `full` keeps every write, to judge exactly images whose blocks go
+    /// back to older versions (which `bounded` reports as a `rollback` violation).
+    #[serde(default)]
+    pub history: crate::check::History,
+}
+
+impl CheckerOptions {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 fn default_drain() -> Duration {
