@@ -19,8 +19,8 @@ fn positive(v: &Value, path: &str) -> f64 {
 }
 
 #[test]
-fn quick_bench_json_has_every_contract_figure() {
-    let out = rcsim(&["bench", "--quick", "--json"]);
+fn quick_bench_json_has_every_contract_figure_and_the_scaling_axes() {
+    let out = rcsim(&["bench", "--quick", "--scaling", "--json"]);
     out.assert_code(EXIT_OK);
     let v = out.json();
 
@@ -53,6 +53,27 @@ fn quick_bench_json_has_every_contract_figure() {
         "all cores reproduce one core's trace hashes"
     );
 
+    assert_eq!(v["campaign"]["failed"], 0, "the default campaign passes");
+
+    let axis = |name: &str, key: &str| -> Vec<u64> {
+        let points = v["scaling"][name].as_array().expect("a scaling axis");
+        for p in points {
+            positive(p, "events_per_s");
+            assert_eq!(p["consistent"], Value::Bool(true), "{p:#}");
+        }
+        points
+            .iter()
+            .map(|p| p[key].as_u64().expect("an integer"))
+            .collect()
+    };
+    assert_eq!(axis("pairs", "pairs"), vec![2, 16, 128]);
+    assert_eq!(
+        axis("writes", "target_writes"),
+        vec![1_000, 10_000, 100_000]
+    );
+    positive(&v, "scaling.pairs_spread");
+    positive(&v, "scaling.writes_spread");
+
     if cfg!(target_os = "linux") {
         positive(&v, "peak_rss_bytes");
     } else {
@@ -68,4 +89,8 @@ fn quick_bench_table_names_each_workload() {
     for word in ["hold", "pingpong", "standard", "campaign", "peak memory"] {
         assert!(text.contains(word), "`{word}` missing from\n{text}");
     }
+    assert!(
+        !text.contains("over pairs"),
+        "scaling is measured only with --scaling"
+    );
 }

@@ -12,8 +12,9 @@
 //!   random delays (the shape of simcore's ping-pong example), on the same engine.
 //! - `standard`: `scenarios/bench-standard.json` under `checkpoint`, checker on, through
 //!   [`crate::sim::simulate`]; its events/s over hold's at the scenario's mean pending count.
-//! - `campaign`: a short version of the standard scenario over many seeds, on one core and on
-//!   all cores (`std::thread::scope`).
+//! - `campaign`: the default fuzz campaign over 1000 seeds, on one core and on all cores.
+//! - `scaling` (with `--scaling`): the standard scenario's events/s with 2, 16 and 128 pairs and
+//!   with 1e5, 1e6 and 1e7 host writes.
 //! - wall-clock figures (the contract's) come with on-CPU ones (`cpu_*`, the thread's CPU time
 //!   from `clock_gettime`) that a busy machine does not inflate.
 //! - `peak_rss_bytes`: the process's peak resident memory (VmHWM), Linux only (0 elsewhere).
@@ -23,6 +24,7 @@ pub mod cpu;
 pub mod hold;
 pub mod pingpong;
 pub mod rss;
+pub mod scaling;
 pub mod standard;
 
 use serde::Serialize;
@@ -32,6 +34,8 @@ use serde::Serialize;
 pub struct Config {
     /// The smaller version that finishes in seconds, for smoke tests.
     pub quick: bool,
+    /// Also measure how the standard scenario scales (about a minute more in full).
+    pub scaling: bool,
 }
 
 impl Config {
@@ -103,6 +107,9 @@ pub struct Report {
     pub standard: standard::StandardFigure,
     /// The seed campaign.
     pub campaign: campaign::CampaignFigure,
+    /// How the standard scenario scales, when asked for (`--scaling`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<scaling::ScalingFigure>,
     /// Peak resident memory of the whole bench process, bytes (0 where unknown).
     pub peak_rss_bytes: u64,
 }
@@ -137,6 +144,8 @@ pub fn run(cfg: Config, progress: &mut dyn FnMut(&str)) -> Report {
     progress("campaign");
     let campaign = campaign::measure(cfg);
     peak.sample();
+    let scaling = cfg.scaling.then(|| scaling::measure(cfg, &mut *progress));
+    peak.sample();
     Report {
         quick: cfg.quick,
         repetitions: reps,
@@ -145,6 +154,7 @@ pub fn run(cfg: Config, progress: &mut dyn FnMut(&str)) -> Report {
         pingpong,
         standard,
         campaign,
+        scaling,
         peak_rss_bytes: peak.max(),
     }
 }
@@ -217,18 +227,50 @@ pub fn table(r: &Report) -> String {
     let c = &r.campaign;
     let _ = writeln!(
         s,
-        "campaign: {} seeds of {} events: {:.1} seeds/s on 1 core, {:.1} seeds/s on {} cores \
-         ({:.2}x), same hashes: {}",
+        "campaign: {} seeds (mean {} events): {:.1} seeds/s on 1 core, {:.1} seeds/s on {} cores \
+         ({:.2}x), same hashes: {}, failed: {}",
         c.seeds,
         c.events_per_seed,
         c.seeds_per_s_one_core,
         c.seeds_per_s_all_cores,
         c.cores,
         c.speedup,
-        c.identical
+        c.identical,
+        c.failed
     );
+    if let Some(sc) = &r.scaling {
+        scaling_table(&mut s, sc);
+    }
     let _ = writeln!(s, "peak memory: {}", mib(r.peak_rss_bytes));
     s
+}
+
+/// The scaling axes as rows of pairs, host writes, events, events/s and peak memory.
+fn scaling_table(s: &mut String, sc: &scaling::ScalingFigure) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        s,
+        "\n{:<8} {:>12} {:>12} {:>14} {:>14} {:>6} {:>12}",
+        "pairs", "host writes", "events", "events/s", "cpu events/s", "runs", "peak RSS"
+    );
+    for p in sc.writes.iter().chain(&sc.pairs) {
+        let _ = writeln!(
+            s,
+            "{:<8} {:>12} {:>12} {:>14.0} {:>14.0} {:>6} {:>12}",
+            p.pairs,
+            p.host_writes,
+            p.events,
+            p.events_per_s,
+            p.cpu_events_per_s,
+            p.runs,
+            mib(p.peak_rss_bytes)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "fastest / slowest: {:.2} over pairs, {:.2} over writes (on-CPU {:.2} and {:.2})",
+        sc.pairs_spread, sc.writes_spread, sc.cpu_pairs_spread, sc.cpu_writes_spread
+    );
 }
 
 fn mib(bytes: u64) -> String {

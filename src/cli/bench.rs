@@ -13,7 +13,13 @@ pub(super) fn run(args: &BenchArgs) -> u8 {
             eprintln!("rcsim bench: {what}");
         }
     };
-    let report = bench::run(Config { quick: args.quick }, &mut progress);
+    let report = bench::run(
+        Config {
+            quick: args.quick,
+            scaling: args.scaling,
+        },
+        &mut progress,
+    );
     if args.json {
         println!(
             "{}",

@@ -18,12 +18,12 @@ use super::{FuzzArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 /// Exit code when a campaign is interrupted before finding anything.
 const EXIT_INTERRUPTED: u8 = 130;
 
-const DEFAULT_BASE: &str = include_str!("../../scenarios/fuzz-base.json");
-
 fn base(path: Option<&Path>) -> Result<Scenario, String> {
     match path {
         Some(p) => rcsim::scenario::load(p, &[]).map_err(|e| e.to_string()),
-        None => parse("built-in fuzz base", DEFAULT_BASE, &[]).map_err(|e| e.to_string()),
+        None => {
+            parse("built-in fuzz base", rcsim::fuzz::DEFAULT_BASE, &[]).map_err(|e| e.to_string())
+        }
     }
 }
 

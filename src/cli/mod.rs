@@ -184,6 +184,10 @@ struct BenchArgs {
     /// A smaller version that finishes in seconds, for smoke tests.
     #[arg(long)]
     quick: bool,
+    /// Also measure how the standard scenario's events/s scale with pairs (2, 16, 128) and
+    /// host writes (1e5, 1e6, 1e7): about a minute more.
+    #[arg(long)]
+    scaling: bool,
 }
 
 /// Arguments of `rcsim fuzz`.

@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn a_resolved_scenario_round_trips_through_its_json() {
-        let text = include_str!("../../scenarios/fuzz-base.json");
+        let text = crate::fuzz::DEFAULT_BASE;
         let base = parse("base", text, &[]).expect("valid base");
         for seed in 0..30 {
             let (sc, json) = scenario_for(&base, seed, GenOptions::default(), &[])

@@ -356,7 +356,7 @@ mod tests {
     use crate::scenario::parse;
 
     fn base() -> Scenario {
-        let text = include_str!("../../scenarios/fuzz-base.json");
+        let text = crate::fuzz::DEFAULT_BASE;
         parse("fuzz-base.json", text, &[]).expect("the base is valid")
     }
 

@@ -5,3 +5,7 @@ pub mod campaign;
 pub mod gen;
 pub mod repro;
 pub mod shrink;
+
+/// The built-in base of the default campaign (`scenarios/fuzz-base.json`), used when `rcsim fuzz`
+/// is given no `--scenario`, and by `rcsim bench`.
+pub const DEFAULT_BASE: &str = include_str!("../../scenarios/fuzz-base.json");
