@@ -36,10 +36,23 @@ impl<const MAX: bool> Tournament<MAX> {
         }
     }
 
-    /// Sets (or with `None` clears) slot `s`'s key.
+    /// Sets (or with `None` clears) slot `s`'s key. A key that beats the slot's old one climbs
+    /// only while it beats each ancestor (one read per level: the common case, as a block's
+    /// newest visible write is usually the run's newest); any other change recomputes the path.
     pub fn set(&mut self, s: usize, key: Option<Key>) {
         let mut n = self.leaves + s;
-        self.nodes[n] = key.unwrap_or(Self::EMPTY);
+        let new = key.unwrap_or(Self::EMPTY);
+        let old = std::mem::replace(&mut self.nodes[n], new);
+        if new != old && Self::better(new, old) == new {
+            while n > 1 {
+                n /= 2;
+                if Self::better(new, self.nodes[n]) != new || self.nodes[n] == new {
+                    return;
+                }
+                self.nodes[n] = new;
+            }
+            return;
+        }
         while n > 1 {
             n /= 2;
             let best = Self::better(self.nodes[2 * n], self.nodes[2 * n + 1]);
