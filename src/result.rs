@@ -16,6 +16,9 @@ pub struct WriteCounts {
     pub shipped: u64,
     /// Shown by a secondary volume at least once.
     pub applied: u64,
+    /// The most writes the checker held at once: those in flight under the default bounded
+    /// history (so it stays flat however long the run), every write under `checker.history=full`.
+    pub checker_held_peak: u64,
 }
 
 /// Checkpoint rounds (zero for protocols without checkpoints).

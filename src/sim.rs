@@ -123,6 +123,7 @@ pub fn simulate_recorded(
             completed: world.stats.completed,
             shipped: world.stats.shipped,
             applied: c.applied_writes(),
+            checker_held_peak: c.held_peak(),
         },
         rpo: c.rpo(reference),
         latency_ns: Latencies {

@@ -420,8 +420,46 @@ fn bounded_and_full_checker_history_give_the_same_result() {
         let path = common::root().join(scenario);
         let run = |history: &str| {
             let set = format!("checker.history={history}");
-            common::run_json(&path, &["--protocol", protocol, "--set", &set], code)
+            let mut r = common::run_json(&path, &["--protocol", protocol, "--set", &set], code);
+            let held = r["writes"]
+                .as_object_mut()
+                .and_then(|w| w.remove("checker_held_peak"))
+                .and_then(|h| h.as_u64())
+                .expect("writes.checker_held_peak");
+            (r, held)
         };
-        assert_eq!(run("bounded"), run("full"), "{scenario} under {protocol}");
+        let ((bounded, held_bounded), (full, held_full)) = (run("bounded"), run("full"));
+        assert_eq!(bounded, full, "{scenario} under {protocol}");
+        assert_eq!(
+            held_full,
+            full["writes"]["issued"].as_u64().unwrap(),
+            "the full history holds every write"
+        );
+        assert!(held_bounded <= held_full);
     }
+}
+
+#[test]
+fn the_checker_holds_only_the_writes_in_flight_however_long_the_run() {
+    let path = common::root().join("scenarios/bench-standard.json");
+    let run = |secs: u32| {
+        let d = format!("duration={secs}s");
+        let at = format!("faults.0.at={}.9s", secs - 1);
+        let r = common::run_json(&path, &["--set", &d, "--set", &at], 0);
+        let w = &r["writes"];
+        (
+            w["issued"].as_u64().unwrap(),
+            w["checker_held_peak"].as_u64().unwrap(),
+        )
+    };
+    let (short_issued, short_held) = run(1);
+    let (long_issued, long_held) = run(4);
+    assert!(
+        long_issued > 3 * short_issued,
+        "{long_issued} vs {short_issued}"
+    );
+    assert!(
+        long_held < 2 * short_held && long_held < long_issued / 100,
+        "held {long_held} of {long_issued} writes (a 1 s run held {short_held})"
+    );
 }

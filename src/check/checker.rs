@@ -203,6 +203,7 @@ pub struct Checker {
     lag: LatencyStats,
     exposure: LatencyStats,
     applied_writes: u64,
+    held_peak: usize,
 }
 
 impl Checker {
@@ -228,6 +229,7 @@ impl Checker {
             lag: LatencyStats::new(),
             exposure: LatencyStats::new(),
             applied_writes: 0,
+            held_peak: 0,
         }
     }
 
@@ -252,6 +254,11 @@ impl Checker {
     /// Writes the checker holds a record of (all of them under [`History::Full`]).
     pub fn writes_held(&self) -> usize {
         self.writes.len()
+    }
+
+    /// The most writes the checker has held at once.
+    pub fn held_peak(&self) -> u64 {
+        self.held_peak as u64
     }
 
     /// A host issued write `id` (ids are dense and in issue order) to `addr` at time `at`.
@@ -283,6 +290,7 @@ impl Checker {
             applied: NEVER,
             version: u32::MAX,
         });
+        self.held_peak = self.held_peak.max(self.writes.len());
     }
 
     /// The primary volume stored write `id` at `at`: this fixes its place in its block's order.
