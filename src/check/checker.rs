@@ -6,10 +6,14 @@
 //! on the secondary volumes) is consistent when no write B is visible (its id, or a later write to
 //! its block, is there) while some write A that precedes B is missing (its block holds something
 //! older than A). Per block the checker keeps the writes in the order the primary volume stored
-//! them; the image of a block is a prefix of that order. Two tournament trees over the blocks
-//! give, in O(log blocks), the earliest-completed missing write and the latest-issued visible
-//! write: the image is inconsistent exactly when the first completed before the second was
-//! issued, and that pair is the witness the violation names.
+//! them; the image of a block is a prefix of that order. The image is inconsistent exactly when
+//! the earliest-completed missing write completed before the latest-issued visible write was
+//! issued, and that pair is the witness the violation names. Both extremes cost O(1) amortized:
+//! writes become missing as they complete, in completion order, so a queue in that order (cleaned
+//! from the front as writes appear) holds the earliest first; and a block's latest visible write
+//! only grows as its image moves forward, so a running maximum holds the latest. Only a block going
+//! back to an older version breaks either order; that rare case falls back to a side set and to a
+//! scan of the blocks.
 //!
 //! With [`History::Bounded`] (the default) a write is retired once its host has seen it complete
 //! and the image shows it or a later version of its block: no verdict can need it again unless a
@@ -21,7 +25,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::tournament::{Key, Tournament};
+/// An extreme's key: (history order, write id).
+type Key = (u64, u64);
 use super::{LatencyStats, Violation};
 
 /// A host write's unique id, assigned in issue order.
@@ -111,8 +116,8 @@ struct WriteRec {
     version: u32,
 }
 
-/// The latest-issued write of a run of versions: what the visible tournament ranks a block by,
-/// and what a violation says of the write it names, kept even after that write is retired.
+/// The latest-issued write of a run of versions: what blocks are ranked by for the latest visible
+/// write, and what a violation says of the write it names, kept even after that write is retired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Latest {
     /// Its host-history order of issue.
@@ -151,9 +156,8 @@ struct Block {
     shown: Option<WriteId>,
     /// The latest-issued write among every version stored so far.
     last: Option<Latest>,
-    /// This block's entries in the two tournaments, to update them only on change.
+    /// The latest-issued write among the versions the image shows.
     visible_latest: Option<Latest>,
-    missing_key: Option<Key>,
 }
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
@@ -187,12 +191,15 @@ pub struct Checker {
     /// Labels of the labelled (scripted) writes, by id.
     labels: BTreeMap<WriteId, String>,
     blocks: Vec<Block>,
-    /// (issue order, id) of the latest-issued visible write of each block that shows any; the
-    /// latest at the top.
-    visible: Tournament<true>,
-    /// (completion order, id) of the earliest-completed missing write of each block that lacks
-    /// any; the earliest at the top.
-    missing: Tournament<false>,
+    /// The latest-issued visible write and its block, if the image shows any.
+    newest_visible: Option<(Latest, usize)>,
+    /// (completion order, id) of writes that became missing when they completed, in that order;
+    /// every missing write is here or in `missing_late`, and the front is missing (entries that
+    /// stopped being missing are dropped when they reach the front).
+    missing: VecDeque<Key>,
+    /// Writes that became missing out of completion order: stored after they completed, or
+    /// uncovered by a block going back to an older version.
+    missing_late: BTreeSet<Key>,
     /// Counter ordering issues and completions as the run saw them.
     history_seq: u64,
     open: bool,
@@ -218,8 +225,9 @@ impl Checker {
             first: 0,
             labels: BTreeMap::new(),
             blocks,
-            visible: Tournament::new(geometry.total_blocks()),
-            missing: Tournament::new(geometry.total_blocks()),
+            newest_visible: None,
+            missing: VecDeque::new(),
+            missing_late: BTreeSet::new(),
             open: true,
             history_seq: 0,
             reported: BTreeSet::new(),
@@ -311,7 +319,13 @@ impl Checker {
         };
         block.last = Some(latest);
         block.versions.push_back(Version { id, latest });
-        self.rec_mut(id).version = version as u32;
+        let visible = self.blocks[b].visible;
+        let rec = self.rec_mut(id);
+        rec.version = version as u32;
+        if rec.completed_seq != NEVER && version >= visible {
+            let key = (rec.completed_seq, id);
+            self.missing_late.insert(key);
+        }
     }
 
     /// The host saw write `id` complete at `at`.
@@ -324,8 +338,11 @@ impl Checker {
         let (issued, addr, version) = (rec.issued, rec.addr, rec.version);
         self.host_latency.record(at.saturating_sub(issued));
         let b = self.geometry.index(addr);
+        if version == u32::MAX {
+            return;
+        }
         if version as usize >= self.blocks[b].visible {
-            self.refresh(b);
+            self.missing.push_back((seq, id));
         } else {
             self.retire(b);
         }
@@ -361,13 +378,91 @@ impl Checker {
                 return;
             }
         };
-        let block = &mut self.blocks[b];
-        block.visible = visible;
-        block.shown = id;
-        self.refresh(b);
+        let was = std::mem::replace(&mut self.blocks[b].visible, visible);
+        self.blocks[b].shown = id;
+        if visible < was {
+            self.uncover(b, visible..was);
+        }
+        self.update_newest_visible(b);
+        self.drop_found();
         self.retire(b);
         if self.open {
             self.check(at);
+        }
+    }
+
+    /// Block `b` went back: its completed versions in `versions` are missing again.
+    fn uncover(&mut self, b: usize, versions: std::ops::Range<usize>) {
+        let base = self.blocks[b].base;
+        for v in versions {
+            let id = self.blocks[b].versions[v - base].id;
+            let seq = self.live(id).completed_seq;
+            if seq != NEVER {
+                self.missing_late.insert((seq, id));
+            }
+        }
+    }
+
+    /// Recomputes block `b`'s latest visible write and, from it, the image's.
+    fn update_newest_visible(&mut self, b: usize) {
+        let block = &self.blocks[b];
+        let latest = match block.visible {
+            0 => None,
+            v if v > block.base => Some(block.versions[v - 1 - block.base].latest),
+            _ => block.visible_latest,
+        };
+        let before = std::mem::replace(&mut self.blocks[b].visible_latest, latest);
+        let grew = match (before, latest) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(x), Some(y)) => y.key() >= x.key(),
+        };
+        if grew {
+            let l = latest.expect("a grown key");
+            if self.newest_visible.is_none_or(|(n, _)| l.key() > n.key()) {
+                self.newest_visible = Some((l, b));
+            }
+        } else if self.newest_visible.is_some_and(|(_, nb)| nb == b) {
+            self.newest_visible = self
+                .blocks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, k)| k.visible_latest.map(|l| (l, i)))
+                .max_by_key(|(l, _)| l.key());
+        }
+    }
+
+    /// Whether the write of `key` is missing: completed, stored, and not shown by its block.
+    fn is_missing(&self, key: Key) -> bool {
+        self.rec(key.1).is_some_and(|r| {
+            r.version != u32::MAX
+                && r.completed_seq != NEVER
+                && r.version as usize >= self.blocks[self.geometry.index(r.addr)].visible
+        })
+    }
+
+    /// Drops entries that stopped being missing from the front of both missing sets, so that
+    /// each front is the earliest missing write it holds.
+    fn drop_found(&mut self) {
+        while let Some(&k) = self.missing.front() {
+            if self.is_missing(k) {
+                break;
+            }
+            self.missing.pop_front();
+        }
+        while let Some(&k) = self.missing_late.first() {
+            if self.is_missing(k) {
+                break;
+            }
+            self.missing_late.pop_first();
+        }
+    }
+
+    /// The earliest-completed missing write's (completion order, id).
+    fn earliest_missing(&self) -> Option<Key> {
+        match (self.missing.front(), self.missing_late.first()) {
+            (Some(&a), Some(&b)) => Some(a.min(b)),
+            (a, b) => a.or(b).copied(),
         }
     }
 
@@ -440,40 +535,17 @@ impl Checker {
         self.open
     }
 
-    /// Recomputes block `b`'s keys in the two tournaments (an unchanged key is left alone).
-    fn refresh(&mut self, b: usize) {
-        let block = &self.blocks[b];
-        let visible_latest = match block.visible {
-            0 => None,
-            v if v > block.base => Some(block.versions[v - 1 - block.base].latest),
-            _ => block.visible_latest,
-        };
-        if visible_latest != block.visible_latest {
-            self.visible.set(b, visible_latest.map(|l| l.key()));
-            self.blocks[b].visible_latest = visible_latest;
-        }
-        let block = &self.blocks[b];
-        let missing_key = block
-            .versions
-            .range(block.visible.saturating_sub(block.base)..)
-            .map(|v| (self.live(v.id).completed_seq, v.id))
-            .filter(|&(c, _)| c != NEVER)
-            .min();
-        if missing_key != block.missing_key {
-            self.missing.set(b, missing_key);
-            self.blocks[b].missing_key = missing_key;
-        }
-    }
-
     /// Judges the image as it stands at `at`, recording a violation if it breaks the rule.
     pub fn check(&mut self, at: u64) -> bool {
         let oldest_missing = self.oldest_missing_completion();
         self.exposure
             .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
-        let (Some((completed, a)), Some((issued, b))) = (self.missing.top(), self.visible.top())
+        let (Some((completed, a)), Some((newest, _))) =
+            (self.earliest_missing(), self.newest_visible)
         else {
             return true;
         };
+        let (issued, b) = newest.key();
         if completed >= issued {
             return true;
         }
@@ -504,16 +576,12 @@ impl Checker {
     }
 
     /// The violation whose missing write is `missing` and whose present write is the
-    /// latest-issued visible one (at the top of the visible tournament).
+    /// latest-issued visible one.
     fn describe(&self, missing: WriteId, at: u64) -> Violation {
         let m = self.live(missing);
-        let slot = self
-            .visible
-            .top_slot()
+        let (p, slot) = self
+            .newest_visible
             .expect("a violation has a visible write");
-        let p = self.blocks[slot]
-            .visible_latest
-            .expect("the top block shows a write");
         let held = self.blocks[self.geometry.index(m.addr)]
             .shown
             .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
@@ -591,7 +659,8 @@ impl Checker {
     /// Completion time of the earliest-completed write the image lacks, if it lacks any: the
     /// image's data exposure at time `t` is `t` minus this (for metrics and reports).
     pub fn oldest_missing_completion(&self) -> Option<u64> {
-        self.missing.top().map(|(_, id)| self.live(id).completed)
+        self.earliest_missing()
+            .map(|(_, id)| self.live(id).completed)
     }
 
     /// Whether the image shows write `id` (a retired write is shown, or covered).
@@ -637,7 +706,7 @@ impl Checker {
             return true;
         };
         let stuck_count = stuck().count();
-        let newest = self.visible.top().map(|(_, id)| self.name(id));
+        let newest = self.newest_visible.map(|(l, _)| self.name(l.id));
         let m = self.live(a);
         let detail = format!(
             "{} ({}) completed at {} ns and is still not on the secondary at {} ns, past the \

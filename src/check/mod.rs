@@ -4,7 +4,6 @@
 
 pub mod checker;
 pub mod latency;
-pub mod tournament;
 pub mod violation;
 
 pub use checker::{BlockAddr, Checker, Geometry, History, ImageSummary, Rpo, WriteId};
