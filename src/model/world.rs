@@ -138,9 +138,10 @@ struct Pair {
     write_stage: Stage<WriteMeta>,
     copy_stage: Stage<(Msg, NodeId)>,
     apply_stage: Stage<(WriteMeta, u64)>,
-    /// Applies started so far, and the order of the apply each block now shows.
+    /// Applies started so far, and the order of the apply each block now shows (by volume, then
+    /// block; 0 before any).
     applies_started: u64,
-    block_order: BTreeMap<(u16, u32), u64>,
+    block_order: Vec<u64>,
     write_time: Dist<Duration>,
     copy_time: Dist<Duration>,
     apply_time: Dist<Duration>,
@@ -328,7 +329,7 @@ impl World {
                     clock_rng: stream(seed, ComponentId::Clock(i)),
                     secondary_incarnation: 0,
                     applies_started: 0,
-                    block_order: BTreeMap::new(),
+                    block_order: vec![0; usize::from(geometry.volumes) * geometry.blocks as usize],
                     servers: svc.servers,
                     held: Vec::new(),
                     next_fresh_seq: 0,
@@ -1173,10 +1174,9 @@ impl Handler for World {
                         },
                     );
                 }
-                let shown = p
-                    .block_order
-                    .entry((write.addr.volume, write.addr.block))
-                    .or_default();
+                let shown = &mut p.block_order[usize::from(write.addr.volume)
+                    * self.geometry.blocks as usize
+                    + write.addr.block as usize];
                 if order > *shown {
                     *shown = order;
                     self.observe.applied(now, pair, write.id, &self.checker);
