@@ -46,10 +46,10 @@ impl Observers {
         }
     }
 
-    /// The host saw write `id` complete (the checker already knows).
-    pub fn completed(&mut self, now: u64, id: WriteId, checker: &Checker) {
+    /// A host saw a write complete, `latency` ns after issuing it.
+    pub fn completed(&mut self, latency: u64) {
         if let Some(r) = self.recorder.as_mut() {
-            r.completed(now, id, checker);
+            r.completed(latency);
         }
     }
 

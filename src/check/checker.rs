@@ -11,9 +11,9 @@
 //! issued, and that pair is the witness the violation names. Both extremes cost O(1) amortized:
 //! writes become missing as they complete, in completion order, so a queue in that order (cleaned
 //! from the front as writes appear) holds the earliest first; and a block's latest visible write
-//! only grows as its image moves forward, so a running maximum holds the latest. Only a block going
-//! back to an older version breaks either order; that rare case falls back to a side set and to a
-//! scan of the blocks.
+//! only grows as its image moves forward, so a running maximum holds the latest. A write stored
+//! only after it completed, or a block going back to an older version, breaks these orders; those
+//! rare cases fall back to a side set and to a scan of the blocks.
 //!
 //! With [`History::Bounded`] (the default) a write is retired once its host has seen it complete
 //! and the image shows it or a later version of its block: no verdict can need it again unless a
@@ -328,24 +328,27 @@ impl Checker {
         }
     }
 
-    /// The host saw write `id` complete at `at`.
-    pub fn completed(&mut self, id: WriteId, at: u64) {
+    /// The host saw write `id` complete at `at`; returns its latency (issue to completion), for
+    /// observers that cannot ask later (the write may be retired at once).
+    pub fn completed(&mut self, id: WriteId, at: u64) -> u64 {
         self.history_seq += 1;
         let seq = self.history_seq;
         let rec = self.rec_mut(id);
         rec.completed = at;
         rec.completed_seq = seq;
         let (issued, addr, version) = (rec.issued, rec.addr, rec.version);
-        self.host_latency.record(at.saturating_sub(issued));
+        let latency = at.saturating_sub(issued);
+        self.host_latency.record(latency);
         let b = self.geometry.index(addr);
         if version == u32::MAX {
-            return;
+            return latency;
         }
         if version as usize >= self.blocks[b].visible {
             self.missing.push_back((seq, id));
         } else {
             self.retire(b);
         }
+        latency
     }
 
     /// Secondary block `addr` now holds write `id` (or, with `None`, its initial contents).
@@ -361,6 +364,7 @@ impl Checker {
         };
         let visible = match (version, id) {
             (Some(v), Some(id)) => {
+                debug_assert!(v != u32::MAX as usize, "a secondary shows only stored writes");
                 let rec = self.rec_mut(id);
                 if rec.applied == NEVER {
                     rec.applied = at;
@@ -374,7 +378,6 @@ impl Checker {
             (None, _) if id == self.blocks[b].shown => self.blocks[b].visible,
             (None, _) => {
                 self.rollback(b, id, at);
-                self.blocks[b].shown = id;
                 return;
             }
         };
@@ -639,13 +642,8 @@ impl Checker {
         &self.lag
     }
 
-    /// When the host issued write `id`, if the checker still holds it (for metrics and reports).
-    pub fn issued_at(&self, id: WriteId) -> Option<u64> {
-        self.rec(id).map(|r| r.issued)
-    }
-
     /// When the primary volume stored write `id`, if it has and the checker still holds it (for
-    /// metrics and reports).
+    /// metrics and reports: a write is held at least until a secondary first shows it).
     pub fn stored_at(&self, id: WriteId) -> Option<u64> {
         self.rec(id).map(|r| r.stored).filter(|&t| t != NEVER)
     }
@@ -922,6 +920,12 @@ mod tests {
             c.image().present,
             vec!["old", "new"],
             "retired writes count as shown"
+        );
+        c.applied(addr(0, 0), Some(1), 43);
+        assert_eq!(
+            c.violation_count(),
+            1,
+            "moving forward again is no second rollback"
         );
     }
 

@@ -986,8 +986,8 @@ impl World {
             return;
         };
         self.stats.completed += 1;
-        self.checker.completed(id, now);
-        self.observe.completed(now, id, &self.checker);
+        let latency = self.checker.completed(id, now);
+        self.observe.completed(latency);
         let mut out = std::mem::take(&mut self.host_out);
         self.hosts[usize::from(owner.host)].completed(now, owner.tag, &mut out);
         self.after_host(owner.host, &mut out, sched);
