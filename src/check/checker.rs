@@ -364,7 +364,10 @@ impl Checker {
         };
         let visible = match (version, id) {
             (Some(v), Some(id)) => {
-                debug_assert!(v != u32::MAX as usize, "a secondary shows only stored writes");
+                debug_assert!(
+                    v != u32::MAX as usize,
+                    "a secondary shows only stored writes"
+                );
                 let rec = self.rec_mut(id);
                 if rec.applied == NEVER {
                     rec.applied = at;

@@ -43,6 +43,9 @@ struct Peer {
 #[derive(Debug)]
 pub struct Streams {
     peers: BTreeMap<NodeId, Peer>,
+    /// The peers with unacknowledged segments, in order: all a timer tick needs to visit (a
+    /// master talks to every subsystem, but has segments outstanding to few at any time).
+    outstanding: Vec<NodeId>,
     rto: u64,
     retransmit: bool,
     timer_armed: bool,
@@ -55,6 +58,7 @@ impl Streams {
     pub fn new(rto: u64, retransmit: bool) -> Self {
         Streams {
             peers: BTreeMap::new(),
+            outstanding: Vec::new(),
             rto: rto.max(1),
             retransmit,
             timer_armed: false,
@@ -74,6 +78,11 @@ impl Streams {
             tries: 0,
             held: false,
         });
+        if peer.unacked.len() == 1 {
+            if let Err(i) = self.outstanding.binary_search(&to) {
+                self.outstanding.insert(i, to);
+            }
+        }
         out.send(to, Msg::Seg { seq, body });
         self.arm(out);
     }
@@ -96,6 +105,14 @@ impl Streams {
             Msg::Ack { next, held } => {
                 while peer.unacked.front().is_some_and(|p| p.seq < next) {
                     peer.unacked.pop_front();
+                }
+                if peer.unacked.is_empty() {
+                    if let Ok(i) = self.outstanding.binary_search(&from) {
+                        self.outstanding.remove(i);
+                    }
+                }
+                if held == 0 {
+                    return;
                 }
                 // Segments the receiver holds are never resent; the gap below the highest one
                 // was lost, so its backoff is forgotten and the next tick resends it (after an
@@ -153,9 +170,10 @@ impl Streams {
         if !self.retransmit {
             return;
         }
-        let mut outstanding = false;
-        for (&to, peer) in self.peers.iter_mut() {
-            outstanding |= !peer.unacked.is_empty();
+        for &to in &self.outstanding {
+            let Some(peer) = self.peers.get_mut(&to) else {
+                continue;
+            };
             let window_end = peer.unacked.front().map_or(0, |p| p.seq + RESEND_WINDOW);
             let due = peer.unacked.iter_mut().filter(|p| {
                 p.seq < window_end
@@ -174,7 +192,7 @@ impl Streams {
                 );
             }
         }
-        if outstanding {
+        if !self.outstanding.is_empty() {
             self.arm(out);
         }
     }
@@ -183,7 +201,7 @@ impl Streams {
     /// outstanding.
     pub fn restart(&mut self, out: &mut Outputs) {
         self.timer_armed = false;
-        if self.peers.values().any(|p| !p.unacked.is_empty()) {
+        if !self.outstanding.is_empty() {
             self.arm(out);
         }
     }
@@ -205,6 +223,9 @@ impl Streams {
     /// Forgets everything about `peer`, as after a reset that lost volatile state on both sides.
     pub fn reset_peer(&mut self, peer: NodeId) {
         self.peers.remove(&peer);
+        if let Ok(i) = self.outstanding.binary_search(&peer) {
+            self.outstanding.remove(i);
+        }
     }
 }
 
@@ -314,6 +335,42 @@ mod tests {
         out.drain();
         tx.on_timer(300, &mut out);
         assert!(out.is_empty(), "nothing outstanding: no resend, no re-arm");
+    }
+
+    #[test]
+    fn a_tick_resends_to_every_peer_with_segments_outstanding_in_node_order() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        let peers = [NodeId::Secondary(3), NodeId::Primary(2), NodeId::Primary(1)];
+        for (i, &p) in peers.iter().enumerate() {
+            tx.send(0, p, body(i as u64), &mut out);
+        }
+        tx.on_msg(NodeId::Primary(2), Msg::Ack { next: 1, held: 0 }, &mut out);
+        out.drain();
+        tx.on_timer(100, &mut out);
+        let to: Vec<NodeId> = out
+            .as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send { to, .. } => Some(*to),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(to, vec![NodeId::Primary(1), NodeId::Secondary(3)]);
+        tx.on_msg(NodeId::Primary(1), Msg::Ack { next: 1, held: 0 }, &mut out);
+        tx.reset_peer(NodeId::Secondary(3));
+        out.drain();
+        tx.on_timer(300, &mut out);
+        assert!(
+            out.is_empty(),
+            "every peer acknowledged or forgotten: no re-arm"
+        );
+        tx.send(400, NodeId::Primary(2), body(9), &mut out);
+        assert_eq!(
+            tx.unacked(NodeId::Primary(2)),
+            1,
+            "a peer can have segments again"
+        );
     }
 
     #[test]
