@@ -229,6 +229,26 @@ impl Streams {
     }
 }
 
+/// A node whose messages arrive through its [`Streams`]: delivering a message feeds the streams
+/// and hands each payload now in stream order to [`StreamNode::on_body`], reusing one buffer.
+pub trait StreamNode {
+    /// The node's streams.
+    fn streams(&mut self) -> &mut Streams;
+
+    /// One payload from `from`, in stream order.
+    fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs);
+
+    /// Takes a message the network delivered from `from`.
+    fn deliver(&mut self, now: u64, from: NodeId, msg: Msg, out: &mut Outputs) {
+        self.streams().on_msg(from, msg, out);
+        let mut ready = self.streams().take_ready();
+        for (from, body) in ready.drain(..) {
+            self.on_body(now, from, body, out);
+        }
+        self.streams().give_back(ready);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

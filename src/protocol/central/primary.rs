@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::Config;
-use crate::protocol::stream::Streams;
+use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
 };
@@ -353,6 +353,12 @@ impl Primary {
             self.streams.send(now, journal, probe, out);
         }
     }
+}
+
+impl StreamNode for Primary {
+    fn streams(&mut self) -> &mut Streams {
+        &mut self.streams
+    }
 
     fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs) {
         let NodeId::Primary(p) = from else {
@@ -400,12 +406,7 @@ impl Node for Primary {
                 self.sidefile.push_back(stamped);
             }
             Input::Deliver { from, msg } => {
-                self.streams.on_msg(from, msg, out);
-                let mut ready = self.streams.take_ready();
-                for (from, body) in ready.drain(..) {
-                    self.on_body(now, from, body, out);
-                }
-                self.streams.give_back(ready);
+                self.deliver(now, from, msg, out);
                 self.serve(now, out);
                 if let NodeId::Secondary(_) = from {
                     // The journal acknowledged: the window may have opened.

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::Config;
 use crate::protocol::applier::Applier;
-use crate::protocol::stream::Streams;
+use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
 };
@@ -227,6 +227,12 @@ impl Secondary {
             other => c.batch = other,
         }
     }
+}
+
+impl StreamNode for Secondary {
+    fn streams(&mut self) -> &mut Streams {
+        &mut self.streams
+    }
 
     fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs) {
         match (from, body) {
@@ -253,12 +259,7 @@ impl Node for Secondary {
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Deliver { from, msg } => {
-                self.streams.on_msg(from, msg, out);
-                let mut ready = self.streams.take_ready();
-                for (from, body) in ready.drain(..) {
-                    self.on_body(now, from, body, out);
-                }
-                self.streams.give_back(ready);
+                self.deliver(now, from, msg, out);
             }
             Input::Applied(w) => {
                 self.applier.landed(w);

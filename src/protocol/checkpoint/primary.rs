@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
 use crate::protocol::shipping::{Offer, Shipper};
-use crate::protocol::stream::Streams;
+use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
 };
@@ -207,6 +207,12 @@ impl Primary {
         }
         self.arm(out);
     }
+}
+
+impl StreamNode for Primary {
+    fn streams(&mut self) -> &mut Streams {
+        &mut self.streams
+    }
 
     fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs) {
         match (from, body) {
@@ -280,12 +286,7 @@ impl Node for Primary {
                 }
             }
             Input::Deliver { from, msg } => {
-                self.streams.on_msg(from, msg, out);
-                let mut ready = self.streams.take_ready();
-                for (from, body) in ready.drain(..) {
-                    self.on_body(now, from, body, out);
-                }
-                self.streams.give_back(ready);
+                self.deliver(now, from, msg, out);
                 self.drain_buffer(now, out);
             }
             Input::Timer(Timer::Retransmit) => self.streams.on_timer(now, out),

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{master_of, Config, MemberFailure, Mutant};
 use crate::check::BlockAddr;
-use crate::protocol::stream::Streams;
+use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Status, Timer, WriteMeta,
 };
@@ -508,6 +508,12 @@ impl Secondary {
             _ => {}
         }
     }
+}
+
+impl StreamNode for Secondary {
+    fn streams(&mut self) -> &mut Streams {
+        &mut self.streams
+    }
 
     fn on_body(&mut self, now: u64, from: NodeId, body: Body, out: &mut Outputs) {
         let NodeId::Secondary(from) = from else {
@@ -581,12 +587,7 @@ impl Node for Secondary {
                 self.arm_watches(out);
             }
             Input::Deliver { from, msg } => {
-                self.streams.on_msg(from, msg, out);
-                let mut ready = self.streams.take_ready();
-                for (from, body) in ready.drain(..) {
-                    self.on_body(now, from, body, out);
-                }
-                self.streams.give_back(ready);
+                self.deliver(now, from, msg, out);
             }
             Input::Applied(w) => {
                 if let Ok(i) = self.applying.binary_search_by_key(&w.id, |a| a.id) {
