@@ -393,3 +393,15 @@ fn a_budget_large_enough_changes_nothing() {
     let roomy = run_json(&base, &["--set", "limits.max_events=1000"], EXIT_OK);
     assert_eq!(plain, roomy);
 }
+
+#[test]
+fn a_misspelt_or_misshapen_checker_option_is_named() {
+    run_text("checker_typo", BASE, &["--set", "checker.history=ful"]).assert_usage_error(&[
+        "checker.history",
+        "unknown variant `ful`",
+        "bounded",
+        "full",
+    ]);
+    run_text("checker_shape", BASE, &["--set", "checker=full"])
+        .assert_usage_error(&["`checker`", r#"{"history": "full"}"#]);
+}

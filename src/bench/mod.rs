@@ -1,4 +1,4 @@
-//! `rcsim bench`: the standard performance figures (CONTRACT.md, Performance).
+//! `rcsim bench`: the standard performance figures (the product contract's `rcsim bench`).
 //!
 //! Every figure is the median of several timed repetitions, and every ratio compares figures
 //! measured in the same process run. Wall-clock time is read only around whole runs, never
@@ -34,7 +34,7 @@ use serde::Serialize;
 pub struct Config {
     /// The smaller version that finishes in seconds, for smoke tests.
     pub quick: bool,
-    /// Also measure how the standard scenario scales (about a minute more in full).
+    /// Also measure how the standard scenario scales (about 25 s more in full).
     pub scaling: bool,
 }
 

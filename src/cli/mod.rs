@@ -185,7 +185,7 @@ struct BenchArgs {
     #[arg(long)]
     quick: bool,
     /// Also measure how the standard scenario's events/s scale with pairs (2, 16, 128) and
-    /// host writes (1e5, 1e6, 1e7): about a minute more.
+    /// host writes (1e5, 1e6, 1e7): about 25 s more (with --quick, a hundredth of the writes).
     #[arg(long)]
     scaling: bool,
 }

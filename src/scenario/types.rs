@@ -69,7 +69,10 @@ pub struct Scenario {
 
 /// The checker's options.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an object such as {\"history\": \"full\"}"
+)]
 pub struct CheckerOptions {
     /// `bounded` (the default) forgets each write once no verdict can need it, so memory follows
     /// the writes in flight; `full` keeps every write, to judge exactly images whose blocks go
