@@ -513,13 +513,13 @@ mod tests {
         );
     }
 
-    #[test]
-    fn zipf_prefers_low_blocks() {
+    /// The writes a random writer choosing `blocks` among 1000 issues over `n` wake-ups.
+    fn random_writes(blocks: BlockChoice, n: u64) -> HostOut {
         let cfg = types::Random {
             volumes: vec![],
             rate: "1000/s".parse::<OpsRate>().expect("valid rate"),
             arrival: Arrival::Poisson,
-            blocks: BlockChoice::Zipf(1.2),
+            blocks,
             size: Dist::Constant(Size(512)),
             shape: None,
         };
@@ -535,9 +535,15 @@ mod tests {
             stream(3, ComponentId::Workload(1)),
         );
         let mut out = HostOut::default();
-        for t in 0..5000 {
+        for t in 0..n {
             r.wake(t, &mut out);
         }
+        out
+    }
+
+    #[test]
+    fn zipf_prefers_low_blocks() {
+        let out = random_writes(BlockChoice::Zipf(1.2), 5000);
         let hot = out.issues.iter().filter(|i| i.addr.block < 10).count();
         assert!(hot > 2500, "{hot} of 5000 writes on the 10 hottest blocks");
         assert!(out.issues.iter().all(|i| i.addr.block < 1000));
@@ -545,33 +551,12 @@ mod tests {
 
     #[test]
     fn a_hot_spot_takes_its_weight_of_the_writes() {
-        let cfg = types::Random {
-            volumes: vec![],
-            rate: "1000/s".parse::<OpsRate>().expect("valid rate"),
-            arrival: Arrival::Poisson,
-            blocks: BlockChoice::Hot(HotSpot {
-                fraction: 0.1,
-                weight: 0.9,
-            }),
-            size: Dist::Constant(Size(512)),
-            shape: None,
-        };
-        let vols = vec![VolumeRef {
-            subsystem: 1,
-            volume: 0,
-        }];
-        let mut r = RandomWriter::new(
-            &cfg,
-            vols,
-            1000,
-            u64::MAX,
-            stream(3, ComponentId::Workload(1)),
-        );
-        let mut out = HostOut::default();
         let n = 20_000;
-        for t in 0..n {
-            r.wake(t, &mut out);
-        }
+        let hot_spot = HotSpot {
+            fraction: 0.1,
+            weight: 0.9,
+        };
+        let out = random_writes(BlockChoice::Hot(hot_spot), n);
         let hot = out.issues.iter().filter(|i| i.addr.block < 100).count();
         // 90% of 20000, within five standard deviations (sqrt(20000 * 0.9 * 0.1) = 42).
         assert!(

@@ -70,18 +70,10 @@ impl Applier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::testnet::write;
 
     fn w(id: WriteId, block: u32) -> WriteMeta {
-        WriteMeta {
-            id,
-            addr: BlockAddr {
-                subsystem: 0,
-                volume: 0,
-                block,
-            },
-            size: 512,
-            stamp: 0,
-        }
+        write(0, id, block)
     }
 
     #[test]

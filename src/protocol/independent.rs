@@ -154,20 +154,11 @@ impl Node for Secondary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::BlockAddr;
+    use crate::protocol::testnet::write;
     use crate::protocol::{Msg, WriteMeta};
 
     fn w(id: u64) -> WriteMeta {
-        WriteMeta {
-            id,
-            addr: BlockAddr {
-                subsystem: 0,
-                volume: 0,
-                block: id as u32,
-            },
-            size: 512,
-            stamp: 0,
-        }
+        write(0, id, id as u32)
     }
 
     #[test]

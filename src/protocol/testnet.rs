@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
-use crate::check::WriteId;
+use crate::check::{BlockAddr, WriteId};
 
 /// One message in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,5 +204,20 @@ impl TestNet {
     /// True when no node has the image fenced.
     pub fn open(&self) -> bool {
         !self.fenced.values().any(|&f| f)
+    }
+}
+
+/// Host write `id` of 512 bytes to `block` of pair `pair`'s volume 0, not yet stamped: the write
+/// every protocol's unit tests feed their nodes.
+pub fn write(pair: u16, id: WriteId, block: u32) -> WriteMeta {
+    WriteMeta {
+        id,
+        addr: BlockAddr {
+            subsystem: pair,
+            volume: 0,
+            block,
+        },
+        size: 512,
+        stamp: 0,
     }
 }

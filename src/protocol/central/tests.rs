@@ -4,8 +4,8 @@
 
 use super::primary::JOURNAL_WINDOW;
 use super::{Config, Primary, Secondary};
-use crate::check::{BlockAddr, WriteId};
-use crate::protocol::testnet::{Flight, TestNet};
+use crate::check::WriteId;
+use crate::protocol::testnet::{write as w, Flight, TestNet};
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
 };
@@ -30,19 +30,6 @@ fn cfg(pairs: u16) -> Config {
         retransmit_timeout: 5000,
         volatile_buffers: false,
         no_min: false,
-    }
-}
-
-fn w(pair: u16, id: WriteId, block: u32) -> WriteMeta {
-    WriteMeta {
-        id,
-        addr: BlockAddr {
-            subsystem: pair,
-            volume: 0,
-            block,
-        },
-        size: 512,
-        stamp: 0,
     }
 }
 

@@ -338,21 +338,12 @@ impl Node for Primary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::BlockAddr;
     use crate::protocol::checkpoint::tests::cfg;
+    use crate::protocol::testnet::write;
     use crate::protocol::Msg;
 
     fn w(id: u64) -> WriteMeta {
-        WriteMeta {
-            id,
-            addr: BlockAddr {
-                subsystem: 1,
-                volume: 0,
-                block: 0,
-            },
-            size: 512,
-            stamp: 0,
-        }
+        write(1, id, 0)
     }
 
     /// The bodies sent on the pair stream to the secondary, in order.

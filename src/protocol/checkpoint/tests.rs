@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{checkpoint_id, ClockMode, Config, MemberFailure, Primary, Secondary};
-use crate::check::{BlockAddr, WriteId};
+use crate::check::WriteId;
+use crate::protocol::testnet::write as w;
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
 };
@@ -39,20 +40,6 @@ pub(super) fn cfg(pairs: u16) -> Config {
         volatile_buffers: false,
         mutant: None,
         buffer: None,
-    }
-}
-
-/// Host write `id` to `block` of pair `pair`'s volume 0 (the primary stamps it).
-fn w(pair: u16, id: WriteId, block: u32) -> WriteMeta {
-    WriteMeta {
-        id,
-        addr: BlockAddr {
-            subsystem: pair,
-            volume: 0,
-            block,
-        },
-        size: 512,
-        stamp: 0,
     }
 }
 

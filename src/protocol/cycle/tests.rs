@@ -3,8 +3,8 @@
 //! in, outputs asserted.
 
 use super::{Config, Primary, Secondary};
-use crate::check::{BlockAddr, WriteId};
-use crate::protocol::testnet::{Flight, TestNet};
+use crate::check::WriteId;
+use crate::protocol::testnet::{write as w, Flight, TestNet};
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
 };
@@ -28,19 +28,6 @@ fn cfg(pairs: u16) -> Config {
         retransmit_timeout: 5000,
         volatile_buffers: false,
         no_hold: false,
-    }
-}
-
-fn w(pair: u16, id: WriteId, block: u32) -> WriteMeta {
-    WriteMeta {
-        id,
-        addr: BlockAddr {
-            subsystem: pair,
-            volume: 0,
-            block,
-        },
-        size: 512,
-        stamp: 0,
     }
 }
 
