@@ -138,14 +138,8 @@ impl ReportArgs {
         if let Some(t) = self.disaster_at {
             c.push_str(&format!(" --disaster-at {t}"));
         }
-        for s in &self.set {
-            if let Override::Set { path, value } = s {
-                let v = match value {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                c.push_str(&format!(" --set {}={v}", path.join(".")));
-            }
+        for arg in self.set.iter().filter_map(Override::set_arg) {
+            c.push_str(&format!(" {arg}"));
         }
         c.push_str(&format!(" --out {}", self.out.display()));
         c

@@ -47,6 +47,19 @@ impl Override {
             }
         }
     }
+
+    /// The `--set PATH=VALUE` argument that gives this override back, if it is a `--set` (for
+    /// the command lines that reports print to reproduce themselves).
+    pub fn set_arg(&self) -> Option<String> {
+        let Override::Set { path, value } = self else {
+            return None;
+        };
+        let v = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        Some(format!("--set {}={v}", path.join(".")))
+    }
 }
 
 fn set(root: &mut Value, path: &[String], value: Value) -> Result<(), String> {
@@ -117,6 +130,19 @@ fn disaster_at(root: &mut Value, at: Duration) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_set_gives_back_the_argument_it_was_parsed_from() {
+        for arg in [
+            "protocol.kind=sync",
+            "topology.pairs=4",
+            "workloads.0.data=[{\"subsystem\":2}]",
+        ] {
+            let o = Override::parse(arg).expect("parses");
+            assert_eq!(o.set_arg(), Some(format!("--set {arg}")));
+        }
+        assert_eq!(Override::DisasterAt(Duration::from_ms(3)).set_arg(), None);
+    }
 
     #[test]
     fn set_replaces_nested_fields_and_array_items() {
