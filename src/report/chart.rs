@@ -407,20 +407,30 @@ fn fmt_log(v: f64) -> String {
     fmt_num((x * scale).round() / scale)
 }
 
+/// Clears `root` to white, writes `title` across its top and returns the area below it: the
+/// frame every chart shares.
+fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.fill(&WHITE).map_err(err)?;
+    let root = root.margin(8, 8, 12, 16);
+    let (top, body) = root.split_vertically(38);
+    top.draw(&Text::new(
+        title.to_string(),
+        (4, 4),
+        (FAMILY, 22)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&BLACK),
+    ))
+    .map_err(err)?;
+    Ok(body)
+}
+
 impl Draw for Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        root.fill(&WHITE).map_err(err)?;
-        let root = root.margin(8, 8, 12, 16);
-        let (top, body) = root.split_vertically(38);
-        top.draw(&Text::new(
-            self.title.clone(),
-            (4, 4),
-            (FAMILY, 22)
-                .into_font()
-                .style(FontStyle::Bold)
-                .color(&BLACK),
-        ))
-        .map_err(err)?;
+        let body = titled(root, &self.title)?;
         let areas = body.split_evenly((self.panels.len().max(1), 1));
         for (panel, area) in self.panels.iter().zip(areas.iter()) {
             draw_panel(area, panel)?;
@@ -731,18 +741,7 @@ const UNFINISHED: RGBColor = RGBColor(190, 190, 190);
 
 impl Draw for Timeline {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        root.fill(&WHITE).map_err(err)?;
-        let root = root.margin(8, 8, 12, 16);
-        let (top, body) = root.split_vertically(38);
-        top.draw(&Text::new(
-            self.title.clone(),
-            (4, 4),
-            (FAMILY, 22)
-                .into_font()
-                .style(FontStyle::Bold)
-                .color(&BLACK),
-        ))
-        .map_err(err)?;
+        let body = titled(root, &self.title)?;
         let k = self.rounds.len();
         let x0 = self
             .rounds
