@@ -249,16 +249,7 @@ impl ChromeTrace {
     pub fn note(&mut self, now: u64, node: NodeId, what: &'static str, note: Option<Note>) {
         let tid = self.node_tid(node);
         match what {
-            "update-in-progress" => {
-                self.fence_since.entry(node).or_insert(now);
-                return;
-            }
-            "update-in-progress-reset" => {
-                if let Some(since) = self.fence_since.remove(&node) {
-                    self.slice(tid, since, now, "update in progress", json!({}));
-                }
-                return;
-            }
+            "update-in-progress" | "update-in-progress-reset" => return,
             _ => {}
         }
         let args = match note {
@@ -272,6 +263,17 @@ impl ChromeTrace {
             _ => json!({}),
         };
         self.instant(tid, now, what, args);
+    }
+
+    /// Secondary `pair` became readable or fenced at `now`: its fenced spans are slices.
+    pub fn readable(&mut self, now: u64, pair: u16, readable: bool) {
+        let node = NodeId::Secondary(pair);
+        if !readable {
+            self.fence_since.entry(node).or_insert(now);
+        } else if let Some(since) = self.fence_since.remove(&node) {
+            let tid = self.node_tid(node);
+            self.slice(tid, since, now, "update in progress", json!({}));
+        }
     }
 
     /// Closes what is still open at the run's end `now` and puts the file in place.

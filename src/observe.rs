@@ -1,12 +1,13 @@
 //! Watchers of a run: the recorded series of the reports and the Chrome trace. The world calls
 //! them at a few points (before each event, when a write is stored, completed or applied, when a
-//! message is sent, when a node announces a milestone); they read what happened and never steer
+//! message is sent, when a node announces a milestone, when the readable set changes); they read what happened and never steer
 //! the run: no event, no random draw, nothing folded into the trace hash. With none attached,
 //! each call is one branch.
 
 use crate::check::{Checker, WriteId};
 use crate::chrome::ChromeTrace;
 use crate::model::net::Delivery;
+use crate::model::readable::Readability;
 use crate::model::world::{Event, World};
 use crate::protocol::{Msg, NodeId, Note};
 use crate::report::series::Recorder;
@@ -80,6 +81,17 @@ impl Observers {
         }
         if let Some(c) = self.chrome.as_mut() {
             c.note(now, node, what, note);
+        }
+    }
+
+    /// Secondary `pair` became readable (`true`) or fenced at `now`; `all` is every secondary's
+    /// state after the change (the image hosts can read is the union of the readable ones).
+    pub fn readable(&mut self, now: u64, pair: u16, readable: bool, all: &Readability) {
+        if let Some(r) = self.recorder.as_mut() {
+            r.readable(all);
+        }
+        if let Some(c) = self.chrome.as_mut() {
+            c.readable(now, pair, readable);
         }
     }
 }

@@ -126,4 +126,18 @@ pub struct RunResult {
     pub budget_exhausted: bool,
     /// Which limit, if any: `"events"` or `"sim_time"`.
     pub budget: Option<String>,
+    /// Service stages offered more work than they can serve while the hosts wrote (load above
+    /// 1.0): they can never catch up, so their backlog and the lag grow for as long as it lasts.
+    pub overloaded: Vec<Overload>,
+}
+
+/// A service stage loaded past its capacity.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Overload {
+    /// The subsystem, numbered from 1.
+    pub subsystem: u16,
+    /// `"write"` (host writes at the primary), `"copy"` (shipping) or `"apply"` (at the secondary).
+    pub stage: String,
+    /// Service time offered while the hosts wrote, over the stage's capacity in that time.
+    pub load: f64,
 }

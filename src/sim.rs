@@ -28,9 +28,20 @@ pub struct RunOptions<'a> {
     pub record: bool,
 }
 
-/// Liveness is judged only where it means something: no disaster, and every crash heals.
-fn judges_liveness(sc: &Scenario) -> bool {
-    sc.faults.iter().all(|f| f.healed_at().is_some())
+/// The grace a run gives the copy to catch up before its end: the scenario's `liveness_bound`,
+/// or its `drain`.
+fn grace(sc: &Scenario) -> u64 {
+    sc.liveness_bound.unwrap_or(sc.drain).as_ns()
+}
+
+/// Liveness is judged only where it means something: every fault but the disaster healed at
+/// least the grace time before the run's `end` (a fault still in force then, or one that never
+/// heals, excuses a stall).
+fn judges_liveness(sc: &Scenario, end: u64) -> bool {
+    let deadline = end.saturating_sub(grace(sc));
+    sc.faults.iter().all(|f| {
+        f.site_lost_at().is_some() || f.healed_at().is_some_and(|healed| healed <= deadline)
+    })
 }
 
 /// Runs `sc` under `seed`, checked, and returns its result. A workload input that fails to read
@@ -96,12 +107,13 @@ pub fn simulate_recorded(
     if let Some(c) = observe.chrome.take() {
         c.finish(outcome.now)?;
     }
-    let reference = world.finish(outcome.now);
-    if judges_liveness(sc) && !outcome.reason.is_budget() {
-        let bound = sc.liveness_bound.unwrap_or(sc.drain).as_ns();
+    let cut = outcome.reason.is_budget();
+    let live = judges_liveness(sc, outcome.now) && !cut;
+    let reference = world.finish(outcome.now, cut, live);
+    if live && world.stats.disaster_ns.is_none() {
         world
             .checker
-            .liveness(outcome.now.saturating_sub(bound), outcome.now);
+            .liveness(outcome.now.saturating_sub(grace(sc)), outcome.now);
     }
     world.trace.finish()?;
     let c = &world.checker;
@@ -159,6 +171,7 @@ pub fn simulate_recorded(
             StopReason::TimeBudget => Some("sim_time".into()),
             _ => None,
         },
+        overloaded: world.overloaded(),
     };
     Ok((result, series))
 }

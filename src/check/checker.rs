@@ -19,10 +19,21 @@
 //! and the image shows it or a later version of its block: no verdict can need it again unless a
 //! secondary block goes back past it, which the checker then reports as a `rollback`. Memory
 //! follows the writes in flight, not the length of the run.
+//!
+//! Hosts read only the secondary subsystems the model lets them read (each is readable or
+//! fenced, its own state): the image judged is the union of the readable ones, at every instant
+//! that set or a readable subsystem's contents change (see `readable.rs`), and the whole image
+//! once more at the end of a run with a disaster, whatever the protocol left fenced.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use schemars::JsonSchema;
+
+#[path = "liveness.rs"]
+mod liveness;
+#[path = "readable.rs"]
+mod readable;
+use readable::Part;
 use serde::{Deserialize, Serialize};
 
 /// An extreme's key: (history order, write id).
@@ -212,7 +223,10 @@ pub struct Checker {
     missing_late: BTreeSet<Key>,
     /// Counter ordering issues and completions as the run saw them.
     history_seq: u64,
-    open: bool,
+    /// Each secondary subsystem's part of the image: readable or fenced, and its extremes.
+    parts: Vec<Part>,
+    /// How many subsystems are fenced (0: the whole image is readable).
+    fenced: usize,
     reported: BTreeSet<(WriteId, WriteId)>,
     violations: Vec<Violation>,
     violation_count: u64,
@@ -224,7 +238,8 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// A checker for storage of this shape, keeping `history`; the image starts open and empty.
+    /// A checker for storage of this shape, keeping `history`; every subsystem starts readable,
+    /// and the image empty.
     pub fn new(geometry: Geometry, history: History) -> Self {
         Self::with_span(geometry, history, SPAN)
     }
@@ -245,7 +260,8 @@ impl Checker {
             newest_visible: None,
             missing: VecDeque::new(),
             missing_late: BTreeSet::new(),
-            open: true,
+            parts: (0..geometry.pairs).map(|_| Part::new()).collect(),
+            fenced: 0,
             history_seq: 0,
             reported: BTreeSet::new(),
             violations: Vec::new(),
@@ -346,6 +362,8 @@ impl Checker {
         if rec.completed_seq != NEVER && version >= visible {
             let key = (rec.completed_seq, id);
             self.missing_late.insert(key);
+            let s = self.part_of(b);
+            self.parts[s].missing_late.insert(key);
         }
     }
 
@@ -366,6 +384,8 @@ impl Checker {
         }
         if version as usize >= self.blocks[b].visible {
             self.missing.push_back((seq, id));
+            let s = self.part_of(b);
+            self.parts[s].missing.push_back((seq, id));
         } else {
             self.retire(b);
         }
@@ -411,9 +431,10 @@ impl Checker {
             self.uncover(b, visible..was);
         }
         self.update_newest_visible(b);
-        self.drop_found();
+        self.drop_found(b);
         self.retire(b);
-        if self.open {
+        let s = self.part_of(b);
+        if self.parts[s].readable {
             self.check(at);
         }
     }
@@ -426,11 +447,13 @@ impl Checker {
             let seq = self.live(id).completed_seq;
             if seq != NEVER {
                 self.missing_late.insert((seq, id));
+                let s = self.part_of(b);
+                self.parts[s].missing_late.insert((seq, id));
             }
         }
     }
 
-    /// Recomputes block `b`'s latest visible write and, from it, the image's.
+    /// Recomputes block `b`'s latest visible write and, from it, its subsystem's and the image's.
     fn update_newest_visible(&mut self, b: usize) {
         let block = &self.blocks[b];
         let latest = match block.visible {
@@ -444,17 +467,31 @@ impl Checker {
             (None, Some(_)) => true,
             (Some(x), Some(y)) => y.key() >= x.key(),
         };
+        let s = self.part_of(b);
         if grew {
             let l = latest.expect("a grown key");
+            let part = &mut self.parts[s];
+            if part.newest.is_none_or(|(n, _)| l.key() > n.key()) {
+                part.newest = Some((l, b));
+            }
             if self.newest_visible.is_none_or(|(n, _)| l.key() > n.key()) {
                 self.newest_visible = Some((l, b));
             }
-        } else if self.newest_visible.is_some_and(|(_, nb)| nb == b) {
-            self.newest_visible = self
-                .blocks
+            return;
+        }
+        if self.parts[s].newest.is_some_and(|(_, nb)| nb == b) {
+            let per = self.blocks.len() / self.parts.len().max(1);
+            self.parts[s].newest = self.blocks[s * per..(s + 1) * per]
                 .iter()
                 .enumerate()
-                .filter_map(|(i, k)| k.visible_latest.map(|l| (l, i)))
+                .filter_map(|(i, k)| k.visible_latest.map(|l| (l, s * per + i)))
+                .max_by_key(|(l, _)| l.key());
+        }
+        if self.newest_visible.is_some_and(|(_, nb)| nb == b) {
+            self.newest_visible = self
+                .parts
+                .iter()
+                .filter_map(|p| p.newest)
                 .max_by_key(|(l, _)| l.key());
         }
     }
@@ -468,9 +505,10 @@ impl Checker {
         })
     }
 
-    /// Drops entries that stopped being missing from the front of both missing sets, so that
-    /// each front is the earliest missing write it holds.
-    fn drop_found(&mut self) {
+    /// Drops entries that stopped being missing from the front of both missing sets, the
+    /// image's and block `b`'s subsystem's (only a change to one of its blocks can make one of its
+    /// writes stop being missing), so that each front is the earliest missing write it holds.
+    fn drop_found(&mut self, b: usize) {
         while let Some(&k) = self.missing.front() {
             if self.is_missing(k) {
                 break;
@@ -483,6 +521,24 @@ impl Checker {
             }
             self.missing_late.pop_first();
         }
+        let s = self.part_of(b);
+        while let Some(&k) = self.parts[s].missing.front() {
+            if self.is_missing(k) {
+                break;
+            }
+            self.parts[s].missing.pop_front();
+        }
+        while let Some(&k) = self.parts[s].missing_late.first() {
+            if self.is_missing(k) {
+                break;
+            }
+            self.parts[s].missing_late.pop_first();
+        }
+    }
+
+    /// The subsystem (pair index) of dense block index `b`.
+    fn part_of(&self, b: usize) -> usize {
+        b / (usize::from(self.geometry.volumes) * self.geometry.blocks as usize).max(1)
     }
 
     /// The earliest-completed missing write's (completion order, id).
@@ -553,28 +609,29 @@ impl Checker {
         }
     }
 
-    /// Hosts may (`true`) or may not read the secondary image from `at` on; opening checks it.
-    pub fn set_open(&mut self, open: bool, at: u64) {
-        let was = self.open;
-        self.open = open;
-        if open && !was {
-            self.check(at);
-        }
-    }
-
-    /// True while hosts may read the image.
-    pub fn is_open(&self) -> bool {
-        self.open
-    }
-
-    /// Judges the image as it stands at `at`, recording a violation if it breaks the rule.
+    /// Judges the image hosts can read as it stands at `at` (the union of the readable
+    /// subsystems), recording a violation if it breaks the rule.
     pub fn check(&mut self, at: u64) -> bool {
+        if self.fenced > 0 {
+            let (missing, present) = self.readable_extremes();
+            return self.judge(missing, present, at);
+        }
         let oldest_missing = self.oldest_missing_completion();
         self.exposure
             .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
-        let (Some((completed, a)), Some((newest, _))) =
-            (self.earliest_missing(), self.newest_visible)
-        else {
+        self.judge(self.earliest_missing(), self.newest_visible, at)
+    }
+
+    /// Judges the whole image (every secondary, readable or fenced) as it stands at `at`: what
+    /// hosts get once the secondary site is theirs after a disaster, whatever the protocol left.
+    pub fn check_whole(&mut self, at: u64) -> bool {
+        self.judge(self.earliest_missing(), self.newest_visible, at)
+    }
+
+    /// Records a violation when the earliest-completed `missing` write completed before the
+    /// latest-issued `present` one was issued.
+    fn judge(&mut self, missing: Option<Key>, present: Option<(Latest, usize)>, at: u64) -> bool {
+        let (Some((completed, a)), Some((newest, slot))) = (missing, present) else {
             return true;
         };
         let (issued, b) = newest.key();
@@ -584,7 +641,7 @@ impl Checker {
         if self.reported.insert((a, b)) {
             self.violation_count += 1;
             if self.violations.len() < MAX_REPORTED {
-                let v = self.describe(a, at);
+                let v = self.describe(a, (newest, slot), at);
                 self.violations.push(v);
             }
         }
@@ -607,13 +664,11 @@ impl Checker {
         )
     }
 
-    /// The violation whose missing write is `missing` and whose present write is the
-    /// latest-issued visible one.
-    fn describe(&self, missing: WriteId, at: u64) -> Violation {
+    /// The violation whose missing write is `missing` and whose present write is `present`
+    /// (the latest-issued visible one, and its block).
+    fn describe(&self, missing: WriteId, present: (Latest, usize), at: u64) -> Violation {
         let m = self.live(missing);
-        let (p, slot) = self
-            .newest_visible
-            .expect("a violation has a visible write");
+        let (p, slot) = present;
         let held = self.blocks[self.geometry.index(m.addr)]
             .shown
             .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
@@ -722,56 +777,6 @@ impl Checker {
         rpo
     }
 
-    /// Liveness: every write completed at its host by `deadline` must be visible at `now`. If one
-    /// is not, records a `liveness` violation naming the oldest such write (and the newest write
-    /// the image does show) and returns false.
-    pub fn liveness(&mut self, deadline: u64, now: u64) -> bool {
-        let stuck = || {
-            self.held()
-                .filter(|(id, r)| r.completed <= deadline && !self.is_visible(*id))
-        };
-        let Some(a) = stuck().min_by_key(|(_, r)| r.completed).map(|(id, _)| id) else {
-            return true;
-        };
-        let stuck_count = stuck().count();
-        let newest = self.newest_visible.map(|(l, _)| self.name(l.id));
-        let m = self.live(a);
-        let detail = format!(
-            "{} ({}) completed at {} ns and is still not on the secondary at {} ns, past the \
-             liveness deadline for writes completed by {} ns; {} such writes in all; newest \
-             visible write: {}",
-            self.name(a),
-            self.place_of(m.addr),
-            m.completed,
-            now,
-            deadline,
-            stuck_count,
-            newest.as_deref().unwrap_or("none")
-        );
-        self.violation_count += 1;
-        self.violations.push(Violation {
-            kind: "liveness".to_string(),
-            missing: self.name(a),
-            present: newest.unwrap_or_default(),
-            at_ns: now,
-            detail,
-        });
-        false
-    }
-
-    /// Records a `liveness` violation that is about the whole image rather than one write (a
-    /// takeover that never completed), explained by `detail`.
-    pub fn stalled(&mut self, now: u64, detail: String) {
-        self.violation_count += 1;
-        self.violations.push(Violation {
-            kind: "liveness".to_string(),
-            missing: "takeover".to_string(),
-            present: String::new(),
-            at_ns: now,
-            detail,
-        });
-    }
-
     /// The labelled writes the image shows and does not show, in issue order.
     pub fn image(&self) -> ImageSummary {
         let mut s = ImageSummary::default();
@@ -855,22 +860,24 @@ mod tests {
     #[test]
     fn a_closed_image_is_not_judged_until_it_opens() {
         let mut c = figure1();
-        c.set_open(false, 35);
+        c.set_readable(0, false, 35);
+        c.set_readable(1, false, 35);
         c.applied(addr(0, 1), Some(2), 41);
         assert!(c.violations().is_empty());
         c.applied(addr(1, 0), Some(1), 42);
         c.applied(addr(0, 0), Some(0), 43);
-        c.set_open(true, 44);
+        c.set_readable(1, true, 44);
+        c.set_readable(0, true, 44);
         assert!(c.violations().is_empty());
     }
 
     #[test]
     fn opening_an_inconsistent_image_is_a_violation() {
         let mut c = figure1();
-        c.set_open(false, 35);
+        c.set_readable(0, false, 35);
         c.applied(addr(0, 1), Some(2), 41);
         assert!(c.violations().is_empty());
-        c.set_open(true, 44);
+        c.set_readable(0, true, 44);
         assert_eq!(c.violations().len(), 1);
         assert_eq!(c.violations()[0].at_ns, 44);
     }
@@ -1041,7 +1048,8 @@ mod tests {
         let v = c.violations().last().expect("a liveness violation");
         assert_eq!(v.kind, "liveness");
         assert_eq!(v.missing, "io2");
-        assert_eq!(v.present, "io1");
+        assert!(v.detail.contains("copy stalled since 20 ns"), "{}", v.detail);
+        assert!(v.detail.contains("newest visible write: io1"), "{}", v.detail);
         assert!(v.detail.contains("1 such writes"), "{}", v.detail);
     }
 
@@ -1089,8 +1097,8 @@ mod tests {
             /// Secondary block `b` shows its `v`-th stored version (any, older ones too), or,
             /// past the end, its initial contents.
             Apply(u8, u8),
-            /// Close or open the image.
-            Open(bool),
+            /// Fence (`false`) or unfence subsystem `s` (of 2).
+            Readable(u8, bool),
             /// Judge the image now.
             Check,
         }
@@ -1101,7 +1109,7 @@ mod tests {
                 4 => (0u8..8).prop_map(Op::Store),
                 4 => (0u8..8).prop_map(Op::Complete),
                 5 => (0u8..4, 0u8..10).prop_map(|(b, v)| Op::Apply(b, v)),
-                1 => any::<bool>().prop_map(Op::Open),
+                2 => (0u8..2, any::<bool>()).prop_map(|(s, r)| Op::Readable(s, r)),
                 1 => Just(Op::Check),
             ]
         }
@@ -1124,22 +1132,27 @@ mod tests {
             order: Vec<Vec<usize>>,
             visible: Vec<usize>,
             seq: u64,
-            open: bool,
+            readable: [bool; 2],
             found: Vec<(usize, usize, u64)>,
         }
 
         impl Judge {
+            /// Judges the image made of the readable subsystems (blocks 0-1 are subsystem 0's).
             fn judge(&mut self, at: u64) {
+                let readable = |w: &W| self.readable[w.block / 2];
                 let missing = (0..self.writes.len())
                     .filter(|&i| {
                         let w = &self.writes[i];
-                        w.stored && w.completed_seq.is_some() && w.version >= self.visible[w.block]
+                        readable(w)
+                            && w.stored
+                            && w.completed_seq.is_some()
+                            && w.version >= self.visible[w.block]
                     })
                     .min_by_key(|&i| (self.writes[i].completed_seq, i));
                 let present = (0..self.writes.len())
                     .filter(|&i| {
                         let w = &self.writes[i];
-                        w.stored && w.version < self.visible[w.block]
+                        readable(w) && w.stored && w.version < self.visible[w.block]
                     })
                     .max_by_key(|&i| (self.writes[i].issued_seq, i));
                 if let (Some(a), Some(b)) = (missing, present) {
@@ -1172,7 +1185,7 @@ mod tests {
             let mut j = Judge {
                 order: vec![Vec::new(); 4],
                 visible: vec![0; 4],
-                open: true,
+                readable: [true; 2],
                 ..Judge::default()
             };
             let mut labelled = BTreeMap::new();
@@ -1231,16 +1244,16 @@ mod tests {
                         }
                         c.applied(addr(b), shown.map(|id| id as u64), at);
                         j.visible[b] = shown.map_or(0, |id| j.writes[id].version + 1);
-                        if j.open {
+                        if j.readable[b / 2] {
                             j.judge(at);
                         }
                     }
-                    Op::Open(open) => {
-                        c.set_open(open, at);
-                        if open && !j.open {
+                    Op::Readable(s, readable) => {
+                        c.set_readable(u16::from(s), readable, at);
+                        if j.readable[usize::from(s)] != readable {
+                            j.readable[usize::from(s)] = readable;
                             j.judge(at);
                         }
-                        j.open = open;
                     }
                     Op::Check => {
                         c.check(at);

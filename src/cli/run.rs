@@ -63,6 +63,15 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     } else {
         print!("{}", summary::render(&result));
     }
+    for o in &result.overloaded {
+        eprintln!(
+            "rcsim: warning: subsystem {}'s {} stage was offered {:.0}% of its capacity while the \
+             hosts wrote: it can never catch up, and its backlog grows as long as that lasts",
+            o.subsystem,
+            o.stage,
+            o.load * 100.0
+        );
+    }
     if let Some(which) = &result.budget {
         let limit = if which == "events" {
             format!("limits.max_events = {}", sc.limits.max_events)

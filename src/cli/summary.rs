@@ -106,14 +106,26 @@ pub fn render(r: &RunResult) -> String {
         );
     }
     for v in &r.violations {
+        let what = if v.kind == "liveness" {
+            format!("{} stalled", v.missing)
+        } else {
+            format!("{} present without {}", v.present, v.missing)
+        };
         let _ = writeln!(
             s,
-            "  VIOLATION {} at {}: {} present without {}\n    {}",
+            "  VIOLATION {} at {}: {what}\n    {}",
             v.kind,
             ns(v.at_ns),
-            v.present,
-            v.missing,
             v.detail
+        );
+    }
+    for o in &r.overloaded {
+        let _ = writeln!(
+            s,
+            "  overloaded: subsystem {}'s {} stage at {:.0}% of its capacity",
+            o.subsystem,
+            o.stage,
+            o.load * 100.0
         );
     }
     if r.violation_count > r.violations.len() as u64 {
@@ -131,6 +143,11 @@ pub fn render(r: &RunResult) -> String {
         }
     } else if r.consistent {
         "CONSISTENT".to_string()
+    } else if r.violations.iter().all(|v| v.kind == "liveness") {
+        format!(
+            "STALLED ({} liveness violations, the image stayed consistent)",
+            r.violation_count
+        )
     } else {
         format!("INCONSISTENT ({} violations)", r.violation_count)
     };

@@ -5,6 +5,7 @@
 pub mod arrivals;
 pub mod clock;
 pub mod net;
+pub mod readable;
 pub mod replay;
 pub mod stage;
 pub mod workload;

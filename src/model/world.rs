@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::clock::Clock;
 use super::net::{Channel, Delivery};
+use super::readable::Readability;
 use super::stage::Stage;
 use super::workload::{Dbms, Host, HostOut, RandomWriter, Script};
 use crate::check::{Checker, Geometry, WriteId};
@@ -158,6 +159,22 @@ struct Pair {
     held: Vec<Event>,
     /// The first pair-stream sequence number not yet read back for shipping.
     next_fresh_seq: u64,
+    /// Service ns offered to the write, copy and apply stages while the hosts wrote.
+    offered: [u64; 3],
+}
+
+/// Indices of the write, copy and apply stages in [`Pair::offered`].
+const WRITE: usize = 0;
+const COPY: usize = 1;
+const APPLY: usize = 2;
+
+impl Pair {
+    /// Counts `svc` ns offered to stage `k` at `now`, if the hosts still write then.
+    fn offer(&mut self, k: usize, now: u64, svc: u64, until: u64) {
+        if now < until {
+            self.offered[k] = self.offered[k].saturating_add(svc);
+        }
+    }
 }
 
 /// Which workload issued a write, and its tag.
@@ -215,7 +232,8 @@ pub struct World {
     inflight: InFlight,
     labels: BTreeMap<WriteId, String>,
     next_write: WriteId,
-    fenced: Vec<bool>,
+    /// Which secondaries hosts may read: each subsystem's own state.
+    readability: Readability,
     takeover_done: Vec<bool>,
     primary_alive: bool,
     /// The scenario's faults, by index, as fault events name them.
@@ -227,6 +245,8 @@ pub struct World {
     down: Vec<bool>,
     takeover_declared: bool,
     takeover_delay: u64,
+    /// When the hosts stop writing: stage loads are measured up to then.
+    load_until: u64,
     sync_error: u64,
     /// The checker: what the hosts saw and what the secondary volumes hold.
     pub checker: Checker,
@@ -266,9 +286,9 @@ pub struct Stats {
     /// Newest released and applied checkpoint ids, to count each once.
     last_released: Option<u64>,
     last_applied: Option<u64>,
-    /// Total ns the secondary image was closed to hosts (update in progress, takeover).
+    /// Total ns the secondary image was closed to hosts (some secondary fenced: update in
+    /// progress, takeover), up to the end of the run.
     pub hosts_held_ns: u64,
-    closed_since: Option<u64>,
     /// Master changes after the start.
     pub failovers: u64,
     /// Host writes held by write pacing.
@@ -333,6 +353,7 @@ impl World {
                     servers: svc.servers,
                     held: Vec::new(),
                     next_fresh_seq: 0,
+                    offered: [0; 3],
                 }
             })
             .collect();
@@ -456,7 +477,7 @@ impl World {
             inflight: InFlight::default(),
             labels: BTreeMap::new(),
             next_write: 0,
-            fenced: vec![false; usize::from(n)],
+            readability: Readability::new(n),
             takeover_done: vec![false; usize::from(n)],
             primary_alive: true,
             faults: sc.faults.clone(),
@@ -465,6 +486,7 @@ impl World {
             down: vec![false; 2 * usize::from(n)],
             takeover_declared: false,
             takeover_delay: sc.takeover.delay.as_ns(),
+            load_until: until,
             sync_error: sc.clocks.sync_error.as_ns(),
             checker: Checker::new(geometry, sc.checker.history),
             trace,
@@ -553,6 +575,8 @@ impl World {
                 MutantKind::NoRetransmit => Mutant::NoRetransmit,
                 MutantKind::CentralNoMin => Mutant::CentralNoMin,
                 MutantKind::CycleNoHold => Mutant::CycleNoHold,
+                MutantKind::EarlyReset => Mutant::EarlyReset,
+                MutantKind::VolatileReplay => Mutant::VolatileReplay,
             }),
         };
         let central = protocol::central::Config {
@@ -668,6 +692,7 @@ impl World {
             Output::Apply(w) => {
                 let p = &mut self.pairs[usize::from(node.pair())];
                 let svc = p.apply_time.sample(&mut p.secondary_rng);
+                p.offer(APPLY, now, svc, self.load_until);
                 p.applies_started += 1;
                 if let Some(((w, order), t)) = p.apply_stage.arrive((w, p.applies_started), svc) {
                     sched.after(
@@ -682,15 +707,22 @@ impl World {
                 }
             }
             Output::Fence(on) => {
-                self.fenced[usize::from(node.pair())] = on;
-                let what = if on {
-                    "update-in-progress"
-                } else {
-                    "update-in-progress-reset"
-                };
-                self.trace.note(now, node, what);
-                self.observe.note(now, node, what, None);
-                self.update_open(now);
+                debug_assert!(
+                    matches!(node, NodeId::Secondary(_)),
+                    "a secondary fences its own subsystem"
+                );
+                let pair = node.pair();
+                if matches!(node, NodeId::Secondary(_)) && self.readability.set(pair, on, now) {
+                    let what = if on {
+                        "update-in-progress"
+                    } else {
+                        "update-in-progress-reset"
+                    };
+                    self.trace.note(now, node, what);
+                    self.observe.note(now, node, what, None);
+                    self.observe.readable(now, pair, !on, &self.readability);
+                    self.checker.set_readable(pair, !on, now);
+                }
             }
             Output::TakeoverDone => {
                 self.takeover_done[usize::from(node.pair())] = true;
@@ -711,20 +743,6 @@ impl World {
                 }
             }
             Output::Note(n) => self.note(now, node, n),
-        }
-    }
-
-    fn update_open(&mut self, now: u64) {
-        let open = !self.fenced.iter().any(|&f| f);
-        if open != self.checker.is_open() {
-            self.checker.set_open(open, now);
-            if open {
-                if let Some(since) = self.stats.closed_since.take() {
-                    self.stats.hosts_held_ns += now - since;
-                }
-            } else {
-                self.stats.closed_since = Some(now);
-            }
         }
     }
 
@@ -812,6 +830,7 @@ impl World {
             // `central`, to the mover (itself included, on the mover's own pair).
             let p = &mut self.pairs[usize::from(i)];
             let svc = p.copy_time.sample(&mut p.primary_rng);
+            p.offer(COPY, now, svc, self.load_until);
             if let Some(((msg, to), t)) = p.copy_stage.arrive((msg, to), svc) {
                 sched.after(t, Event::CopyServed { pair: i, msg, to });
             }
@@ -840,6 +859,7 @@ impl World {
                     }
                     _ => 0,
                 };
+                p.offer(COPY, now, svc, self.load_until);
                 if let Some(((msg, to), t)) = p.copy_stage.arrive((msg, to), svc) {
                     sched.after(t, Event::CopyServed { pair: i, msg, to });
                 }
@@ -1021,6 +1041,7 @@ impl World {
             let pair = issue.addr.subsystem;
             let p = &mut self.pairs[usize::from(pair)];
             let svc = p.write_time.sample(&mut p.primary_rng);
+            p.offer(WRITE, now, svc, self.load_until);
             let w = WriteMeta {
                 id,
                 addr: issue.addr,
@@ -1046,27 +1067,51 @@ impl World {
         false
     }
 
+    /// True once every secondary said its part of the takeover is done (the run then stops as
+    /// soon as every secondary is readable, too).
     fn all_taken_over(&self) -> bool {
         self.takeover_done.iter().all(|&d| d)
     }
 
-    /// After the run: judge the image if hosts may read it (one closed by an update in progress
-    /// is not what they would see), flag a takeover that never completed, and return the time
-    /// the loss is measured against (the disaster, or the end of the run).
-    pub fn finish(&mut self, now: u64) -> u64 {
-        if self.checker.is_open() {
-            self.checker.check(now);
-        }
-        if let (Some(d), None) = (self.stats.disaster_ns, self.stats.takeover_ns) {
-            self.checker.stalled(
-                now,
-                format!(
-                    "the primary site failed at {d} ns and the secondary site's takeover had not \
-                     completed when the run ended at {now} ns: the image never opened to hosts"
-                ),
-            );
+    /// After the run: judge the image hosts can read, and after a disaster the whole image
+    /// whatever the protocol left fenced (unless a budget `cut` the run short, mid-takeover);
+    /// with `judge_liveness`, an image a disaster left closed is a `liveness` violation. Returns
+    /// the time the loss is measured against (the disaster, or the end of the run).
+    pub fn finish(&mut self, now: u64, cut: bool, judge_liveness: bool) -> u64 {
+        self.stats.hosts_held_ns = self.readability.held_ns(now);
+        self.checker.check(now);
+        if self.stats.disaster_ns.is_some() && !cut {
+            self.checker.check_whole(now);
+            if let (true, Some(since)) = (judge_liveness, self.readability.closed_since()) {
+                let fenced = self.readability.fenced();
+                self.checker.never_reopened(&fenced, since, now);
+            }
         }
         self.stats.disaster_ns.unwrap_or(now)
+    }
+
+    /// The service stages offered more work than they can serve while the hosts wrote.
+    pub fn overloaded(&self) -> Vec<crate::result::Overload> {
+        let span = self.load_until.max(1) as f64;
+        let mut out = Vec::new();
+        for (i, p) in (1..).zip(&self.pairs) {
+            for (k, stage) in ["write", "copy", "apply"].into_iter().enumerate() {
+                let load = p.offered[k] as f64 / (span * f64::from(p.servers.max(1)));
+                if load > 1.0 {
+                    out.push(crate::result::Overload {
+                        subsystem: i,
+                        stage: stage.to_string(),
+                        load,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Which secondaries hosts may read now.
+    pub fn readability(&self) -> &Readability {
+        &self.readability
     }
 }
 
@@ -1232,6 +1277,7 @@ impl Handler for World {
         if self.stats.disaster_ns.is_some()
             && self.stats.takeover_ns.is_none()
             && self.all_taken_over()
+            && self.readability.fenced_count() == 0
         {
             self.stats.takeover_ns = Some(now);
             return Control::Stop;

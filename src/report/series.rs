@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::check::{Checker, WriteId};
 use crate::model::net::Delivery;
+use crate::model::readable::Readability;
 use crate::model::world::{Event, World};
 use crate::protocol::{Body, Msg, NodeId, Note};
 use crate::scenario::Scenario;
@@ -51,6 +52,8 @@ pub struct Point {
     pub exposure_ns: u64,
     /// Whether hosts could read the secondary image at the window's end.
     pub image_open: bool,
+    /// The most secondaries fenced at once during the window.
+    pub fenced_peak: u32,
     /// Per pair: writes the primary stored whose copy had not yet reached its secondary.
     pub primary_backlog: Vec<u32>,
     /// Per pair: writes the secondary held (buffered or being applied) and had not yet shown.
@@ -149,6 +152,9 @@ pub struct Recorder {
     win_latency: Histogram<u64>,
     win_lag: Histogram<u64>,
     win_lag_max: u64,
+    /// Secondaries fenced now, and the most at once in the current window.
+    fenced_now: u32,
+    win_fenced_peak: u32,
     all_latency: Histogram<u64>,
     /// Per pair: writes stored at the primary whose copy has not arrived at the secondary.
     in_flight: Vec<BTreeSet<WriteId>>,
@@ -190,6 +196,8 @@ impl Recorder {
             win_latency: histogram(2),
             win_lag: histogram(2),
             win_lag_max: 0,
+            fenced_now: 0,
+            win_fenced_peak: 0,
             all_latency: histogram(3),
             in_flight: vec![BTreeSet::new(); n],
             last_open_reference: None,
@@ -237,6 +245,7 @@ impl Recorder {
             lag_max_ns: (!self.win_lag.is_empty()).then_some(self.win_lag_max),
             exposure_ns,
             image_open: world.checker.is_open(),
+            fenced_peak: self.win_fenced_peak,
             primary_backlog: self.in_flight.iter().map(|s| s.len() as u32).collect(),
             secondary_backlog: (0..self.pairs)
                 .map(|p| world.secondary_backlog(p) as u32)
@@ -251,6 +260,7 @@ impl Recorder {
             self.win_lag.reset();
         }
         self.win_lag_max = 0;
+        self.win_fenced_peak = self.fenced_now;
         if self.points.len() >= MAX_POINTS {
             self.merge();
         }
@@ -290,6 +300,7 @@ impl Recorder {
                 lag_max_ns: max(a.lag_max_ns, b.lag_max_ns),
                 exposure_ns: b.exposure_ns,
                 image_open: b.image_open,
+                fenced_peak: a.fenced_peak.max(b.fenced_peak),
                 primary_backlog: b.primary_backlog,
                 secondary_backlog: b.secondary_backlog,
                 link_utilisation: a
@@ -319,6 +330,12 @@ impl Recorder {
             }
         };
         reference.map_or(0, |c| at.saturating_sub(c))
+    }
+
+    /// The readable set changed: `all` is every secondary's state now.
+    pub fn readable(&mut self, all: &Readability) {
+        self.fenced_now = all.fenced_count() as u32;
+        self.win_fenced_peak = self.win_fenced_peak.max(self.fenced_now);
     }
 
     /// Before each event: close finished windows, follow the image opening and closing, and

@@ -950,6 +950,12 @@ pub enum MutantKind {
     CentralNoMin,
     /// `cycle`: the master switches cycles without holding host writes.
     CycleNoHold,
+    /// The secondary master resets each member's update-in-progress as soon as that member has
+    /// applied, not once every member has.
+    EarlyReset,
+    /// A reset secondary with volatile buffers replays the writes it had handed to its volume as
+    /// if they had survived, and goes on without what its buffer lost.
+    VolatileReplay,
 }
 
 impl MutantKind {

@@ -5,9 +5,11 @@
 //! arrives (over the secondary LAN, tagged with its group's number; its own it keeps), so the data
 //! is in place before its group is complete, and records in its journal which groups are complete
 //! (their end has arrived) and which secondaries hold updates of them. Complete groups are applied
-//! one batch at a time (every complete group at once): it closes the image to hosts, tells each
-//! secondary holding updates of the batch to apply every update of the batch's groups, and opens
-//! the image when all of them have reported the batch applied. At takeover it stops listening to
+//! one batch at a time (every complete group at once): it tells each secondary holding updates of
+//! the batch to apply every update of the batch's groups, which fences that secondary (hosts may
+//! not read it) while it applies, and once all of them have reported the batch applied it tells
+//! each to reset, which makes it readable again. A secondary holding nothing of the batch shows
+//! the same before and after it, so it stays readable throughout. At takeover it stops listening to
 //! the mover, applies what is complete in its journal, and then says the takeover is done;
 //! updates of the incomplete group are never applied.
 
@@ -31,6 +33,8 @@ struct Coordinator {
     journal: VecDeque<Checkpoint>,
     /// The batch being applied: its last group, and the secondaries yet to report it applied.
     batch: Option<(Checkpoint, BTreeSet<u16>)>,
+    /// The secondaries the batch fenced, to reset once it is applied everywhere.
+    fenced: BTreeSet<u16>,
     /// A batch watch timer is armed.
     watch_armed: bool,
     /// The takeover is done: nothing more is applied.
@@ -89,8 +93,10 @@ impl Secondary {
         self.buffer.insert((w.stamp, self.arrivals), w);
     }
 
-    /// Member side: a release applies every held update of the groups up to `cp`.
+    /// Member side: a release fences this secondary and applies every held update of the groups
+    /// up to `cp`.
     fn release(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
+        out.push(Output::Fence(true));
         let mut writes = Vec::new();
         while let Some(e) = self.buffer.first_entry() {
             if e.key().0 > cp.id {
@@ -155,6 +161,7 @@ impl Secondary {
             .flatten()
             .collect();
         c.batch = Some((cp, members.clone()));
+        c.fenced = members.clone();
         if !c.watch_armed {
             c.watch_armed = true;
             out.push(Output::SetTimer {
@@ -162,7 +169,6 @@ impl Secondary {
                 timer: Timer::BatchWatch,
             });
         }
-        out.push(Output::Fence(true));
         out.push(Output::Note(Note::Released(cp)));
         for m in members {
             if m == self.me {
@@ -213,14 +219,22 @@ impl Secondary {
         self.check_batch(now, out);
     }
 
-    /// Coordinator: once no member is pending, open the image and go on.
+    /// Coordinator: once no member is pending, reset every member the batch fenced and go on.
     fn check_batch(&mut self, now: u64, out: &mut Outputs) {
         let Some(c) = self.coordinator.as_mut() else {
             return;
         };
         match c.batch.take() {
             Some((cp, pending)) if pending.is_empty() => {
-                out.push(Output::Fence(false));
+                let fenced = std::mem::take(&mut c.fenced);
+                for m in fenced {
+                    if m == self.me {
+                        out.push(Output::Fence(false));
+                    } else {
+                        let body = Body::Reset { epoch: 0, cp };
+                        self.streams.send(now, NodeId::Secondary(m), body, out);
+                    }
+                }
                 out.push(Output::Note(Note::Applied(cp)));
                 self.try_apply(now, out);
             }
@@ -249,6 +263,7 @@ impl StreamNode for Secondary {
             }
             (NodeId::Secondary(_), Body::Write(w)) => self.hold(w),
             (NodeId::Secondary(_), Body::Release { cp, .. }) => self.release(now, cp, out),
+            (NodeId::Secondary(_), Body::Reset { .. }) => out.push(Output::Fence(false)),
             (NodeId::Secondary(j), Body::UpdateComplete(cp)) => self.on_complete(now, j, cp, out),
             _ => {}
         }

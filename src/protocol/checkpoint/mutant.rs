@@ -23,11 +23,17 @@ pub enum Mutant {
     CentralNoMin,
     /// `cycle`: the master switches cycles without holding host writes.
     CycleNoHold,
+    /// The secondary master resets each member's update-in-progress as soon as that member
+    /// reports update-complete, instead of once every member has.
+    EarlyReset,
+    /// A secondary with volatile buffers that resets replays the writes it had handed to its
+    /// volume as if they had survived, and goes on without what its buffer lost.
+    VolatileReplay,
 }
 
 impl Mutant {
     /// Every mutant, in a fixed order.
-    pub const ALL: [Mutant; 7] = [
+    pub const ALL: [Mutant; 9] = [
         Mutant::NoRendezvous,
         Mutant::EarlyCheckpoint,
         Mutant::NoUip,
@@ -35,6 +41,8 @@ impl Mutant {
         Mutant::NoRetransmit,
         Mutant::CentralNoMin,
         Mutant::CycleNoHold,
+        Mutant::EarlyReset,
+        Mutant::VolatileReplay,
     ];
 
     /// Its command-line name.
@@ -47,6 +55,8 @@ impl Mutant {
             Mutant::NoRetransmit => "no-retransmit",
             Mutant::CentralNoMin => "central-no-min",
             Mutant::CycleNoHold => "cycle-no-hold",
+            Mutant::EarlyReset => "early-reset",
+            Mutant::VolatileReplay => "volatile-replay",
         }
     }
 

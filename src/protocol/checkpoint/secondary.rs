@@ -474,6 +474,12 @@ impl Secondary {
                 if let Some(round) = self.round.as_mut() {
                     if cp.t >= round.cp.t {
                         round.pending.remove(&from);
+                        let early = (self.cfg.has(Mutant::EarlyReset) && !round.final_round)
+                            .then_some(round.cp);
+                        if let Some(cp) = early {
+                            let epoch = self.epoch;
+                            self.send_secondary(now, from, Body::Reset { epoch, cp }, out);
+                        }
                         self.finish_round(now, out);
                     }
                 }

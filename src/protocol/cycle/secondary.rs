@@ -2,9 +2,10 @@
 //! primary's writes by cycle and says which cycles it has whole; on the master's pair, the
 //! coordinator that commits a cycle once every member has it whole.
 //!
-//! A commit closes the image to hosts, tells every member to apply its buffered writes of every
-//! cycle up to the committed one, and opens the image when all have applied; the master's primary
-//! is then told the cycle is committed (its drain is over). At takeover the members stop
+//! A commit tells every member to apply its buffered writes of every cycle up to the committed
+//! one, which fences the member (hosts may not read it) while it applies; when all have applied,
+//! the coordinator tells each to reset, which makes it readable again, and the master's primary
+//! is told the cycle is committed (its drain is over). At takeover the members stop
 //! listening to their primaries, and the coordinator commits whatever cycle is whole everywhere by
 //! its reports, then says the takeover is done and commits nothing more.
 
@@ -89,8 +90,9 @@ impl Secondary {
         }
     }
 
-    /// Member: apply every buffered write of the cycles up to `cp`.
+    /// Member: fence this secondary and apply every buffered write of the cycles up to `cp`.
     fn release(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
+        out.push(Output::Fence(true));
         let mut writes = Vec::new();
         while let Some(e) = self.buffer.first_entry() {
             if e.key().0 > cp.id {
@@ -131,7 +133,6 @@ impl Secondary {
             t: whole,
         };
         c.batch = Some((cp, (0..self.cfg.pairs).collect()));
-        out.push(Output::Fence(true));
         out.push(Output::Note(Note::Released(cp)));
         for m in 0..self.cfg.pairs {
             if m == self.me {
@@ -165,7 +166,14 @@ impl Secondary {
                 if finished {
                     c.batch = None;
                     c.committed = c.committed.max(cp.id);
-                    out.push(Output::Fence(false));
+                    for m in 0..self.cfg.pairs {
+                        if m == self.me {
+                            out.push(Output::Fence(false));
+                        } else {
+                            let body = Body::Reset { epoch: 0, cp };
+                            self.streams.send(now, NodeId::Secondary(m), body, out);
+                        }
+                    }
                     out.push(Output::Note(Note::Applied(cp)));
                     if !self.taken_over {
                         let to = NodeId::Primary(self.me);
@@ -196,6 +204,7 @@ impl StreamNode for Secondary {
                 self.tell_coordinator(now, Body::Forward(cp), out);
             }
             (NodeId::Secondary(_), Body::Release { cp, .. }) => self.release(now, cp, out),
+            (NodeId::Secondary(_), Body::Reset { .. }) => out.push(Output::Fence(false)),
             (NodeId::Secondary(j), Body::Forward(_) | Body::UpdateComplete(_)) => {
                 self.on_member_word(now, j, body, out);
             }
