@@ -122,6 +122,17 @@ pub enum Body {
     /// The primary's copy buffer filled and it stopped shipping (`when_full: suspend`): the
     /// secondary is no longer a faithful copy and must stay closed to hosts.
     Suspended,
+    /// A secondary whose buffers are volatile reset and lost them: its primary sends again
+    /// every write the secondary has not reported applied, then [`Body::Resent`].
+    Lost {
+        /// How many times the secondary has lost its buffers, this loss included.
+        loss: u64,
+    },
+    /// Every write the [`Body::Lost`] numbered `loss` asked for has been sent again.
+    Resent {
+        /// The loss it answers.
+        loss: u64,
+    },
     /// The resynchronisation after a suspension is complete: every changed block has been sent
     /// again, stamped at most `stamp`.
     ResyncEnd {
@@ -246,6 +257,8 @@ impl Body {
             Body::Resign => [14, 0, 0],
             Body::Suspended => [26, 0, 0],
             Body::ResyncEnd { stamp } => [27, *stamp, 0],
+            Body::Lost { loss } => [28, *loss, 0],
+            Body::Resent { loss } => [29, *loss, 0],
             Body::Read => [16, 0, 0],
             Body::Progress { t } => [17, *t, 0],
             Body::Journal(w) => [18, w.id, w.stamp],
@@ -285,6 +298,7 @@ impl Body {
                 s.takeover
             ),
             Body::ResyncEnd { stamp } => format!("resent up to stamp {stamp}"),
+            Body::Lost { loss } | Body::Resent { loss } => format!("loss {loss}"),
             Body::Resign | Body::Suspended | Body::Read => String::new(),
             Body::Progress { t } => format!("time {t}"),
             Body::Journal(w) => format!("w{} stamp {}", w.id, w.stamp),
@@ -317,6 +331,8 @@ impl Body {
             Body::Resign => "resign",
             Body::Suspended => "suspended",
             Body::ResyncEnd { .. } => "resync-end",
+            Body::Lost { .. } => "lost",
+            Body::Resent { .. } => "resent",
             Body::Read => "read",
             Body::Progress { .. } => "progress",
             Body::Journal(_) => "journal",

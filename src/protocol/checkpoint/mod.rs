@@ -13,6 +13,7 @@
 pub mod config;
 pub mod mutant;
 pub mod primary;
+pub mod retained;
 pub mod secondary;
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 
+use super::retained::Retained;
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
 use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::{StreamNode, Streams};
@@ -39,6 +40,8 @@ pub struct Primary {
     checkpoint_timer: bool,
     sync_timer: bool,
     shipper: Shipper,
+    /// Shipped writes the secondary has not yet applied, kept when its buffers are volatile.
+    retained: Retained,
 }
 
 impl Primary {
@@ -58,6 +61,7 @@ impl Primary {
             checkpoint_timer: false,
             sync_timer: false,
             shipper: Shipper::new(cfg.buffer),
+            retained: Retained::new(cfg.volatile_buffers),
         }
     }
 
@@ -93,7 +97,18 @@ impl Primary {
         };
         out.push(Output::CompleteHost(w.id));
         let to = self.secondary();
+        self.retained.shipped(stamped);
         self.streams.send(now, to, Body::Write(stamped), out);
+    }
+
+    /// The secondary lost its volatile buffers: send again every write it has not reported
+    /// applied, with its original stamp, then say the resend is over.
+    fn resend_lost(&mut self, now: u64, loss: u64, out: &mut Outputs) {
+        let to = self.secondary();
+        for w in self.retained.to_resend() {
+            self.streams.send(now, to, Body::Write(w), out);
+        }
+        self.streams.send(now, to, Body::Resent { loss }, out);
     }
 
     /// After acknowledgements: ships paced writes that now fit, and resynchronises a suspended
@@ -110,6 +125,7 @@ impl Primary {
                     stamp: self.stamp(now),
                     ..w
                 };
+                self.retained.shipped(stamped);
                 self.streams.send(now, to, Body::Write(stamped), out);
             }
             let stamp = self.last_stamp;
@@ -240,6 +256,8 @@ impl StreamNode for Primary {
                     out.push(Output::SetClock(t + half_rtt));
                 }
             }
+            (NodeId::Secondary(_), Body::UpdateComplete(cp)) => self.retained.applied_through(cp.t),
+            (NodeId::Secondary(_), Body::Lost { loss }) => self.resend_lost(now, loss, out),
             (NodeId::Primary(_), Body::NewMaster { epoch }) => {
                 let was = self.is_master();
                 self.adopt(now, epoch);

@@ -14,6 +14,12 @@
 //! and idempotent, so a new master finishes whatever round the old one left half done. Takeover:
 //! every member reports to the master, which releases the newest checkpoint any member was told
 //! to release to all of them, waits until all applied it, and only then opens the image.
+//!
+//! Volatile buffers: a member that resets loses every write it held, released or not, and knows
+//! it (update-in-progress and its release are persisted, as the patent keeps them). It stays
+//! fenced, forwards no checkpoint and applies no release until its primary has sent again every
+//! write it had not reported applied (the primary keeps them; see `retained.rs`), then applies
+//! what it owes. Its volume is never readable torn.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -80,6 +86,11 @@ pub struct Secondary {
     /// Set while this copy is not faithful after its primary suspended shipping: until a
     /// release covers the resync's newest stamp (`u64::MAX` until the resync ends).
     resync_until: Option<u64>,
+    /// Set from a reset that lost the volatile buffers until the primary's resend has ended.
+    awaiting_resend: bool,
+    /// Times the volatile buffers were lost (persisted): a resend answers one loss, and only
+    /// the latest loss's resend refills the buffer.
+    losses: u64,
 
     /// Master state: the group (members not resigned), rendezvous, release round.
     group: BTreeSet<u16>,
@@ -118,6 +129,8 @@ impl Secondary {
             opened: false,
             resigned: false,
             resync_until: None,
+            awaiting_resend: false,
+            losses: 0,
             group: (0..cfg.pairs).collect(),
             rendezvous: BTreeMap::new(),
             master_released: None,
@@ -244,7 +257,10 @@ impl Secondary {
     fn set_uip(&mut self, on: bool, out: &mut Outputs) {
         self.uip = on;
         let uip = self.uip && !self.cfg.has(Mutant::NoUip);
-        let fenced = uip || (self.takeover && !self.opened) || self.resync_until.is_some();
+        let fenced = uip
+            || (self.takeover && !self.opened)
+            || self.resync_until.is_some()
+            || self.awaiting_resend;
         if fenced != self.fenced {
             self.fenced = fenced;
             out.push(Output::Fence(fenced));
@@ -253,6 +269,22 @@ impl Secondary {
 
     // ----- member -----
 
+    /// A reset lost the volatile buffers: every write received and not yet on the volume, the
+    /// released ones too, and the checkpoints not yet released. Stay fenced and ask the primary
+    /// for them again; a release that comes meanwhile is applied once they are back.
+    fn lose_buffers(&mut self, now: u64, out: &mut Outputs) {
+        self.buffer.clear();
+        self.applying.clear();
+        self.forwarded.clear();
+        self.awaiting_resend = true;
+        self.losses += 1;
+        let uip = self.uip;
+        self.set_uip(uip, out);
+        let to = NodeId::Primary(self.me);
+        let loss = self.losses;
+        self.streams.send(now, to, Body::Lost { loss }, out);
+    }
+
     /// Step 412-414: enter update-in-progress and apply every buffered write stamped at or
     /// below the checkpoint's time value, in time order (only the newest write of each block).
     fn release(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
@@ -260,6 +292,17 @@ impl Secondary {
             self.released = Some(cp);
             self.forwarded.retain(|_, f| f.t > cp.t);
             self.set_uip(true, out);
+            if !self.awaiting_resend {
+                self.apply_up_to(cp, out);
+            }
+        }
+        self.owe_complete = true;
+        self.maybe_complete(now, out);
+    }
+
+    /// Step 414: hands the volume every buffered write stamped at or below `cp`'s time value.
+    fn apply_up_to(&mut self, cp: Checkpoint, out: &mut Outputs) {
+        {
             let limit = if self.cfg.has(Mutant::ApplyPastCheckpoint) {
                 u64::MAX
             } else {
@@ -288,8 +331,6 @@ impl Secondary {
             covered.clear();
             self.releasing = covered;
         }
-        self.owe_complete = true;
-        self.maybe_complete(now, out);
     }
 
     /// Hands `w` to the volume: recorded in `applying` by id (replacing a write of the same id).
@@ -302,9 +343,14 @@ impl Secondary {
 
     /// Step 416: once every write of the release is on the volume, say so to the master.
     fn maybe_complete(&mut self, now: u64, out: &mut Outputs) {
-        if self.owe_complete && self.applying.is_empty() {
+        if self.owe_complete && self.applying.is_empty() && !self.awaiting_resend {
             if let Some(cp) = self.released {
                 self.owe_complete = false;
+                if self.cfg.volatile_buffers {
+                    // Its primary may now forget what this release covered.
+                    let to = NodeId::Primary(self.me);
+                    self.streams.send(now, to, Body::UpdateComplete(cp), out);
+                }
                 if self.cfg.has(Mutant::NoRendezvous) && !self.takeover {
                     self.set_uip(false, out);
                     return;
@@ -344,11 +390,21 @@ impl Secondary {
                 let uip = self.uip;
                 self.set_uip(uip, out);
             }
+            Body::Resent { loss } if self.awaiting_resend && loss == self.losses => {
+                self.awaiting_resend = false;
+                if let (true, Some(cp)) = (self.owe_complete, self.released) {
+                    self.apply_up_to(cp, out);
+                }
+                let uip = self.uip;
+                self.set_uip(uip, out);
+                self.maybe_complete(now, out);
+            }
             Body::ResyncEnd { stamp } => self.resync_until = Some(stamp),
             // While its primary's shipping is suspended this copy lacks writes, so it must not
             // promise any checkpoint until the resync has resent them all.
             Body::Checkpoint(cp)
                 if later(self.released, cp)
+                    && !self.awaiting_resend
                     && !self.forwarded.contains_key(&cp.id)
                     && self.resync_until.is_none_or(|s| s != u64::MAX && cp.t >= s) =>
             {
@@ -659,12 +715,16 @@ impl Node for Secondary {
                 self.heartbeat_timer = false;
                 self.last_heard_master = now;
                 self.last_heard_primary = now;
-                if self.cfg.volatile_buffers {
-                    self.buffer.clear();
-                }
                 self.streams.restart(out);
                 self.arm_heartbeat(out);
                 self.arm_watches(out);
+                if self.cfg.volatile_buffers && !self.cfg.has(Mutant::VolatileReplay) {
+                    self.lose_buffers(now, out);
+                    return;
+                }
+                if self.cfg.volatile_buffers {
+                    self.buffer.clear();
+                }
                 let again: Vec<WriteMeta> = self.applying.clone();
                 for w in again {
                     out.push(Output::Apply(w));
