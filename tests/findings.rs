@@ -39,10 +39,6 @@ fn each_unsafe_setting_is_caught_and_its_safe_setting_is_not() {
             "primary_lan.latency=20us",
         ),
         ("scenarios/clock-skew.json", "clocks.sync_error=2us"),
-        (
-            "scenarios/volatile-secondary-crash.json",
-            "subsystems.buffer=non-volatile",
-        ),
     ];
     for (scenario, safe) in cases {
         let (code, r) = run(scenario, &[]);
@@ -54,27 +50,6 @@ fn each_unsafe_setting_is_caught_and_its_safe_setting_is_not() {
         let (code, r) = run(scenario, &["--set", safe]);
         assert_eq!(code, EXIT_OK, "{scenario} with {safe}: {r}");
     }
-}
-
-#[test]
-fn volatile_buffers_lose_writes_and_the_result_says_which() {
-    let (_, r) = run("scenarios/volatile-secondary-crash.json", &[]);
-    let stuck: Vec<&Value> = r["violations"]
-        .as_array()
-        .expect("violations")
-        .iter()
-        .filter(|v| v["kind"] == "liveness")
-        .collect();
-    assert_eq!(stuck.len(), 1, "the lost writes are named: {r}");
-    assert!(stuck[0]["detail"]
-        .as_str()
-        .expect("detail")
-        .contains("subsystem 3"));
-    let (_, safe) = run(
-        "scenarios/volatile-secondary-crash.json",
-        &["--set", "subsystems.buffer=non-volatile"],
-    );
-    assert_eq!(safe["rpo"]["lost_writes"], 0);
 }
 
 #[test]

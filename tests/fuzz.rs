@@ -160,6 +160,7 @@ fn every_mutant_is_caught() {
         "no-uip",
         "apply-past-checkpoint",
         "no-retransmit",
+        "early-reset",
     ] {
         let d = TempDir::new(&format!("fuzz-mutant-{m}"));
         let o = fuzz(&d, &["--seeds", "0..40", "--mutant", m, "--json"]);

@@ -1048,8 +1048,16 @@ mod tests {
         let v = c.violations().last().expect("a liveness violation");
         assert_eq!(v.kind, "liveness");
         assert_eq!(v.missing, "io2");
-        assert!(v.detail.contains("copy stalled since 20 ns"), "{}", v.detail);
-        assert!(v.detail.contains("newest visible write: io1"), "{}", v.detail);
+        assert!(
+            v.detail.contains("copy stalled since 20 ns"),
+            "{}",
+            v.detail
+        );
+        assert!(
+            v.detail.contains("newest visible write: io1"),
+            "{}",
+            v.detail
+        );
         assert!(v.detail.contains("1 such writes"), "{}", v.detail);
     }
 

@@ -140,7 +140,11 @@ mod tests {
         assert!(c.violations().is_empty(), "{:?}", c.violations());
         assert!(!c.is_open());
         c.set_readable(1, true, 43);
-        assert_eq!(c.violations().len(), 1, "unfencing a torn subsystem shows it");
+        assert_eq!(
+            c.violations().len(),
+            1,
+            "unfencing a torn subsystem shows it"
+        );
         assert_eq!(c.violations()[0].missing, "io2");
         assert_eq!(c.violations()[0].at_ns, 43);
     }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::{checkpoint_id, ClockMode, Config, MemberFailure, Primary, Secondary};
+use super::{checkpoint_id, ClockMode, Config, MemberFailure, Mutant, Primary, Secondary};
 use crate::check::WriteId;
 use crate::protocol::testnet::write as w;
 use crate::protocol::{
@@ -1442,16 +1442,38 @@ fn a_resignation_survives_a_secondary_master_failover() {
     );
 }
 
-/// Volatile buffers lost in a reset are never sent again (the pair stream had acknowledged
-/// them), yet the member goes on forwarding checkpoints that cover them: the group releases an
-/// image holding a write without the write it depends on. This is the hazard the patent's advice
-/// (non-volatile buffers) avoids and `scenarios/volatile-secondary-crash.json` shows end to end;
-/// the test pins it so a change in behaviour is noticed.
+/// Volatile buffers lost in a reset: the member knows it lost them, stays fenced and asks its
+/// primary, which kept every write it shipped until the member reported it applied, to send them
+/// again; the release that follows applies w1 beside w2, which depends on it.
 #[test]
-fn volatile_buffers_lost_in_a_reset_release_a_write_without_its_predecessor() {
+fn volatile_buffers_lost_in_a_reset_are_sent_again_before_any_release() {
+    let net = volatile_reset(None);
+    assert!(
+        net.applied[1].contains(&2) && net.applied[0].contains(&1),
+        "expected w1 and w2 applied: {:?}",
+        net.applied
+    );
+}
+
+/// The `volatile-replay` mutant (the behaviour before buffers were modelled truthfully): the
+/// reset member goes on forwarding checkpoints that cover the writes it lost, which the pair
+/// stream had acknowledged and nobody sends again, and the group releases w2 without w1.
+#[test]
+fn the_volatile_replay_mutant_releases_a_write_without_its_predecessor() {
+    let net = volatile_reset(Some(Mutant::VolatileReplay));
+    assert!(
+        net.applied[1].contains(&2) && !net.applied[0].contains(&1),
+        "expected w2 on S2 without w1 on S1: {:?}",
+        net.applied
+    );
+}
+
+/// S1, with volatile buffers, holds w1 and resets; then w2 (after w1) and a checkpoint.
+fn volatile_reset(mutant: Option<Mutant>) -> Net {
     let mut config = cfg(2);
     config.secondary_master = 1;
     config.volatile_buffers = true;
+    config.mutant = mutant;
     let mut net = Net::start(config);
     net.now = 100;
     net.write(0, 1, 1);
@@ -1465,9 +1487,5 @@ fn volatile_buffers_lost_in_a_reset_release_a_write_without_its_predecessor() {
     net.now = 200;
     net.checkpoint();
     net.advance_to(20_000, secondary_timers);
-    assert!(
-        net.applied[1].contains(&2) && !net.applied[0].contains(&1),
-        "expected w2 on S2 without w1 on S1: {:?}",
-        net.applied
-    );
+    net
 }
