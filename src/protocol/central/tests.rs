@@ -482,7 +482,7 @@ fn updates_go_ahead_to_their_secondary_but_land_only_when_their_group_is_complet
 }
 
 #[test]
-fn the_image_stays_closed_until_every_member_has_applied() {
+fn a_member_is_fenced_from_its_release_until_every_member_has_applied() {
     let mut n = secondaries(cfg(2));
     let mut seq = 0;
     feed(&mut n, &mut seq, &[Body::Journal(stamped(1, 5, 10))]);
@@ -492,7 +492,10 @@ fn the_image_stays_closed_until_every_member_has_applied() {
         &mut seq,
         &[Body::GroupEnd(Checkpoint { id: 1, t: 10 })],
     );
-    assert!(!n.open(), "closed while secondary 2 has not applied");
+    assert!(
+        n.open(),
+        "secondary 2 has not had the release: it still shows the last group, readable"
+    );
     n.down.remove(&s(1));
     n.input(s(1), Input::Restart);
     n.fire(s(0), Timer::Retransmit);
@@ -528,7 +531,7 @@ fn a_lost_release_is_sent_again_by_the_batch_watch() {
     let lost = n.drop_where(|f| f.to == s(1));
     assert_eq!(lost, 1, "the release to secondary 2 is lost");
     n.settle();
-    assert!(!n.open());
+    assert!(n.open(), "nothing applies yet, so nothing is fenced");
     n.now = 10_000;
     n.fire(s(0), Timer::BatchWatch);
     n.settle();

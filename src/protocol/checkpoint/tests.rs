@@ -1487,5 +1487,9 @@ fn volatile_reset(mutant: Option<Mutant>) -> Net {
     net.now = 200;
     net.checkpoint();
     net.advance_to(20_000, secondary_timers);
+    // A checkpoint that reached S1 before its writes were back is not forwarded: the next one is.
+    net.now = 30_000;
+    net.checkpoint();
+    net.advance_to(60_000, secondary_timers);
     net
 }
