@@ -1,5 +1,24 @@
 //! Argument definitions and dispatch for each command.
 
+/// Prints to standard output like `print!`, never panicking (see [`stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::stdout(format_args!($($arg)*)) };
+}
+
+/// Prints a line to standard output like `println!`, never panicking (see [`stdout`]).
+macro_rules! outln {
+    () => { $crate::cli::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Prints a line to standard error like `eprintln!`, ignoring a stream that cannot be written.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod fuzz;
 mod replay;
@@ -322,13 +341,27 @@ impl ScenarioArgs {
     }
 }
 
+/// Writes to standard output. A stream that cannot be written (a full disk behind `> file`)
+/// ends the process with exit 2 and one message on standard error, instead of the panic of
+/// `println!`; a closed pipe ends it quietly (normally `SIGPIPE` has already done so).
+pub fn stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            errln!("rcsim: cannot write to standard output: {e}");
+        }
+        std::process::exit(i32::from(EXIT_USAGE));
+    }
+}
+
 /// Runs the parsed command and returns its exit code.
 pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenario } => match rcsim::scenario::load(&scenario, &[]) {
             Ok(s) => {
-                println!(
+                outln!(
                     "{}: valid scenario `{}` ({} pairs, {} workloads, {} faults, protocol {})",
                     scenario.display(),
                     s.name,
@@ -340,12 +373,12 @@ pub fn dispatch(cli: Cli) -> u8 {
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 EXIT_USAGE
             }
         },
         Command::Schema => {
-            println!("{}", rcsim::scenario::schema_json());
+            outln!("{}", rcsim::scenario::schema_json());
             EXIT_OK
         }
         Command::Report(args) => report::run(&args),

@@ -97,7 +97,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         match load_for(&args.scenario, &overrides, p) {
             Ok(s) => scenarios.push(s),
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 return EXIT_USAGE;
             }
         }
@@ -107,7 +107,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         None => vec![scenarios[0].seed],
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
-        eprintln!(
+        errln!(
             "rcsim: cannot create output directory {}: {e}",
             args.out.display()
         );
@@ -143,7 +143,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
                 }
             }
             Err(e) => {
-                eprintln!("rcsim: a run failed to write its output: {e}");
+                errln!("rcsim: a run failed to write its output: {e}");
                 return EXIT_USAGE;
             }
         }
@@ -155,12 +155,12 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         seeds: seeds.clone(),
     };
     if let Err(e) = rcsim::report::write_report(&args.out, &info, &runs) {
-        eprintln!("rcsim: {e}");
+        errln!("rcsim: {e}");
         return EXIT_USAGE;
     }
     for p in &runs {
         let bad = p.results.iter().filter(|r| !r.consistent).count();
-        println!(
+        outln!(
             "{}: {} run(s), {}",
             p.protocol,
             p.results.len(),
@@ -171,7 +171,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
             }
         );
     }
-    println!(
+    outln!(
         "report written to {}",
         args.out.join("index.html").display()
     );

@@ -66,7 +66,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
     let (path, values) = match parse_vary(&args.vary) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("rcsim: {e}");
+            errln!("rcsim: {e}");
             return EXIT_USAGE;
         }
     };
@@ -84,7 +84,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
             match load_for(&args.scenario, &overrides, p) {
                 Ok(s) => scenarios.push((v.clone(), s)),
                 Err(e) => {
-                    eprintln!("{e}\nrcsim: (with {path}={v})");
+                    errln!("{e}\nrcsim: (with {path}={v})");
                     return EXIT_USAGE;
                 }
             }
@@ -95,7 +95,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
         None => vec![scenarios[0].1.seed],
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
-        eprintln!(
+        errln!(
             "rcsim: cannot create output directory {}: {e}",
             args.out.display()
         );
@@ -119,7 +119,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
                 results.push(r);
             }
             Err(e) => {
-                eprintln!("rcsim: a run failed to write its output: {e}");
+                errln!("rcsim: a run failed to write its output: {e}");
                 return EXIT_USAGE;
             }
         }
@@ -133,11 +133,11 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
         rows,
     };
     if let Err(e) = write_sweep(&args.out, &sweep, &args.command_line()) {
-        eprintln!("rcsim: {e}");
+        errln!("rcsim: {e}");
         return EXIT_USAGE;
     }
     let bad = results.iter().filter(|r| !r.consistent).count();
-    println!(
+    outln!(
         "{} runs ({} values x {} protocols x {} seeds), {} with violations; written to {}",
         results.len(),
         sweep.values.len(),
