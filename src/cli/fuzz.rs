@@ -345,11 +345,15 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .min(usize::try_from(seeds.len()).unwrap_or(usize::MAX))
+        .max(1);
     let c = Campaign {
         base,
         seeds,

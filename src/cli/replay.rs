@@ -6,7 +6,7 @@ use rcsim::fuzz::repro::Repro;
 use rcsim::fuzz::shrink::shrink;
 use rcsim::sim::{simulate, RunOptions};
 
-use super::{summary, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+use super::{summary, EXIT_BUDGET, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
 fn read(path: &Path) -> Result<Repro, u8> {
     Repro::read(path).map_err(|e| {
@@ -44,7 +44,8 @@ pub(super) fn replay(path: &Path, json: bool) -> u8 {
     }
     let same_hash = result.trace_hash == repro.expected.trace_hash;
     let same_verdict = result.consistent == repro.expected.consistent;
-    if same_hash && same_verdict {
+    let reproduced = same_hash && same_verdict;
+    if reproduced {
         errln!(
             "reproduced: same verdict and trace hash {} as recorded",
             result.trace_hash
@@ -66,10 +67,22 @@ pub(super) fn replay(path: &Path, json: bool) -> u8 {
             result.trace_hash
         );
     }
-    if result.consistent {
-        EXIT_OK
-    } else {
+    if let Some(which) = &result.budget {
+        errln!(
+            "rcsim: budget exhausted ({which}) after {} events at {} simulated, before the \
+             replay finished",
+            result.events,
+            summary::ns(result.sim_ns)
+        );
+    }
+    if !reproduced {
+        EXIT_NOT_REPRODUCED
+    } else if !result.consistent {
         EXIT_VIOLATION
+    } else if result.budget_exhausted {
+        EXIT_BUDGET
+    } else {
+        EXIT_OK
     }
 }
 
@@ -78,8 +91,9 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64) 
         Ok(r) => r,
         Err(code) => return code,
     };
-    if repro.scenario(&path.display().to_string()).is_err() {
-        return read(path).err().unwrap_or(EXIT_USAGE);
+    if let Err(e) = repro.scenario(&path.display().to_string()) {
+        errln!("{e}");
+        return EXIT_USAGE;
     }
     let Some(s) = shrink(&repro, max_attempts) else {
         errln!(

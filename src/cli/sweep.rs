@@ -90,9 +90,16 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
             }
         }
     }
-    let seeds: Vec<u64> = match &args.seeds {
-        Some(r) => r.clone().collect(),
-        None => vec![scenarios[0].1.seed],
+    let seeds = match super::report::batch_seeds(
+        args.seeds.as_ref(),
+        scenarios[0].1.seed,
+        scenarios.len(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("{e}");
+            return EXIT_USAGE;
+        }
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         errln!(
