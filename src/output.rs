@@ -104,12 +104,10 @@ impl AtomicFile {
                 Ok(real) if is_special(&real.file_type()) => {
                     Sink::Direct(BufWriter::new(open_direct(target)?))
                 }
-                _ => {
-                    return Err(refuse(
-                        "the target is a symbolic link; rcsim does not write through links to files \
+                _ => return Err(refuse(
+                    "the target is a symbolic link; rcsim does not write through links to files \
                          (remove it, or name the file it points to)",
-                    ))
-                }
+                )),
             },
             Ok(m) if m.is_dir() => return Err(refuse("the target is a directory")),
             Ok(m) if is_special(&m.file_type()) => {

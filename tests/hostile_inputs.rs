@@ -30,11 +30,17 @@ fn a_huge_path_count_is_refused_not_allocated() {
 #[test]
 fn huge_dbms_counts_are_refused() {
     let t = TempDir::new("dbms");
-    let dbms = r#"{ "kind": "dbms", "log": {"subsystem": 1}, "data": [{"subsystem": 2}],
+    let dbms = r#"{ "kind": "dbms", "log": {"subsystem": 1}, "data": [{"subsystem": 2}], "rate": "10/s",
                     "in_flight": 4294967295, "data_writes": 4294967295 }"#;
-    let start = BASE.find(r#"{
-      "kind": "script""#).expect("workload");
-    let end = BASE.find("\n  ],\n  \"protocol\"").expect("end of workloads");
+    let start = BASE
+        .find(
+            r#"{
+      "kind": "script""#,
+        )
+        .expect("workload");
+    let end = BASE
+        .find("\n  ],\n  \"protocol\"")
+        .expect("end of workloads");
     let text = format!("{}{dbms}{}", &BASE[..start], &BASE[end..]);
     refused(
         &t,
@@ -49,7 +55,7 @@ fn a_huge_repeat_count_is_refused() {
     let text = mutate(
         r#""protocol": { "kind": "independent" }"#,
         r#""protocol": { "kind": "independent" },
-  "faults": [{"kind": "link_outage", "pair": 1, "at": "1ms", "lasts": "1ms",
+  "faults": [{"kind": "link_outage", "pair": 1, "at": "1ms", "for": "1ms",
               "repeat": {"every": "2ms", "count": 4294967295}}]"#,
     );
     refused(&t, &text, &["faults[0].repeat.count", "at most 100000"]);
@@ -64,11 +70,11 @@ fn overflowing_sums_of_times_are_refused_naming_the_field() {
             "faults[0].over",
         ),
         (
-            r#"{"kind": "partition", "at": "5ms", "lasts": "18446744073709551615ns", "isolate": [1]}"#,
-            "faults[0].lasts",
+            r#"{"kind": "partition", "site": "primary", "at": "5ms", "for": "18446744073709551615ns", "isolate": [1]}"#,
+            "faults[0].for",
         ),
         (
-            r#"{"kind": "link_outage", "pair": 1, "at": "1ms", "lasts": "1ms",
+            r#"{"kind": "link_outage", "pair": 1, "at": "1ms", "for": "1ms",
                 "repeat": {"every": "18446744073709551615ns", "count": 3}}"#,
             "faults[0].repeat.every",
         ),
@@ -84,7 +90,10 @@ fn overflowing_sums_of_times_are_refused_naming_the_field() {
         );
         refused(&t, &text, &[field, "largest time"]);
     }
-    let text = mutate(r#""duration": "10ms","#, r#""duration": "10ms", "drain": "18446744073709551615ns","#);
+    let text = mutate(
+        r#""duration": "10ms","#,
+        r#""duration": "10ms", "drain": "18446744073709551615ns","#,
+    );
     refused(&t, &text, &["drain"]);
 }
 
@@ -102,7 +111,11 @@ fn jobs_zero_is_refused_and_jobs_are_capped_at_the_seeds() {
     let out = rcsim(&["fuzz", "--seeds", "0..2", "--jobs", "0"]);
     out.assert_code(EXIT_USAGE).assert_no_panic();
     assert!(out.stderr.contains("--jobs"), "{}", out.stderr);
-    assert!(out.stderr.contains("at least") || out.stderr.contains("1 to"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("at least") || out.stderr.contains("1 to"),
+        "{}",
+        out.stderr
+    );
     let out = rcsim(&["fuzz", "--seeds", "0..2", "--jobs", "1000", "--json"]);
     out.assert_no_panic();
     assert_eq!(out.json()["jobs"], 2, "two seeds need two workers at most");
@@ -113,8 +126,15 @@ fn a_seed_range_too_large_to_hold_is_refused() {
     let t = TempDir::new("seeds");
     let out_dir = t.join("out");
     let o = out_dir.to_str().expect("utf-8");
-    rcsim(&["report", FIGURE1, "--seeds", "0..18446744073709551615", "--out", o])
-        .assert_usage_error(&["--seeds", "runs"]);
+    rcsim(&[
+        "report",
+        FIGURE1,
+        "--seeds",
+        "0..18446744073709551615",
+        "--out",
+        o,
+    ])
+    .assert_usage_error(&["--seeds", "runs"]);
     rcsim(&[
         "sweep",
         FIGURE1,

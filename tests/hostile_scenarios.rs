@@ -132,7 +132,7 @@ fn mutate(v: &mut Value, kind: u8, pick: usize, other: usize, value: u8) {
         // Copy one value over another, anywhere in the document.
         _ => {
             let from = all[other % all.len()].clone();
-            let copied = at(v, &from).map(|x| x.clone());
+            let copied = at(v, &from).cloned();
             if let (Some(c), Some(x)) = (copied, at(v, &path)) {
                 *x = c;
             }
@@ -147,7 +147,10 @@ fn check(base_dir: &Path, mut v: Value) -> Result<(), TestCaseError> {
     if let Some(o) = v.as_object_mut() {
         let limits = o.get("limits").cloned().unwrap_or(json!({}));
         let events = cap(limits.get("max_events"), MAX_EVENTS);
-        o.insert("limits".into(), json!({"max_events": events, "max_sim_time": "120s"}));
+        o.insert(
+            "limits".into(),
+            json!({"max_events": events, "max_sim_time": "120s"}),
+        );
     } else {
         // Not an object: must be refused.
         let text = v.to_string();

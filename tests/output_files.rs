@@ -33,7 +33,10 @@ fn a_fifo_target_is_written_not_replaced() {
     let out = rcsim(&["run", FIGURE1, "--trace", fifo.to_str().expect("utf-8")]);
     out.assert_code(EXIT_VIOLATION).assert_no_panic();
     let got = reader.join().expect("reader");
-    assert!(got.contains("\"ev\":\"start-copy\""), "the FIFO reader got: {got:?}");
+    assert!(
+        got.contains("\"ev\":\"start-copy\""),
+        "the FIFO reader got: {got:?}"
+    );
     use std::os::unix::fs::FileTypeExt;
     let ft = std::fs::symlink_metadata(&fifo).expect("fifo").file_type();
     assert!(ft.is_fifo(), "the FIFO was replaced");
@@ -50,10 +53,7 @@ fn a_symlink_target_is_refused_and_its_victim_untouched() {
     for flag in ["--trace", "--chrome-trace"] {
         let out = rcsim(&["run", FIGURE1, flag, link.to_str().expect("utf-8")]);
         out.assert_usage_error(&["trace.jsonl", "symbolic link"]);
-        assert_eq!(
-            std::fs::read_to_string(&victim).expect("victim"),
-            "keep me"
-        );
+        assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep me");
         assert!(std::fs::symlink_metadata(&link)
             .expect("link")
             .file_type()
@@ -89,8 +89,15 @@ fn a_regular_target_is_replaced_whole_and_nothing_else_is_left() {
 fn a_dash_writes_the_trace_to_stdout() {
     let out = rcsim(&["run", FIGURE1, "--trace", "-"]);
     out.assert_code(EXIT_VIOLATION).assert_no_panic();
-    assert!(out.stdout.contains("\"ev\":\"start-copy\""), "{}", out.stdout);
-    assert!(!common::root().join("-").exists(), "a file named - was made");
+    assert!(
+        out.stdout.contains("\"ev\":\"start-copy\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !common::root().join("-").exists(),
+        "a file named - was made"
+    );
 }
 
 #[test]
@@ -114,7 +121,10 @@ fn a_closed_pipe_on_stdout_ends_quietly() {
         .expect("read stderr");
     let status = child.wait().expect("wait");
     assert!(!err.contains("panicked"), "rcsim panicked:\n{err}");
-    assert!(err.trim().is_empty(), "a closed pipe is not worth a message:\n{err}");
+    assert!(
+        err.trim().is_empty(),
+        "a closed pipe is not worth a message:\n{err}"
+    );
     assert_ne!(status.code(), Some(101), "exit 101 is a panic");
 }
 
@@ -145,7 +155,12 @@ fn a_full_stdout_is_an_error_not_a_panic() {
     let out = Command::new(env!("CARGO_BIN_EXE_rcsim"))
         .args(["run", FIGURE1, "--json"])
         .current_dir(common::root())
-        .stdout(std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full"))
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full"),
+        )
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);

@@ -40,7 +40,11 @@ fn trace_lines_agree_with_the_counters_under_faults() {
                 trace.to_str().expect("utf-8"),
             ]);
             out.assert_no_panic();
-            assert!(out.code == EXIT_OK || out.code == EXIT_VIOLATION, "{sc}: {}", out.stderr);
+            assert!(
+                out.code == EXIT_OK || out.code == EXIT_VIOLATION,
+                "{sc}: {}",
+                out.stderr
+            );
             let r = out.json();
             let lines = read_trace(&trace);
             let w = &r["writes"];
@@ -96,14 +100,20 @@ fn assert_nothing_done_while_down(what: &str, lines: &[Value]) {
             }
             "disaster" => site_lost = true,
             "ship" | "write-complete" | "apply" | "timer" => {
-                assert!(!down.get(&node).copied().unwrap_or(false), "{what}: {l} at a down node");
+                assert!(
+                    !down.get(&node).copied().unwrap_or(false),
+                    "{what}: {l} at a down node"
+                );
                 if node.starts_with('P') || node.starts_with("primary") {
                     assert!(!site_lost, "{what}: {l} after the primary site was lost");
                 }
             }
             "deliver" => {
                 let to = l["to"].as_str().unwrap_or_default();
-                assert!(!down.get(to).copied().unwrap_or(false), "{what}: {l} to a down node");
+                assert!(
+                    !down.get(to).copied().unwrap_or(false),
+                    "{what}: {l} to a down node"
+                );
             }
             _ => {}
         }

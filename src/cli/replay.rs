@@ -115,7 +115,9 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64) 
     if let Some(v) = &s.repro.expected.first {
         outln!(
             "still fails: {} ({} missing, {} present)",
-            v.kind, v.missing, v.present
+            v.kind,
+            v.missing,
+            v.present
         );
     }
     outln!(

@@ -90,17 +90,15 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
             }
         }
     }
-    let seeds = match super::report::batch_seeds(
-        args.seeds.as_ref(),
-        scenarios[0].1.seed,
-        scenarios.len(),
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            errln!("{e}");
-            return EXIT_USAGE;
-        }
-    };
+    let seeds =
+        match super::report::batch_seeds(args.seeds.as_ref(), scenarios[0].1.seed, scenarios.len())
+        {
+            Ok(s) => s,
+            Err(e) => {
+                errln!("{e}");
+                return EXIT_USAGE;
+            }
+        };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         errln!(
             "rcsim: cannot create output directory {}: {e}",

@@ -85,7 +85,10 @@ where
         // Never more threads than items; a thread the system refuses is simply not started,
         // and the calling thread takes its share of the work.
         for _ in 1..threads.clamp(1, items.len().max(1)) {
-            if std::thread::Builder::new().spawn_scoped(scope, work).is_err() {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
                 break;
             }
         }

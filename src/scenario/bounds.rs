@@ -62,11 +62,7 @@ pub fn problems(s: &Scenario) -> Vec<String> {
     let t = &s.topology;
     p.at_most("topology.pairs", t.pairs.into(), MAX_PAIRS);
     let per = u64::from(t.volumes_per_subsystem) * u64::from(t.blocks_per_volume);
-    p.at_most(
-        "topology.blocks_per_volume",
-        per,
-        MAX_BLOCKS_PER_SUBSYSTEM,
-    );
+    p.at_most("topology.blocks_per_volume", per, MAX_BLOCKS_PER_SUBSYSTEM);
     if per <= MAX_BLOCKS_PER_SUBSYSTEM {
         p.at_most(
             "topology.blocks_per_volume",
@@ -74,7 +70,11 @@ pub fn problems(s: &Scenario) -> Vec<String> {
             MAX_BLOCKS,
         );
     }
-    p.at_most("subsystems.servers", s.subsystems.servers.into(), MAX_SERVERS);
+    p.at_most(
+        "subsystems.servers",
+        s.subsystems.servers.into(),
+        MAX_SERVERS,
+    );
     if let Some(c) = s.subsystems.buffer_capacity {
         p.at_most("subsystems.buffer_capacity", c.into(), MAX_BUFFER_CAPACITY);
     }
@@ -138,20 +138,20 @@ pub fn problems(s: &Scenario) -> Vec<String> {
                             "the last outage's start (at + (count - 1) x every)",
                         ),
                         Some(s) if add(s, lasts.as_ns()).is_none() => p.too_late(
-                            &format!("{fp}.lasts"),
-                            "the last outage's end (its start + lasts)",
+                            &format!("{fp}.for"),
+                            "the last outage's end (its start + for)",
                         ),
                         Some(_) => {}
                     }
                 } else if add(at, lasts.as_ns()).is_none() {
-                    p.too_late(&format!("{fp}.lasts"), "the outage's end (at + lasts)");
+                    p.too_late(&format!("{fp}.for"), "the outage's end (at + for)");
                 }
             }
             Fault::Partition { lasts, .. }
             | Fault::LatencySpike { lasts, .. }
             | Fault::BandwidthDrop { lasts, .. } => {
                 if add(at, lasts.as_ns()).is_none() {
-                    p.too_late(&format!("{fp}.lasts"), "the fault's end (at + lasts)");
+                    p.too_late(&format!("{fp}.for"), "the fault's end (at + for)");
                 }
             }
             Fault::ClockStep { .. } => {}
@@ -163,8 +163,7 @@ pub fn problems(s: &Scenario) -> Vec<String> {
             Fault::Disaster { .. } => {}
         }
         if let Some(lost) = site_lost_checked(f) {
-            let end = add(lost, s.takeover.delay.as_ns())
-                .and_then(|t| add(t, drain));
+            let end = add(lost, s.takeover.delay.as_ns()).and_then(|t| add(t, drain));
             if end.is_none() {
                 p.too_late(
                     "takeover.delay",
@@ -225,7 +224,7 @@ mod tests {
         );
         assert!(m.contains("faults[0].over"), "{m}");
         let m = problems(
-            r#", "faults": [{"kind": "link_outage", "pair": 1, "at": "1ms", "lasts": "1ms",
+            r#", "faults": [{"kind": "link_outage", "pair": 1, "at": "1ms", "for": "1ms",
                              "repeat": {"every": "18446744073709551615ns", "count": 3}}]"#,
             RANDOM,
         );
