@@ -1,67 +1,179 @@
-//! Output files that are never seen half-written: everything is written to a temporary file
-//! beside the target and renamed over it only once complete.
+//! Output files that are never seen half-written, never replace what is not a regular file and
+//! never write through a planted link.
+//!
+//! The rules, by what the target path names:
+//! - `-`: standard output, written straight through.
+//! - a regular file, or nothing yet: written to a temporary file created exclusively (`O_EXCL`,
+//!   unpredictable name) in the target's directory, synced, renamed over the target only once
+//!   complete, and the directory synced after the rename. Every error path (a full disk while
+//!   flushing, a rename onto a directory) removes the temporary file.
+//! - a device, FIFO or socket (`/dev/null`, a named pipe): written straight to it, never replaced.
+//! - a directory: refused.
+//! - a symbolic link: refused when it leads to a regular file, to a directory or to nothing, so a
+//!   link planted at the target never redirects the write; a link to a device or FIFO (such as
+//!   `/dev/stdout`) is written through, as the device itself would be.
+//!
+//! A refused target is an error of kind [`io::ErrorKind::InvalidInput`] with a message saying why.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// A file being written; it appears at its path only when [`AtomicFile::commit`] is called, and
-/// the temporary file is removed if it is dropped uncommitted.
+use tempfile::NamedTempFile;
+
+/// Where the bytes go.
+enum Sink {
+    /// Standard output (`-`).
+    Stdout(BufWriter<io::Stdout>),
+    /// A device or FIFO opened for writing, never replaced.
+    Direct(BufWriter<File>),
+    /// A temporary file beside a regular-file target, renamed over it on commit.
+    Temp(BufWriter<NamedTempFile>),
+}
+
+/// A file being written; a regular-file target appears at its path only when
+/// [`AtomicFile::commit`] is called, and the temporary file is removed if it is dropped
+/// uncommitted or the commit fails.
 pub struct AtomicFile {
     target: PathBuf,
-    temp: PathBuf,
-    writer: Option<BufWriter<File>>,
+    sink: Option<Sink>,
+}
+
+/// The error for a target rcsim refuses to write.
+fn refuse(why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, why.to_string())
+}
+
+/// True for file types written straight through: character and block devices, FIFOs, sockets.
+fn is_special(ft: &std::fs::FileType) -> bool {
+    !ft.is_file() && !ft.is_dir() && !ft.is_symlink()
+}
+
+/// Opens a device or FIFO for writing, without creating or truncating anything.
+fn open_direct(target: &Path) -> io::Result<File> {
+    OpenOptions::new().write(true).open(target)
+}
+
+/// Creates the temporary file beside `target`: an unpredictable name, created exclusively, with
+/// the permissions a new file would get (0666 less the umask).
+fn temp_beside(target: &Path) -> io::Result<NamedTempFile> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(target.file_name().unwrap_or_default());
+    prefix.push(".");
+    let mut b = tempfile::Builder::new();
+    b.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b.tempfile_in(dir)
+}
+
+/// Syncs the directory holding `target` so that a rename into it survives a crash. File systems
+/// that cannot sync a directory say so with `EINVAL`, which is not an error here.
+fn sync_dir_of(target: &Path) -> io::Result<()> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+        other => other,
+    }
 }
 
 impl AtomicFile {
-    /// Starts writing `target` (through `target.tmp-<pid>` beside it).
+    /// Starts writing `target` by the rules of this module.
     pub fn create(target: &Path) -> io::Result<Self> {
-        let mut name = target.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".tmp-{}", std::process::id()));
-        let temp = target.with_file_name(name);
-        let file = File::create(&temp)?;
+        if target.as_os_str() == "-" {
+            return Ok(AtomicFile {
+                target: target.to_path_buf(),
+                sink: Some(Sink::Stdout(BufWriter::new(io::stdout()))),
+            });
+        }
+        if target.file_name().is_none() {
+            return Err(refuse("expected a file name, got a directory path"));
+        }
+        let sink = match std::fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::metadata(target) {
+                Ok(real) if is_special(&real.file_type()) => {
+                    Sink::Direct(BufWriter::new(open_direct(target)?))
+                }
+                _ => return Err(refuse(
+                    "the target is a symbolic link; rcsim does not write through links to files \
+                         (remove it, or name the file it points to)",
+                )),
+            },
+            Ok(m) if m.is_dir() => return Err(refuse("the target is a directory")),
+            Ok(m) if is_special(&m.file_type()) => {
+                Sink::Direct(BufWriter::new(open_direct(target)?))
+            }
+            Ok(_) => Sink::Temp(BufWriter::new(temp_beside(target)?)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Sink::Temp(BufWriter::new(temp_beside(target)?))
+            }
+            Err(e) => return Err(e),
+        };
         Ok(AtomicFile {
             target: target.to_path_buf(),
-            temp,
-            writer: Some(BufWriter::new(file)),
+            sink: Some(sink),
         })
     }
 
-    /// Flushes, syncs and renames the file into place.
+    /// Finishes the file: flushes it; for a regular file also syncs it, renames it into place and
+    /// syncs the directory. On any error the temporary file is removed and the target is left as
+    /// it was.
     pub fn commit(mut self) -> io::Result<()> {
-        if let Some(w) = self.writer.take() {
-            let file = w.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
+        match self.sink.take() {
+            None => Ok(()),
+            Some(Sink::Stdout(mut w)) => w.flush(),
+            Some(Sink::Direct(mut w)) => w.flush(),
+            Some(Sink::Temp(w)) => {
+                // On error the writer (and so the temporary file) is dropped, which removes it.
+                let temp = w.into_inner().map_err(|e| e.into_error())?;
+                temp.as_file().sync_all()?;
+                // Refuse a link or directory that appeared at the target while writing; a
+                // rename would replace the link itself, but the user named a file.
+                if let Ok(m) = std::fs::symlink_metadata(&self.target) {
+                    if m.file_type().is_symlink() || m.is_dir() {
+                        return Err(refuse(
+                            "the target became a link or directory while being written; left as it is",
+                        ));
+                    }
+                }
+                temp.persist(&self.target).map_err(|e| e.error)?;
+                sync_dir_of(&self.target)
+            }
         }
-        std::fs::rename(&self.temp, &self.target)
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self.writer.as_mut() {
-            Some(w) => w.write(buf),
+        match self.sink.as_mut() {
+            Some(Sink::Stdout(w)) => w.write(buf),
+            Some(Sink::Direct(w)) => w.write(buf),
+            Some(Sink::Temp(w)) => w.write(buf),
             None => Err(io::Error::other("file already committed")),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.writer.as_mut() {
-            Some(w) => w.flush(),
+        match self.sink.as_mut() {
+            Some(Sink::Stdout(w)) => w.flush(),
+            Some(Sink::Direct(w)) => w.flush(),
+            Some(Sink::Temp(w)) => w.flush(),
             None => Ok(()),
         }
     }
 }
 
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.writer.take().is_some() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
-
-/// Writes `bytes` to `target` atomically.
+/// Writes `bytes` to `target` by the rules of this module.
 pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = AtomicFile::create(target)?;
     f.write_all(bytes)?;
@@ -74,6 +186,7 @@ mod tests {
 
     fn dir(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("rcsim-output-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).expect("temp dir");
         d
     }
@@ -84,9 +197,11 @@ mod tests {
         let target = d.join("a.json");
         let mut f = AtomicFile::create(&target).expect("create");
         f.write_all(b"{}").expect("write");
+        f.flush().expect("flush");
         assert!(!target.exists());
         f.commit().expect("commit");
         assert_eq!(std::fs::read(&target).expect("read"), b"{}");
+        assert_eq!(std::fs::read_dir(&d).expect("dir").count(), 1);
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 
@@ -97,9 +212,51 @@ mod tests {
         {
             let mut f = AtomicFile::create(&target).expect("create");
             f.write_all(b"partial").expect("write");
+            f.flush().expect("flush");
         }
         assert!(!target.exists());
         assert_eq!(std::fs::read_dir(&d).expect("dir").count(), 0);
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn a_directory_appearing_at_the_target_fails_the_commit_and_leaves_no_temp() {
+        let d = dir("ontodir");
+        let target = d.join("c.json");
+        let mut f = AtomicFile::create(&target).expect("create");
+        f.write_all(b"{}").expect("write");
+        std::fs::create_dir(&target).expect("mkdir");
+        assert!(f.commit().is_err());
+        assert!(target.is_dir());
+        assert_eq!(std::fs::read_dir(&d).expect("dir").count(), 1);
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn a_full_device_reports_the_error() {
+        if !Path::new("/dev/full").exists() {
+            return;
+        }
+        let mut f = AtomicFile::create(Path::new("/dev/full")).expect("open /dev/full");
+        let r = f.write_all(&[0u8; 100_000]).and_then(|()| f.commit());
+        assert!(r.is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_file_is_refused_and_its_target_untouched() {
+        let d = dir("link");
+        let victim = d.join("victim");
+        std::fs::write(&victim, b"keep").expect("victim");
+        let link = d.join("out.json");
+        std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+        let e = write_atomic(&link, b"{}").err().expect("refused");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(std::fs::read(&victim).expect("read"), b"keep");
+        assert!(std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink());
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 }

@@ -87,7 +87,9 @@ pub fn simulate_recorded(
             .filter_map(Fault::site_lost_at)
             .min()
             .map_or(end, |d| {
-                (d + d / 4 + 2 * sc.takeover.delay.as_ns()).min(end)
+                d.saturating_add(d / 4)
+                    .saturating_add(sc.takeover.delay.as_ns().saturating_mul(2))
+                    .min(end)
             });
         world.observe.recorder = Some(Box::new(Recorder::new(sc, expected)));
     }

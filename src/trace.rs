@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::check::{BlockAddr, WriteId};
-use crate::model::world::Event;
+use crate::model::world::{Event, Fate};
 use crate::output::AtomicFile;
 use crate::protocol::{Body, Msg, NodeId};
 
@@ -92,7 +92,12 @@ impl Trace {
     }
 
     /// Records one processed event; `label` names the write it carries, if labelled.
-    pub fn event(&mut self, now: u64, event: &Event, label: Option<&str>) {
+    ///
+    /// An event that does not take effect (`fate` says how and why) is hashed like any other,
+    /// so trace hashes do not depend on it, but its line reads `"ev": "held"`, `"dropped"` or
+    /// `"superseded"` with the event it would have been under `"was"`: a line such as `ship` or
+    /// `apply` always means it happened.
+    pub fn event(&mut self, now: u64, event: &Event, label: Option<&str>, fate: Fate) {
         let (kind, a, b, c) = match *event {
             Event::Start => (0, 0, 0, 0),
             Event::Wake { host, tag } => (1, u64::from(host), u64::from(tag), 0),
@@ -128,7 +133,7 @@ impl Trace {
             return;
         }
         use serde_json::json;
-        let v = match *event {
+        let mut v = match *event {
             Event::Start => json!({"t": now, "ev": "start-copy"}),
             Event::Wake { host, tag } => {
                 json!({"t": now, "ev": "host-wake", "host": host, "tag": tag})
@@ -163,6 +168,11 @@ impl Trace {
                 json!({"t": now, "ev": "fault", "fault": index, "phase": phase})
             }
         };
+        if let Some((kind, why)) = fate {
+            v["was"] = v["ev"].take();
+            v["ev"] = kind.into();
+            v["why"] = why.into();
+        }
         self.line(v);
     }
 
@@ -268,7 +278,7 @@ mod tests {
                 host: (i % 3) as u16,
                 tag: i as u32,
             };
-            t.event(i, &e, None);
+            t.event(i, &e, None, None);
             feed(&mut reference, &[i, 1, i % 3, i & 0xffff_ffff, 0], &[]);
             if i % 7 == 0 {
                 t.note(i, NodeId::Secondary(2), "released");

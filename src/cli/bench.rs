@@ -10,7 +10,7 @@ pub(super) fn run(args: &BenchArgs) -> u8 {
     let show = std::io::stderr().is_terminal();
     let mut progress = |what: &str| {
         if show {
-            eprintln!("rcsim bench: {what}");
+            errln!("rcsim bench: {what}");
         }
     };
     let report = bench::run(
@@ -21,12 +21,12 @@ pub(super) fn run(args: &BenchArgs) -> u8 {
         &mut progress,
     );
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );
     } else {
-        print!("{}", bench::table(&report));
+        out!("{}", bench::table(&report));
     }
     EXIT_OK
 }

@@ -108,7 +108,7 @@ impl Progress {
             None => {
                 if failed {
                     let at = o.repro.as_ref().map(|p| p.display().to_string());
-                    eprintln!(
+                    errln!(
                         "seed {} failed{}",
                         o.seed,
                         at.map(|p| format!(": {p}")).unwrap_or_default()
@@ -117,9 +117,12 @@ impl Progress {
                 if self.last_line.elapsed().as_secs() >= 5 {
                     self.last_line = Instant::now();
                     let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
-                    eprintln!(
+                    errln!(
                         "{}/{} seeds, {:.1} seeds/s, {} failing",
-                        self.done, self.total, rate, self.failed
+                        self.done,
+                        self.total,
+                        rate,
+                        self.failed
                     );
                 }
             }
@@ -135,10 +138,10 @@ impl Progress {
 
 fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     if json {
-        println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
         return;
     }
-    println!(
+    outln!(
         "{} seeds: {} passed, {} failed, {} hit their budget, {} invalid{}",
         s.seeds,
         s.passed,
@@ -148,7 +151,7 @@ fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
         if s.interrupted { " (interrupted)" } else { "" }
     );
     for (k, n) in &s.violations_by_kind {
-        println!("  {k}: {n} seeds");
+        outln!("  {k}: {n} seeds");
     }
     if !s.failing_seeds.is_empty() {
         let shown: Vec<String> = s
@@ -157,7 +160,7 @@ fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
             .take(20)
             .map(u64::to_string)
             .collect();
-        println!(
+        outln!(
             "  failing seeds: {}{}",
             shown.join(", "),
             if s.failing_seeds.len() > 20 {
@@ -168,14 +171,17 @@ fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
         );
     }
     if !s.nondeterministic_seeds.is_empty() {
-        println!("  NONDETERMINISTIC seeds: {:?}", s.nondeterministic_seeds);
+        outln!("  NONDETERMINISTIC seeds: {:?}", s.nondeterministic_seeds);
     }
-    println!(
+    outln!(
         "  {:.0} events/s, {:.1} seeds/s on {} jobs, {:.1} s",
-        s.events_per_s, s.seeds_per_s, s.jobs, s.elapsed_s
+        s.events_per_s,
+        s.seeds_per_s,
+        s.jobs,
+        s.elapsed_s
     );
     if let Some(dir) = out {
-        println!(
+        outln!(
             "  results: {}, reproducers: {}",
             dir.join("results.jsonl").display(),
             dir.join("repro").display()
@@ -210,20 +216,20 @@ fn write_outputs(dir: &Path, lines: &[String], summary: &Summary) -> Result<(), 
 /// `rcsim fuzz --merge DIR... --out DIR`: joins shard outputs into one campaign directory.
 fn merge(dirs: &[PathBuf], out: Option<&Path>, json: bool) -> u8 {
     let Some(out) = out else {
-        eprintln!("rcsim fuzz --merge: --out DIR is required (where the merged campaign goes)");
+        errln!("rcsim fuzz --merge: --out DIR is required (where the merged campaign goes)");
         return EXIT_USAGE;
     };
     let mut lines = std::collections::BTreeMap::new();
     let mut summary = Summary::default();
     if let Err(e) = std::fs::create_dir_all(out.join("repro")) {
-        eprintln!("rcsim: cannot create {}: {e}", out.display());
+        errln!("rcsim: cannot create {}: {e}", out.display());
         return EXIT_USAGE;
     }
     for d in dirs {
         match campaign::read_results(d) {
             Ok(m) => lines.extend(m),
             Err(e) => {
-                eprintln!("rcsim fuzz --merge: {e}");
+                errln!("rcsim fuzz --merge: {e}");
                 return EXIT_USAGE;
             }
         }
@@ -277,7 +283,7 @@ fn merge(dirs: &[PathBuf], out: Option<&Path>, json: bool) -> u8 {
     summary.finish(elapsed, jobs, interrupted);
     let lines: Vec<String> = lines.into_values().collect();
     if let Err(e) = write_outputs(out, &lines, &summary) {
-        eprintln!("rcsim: cannot write: {e}");
+        errln!("rcsim: cannot write: {e}");
         return EXIT_USAGE;
     }
     print_summary(&summary, json, Some(out));
@@ -289,13 +295,13 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
         return merge(&args.merge, args.out.as_deref(), args.json);
     }
     let Some(range) = args.seeds.clone() else {
-        eprintln!("rcsim fuzz: --seeds A..B is required (e.g. --seeds 0..1000)");
+        errln!("rcsim fuzz: --seeds A..B is required (e.g. --seeds 0..1000)");
         return EXIT_USAGE;
     };
     let mut base = match base(args.scenario.as_deref()) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return EXIT_USAGE;
         }
     };
@@ -335,21 +341,25 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
             outside_assumptions: args.outside_assumptions,
         };
         if let Err(e) = campaign::scenario_for(&base, first, gen, &overrides) {
-            eprintln!("rcsim fuzz: {e}");
+            errln!("rcsim fuzz: {e}");
             return EXIT_USAGE;
         }
     }
     if let Some(dir) = &args.out {
         if let Err(e) = std::fs::create_dir_all(dir.join("repro")) {
-            eprintln!("rcsim: cannot create {}: {e}", dir.display());
+            errln!("rcsim: cannot create {}: {e}", dir.display());
             return EXIT_USAGE;
         }
     }
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .min(usize::try_from(seeds.len()).unwrap_or(usize::MAX))
+        .max(1);
     let c = Campaign {
         base,
         seeds,
@@ -378,13 +388,13 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
     summary.finish(started.elapsed().as_secs_f64(), jobs, interrupted);
     for o in &outcomes {
         if let Err(e) = &o.result {
-            eprintln!("seed {}: scenario rejected: {e}", o.seed);
+            errln!("seed {}: scenario rejected: {e}", o.seed);
         }
     }
     if let Some(dir) = &args.out {
         let lines: Vec<String> = outcomes.iter().map(campaign::result_line).collect();
         if let Err(e) = write_outputs(dir, &lines, &summary) {
-            eprintln!("rcsim: cannot write: {e}");
+            errln!("rcsim: cannot write: {e}");
             return EXIT_USAGE;
         }
     }

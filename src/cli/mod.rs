@@ -1,5 +1,24 @@
 //! Argument definitions and dispatch for each command.
 
+/// Prints to standard output like `print!`, never panicking (see [`stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::stdout(format_args!($($arg)*)) };
+}
+
+/// Prints a line to standard output like `println!`, never panicking (see [`stdout`]).
+macro_rules! outln {
+    () => { $crate::cli::stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Prints a line to standard error like `eprintln!`, ignoring a stream that cannot be written.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod fuzz;
 mod replay;
@@ -24,6 +43,8 @@ pub const EXIT_VIOLATION: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: a resource limit was hit before the run finished.
 pub const EXIT_BUDGET: u8 = 3;
+/// Exit code of `replay` only: the trace hash or the verdict differs from the recorded one.
+pub const EXIT_NOT_REPRODUCED: u8 = 4;
 
 /// Deterministic simulator of asynchronous remote data copying with checkpoint-based consistency
 /// (EP 0 674 263 B1) and its rivals, under faults.
@@ -56,6 +77,10 @@ enum Command {
     /// 130 interrupted (Ctrl-C) before anything was found.
     Fuzz(FuzzArgs),
     /// Re-run a reproducer file: same trace hash, same verdict.
+    ///
+    /// Exit codes: 0 consistent, 1 violation, 2 bad input (an unreadable reproducer, or one
+    /// whose `protocol` disagrees with its scenario), 3 budget hit, 4 the trace hash or the
+    /// verdict differs from the recorded one (whatever the verdict).
     Replay {
         /// The reproducer (DIR/repro/seed-N.json).
         repro: PathBuf,
@@ -194,8 +219,9 @@ struct FuzzArgs {
     /// Seeds to run, half-open: 0..1000 runs 1000 seeds.
     #[arg(long, value_name = "A..B", value_parser = fuzz::parse_seeds)]
     seeds: Option<std::ops::Range<u64>>,
-    /// Worker threads (default: every core). Results do not depend on it.
-    #[arg(long)]
+    /// Worker threads, at least 1 (default: one per core); never more than there are seeds.
+    /// Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
     /// Run only shard K of N: the seeds whose index in the range is K-1 modulo N.
     #[arg(long, value_name = "K/N", value_parser = fuzz::parse_shard)]
@@ -226,6 +252,23 @@ struct FuzzArgs {
     /// Merge the output directories of shards into --out instead of running seeds.
     #[arg(long, value_name = "DIR", num_args = 1..)]
     merge: Vec<PathBuf>,
+}
+
+/// Most worker threads `--jobs` accepts.
+const MAX_JOBS: usize = 1024;
+
+/// Parses `--jobs N`: 1 to [`MAX_JOBS`] worker threads; 0 is refused rather than guessed at.
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of worker threads"))?;
+    if n == 0 || n > MAX_JOBS {
+        return Err(format!(
+            "expected 1 to {MAX_JOBS} worker threads, got {n} (omit --jobs for one per core)"
+        ));
+    }
+    Ok(n)
 }
 
 fn parse_mutant(s: &str) -> Result<rcsim::protocol::checkpoint::Mutant, String> {
@@ -322,13 +365,27 @@ impl ScenarioArgs {
     }
 }
 
+/// Writes to standard output. A stream that cannot be written (a full disk behind `> file`)
+/// ends the process with exit 2 and one message on standard error, instead of the panic of
+/// `println!`; a closed pipe ends it quietly (normally `SIGPIPE` has already done so).
+pub fn stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args).and_then(|()| o.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            errln!("rcsim: cannot write to standard output: {e}");
+        }
+        std::process::exit(i32::from(EXIT_USAGE));
+    }
+}
+
 /// Runs the parsed command and returns its exit code.
 pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenario } => match rcsim::scenario::load(&scenario, &[]) {
             Ok(s) => {
-                println!(
+                outln!(
                     "{}: valid scenario `{}` ({} pairs, {} workloads, {} faults, protocol {})",
                     scenario.display(),
                     s.name,
@@ -340,12 +397,12 @@ pub fn dispatch(cli: Cli) -> u8 {
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 EXIT_USAGE
             }
         },
         Command::Schema => {
-            println!("{}", rcsim::scenario::schema_json());
+            outln!("{}", rcsim::scenario::schema_json());
             EXIT_OK
         }
         Command::Report(args) => report::run(&args),

@@ -6,11 +6,11 @@ use rcsim::fuzz::repro::Repro;
 use rcsim::fuzz::shrink::shrink;
 use rcsim::sim::{simulate, RunOptions};
 
-use super::{summary, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+use super::{summary, EXIT_BUDGET, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
 fn read(path: &Path) -> Result<Repro, u8> {
     Repro::read(path).map_err(|e| {
-        eprintln!("{e}");
+        errln!("{e}");
         EXIT_USAGE
     })
 }
@@ -23,34 +23,35 @@ pub(super) fn replay(path: &Path, json: bool) -> u8 {
     let sc = match repro.scenario(&path.display().to_string()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return EXIT_USAGE;
         }
     };
     let result = match simulate(&sc, repro.seed, &RunOptions::default()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("rcsim: {e}");
+            errln!("rcsim: {e}");
             return EXIT_USAGE;
         }
     };
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&result).unwrap_or_default()
         );
     } else {
-        print!("{}", summary::render(&result));
+        out!("{}", summary::render(&result));
     }
     let same_hash = result.trace_hash == repro.expected.trace_hash;
     let same_verdict = result.consistent == repro.expected.consistent;
-    if same_hash && same_verdict {
-        eprintln!(
+    let reproduced = same_hash && same_verdict;
+    if reproduced {
+        errln!(
             "reproduced: same verdict and trace hash {} as recorded",
             result.trace_hash
         );
     } else {
-        eprintln!(
+        errln!(
             "NOT reproduced: recorded {} with trace hash {}, replay gave {} with {}",
             if repro.expected.consistent {
                 "consistent"
@@ -66,10 +67,22 @@ pub(super) fn replay(path: &Path, json: bool) -> u8 {
             result.trace_hash
         );
     }
-    if result.consistent {
-        EXIT_OK
-    } else {
+    if let Some(which) = &result.budget {
+        errln!(
+            "rcsim: budget exhausted ({which}) after {} events at {} simulated, before the \
+             replay finished",
+            result.events,
+            summary::ns(result.sim_ns)
+        );
+    }
+    if !reproduced {
+        EXIT_NOT_REPRODUCED
+    } else if !result.consistent {
         EXIT_VIOLATION
+    } else if result.budget_exhausted {
+        EXIT_BUDGET
+    } else {
+        EXIT_OK
     }
 }
 
@@ -78,11 +91,12 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64) 
         Ok(r) => r,
         Err(code) => return code,
     };
-    if repro.scenario(&path.display().to_string()).is_err() {
-        return read(path).err().unwrap_or(EXIT_USAGE);
+    if let Err(e) = repro.scenario(&path.display().to_string()) {
+        errln!("{e}");
+        return EXIT_USAGE;
     }
     let Some(s) = shrink(&repro, max_attempts) else {
-        eprintln!(
+        errln!(
             "rcsim shrink: {} does not fail when replayed, so there is nothing to shrink",
             path.display()
         );
@@ -93,18 +107,20 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64) 
         path.with_file_name(format!("{stem}.shrunk.json"))
     });
     if let Err(e) = s.repro.write(&target) {
-        eprintln!("rcsim: cannot write {}: {e}", target.display());
+        errln!("rcsim: cannot write {}: {e}", target.display());
         return EXIT_USAGE;
     }
-    println!("before: {}", s.before);
-    println!("after:  {}", s.after);
+    outln!("before: {}", s.before);
+    outln!("after:  {}", s.after);
     if let Some(v) = &s.repro.expected.first {
-        println!(
+        outln!(
             "still fails: {} ({} missing, {} present)",
-            v.kind, v.missing, v.present
+            v.kind,
+            v.missing,
+            v.present
         );
     }
-    println!(
+    outln!(
         "{} runs tried; shrunk reproducer: {}",
         s.attempts,
         target.display()

@@ -35,6 +35,33 @@ pub(super) fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     Ok(a..b)
 }
 
+/// Most runs one `report` or `sweep` holds in memory (values x protocols x seeds): each run's
+/// result is kept for the charts and tables.
+pub(super) const MAX_BATCH_RUNS: u64 = 100_000;
+
+/// The seeds of a batch of `per_seed` runs per seed: the range given, or `default` alone. A
+/// range whose runs exceed [`MAX_BATCH_RUNS`] is refused before anything is allocated.
+pub(super) fn batch_seeds(
+    range: Option<&std::ops::Range<u64>>,
+    default: u64,
+    per_seed: usize,
+) -> Result<Vec<u64>, String> {
+    let Some(r) = range else {
+        return Ok(vec![default]);
+    };
+    let seeds = r.end.saturating_sub(r.start);
+    let runs = seeds.saturating_mul(per_seed as u64);
+    if runs > MAX_BATCH_RUNS {
+        return Err(format!(
+            "rcsim: --seeds {}..{}: {seeds} seeds make {runs} runs, more than the {MAX_BATCH_RUNS} \
+             one command holds in memory: expected a smaller range (or `rcsim fuzz`, which \
+             iterates seeds without holding them)",
+            r.start, r.end
+        ));
+    }
+    Ok(r.clone().collect())
+}
+
 /// A progress bar on stderr when it is a terminal, else a hidden one.
 pub(super) fn progress(len: usize, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
@@ -64,7 +91,7 @@ pub(super) fn load_for(
     rcsim::scenario::load(path, &o).map_err(|e| e.to_string())
 }
 
-/// Worker threads for a batch of runs.
+/// Worker threads for a batch of runs (the batch never starts more than it has runs).
 pub(super) fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -97,17 +124,20 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         match load_for(&args.scenario, &overrides, p) {
             Ok(s) => scenarios.push(s),
             Err(e) => {
-                eprintln!("{e}");
+                errln!("{e}");
                 return EXIT_USAGE;
             }
         }
     }
-    let seeds: Vec<u64> = match &args.seeds {
-        Some(r) => r.clone().collect(),
-        None => vec![scenarios[0].seed],
+    let seeds = match batch_seeds(args.seeds.as_ref(), scenarios[0].seed, protocols.len()) {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("{e}");
+            return EXIT_USAGE;
+        }
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
-        eprintln!(
+        errln!(
             "rcsim: cannot create output directory {}: {e}",
             args.out.display()
         );
@@ -143,7 +173,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
                 }
             }
             Err(e) => {
-                eprintln!("rcsim: a run failed to write its output: {e}");
+                errln!("rcsim: a run failed to write its output: {e}");
                 return EXIT_USAGE;
             }
         }
@@ -155,12 +185,12 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         seeds: seeds.clone(),
     };
     if let Err(e) = rcsim::report::write_report(&args.out, &info, &runs) {
-        eprintln!("rcsim: {e}");
+        errln!("rcsim: {e}");
         return EXIT_USAGE;
     }
     for p in &runs {
         let bad = p.results.iter().filter(|r| !r.consistent).count();
-        println!(
+        outln!(
             "{}: {} run(s), {}",
             p.protocol,
             p.results.len(),
@@ -171,7 +201,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
             }
         );
     }
-    println!(
+    outln!(
         "report written to {}",
         args.out.join("index.html").display()
     );

@@ -10,13 +10,13 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     let sc = match rcsim::scenario::load(&sa.scenario, &sa.overrides()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return EXIT_USAGE;
         }
     };
     if let Some(dir) = &args.out {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!(
+            errln!(
                 "rcsim: cannot create output directory {}: {e}",
                 dir.display()
             );
@@ -32,18 +32,18 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     let result = match simulate(&sc, seed, &opts) {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            eprintln!("{}: {e}", sa.scenario.display());
+            errln!("{}: {e}", sa.scenario.display());
             return EXIT_USAGE;
         }
         Err(e) => {
             match (&args.trace, &args.chrome_trace) {
                 (Some(t), None) => {
-                    eprintln!("rcsim: cannot write the trace file {}: {e}", t.display())
+                    errln!("rcsim: cannot write the trace file {}: {e}", t.display())
                 }
                 (None, Some(t)) => {
-                    eprintln!("rcsim: cannot write the Chrome trace {}: {e}", t.display())
+                    errln!("rcsim: cannot write the Chrome trace {}: {e}", t.display())
                 }
-                _ => eprintln!("rcsim: cannot write output: {e}"),
+                _ => errln!("rcsim: cannot write output: {e}"),
             }
             return EXIT_USAGE;
         }
@@ -51,7 +51,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     let json = serde_json::to_string_pretty(&result).unwrap_or_default();
     if let Some(dir) = &args.out {
         if let Err(e) = write_atomic(&dir.join("result.json"), json.as_bytes()) {
-            eprintln!(
+            errln!(
                 "rcsim: cannot write {}: {e}",
                 dir.join("result.json").display()
             );
@@ -59,9 +59,9 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         }
     }
     if args.json {
-        println!("{json}");
+        outln!("{json}");
     } else {
-        print!("{}", summary::render(&result));
+        out!("{}", summary::render(&result));
     }
     for o in &result.overloaded {
         eprintln!(
@@ -78,7 +78,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         } else {
             format!("limits.max_sim_time = {}", sc.limits.max_sim_time)
         };
-        eprintln!(
+        errln!(
             "rcsim: budget exhausted: {limit} was reached after {} events at {} simulated, \
              before the run finished; raise it with --set to run to the end",
             result.events,

@@ -66,7 +66,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
     let (path, values) = match parse_vary(&args.vary) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("rcsim: {e}");
+            errln!("rcsim: {e}");
             return EXIT_USAGE;
         }
     };
@@ -84,18 +84,23 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
             match load_for(&args.scenario, &overrides, p) {
                 Ok(s) => scenarios.push((v.clone(), s)),
                 Err(e) => {
-                    eprintln!("{e}\nrcsim: (with {path}={v})");
+                    errln!("{e}\nrcsim: (with {path}={v})");
                     return EXIT_USAGE;
                 }
             }
         }
     }
-    let seeds: Vec<u64> = match &args.seeds {
-        Some(r) => r.clone().collect(),
-        None => vec![scenarios[0].1.seed],
-    };
+    let seeds =
+        match super::report::batch_seeds(args.seeds.as_ref(), scenarios[0].1.seed, scenarios.len())
+        {
+            Ok(s) => s,
+            Err(e) => {
+                errln!("{e}");
+                return EXIT_USAGE;
+            }
+        };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
-        eprintln!(
+        errln!(
             "rcsim: cannot create output directory {}: {e}",
             args.out.display()
         );
@@ -119,7 +124,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
                 results.push(r);
             }
             Err(e) => {
-                eprintln!("rcsim: a run failed to write its output: {e}");
+                errln!("rcsim: a run failed to write its output: {e}");
                 return EXIT_USAGE;
             }
         }
@@ -133,11 +138,11 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
         rows,
     };
     if let Err(e) = write_sweep(&args.out, &sweep, &args.command_line()) {
-        eprintln!("rcsim: {e}");
+        errln!("rcsim: {e}");
         return EXIT_USAGE;
     }
     let bad = results.iter().filter(|r| !r.consistent).count();
-    println!(
+    outln!(
         "{} runs ({} values x {} protocols x {} seeds), {} with violations; written to {}",
         results.len(),
         sweep.values.len(),

@@ -201,22 +201,35 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<SeedOutcome>();
     let mut all: BTreeMap<u64, SeedOutcome> = BTreeMap::new();
+    let work = |tx: mpsc::Sender<SeedOutcome>| loop {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        let Some(seed) = c.seeds.get(i) else {
+            break;
+        };
+        if tx.send(run_seed(c, seed)).is_err() {
+            break;
+        }
+    };
+    // Never more workers than seeds; a thread the system refuses is not started (with none,
+    // the calling thread runs the seeds itself).
+    let wanted = (c.jobs.max(1) as u64).min(c.seeds.len().max(1));
     std::thread::scope(|scope| {
-        for _ in 0..c.jobs.max(1) {
+        let mut started = 0;
+        for _ in 0..wanted {
             let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || loop {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(seed) = c.seeds.get(i) else {
-                    break;
-                };
-                if tx.send(run_seed(c, seed)).is_err() {
-                    break;
-                }
-            });
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, move || work(tx))
+                .is_err()
+            {
+                break;
+            }
+            started += 1;
+        }
+        if started == 0 {
+            work(tx.clone());
         }
         drop(tx);
         for o in rx {

@@ -84,8 +84,7 @@ impl Repro {
             source: source.clone(),
             problems: vec![p],
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| fail(format!("cannot read the file: {e}")))?;
+        let text = crate::scenario::read_text(path).map_err(fail)?;
         let mut de = serde_json::Deserializer::from_str(&text);
         let repro: Repro = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let inner = e.inner();
@@ -106,9 +105,22 @@ impl Repro {
         Ok(repro)
     }
 
-    /// The scenario, checked like any scenario file.
+    /// The scenario, checked like any scenario file; the reproducer's top-level `protocol` must
+    /// name the scenario's `protocol.kind`, or the file was edited inconsistently.
     pub fn scenario(&self, source: &str) -> Result<Scenario, ScenarioError> {
         let text = serde_json::to_string(&self.scenario).unwrap_or_default();
-        parse(&format!("{source} (scenario)"), &text, &[])
+        let sc = parse(&format!("{source} (scenario)"), &text, &[])?;
+        if sc.protocol.kind.name() != self.protocol {
+            return Err(ScenarioError {
+                source: source.to_string(),
+                problems: vec![format!(
+                    "at `protocol`: expected `{}`, the protocol of the embedded scenario \
+                     (scenario.protocol.kind), got `{}`",
+                    sc.protocol.kind.name(),
+                    self.protocol
+                )],
+            });
+        }
+        Ok(sc)
     }
 }

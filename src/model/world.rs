@@ -403,16 +403,19 @@ impl World {
                 } => {
                     let (every, count) = repeat.map_or((0, 1), |r| (r.every.as_ns(), r.count));
                     for k in 0..u64::from(count.max(1)) {
-                        let t = at.as_ns() + k * every;
+                        // Validation keeps these sums in range; saturate all the same.
+                        let t = at.as_ns().saturating_add(k.saturating_mul(every));
                         sched.at(t, Event::Fault { index, phase: 0 });
-                        sched.at(t + lasts.as_ns(), Event::Fault { index, phase: 1 });
+                        let end = t.saturating_add(lasts.as_ns());
+                        sched.at(end, Event::Fault { index, phase: 1 });
                     }
                 }
                 Fault::Partition { at, lasts, .. }
                 | Fault::LatencySpike { at, lasts, .. }
                 | Fault::BandwidthDrop { at, lasts, .. } => {
                     start(*at, sched);
-                    sched.at(at.as_ns() + lasts.as_ns(), Event::Fault { index, phase: 1 });
+                    let end = at.as_ns().saturating_add(lasts.as_ns());
+                    sched.at(end, Event::Fault { index, phase: 1 });
                 }
                 Fault::ClockStep { at, .. } => start(*at, sched),
                 Fault::RollingDisaster { at, over, order } => {
@@ -421,9 +424,10 @@ impl World {
                     let step = over.as_ns() / (comps.len() as u64).max(1);
                     for k in 0..comps.len() {
                         let phase = k as u16;
-                        sched.at(at.as_ns() + k as u64 * step, Event::Fault { index, phase });
+                        let t = at.as_ns().saturating_add(k as u64 * step);
+                        sched.at(t, Event::Fault { index, phase });
                     }
-                    sched.at(at.as_ns() + over.as_ns(), Event::Disaster);
+                    sched.at(at.as_ns().saturating_add(over.as_ns()), Event::Disaster);
                     rolling.resize(usize::from(index) + 1, Vec::new());
                     rolling[usize::from(index)] = comps;
                 }
@@ -530,7 +534,7 @@ impl World {
         let mut c = Clock::new(drift);
         let err = sc.clocks.sync_error.as_ns();
         if err > 0 {
-            c.set(0, rng.random_range(0..=2 * err));
+            c.set(0, rng.random_range(0..=err.saturating_mul(2)));
         }
         c
     }
@@ -735,7 +739,8 @@ impl World {
                     let err = self.sync_error;
                     let p = &mut self.pairs[usize::from(i)];
                     let noisy = if err > 0 {
-                        (t + p.clock_rng.random_range(0..=2 * err)).saturating_sub(err)
+                        t.saturating_add(p.clock_rng.random_range(0..=err.saturating_mul(2)))
+                            .saturating_sub(err)
                     } else {
                         t
                     };
@@ -1067,6 +1072,46 @@ impl World {
         false
     }
 
+    /// What becomes of `event`, for the trace: `None` when it takes effect, else how it does
+    /// not (`held` until a restart, `dropped`, `superseded` by a later apply to its block) and
+    /// why. The trace never shows as done what did not happen.
+    fn fate(&self, event: &Event) -> Fate {
+        match *event {
+            Event::Wake { .. } if !self.primary_alive => Some(("dropped", "primary site lost")),
+            Event::WriteServed { pair, .. } | Event::CopyServed { pair, .. } => {
+                if !self.primary_alive {
+                    Some(("dropped", "primary site lost"))
+                } else if self.down[usize::from(pair)] {
+                    Some(("held", "primary down until its restart"))
+                } else {
+                    None
+                }
+            }
+            Event::ApplyServed {
+                pair,
+                write,
+                incarnation,
+                order,
+            } => {
+                let p = &self.pairs[usize::from(pair)];
+                let shown = p.block_order[usize::from(write.addr.volume)
+                    * self.geometry.blocks as usize
+                    + write.addr.block as usize];
+                if incarnation != p.secondary_incarnation {
+                    Some(("dropped", "voided by a secondary crash"))
+                } else if order <= shown {
+                    Some(("superseded", "a later apply already shows on its block"))
+                } else {
+                    None
+                }
+            }
+            Event::Deliver { to: node, .. } | Event::Timer { node, .. } if !self.alive(node) => {
+                Some(("dropped", "receiver down"))
+            }
+            _ => None,
+        }
+    }
+
     /// True once every secondary said its part of the takeover is done (the run then stops as
     /// soon as every secondary is readable, too).
     fn all_taken_over(&self) -> bool {
@@ -1125,8 +1170,9 @@ impl Handler for World {
             observe.before(now, &event, self);
             self.observe = observe;
         }
+        let fate = self.fate(&event);
         self.trace
-            .event(now, &event, label_of(&self.labels, &event));
+            .event(now, &event, label_of(&self.labels, &event), fate);
         match event {
             Event::Start => {
                 for i in 0..self.geometry.pairs {
@@ -1285,6 +1331,10 @@ impl Handler for World {
         Control::Continue
     }
 }
+
+/// How an event that does not take effect is traced: its kind (`held`, `dropped`,
+/// `superseded`) and why; `None` when it takes effect.
+pub type Fate = Option<(&'static str, &'static str)>;
 
 /// The label of the write an event carries, if it has one.
 fn label_of<'a>(labels: &'a BTreeMap<WriteId, String>, event: &Event) -> Option<&'a str> {

@@ -72,18 +72,27 @@ where
 {
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, items.len().max(1)) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                if let Ok(mut s) = slots.lock() {
-                    s[i] = Some(r);
-                }
-                tick();
-            });
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(item) = items.get(i) else { break };
+        let r = f(item);
+        if let Ok(mut s) = slots.lock() {
+            s[i] = Some(r);
         }
+        tick();
+    };
+    std::thread::scope(|scope| {
+        // Never more threads than items; a thread the system refuses is simply not started,
+        // and the calling thread takes its share of the work.
+        for _ in 1..threads.clamp(1, items.len().max(1)) {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
+                break;
+            }
+        }
+        work();
     });
     slots
         .into_inner()

@@ -1,6 +1,7 @@
 //! The scenario format: serde types, loading with precise error messages (file, line:column or
 //! JSON path, what was expected), command-line overrides, semantic validation and the JSON Schema.
 
+pub mod bounds;
 pub mod dist;
 pub mod iotrace;
 pub mod overrides;
@@ -49,12 +50,31 @@ impl ScenarioError {
     }
 }
 
+/// Largest scenario or reproducer file rcsim reads (64 MiB): a larger one, or an endless one
+/// such as `/dev/zero`, is refused after reading this much.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads a whole UTF-8 text file of at most [`MAX_FILE_BYTES`], or says why not.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is larger than {MAX_FILE_BYTES} bytes: expected a JSON scenario"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("the file is not UTF-8 text: {e}"))
+}
+
 /// Reads and checks the scenario at `path`, applying `overrides` in order; files it names
 /// (trace files) are taken relative to the scenario file's directory.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::one(&source, format!("cannot read the file: {e}")))?;
+    let text = read_text(path).map_err(|e| ScenarioError::one(&source, e))?;
     let base = path.parent().unwrap_or(Path::new(""));
     parse_in(&source, &text, overrides, base)
 }

@@ -768,7 +768,9 @@ impl Fault {
     pub fn site_lost_at(&self) -> Option<u64> {
         match self {
             Fault::Disaster { at } => Some(at.as_ns()),
-            Fault::RollingDisaster { at, over, .. } => Some(at.as_ns() + over.as_ns()),
+            Fault::RollingDisaster { at, over, .. } => {
+                Some(at.as_ns().saturating_add(over.as_ns()))
+            }
             _ => None,
         }
     }

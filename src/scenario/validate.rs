@@ -326,6 +326,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
         .iter()
         .filter(|f| f.site_lost_at().is_some())
         .count();
+    p.list.extend(super::bounds::problems(s));
     if disasters > 1 {
         p.add(
             "faults",

@@ -1,0 +1,150 @@
+//! Hostile inputs through the real binary: counts past their documented maxima, sums of times
+//! that overflow, special files as scenarios, seed ranges and thread counts out of reason. Each
+//! is exit 2 with a message naming what is wrong, never a panic, an abort or a wrong verdict.
+
+mod common;
+
+use common::*;
+
+/// `rcsim validate` and `rcsim run` on `text` both refuse it naming every fragment.
+fn refused(t: &TempDir, text: &str, fragments: &[&str]) {
+    let p = t.write("s.json", text);
+    let p = p.to_str().expect("utf-8");
+    rcsim(&["validate", p]).assert_usage_error(fragments);
+    rcsim(&["run", p]).assert_usage_error(fragments);
+}
+
+#[test]
+fn a_huge_path_count_is_refused_not_allocated() {
+    let t = TempDir::new("paths");
+    refused(
+        &t,
+        &mutate(
+            r#""bandwidth": "100MB/s" }"#,
+            r#""bandwidth": "100MB/s", "paths": 4294967295 }"#,
+        ),
+        &["links.paths", "at most 64"],
+    );
+}
+
+#[test]
+fn huge_dbms_counts_are_refused() {
+    let t = TempDir::new("dbms");
+    let dbms = r#"{ "kind": "dbms", "log": {"subsystem": 1}, "data": [{"subsystem": 2}], "rate": "10/s",
+                    "in_flight": 4294967295, "data_writes": 4294967295 }"#;
+    let start = BASE
+        .find(
+            r#"{
+      "kind": "script""#,
+        )
+        .expect("workload");
+    let end = BASE
+        .find("\n  ],\n  \"protocol\"")
+        .expect("end of workloads");
+    let text = format!("{}{dbms}{}", &BASE[..start], &BASE[end..]);
+    refused(
+        &t,
+        &text,
+        &["workloads[0].in_flight", "workloads[0].data_writes"],
+    );
+}
+
+#[test]
+fn a_huge_repeat_count_is_refused() {
+    let t = TempDir::new("repeat");
+    let text = mutate(
+        r#""protocol": { "kind": "independent" }"#,
+        r#""protocol": { "kind": "independent" },
+  "faults": [{"kind": "link_outage", "pair": 1, "at": "1ms", "for": "1ms",
+              "repeat": {"every": "2ms", "count": 4294967295}}]"#,
+    );
+    refused(&t, &text, &["faults[0].repeat.count", "at most 100000"]);
+}
+
+#[test]
+fn overflowing_sums_of_times_are_refused_naming_the_field() {
+    let t = TempDir::new("overflow");
+    for (fault, field) in [
+        (
+            r#"{"kind": "rolling_disaster", "at": "5ms", "over": "18446744073709551615ns"}"#,
+            "faults[0].over",
+        ),
+        (
+            r#"{"kind": "partition", "site": "primary", "at": "5ms", "for": "18446744073709551615ns", "isolate": [1]}"#,
+            "faults[0].for",
+        ),
+        (
+            r#"{"kind": "link_outage", "pair": 1, "at": "1ms", "for": "1ms",
+                "repeat": {"every": "18446744073709551615ns", "count": 3}}"#,
+            "faults[0].repeat.every",
+        ),
+        (
+            r#"{"kind": "crash", "site": "secondary", "subsystem": 1, "at": "1ms",
+                "down_for": "18446744073709551615ns"}"#,
+            "faults[0].down_for",
+        ),
+    ] {
+        let text = mutate(
+            r#""protocol": { "kind": "independent" }"#,
+            &format!(r#""protocol": {{ "kind": "independent" }}, "faults": [{fault}]"#),
+        );
+        refused(&t, &text, &[field, "largest time"]);
+    }
+    let text = mutate(
+        r#""duration": "10ms","#,
+        r#""duration": "10ms", "drain": "18446744073709551615ns","#,
+    );
+    refused(&t, &text, &["drain"]);
+}
+
+#[test]
+fn special_files_as_scenarios_are_refused() {
+    let t = TempDir::new("special");
+    rcsim(&["validate", t.path().to_str().expect("utf-8")]).assert_usage_error(&["cannot read"]);
+    if std::path::Path::new("/dev/zero").exists() {
+        rcsim(&["run", "/dev/zero"]).assert_usage_error(&["/dev/zero", "larger than"]);
+    }
+}
+
+#[test]
+fn jobs_zero_is_refused_and_jobs_are_capped_at_the_seeds() {
+    let out = rcsim(&["fuzz", "--seeds", "0..2", "--jobs", "0"]);
+    out.assert_code(EXIT_USAGE).assert_no_panic();
+    assert!(out.stderr.contains("--jobs"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("at least") || out.stderr.contains("1 to"),
+        "{}",
+        out.stderr
+    );
+    let out = rcsim(&["fuzz", "--seeds", "0..2", "--jobs", "1000", "--json"]);
+    out.assert_no_panic();
+    assert_eq!(out.json()["jobs"], 2, "two seeds need two workers at most");
+}
+
+#[test]
+fn a_seed_range_too_large_to_hold_is_refused() {
+    let t = TempDir::new("seeds");
+    let out_dir = t.join("out");
+    let o = out_dir.to_str().expect("utf-8");
+    rcsim(&[
+        "report",
+        FIGURE1,
+        "--seeds",
+        "0..18446744073709551615",
+        "--out",
+        o,
+    ])
+    .assert_usage_error(&["--seeds", "runs"]);
+    rcsim(&[
+        "sweep",
+        FIGURE1,
+        "--vary",
+        "seed=1,2",
+        "--seeds",
+        "0..18446744073709551615",
+        "--out",
+        o,
+    ])
+    .assert_usage_error(&["--seeds", "runs"]);
+    assert!(!out_dir.exists(), "nothing is written for bad input");
+}

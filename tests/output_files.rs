@@ -1,0 +1,170 @@
+//! Output files and standard streams under hostile conditions: special files are written, not
+//! replaced; links are refused, never written through; no temporary file is left behind; a
+//! closed pipe or stream never makes rcsim panic.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use common::{rcsim, TempDir, EXIT_USAGE, EXIT_VIOLATION, FIGURE1};
+
+/// The names in `dir`, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_target_is_written_not_replaced() {
+    let d = TempDir::new("fifo");
+    let fifo = d.join("trace.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read fifo"))
+    };
+    let out = rcsim(&["run", FIGURE1, "--trace", fifo.to_str().expect("utf-8")]);
+    out.assert_code(EXIT_VIOLATION).assert_no_panic();
+    let got = reader.join().expect("reader");
+    assert!(
+        got.contains("\"ev\":\"start-copy\""),
+        "the FIFO reader got: {got:?}"
+    );
+    use std::os::unix::fs::FileTypeExt;
+    let ft = std::fs::symlink_metadata(&fifo).expect("fifo").file_type();
+    assert!(ft.is_fifo(), "the FIFO was replaced");
+    assert_eq!(names(d.path()), ["trace.fifo"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_target_is_refused_and_its_victim_untouched() {
+    let d = TempDir::new("symlink");
+    let victim = d.write("victim.txt", "keep me");
+    let link = d.join("trace.jsonl");
+    std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+    for flag in ["--trace", "--chrome-trace"] {
+        let out = rcsim(&["run", FIGURE1, flag, link.to_str().expect("utf-8")]);
+        out.assert_usage_error(&["trace.jsonl", "symbolic link"]);
+        assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep me");
+        assert!(std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink());
+    }
+    assert_eq!(names(d.path()), ["trace.jsonl", "victim.txt"]);
+}
+
+#[test]
+fn a_directory_in_the_way_of_result_json_leaves_no_temporary_file() {
+    let d = TempDir::new("ontodir");
+    std::fs::create_dir(d.join("result.json")).expect("mkdir");
+    let out = rcsim(&["run", FIGURE1, "--out", d.path().to_str().expect("utf-8")]);
+    out.assert_code(EXIT_USAGE).assert_no_panic();
+    assert!(out.stderr.contains("result.json"), "{}", out.stderr);
+    assert_eq!(names(d.path()), ["result.json"]);
+}
+
+#[test]
+fn a_regular_target_is_replaced_whole_and_nothing_else_is_left() {
+    let d = TempDir::new("regular");
+    let t = d.write("trace.jsonl", "old contents that must go\n");
+    rcsim(&["run", FIGURE1, "--trace", t.to_str().expect("utf-8")])
+        .assert_code(EXIT_VIOLATION)
+        .assert_no_panic();
+    let text = std::fs::read_to_string(&t).expect("trace");
+    assert!(text.starts_with("{\"ev\":\"start-copy\""), "{text}");
+    assert!(!text.contains("old contents"));
+    assert_eq!(names(d.path()), ["trace.jsonl"]);
+}
+
+#[test]
+fn a_dash_writes_the_trace_to_stdout() {
+    let out = rcsim(&["run", FIGURE1, "--trace", "-"]);
+    out.assert_code(EXIT_VIOLATION).assert_no_panic();
+    assert!(
+        out.stdout.contains("\"ev\":\"start-copy\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !common::root().join("-").exists(),
+        "a file named - was made"
+    );
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly() {
+    // The reading end is closed before rcsim writes anything, so its first write hits a
+    // broken pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rcsim"))
+        .args(["run", FIGURE1, "--json", "--trace", "-"])
+        .current_dir(common::root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read stderr");
+    let status = child.wait().expect("wait");
+    assert!(!err.contains("panicked"), "rcsim panicked:\n{err}");
+    assert!(
+        err.trim().is_empty(),
+        "a closed pipe is not worth a message:\n{err}"
+    );
+    assert_ne!(status.code(), Some(101), "exit 101 is a panic");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_neither_panics_nor_leaks_into_files() {
+    let d = TempDir::new("closed");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" run \"$1\" --json --out \"$2\" >&-")
+        .arg(env!("CARGO_BIN_EXE_rcsim"))
+        .arg(FIGURE1)
+        .arg(d.path())
+        .current_dir(common::root())
+        .output()
+        .expect("sh");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "rcsim panicked:\n{err}");
+    assert_eq!(out.status.code(), Some(EXIT_VIOLATION), "{err}");
+    let result = std::fs::read_to_string(d.join("result.json")).expect("result.json");
+    assert!(result.trim_start().starts_with('{'));
+    assert!(serde_json::from_str::<serde_json::Value>(&result).is_ok());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_an_error_not_a_panic() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rcsim"))
+        .args(["run", FIGURE1, "--json"])
+        .current_dir(common::root())
+        .stdout(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full"),
+        )
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "rcsim panicked:\n{err}");
+    assert_eq!(out.status.code(), Some(EXIT_USAGE), "{err}");
+    assert!(err.contains("standard output"), "{err}");
+}
