@@ -1,12 +1,16 @@
 //! Argument definitions and dispatch for each command.
 
 mod bench;
+mod completions;
 mod fuzz;
+mod merge;
 mod replay;
 mod report;
 mod run;
+mod shard;
 mod summary;
 mod sweep;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -40,10 +44,27 @@ enum Command {
     ///
     /// Exit codes: 0 consistent, 1 violation found, 2 bad input, 3 event or time budget hit.
     Run(RunArgs),
-    /// Check a scenario file and say what is wrong, or that it is valid.
+    /// Check scenario files and say, for each, what is wrong or that it is valid.
+    ///
+    /// Exit codes: 0 every file valid, 2 at least one is not (all are checked).
     Validate {
-        /// The scenario JSON file.
-        scenario: PathBuf,
+        /// The scenario JSON files.
+        #[arg(required = true, num_args = 1..)]
+        scenarios: Vec<PathBuf>,
+        /// Print one JSON object per file (file, valid, and the error or a short description).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script, e.g. `rcsim completions bash > ~/.local/share/bash-completion/completions/rcsim`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `rcsim man > rcsim.1`, or one command's (`rcsim man fuzz`).
+    Man {
+        /// The command whose page to print (default: rcsim's own).
+        command: Option<String>,
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
@@ -191,15 +212,32 @@ struct FuzzArgs {
     /// scenarios/fuzz-base.json).
     #[arg(long, value_name = "BASE")]
     scenario: Option<PathBuf>,
-    /// Seeds to run, half-open: 0..1000 runs 1000 seeds.
+    /// Seeds to run, half-open: 0..1000 runs 1000 seeds (and 1000 means 0..1000).
     #[arg(long, value_name = "A..B", value_parser = fuzz::parse_seeds)]
     seeds: Option<std::ops::Range<u64>>,
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Run only shard K of N: the seeds whose index in the range is K-1 modulo N.
-    #[arg(long, value_name = "K/N", value_parser = fuzz::parse_shard)]
-    shard: Option<(u64, u64)>,
+    /// Run only shard K of N: the seeds whose index in the range is K-1 modulo N. `auto` takes
+    /// K/N from a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _MAX, _COUNT) or a Kubernetes
+    /// Indexed Job (JOB_COMPLETION_INDEX, with --shard-count or RCSIM_SHARD_COUNT).
+    #[arg(long, value_name = "K/N|auto", value_parser = shard::parse_shard)]
+    shard: Option<shard::ShardArg>,
+    /// With --shard auto under Kubernetes: how many shards (the Job's completions).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    shard_count: Option<u64>,
+    /// Continue the interrupted campaign in --out: keep every seed its results.jsonl finished
+    /// and run the rest (the same arguments are required; it starts afresh if --out is empty).
+    #[arg(long)]
+    resume: bool,
+    /// Delete an earlier campaign's results, summary and reproducers from --out first (without
+    /// it, a used --out is refused).
+    #[arg(long)]
+    overwrite: bool,
+    /// With --merge: join shards even when some are missing or unfinished; the summary then
+    /// says `partial` and lists them.
+    #[arg(long)]
+    allow_partial: bool,
     /// Protocol to run (default: the base's).
     #[arg(long, value_enum)]
     protocol: Option<ProtocolArg>,
@@ -223,7 +261,8 @@ struct FuzzArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
-    /// Merge the output directories of shards into --out instead of running seeds.
+    /// Merge the output directories of one campaign's shards into --out instead of running
+    /// seeds; refused (exit 2) when a shard is missing, unfinished or from another campaign.
     #[arg(long, value_name = "DIR", num_args = 1..)]
     merge: Vec<PathBuf>,
 }
@@ -326,24 +365,9 @@ impl ScenarioArgs {
 pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args),
-        Command::Validate { scenario } => match rcsim::scenario::load(&scenario, &[]) {
-            Ok(s) => {
-                println!(
-                    "{}: valid scenario `{}` ({} pairs, {} workloads, {} faults, protocol {})",
-                    scenario.display(),
-                    s.name,
-                    s.topology.pairs,
-                    s.workloads.len(),
-                    s.faults.len(),
-                    s.protocol.kind.name()
-                );
-                EXIT_OK
-            }
-            Err(e) => {
-                eprintln!("{e}");
-                EXIT_USAGE
-            }
-        },
+        Command::Validate { scenarios, json } => validate::validate(&scenarios, json),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man { command } => completions::man(command.as_deref()),
         Command::Schema => {
             println!("{}", rcsim::scenario::schema_json());
             EXIT_OK
