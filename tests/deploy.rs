@@ -66,7 +66,7 @@ fn the_kubernetes_job_is_indexed_and_counts_its_shards() {
     let docs = documents(&root().join("deploy/kubernetes/fuzz-job.yaml"));
     let job = docs
         .iter()
-        .find(|d| d["kind"] == Value::from("Job"))
+        .find(|d| d["kind"] == "Job")
         .expect("a Job");
     assert_eq!(job["spec"]["completionMode"], Value::from("Indexed"));
     let completions = job["spec"]["completions"].as_u64().expect("completions");
@@ -74,7 +74,7 @@ fn the_kubernetes_job_is_indexed_and_counts_its_shards() {
     let env = container["env"].as_sequence().expect("env");
     let count = env
         .iter()
-        .find(|e| e["name"] == Value::from("RCSIM_SHARD_COUNT"))
+        .find(|e| e["name"] == "RCSIM_SHARD_COUNT")
         .expect("RCSIM_SHARD_COUNT");
     assert_eq!(count["value"], Value::from(completions.to_string()));
     let args = serde_yaml_ng::to_string(&container["args"]).expect("args");

@@ -3,6 +3,7 @@
 mod bench;
 mod completions;
 mod fuzz;
+mod input;
 mod merge;
 mod replay;
 mod report;
@@ -19,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::units::Duration;
 use rcsim::scenario::Override;
+use rcsim::sim::RunOptions;
 
 /// Exit code: ran, every checked run was consistent.
 pub const EXIT_OK: u8 = 0;
@@ -83,6 +85,12 @@ enum Command {
         /// Print the result JSON instead of the human summary.
         #[arg(long)]
         json: bool,
+        /// Write every event as one JSON line to FILE.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+        #[arg(long, value_name = "FILE")]
+        chrome_trace: Option<PathBuf>,
     },
     /// Minimise a failing reproducer while it still fails the same way.
     Shrink {
@@ -94,6 +102,9 @@ enum Command {
         /// Most runs to try.
         #[arg(long, default_value_t = 400)]
         max_attempts: u64,
+        /// Print the sizes before and after, the runs tried and the file as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Measure the standard performance figures: hold model, ping-pong, the standard scenario,
     /// a seed campaign on one and all cores, peak memory (medians of several runs).
@@ -274,9 +285,10 @@ fn parse_mutant(s: &str) -> Result<rcsim::protocol::checkpoint::Mutant, String> 
 /// Scenario overrides shared by the commands that run simulations.
 #[derive(Args, Debug, Clone)]
 struct ScenarioArgs {
-    /// The scenario JSON file.
+    /// The scenario JSON file (`-` reads it from stdin), or a reproducer file (its scenario, at
+    /// its seed).
     scenario: PathBuf,
-    /// Seed of every random stream (default: the scenario's `seed`).
+    /// Seed of every random stream (default: the reproducer's seed, else the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
     /// Protocol to run instead of the scenario's `protocol.kind`.
@@ -376,11 +388,25 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Sweep(args) => sweep::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::Bench(args) => bench::run(&args),
-        Command::Replay { repro, json } => replay::replay(&repro, json),
+        Command::Replay {
+            repro,
+            json,
+            trace,
+            chrome_trace,
+        } => replay::replay(
+            &repro,
+            json,
+            &RunOptions {
+                trace: trace.as_deref(),
+                chrome_trace: chrome_trace.as_deref(),
+                record: false,
+            },
+        ),
         Command::Shrink {
             repro,
             out,
             max_attempts,
-        } => replay::shrink_cmd(&repro, out.as_ref(), max_attempts),
+            json,
+        } => replay::shrink_cmd(&repro, out.as_ref(), max_attempts, json),
     }
 }
