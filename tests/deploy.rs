@@ -64,10 +64,7 @@ fn every_yaml_under_deploy_parses() {
 #[test]
 fn the_kubernetes_job_is_indexed_and_counts_its_shards() {
     let docs = documents(&root().join("deploy/kubernetes/fuzz-job.yaml"));
-    let job = docs
-        .iter()
-        .find(|d| d["kind"] == "Job")
-        .expect("a Job");
+    let job = docs.iter().find(|d| d["kind"] == "Job").expect("a Job");
     assert_eq!(job["spec"]["completionMode"], Value::from("Indexed"));
     let completions = job["spec"]["completions"].as_u64().expect("completions");
     let container = &job["spec"]["template"]["spec"]["containers"][0];

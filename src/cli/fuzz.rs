@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rcsim::fuzz::campaign::{self, Campaign, SeedOutcome, Summary};
 use rcsim::fuzz::gen::GenOptions;
 use rcsim::fuzz::identity::{self, CampaignIdentity, CampaignOptions, SeedRange, ShardId};
@@ -63,17 +63,9 @@ struct Progress {
 
 impl Progress {
     fn new(total: u64) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = ProgressBar::new(total);
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {pos}/{len} seeds, {per_sec}, {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            b
-        });
+        let bar = std::io::stderr()
+            .is_terminal()
+            .then(|| super::progress::bar(total, "fuzz", "seeds"));
         Progress {
             bar,
             started: Instant::now(),
@@ -299,6 +291,14 @@ fn resume_from(
         summary.resumed_events += v["events"].as_u64().unwrap_or(0);
     })?;
     summary.resumed_seeds = done.seeds as u64;
+    let temps = outdir::clear_temporaries(dir)
+        .map_err(|e| format!("cannot clear {}: {e}", dir.join(outdir::REPRO).display()))?;
+    if temps > 0 {
+        eprintln!(
+            "rcsim fuzz --resume: removed {temps} unfinished reproducer file{} the kill left",
+            outdir::plural(temps)
+        );
+    }
     eprintln!(
         "rcsim fuzz --resume: {} of {} seeds already finished in {}; running the rest",
         done.seeds,

@@ -5,6 +5,7 @@ mod completions;
 mod fuzz;
 mod input;
 mod merge;
+mod progress;
 mod replay;
 mod report;
 mod run;

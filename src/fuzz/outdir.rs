@@ -78,6 +78,24 @@ pub fn clear(dir: &Path) -> io::Result<usize> {
     Ok(removed)
 }
 
+/// Removes the temporary files a killed campaign left in `dir/repro` (a reproducer being
+/// written when the kill came: `seed-N.json.tmp-PID`, or `.tmp*`) and returns how many.
+pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".tmp") || (name.starts_with("seed-") && name.contains(".json.tmp")) {
+            std::fs::remove_file(e.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// The finished part of an interrupted campaign's `results.jsonl`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Finished {
@@ -230,6 +248,8 @@ mod tests {
         let d = dir("clear");
         std::fs::write(d.join(RESULTS), "").expect("write");
         std::fs::write(d.join(REPRO).join("seed-3.json"), "{}").expect("write");
+        std::fs::write(d.join(REPRO).join("seed-4.json.tmp-77"), "{").expect("write");
+        assert_eq!(clear_temporaries(&d).expect("clear"), 1);
         std::fs::write(d.join("notes.txt"), "mine").expect("write");
         assert_eq!(
             earlier_campaign(&d),
