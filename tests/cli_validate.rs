@@ -115,3 +115,63 @@ fn every_shipped_scenario_runs_to_a_verdict() {
         assert_eq!(r["consistent"], out.code == EXIT_OK, "{}", f.display());
     }
 }
+
+#[test]
+fn validate_checks_several_files_and_reports_each_as_json() {
+    let t = TempDir::new("validate_many");
+    let bad = t.write(
+        "bad.json",
+        &mutate(r#""bandwidth": "100MB/s""#, r#""bandwidth": "0MB/s""#),
+    );
+    let good = t.write("good.json", BASE);
+    let out = rcsim(&[
+        "validate".as_ref(),
+        good.as_os_str(),
+        FIGURE1.as_ref(),
+        "--json".as_ref(),
+    ]);
+    out.assert_code(EXIT_OK).assert_no_panic();
+    let report = out.json();
+    let files = report.as_array().expect("one object per file");
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["valid"], true);
+    assert_eq!(files[1]["name"], "patent-figure1");
+    let out = rcsim(&[
+        "validate".as_ref(),
+        good.as_os_str(),
+        bad.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    out.assert_code(EXIT_USAGE).assert_no_panic();
+    let report = out.json();
+    assert_eq!(report[0]["valid"], true);
+    assert_eq!(report[1]["valid"], false);
+    assert!(
+        report[1]["error"]
+            .as_str()
+            .expect("the error")
+            .contains("links.bandwidth"),
+        "{report}"
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    let out = rcsim(&["completions", "bash"]);
+    out.assert_code(EXIT_OK).assert_no_panic();
+    assert!(out.stdout.contains("complete -F"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("--shard"),
+        "the fuzz flags are completed"
+    );
+    let out = rcsim(&["completions", "zsh"]);
+    out.assert_code(EXIT_OK);
+    assert!(out.stdout.contains("#compdef rcsim"));
+    let man = rcsim(&["man"]);
+    man.assert_code(EXIT_OK);
+    assert!(man.stdout.contains(".TH rcsim"), "{}", man.stdout);
+    let fuzz = rcsim(&["man", "fuzz"]);
+    fuzz.assert_code(EXIT_OK);
+    assert!(fuzz.stdout.contains("\\-\\-resume"), "{}", fuzz.stdout);
+    rcsim(&["man", "nonsense"]).assert_usage_error(&["nonsense"]);
+}

@@ -1,19 +1,23 @@
-//! `rcsim fuzz`: a campaign of generated scenarios, and `--merge` of shard outputs.
+//! `rcsim fuzz`: a campaign of generated scenarios, streamed to its output directory in seed
+//! order, resumable after a kill.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rcsim::fuzz::campaign::{self, Campaign, SeedOutcome, Summary};
 use rcsim::fuzz::gen::GenOptions;
+use rcsim::fuzz::identity::{self, CampaignIdentity, CampaignOptions, SeedRange, ShardId};
+use rcsim::fuzz::outdir::{self, ResultsFile};
+use rcsim::fuzz::stream;
 use rcsim::output::write_atomic;
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
-use super::{FuzzArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+use super::{merge, shard, FuzzArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
 /// Exit code when a campaign is interrupted before finding anything.
 const EXIT_INTERRUPTED: u8 = 130;
@@ -27,11 +31,9 @@ fn base(path: Option<&Path>) -> Result<Scenario, String> {
     }
 }
 
-/// Parses `A..B` (half-open).
+/// Parses `A..B` (half-open), or `N` for `0..N`.
 pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
-    let (a, b) = s
-        .split_once("..")
-        .ok_or_else(|| format!("--seeds {s}: expected A..B, e.g. 0..1000"))?;
+    let (a, b) = s.split_once("..").unwrap_or(("0", s));
     let a: u64 = a
         .parse()
         .map_err(|_| format!("--seeds {s}: `{a}` is not a seed number"))?;
@@ -46,17 +48,8 @@ pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     Ok(a..b)
 }
 
-/// Parses `K/N` with 1 ≤ K ≤ N.
-pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let bad = || format!("--shard {s}: expected K/N with 1 <= K <= N, e.g. 2/8");
-    let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let k: u64 = k.parse().map_err(|_| bad())?;
-    let n: u64 = n.parse().map_err(|_| bad())?;
-    if k == 0 || k > n {
-        return Err(bad());
-    }
-    Ok((k, n))
-}
+/// How many failing seeds get a line of their own while a campaign runs; the rest are counted.
+const FAILING_LINES: u64 = 20;
 
 /// The progress display: a bar on a terminal, a plain line every few seconds otherwise.
 struct Progress {
@@ -70,17 +63,9 @@ struct Progress {
 
 impl Progress {
     fn new(total: u64) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = ProgressBar::new(total);
-            b.set_style(
-                ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:40}] {pos}/{len} seeds, {per_sec}, {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
-            b
-        });
+        let bar = std::io::stderr()
+            .is_terminal()
+            .then(|| super::progress::bar(total, "fuzz", "seeds"));
         Progress {
             bar,
             started: Instant::now(),
@@ -97,32 +82,34 @@ impl Progress {
         if failed {
             self.failed += 1;
         }
+        let line = (failed && self.failed <= FAILING_LINES).then(|| {
+            let at = o.repro.as_ref().map(|p| format!(": {}", p.display()));
+            format!("seed {} failed{}", o.seed, at.unwrap_or_default())
+        });
+        let more = (failed && self.failed == FAILING_LINES + 1).then(|| {
+            format!(
+                "more failing seeds: counted, not listed (see the summary and {})",
+                outdir::REPRO
+            )
+        });
         match &self.bar {
             Some(b) => {
                 b.set_message(format!("{} failing", self.failed));
                 b.inc(1);
-                if let (true, Some(p)) = (failed, &o.repro) {
-                    b.println(format!("seed {} failed: {}", o.seed, p.display()));
+                for l in line.iter().chain(&more) {
+                    b.println(l);
                 }
             }
             None => {
-                if failed {
-                    let at = o.repro.as_ref().map(|p| p.display().to_string());
-                    errln!(
-                        "seed {} failed{}",
-                        o.seed,
-                        at.map(|p| format!(": {p}")).unwrap_or_default()
-                    );
+                for l in line.iter().chain(&more) {
+                    errln!("{l}");
                 }
                 if self.last_line.elapsed().as_secs() >= 5 {
                     self.last_line = Instant::now();
                     let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
                     errln!(
                         "{}/{} seeds, {:.1} seeds/s, {} failing",
-                        self.done,
-                        self.total,
-                        rate,
-                        self.failed
+                        self.done, self.total, rate, self.failed
                     );
                 }
             }
@@ -136,7 +123,8 @@ impl Progress {
     }
 }
 
-fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
+/// Prints a campaign's summary, as text or JSON.
+pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     if json {
         outln!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
         return;
@@ -173,13 +161,12 @@ fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     if !s.nondeterministic_seeds.is_empty() {
         outln!("  NONDETERMINISTIC seeds: {:?}", s.nondeterministic_seeds);
     }
-    outln!(
-        "  {:.0} events/s, {:.1} seeds/s on {} jobs, {:.1} s",
-        s.events_per_s,
-        s.seeds_per_s,
-        s.jobs,
-        s.elapsed_s
-    );
+    if s.shards.is_empty() {
+        outln!(
+            "  {:.0} events/s, {:.1} seeds/s on {} jobs, {:.1} s",
+            s.events_per_s, s.seeds_per_s, s.jobs, s.elapsed_s
+        );
+    }
     if let Some(dir) = out {
         outln!(
             "  results: {}, reproducers: {}",
@@ -189,7 +176,8 @@ fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     }
 }
 
-fn exit_code(s: &Summary) -> u8 {
+/// The exit code a campaign's summary calls for.
+pub(super) fn exit_code(s: &Summary) -> u8 {
     if s.failed > 0 || !s.nondeterministic_seeds.is_empty() {
         EXIT_VIOLATION
     } else if s.interrupted {
@@ -201,110 +189,169 @@ fn exit_code(s: &Summary) -> u8 {
     }
 }
 
-fn write_outputs(dir: &Path, lines: &[String], summary: &Summary) -> Result<(), String> {
-    let mut text = lines.join("\n");
-    if !text.is_empty() {
-        text.push('\n');
+/// Makes `dir` ready for a new campaign's files: created if needed; an earlier campaign there is
+/// refused (its reproducers would be mixed with the new ones) unless `overwrite`, which removes
+/// that campaign's own files and says so. With `resume`, the earlier campaign is kept.
+pub(super) fn prepare_out(dir: &Path, overwrite: bool, resume: bool) -> Result<(), String> {
+    let earlier = outdir::earlier_campaign(dir);
+    if !earlier.is_empty() && !resume {
+        if !overwrite {
+            return Err(format!(
+                "{} already holds a campaign ({}); refusing to mix a new one into it: pass \
+                 --resume to continue it, --overwrite to delete those files first, or another --out",
+                dir.display(),
+                earlier.join(", ")
+            ));
+        }
+        let n = outdir::clear(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
+        errln!(
+            "rcsim fuzz: --overwrite: removed the earlier campaign's {n} file{} from {} ({})",
+            outdir::plural(n),
+            dir.display(),
+            earlier.join(", ")
+        );
     }
-    write_atomic(&dir.join("results.jsonl"), text.as_bytes())
-        .map_err(|e| format!("{}: {e}", dir.join("results.jsonl").display()))?;
-    let s = serde_json::to_string_pretty(summary).unwrap_or_default();
-    write_atomic(&dir.join("summary.json"), s.as_bytes())
-        .map_err(|e| format!("{}: {e}", dir.join("summary.json").display()))
+    std::fs::create_dir_all(dir.join(outdir::REPRO))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
-/// `rcsim fuzz --merge DIR... --out DIR`: joins shard outputs into one campaign directory.
-fn merge(dirs: &[PathBuf], out: Option<&Path>, json: bool) -> u8 {
-    let Some(out) = out else {
-        errln!("rcsim fuzz --merge: --out DIR is required (where the merged campaign goes)");
-        return EXIT_USAGE;
+/// The campaign's identity from its arguments, as summary.json records it (`base_hash` is of
+/// the base as given, before `--protocol` or `--mutant` changed it).
+fn identity(
+    args: &FuzzArgs,
+    base: &Scenario,
+    base_hash: String,
+    range: &std::ops::Range<u64>,
+    (k, n): (u64, u64),
+    overrides: &[Override],
+) -> CampaignIdentity {
+    CampaignIdentity {
+        seeds: SeedRange {
+            start: range.start,
+            end: range.end,
+        },
+        shard: ShardId { k, n },
+        base_hash,
+        protocol: base.protocol.kind.name().to_string(),
+        mutant: args.mutant.map(|m| m.name().to_string()),
+        options: CampaignOptions {
+            outside_assumptions: args.outside_assumptions,
+            check_determinism: args.check_determinism,
+            set: overrides.iter().filter_map(Override::set_arg).collect(),
+        },
+        rcsim_version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+/// With `--resume`: checks that `dir` holds this same campaign and counts its finished seeds
+/// into `summary`; returns where to continue (nothing finished if `dir` holds no campaign yet).
+fn resume_from(
+    dir: &Path,
+    id: &CampaignIdentity,
+    seeds: &campaign::Seeds,
+    summary: &mut Summary,
+) -> Result<outdir::Finished, String> {
+    let path = dir.join(outdir::SUMMARY);
+    let earlier = match std::fs::read_to_string(&path) {
+        Ok(t) => serde_json::from_str::<Summary>(&t)
+            .map_err(|e| format!("{}: not a campaign summary: {e}", path.display()))?,
+        Err(_) if !dir.join(outdir::RESULTS).exists() => {
+            errln!(
+                "rcsim fuzz --resume: {} holds no campaign yet; starting one",
+                dir.display()
+            );
+            return Ok(outdir::Finished { seeds: 0, bytes: 0 });
+        }
+        Err(e) => {
+            return Err(format!(
+                "{}: cannot read ({e}), so nothing says which campaign {} holds",
+                path.display(),
+                dir.join(outdir::RESULTS).display()
+            ))
+        }
     };
-    let mut lines = std::collections::BTreeMap::new();
-    let mut summary = Summary::default();
-    if let Err(e) = std::fs::create_dir_all(out.join("repro")) {
-        errln!("rcsim: cannot create {}: {e}", out.display());
-        return EXIT_USAGE;
+    let theirs = earlier.campaign.ok_or_else(|| {
+        format!(
+            "{}: records no campaign identity; cannot resume it",
+            path.display()
+        )
+    })?;
+    if let Some(d) = theirs.difference(id, true) {
+        return Err(format!(
+            "{} holds a different campaign: `{}` was {} there and is {} now; resume with the \
+             same arguments",
+            dir.display(),
+            d.field,
+            d.ours,
+            d.theirs
+        ));
     }
-    for d in dirs {
-        match campaign::read_results(d) {
-            Ok(m) => lines.extend(m),
-            Err(e) => {
-                errln!("rcsim fuzz --merge: {e}");
-                return EXIT_USAGE;
-            }
-        }
-        if let Ok(part) = std::fs::read_to_string(d.join("summary.json")) {
-            if let Ok(p) = serde_json::from_str::<Summary>(&part) {
-                summary.elapsed_s = summary.elapsed_s.max(p.elapsed_s);
-                summary.jobs += p.jobs;
-                summary.interrupted |= p.interrupted;
-                summary
-                    .nondeterministic_seeds
-                    .extend(p.nondeterministic_seeds);
-            }
-        }
-        if let Ok(entries) = std::fs::read_dir(d.join("repro")) {
-            for e in entries.flatten() {
-                let _ = std::fs::copy(e.path(), out.join("repro").join(e.file_name()));
-            }
-        }
+    let done = outdir::finished(dir, seeds, |v| {
+        summary.add_line(v);
+        summary.resumed_events += v["events"].as_u64().unwrap_or(0);
+    })?;
+    summary.resumed_seeds = done.seeds as u64;
+    let temps = outdir::clear_temporaries(dir)
+        .map_err(|e| format!("cannot clear {}: {e}", dir.join(outdir::REPRO).display()))?;
+    if temps > 0 {
+        errln!(
+            "rcsim fuzz --resume: removed {temps} unfinished reproducer file{} the kill left",
+            outdir::plural(temps)
+        );
     }
-    for line in lines.values() {
-        let Ok(r) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        summary.seeds += 1;
-        summary.events += r["events"].as_u64().unwrap_or(0);
-        if r.get("error").is_some() {
-            summary.invalid += 1;
-        } else if r["consistent"] == serde_json::Value::Bool(false) {
-            summary.failed += 1;
-            summary.failing_seeds.push(r["seed"].as_u64().unwrap_or(0));
-            let mut kinds: Vec<String> = r["violations"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v["kind"].as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            kinds.sort();
-            kinds.dedup();
-            for k in kinds {
-                *summary.violations_by_kind.entry(k).or_default() += 1;
-            }
-        } else if r["budget_exhausted"] == serde_json::Value::Bool(true) {
-            summary.budget_exhausted += 1;
-        } else {
-            summary.passed += 1;
-        }
-    }
-    let (elapsed, jobs, interrupted) = (summary.elapsed_s, summary.jobs, summary.interrupted);
-    summary.finish(elapsed, jobs, interrupted);
-    let lines: Vec<String> = lines.into_values().collect();
-    if let Err(e) = write_outputs(out, &lines, &summary) {
-        errln!("rcsim: cannot write: {e}");
-        return EXIT_USAGE;
-    }
-    print_summary(&summary, json, Some(out));
-    exit_code(&summary)
+    errln!(
+        "rcsim fuzz --resume: {} of {} seeds already finished in {}; running the rest",
+        done.seeds,
+        seeds.len(),
+        dir.display()
+    );
+    Ok(done)
+}
+
+fn write_summary(dir: &Path, summary: &Summary) -> Result<(), String> {
+    let path = dir.join(outdir::SUMMARY);
+    let s = serde_json::to_string_pretty(summary).unwrap_or_default();
+    write_atomic(&path, s.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
     if !args.merge.is_empty() {
-        return merge(&args.merge, args.out.as_deref(), args.json);
+        return merge::merge(&merge::MergeArgs {
+            dirs: &args.merge,
+            out: args.out.as_deref(),
+            json: args.json,
+            allow_partial: args.allow_partial,
+            overwrite: args.overwrite,
+        });
     }
-    let Some(range) = args.seeds.clone() else {
-        errln!("rcsim fuzz: --seeds A..B is required (e.g. --seeds 0..1000)");
-        return EXIT_USAGE;
-    };
-    let mut base = match base(args.scenario.as_deref()) {
-        Ok(b) => b,
+    match try_fuzz(args) {
+        Ok(code) => code,
         Err(e) => {
-            errln!("{e}");
-            return EXIT_USAGE;
+            errln!("rcsim fuzz: {e}");
+            EXIT_USAGE
         }
-    };
+    }
+}
+
+fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
+    let range = args
+        .seeds
+        .clone()
+        .ok_or("--seeds A..B is required (e.g. --seeds 0..1000, or --seeds 1000)")?;
+    if args.resume && args.out.is_none() {
+        return Err("--resume needs --out DIR (the campaign to continue)".into());
+    }
+    if args.resume && args.overwrite {
+        return Err(
+            "--resume keeps the campaign in --out and --overwrite deletes it: pick one".into(),
+        );
+    }
+    if args.allow_partial {
+        return Err("--allow-partial goes with --merge".into());
+    }
+    let shard = shard::resolve(args.shard, args.shard_count)?;
+    let mut base = base(args.scenario.as_deref())?;
+    let base_hash = identity::base_hash(&base);
     if let Some(p) = args.protocol {
         base.protocol.kind = p.into();
     }
@@ -331,25 +378,36 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
             value: serde_json::Value::String(m.name().into()),
         });
     }
-    let seeds = match args.shard {
-        Some((k, n)) => campaign::Seeds::shard(range, k, n),
-        None => campaign::Seeds::all(range),
+    let seeds = campaign::Seeds::shard(range.clone(), shard.0, shard.1);
+    let gen = GenOptions {
+        outside_assumptions: args.outside_assumptions,
     };
     // A bad --set is bad input: try it on the first seed before starting.
     if let Some(first) = seeds.get(0) {
-        let gen = GenOptions {
-            outside_assumptions: args.outside_assumptions,
-        };
-        if let Err(e) = campaign::scenario_for(&base, first, gen, &overrides) {
-            errln!("rcsim fuzz: {e}");
-            return EXIT_USAGE;
-        }
+        campaign::scenario_for(&base, first, gen, &overrides)?;
     }
+    let id = identity(args, &base, base_hash, &range, shard, &overrides);
+    let mut summary = Summary {
+        campaign: Some(id.clone()),
+        ..Summary::default()
+    };
+    let mut from = outdir::Finished { seeds: 0, bytes: 0 };
+    let mut results = None;
     if let Some(dir) = &args.out {
-        if let Err(e) = std::fs::create_dir_all(dir.join("repro")) {
-            errln!("rcsim: cannot create {}: {e}", dir.display());
-            return EXIT_USAGE;
+        prepare_out(dir, args.overwrite, args.resume)?;
+        if args.resume {
+            from = resume_from(dir, &id, &seeds, &mut summary)?;
         }
+        let file = if args.resume {
+            ResultsFile::resume(dir, from.bytes)
+        } else {
+            ResultsFile::create(dir)
+        };
+        results = Some(file.map_err(|e| format!("{}: {e}", dir.join(outdir::RESULTS).display()))?);
+        // Until the campaign ends, its summary says it is unfinished.
+        let mut unfinished = summary.clone();
+        unfinished.interrupted = true;
+        write_summary(dir, &unfinished)?;
     }
     let jobs = args
         .jobs
@@ -364,11 +422,9 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
         base,
         seeds,
         jobs,
-        gen: GenOptions {
-            outside_assumptions: args.outside_assumptions,
-        },
+        gen,
         overrides,
-        repro_dir: args.out.as_ref().map(|d| d.join("repro")),
+        repro_dir: args.out.as_ref().map(|d| d.join(outdir::REPRO)),
         check_determinism: args.check_determinism,
     };
     let stop = Arc::new(AtomicBool::new(false));
@@ -378,26 +434,36 @@ pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
     }
     let started = Instant::now();
     let mut progress = Progress::new(c.seeds.len());
-    let outcomes = campaign::run(&c, &stop, |o| progress.seen(o));
+    let mut write_error = None;
+    stream::run_ordered(
+        &c,
+        &stop,
+        from.seeds,
+        |o| progress.seen(o),
+        |o| {
+            summary.add(&o);
+            if let Err(e) = &o.result {
+                errln!("seed {}: scenario rejected: {e}", o.seed);
+            }
+            if let (Some(f), None) = (results.as_mut(), &write_error) {
+                if let Err(e) = f.push(&campaign::result_line(&o)) {
+                    write_error = Some(format!("{}: {e}", f.path().display()));
+                    stop.store(true, Ordering::SeqCst);
+                }
+            }
+        },
+    );
     progress.finish();
-    let mut summary = Summary::default();
-    for o in &outcomes {
-        summary.add(o);
+    if let Some(e) = write_error {
+        return Err(format!("cannot write: {e}"));
     }
-    let interrupted = stop.load(Ordering::SeqCst) && (outcomes.len() as u64) < c.seeds.len();
+    let interrupted = stop.load(Ordering::SeqCst) && summary.seeds < c.seeds.len();
     summary.finish(started.elapsed().as_secs_f64(), jobs, interrupted);
-    for o in &outcomes {
-        if let Err(e) = &o.result {
-            errln!("seed {}: scenario rejected: {e}", o.seed);
-        }
-    }
-    if let Some(dir) = &args.out {
-        let lines: Vec<String> = outcomes.iter().map(campaign::result_line).collect();
-        if let Err(e) = write_outputs(dir, &lines, &summary) {
-            errln!("rcsim: cannot write: {e}");
-            return EXIT_USAGE;
-        }
+    if let (Some(dir), Some(f)) = (&args.out, results) {
+        f.finish()
+            .map_err(|e| format!("{}: {e}", dir.join(outdir::RESULTS).display()))?;
+        write_summary(dir, &summary)?;
     }
     print_summary(&summary, args.json, args.out.as_deref());
-    exit_code(&summary)
+    Ok(exit_code(&summary))
 }

@@ -20,12 +20,18 @@ macro_rules! errln {
 }
 
 mod bench;
+mod completions;
 mod fuzz;
+mod input;
+mod merge;
+mod progress;
 mod replay;
 mod report;
 mod run;
+mod shard;
 mod summary;
 mod sweep;
+mod validate;
 
 use std::path::PathBuf;
 
@@ -34,6 +40,7 @@ use clap::{Args, Parser, Subcommand};
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::units::Duration;
 use rcsim::scenario::Override;
+use rcsim::sim::RunOptions;
 
 /// Exit code: ran, every checked run was consistent.
 pub const EXIT_OK: u8 = 0;
@@ -61,10 +68,27 @@ enum Command {
     ///
     /// Exit codes: 0 consistent, 1 violation found, 2 bad input, 3 event or time budget hit.
     Run(RunArgs),
-    /// Check a scenario file and say what is wrong, or that it is valid.
+    /// Check scenario files and say, for each, what is wrong or that it is valid.
+    ///
+    /// Exit codes: 0 every file valid, 2 at least one is not (all are checked).
     Validate {
-        /// The scenario JSON file.
-        scenario: PathBuf,
+        /// The scenario JSON files.
+        #[arg(required = true, num_args = 1..)]
+        scenarios: Vec<PathBuf>,
+        /// Print one JSON object per file (file, valid, and the error or a short description).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script, e.g. `rcsim completions bash > ~/.local/share/bash-completion/completions/rcsim`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `rcsim man > rcsim.1`, or one command's (`rcsim man fuzz`).
+    Man {
+        /// The command whose page to print (default: rcsim's own).
+        command: Option<String>,
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
@@ -87,6 +111,12 @@ enum Command {
         /// Print the result JSON instead of the human summary.
         #[arg(long)]
         json: bool,
+        /// Write every event as one JSON line to FILE.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+        #[arg(long, value_name = "FILE")]
+        chrome_trace: Option<PathBuf>,
     },
     /// Minimise a failing reproducer while it still fails the same way.
     Shrink {
@@ -98,6 +128,9 @@ enum Command {
         /// Most runs to try.
         #[arg(long, default_value_t = 400)]
         max_attempts: u64,
+        /// Print the sizes before and after, the runs tried and the file as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Measure the standard performance figures: hold model, ping-pong, the standard scenario,
     /// a seed campaign on one and all cores, peak memory (medians of several runs).
@@ -216,16 +249,33 @@ struct FuzzArgs {
     /// scenarios/fuzz-base.json).
     #[arg(long, value_name = "BASE")]
     scenario: Option<PathBuf>,
-    /// Seeds to run, half-open: 0..1000 runs 1000 seeds.
+    /// Seeds to run, half-open: 0..1000 runs 1000 seeds (and 1000 means 0..1000).
     #[arg(long, value_name = "A..B", value_parser = fuzz::parse_seeds)]
     seeds: Option<std::ops::Range<u64>>,
     /// Worker threads, at least 1 (default: one per core); never more than there are seeds.
     /// Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = parse_jobs)]
     jobs: Option<usize>,
-    /// Run only shard K of N: the seeds whose index in the range is K-1 modulo N.
-    #[arg(long, value_name = "K/N", value_parser = fuzz::parse_shard)]
-    shard: Option<(u64, u64)>,
+    /// Run only shard K of N: the seeds whose index in the range is K-1 modulo N. `auto` takes
+    /// K/N from a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _MAX, _COUNT) or a Kubernetes
+    /// Indexed Job (JOB_COMPLETION_INDEX, with --shard-count or RCSIM_SHARD_COUNT).
+    #[arg(long, value_name = "K/N|auto", value_parser = shard::parse_shard)]
+    shard: Option<shard::ShardArg>,
+    /// With --shard auto under Kubernetes: how many shards (the Job's completions).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    shard_count: Option<u64>,
+    /// Continue the interrupted campaign in --out: keep every seed its results.jsonl finished
+    /// and run the rest (the same arguments are required; it starts afresh if --out is empty).
+    #[arg(long)]
+    resume: bool,
+    /// Delete an earlier campaign's results, summary and reproducers from --out first (without
+    /// it, a used --out is refused).
+    #[arg(long)]
+    overwrite: bool,
+    /// With --merge: join shards even when some are missing or unfinished; the summary then
+    /// says `partial` and lists them.
+    #[arg(long)]
+    allow_partial: bool,
     /// Protocol to run (default: the base's).
     #[arg(long, value_enum)]
     protocol: Option<ProtocolArg>,
@@ -249,7 +299,8 @@ struct FuzzArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
-    /// Merge the output directories of shards into --out instead of running seeds.
+    /// Merge the output directories of one campaign's shards into --out instead of running
+    /// seeds; refused (exit 2) when a shard is missing, unfinished or from another campaign.
     #[arg(long, value_name = "DIR", num_args = 1..)]
     merge: Vec<PathBuf>,
 }
@@ -278,9 +329,10 @@ fn parse_mutant(s: &str) -> Result<rcsim::protocol::checkpoint::Mutant, String> 
 /// Scenario overrides shared by the commands that run simulations.
 #[derive(Args, Debug, Clone)]
 struct ScenarioArgs {
-    /// The scenario JSON file.
+    /// The scenario JSON file (`-` reads it from stdin), or a reproducer file (its scenario, at
+    /// its seed).
     scenario: PathBuf,
-    /// Seed of every random stream (default: the scenario's `seed`).
+    /// Seed of every random stream (default: the reproducer's seed, else the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
     /// Protocol to run instead of the scenario's `protocol.kind`.
@@ -383,24 +435,9 @@ pub fn stdout(args: std::fmt::Arguments<'_>) {
 pub fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => run::run(&args),
-        Command::Validate { scenario } => match rcsim::scenario::load(&scenario, &[]) {
-            Ok(s) => {
-                outln!(
-                    "{}: valid scenario `{}` ({} pairs, {} workloads, {} faults, protocol {})",
-                    scenario.display(),
-                    s.name,
-                    s.topology.pairs,
-                    s.workloads.len(),
-                    s.faults.len(),
-                    s.protocol.kind.name()
-                );
-                EXIT_OK
-            }
-            Err(e) => {
-                errln!("{e}");
-                EXIT_USAGE
-            }
-        },
+        Command::Validate { scenarios, json } => validate::validate(&scenarios, json),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man { command } => completions::man(command.as_deref()),
         Command::Schema => {
             outln!("{}", rcsim::scenario::schema_json());
             EXIT_OK
@@ -409,11 +446,25 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Sweep(args) => sweep::run(&args),
         Command::Fuzz(args) => fuzz::fuzz(&args),
         Command::Bench(args) => bench::run(&args),
-        Command::Replay { repro, json } => replay::replay(&repro, json),
+        Command::Replay {
+            repro,
+            json,
+            trace,
+            chrome_trace,
+        } => replay::replay(
+            &repro,
+            json,
+            &RunOptions {
+                trace: trace.as_deref(),
+                chrome_trace: chrome_trace.as_deref(),
+                record: false,
+            },
+        ),
         Command::Shrink {
             repro,
             out,
             max_attempts,
-        } => replay::shrink_cmd(&repro, out.as_ref(), max_attempts),
+            json,
+        } => replay::shrink_cmd(&repro, out.as_ref(), max_attempts, json),
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::repro::Repro;
-use rcsim::fuzz::shrink::shrink;
+use rcsim::fuzz::shrink::{shrink, Size};
 use rcsim::sim::{simulate, RunOptions};
 
 use super::{summary, EXIT_BUDGET, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
@@ -15,7 +15,7 @@ fn read(path: &Path) -> Result<Repro, u8> {
     })
 }
 
-pub(super) fn replay(path: &Path, json: bool) -> u8 {
+pub(super) fn replay(path: &Path, json: bool, opts: &RunOptions) -> u8 {
     let repro = match read(path) {
         Ok(r) => r,
         Err(code) => return code,
@@ -27,7 +27,7 @@ pub(super) fn replay(path: &Path, json: bool) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let result = match simulate(&sc, repro.seed, &RunOptions::default()) {
+    let result = match simulate(&sc, repro.seed, opts) {
         Ok(r) => r,
         Err(e) => {
             errln!("rcsim: {e}");
@@ -86,7 +86,7 @@ pub(super) fn replay(path: &Path, json: bool) -> u8 {
     }
 }
 
-pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64) -> u8 {
+pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, json: bool) -> u8 {
     let repro = match read(path) {
         Ok(r) => r,
         Err(code) => return code,
@@ -110,6 +110,17 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64) 
         errln!("rcsim: cannot write {}: {e}", target.display());
         return EXIT_USAGE;
     }
+    if json {
+        let v = serde_json::json!({
+            "before": size_json(&s.before),
+            "after": size_json(&s.after),
+            "attempts": s.attempts,
+            "out": target.display().to_string(),
+            "still_fails": s.repro.expected.first,
+        });
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return EXIT_VIOLATION;
+    }
     outln!("before: {}", s.before);
     outln!("after:  {}", s.after);
     if let Some(v) = &s.repro.expected.first {
@@ -126,4 +137,16 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64) 
         target.display()
     );
     EXIT_VIOLATION
+}
+
+/// A reproducer's size as `shrink --json` reports it.
+fn size_json(s: &Size) -> serde_json::Value {
+    serde_json::json!({
+        "pairs": s.pairs,
+        "faults": s.faults,
+        "workloads": s.workloads,
+        "writes": s.writes,
+        "events": s.events,
+        "json_bytes": s.json_bytes,
+    })
 }

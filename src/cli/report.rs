@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rcsim::report::figures::ProtocolRuns;
 use rcsim::report::page::PageInfo;
 use rcsim::report::parallel_map;
@@ -67,14 +67,7 @@ pub(super) fn progress(len: usize, what: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(len as u64);
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} runs")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(what.to_string());
-    bar
+    super::progress::bar(len as u64, what, "runs")
 }
 
 /// The scenario under `protocol` with the user's overrides, or the message saying why not.

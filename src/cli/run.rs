@@ -3,12 +3,12 @@
 use rcsim::output::write_atomic;
 use rcsim::sim::{simulate, RunOptions};
 
-use super::{summary, RunArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+use super::{input, summary, RunArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
 pub(super) fn run(args: &RunArgs) -> u8 {
     let sa = &args.scenario;
-    let sc = match rcsim::scenario::load(&sa.scenario, &sa.overrides()) {
-        Ok(s) => s,
+    let (sc, repro_seed) = match input::load(&sa.scenario, &sa.overrides()) {
+        Ok(i) => (i.scenario, i.seed),
         Err(e) => {
             errln!("{e}");
             return EXIT_USAGE;
@@ -23,7 +23,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let seed = sa.seed.unwrap_or(sc.seed);
+    let seed = sa.seed.or(repro_seed).unwrap_or(sc.seed);
     let opts = RunOptions {
         trace: args.trace.as_deref(),
         chrome_trace: args.chrome_trace.as_deref(),
@@ -64,7 +64,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         out!("{}", summary::render(&result));
     }
     for o in &result.overloaded {
-        eprintln!(
+        errln!(
             "rcsim: warning: subsystem {}'s {} stage was offered {:.0}% of its capacity while the \
              hosts wrote: it can never catch up, and its backlog grows as long as that lasts",
             o.subsystem,

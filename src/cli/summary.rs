@@ -23,6 +23,14 @@ fn trim(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// How many violations the human summary spells out; the rest are counted (`--json` has them).
+pub const VIOLATIONS_SHOWN: usize = 5;
+
+/// "1 violation", "3 violations".
+fn violations(n: u64) -> String {
+    format!("{n} violation{}", if n == 1 { "" } else { "s" })
+}
+
 /// The summary text.
 pub fn render(r: &RunResult) -> String {
     let mut s = String::new();
@@ -105,7 +113,7 @@ pub fn render(r: &RunResult) -> String {
             r.image.absent.join(", ")
         );
     }
-    for v in &r.violations {
+    for v in r.violations.iter().take(VIOLATIONS_SHOWN) {
         let what = if v.kind == "liveness" {
             format!("{} stalled", v.missing)
         } else {
@@ -128,8 +136,15 @@ pub fn render(r: &RunResult) -> String {
             o.load * 100.0
         );
     }
-    if r.violation_count > r.violations.len() as u64 {
-        let _ = writeln!(s, "  ... {} distinct violations in all", r.violation_count);
+    let shown = r.violations.len().min(VIOLATIONS_SHOWN) as u64;
+    if r.violation_count > shown {
+        let _ = writeln!(
+            s,
+            "  ... {} more, {} distinct violations in all ({} in the result JSON: --json)",
+            r.violation_count - shown,
+            r.violation_count,
+            r.violations.len()
+        );
     }
     let _ = writeln!(s, "  trace hash {}", r.trace_hash);
     let verdict = if let Some(which) = &r.budget {
@@ -137,19 +152,19 @@ pub fn render(r: &RunResult) -> String {
             format!("INCOMPLETE ({which} budget exhausted; no violation so far)")
         } else {
             format!(
-                "INCONSISTENT ({} violations before the {which} budget ran out)",
-                r.violation_count
+                "INCONSISTENT ({} before the {which} budget ran out)",
+                violations(r.violation_count)
             )
         }
     } else if r.consistent {
         "CONSISTENT".to_string()
     } else if r.violations.iter().all(|v| v.kind == "liveness") {
         format!(
-            "STALLED ({} liveness violations, the image stayed consistent)",
-            r.violation_count
+            "STALLED ({} of liveness, the image stayed consistent)",
+            violations(r.violation_count)
         )
     } else {
-        format!("INCONSISTENT ({} violations)", r.violation_count)
+        format!("INCONSISTENT ({})", violations(r.violation_count))
     };
     let _ = writeln!(s, "verdict: {verdict}");
     s

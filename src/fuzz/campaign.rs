@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
 use super::gen::{generate, GenOptions};
+use super::identity::{CampaignIdentity, ShardMeasure};
 use super::repro::Repro;
 use crate::result::RunResult;
 use crate::scenario::{parse, Override, Scenario};
@@ -68,16 +68,46 @@ pub struct Summary {
     pub nondeterministic_seeds: Vec<u64>,
     /// Events processed in all.
     pub events: u64,
-    /// Wall-clock seconds the campaign took.
+    /// Wall-clock seconds the campaign took (absent from a merged summary: see `shards`).
+    #[serde(default, skip_serializing_if = "is_unmeasured")]
     pub elapsed_s: f64,
-    /// Events per wall-clock second.
+    /// Events per wall-clock second (absent from a merged summary: see `shards`).
+    #[serde(default, skip_serializing_if = "is_unmeasured")]
     pub events_per_s: f64,
-    /// Seeds per wall-clock second.
+    /// Seeds per wall-clock second (absent from a merged summary: see `shards`).
+    #[serde(default, skip_serializing_if = "is_unmeasured")]
     pub seeds_per_s: f64,
     /// Worker threads.
     pub jobs: usize,
-    /// True when the campaign was stopped before its last seed.
+    /// True when the campaign was stopped before its last seed (also what a campaign's summary
+    /// says until it finishes, so a killed campaign's summary does not claim to be whole).
     pub interrupted: bool,
+    /// Which campaign this is, for `--merge` and `--resume` (absent in older summaries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignIdentity>,
+    /// Seeds kept from an earlier, interrupted process of this campaign (`--resume`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resumed_seeds: u64,
+    /// Events of the resumed seeds (not this process's work, so not in its rates).
+    #[serde(skip)]
+    pub resumed_events: u64,
+    /// A merged summary: what each shard measured (the top-level rates are then absent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardMeasure>,
+    /// A merge with `--allow-partial`: the shards (1-based) missing or unfinished.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_shards: Vec<u64>,
+    /// True when this summary covers only part of its campaign (`--merge --allow-partial`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+}
+
+fn is_unmeasured(x: &f64) -> bool {
+    *x == 0.0
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -109,14 +139,44 @@ impl Summary {
         }
     }
 
-    /// Sets the rates from the elapsed wall-clock time.
+    /// Adds one seed as its `results.jsonl` line holds it (for `--resume` and `--merge`).
+    pub fn add_line(&mut self, r: &serde_json::Value) {
+        use serde_json::Value;
+        self.seeds += 1;
+        if r.get("error").is_some() {
+            self.invalid += 1;
+            return;
+        }
+        self.events += r["events"].as_u64().unwrap_or(0);
+        let mut kinds: Vec<&str> = r["violations"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v["kind"].as_str()).collect())
+            .unwrap_or_default();
+        kinds.sort_unstable();
+        kinds.dedup();
+        for k in kinds {
+            *self.violations_by_kind.entry(k.to_string()).or_default() += 1;
+        }
+        if r["consistent"] == Value::Bool(false) {
+            self.failed += 1;
+            self.failing_seeds.push(r["seed"].as_u64().unwrap_or(0));
+        } else if r["budget_exhausted"] == Value::Bool(true) {
+            self.budget_exhausted += 1;
+        } else {
+            self.passed += 1;
+        }
+    }
+
+    /// Sets the rates from the elapsed wall-clock time (of this process's seeds only).
     pub fn finish(&mut self, elapsed_s: f64, jobs: usize, interrupted: bool) {
         self.elapsed_s = elapsed_s;
         self.jobs = jobs;
         self.interrupted = interrupted;
         if elapsed_s > 0.0 {
-            self.events_per_s = self.events as f64 / elapsed_s;
-            self.seeds_per_s = self.seeds as f64 / elapsed_s;
+            let events = self.events.saturating_sub(self.resumed_events);
+            let seeds = self.seeds.saturating_sub(self.resumed_seeds);
+            self.events_per_s = events as f64 / elapsed_s;
+            self.seeds_per_s = seeds as f64 / elapsed_s;
         }
         self.failing_seeds.sort_unstable();
         self.nondeterministic_seeds.sort_unstable();
@@ -187,57 +247,14 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
     }
 }
 
-/// Runs the campaign on `c.jobs` threads, calling `each` on the calling thread as outcomes arrive
-/// (in completion order), and returns them all in seed order. Setting `stop` makes the workers
-/// finish the seed in hand and take no more.
-pub fn run(
-    c: &Campaign,
-    stop: &AtomicBool,
-    mut each: impl FnMut(&SeedOutcome),
-) -> Vec<SeedOutcome> {
-    if let Some(dir) = &c.repro_dir {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<SeedOutcome>();
-    let mut all: BTreeMap<u64, SeedOutcome> = BTreeMap::new();
-    let work = |tx: mpsc::Sender<SeedOutcome>| loop {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        let i = next.fetch_add(1, Ordering::SeqCst);
-        let Some(seed) = c.seeds.get(i) else {
-            break;
-        };
-        if tx.send(run_seed(c, seed)).is_err() {
-            break;
-        }
-    };
-    // Never more workers than seeds; a thread the system refuses is not started (with none,
-    // the calling thread runs the seeds itself).
-    let wanted = (c.jobs.max(1) as u64).min(c.seeds.len().max(1));
-    std::thread::scope(|scope| {
-        let mut started = 0;
-        for _ in 0..wanted {
-            let tx = tx.clone();
-            if std::thread::Builder::new()
-                .spawn_scoped(scope, move || work(tx))
-                .is_err()
-            {
-                break;
-            }
-            started += 1;
-        }
-        if started == 0 {
-            work(tx.clone());
-        }
-        drop(tx);
-        for o in rx {
-            each(&o);
-            all.insert(o.seed, o);
-        }
-    });
-    all.into_values().collect()
+/// Runs the whole campaign on `c.jobs` threads, calling `each` on the calling thread as outcomes
+/// arrive (in completion order), and returns them all in seed order. Setting `stop` makes the
+/// workers finish the seed in hand and take no more. Holds every outcome: for a campaign of any
+/// size, [`super::stream::run_ordered`] streams them instead.
+pub fn run(c: &Campaign, stop: &AtomicBool, each: impl FnMut(&SeedOutcome)) -> Vec<SeedOutcome> {
+    let mut all = Vec::new();
+    super::stream::run_ordered(c, stop, 0, each, |o| all.push(o));
+    all
 }
 
 /// The seeds a campaign runs: those of a half-open range whose index is k-1 modulo n (shard k of

@@ -3,8 +3,11 @@
 
 pub mod campaign;
 pub mod gen;
+pub mod identity;
+pub mod outdir;
 pub mod repro;
 pub mod shrink;
+pub mod stream;
 
 /// The built-in base of the default campaign (`scenarios/fuzz-base.json`), used when `rcsim fuzz`
 /// is given no `--scenario`, and by `rcsim bench`.

@@ -1,0 +1,38 @@
+//! `rcsim completions SHELL` and `rcsim man`: the shell completion script and the man page,
+//! generated from the same argument definitions the binary parses, so they never drift.
+
+use std::io::Write;
+
+use clap::CommandFactory;
+
+use super::{Cli, EXIT_OK, EXIT_USAGE};
+
+/// Prints the completion script for `shell` on stdout.
+pub(super) fn completions(shell: clap_complete::Shell) -> u8 {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "rcsim", &mut std::io::stdout());
+    EXIT_OK
+}
+
+/// Prints the man page (roff) on stdout: `rcsim man > rcsim.1`, or of one command with
+/// `rcsim man fuzz > rcsim-fuzz.1`.
+pub(super) fn man(command: Option<&str>) -> u8 {
+    let root = Cli::command();
+    let (page, title) = match command {
+        None => (root, "rcsim".to_string()),
+        Some(name) => match root.find_subcommand(name) {
+            Some(sub) => (sub.clone(), format!("rcsim-{name}")),
+            None => {
+                errln!("rcsim man: no command `{name}` (see rcsim --help)");
+                return EXIT_USAGE;
+            }
+        },
+    };
+    let mut text = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(page).title(title).render(&mut text) {
+        errln!("rcsim man: {e}");
+        return EXIT_USAGE;
+    }
+    let _ = std::io::stdout().write_all(&text);
+    EXIT_OK
+}

@@ -1,0 +1,191 @@
+//! `--shard K/N` and `--shard auto`: which part of a campaign this process runs, given on the
+//! command line or taken from the scheduler that started it (a Slurm job array, a Kubernetes
+//! Indexed Job).
+
+/// The shard as `--shard` gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardArg {
+    /// `K/N`: shard K of N, 1-based.
+    Fixed(u64, u64),
+    /// `auto`: from the scheduler's environment.
+    Auto,
+}
+
+/// Parses `K/N` with 1 ≤ K ≤ N, or `auto`.
+pub fn parse_shard(s: &str) -> Result<ShardArg, String> {
+    if s == "auto" {
+        return Ok(ShardArg::Auto);
+    }
+    let bad = || format!("--shard {s}: expected K/N with 1 <= K <= N (e.g. 2/8), or auto");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u64 = k.parse().map_err(|_| bad())?;
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    if k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok(ShardArg::Fixed(k, n))
+}
+
+/// The variable that gives a Kubernetes Indexed Job's shard count when `--shard-count` does not
+/// (Kubernetes exports the index but not the completions).
+pub const COUNT_VAR: &str = "RCSIM_SHARD_COUNT";
+
+/// Shard K/N from the environment `var` reads: a Slurm array task (`SLURM_ARRAY_TASK_ID`, `_MIN`,
+/// `_MAX`, `_COUNT`, which must describe a contiguous array) or a Kubernetes Indexed Job
+/// (`JOB_COMPLETION_INDEX`, 0-based, with the count from `count` or `RCSIM_SHARD_COUNT`). Every
+/// error names the variable that is missing or contradicts the others.
+pub fn from_env(
+    var: impl Fn(&str) -> Option<String>,
+    count: Option<u64>,
+) -> Result<(u64, u64), String> {
+    let number = |name: &str| -> Result<Option<u64>, String> {
+        match var(name) {
+            None => Ok(None),
+            Some(v) => v.trim().parse().map(Some).map_err(|_| {
+                format!("--shard auto: {name}={v:?} is not a non-negative whole number")
+            }),
+        }
+    };
+    let slurm = number("SLURM_ARRAY_TASK_ID")?;
+    let k8s = number("JOB_COMPLETION_INDEX")?;
+    match (slurm, k8s) {
+        (Some(_), Some(_)) => Err(
+            "--shard auto: both SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX are set; \
+             which scheduler started this? Use --shard K/N"
+                .into(),
+        ),
+        (Some(id), None) => {
+            let need = |name: &str| -> Result<u64, String> {
+                number(name)?.ok_or_else(|| {
+                    format!("--shard auto: SLURM_ARRAY_TASK_ID is set but {name} is not")
+                })
+            };
+            let (min, max, n) = (
+                need("SLURM_ARRAY_TASK_MIN")?,
+                need("SLURM_ARRAY_TASK_MAX")?,
+                need("SLURM_ARRAY_TASK_COUNT")?,
+            );
+            if max < min || max - min + 1 != n {
+                return Err(format!(
+                    "--shard auto: SLURM_ARRAY_TASK_COUNT={n} contradicts SLURM_ARRAY_TASK_MIN={min} \
+                     and SLURM_ARRAY_TASK_MAX={max}: the array must be contiguous (e.g. --array=0-{})",
+                    n.saturating_sub(1)
+                ));
+            }
+            if id < min || id > max {
+                return Err(format!(
+                    "--shard auto: SLURM_ARRAY_TASK_ID={id} is outside \
+                     SLURM_ARRAY_TASK_MIN={min}..SLURM_ARRAY_TASK_MAX={max}"
+                ));
+            }
+            if let Some(c) = count.filter(|&c| c != n) {
+                return Err(format!(
+                    "--shard auto: --shard-count {c} contradicts SLURM_ARRAY_TASK_COUNT={n}"
+                ));
+            }
+            Ok((id - min + 1, n))
+        }
+        (None, Some(index)) => {
+            let n = match count {
+                Some(c) => c,
+                None => number(COUNT_VAR)?.ok_or_else(|| {
+                    format!(
+                        "--shard auto: JOB_COMPLETION_INDEX is set but the shard count is not: \
+                         give --shard-count N or {COUNT_VAR} (the Job's completions)"
+                    )
+                })?,
+            };
+            if index >= n {
+                return Err(format!(
+                    "--shard auto: JOB_COMPLETION_INDEX={index} is not below the shard count {n}"
+                ));
+            }
+            Ok((index + 1, n))
+        }
+        (None, None) => Err(
+            "--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array) nor \
+             JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set"
+                .into(),
+        ),
+    }
+}
+
+/// The shard this process runs: `--shard` resolved against the environment, 1/1 when absent.
+pub fn resolve(arg: Option<ShardArg>, count: Option<u64>) -> Result<(u64, u64), String> {
+    match arg {
+        None if count.is_some() => Err("--shard-count needs --shard auto".into()),
+        None => Ok((1, 1)),
+        Some(ShardArg::Fixed(..)) if count.is_some() => {
+            Err("--shard-count goes with --shard auto, not --shard K/N".into())
+        }
+        Some(ShardArg::Fixed(k, n)) => Ok((k, n)),
+        Some(ShardArg::Auto) => from_env(|name| std::env::var(name).ok(), count),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    const SLURM: [(&str, &str); 4] = [
+        ("SLURM_ARRAY_TASK_ID", "6"),
+        ("SLURM_ARRAY_TASK_MIN", "5"),
+        ("SLURM_ARRAY_TASK_MAX", "8"),
+        ("SLURM_ARRAY_TASK_COUNT", "4"),
+    ];
+
+    #[test]
+    fn a_slurm_array_task_is_a_shard() {
+        assert_eq!(from_env(env(&SLURM), None), Ok((2, 4)));
+        assert_eq!(from_env(env(&SLURM), Some(4)), Ok((2, 4)));
+        let e = from_env(env(&SLURM), Some(3)).expect_err("contradicts");
+        assert!(e.contains("SLURM_ARRAY_TASK_COUNT"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_or_contradictory_slurm_variable_is_named() {
+        let e = from_env(env(&SLURM[..3]), None).expect_err("no count");
+        assert!(e.contains("SLURM_ARRAY_TASK_COUNT"), "{e}");
+        let mut strided = SLURM;
+        strided[3] = ("SLURM_ARRAY_TASK_COUNT", "2");
+        let e = from_env(env(&strided), None).expect_err("not contiguous");
+        assert!(e.contains("SLURM_ARRAY_TASK_COUNT=2"), "{e}");
+        let mut bad = SLURM;
+        bad[0] = ("SLURM_ARRAY_TASK_ID", "x");
+        assert!(from_env(env(&bad), None)
+            .expect_err("not a number")
+            .contains("SLURM_ARRAY_TASK_ID"));
+    }
+
+    #[test]
+    fn a_kubernetes_index_needs_its_count() {
+        let vars = [("JOB_COMPLETION_INDEX", "0")];
+        assert_eq!(from_env(env(&vars), Some(3)), Ok((1, 3)));
+        let e = from_env(env(&vars), None).expect_err("no count");
+        assert!(e.contains(COUNT_VAR), "{e}");
+        let with = [("JOB_COMPLETION_INDEX", "2"), (COUNT_VAR, "3")];
+        assert_eq!(from_env(env(&with), None), Ok((3, 3)));
+        let over = [("JOB_COMPLETION_INDEX", "3"), (COUNT_VAR, "3")];
+        assert!(from_env(env(&over), None).is_err());
+    }
+
+    #[test]
+    fn no_scheduler_or_two_is_an_error() {
+        assert!(from_env(env(&[]), None)
+            .expect_err("none")
+            .contains("JOB_COMPLETION_INDEX"));
+        let both = [("JOB_COMPLETION_INDEX", "0"), ("SLURM_ARRAY_TASK_ID", "0")];
+        assert!(from_env(env(&both), Some(2)).is_err());
+        assert_eq!(parse_shard("auto"), Ok(ShardArg::Auto));
+        assert_eq!(parse_shard("2/3"), Ok(ShardArg::Fixed(2, 3)));
+        assert!(parse_shard("4/3").is_err());
+    }
+}

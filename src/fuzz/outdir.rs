@@ -1,0 +1,263 @@
+//! A campaign's output directory on disk: `results.jsonl` appended one line per seed in seed
+//! order (so a killed campaign keeps every seed it finished), the earlier campaign a directory
+//! may already hold, and the finished prefix that `--resume` continues from.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::campaign::Seeds;
+
+/// The results file's name inside a campaign directory.
+pub const RESULTS: &str = "results.jsonl";
+/// The summary file's name inside a campaign directory.
+pub const SUMMARY: &str = "summary.json";
+/// The reproducers' folder inside a campaign directory.
+pub const REPRO: &str = "repro";
+
+/// The files of a campaign that `dir` already holds (results, summary, reproducers), as the
+/// names a message shows; empty when the directory is free for a new campaign.
+pub fn earlier_campaign(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for name in [RESULTS, SUMMARY] {
+        if dir.join(name).exists() {
+            found.push(name.to_string());
+        }
+    }
+    let n = reproducers(dir).len();
+    if n > 0 {
+        found.push(format!("{n} reproducer{} in {REPRO}/", plural(n)));
+    }
+    found
+}
+
+/// `s` when `n` is not one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The reproducers a campaign wrote into `dir/repro` (`seed-N.json`, and shrunk ones beside).
+fn reproducers(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("seed-") && n.ends_with(".json"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Removes the earlier campaign's own files from `dir` (results, summary, reproducers), nothing
+/// else, and returns how many it removed.
+pub fn clear(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    for name in [RESULTS, SUMMARY] {
+        match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    for p in reproducers(dir) {
+        std::fs::remove_file(p)?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
+/// Removes the temporary files a killed campaign left in `dir/repro` (a reproducer being
+/// written when the kill came: `seed-N.json.tmp-PID`, or `.tmp*`) and returns how many.
+pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".tmp") || (name.starts_with("seed-") && name.contains(".json.tmp")) {
+            std::fs::remove_file(e.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// The finished part of an interrupted campaign's `results.jsonl`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Finished {
+    /// Seeds finished: the first `seeds` of the campaign, in order.
+    pub seeds: usize,
+    /// Bytes of the file those lines take (a truncated last line is not counted).
+    pub bytes: u64,
+}
+
+/// Reads the finished prefix of `dir/results.jsonl` for the campaign `seeds`, calling `each` on
+/// every kept line. A last line without its newline was cut by a kill and is discarded; any other
+/// line that is not the result of the expected seed is an error (a different campaign, or an
+/// edited file), never silently dropped.
+pub fn finished(
+    dir: &Path,
+    seeds: &Seeds,
+    mut each: impl FnMut(&Value),
+) -> Result<Finished, String> {
+    let path = dir.join(RESULTS);
+    let file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(Finished { seeds: 0, bytes: 0 })
+        }
+        Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
+    };
+    let mut reader = BufReader::new(file);
+    let mut done = Finished { seeds: 0, bytes: 0 };
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        if n == 0 || line.last() != Some(&b'\n') {
+            return Ok(done);
+        }
+        let at = format!("{}:{}", path.display(), done.seeds + 1);
+        let v: Value = serde_json::from_slice(&line)
+            .map_err(|e| format!("{at}: not a result line ({e}); cannot resume"))?;
+        let expected = seeds.get(done.seeds);
+        if v["seed"].as_u64() != expected {
+            return Err(format!(
+                "{at}: holds seed {}, but this campaign's seed {} comes next ({})",
+                v["seed"],
+                done.seeds + 1,
+                expected.map_or("none left".to_string(), |s| format!("seed {s}"))
+            ));
+        }
+        each(&v);
+        done.seeds += 1;
+        done.bytes += n as u64;
+    }
+}
+
+/// `results.jsonl` being written: one line per seed, appended the moment it is due, so what is
+/// on disk is always whole lines of finished seeds (but for a line cut by a kill).
+pub struct ResultsFile {
+    path: PathBuf,
+    file: File,
+}
+
+impl ResultsFile {
+    /// Starts `dir/results.jsonl` afresh.
+    pub fn create(dir: &Path) -> io::Result<Self> {
+        let path = dir.join(RESULTS);
+        let file = File::create(&path)?;
+        Ok(ResultsFile { path, file })
+    }
+
+    /// Continues `dir/results.jsonl` after its first `keep` bytes, dropping the rest (a line cut
+    /// by a kill).
+    pub fn resume(dir: &Path, keep: u64) -> io::Result<Self> {
+        let path = dir.join(RESULTS);
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        file.set_len(keep)?;
+        Ok(ResultsFile { path, file })
+    }
+
+    /// Appends one line (with one write, so a kill cuts at most this line).
+    pub fn push(&mut self, line: &str) -> io::Result<()> {
+        let mut buf = Vec::with_capacity(line.len() + 1);
+        buf.extend_from_slice(line.as_bytes());
+        buf.push(b'\n');
+        self.file.write_all(&buf)
+    }
+
+    /// Syncs the file to disk.
+    pub fn finish(self) -> io::Result<()> {
+        self.file.sync_all()
+    }
+
+    /// The file's path, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("rcsim-outdir-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join(REPRO)).expect("temp dir");
+        d
+    }
+
+    #[test]
+    fn a_cut_last_line_is_dropped_and_the_rest_kept() {
+        let d = dir("cut");
+        std::fs::write(
+            d.join(RESULTS),
+            "{\"seed\":4}\n{\"seed\":6}\n{\"seed\":8,\"ev",
+        )
+        .expect("write");
+        let seeds = Seeds::shard(4..20, 1, 2);
+        let mut kept = Vec::new();
+        let f = finished(&d, &seeds, |v| kept.push(v["seed"].as_u64())).expect("readable");
+        assert_eq!(
+            f,
+            Finished {
+                seeds: 2,
+                bytes: 22
+            }
+        );
+        assert_eq!(kept, vec![Some(4), Some(6)]);
+        let mut r = ResultsFile::resume(&d, f.bytes).expect("reopen");
+        r.push("{\"seed\":8}").expect("append");
+        r.finish().expect("sync");
+        assert_eq!(
+            std::fs::read_to_string(d.join(RESULTS)).expect("read"),
+            "{\"seed\":4}\n{\"seed\":6}\n{\"seed\":8}\n"
+        );
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn a_foreign_line_is_an_error() {
+        let d = dir("foreign");
+        std::fs::write(d.join(RESULTS), "{\"seed\":5}\n").expect("write");
+        let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("seed 5 is not seed 0");
+        assert!(e.contains("seed 0"), "{e}");
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn clearing_removes_only_campaign_files() {
+        let d = dir("clear");
+        std::fs::write(d.join(RESULTS), "").expect("write");
+        std::fs::write(d.join(REPRO).join("seed-3.json"), "{}").expect("write");
+        std::fs::write(d.join(REPRO).join("seed-4.json.tmp-77"), "{").expect("write");
+        assert_eq!(clear_temporaries(&d).expect("clear"), 1);
+        std::fs::write(d.join("notes.txt"), "mine").expect("write");
+        assert_eq!(
+            earlier_campaign(&d),
+            vec!["results.jsonl".to_string(), "1 reproducer in repro/".into()]
+        );
+        assert_eq!(clear(&d).expect("clear"), 2);
+        assert!(earlier_campaign(&d).is_empty());
+        assert!(d.join("notes.txt").exists());
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+}

@@ -1,0 +1,114 @@
+//! What `run`, `replay` and `shrink` take and give beyond files: a scenario on stdin (`run -`), a
+//! reproducer given to `run`, traces written by `replay`, `shrink --json`, `--seeds N`, and a
+//! failing run's summary that names the first violations and counts the rest.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{rcsim, trace_hash, TempDir, EXIT_OK, EXIT_VIOLATION, FIGURE1};
+
+/// A failing reproducer: seed 3 of an `independent` campaign.
+fn reproducer(d: &TempDir) -> std::path::PathBuf {
+    let out = d.path().to_string_lossy().to_string();
+    rcsim(&[
+        "fuzz",
+        "--seeds",
+        "3..4",
+        "--protocol",
+        "independent",
+        "--out",
+        &out,
+    ])
+    .assert_code(EXIT_VIOLATION);
+    d.join("repro/seed-3.json")
+}
+
+#[test]
+fn run_reads_a_scenario_from_stdin() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rcsim"))
+        .args(["run", "-", "--json"])
+        .current_dir(common::root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let text = std::fs::read(common::root().join(FIGURE1)).expect("scenario");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&text)
+        .expect("written");
+    let out = child.wait_with_output().expect("ends");
+    let from_stdin: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let from_file = common::run_json(FIGURE1, &[], out.status.code().expect("exit code"));
+    assert_eq!(trace_hash(&from_stdin), trace_hash(&from_file));
+}
+
+#[test]
+fn run_takes_a_reproducer_and_replay_writes_its_traces() {
+    let d = TempDir::new("inputs-repro");
+    let repro = reproducer(&d);
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&repro).expect("repro")).expect("JSON");
+    let r = common::run_json(&repro, &[], EXIT_VIOLATION);
+    assert_eq!(r["seed"], 3, "the reproducer's seed");
+    assert_eq!(r["trace_hash"], recorded["expected"]["trace_hash"]);
+
+    let (trace, chrome) = (d.join("t.jsonl"), d.join("c.json"));
+    let o = rcsim(&[
+        "replay".as_ref(),
+        repro.as_os_str(),
+        "--trace".as_ref(),
+        trace.as_os_str(),
+        "--chrome-trace".as_ref(),
+        chrome.as_os_str(),
+    ]);
+    o.assert_no_panic();
+    assert!(common::read_trace(&trace).len() > 10);
+    let c: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&chrome).expect("chrome")).expect("JSON");
+    assert!(c["traceEvents"].as_array().is_some_and(|a| !a.is_empty()));
+
+    let o = rcsim(&["run".as_ref(), repro.as_os_str()]);
+    o.assert_code(EXIT_VIOLATION);
+    let shown = o.stdout.matches("VIOLATION").count();
+    assert!((1..=5).contains(&shown), "{}", o.stdout);
+    if r["violation_count"].as_u64() > Some(5) {
+        assert!(o.stdout.contains("more,"), "{}", o.stdout);
+    }
+}
+
+#[test]
+fn shrink_reports_sizes_as_json() {
+    let d = TempDir::new("inputs-shrink");
+    let repro = reproducer(&d);
+    let out = d.join("small.json");
+    let o = rcsim(&[
+        "shrink".as_ref(),
+        repro.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    o.assert_code(EXIT_VIOLATION);
+    let s = o.json();
+    for k in ["pairs", "faults", "writes", "events"] {
+        assert!(
+            s["after"][k].as_u64() <= s["before"][k].as_u64(),
+            "{k} did not grow: {s}"
+        );
+    }
+    assert!(s["after"]["events"].as_u64() < s["before"]["events"].as_u64());
+    assert!(out.exists());
+}
+
+#[test]
+fn seeds_n_means_zero_to_n() {
+    let o = rcsim(&["fuzz", "--seeds", "5", "--json"]);
+    o.assert_code(EXIT_OK);
+    assert_eq!(o.json()["seeds"], 5);
+}
