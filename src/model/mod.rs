@@ -9,3 +9,4 @@ pub mod replay;
 pub mod stage;
 pub mod workload;
 pub mod world;
+pub mod zipf;

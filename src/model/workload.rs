@@ -6,6 +6,7 @@
 use rand::Rng as _;
 
 use super::arrivals::Arrivals;
+use super::zipf::Zipf;
 use crate::check::BlockAddr;
 use crate::engine::rng::Rng;
 use crate::scenario::dist::Dist;
@@ -262,8 +263,8 @@ pub struct RandomWriter {
     arrivals: Arrivals,
     size: Dist<Size>,
     blocks: u32,
-    /// Cumulative probabilities of a Zipf block choice, or empty for uniform.
-    zipf_cdf: Vec<f64>,
+    /// A Zipf block choice, if the writer skews its blocks so.
+    zipf: Option<Zipf>,
     /// A hot spot: how many blocks are hot, and the share of writes they take.
     hot: Option<(u32, f64)>,
     until: u64,
@@ -279,21 +280,9 @@ impl RandomWriter {
         until: u64,
         rng: Rng,
     ) -> Self {
-        let zipf_cdf = match cfg.blocks {
-            BlockChoice::Uniform | BlockChoice::Hot(_) => Vec::new(),
-            BlockChoice::Zipf(s) => {
-                let mut acc = 0.0;
-                let mut cdf: Vec<f64> = (1..=blocks.max(1))
-                    .map(|k| {
-                        acc += 1.0 / libm::pow(f64::from(k), s);
-                        acc
-                    })
-                    .collect();
-                for c in cdf.iter_mut() {
-                    *c /= acc;
-                }
-                cdf
-            }
+        let zipf = match cfg.blocks {
+            BlockChoice::Uniform | BlockChoice::Hot(_) => None,
+            BlockChoice::Zipf(s) => Some(Zipf::new(blocks, s)),
         };
         let hot = match &cfg.blocks {
             BlockChoice::Hot(h) => Some((h.hot_blocks(blocks.max(1)), h.weight)),
@@ -304,7 +293,7 @@ impl RandomWriter {
             arrivals: Arrivals::new(cfg.arrival, cfg.rate, cfg.shape.as_ref()),
             size: cfg.size.clone(),
             blocks: blocks.max(1),
-            zipf_cdf,
+            zipf,
             hot,
             until,
             rng,
@@ -327,13 +316,10 @@ impl RandomWriter {
             } else {
                 self.rng.random_range(hot..self.blocks)
             }
-        } else if self.zipf_cdf.is_empty() {
-            self.rng.random_range(0..self.blocks)
+        } else if let Some(z) = &self.zipf {
+            z.sample(&mut self.rng)
         } else {
-            let u = self.rng.random::<f64>();
-            self.zipf_cdf
-                .partition_point(|&c| c < u)
-                .min(self.zipf_cdf.len() - 1) as u32
+            self.rng.random_range(0..self.blocks)
         };
         let size = size_of(&self.size, &mut self.rng);
         out.issue(addr(v, block), size, 0);
