@@ -4,6 +4,7 @@
 //! depends on completed, which is what makes one write depend on another.
 
 use rand::Rng as _;
+use rustc_hash::FxHashMap;
 
 use super::arrivals::Arrivals;
 use super::zipf::Zipf;
@@ -97,9 +98,14 @@ impl Script {
                 dependents: Vec::new(),
             })
             .collect();
+        // Each label's first write, so that a dependency resolves in O(1), not by a scan.
+        let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, w) in writes.iter().enumerate() {
+            index.entry(w.label.as_str()).or_insert(i);
+        }
         for (i, w) in writes.iter().enumerate() {
             for dep in &w.after {
-                if let Some(j) = writes.iter().position(|x| &x.label == dep) {
+                if let Some(&j) = index.get(dep.as_str()) {
                     steps[j].dependents.push(i);
                 }
             }

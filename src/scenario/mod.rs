@@ -1,6 +1,7 @@
 //! The scenario format: serde types, loading with precise error messages (file, line:column or
 //! JSON path, what was expected), command-line overrides, semantic validation and the JSON Schema.
 
+pub mod cumulative;
 pub mod dist;
 pub mod iotrace;
 pub mod overrides;
