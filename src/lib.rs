@@ -14,4 +14,5 @@ pub mod report;
 pub mod result;
 pub mod scenario;
 pub mod sim;
+pub mod sparse;
 pub mod trace;

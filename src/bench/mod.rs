@@ -14,7 +14,8 @@
 //!   [`crate::sim::simulate`]; its events/s over hold's at the scenario's mean pending count.
 //! - `campaign`: the default fuzz campaign over 1000 seeds, on one core and on all cores.
 //! - `scaling` (with `--scaling`): the standard scenario's events/s with 2, 16 and 128 pairs and
-//!   with 1e5, 1e6 and 1e7 host writes.
+//!   with 1e5, 1e6 and 1e7 host writes; and knobs at 1x and 10x the work (pairs 8 and 1024,
+//!   20 µs checkpoints, empirical values, chained script writes, 64 volumes of 1 TiB).
 //! - wall-clock figures (the contract's) come with on-CPU ones (`cpu_*`, the thread's CPU time
 //!   from `clock_gettime`) that a busy machine does not inflate.
 //! - `peak_rss_bytes`: the process's peak resident memory (VmHWM), Linux only (0 elsewhere).
@@ -22,6 +23,7 @@
 pub mod campaign;
 pub mod cpu;
 pub mod hold;
+pub mod knobs;
 pub mod pingpong;
 pub mod rss;
 pub mod scaling;
@@ -271,6 +273,28 @@ fn scaling_table(s: &mut String, sc: &scaling::ScalingFigure) {
         "fastest / slowest: {:.2} over pairs, {:.2} over writes (on-CPU {:.2} and {:.2})",
         sc.pairs_spread, sc.writes_spread, sc.cpu_pairs_spread, sc.cpu_writes_spread
     );
+    let _ = writeln!(
+        s,
+        "\n{:<26} {:<20} {:>10} {:>14} {:>12} {:>9}",
+        "knob", "setting", "events", "cpu events/s", "peak RSS", "slowdown"
+    );
+    for k in &sc.knobs {
+        for (p, slowdown) in [
+            (&k.small, String::new()),
+            (&k.large, format!("{:.2}", k.slowdown)),
+        ] {
+            let _ = writeln!(
+                s,
+                "{:<26} {:<20} {:>10} {:>14.0} {:>12} {:>9}",
+                k.knob,
+                p.setting,
+                p.events,
+                p.cpu_events_per_s,
+                mib(p.peak_rss_bytes),
+                slowdown
+            );
+        }
+    }
 }
 
 fn mib(bytes: u64) -> String {

@@ -56,6 +56,8 @@ pub struct ScalingFigure {
     pub cpu_pairs_spread: f64,
     /// See `cpu_pairs_spread`.
     pub cpu_writes_spread: f64,
+    /// Knobs at 1x and 10x the work (see [`super::knobs`]).
+    pub knobs: Vec<super::knobs::KnobFigure>,
 }
 
 /// The overrides that size the standard scenario for `pairs` pairs and `writes` host writes.
@@ -146,7 +148,9 @@ pub fn measure(cfg: Config, progress: &mut dyn FnMut(&str)) -> ScalingFigure {
         progress(&format!("scaling: {p} pairs, {w} host writes"));
         pairs.push(point(p, w, runs(w)));
     }
+    let knobs = super::knobs::measure(cfg, progress);
     ScalingFigure {
+        knobs,
         pairs_spread: spread(pairs.iter().map(|p| p.events_per_s)),
         writes_spread: spread(writes.iter().map(|p| p.events_per_s)),
         cpu_pairs_spread: spread(pairs.iter().map(|p| p.cpu_events_per_s)),

@@ -36,6 +36,8 @@ mod readable;
 use readable::Part;
 use serde::{Deserialize, Serialize};
 
+use crate::sparse::Sparse;
+
 /// An extreme's key: (history order, write id).
 type Key = (u64, u64);
 use super::{LatencyStats, Violation};
@@ -66,11 +68,6 @@ pub struct Geometry {
 }
 
 impl Geometry {
-    /// Total blocks on one site.
-    pub fn total_blocks(&self) -> usize {
-        usize::from(self.pairs) * usize::from(self.volumes) * self.blocks as usize
-    }
-
     /// Dense index of `a`.
     pub fn index(&self, a: BlockAddr) -> usize {
         (usize::from(a.subsystem) * usize::from(self.volumes) + usize::from(a.volume))
@@ -211,7 +208,8 @@ pub struct Checker {
     span: usize,
     /// Labels of the labelled (scripted) writes, by id.
     labels: BTreeMap<WriteId, String>,
-    blocks: Vec<Block>,
+    /// Per block ever stored or applied (memory follows the blocks written, not the capacity).
+    blocks: Sparse<Block>,
     /// The latest-issued visible write and its block, if the image shows any.
     newest_visible: Option<(Latest, usize)>,
     /// (completion order, id) of writes that became missing when they completed, in that order;
@@ -246,8 +244,6 @@ impl Checker {
 
     /// As [`Checker::new`], setting stragglers aside once the window holds `span` records.
     fn with_span(geometry: Geometry, history: History, span: usize) -> Self {
-        let mut blocks = Vec::new();
-        blocks.resize_with(geometry.total_blocks(), Block::default);
         Checker {
             geometry,
             history,
@@ -256,7 +252,7 @@ impl Checker {
             stragglers: BTreeMap::new(),
             span: span.max(1),
             labels: BTreeMap::new(),
-            blocks,
+            blocks: Sparse::new(),
             newest_visible: None,
             missing: VecDeque::new(),
             missing_late: BTreeSet::new(),
@@ -480,11 +476,13 @@ impl Checker {
             return;
         }
         if self.parts[s].newest.is_some_and(|(_, nb)| nb == b) {
-            let per = self.blocks.len() / self.parts.len().max(1);
-            self.parts[s].newest = self.blocks[s * per..(s + 1) * per]
+            // Keys are unique (a block's latest is one of its own writes): the table's order
+            // cannot change the maximum.
+            self.parts[s].newest = self
+                .blocks
                 .iter()
-                .enumerate()
-                .filter_map(|(i, k)| k.visible_latest.map(|l| (l, s * per + i)))
+                .filter(|&(i, _)| self.part_of(i) == s)
+                .filter_map(|(i, k)| k.visible_latest.map(|l| (l, i)))
                 .max_by_key(|(l, _)| l.key());
         }
         if self.newest_visible.is_some_and(|(_, nb)| nb == b) {

@@ -10,3 +10,4 @@ pub mod replay;
 pub mod stage;
 pub mod workload;
 pub mod world;
+pub mod zipf;

@@ -4,8 +4,10 @@
 //! depends on completed, which is what makes one write depend on another.
 
 use rand::Rng as _;
+use rustc_hash::FxHashMap;
 
 use super::arrivals::Arrivals;
+use super::zipf::Zipf;
 use crate::check::BlockAddr;
 use crate::engine::rng::Rng;
 use crate::scenario::dist::Dist;
@@ -96,9 +98,14 @@ impl Script {
                 dependents: Vec::new(),
             })
             .collect();
+        // Each label's first write, so that a dependency resolves in O(1), not by a scan.
+        let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+        for (i, w) in writes.iter().enumerate() {
+            index.entry(w.label.as_str()).or_insert(i);
+        }
         for (i, w) in writes.iter().enumerate() {
             for dep in &w.after {
-                if let Some(j) = writes.iter().position(|x| &x.label == dep) {
+                if let Some(&j) = index.get(dep.as_str()) {
                     steps[j].dependents.push(i);
                 }
             }
@@ -262,8 +269,8 @@ pub struct RandomWriter {
     arrivals: Arrivals,
     size: Dist<Size>,
     blocks: u32,
-    /// Cumulative probabilities of a Zipf block choice, or empty for uniform.
-    zipf_cdf: Vec<f64>,
+    /// A Zipf block choice, if the writer skews its blocks so.
+    zipf: Option<Zipf>,
     /// A hot spot: how many blocks are hot, and the share of writes they take.
     hot: Option<(u32, f64)>,
     until: u64,
@@ -279,21 +286,9 @@ impl RandomWriter {
         until: u64,
         rng: Rng,
     ) -> Self {
-        let zipf_cdf = match cfg.blocks {
-            BlockChoice::Uniform | BlockChoice::Hot(_) => Vec::new(),
-            BlockChoice::Zipf(s) => {
-                let mut acc = 0.0;
-                let mut cdf: Vec<f64> = (1..=blocks.max(1))
-                    .map(|k| {
-                        acc += 1.0 / libm::pow(f64::from(k), s);
-                        acc
-                    })
-                    .collect();
-                for c in cdf.iter_mut() {
-                    *c /= acc;
-                }
-                cdf
-            }
+        let zipf = match cfg.blocks {
+            BlockChoice::Uniform | BlockChoice::Hot(_) => None,
+            BlockChoice::Zipf(s) => Some(Zipf::new(blocks, s)),
         };
         let hot = match &cfg.blocks {
             BlockChoice::Hot(h) => Some((h.hot_blocks(blocks.max(1)), h.weight)),
@@ -304,7 +299,7 @@ impl RandomWriter {
             arrivals: Arrivals::new(cfg.arrival, cfg.rate, cfg.shape.as_ref()),
             size: cfg.size.clone(),
             blocks: blocks.max(1),
-            zipf_cdf,
+            zipf,
             hot,
             until,
             rng,
@@ -327,13 +322,10 @@ impl RandomWriter {
             } else {
                 self.rng.random_range(hot..self.blocks)
             }
-        } else if self.zipf_cdf.is_empty() {
-            self.rng.random_range(0..self.blocks)
+        } else if let Some(z) = &self.zipf {
+            z.sample(&mut self.rng)
         } else {
-            let u = self.rng.random::<f64>();
-            self.zipf_cdf
-                .partition_point(|&c| c < u)
-                .min(self.zipf_cdf.len() - 1) as u32
+            self.rng.random_range(0..self.blocks)
         };
         let size = size_of(&self.size, &mut self.rng);
         out.issue(addr(v, block), size, 0);

@@ -22,6 +22,7 @@ use crate::scenario::types::{
     RollingOrder, Scenario, Site, VolumeRef, WhenFull, Workload,
 };
 use crate::scenario::units::Duration;
+use crate::sparse::Sparse;
 use crate::trace::Trace;
 
 /// Everything that can happen in a run.
@@ -140,9 +141,9 @@ struct Pair {
     copy_stage: Stage<(Msg, NodeId)>,
     apply_stage: Stage<(WriteMeta, u64)>,
     /// Applies started so far, and the order of the apply each block now shows (by volume, then
-    /// block; 0 before any).
+    /// block; 0 before any; only blocks ever applied hold an entry).
     applies_started: u64,
-    block_order: Vec<u64>,
+    block_order: Sparse<u64>,
     write_time: Dist<Duration>,
     copy_time: Dist<Duration>,
     apply_time: Dist<Duration>,
@@ -349,7 +350,7 @@ impl World {
                     clock_rng: stream(seed, ComponentId::Clock(i)),
                     secondary_incarnation: 0,
                     applies_started: 0,
-                    block_order: vec![0; usize::from(geometry.volumes) * geometry.blocks as usize],
+                    block_order: Sparse::new(),
                     servers: svc.servers,
                     held: Vec::new(),
                     next_fresh_seq: 0,

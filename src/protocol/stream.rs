@@ -34,7 +34,11 @@ const RESEND_WINDOW: u64 = 64;
 #[derive(Default, Debug)]
 struct Peer {
     next_send: u64,
+    /// Segments sent and not acknowledged, by consecutive seq (pushed at the back, acknowledged
+    /// from the front), so the one of seq `s` is at index `s - front.seq`.
     unacked: VecDeque<Pending>,
+    /// How many of `unacked` the receiver holds beyond a gap (`Pending::held`).
+    unacked_held: usize,
     next_recv: u64,
     held: BTreeMap<u64, Body>,
 }
@@ -104,7 +108,9 @@ impl Streams {
         match msg {
             Msg::Ack { next, held } => {
                 while peer.unacked.front().is_some_and(|p| p.seq < next) {
-                    peer.unacked.pop_front();
+                    if peer.unacked.pop_front().is_some_and(|p| p.held) {
+                        peer.unacked_held -= 1;
+                    }
                 }
                 if peer.unacked.is_empty() {
                     if let Ok(i) = self.outstanding.binary_search(&from) {
@@ -116,13 +122,18 @@ impl Streams {
                 }
                 // Segments the receiver holds are never resent; the gap below the highest one
                 // was lost, so its backoff is forgotten and the next tick resends it (after an
-                // outage this brings a returning peer up to date in one timeout, not two).
+                // outage this brings a returning peer up to date in one timeout, not two). Only
+                // segments up to the highest held one can change: the visit stops there, so an
+                // acknowledgement costs at most 65 steps however many segments are unacknowledged.
                 let highest = next + 64 - u64::from(held.leading_zeros());
-                for p in peer.unacked.iter_mut() {
+                for p in peer.unacked.iter_mut().take_while(|p| p.seq <= highest) {
                     let bit = p.seq.wrapping_sub(next + 1);
                     if bit < 64 && held & (1 << bit) != 0 {
-                        p.held = true;
-                    } else if held != 0 && p.seq < highest {
+                        if !p.held {
+                            p.held = true;
+                            peer.unacked_held += 1;
+                        }
+                    } else if p.seq < highest {
                         p.tries = 0;
                     }
                 }
@@ -175,11 +186,11 @@ impl Streams {
                 continue;
             };
             let window_end = peer.unacked.front().map_or(0, |p| p.seq + RESEND_WINDOW);
-            let due = peer.unacked.iter_mut().filter(|p| {
-                p.seq < window_end
-                    && !p.held
-                    && now.saturating_sub(p.sent_at) >= self.rto << p.tries.min(1)
-            });
+            let due = peer
+                .unacked
+                .iter_mut()
+                .take_while(|p| p.seq < window_end)
+                .filter(|p| !p.held && now.saturating_sub(p.sent_at) >= self.rto << p.tries.min(1));
             for p in due.take(RESEND_BURST) {
                 p.sent_at = now;
                 p.tries += 1;
@@ -217,7 +228,7 @@ impl Streams {
     pub fn in_flight(&self, to: NodeId) -> usize {
         self.peers
             .get(&to)
-            .map_or(0, |p| p.unacked.iter().filter(|s| !s.held).count())
+            .map_or(0, |p| p.unacked.len() - p.unacked_held)
     }
 
     /// Forgets everything about `peer`, as after a reset that lost volatile state on both sides.

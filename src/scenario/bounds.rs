@@ -10,10 +10,12 @@ use super::types::{Fault, Scenario, Workload};
 
 /// Most subsystem pairs (`topology.pairs`).
 pub const MAX_PAIRS: u64 = 1024;
-/// Most blocks on one subsystem (`topology.volumes_per_subsystem` x `blocks_per_volume`).
-pub const MAX_BLOCKS_PER_SUBSYSTEM: u64 = 1 << 22;
-/// Most blocks over every subsystem (pairs x volumes x blocks).
-pub const MAX_BLOCKS: u64 = 1 << 24;
+/// Most blocks on one subsystem (`topology.volumes_per_subsystem` x `blocks_per_volume`): 4 PiB
+/// of 4 KiB blocks. Volumes are sparse (memory follows the blocks written, not the capacity), so
+/// this bounds only the block index arithmetic.
+pub const MAX_BLOCKS_PER_SUBSYSTEM: u64 = 1 << 40;
+/// Most blocks over every subsystem (pairs x volumes x blocks): a block's index fits in 50 bits.
+pub const MAX_BLOCKS: u64 = 1 << 50;
 /// Most paths of a pair link (`links.paths`, `links.overrides[i].paths`).
 pub const MAX_PATHS: u64 = 64;
 /// Most servers of a subsystem's service stage (`subsystems.servers`, overrides).

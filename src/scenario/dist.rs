@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
+use super::cumulative::Cumulative;
+
 use rand::Rng;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
@@ -95,6 +97,9 @@ pub enum Dist<Q> {
         values: Vec<Q>,
         /// One non-negative finite weight per value, not all zero.
         weights: Vec<f64>,
+        /// The weights' running sums, for sampling in O(log n): build the variant with
+        /// [`Dist::empirical`], which computes them.
+        table: Cumulative,
     },
 }
 
@@ -141,6 +146,16 @@ fn weights_usable(values_len: usize, weights: &[f64]) -> Option<f64> {
 const NORMAL_MAX_TRIES: usize = 64;
 
 impl<Q: Quantity> Dist<Q> {
+    /// A weighted choice among `values` (one weight per value), its sampling table built.
+    pub fn empirical(values: Vec<Q>, weights: Vec<f64>) -> Self {
+        let table = Cumulative::new(values.len(), &weights);
+        Dist::Empirical {
+            values,
+            weights,
+            table,
+        }
+    }
+
     /// A distribution that always yields `q`; the common case of a fixed value.
     pub fn constant(q: Q) -> Self {
         Dist::Constant(q)
@@ -182,30 +197,16 @@ impl<Q: Quantity> Dist<Q> {
                 let z = standard_normal(rng);
                 round_to_u64(libm::exp(libm::log(median.to_u64() as f64) + sigma * z))
             }
-            Dist::Empirical { values, weights } => {
+            Dist::Empirical { values, table, .. } => {
                 let Some(last) = values.last() else {
                     return 0;
                 };
                 let u: f64 = rng.random();
-                let Some(total) = weights_usable(values.len(), weights) else {
+                let Some(total) = table.total() else {
                     let idx = (u * values.len() as f64) as usize;
                     return values.get(idx).unwrap_or(last).to_u64();
                 };
-                let target = u * total;
-                let mut acc = 0.0;
-                for (v, w) in values.iter().zip(weights) {
-                    acc += w;
-                    if target < acc {
-                        return v.to_u64();
-                    }
-                }
-                // Only reachable through rounding: take the last positive weight.
-                values
-                    .iter()
-                    .zip(weights)
-                    .rev()
-                    .find(|(_, w)| **w > 0.0)
-                    .map_or(last.to_u64(), |(v, _)| v.to_u64())
+                values.get(table.index(u * total)).unwrap_or(last).to_u64()
             }
         }
     }
@@ -220,7 +221,9 @@ impl<Q: Quantity> Dist<Q> {
             Dist::Lognormal { median, sigma } => {
                 median.to_u64() as f64 * libm::exp(sigma * sigma / 2.0)
             }
-            Dist::Empirical { values, weights } => {
+            Dist::Empirical {
+                values, weights, ..
+            } => {
                 if values.is_empty() {
                     return 0.0;
                 }
@@ -277,7 +280,9 @@ impl<Q: Quantity> Dist<Q> {
                 format!("sigma must be a finite number >= 0, got {sigma}"),
             ),
             Dist::Lognormal { .. } => Ok(()),
-            Dist::Empirical { values, weights } => {
+            Dist::Empirical {
+                values, weights, ..
+            } => {
                 if values.is_empty() {
                     return fail(
                         "empirical",
@@ -359,7 +364,9 @@ impl<Q: Quantity + Serialize> Serialize for Dist<Q> {
                 st.serialize_field("sigma", sigma)?;
                 st.end()
             }
-            Dist::Empirical { values, weights } => {
+            Dist::Empirical {
+                values, weights, ..
+            } => {
                 let mut st = s.serialize_struct("Dist", 3)?;
                 st.serialize_field("kind", "empirical")?;
                 st.serialize_field("values", values)?;
@@ -705,7 +712,7 @@ impl<Q: Quantity> RawFields<Q> {
             Kind::Empirical => {
                 let values = need(self.values, kind, Field::Values)?;
                 let weights = self.weights.unwrap_or_else(|| vec![1.0; values.len()]);
-                Dist::Empirical { values, weights }
+                Dist::empirical(values, weights)
             }
         };
         dist.validate()?;
@@ -941,10 +948,10 @@ mod tests {
     }
 
     fn empirical() -> Dist<Size> {
-        Dist::Empirical {
-            values: vec![Size(4096), Size(65_536), Size(1 << 20)],
-            weights: vec![1.0, 2.0, 7.0],
-        }
+        Dist::empirical(
+            vec![Size(4096), Size(65_536), Size(1 << 20)],
+            vec![1.0, 2.0, 7.0],
+        )
     }
 
     #[test]
@@ -1045,10 +1052,7 @@ mod tests {
             let f = xs.iter().filter(|&&x| x == v).count() as f64 / N as f64;
             assert!((f - p).abs() < 0.01, "{v}: {f} vs {p}");
         }
-        let zero_weight = Dist::Empirical {
-            values: vec![Size(1), Size(2)],
-            weights: vec![0.0, 1.0],
-        };
+        let zero_weight = Dist::empirical(vec![Size(1), Size(2)], vec![0.0, 1.0]);
         assert!(samples(&zero_weight, 7, 1000).iter().all(|&x| x == 2));
     }
 
@@ -1065,14 +1069,8 @@ mod tests {
                 median: Duration(0),
                 sigma: f64::NAN,
             },
-            Dist::Empirical {
-                values: vec![],
-                weights: vec![],
-            },
-            Dist::Empirical {
-                values: vec![ms(1), ms(2)],
-                weights: vec![-1.0],
-            },
+            Dist::empirical(vec![], vec![]),
+            Dist::empirical(vec![ms(1), ms(2)], vec![-1.0]),
         ];
         for d in &bad {
             assert!(d.validate().is_err(), "{d:?}");
@@ -1181,18 +1179,12 @@ mod tests {
             ),
             (
                 r#"{"kind": "empirical", "values": ["1ms", "2ms"]}"#,
-                Dist::Empirical {
-                    values: vec![ms(1), ms(2)],
-                    weights: vec![1.0, 1.0],
-                },
+                Dist::empirical(vec![ms(1), ms(2)], vec![1.0, 1.0]),
                 r#"{"kind":"empirical","values":["1ms","2ms"],"weights":[1.0,1.0]}"#,
             ),
             (
                 r#"{"kind": "empirical", "values": ["1ms", "2ms"], "weights": [3, 0]}"#,
-                Dist::Empirical {
-                    values: vec![ms(1), ms(2)],
-                    weights: vec![3.0, 0.0],
-                },
+                Dist::empirical(vec![ms(1), ms(2)], vec![3.0, 0.0]),
                 r#"{"kind":"empirical","values":["1ms","2ms"],"weights":[3.0,0.0]}"#,
             ),
         ];
@@ -1210,10 +1202,7 @@ mod tests {
         .expect("size dist");
         assert_eq!(
             sizes,
-            Dist::Empirical {
-                values: vec![Size(4096), Size(1 << 20)],
-                weights: vec![9.0, 1.0],
-            }
+            Dist::empirical(vec![Size(4096), Size(1 << 20)], vec![9.0, 1.0])
         );
     }
 

@@ -2,6 +2,7 @@
 //! JSON path, what was expected), command-line overrides, semantic validation and the JSON Schema.
 
 pub mod bounds;
+pub mod cumulative;
 pub mod dist;
 pub mod iotrace;
 pub mod overrides;
