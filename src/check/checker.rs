@@ -218,7 +218,6 @@ pub struct Checker {
     violation_count: u64,
     host_latency: LatencyStats,
     lag: LatencyStats,
-    exposure: LatencyStats,
     applied_writes: u64,
     held_peak: usize,
 }
@@ -252,7 +251,6 @@ impl Checker {
             violation_count: 0,
             host_latency: LatencyStats::new(),
             lag: LatencyStats::new(),
-            exposure: LatencyStats::new(),
             applied_writes: 0,
             held_peak: 0,
         }
@@ -569,9 +567,6 @@ impl Checker {
 
     /// Judges the image as it stands at `at`, recording a violation if it breaks the rule.
     pub fn check(&mut self, at: u64) -> bool {
-        let oldest_missing = self.oldest_missing_completion();
-        self.exposure
-            .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
         let (Some((completed, a)), Some((newest, _))) =
             (self.earliest_missing(), self.newest_visible)
         else {
@@ -657,13 +652,6 @@ impl Checker {
     /// Host write latency (issue to completion).
     pub fn host_latency(&self) -> &LatencyStats {
         &self.host_latency
-    }
-
-    /// Data exposure, sampled whenever an open image is judged: how long ago the oldest write
-    /// the image lacks completed (zero when it lacks none), i.e. the age of the newest consistent
-    /// point the hosts could recover to.
-    pub fn exposure(&self) -> &LatencyStats {
-        &self.exposure
     }
 
     /// Secondary lag (stored on the primary to first shown on the secondary).

@@ -38,7 +38,7 @@ impl LatencyStats {
     /// Records one latency; values beyond the range are clamped into it (max stays exact).
     pub fn record(&mut self, ns: u64) {
         self.max = self.max.max(ns);
-        self.hist.saturating_record(ns.max(1));
+        self.hist.saturating_record(ns);
     }
 
     /// Number of samples.
