@@ -15,3 +15,4 @@ pub mod result;
 pub mod scenario;
 pub mod sim;
 pub mod trace;
+pub mod version;

@@ -109,6 +109,7 @@ pub fn simulate_recorded(
     let c = &world.checker;
     let pct = |s: &LatencyStats| s.percentiles();
     let result = RunResult {
+        rcsim_version: crate::version::Version::default(),
         seed,
         protocol: sc.protocol.kind.name().to_string(),
         scenario: sc.name.clone(),

@@ -166,7 +166,7 @@ struct Block {
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
 /// the secondary image does not show.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Rpo {
     /// Completed writes missing from the image.
     pub lost_writes: u64,
@@ -177,7 +177,7 @@ pub struct Rpo {
 }
 
 /// Which labelled writes the image shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct ImageSummary {
     /// Labels of writes visible in the image.
     pub present: Vec<String>,

@@ -45,8 +45,12 @@ enum Command {
         /// The scenario JSON file.
         scenario: PathBuf,
     },
-    /// Print the JSON Schema of the scenario format.
-    Schema,
+    /// Print the JSON Schema of the scenario format (or, with --result, of the result JSON).
+    Schema {
+        /// Print the schema of the result JSON (`run --json`, result.json, results.jsonl lines).
+        #[arg(long)]
+        result: bool,
+    },
     /// Run a campaign: one generated scenario per seed, checked, in parallel.
     ///
     /// Each seed draws its own scenario around the base (swarm testing: its own subset of fault
@@ -344,8 +348,12 @@ pub fn dispatch(cli: Cli) -> u8 {
                 EXIT_USAGE
             }
         },
-        Command::Schema => {
-            println!("{}", rcsim::scenario::schema_json());
+        Command::Schema { result } => {
+            if result {
+                println!("{}", rcsim::result::schema_json());
+            } else {
+                println!("{}", rcsim::scenario::schema_json());
+            }
             EXIT_OK
         }
         Command::Report(args) => report::run(&args),
