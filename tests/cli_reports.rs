@@ -301,6 +301,9 @@ fn sweep_writes_one_row_per_run_and_charts() {
             std::str::from_utf8(&f[&format!("{stem}.svg")]).expect("UTF-8"),
         );
     }
+    let html = String::from_utf8(f["index.html"].clone()).expect("UTF-8");
+    assert_self_contained(&html);
+    assert_eq!(html.matches("<svg").count(), 3, "every chart inline");
 }
 
 #[test]
