@@ -335,7 +335,10 @@ pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> 
         );
     }
     write("index.md", md.as_bytes())?;
-    write("index.html", sweep_html(sw, command, &specs, &rendered).as_bytes())
+    write(
+        "index.html",
+        sweep_html(sw, command, &specs, &rendered).as_bytes(),
+    )
 }
 
 /// The sweep's page as one self-contained HTML file.
