@@ -16,3 +16,4 @@ pub mod scenario;
 pub mod sim;
 pub mod sparse;
 pub mod trace;
+pub mod version;

@@ -37,10 +37,10 @@ impl Observers {
         }
     }
 
-    /// Primary `pair` stored host write `id` on its volume.
-    pub fn stored(&mut self, now: u64, pair: u16, id: WriteId) {
+    /// Primary `pair` stored host write `id` of `bytes` on its volume.
+    pub fn stored(&mut self, now: u64, pair: u16, id: WriteId, bytes: u32) {
         if let Some(r) = self.recorder.as_mut() {
-            r.stored(pair, id);
+            r.stored(pair, id, bytes);
         }
         if let Some(c) = self.chrome.as_mut() {
             c.stored(now, pair, id);
@@ -57,7 +57,7 @@ impl Observers {
     /// Secondary `pair` is about to show write `id` (the checker does not know yet).
     pub fn applied(&mut self, now: u64, pair: u16, id: WriteId, checker: &Checker) {
         if let Some(r) = self.recorder.as_mut() {
-            r.applied(now, id, checker);
+            r.applied(now, pair, id, checker);
         }
         if let Some(c) = self.chrome.as_mut() {
             c.applied(now, pair, id);

@@ -1,12 +1,14 @@
 //! The result of one checked run, with every field the product contract names.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::check::latency::Percentiles;
 use crate::check::{ImageSummary, Rpo, Violation};
+use crate::version::Version;
 
 /// Write counts along the copy path.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct WriteCounts {
     /// Issued by hosts.
     pub issued: u64,
@@ -22,7 +24,7 @@ pub struct WriteCounts {
 }
 
 /// Checkpoint rounds (zero for protocols without checkpoints).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CheckpointCounts {
     /// Sent by the checkpoint master.
     pub issued: u64,
@@ -33,7 +35,7 @@ pub struct CheckpointCounts {
 }
 
 /// How the checkpoint protocol spent its time (zero for protocols without checkpoints).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CheckpointMetrics {
     /// From a checkpoint's first forward reaching the secondary master to its rendezvous.
     pub rendezvous_ns: Percentiles,
@@ -44,7 +46,7 @@ pub struct CheckpointMetrics {
 }
 
 /// The primaries' bounded copy buffers (zero when unbounded).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BufferMetrics {
     /// Host writes delayed by write pacing.
     pub paced_writes: u64,
@@ -56,7 +58,7 @@ pub struct BufferMetrics {
 }
 
 /// How the `cycle` protocol's master fared (zero for other protocols).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CycleMetrics {
     /// Host-write holds (one per primary per switch attempt).
     pub holds: u64,
@@ -68,20 +70,29 @@ pub struct CycleMetrics {
 }
 
 /// Host write latency and secondary lag.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Latencies {
     /// From issue to completion at the host.
     pub host_write: Percentiles,
     /// From the primary volume storing a write to a secondary volume showing it.
     pub secondary_lag: Percentiles,
-    /// Data exposure: age of the newest consistent point the open image offers, sampled each
-    /// time the open image is judged.
+    /// Data exposure: the age of the oldest completed write the image hosts could read lacks
+    /// (what a disaster at that moment would lose), weighted by time from the start to the
+    /// disaster or the end: p99 is the exposure exceeded 1% of that time.
     pub exposure: Percentiles,
 }
 
+/// The JSON Schema of the result JSON (`rcsim schema --result`), pretty-printed.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(RunResult);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
 /// One run's verdict and measurements.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct RunResult {
+    /// The rcsim version that ran it (trace hashes depend on it).
+    pub rcsim_version: Version,
     /// The seed.
     pub seed: u64,
     /// The protocol's name.

@@ -101,6 +101,8 @@ pub fn simulate_recorded(
     if let Some(e) = world.input_error() {
         return Err(io::Error::new(io::ErrorKind::InvalidData, e));
     }
+    world.exposure.before(outcome.now, &world.checker);
+    world.exposure.stop(outcome.now);
     let mut observe = std::mem::take(&mut world.observe);
     let series = observe
         .recorder
@@ -121,6 +123,7 @@ pub fn simulate_recorded(
     let c = &world.checker;
     let pct = |s: &LatencyStats| s.percentiles();
     let result = RunResult {
+        rcsim_version: crate::version::Version::default(),
         seed,
         protocol: sc.protocol.kind.name().to_string(),
         scenario: sc.name.clone(),
@@ -143,7 +146,7 @@ pub fn simulate_recorded(
         latency_ns: Latencies {
             host_write: pct(c.host_latency()),
             secondary_lag: pct(c.lag()),
-            exposure: pct(c.exposure()),
+            exposure: world.exposure.distribution().percentiles(),
         },
         checkpoints: CheckpointCounts {
             issued: world.stats.checkpoints_issued,

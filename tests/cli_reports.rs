@@ -12,18 +12,21 @@ use serde_json::Value;
 
 const PATENT_EXAMPLE: &str = "scenarios/patent-example.json";
 
-/// Every file of a directory, by name, with its bytes.
+/// Every file under a directory, by its path relative to it (`series/x.csv`), with its bytes.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .expect("output directory exists")
-        .map(|e| {
-            let e = e.expect("directory entry");
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).expect("readable file"),
-            )
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).expect("output directory exists") {
+        let e = e.expect("directory entry");
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.path().is_dir() {
+            for (sub, bytes) in files(&e.path()) {
+                out.insert(format!("{name}/{sub}"), bytes);
+            }
+        } else {
+            out.insert(name, std::fs::read(e.path()).expect("readable file"));
+        }
+    }
+    out
 }
 
 /// A PNG: the signature, an IHDR of the chart's size, and a plausible length.
@@ -128,7 +131,7 @@ fn report_writes_charts_and_pages_and_exits_1_for_the_violation() {
     out.assert_code(EXIT_VIOLATION).assert_no_panic();
     let f = files(dir.path());
     for stem in [
-        "latency-cdf",
+        "latency-percentiles",
         "latency-over-time",
         "lag-exposure",
         "buffers",
@@ -148,7 +151,18 @@ fn report_writes_charts_and_pages_and_exits_1_for_the_violation() {
     }
     assert!(md.contains("INCONSISTENT"), "{md}");
     assert!(md.contains("io3 present without io2"), "{md}");
-    assert!(md.contains("(latency-cdf.png)"), "{md}");
+    assert!(md.contains("(latency-percentiles.png)"), "{md}");
+    // The data behind the charts, per protocol and seed.
+    for p in ["checkpoint", "independent", "sync", "central", "cycle"] {
+        let csv = String::from_utf8(f[&format!("series/{p}-seed1.csv")].clone()).expect("UTF-8");
+        let head = csv.lines().next().expect("a header");
+        assert!(head.starts_with("time_ns,"), "{head}");
+        for col in ["primary_backlog_writes", "lag_p99_ns", "exposure_ns"] {
+            assert!(head.split(',').any(|c| c == col), "{p}: no {col} in {head}");
+        }
+        let hgrm = String::from_utf8(f[&format!("hgrm/{p}-seed1.hgrm")].clone()).expect("UTF-8");
+        assert!(hgrm.contains("1/(1-Percentile)"), "{hgrm}");
+    }
     let html = String::from_utf8(f["index.html"].clone()).expect("UTF-8");
     assert_self_contained(&html);
     assert!(html.matches("<svg").count() >= 6, "SVGs are inline");
@@ -287,6 +301,9 @@ fn sweep_writes_one_row_per_run_and_charts() {
             std::str::from_utf8(&f[&format!("{stem}.svg")]).expect("UTF-8"),
         );
     }
+    let html = String::from_utf8(f["index.html"].clone()).expect("UTF-8");
+    assert_self_contained(&html);
+    assert_eq!(html.matches("<svg").count(), 3, "every chart inline");
 }
 
 #[test]

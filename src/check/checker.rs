@@ -174,7 +174,7 @@ struct Block {
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
 /// the secondary image does not show.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Rpo {
     /// Completed writes missing from the image.
     pub lost_writes: u64,
@@ -185,7 +185,7 @@ pub struct Rpo {
 }
 
 /// Which labelled writes the image shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct ImageSummary {
     /// Labels of writes visible in the image.
     pub present: Vec<String>,
@@ -230,7 +230,6 @@ pub struct Checker {
     violation_count: u64,
     host_latency: LatencyStats,
     lag: LatencyStats,
-    exposure: LatencyStats,
     applied_writes: u64,
     held_peak: usize,
 }
@@ -264,7 +263,6 @@ impl Checker {
             violation_count: 0,
             host_latency: LatencyStats::new(),
             lag: LatencyStats::new(),
-            exposure: LatencyStats::new(),
             applied_writes: 0,
             held_peak: 0,
         }
@@ -614,9 +612,6 @@ impl Checker {
             let (missing, present) = self.readable_extremes();
             return self.judge(missing, present, at);
         }
-        let oldest_missing = self.oldest_missing_completion();
-        self.exposure
-            .record(oldest_missing.map_or(0, |c| at.saturating_sub(c)));
         self.judge(self.earliest_missing(), self.newest_visible, at)
     }
 
@@ -710,13 +705,6 @@ impl Checker {
     /// Host write latency (issue to completion).
     pub fn host_latency(&self) -> &LatencyStats {
         &self.host_latency
-    }
-
-    /// Data exposure, sampled whenever an open image is judged: how long ago the oldest write
-    /// the image lacks completed (zero when it lacks none), i.e. the age of the newest consistent
-    /// point the hosts could recover to.
-    pub fn exposure(&self) -> &LatencyStats {
-        &self.exposure
     }
 
     /// Secondary lag (stored on the primary to first shown on the secondary).

@@ -5,7 +5,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 /// p50, p99 and max of a set of nanosecond latencies.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Percentiles {
     /// Median, ns.
     pub p50: u64,
@@ -38,7 +38,7 @@ impl LatencyStats {
     /// Records one latency; values beyond the range are clamped into it (max stays exact).
     pub fn record(&mut self, ns: u64) {
         self.max = self.max.max(ns);
-        self.hist.saturating_record(ns.max(1));
+        self.hist.saturating_record(ns);
     }
 
     /// Number of samples.

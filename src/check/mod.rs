@@ -3,9 +3,11 @@
 //! volumes hold; never a protocol's own bookkeeping.
 
 pub mod checker;
+pub mod exposure;
 pub mod latency;
 pub mod violation;
 
 pub use checker::{BlockAddr, Checker, Geometry, History, ImageSummary, Rpo, WriteId};
+pub use exposure::{ExposureClock, TimeWeighted};
 pub use latency::LatencyStats;
 pub use violation::Violation;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One rule broken by an image open to hosts, named so a reader can find both writes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Violation {
     /// `"dependent-write"` (a write visible without one it depended on) or `"liveness"`.
     pub kind: String,

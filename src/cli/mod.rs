@@ -90,8 +90,12 @@ enum Command {
         /// The command whose page to print (default: rcsim's own).
         command: Option<String>,
     },
-    /// Print the JSON Schema of the scenario format.
-    Schema,
+    /// Print the JSON Schema of the scenario format (or, with --result, of the result JSON).
+    Schema {
+        /// Print the schema of the result JSON (`run --json`, result.json, results.jsonl lines).
+        #[arg(long)]
+        result: bool,
+    },
     /// Run a campaign: one generated scenario per seed, checked, in parallel.
     ///
     /// Each seed draws its own scenario around the base (swarm testing: its own subset of fault
@@ -438,8 +442,12 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Validate { scenarios, json } => validate::validate(&scenarios, json),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man { command } => completions::man(command.as_deref()),
-        Command::Schema => {
-            outln!("{}", rcsim::scenario::schema_json());
+        Command::Schema { result } => {
+            if result {
+                outln!("{}", rcsim::result::schema_json());
+            } else {
+                outln!("{}", rcsim::scenario::schema_json());
+            }
             EXIT_OK
         }
         Command::Report(args) => report::run(&args),

@@ -50,6 +50,9 @@ pub struct SeedOutcome {
 /// The campaign's totals, as `summary.json` holds them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The rcsim version that ran the campaign (trace hashes depend on it).
+    #[serde(default)]
+    pub rcsim_version: crate::version::Version,
     /// Seeds run.
     pub seeds: u64,
     /// Seeds whose every check passed.

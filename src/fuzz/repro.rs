@@ -34,6 +34,9 @@ pub struct Expected {
 pub struct Repro {
     /// Format version ([`FORMAT`]).
     pub rcsim_repro: u32,
+    /// The rcsim version that wrote it (trace hashes depend on it; older files lack it).
+    #[serde(default)]
+    pub rcsim_version: crate::version::Version,
     /// The seed of every random stream.
     pub seed: u64,
     /// The protocol that ran.
@@ -64,6 +67,7 @@ impl Repro {
     pub fn new(seed: u64, scenario: Value, result: &RunResult) -> Self {
         Repro {
             rcsim_repro: FORMAT,
+            rcsim_version: crate::version::Version::default(),
             seed,
             protocol: result.protocol.clone(),
             scenario,

@@ -263,6 +263,8 @@ pub struct World {
     pub observe: Observers,
     /// `cycle`: how long each primary held host write completions, per hold.
     pub host_hold: crate::check::LatencyStats,
+    /// Data exposure of the readable image over time, until the disaster.
+    pub exposure: crate::check::ExposureClock,
 }
 
 /// Counts the result reports.
@@ -500,6 +502,7 @@ impl World {
             suspended_since: Vec::new(),
             observe: Observers::default(),
             host_hold: crate::check::LatencyStats::new(),
+            exposure: crate::check::ExposureClock::new(),
         }
     }
 
@@ -1166,6 +1169,7 @@ impl Handler for World {
 
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Control {
         let now = sched.now();
+        self.exposure.before(now, &self.checker);
         if self.observe.is_active() {
             let mut observe = std::mem::take(&mut self.observe);
             observe.before(now, &event, self);
@@ -1204,7 +1208,7 @@ impl Handler for World {
                     sched.after(t, Event::WriteServed { pair, write: w });
                 }
                 self.checker.stored(write.id, now);
-                self.observe.stored(now, pair, write.id);
+                self.observe.stored(now, pair, write.id, write.size);
                 self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
             }
             Event::CopyServed { pair, msg, to } => {
@@ -1284,6 +1288,7 @@ impl Handler for World {
                 if self.primary_alive {
                     self.primary_alive = false;
                     self.stats.disaster_ns = Some(now);
+                    self.exposure.stop(now);
                     sched.after(self.takeover_delay, Event::Takeover);
                 }
             }

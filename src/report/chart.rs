@@ -69,8 +69,7 @@ pub fn render(chart: &impl Draw, size: (u32, u32)) -> Result<Rendered, String> {
     })
 }
 
-/// Encodes 8-bit RGB pixels as PNG: a palette image when the chart has at most 256 colours
-/// (most do not, because of anti-aliased text), else RGB; best compression either way.
+/// Encodes 8-bit RGB pixels as PNG (RGB, best compression) with the `png` crate.
 fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     {
@@ -197,6 +196,9 @@ pub struct Panel {
     pub integer_y: bool,
     /// Draw the lines as grouped bars (categorical x), each labelled with its value in percent.
     pub bars: bool,
+    /// A log x of `1/(1 − p)` labelled as the percentile `p` (`50%`, `99%`, `99.9%`): the
+    /// HdrHistogram percentile plot, which spreads the tail out.
+    pub x_percentile: bool,
 }
 
 /// A titled figure of panels stacked top to bottom.
@@ -407,6 +409,14 @@ fn fmt_log(v: f64) -> String {
     fmt_num((x * scale).round() / scale)
 }
 
+/// A log10 value of `1/(1 − p)` as the percentile `p` (`99.9%`).
+fn fmt_percentile(v: f64) -> String {
+    let p = 100.0 * (1.0 - 10f64.powf(-v));
+    let s = format!("{p:.5}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}%")
+}
+
 /// Clears `root` to white, writes `title` across its top and returns the area below it: the
 /// frame every chart shares.
 fn titled<DB: DrawingBackend>(
@@ -528,6 +538,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
         .map_err(err)?;
     let cats = p.categories.clone();
     let x_log = p.x_log;
+    let x_percentile = p.x_percentile;
     let x_fmt = move |v: &f64| match &cats {
         Some(c) => {
             let i = v.round();
@@ -537,6 +548,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                 String::new()
             }
         }
+        None if x_log && x_percentile => fmt_percentile(*v),
         None if x_log => fmt_log(*v),
         None => fmt_num(*v),
     };

@@ -194,58 +194,67 @@ fn coinciding(runs: &[ProtocolRuns]) -> String {
     }
 }
 
-/// Host write latency CDF, one line per protocol (the first seed).
-fn latency_cdf(runs: &[ProtocolRuns]) -> ChartSpec {
+/// The widest percentile the latency plot shows: p99.999.
+const HDR_X_MAX: f64 = 1e5;
+
+/// Host write latency as an HdrHistogram percentile plot, one line per protocol (the first seed):
+/// latency (log y) against `1/(1 − p)` (log x, labelled as the percentile), so the tail from p99
+/// to p99.999 gets as much room as the median.
+fn latency_percentiles(runs: &[ProtocolRuns]) -> ChartSpec {
     let mut lines = Vec::new();
     for r in runs {
         let Some(s) = &r.series else { continue };
-        let mut points = Vec::new();
-        let mut prev = 0.0;
-        for &(ns, frac) in &s.host_latency_cdf {
-            let x = ms(ns.max(1));
-            points.push((x, Some(prev)));
-            points.push((x, Some(frac)));
-            prev = frac;
-        }
+        let points = s
+            .host_latency_percentiles
+            .iter()
+            .filter(|row| row.1 < 1.0)
+            .map(|&(ns, frac, _)| ((1.0 / (1.0 - frac)).min(HDR_X_MAX), Some(ms(ns))))
+            .collect();
         lines.push(Line {
             label: r.protocol.clone(),
             colour: colour::protocol(&r.protocol),
             stroke: Stroke::Solid,
-            markers: false,
+            markers: s.host_writes < 40,
             connect_gaps: false,
             points,
         });
     }
-    let medians: Vec<String> = runs
+    let tails: Vec<String> = runs
         .iter()
         .map(|r| {
-            let p50 = median(
-                r.results
-                    .iter()
-                    .map(|x| x.latency_ns.host_write.p50)
-                    .collect(),
-            );
-            format!("{} {}", r.protocol, human_ns(p50))
+            let p = |f: fn(&RunResult) -> u64| median(r.results.iter().map(f).collect());
+            format!(
+                "{} p50 {}, p99 {}, max {}",
+                r.protocol,
+                human_ns(p(|x| x.latency_ns.host_write.p50)),
+                human_ns(p(|x| x.latency_ns.host_write.p99)),
+                human_ns(p(|x| x.latency_ns.host_write.max))
+            )
         })
         .collect();
-    let title = "Host write latency: cumulative distribution".to_string();
+    let title = "Host write latency by percentile".to_string();
     ChartSpec {
-        stem: "latency-cdf".into(),
+        stem: "latency-percentiles".into(),
         caption: format!(
-            "The fraction of host writes (y) that completed within a given time (x, log scale), \
-             per protocol: a curve further left means faster writes. An asynchronous protocol \
-             completes a write once the primary has stored it; sync waits for the secondary, \
-             so it pays the link's round trip on every write. Median: {}.{}",
-            medians.join(", "),
+            "The latency (y, log scale) under which a given share of host writes completed (x: \
+             the percentile, spaced as 1/(1 − p) so p99, p99.9 and p99.99 are as far apart as \
+             p90 and p99), per protocol: a lower line means faster writes. An asynchronous \
+             protocol completes a write once the primary has stored it; sync waits for the \
+             secondary, so it pays the link's round trip on every write. A line ends at the \
+             highest percentile its writes resolve. The same data, in HdrHistogram's format, \
+             is in hgrm/. {}.{}",
+            tails.join("; "),
             coinciding(runs)
         ),
         drawing: Drawing::Figure(Figure {
             title: title.clone(),
             panels: vec![Panel {
-                x_label: "host write latency (ms, log scale)".into(),
-                y_label: "fraction of writes completed".into(),
+                x_label: "percentile of host writes (log scale of 1/(1 − p))".into(),
+                y_label: "host write latency (ms, log)".into(),
                 x_log: true,
-                y_range: Some((0.0, 1.05)),
+                x_percentile: true,
+                y_log: true,
+                x_range: Some((1.0, HDR_X_MAX)),
                 lines,
                 empty_note: Some("no host write completed".into()),
                 ..Panel::default()
@@ -587,7 +596,7 @@ pub fn comparison(runs: &[ProtocolRuns]) -> Vec<ChartSpec> {
     let unit = time_unit(end_of(runs));
     let sh = shades(runs, unit);
     let mut out = vec![
-        latency_cdf(runs),
+        latency_percentiles(runs),
         latency_over_time(runs, unit, &sh),
         lag_and_exposure(runs, unit, &sh),
         buffers(runs, unit, &sh),

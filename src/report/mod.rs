@@ -3,6 +3,7 @@
 //! runs' results and their recorded series.
 
 pub mod chart;
+pub mod export;
 pub mod figures;
 pub mod page;
 pub mod series;
@@ -47,9 +48,36 @@ pub fn write_charts(dir: &Path, charts: &[ChartSpec]) -> Result<Vec<Rendered>, S
     Ok(out)
 }
 
-/// Writes a protocol comparison into `dir`: every chart as PNG and SVG, `index.md` and the
-/// self-contained `index.html`.
+/// Writes `text` to `dir/name`, creating `dir`.
+fn write_text(dir: &Path, name: &str, text: &str) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(name);
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes the data behind the charts: `dir/series/PROTOCOL-seedN.csv` and
+/// `dir/hgrm/PROTOCOL-seedN.hgrm` for each protocol's recorded run.
+pub fn write_data(dir: &Path, runs: &[ProtocolRuns]) -> Result<(), String> {
+    for r in runs {
+        let (Some(s), Some(first)) = (&r.series, r.results.first()) else {
+            continue;
+        };
+        let stem = format!("{}-seed{}", r.protocol, first.seed);
+        write_text(
+            &dir.join("series"),
+            &format!("{stem}.csv"),
+            &export::series_csv(s),
+        )?;
+        write_text(&dir.join("hgrm"), &format!("{stem}.hgrm"), &export::hgrm(s))?;
+    }
+    Ok(())
+}
+
+/// Writes a protocol comparison into `dir`: every chart as PNG and SVG, the data behind them
+/// (see [`write_data`]), `index.md` and the self-contained `index.html`.
 pub fn write_report(dir: &Path, info: &PageInfo, runs: &[ProtocolRuns]) -> Result<(), String> {
+    write_data(dir, runs)?;
     let charts = figures::comparison(runs);
     let rendered = write_charts(dir, &charts)?;
     let md = page::markdown(info, runs, &charts);

@@ -172,7 +172,8 @@ fn seeds_text(seeds: &[u64]) -> String {
     }
 }
 
-const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1040px;\
+/// The pages' style sheet (inline in each page).
+pub const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-width:1040px;\
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.85em}\
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}\

@@ -7,7 +7,7 @@
 //! into fixed-size histograms, and at most [`MAX_ROUNDS`] checkpoint rounds are kept (past that
 //! only every second, then fourth, ... round number).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -25,8 +25,6 @@ pub const MAX_POINTS: usize = 1024;
 pub const MAX_ROUNDS: usize = 2048;
 /// Points a run of the expected length gets, before any merging.
 pub const TARGET_POINTS: u64 = 500;
-/// The most points of the host write latency distribution kept for its CDF.
-pub const MAX_CDF_POINTS: usize = 400;
 
 /// One sampling window `(t_ns - interval, t_ns]`: what happened in it and the state at its end.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -54,8 +52,12 @@ pub struct Point {
     pub image_open: bool,
     /// The most secondaries fenced at once during the window.
     pub fenced_peak: u32,
-    /// Per pair: writes the primary stored whose copy had not yet reached its secondary.
+    /// Per pair: writes the primary stored whose copy had not yet reached the secondary site.
     pub primary_backlog: Vec<u32>,
+    /// Per pair: the bytes of those writes.
+    pub primary_backlog_bytes: Vec<u64>,
+    /// Bytes of host writes whose copies reached the secondary site in the window.
+    pub replicated_bytes: u64,
     /// Per pair: writes the secondary held (buffered or being applied) and had not yet shown.
     pub secondary_backlog: Vec<u32>,
     /// Per pair: fraction of the window the pair link (primary to secondary) was busy sending.
@@ -113,9 +115,14 @@ pub struct Series {
     pub disaster_ns: Option<u64>,
     /// When the secondary site was told to take over.
     pub takeover_declared_ns: Option<u64>,
-    /// Host write latency distribution over the whole run: (latency ns, fraction of writes at or
-    /// below it), increasing.
-    pub host_latency_cdf: Vec<(u64, f64)>,
+    /// Host write latency distribution over the whole run, as HdrHistogram prints it: (latency
+    /// ns, fraction of writes at or below it, writes at or below it), increasing, with rows
+    /// closer together towards the tail (p50, p75, ... p99.9, ... 100%).
+    pub host_latency_percentiles: Vec<(u64, f64, u64)>,
+    /// Mean host write latency, ns.
+    pub host_latency_mean_ns: f64,
+    /// Standard deviation of host write latency, ns.
+    pub host_latency_stdev_ns: f64,
     /// Host writes completed over the whole run.
     pub host_writes: u64,
 }
@@ -156,10 +163,13 @@ pub struct Recorder {
     fenced_now: u32,
     win_fenced_peak: u32,
     all_latency: Histogram<u64>,
-    /// Per pair: writes stored at the primary whose copy has not arrived at the secondary.
-    in_flight: Vec<BTreeSet<WriteId>>,
-    /// What the image lacked the last time it was open (its oldest missing completion).
-    last_open_reference: Option<u64>,
+    /// Per pair: writes stored at the primary whose copy has not reached the secondary site,
+    /// with their sizes.
+    in_flight: Vec<BTreeMap<WriteId, u32>>,
+    /// Per pair: the bytes of those writes.
+    in_flight_bytes: Vec<u64>,
+    /// Bytes of writes that reached the secondary site in the current window.
+    win_replicated: u64,
     points: Vec<Point>,
     rounds: BTreeMap<u64, Round>,
     stride: u64,
@@ -199,8 +209,9 @@ impl Recorder {
             fenced_now: 0,
             win_fenced_peak: 0,
             all_latency: histogram(3),
-            in_flight: vec![BTreeSet::new(); n],
-            last_open_reference: None,
+            in_flight: vec![BTreeMap::new(); n],
+            in_flight_bytes: vec![0; n],
+            win_replicated: 0,
             points: Vec::new(),
             rounds: BTreeMap::new(),
             stride: 1,
@@ -247,6 +258,8 @@ impl Recorder {
             image_open: world.checker.is_open(),
             fenced_peak: self.win_fenced_peak,
             primary_backlog: self.in_flight.iter().map(|s| s.len() as u32).collect(),
+            primary_backlog_bytes: self.in_flight_bytes.clone(),
+            replicated_bytes: self.win_replicated,
             secondary_backlog: (0..self.pairs)
                 .map(|p| world.secondary_backlog(p) as u32)
                 .collect(),
@@ -261,6 +274,7 @@ impl Recorder {
         }
         self.win_lag_max = 0;
         self.win_fenced_peak = self.fenced_now;
+        self.win_replicated = 0;
         if self.points.len() >= MAX_POINTS {
             self.merge();
         }
@@ -302,6 +316,8 @@ impl Recorder {
                 image_open: b.image_open,
                 fenced_peak: a.fenced_peak.max(b.fenced_peak),
                 primary_backlog: b.primary_backlog,
+                primary_backlog_bytes: b.primary_backlog_bytes,
+                replicated_bytes: a.replicated_bytes + b.replicated_bytes,
                 secondary_backlog: b.secondary_backlog,
                 link_utilisation: a
                     .link_utilisation
@@ -316,20 +332,11 @@ impl Recorder {
         self.interval = self.interval.saturating_mul(2);
     }
 
+    /// The exposure the result's percentiles are taken over, at `t` (held at the disaster).
     fn exposure_at(&self, t: u64, world: &World) -> u64 {
-        let at = self.disaster.map_or(t, |d| d.min(t));
-        let now = world.checker.oldest_missing_completion();
-        let reference = if world.checker.is_open() {
-            now
-        } else {
-            // Closed (update in progress): hosts would still get the last open image, which
-            // lacks what it lacked then and whatever completed since and is not yet applied.
-            match (self.last_open_reference, now) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
-        };
-        reference.map_or(0, |c| at.saturating_sub(c))
+        world
+            .exposure
+            .value_at(self.disaster.map_or(t, |d| d.min(t)))
     }
 
     /// The readable set changed: `all` is every secondary's state now.
@@ -342,21 +349,18 @@ impl Recorder {
     /// note faults and arrivals.
     pub fn before(&mut self, now: u64, event: &Event, world: &World) {
         self.advance(now, world);
-        if world.checker.is_open() {
-            self.last_open_reference = world.checker.oldest_missing_completion();
-        }
         match *event {
+            // A copy reached the secondary site: directly at its own secondary, or (`central`)
+            // in the mover's journal stream.
             Event::Deliver {
-                to: NodeId::Secondary(i),
-                from: NodeId::Primary(j),
+                to: NodeId::Secondary(_),
                 msg:
                     Msg::Seg {
-                        body: Body::Write(w),
+                        body: Body::Write(w) | Body::Journal(w),
                         ..
                     },
-            } if i == j => {
-                self.in_flight[usize::from(i)].remove(&w.id);
-            }
+                ..
+            } => self.arrived(w.addr.subsystem, w.id),
             Event::Crash { node } if !self.open_crashes.contains_key(&node) => {
                 self.open_crashes.insert(node, self.faults.len());
                 self.faults.push(FaultWindow {
@@ -385,28 +389,40 @@ impl Recorder {
         }
     }
 
-    /// Primary `pair` stored write `id`.
-    pub fn stored(&mut self, pair: u16, id: WriteId) {
+    /// Primary `pair` stored write `id` of `bytes`.
+    pub fn stored(&mut self, pair: u16, id: WriteId, bytes: u32) {
         if let Some(s) = self.in_flight.get_mut(usize::from(pair)) {
-            s.insert(id);
+            if s.insert(id, bytes).is_none() {
+                self.in_flight_bytes[usize::from(pair)] += u64::from(bytes);
+            }
+        }
+    }
+
+    /// Write `id` of primary `pair` reached the secondary site (or a secondary shows it).
+    fn arrived(&mut self, pair: u16, id: WriteId) {
+        if let Some(s) = self.in_flight.get_mut(usize::from(pair)) {
+            if let Some(bytes) = s.remove(&id) {
+                self.in_flight_bytes[usize::from(pair)] -= u64::from(bytes);
+                self.win_replicated += u64::from(bytes);
+            }
         }
     }
 
     /// A host saw a write complete, `latency` ns after issuing it.
     pub fn completed(&mut self, latency: u64) {
-        let l = latency.max(1);
-        self.win_latency.saturating_record(l);
-        self.all_latency.saturating_record(l);
+        self.win_latency.saturating_record(latency);
+        self.all_latency.saturating_record(latency);
     }
 
     /// A secondary is about to show write `id` at `now`.
-    pub fn applied(&mut self, now: u64, id: WriteId, checker: &Checker) {
+    pub fn applied(&mut self, now: u64, pair: u16, id: WriteId, checker: &Checker) {
+        self.arrived(pair, id);
         if checker.applied_at(id).is_some() {
             return;
         }
         if let Some(stored) = checker.stored_at(id) {
             let lag = now.saturating_sub(stored);
-            self.win_lag.saturating_record(lag.max(1));
+            self.win_lag.saturating_record(lag);
             self.win_lag_max = self.win_lag_max.max(lag);
         }
     }
@@ -492,23 +508,22 @@ impl Recorder {
             }
         }
         let total = self.all_latency.len();
-        let mut cdf = Vec::new();
+        let mut percentiles: Vec<(u64, f64, u64)> = Vec::new();
         if total > 0 {
-            let mut seen = 0u64;
-            for v in self.all_latency.iter_recorded() {
-                seen += v.count_at_value();
-                cdf.push((
-                    self.all_latency.highest_equivalent(v.value_iterated_to()),
-                    seen as f64 / total as f64,
-                ));
+            // HdrHistogram's percentile output: 5 ticks per halving of the distance to 100%.
+            for v in self.all_latency.iter_quantiles(5) {
+                let value = self.all_latency.highest_equivalent(v.value_iterated_to());
+                let row = (
+                    value,
+                    v.quantile_iterated_to(),
+                    v.count_since_last_iteration(),
+                );
+                percentiles.push(row);
             }
-            if cdf.len() > MAX_CDF_POINTS {
-                let step = cdf.len().div_ceil(MAX_CDF_POINTS);
-                let last = cdf[cdf.len() - 1];
-                cdf = cdf.into_iter().step_by(step).collect();
-                if cdf.last() != Some(&last) {
-                    cdf.push(last);
-                }
+            let mut seen = 0;
+            for row in &mut percentiles {
+                seen += row.2;
+                row.2 = seen;
             }
         }
         Series {
@@ -521,7 +536,17 @@ impl Recorder {
             faults: self.faults,
             disaster_ns: self.disaster,
             takeover_declared_ns: self.takeover_declared,
-            host_latency_cdf: cdf,
+            host_latency_mean_ns: if total > 0 {
+                self.all_latency.mean()
+            } else {
+                0.0
+            },
+            host_latency_stdev_ns: if total > 0 {
+                self.all_latency.stdev()
+            } else {
+                0.0
+            },
+            host_latency_percentiles: percentiles,
             host_writes: total,
         }
     }
@@ -558,7 +583,10 @@ mod tests {
         );
         assert!(s.points.windows(2).all(|w| w[0].t_ns < w[1].t_ns));
         assert_eq!(s.host_writes, 3);
-        assert_eq!(s.host_latency_cdf.last().map(|p| p.1), Some(1.0));
+        assert_eq!(
+            s.host_latency_percentiles.last().map(|p| (p.1, p.2)),
+            Some((1.0, 3))
+        );
         assert!(
             s.rounds.iter().any(|r| r.applied_ns.is_some()),
             "{:?}",

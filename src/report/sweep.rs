@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::chart::{colour, Figure, Line, Panel, Stroke};
+use super::chart::{colour, Figure, Line, Panel, Rendered, Stroke};
 use super::figures::{band, human_ns, ChartSpec, Drawing};
 use crate::output::write_atomic;
 use crate::result::RunResult;
@@ -301,7 +301,8 @@ pub fn charts(sw: &Sweep) -> Vec<ChartSpec> {
     ]
 }
 
-/// Writes `sweep.csv`, `sweep.json`, the charts and `index.md` into `dir`.
+/// Writes `sweep.csv`, `sweep.json`, the charts, `index.md` and the self-contained
+/// `index.html` (SVGs inline, as `rcsim report` writes it) into `dir`.
 pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> {
     let write = |name: &str, bytes: &[u8]| {
         let p = dir.join(name);
@@ -311,7 +312,7 @@ pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> 
     let json = serde_json::to_string_pretty(sw).map_err(|e| e.to_string())?;
     write("sweep.json", json.as_bytes())?;
     let specs = charts(sw);
-    super::write_charts(dir, &specs)?;
+    let rendered = super::write_charts(dir, &specs)?;
     let mut md = format!(
         "# rcsim sweep: {} against {}\n\nValues: {}. Protocols: {}. Seeds: {}. Regenerate \
          with:\n\n```sh\n{command}\n```\n\nEvery run is a row of [sweep.csv](sweep.csv) and \
@@ -333,7 +334,41 @@ pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> 
             c.title, c.title, c.stem, c.caption, c.stem
         );
     }
-    write("index.md", md.as_bytes())
+    write("index.md", md.as_bytes())?;
+    write(
+        "index.html",
+        sweep_html(sw, command, &specs, &rendered).as_bytes(),
+    )
+}
+
+/// The sweep's page as one self-contained HTML file.
+fn sweep_html(sw: &Sweep, command: &str, specs: &[ChartSpec], rendered: &[Rendered]) -> String {
+    use super::page::{esc, inline_svg, STYLE};
+    let title = format!("rcsim sweep: {} against {}", sw.scenario, sw.vary);
+    let seeds: Vec<String> = sw.seeds.iter().map(u64::to_string).collect();
+    let mut h = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n<h1>{t}</h1>\n<p>Values: {}. Protocols: {}. \
+         Seeds: {}. Every run is a row of <a href=\"sweep.csv\">sweep.csv</a> and \
+         <a href=\"sweep.json\">sweep.json</a>. Regenerate with:</p>\n<pre>{}</pre>\n",
+        esc(&sw.values.join(", ")),
+        esc(&sw.protocols.join(", ")),
+        esc(&seeds.join(", ")),
+        esc(command),
+        t = esc(&title),
+    );
+    for (c, r) in specs.iter().zip(rendered) {
+        let _ = writeln!(
+            h,
+            "<figure id=\"{}\">\n<h2>{}</h2>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            esc(&c.stem),
+            esc(&c.title),
+            inline_svg(&r.svg),
+            esc(&c.caption)
+        );
+    }
+    h.push_str("</body>\n</html>\n");
+    h
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@ use super::units::{Bandwidth, Duration, OpsRate, Probability, Size};
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// The JSON Schema this file follows (for editors: completion and checking as you type;
+    /// `rcsim schema` prints it, `schema/scenario.schema.json` holds it). Ignored by rcsim.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
     /// Short name, shown in results and reports.
     pub name: String,
     /// What this scenario shows, in a sentence or two.

@@ -1,0 +1,319 @@
+//! Data exposure over time, and percentiles weighted by time rather than by sample.
+//!
+//! A secondary image's data exposure at time `t` is `t` minus the completion time of the oldest
+//! write the image hosts could read lacks (0 when it lacks none): what a disaster at `t` would
+//! lose. Between events it either holds at 0 or grows by one nanosecond per nanosecond, so over a
+//! run it is a sequence of flat stretches and unit-slope ramps. [`TimeWeighted`] keeps the exact
+//! time spent below any value in O(1) per stretch (no sampling), and [`ExposureClock`] follows the
+//! checker event by event to feed it: the p99 it gives is the exposure the image exceeded 1% of
+//! the run, which is what a chart of exposure over time shows.
+
+use super::checker::Checker;
+use super::latency::Percentiles;
+
+/// Sub-buckets per power of two: values are told apart to within 1/128 (0.8%).
+const SUB_BITS: u32 = 7;
+const SUB: u64 = 1 << SUB_BITS;
+
+/// The bucket holding `v`: exact below [`SUB`], then [`SUB`] buckets per power of two.
+fn bucket_of(v: u64) -> usize {
+    if v < SUB {
+        return v as usize;
+    }
+    let shift = 63 - v.leading_zeros() - SUB_BITS;
+    let m = v >> shift;
+    (SUB + u64::from(shift) * SUB + (m - SUB)) as usize
+}
+
+/// The smallest value in bucket `b` (saturating at the top of the range).
+fn bucket_floor(b: usize) -> u128 {
+    let b = b as u128;
+    let sub = u128::from(SUB);
+    if b < sub {
+        return b;
+    }
+    let shift = (b - sub) / sub;
+    let m = sub + (b - sub) % sub;
+    m << shift
+}
+
+/// Per bucket: the net count and sum of ramp starts minus ramp ends, and the time held flat there.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cell {
+    ramps: i64,
+    sum: i128,
+    flat: u128,
+}
+
+/// The time-weighted distribution of a quantity made of flat stretches and unit-slope ramps.
+///
+/// The time spent below `x` is `F(x) = Σ_ramps (r(x − start) − r(x − end)) + Σ_flat [v < x]·d`
+/// with `r(y) = max(y, 0)`, i.e. `x·C(x) − S(x) + A(x)` where `C` and `S` count and sum the
+/// ramps' starts minus their ends below `x`, and `A` sums the flat time below `x`. Kept per bucket,
+/// `F` is exact at every bucket boundary and linear in between, so a quantile is exact to within
+/// its bucket (0.8%).
+#[derive(Clone, Debug, Default)]
+pub struct TimeWeighted {
+    cells: Vec<Cell>,
+    total_ns: u128,
+    max: u64,
+}
+
+impl TimeWeighted {
+    /// An empty distribution.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn cell(&mut self, v: u64) -> &mut Cell {
+        let b = bucket_of(v);
+        if self.cells.len() <= b {
+            self.cells.resize(b + 1, Cell::default());
+        }
+        &mut self.cells[b]
+    }
+
+    /// The quantity held at `v` for `ns` nanoseconds.
+    pub fn flat(&mut self, v: u64, ns: u64) {
+        if ns == 0 {
+            return;
+        }
+        self.cell(v).flat += u128::from(ns);
+        self.total_ns += u128::from(ns);
+        self.max = self.max.max(v);
+    }
+
+    /// The quantity grew from `from` at one per nanosecond for `to - from` nanoseconds.
+    pub fn ramp(&mut self, from: u64, to: u64) {
+        if to <= from {
+            return;
+        }
+        let start = self.cell(from);
+        start.ramps += 1;
+        start.sum += i128::from(from);
+        let end = self.cell(to);
+        end.ramps -= 1;
+        end.sum -= i128::from(to);
+        self.total_ns += u128::from(to - from);
+        // Integer time: the last nanosecond of the ramp holds `to - 1`.
+        self.max = self.max.max(to - 1);
+    }
+
+    /// Nanoseconds recorded.
+    pub fn total_ns(&self) -> u128 {
+        self.total_ns
+    }
+
+    /// The smallest value the quantity stayed at or below for a share `q` in [0, 1] of the time,
+    /// or 0 with nothing recorded.
+    pub fn quantile(&self, q: f64) -> u64 {
+        if self.total_ns == 0 {
+            return 0;
+        }
+        let target = q.clamp(0.0, 1.0) * self.total_ns as f64;
+        let (mut count, mut sum, mut flat) = (0i128, 0i128, 0u128);
+        let mut prev = (0.0f64, 0.0f64);
+        for (b, c) in self.cells.iter().enumerate() {
+            count += i128::from(c.ramps);
+            sum += c.sum;
+            flat += c.flat;
+            let x = bucket_floor(b + 1);
+            let below = x as i128 * count - sum + flat as i128;
+            let here = (x as f64, below as f64);
+            if here.1 > 0.0 && here.1 >= target {
+                let (x0, f0) = prev;
+                let v = if here.1 > f0 {
+                    x0 + (here.0 - x0) * ((target - f0) / (here.1 - f0)).clamp(0.0, 1.0)
+                } else {
+                    x0
+                };
+                // Within the bucket's own values.
+                let (lo, hi) = (bucket_floor(b) as f64, bucket_floor(b + 1) as f64 - 1.0);
+                return (v.floor().clamp(lo, hi) as u64).min(self.max);
+            }
+            prev = here;
+        }
+        self.max
+    }
+
+    /// p50, p99 and the largest value.
+    pub fn percentiles(&self) -> Percentiles {
+        Percentiles {
+            p50: self.quantile(0.5),
+            p99: self.quantile(0.99),
+            max: self.max,
+        }
+    }
+}
+
+/// Follows the data exposure of the image hosts could read, event by event, into a
+/// [`TimeWeighted`] distribution. While hosts may read the image, it lacks what the checker says
+/// it lacks; while the image is closed (an update in progress), hosts would still get the last
+/// open image, which lacks what it lacked then and whatever completed since and is not yet shown.
+#[derive(Clone, Debug, Default)]
+pub struct ExposureClock {
+    dist: TimeWeighted,
+    /// Start of the stretch being followed.
+    since: u64,
+    /// Completion time of the oldest write the readable image lacks, over that stretch.
+    reference: Option<u64>,
+    /// What the image lacked the last time it was open.
+    last_open: Option<u64>,
+    /// Set once the stretch has been closed for good (at the disaster or the run's end).
+    stopped: bool,
+}
+
+impl ExposureClock {
+    /// A clock at time 0 with nothing missing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The state of `checker` holds from `now` on (call before each event, with the state the
+    /// previous event left).
+    pub fn before(&mut self, now: u64, checker: &Checker) {
+        if self.stopped {
+            return;
+        }
+        let lacks = checker.oldest_missing_completion();
+        let reference = if checker.is_open() {
+            self.last_open = lacks;
+            lacks
+        } else {
+            match (self.last_open, lacks) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+        if reference != self.reference {
+            self.close(now);
+            self.reference = reference;
+        }
+    }
+
+    fn close(&mut self, now: u64) {
+        if now <= self.since {
+            return;
+        }
+        match self.reference {
+            None => self.dist.flat(0, now - self.since),
+            Some(c) => self
+                .dist
+                .ramp(self.since.saturating_sub(c), now.saturating_sub(c)),
+        }
+        self.since = now;
+    }
+
+    /// The exposure at `t` (at or after the last call to [`ExposureClock::before`]).
+    pub fn value_at(&self, t: u64) -> u64 {
+        self.reference.map_or(0, |c| t.saturating_sub(c))
+    }
+
+    /// Ends the measurement at `at` (the disaster, or the end of the run): later calls change
+    /// nothing, and [`ExposureClock::value_at`] keeps giving the exposure at `at`.
+    pub fn stop(&mut self, at: u64) {
+        if self.stopped {
+            return;
+        }
+        self.close(at);
+        self.stopped = true;
+    }
+
+    /// Whether the measurement has ended.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The time-weighted distribution so far.
+    pub fn distribution(&self) -> &TimeWeighted {
+        &self.dist
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// The value at every nanosecond, sorted: the brute-force time-weighted distribution.
+    fn brute(pieces: &[(bool, u64, u64)]) -> Vec<u64> {
+        let mut all = Vec::new();
+        for &(ramp, v, d) in pieces {
+            for i in 0..d {
+                all.push(if ramp { v + i } else { v });
+            }
+        }
+        all.sort_unstable();
+        all
+    }
+
+    fn brute_quantile(sorted: &[u64], q: f64) -> u64 {
+        let k = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+        sorted[k - 1]
+    }
+
+    #[test]
+    fn buckets_are_ordered_and_invertible() {
+        let mut prev = 0;
+        for v in (0..5000u64).chain([1 << 20, (1 << 20) + 12345, u64::MAX / 3, u64::MAX]) {
+            let b = bucket_of(v);
+            assert!(b >= prev || v > 5000, "{v}");
+            prev = b;
+            assert!(bucket_floor(b) <= u128::from(v), "{v}");
+            assert!(bucket_floor(b + 1) > u128::from(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn matches_a_brute_force_percentile() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for case in 0..40 {
+            let mut tw = TimeWeighted::new();
+            let mut pieces = Vec::new();
+            for _ in 0..rng.random_range(1..30) {
+                let ramp = rng.random_bool(0.7);
+                let v = rng.random_range(0..50_000u64);
+                let d = rng.random_range(0..20_000u64);
+                if ramp {
+                    tw.ramp(v, v + d);
+                } else {
+                    tw.flat(v, d);
+                }
+                pieces.push((ramp, v, d));
+            }
+            let sorted = brute(&pieces);
+            if sorted.is_empty() {
+                assert_eq!(tw.quantile(0.99), 0);
+                continue;
+            }
+            assert_eq!(tw.total_ns(), sorted.len() as u128);
+            for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
+                let want = brute_quantile(&sorted, q);
+                let got = tw.quantile(q);
+                let tol = want / 100 + 2;
+                assert!(
+                    got.abs_diff(want) <= tol,
+                    "case {case} q {q}: got {got}, brute force {want}"
+                );
+            }
+            assert_eq!(tw.percentiles().max, *sorted.last().expect("non-empty"));
+        }
+    }
+
+    #[test]
+    fn a_rare_long_exposure_shows_in_the_p99() {
+        // Exposure 0 for 97 ms, then a 3 ms ramp: 3% of the time above 0.
+        let mut tw = TimeWeighted::new();
+        tw.flat(0, 97_000_000);
+        tw.ramp(0, 3_000_000);
+        let p = tw.percentiles();
+        assert_eq!(p.p50, 0);
+        assert!((1_950_000..=2_050_000).contains(&p.p99), "{p:?}");
+        assert_eq!(p.max, 2_999_999);
+    }
+
+    #[test]
+    fn empty_is_zero() {
+        assert_eq!(TimeWeighted::new().percentiles(), Percentiles::default());
+    }
+}
