@@ -538,6 +538,7 @@ mod tests {
             },
             size: 4096,
             stamp: 77,
+            arrived: 0,
         };
         let m = Msg::Seg {
             seq: 0,

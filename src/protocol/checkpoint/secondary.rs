@@ -686,6 +686,7 @@ mod tests {
             },
             size: 512,
             stamp,
+            arrived: 0,
         })
     }
 
