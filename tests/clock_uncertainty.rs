@@ -38,8 +38,11 @@ fn the_naive_clock_sync_breaks_on_the_same_scenarios() {
     for scenario in NETWORK_ONLY {
         let failing = (1..=30)
             .filter(|&seed| {
-                let (code, r) =
-                    run(scenario, seed, &["--set", "protocol.mutant=naive-clock-sync"]);
+                let (code, r) = run(
+                    scenario,
+                    seed,
+                    &["--set", "protocol.mutant=naive-clock-sync"],
+                );
                 code == EXIT_VIOLATION && r["violations"][0]["kind"] == "dependent-write"
             })
             .count();

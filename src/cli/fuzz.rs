@@ -102,15 +102,21 @@ impl Progress {
                 b.set_message(format!("{} failing", self.failed));
                 b.inc(1);
                 if let (true, Some(p)) = (failed, &o.repro) {
-                    b.println(format!("seed {} failed: {}", o.seed, p.display()));
+                    b.println(format!(
+                        "seed {} failed{}: {}",
+                        o.seed,
+                        lifted(o),
+                        p.display()
+                    ));
                 }
             }
             None => {
                 if failed {
                     let at = o.repro.as_ref().map(|p| p.display().to_string());
                     eprintln!(
-                        "seed {} failed{}",
+                        "seed {} failed{}{}",
                         o.seed,
+                        lifted(o),
                         at.map(|p| format!(": {p}")).unwrap_or_default()
                     );
                 }
@@ -133,6 +139,15 @@ impl Progress {
     }
 }
 
+/// ` (lifted: a, b)` for a seed that lifted assumptions, else nothing.
+fn lifted(o: &SeedOutcome) -> String {
+    if o.lifted.is_empty() {
+        String::new()
+    } else {
+        format!(" (lifted: {})", o.lifted.join(", "))
+    }
+}
+
 fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     if json {
         println!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
@@ -150,6 +165,20 @@ fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     for (k, n) in &s.violations_by_kind {
         println!("  {k}: {n} seeds");
     }
+    if !s.failures_by_assumption.is_empty() {
+        let by: Vec<String> = s
+            .failures_by_assumption
+            .iter()
+            .map(|(a, n)| format!("{a} {n}"))
+            .collect();
+        println!("  failing seeds by assumption lifted: {}", by.join(", "));
+    }
+    let drawn: Vec<String> = s.swarm.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!(
+        "  swarm ({} fault kinds): {}",
+        s.swarm.len(),
+        drawn.join(", ")
+    );
     if !s.failing_seeds.is_empty() {
         let shown: Vec<String> = s
             .failing_seeds
@@ -249,6 +278,22 @@ fn merge(dirs: &[PathBuf], out: Option<&Path>, json: bool) -> u8 {
         };
         summary.seeds += 1;
         summary.events += r["events"].as_u64().unwrap_or(0);
+        let names = |key: &str| -> Vec<String> {
+            r[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (swarm, lifted) = (names("swarm"), names("assumptions_lifted"));
+        summary.cover(
+            swarm.iter().map(String::as_str),
+            lifted.iter().map(String::as_str),
+            r["consistent"] == serde_json::Value::Bool(false),
+        );
         if r.get("error").is_some() {
             summary.invalid += 1;
         } else if r["consistent"] == serde_json::Value::Bool(false) {

@@ -276,7 +276,12 @@ impl Body {
             Body::Release { epoch, cp } | Body::Reset { epoch, cp } => {
                 format!("n {} time {} epoch {epoch}", cp.n(), cp.t)
             }
-            Body::ClockSync { epoch, t0, t, err: 0 } => {
+            Body::ClockSync {
+                epoch,
+                t0,
+                t,
+                err: 0,
+            } => {
                 format!("time {t} for probe {t0} epoch {epoch}")
             }
             Body::ClockSync { epoch, t0, t, err } => {

@@ -94,7 +94,9 @@ impl ClockBound {
         if gap == 0 {
             return 0;
         }
-        let rate = 1_000_000_000u128.saturating_sub(u128::from(self.drift_ppb)).max(1);
+        let rate = 1_000_000_000u128
+            .saturating_sub(u128::from(self.drift_ppb))
+            .max(1);
         let d = (u128::from(gap) * 1_000_000_000).div_ceil(rate);
         u64::try_from(d).unwrap_or(u64::MAX)
     }

@@ -664,7 +664,10 @@ mod tests {
             panic!("shipped at once")
         };
         assert_eq!(sent.stamp, 6000);
-        assert!(completed(&out).is_empty(), "held: the reference may be 4300");
+        assert!(
+            completed(&out).is_empty(),
+            "held: the reference may be 4300"
+        );
         let wait = out.as_slice().iter().find_map(|o| match o {
             Output::SetTimer {
                 after,
