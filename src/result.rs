@@ -43,6 +43,13 @@ pub struct CheckpointMetrics {
     pub hosts_held_ns: u64,
     /// Master changes on either site after the start.
     pub failovers: u64,
+    /// Host writes whose completion a primary held until its clock's error bound proved the
+    /// reference time had passed the write's stamp (commit-wait; see README, clock uncertainty).
+    pub clock_waits: u64,
+    /// How long each of those writes was held.
+    pub clock_wait_ns: Percentiles,
+    /// The sum of those holds.
+    pub clock_wait_total_ns: u64,
 }
 
 /// The primaries' bounded copy buffers (zero when unbounded).
@@ -143,7 +150,7 @@ pub struct RunResult {
 }
 
 /// A service stage loaded past its capacity.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct Overload {
     /// The subsystem, numbered from 1.
     pub subsystem: u16,

@@ -157,6 +157,9 @@ pub fn simulate_recorded(
             rendezvous_ns: pct(&world.rendezvous),
             hosts_held_ns: world.stats.hosts_held_ns,
             failovers: world.stats.failovers,
+            clock_waits: world.clock_wait.count(),
+            clock_wait_ns: pct(&world.clock_wait),
+            clock_wait_total_ns: world.stats.clock_wait_ns,
         },
         buffers: BufferMetrics {
             paced_writes: world.stats.paced_writes,

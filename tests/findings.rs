@@ -38,7 +38,6 @@ fn each_unsafe_setting_is_caught_and_its_safe_setting_is_not() {
             "scenarios/clock-free-slow-lan.json",
             "primary_lan.latency=20us",
         ),
-        ("scenarios/clock-skew.json", "clocks.sync_error=2us"),
     ];
     for (scenario, safe) in cases {
         let (code, r) = run(scenario, &[]);

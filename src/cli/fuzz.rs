@@ -84,7 +84,12 @@ impl Progress {
         }
         let line = (failed && self.failed <= FAILING_LINES).then(|| {
             let at = o.repro.as_ref().map(|p| format!(": {}", p.display()));
-            format!("seed {} failed{}", o.seed, at.unwrap_or_default())
+            format!(
+                "seed {} failed{}{}",
+                o.seed,
+                lifted(o),
+                at.unwrap_or_default()
+            )
         });
         let more = (failed && self.failed == FAILING_LINES + 1).then(|| {
             format!(
@@ -123,6 +128,15 @@ impl Progress {
     }
 }
 
+/// ` (lifted: a, b)` for a seed that lifted assumptions, else nothing.
+fn lifted(o: &SeedOutcome) -> String {
+    if o.lifted.is_empty() {
+        String::new()
+    } else {
+        format!(" (lifted: {})", o.lifted.join(", "))
+    }
+}
+
 /// Prints a campaign's summary, as text or JSON.
 pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     if json {
@@ -141,6 +155,20 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     for (k, n) in &s.violations_by_kind {
         outln!("  {k}: {n} seeds");
     }
+    if !s.failures_by_assumption.is_empty() {
+        let by: Vec<String> = s
+            .failures_by_assumption
+            .iter()
+            .map(|(a, n)| format!("{a} {n}"))
+            .collect();
+        outln!("  failing seeds by assumption lifted: {}", by.join(", "));
+    }
+    let drawn: Vec<String> = s.swarm.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    outln!(
+        "  swarm ({} fault kinds): {}",
+        s.swarm.len(),
+        drawn.join(", ")
+    );
     if !s.failing_seeds.is_empty() {
         let shown: Vec<String> = s
             .failing_seeds

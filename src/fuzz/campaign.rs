@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use super::gen::{generate, GenOptions};
+use super::gen::{generate, GenOptions, Generated};
 use super::identity::{CampaignIdentity, ShardMeasure};
 use super::repro::Repro;
 use crate::result::RunResult;
@@ -45,6 +45,10 @@ pub struct SeedOutcome {
     pub nondeterministic: Option<String>,
     /// Where its reproducer was written.
     pub repro: Option<PathBuf>,
+    /// The fault kinds its scenario switched on.
+    pub swarm: Vec<&'static str>,
+    /// The assumptions its scenario lifted (`--outside-assumptions`).
+    pub lifted: Vec<&'static str>,
 }
 
 /// The campaign's totals, as `summary.json` holds them.
@@ -69,6 +73,10 @@ pub struct Summary {
     pub failing_seeds: Vec<u64>,
     /// Seeds whose two runs differed (with `--check-determinism`).
     pub nondeterministic_seeds: Vec<u64>,
+    /// The campaign's coverage: for each fault kind, the seeds that switched it on.
+    pub swarm: BTreeMap<String, u64>,
+    /// For each assumption `--outside-assumptions` lifted, the failing seeds that lifted it.
+    pub failures_by_assumption: BTreeMap<String, u64>,
     /// Events processed in all.
     pub events: u64,
     /// Wall-clock seconds the campaign took (absent from a merged summary: see `shards`).
@@ -114,12 +122,34 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl Summary {
+    /// Counts a seed's fault kinds, and if it failed, the assumptions it lifted.
+    pub fn cover<'a>(
+        &mut self,
+        swarm: impl IntoIterator<Item = &'a str>,
+        lifted: impl IntoIterator<Item = &'a str>,
+        failed: bool,
+    ) {
+        for k in swarm {
+            *self.swarm.entry(k.to_string()).or_default() += 1;
+        }
+        if failed {
+            for a in lifted {
+                *self
+                    .failures_by_assumption
+                    .entry(a.to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+
     /// Adds one seed's outcome.
     pub fn add(&mut self, o: &SeedOutcome) {
         self.seeds += 1;
         if o.nondeterministic.is_some() {
             self.nondeterministic_seeds.push(o.seed);
         }
+        let failed = matches!(&o.result, Ok(r) if !r.consistent);
+        self.cover(o.swarm.iter().copied(), o.lifted.iter().copied(), failed);
         match &o.result {
             Err(_) => self.invalid += 1,
             Ok(r) => {
@@ -146,6 +176,17 @@ impl Summary {
     pub fn add_line(&mut self, r: &serde_json::Value) {
         use serde_json::Value;
         self.seeds += 1;
+        let names = |key: &str| -> Vec<&str> {
+            r[key]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default()
+        };
+        self.cover(
+            names("swarm"),
+            names("assumptions_lifted"),
+            r["consistent"] == Value::Bool(false),
+        );
         if r.get("error").is_some() {
             self.invalid += 1;
             return;
@@ -193,8 +234,15 @@ pub fn scenario_for(
     gen: GenOptions,
     overrides: &[Override],
 ) -> Result<(Scenario, serde_json::Value), String> {
-    let v = generate(base, seed, gen);
-    let text = serde_json::to_string(&v).map_err(|e| e.to_string())?;
+    scenario_of(&generate(base, seed, gen), seed, overrides)
+}
+
+fn scenario_of(
+    g: &Generated,
+    seed: u64,
+    overrides: &[Override],
+) -> Result<(Scenario, serde_json::Value), String> {
+    let text = serde_json::to_string(&g.scenario).map_err(|e| e.to_string())?;
     let sc = parse(&format!("seed {seed}"), &text, overrides).map_err(|e| e.to_string())?;
     let resolved = serde_json::to_value(&sc).map_err(|e| e.to_string())?;
     Ok((sc, resolved))
@@ -202,27 +250,22 @@ pub fn scenario_for(
 
 /// Runs one seed: generate, simulate, check, and write a reproducer if it failed.
 pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
-    let (sc, json) = match scenario_for(&c.base, seed, c.gen, &c.overrides) {
+    let g = generate(&c.base, seed, c.gen);
+    let outcome = |result| SeedOutcome {
+        seed,
+        result,
+        nondeterministic: None,
+        repro: None,
+        swarm: g.swarm.clone(),
+        lifted: g.lifted.clone(),
+    };
+    let (sc, json) = match scenario_of(&g, seed, &c.overrides) {
         Ok(x) => x,
-        Err(e) => {
-            return SeedOutcome {
-                seed,
-                result: Err(e),
-                nondeterministic: None,
-                repro: None,
-            }
-        }
+        Err(e) => return outcome(Err(e)),
     };
     let result = match simulate(&sc, seed, &RunOptions::default()) {
         Ok(r) => r,
-        Err(e) => {
-            return SeedOutcome {
-                seed,
-                result: Err(e.to_string()),
-                nondeterministic: None,
-                repro: None,
-            }
-        }
+        Err(e) => return outcome(Err(e.to_string())),
     };
     let nondeterministic = if c.check_determinism {
         match simulate(&sc, seed, &RunOptions::default()) {
@@ -237,16 +280,17 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
     if let Some(dir) = &c.repro_dir {
         if !result.consistent || nondeterministic.is_some() {
             let path = dir.join(format!("seed-{seed}.json"));
-            if Repro::new(seed, json, &result).write(&path).is_ok() {
+            let mut r = Repro::new(seed, json, &result);
+            r.assumptions_lifted = g.lifted.iter().map(|a| a.to_string()).collect();
+            if r.write(&path).is_ok() {
                 repro = Some(path);
             }
         }
     }
     SeedOutcome {
-        seed,
-        result: Ok(result),
         nondeterministic,
         repro,
+        ..outcome(Ok(result))
     }
 }
 
@@ -309,12 +353,18 @@ pub fn shard(range: std::ops::Range<u64>, k: u64, n: u64) -> Vec<u64> {
     (0..s.len() as usize).filter_map(|i| s.get(i)).collect()
 }
 
-/// The JSON line `results.jsonl` holds for one outcome.
+/// The JSON line `results.jsonl` holds for one outcome: the result (or the error), the fault
+/// kinds its seed switched on (`swarm`) and the assumptions it lifted (`assumptions_lifted`).
 pub fn result_line(o: &SeedOutcome) -> String {
-    match &o.result {
-        Ok(r) => serde_json::to_string(r).unwrap_or_default(),
-        Err(e) => serde_json::json!({"seed": o.seed, "error": e}).to_string(),
+    let mut v = match &o.result {
+        Ok(r) => serde_json::to_value(r).unwrap_or_default(),
+        Err(e) => serde_json::json!({"seed": o.seed, "error": e}),
+    };
+    if let Some(m) = v.as_object_mut() {
+        m.insert("swarm".into(), serde_json::json!(o.swarm));
+        m.insert("assumptions_lifted".into(), serde_json::json!(o.lifted));
     }
+    v.to_string()
 }
 
 /// Reads a campaign directory's `results.jsonl` lines, keyed by seed.

@@ -1,29 +1,41 @@
 //! Scenario generation per seed, swarm style (as TigerBeetle's VOPR does): each seed switches on
-//! its own random subset of fault kinds and draws its own parameters around a base scenario, so a
-//! campaign covers combinations no hand-written scenario would. The seed alone determines the
-//! scenario; the reproducer stores it whole, so replaying needs neither this code nor the base.
+//! its own random subset of every fault kind the scenario format has and draws its own
+//! parameters around a base scenario, so a campaign covers combinations no hand-written scenario
+//! would. The seed alone determines the scenario; the reproducer stores it whole, so replaying
+//! needs neither this code nor the base.
 //!
-//! By default every draw keeps the checkpoint protocol's assumptions: clock skew stays well below
-//! a host write's service time (the patent's condition), the clock-free variant only runs where
-//! the LAN is lossless and its delay spread is below that time, a member whose primary fails
-//! freezes the group, and buffers are non-volatile. `outside_assumptions` lifts those limits.
+//! By default every draw keeps the assumptions the protocol under test truly needs, each named
+//! in [`Assumption`]; `outside_assumptions` lifts each of them on its own coin, and the seed
+//! records which it lifted, so a failure names what it went outside of.
 
 use rand::Rng as _;
 use serde_json::{json, Value};
 
 use crate::engine::rng::Rng;
 use crate::engine::{stream, ComponentId};
-use crate::scenario::types::{Scenario, Workload};
+use crate::scenario::types::{ProtocolKind, Scenario, Workload};
 
 /// What the generator may draw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GenOptions {
-    /// Draw outside the protocol's assumptions too (large skew, lossy clock-free LANs, resign,
-    /// volatile buffers), to show the checker finds what those assumptions prevent.
+    /// Draw outside the protocols' assumptions too (unbounded clock steps, noisy clock settings,
+    /// busy LANs under clock-free or central, resign, volatile buffers), to show the checker
+    /// finds what those assumptions prevent.
     pub outside_assumptions: bool,
 }
 
-/// The fault kinds a seed may switch on.
+/// A generated scenario, with the fault kinds its seed switched on and the assumptions it lifted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generated {
+    /// The scenario, as JSON (checked by the caller like any scenario file).
+    pub scenario: Value,
+    /// The fault kinds switched on, by name.
+    pub swarm: Vec<&'static str>,
+    /// The assumptions lifted (only with `outside_assumptions`), by name.
+    pub lifted: Vec<&'static str>,
+}
+
+/// The fault kinds a seed may switch on: every fault and network trait the scenario format has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Swarm {
     LanLoss,
@@ -36,12 +48,24 @@ enum Swarm {
     SecondaryMasterCrash,
     SecondaryReset,
     PrimaryCrash,
+    OverlappingCrashes,
+    PermanentCrash,
     Disaster,
+    RollingDisaster,
     ClockFree,
     BoundedBuffer,
+    Partition,
+    LinkOutage,
+    BandwidthDrop,
+    LanSpike,
+    LinkSpike,
+    HeavyTailLan,
+    HeavyTailLink,
+    ClockStep,
+    MovedMasters,
 }
 
-const SWARM: [Swarm; 13] = [
+const SWARM: [Swarm; 25] = [
     Swarm::LanLoss,
     Swarm::LanDuplicate,
     Swarm::LinkLoss,
@@ -52,10 +76,87 @@ const SWARM: [Swarm; 13] = [
     Swarm::SecondaryMasterCrash,
     Swarm::SecondaryReset,
     Swarm::PrimaryCrash,
+    Swarm::OverlappingCrashes,
+    Swarm::PermanentCrash,
     Swarm::Disaster,
+    Swarm::RollingDisaster,
     Swarm::ClockFree,
     Swarm::BoundedBuffer,
+    Swarm::Partition,
+    Swarm::LinkOutage,
+    Swarm::BandwidthDrop,
+    Swarm::LanSpike,
+    Swarm::LinkSpike,
+    Swarm::HeavyTailLan,
+    Swarm::HeavyTailLink,
+    Swarm::ClockStep,
+    Swarm::MovedMasters,
 ];
+
+impl Swarm {
+    fn name(self) -> &'static str {
+        match self {
+            Swarm::LanLoss => "lan-loss",
+            Swarm::LanDuplicate => "lan-duplicate",
+            Swarm::LinkLoss => "link-loss",
+            Swarm::Multipath => "multipath",
+            Swarm::ClockDrift => "clock-drift",
+            Swarm::HeavyPair => "late-shipper",
+            Swarm::PrimaryMasterCrash => "primary-master-crash",
+            Swarm::SecondaryMasterCrash => "secondary-master-crash",
+            Swarm::SecondaryReset => "secondary-reset",
+            Swarm::PrimaryCrash => "primary-crash",
+            Swarm::OverlappingCrashes => "overlapping-crashes",
+            Swarm::PermanentCrash => "permanent-crash",
+            Swarm::Disaster => "disaster",
+            Swarm::RollingDisaster => "rolling-disaster",
+            Swarm::ClockFree => "clock-free",
+            Swarm::BoundedBuffer => "bounded-buffer",
+            Swarm::Partition => "partition",
+            Swarm::LinkOutage => "link-outage",
+            Swarm::BandwidthDrop => "bandwidth-drop",
+            Swarm::LanSpike => "lan-latency-spike",
+            Swarm::LinkSpike => "link-latency-spike",
+            Swarm::HeavyTailLan => "heavy-tailed-lan",
+            Swarm::HeavyTailLink => "heavy-tailed-link",
+            Swarm::ClockStep => "clock-step",
+            Swarm::MovedMasters => "masters-anywhere",
+        }
+    }
+}
+
+/// An assumption the default campaign keeps (README, Fuzzing, says why each is needed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Assumption {
+    /// A clock steps (a `clock_step` fault) by no more than `clocks.max_step`, the allowance
+    /// every error bound includes, and no more than a tenth of a write's service time (the
+    /// rivals' clocks have no bound).
+    BoundedClockSteps,
+    /// Setting a clock (`clocks.sync_error`) errs by under a tenth of a write's service time:
+    /// `central` and the naive sync set their clocks; `checkpoint` does not.
+    AccurateClockSetting,
+    /// `central` and the clock-free variant: the primary LAN's delay spread stays below a third
+    /// of a write's service time (no spikes, no heavy tail; for clock-free also no loss and no
+    /// primary outage), since their time values are only as good as that LAN.
+    CalmPrimaryLan,
+    /// `member_failure: freeze` (the patent's `resign` lets a group run on without a member).
+    Freeze,
+    /// Non-volatile secondary buffers.
+    NonVolatileBuffers,
+}
+
+impl Assumption {
+    /// Its name, as results and summaries give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Assumption::BoundedClockSteps => "bounded-clock-steps",
+            Assumption::AccurateClockSetting => "accurate-clock-setting",
+            Assumption::CalmPrimaryLan => "calm-primary-lan",
+            Assumption::Freeze => "freeze",
+            Assumption::NonVolatileBuffers => "non-volatile-buffers",
+        }
+    }
+}
 
 /// A uniform draw in [lo, hi).
 fn uf(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
@@ -79,19 +180,55 @@ fn workload_rates(base: &Scenario) -> (f64, f64) {
     (dbms, random)
 }
 
-/// The scenario of `seed` around `base`, as JSON (checked by the caller like any scenario file).
-pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
+/// A window of at most `longest` inside the hosts' run: (start, length).
+fn window(rng: &mut Rng, duration: u64, longest: u64) -> (u64, u64) {
+    let longest = longest.clamp(2, duration / 2);
+    let down = rng.random_range(longest / 10..=longest);
+    let at = rng.random_range(duration / 10..duration.saturating_sub(down).max(duration / 10 + 1));
+    (at, down)
+}
+
+/// The subsystems a partition cuts off: either master alone, any one pair, or half of them.
+fn isolated(rng: &mut Rng, pairs: u16, masters: (u16, u16)) -> Vec<u16> {
+    match rng.random_range(0..4u8) {
+        0 => vec![masters.0],
+        1 => vec![masters.1],
+        2 => vec![rng.random_range(1..=pairs)],
+        _ => {
+            let first = rng.random_range(1..=pairs);
+            (0..pairs / 2)
+                .map(|k| (first - 1 + k) % pairs + 1)
+                .collect()
+        }
+    }
+}
+
+/// The scenario of `seed` around `base`.
+pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
     let mut rng = stream(seed, ComponentId::Other(0x00f0_22ed));
     let wild = opts.outside_assumptions;
-    let on: Vec<Swarm> = SWARM
+    let mut lifted: Vec<Assumption> = Vec::new();
+    let mut lift = |rng: &mut Rng, a: Assumption| {
+        let on = wild && rng.random_bool(0.4);
+        if on {
+            lifted.push(a);
+        }
+        on
+    };
+    let mut on: Vec<Swarm> = SWARM
         .iter()
         .copied()
         .filter(|_| rng.random_bool(0.5))
         .collect();
-    let has = |k: Swarm| on.contains(&k);
+    let has = |on: &[Swarm], k: Swarm| on.contains(&k);
 
     let pairs = rng.random_range(2..=base.topology.pairs.max(2));
     let duration = base.duration.as_ns();
+    let masters = if has(&on, Swarm::MovedMasters) {
+        (rng.random_range(1..=pairs), rng.random_range(1..=pairs))
+    } else {
+        (1, 1)
+    };
 
     // Service: a write takes at least `floor`; that is the host I/O cycle the assumptions use.
     let write_mean = base.subsystems.write_time.mean().max(20_000.0);
@@ -104,40 +241,60 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
     let apply_time = json!({"kind": "uniform", "min": ns((apply_mean * 0.5) as u64),
         "max": ns((apply_mean * 1.5) as u64)});
     let mut overrides = Vec::new();
-    if has(Swarm::HeavyPair) {
-        let heavy = (uf(&mut rng, 0.0, 1.0) * f64::from(pairs)) as u16 % pairs + 1;
+    if has(&on, Swarm::HeavyPair) {
+        let heavy = rng.random_range(1..=pairs);
         let delay = (floor as f64 * uf(&mut rng, 4.0, 40.0)) as u64;
         // A late shipper, not a bottleneck: many servers, so the delay does not cap throughput
         // (an overloaded pair would never catch up, which is capacity, not protocol, failing).
         overrides.push(json!({"subsystem": heavy, "copy_time": ns(delay), "servers": 256}));
     }
 
-    // Clocks and the primary LAN: keep skew below half the I/O cycle unless told otherwise. The
-    // clock-free variant assumes every checkpoint reaches every primary within an I/O cycle; a
-    // primary that was down misses them, so it only meets primary crashes outside assumptions.
-    let primary_crash = has(Swarm::PrimaryCrash) || has(Swarm::PrimaryMasterCrash);
-    let clock_free = has(Swarm::ClockFree) && (wild || !primary_crash);
+    // Clocks and the primary LAN. `central` and the clock-free variant rely on a calm primary
+    // LAN (and clock-free on no primary outage); `checkpoint` bounds its clocks' error instead.
+    let calm_needed = base.protocol.kind == ProtocolKind::Central || has(&on, Swarm::ClockFree);
+    let calm = calm_needed && !lift(&mut rng, Assumption::CalmPrimaryLan);
+    let outage = [
+        Swarm::PrimaryCrash,
+        Swarm::PrimaryMasterCrash,
+        Swarm::OverlappingCrashes,
+        Swarm::PermanentCrash,
+        Swarm::RollingDisaster,
+        Swarm::Partition,
+    ];
+    if calm {
+        on.retain(|k| !matches!(k, Swarm::LanSpike | Swarm::HeavyTailLan));
+        if has(&on, Swarm::ClockFree) {
+            on.retain(|k| !outage.contains(k) && *k != Swarm::LanLoss);
+        }
+    }
+    let has = |k: Swarm| on.contains(&k);
+    let clock_free = has(Swarm::ClockFree);
     let lan_base = base.primary_lan.latency.mean().max(1000.0);
     let (lan_min, mut lan_max) = {
         let hi = (lan_base * uf(&mut rng, 0.5, 2.0)) as u64;
         ((hi as f64 * uf(&mut rng, 0.2, 1.0)) as u64, hi)
     };
-    if !wild {
+    if calm {
         lan_max = lan_max.min(lan_min + floor / 3);
     }
+    let primary_lan_latency = if has(Swarm::HeavyTailLan) {
+        json!({"kind": "lognormal", "median": ns(lan_min.max(1000)),
+               "sigma": uf(&mut rng, 0.8, 1.4)})
+    } else {
+        json!({"kind": "uniform", "min": ns(lan_min), "max": ns(lan_max)})
+    };
     let drift = if has(Swarm::ClockDrift) {
         base.clocks.drift_ppm * uf(&mut rng, 0.0, 1.0)
     } else {
         0.0
     };
     let sync_interval = (base.clocks.sync_interval.as_ns() as f64 * uf(&mut rng, 0.5, 2.0)) as u64;
-    let mut sync_error = base.clocks.sync_error.as_ns();
-    if wild && rng.random_bool(0.5) {
-        sync_error = (floor as f64 * uf(&mut rng, 0.5, 4.0)) as u64;
+    let sync_error = if lift(&mut rng, Assumption::AccurateClockSetting) {
+        (floor as f64 * uf(&mut rng, 0.5, 4.0)) as u64
     } else {
-        sync_error = sync_error.min(floor / 10);
-    }
-    let lan_loss = if has(Swarm::LanLoss) && (!clock_free || wild) {
+        base.clocks.sync_error.as_ns().min(floor / 10)
+    };
+    let lan_loss = if has(Swarm::LanLoss) {
         uf(&mut rng, 0.0, 0.15)
     } else {
         0.0
@@ -151,20 +308,20 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
 
     // Links.
     let link_median = (base.links.latency.mean().max(10_000.0) * uf(&mut rng, 0.25, 4.0)) as u64;
+    let link_sigma = if has(Swarm::HeavyTailLink) {
+        uf(&mut rng, 0.7, 1.1)
+    } else {
+        0.4
+    };
     let paths = if has(Swarm::Multipath) {
         rng.random_range(2..=base.links.paths.max(2))
     } else {
         1
     };
-    let link_loss = if has(Swarm::LinkLoss) {
-        uf(&mut rng, 0.0, 0.05)
+    let (link_loss, link_dup) = if has(Swarm::LinkLoss) {
+        (uf(&mut rng, 0.0, 0.05), uf(&mut rng, 0.0, 0.05))
     } else {
-        0.0
-    };
-    let link_dup = if has(Swarm::LinkLoss) {
-        uf(&mut rng, 0.0, 0.05)
-    } else {
-        0.0
+        (0.0, 0.0)
     };
     let bandwidth = (base.links.bandwidth.0 as f64 * uf(&mut rng, 0.25, 2.0)) as u64;
 
@@ -173,7 +330,7 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
         (base.protocol.checkpoint_interval.as_ns() as f64 * uf(&mut rng, 0.3, 3.0)) as u64;
     let rto = (link_median * 3).max(2_000_000);
     let failover = (interval * 4).max(rto * 4);
-    let member_failure = if wild && rng.random_bool(0.3) {
+    let member_failure = if lift(&mut rng, Assumption::Freeze) {
         "resign"
     } else {
         "freeze"
@@ -184,7 +341,7 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
     } else {
         "suspend"
     };
-    let buffer = if wild && rng.random_bool(0.3) {
+    let buffer = if lift(&mut rng, Assumption::NonVolatileBuffers) {
         "volatile"
     } else {
         "non-volatile"
@@ -205,62 +362,47 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
          "blocks": if uf(&mut rng, 0.0, 1.0) < 0.5 { json!("uniform") } else { json!({"zipf": 1.1}) }}
     ]);
 
-    // Faults: crashes heal before the hosts stop, so liveness can be judged after them.
-    let mut faults = Vec::new();
-    let window = |rng: &mut Rng, longest: u64| {
-        let down = rng.random_range(longest / 10..=longest);
-        let at =
-            rng.random_range(duration / 10..duration.saturating_sub(down).max(duration / 10 + 1));
-        (at, down)
-    };
     let crash_len = (failover * 3).min(duration / 3);
-    let masters = (1u16, 1u16);
-    if has(Swarm::PrimaryMasterCrash) {
-        let (at, down) = window(&mut rng, crash_len);
-        faults.push(
-            json!({"kind": "crash", "site": "primary", "subsystem": masters.0,
-            "at": ns(at), "down_for": ns(down)}),
-        );
-    }
-    if has(Swarm::SecondaryMasterCrash) {
-        let (at, down) = window(&mut rng, crash_len);
-        faults.push(
-            json!({"kind": "crash", "site": "secondary", "subsystem": masters.1,
-            "at": ns(at), "down_for": ns(down)}),
-        );
-    }
-    if has(Swarm::SecondaryReset) {
-        let (at, down) = window(&mut rng, interval.max(1_000_000));
-        let who = rng.random_range(1..=pairs);
-        faults.push(
-            json!({"kind": "crash", "site": "secondary", "subsystem": who,
-            "at": ns(at), "down_for": ns(down)}),
-        );
-    }
-    if has(Swarm::PrimaryCrash) {
-        let (at, down) = window(&mut rng, crash_len);
-        let who = rng.random_range(1..=pairs);
-        faults.push(json!({"kind": "crash", "site": "primary", "subsystem": who,
-            "at": ns(at), "down_for": ns(down)}));
-    }
-    if has(Swarm::Disaster) {
-        let at = rng.random_range(duration / 4..=duration);
-        faults.push(json!({"kind": "disaster", "at": ns(at)}));
-    }
+    let (faults, max_step) = faults(
+        &mut rng,
+        &on,
+        Draw {
+            duration,
+            pairs,
+            masters,
+            crash_len,
+            interval,
+            floor,
+            link_median,
+            lan_max,
+        },
+        &mut lift,
+    );
     // Long enough that a message lost a dozen times in a row (at 15% loss, about one in 10^10)
     // still lands before liveness is judged.
+    // A heavy-tailed link's slowest message (about five sigmas out, e^5.5 its median) too.
+    let tail = if has(Swarm::HeavyTailLink) {
+        link_median * 250
+    } else {
+        0
+    };
     let drain = base
         .drain
         .as_ns()
-        .max(interval * 10 + failover * 2 + rto * 30);
+        .max(interval * 10 + failover * 2 + rto * 30 + tail);
     let rivals = rival_knobs(base, seed, interval, (lan_max, lan_loss), link_median);
+    let swarm: Vec<&'static str> = on.iter().map(|k| k.name()).collect();
+    let lifted: Vec<&'static str> = lifted.iter().map(|a| a.name()).collect();
 
     let mut v = json!({
         "name": format!("{}-seed-{seed}", base.name),
         "description": format!(
-            "Generated by rcsim fuzz from `{}` for seed {seed}; swarm: {}.",
+            "Generated by rcsim fuzz from `{}` for seed {seed}; swarm: {}{}.",
             base.name,
-            on.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+            swarm.join(", "),
+            if lifted.is_empty() { String::new() } else {
+                format!("; assumptions lifted: {}", lifted.join(", "))
+            }
         ),
         "seed": seed,
         "duration": ns(duration),
@@ -271,19 +413,19 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
                        "servers": base.subsystems.servers, "buffer": buffer,
                        "buffer_capacity": capacity, "when_full": when_full,
                        "overrides": overrides},
-        "primary_lan": {"latency": {"kind": "uniform", "min": ns(lan_min), "max": ns(lan_max)},
-                        "loss": lan_loss, "duplicate": lan_dup},
+        "primary_lan": {"latency": primary_lan_latency, "loss": lan_loss, "duplicate": lan_dup},
         "secondary_lan": {"latency": {"kind": "uniform", "min": ns((slan * 0.3) as u64),
                                       "max": ns((slan * 2.0) as u64)},
                           "loss": lan_loss, "duplicate": lan_dup},
-        "links": {"latency": {"kind": "lognormal", "median": ns(link_median), "sigma": 0.4},
+        "links": {"latency": {"kind": "lognormal", "median": ns(link_median), "sigma": link_sigma},
                   "bandwidth": format!("{}B/s", bandwidth.max(1_000_000)), "loss": link_loss,
                   "duplicate": link_dup, "paths": paths},
         "clocks": {"drift_ppm": drift, "sync_interval": ns(sync_interval),
-                   "sync_error": ns(sync_error)},
+                   "sync_error": ns(sync_error), "max_step": ns(max_step)},
         "workloads": workloads,
         "faults": faults,
         "protocol": {"kind": base.protocol.kind.name(), "checkpoint_interval": ns(interval),
+                     "primary_master": masters.0, "secondary_master": masters.1,
                      "retransmit_timeout": ns(rto), "failover_timeout": ns(failover),
                      "heartbeat_interval": ns((failover / 4).max(1)),
                      "member_timeout": ns(failover * 2),
@@ -294,7 +436,153 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Value {
     if let (Some(p), Value::Object(knobs)) = (v["protocol"].as_object_mut(), rivals) {
         p.extend(knobs);
     }
-    v
+    Generated {
+        scenario: v,
+        swarm,
+        lifted,
+    }
+}
+
+/// What the fault draws depend on.
+struct Draw {
+    duration: u64,
+    pairs: u16,
+    masters: (u16, u16),
+    crash_len: u64,
+    interval: u64,
+    floor: u64,
+    link_median: u64,
+    lan_max: u64,
+}
+
+/// The faults of the kinds switched on, and the clock step allowance (`clocks.max_step`) to
+/// declare. Crashes and network faults heal before the hosts stop (but a permanent crash), so
+/// liveness can be judged after them.
+fn faults(
+    rng: &mut Rng,
+    on: &[Swarm],
+    d: Draw,
+    lift: &mut impl FnMut(&mut Rng, Assumption) -> bool,
+) -> (Vec<Value>, u64) {
+    let has = |k: Swarm| on.contains(&k);
+    let mut faults = Vec::new();
+    let crash = |rng: &mut Rng, site: &str, who: u16, longest: u64| {
+        let (at, down) = window(rng, d.duration, longest);
+        json!({"kind": "crash", "site": site, "subsystem": who, "at": ns(at), "down_for": ns(down)})
+    };
+    let site = |rng: &mut Rng| {
+        if rng.random_bool(0.5) {
+            "primary"
+        } else {
+            "secondary"
+        }
+    };
+    if has(Swarm::PrimaryMasterCrash) {
+        faults.push(crash(rng, "primary", d.masters.0, d.crash_len));
+    }
+    if has(Swarm::SecondaryMasterCrash) {
+        faults.push(crash(rng, "secondary", d.masters.1, d.crash_len));
+    }
+    if has(Swarm::SecondaryReset) {
+        let who = rng.random_range(1..=d.pairs);
+        faults.push(crash(rng, "secondary", who, d.interval.max(1_000_000)));
+    }
+    if has(Swarm::PrimaryCrash) {
+        let who = rng.random_range(1..=d.pairs);
+        faults.push(crash(rng, "primary", who, d.crash_len));
+    }
+    if has(Swarm::OverlappingCrashes) {
+        // Two different subsystems down at once, their windows overlapping.
+        let (at, down) = window(rng, d.duration, d.crash_len);
+        let first = rng.random_range(1..=d.pairs);
+        for k in 0..2u64 {
+            let s = site(rng);
+            let who = (first - 1 + k as u16) % d.pairs + 1;
+            let start = at + k * down / 2;
+            faults.push(json!({"kind": "crash", "site": s, "subsystem": who,
+                "at": ns(start), "down_for": ns(down.min(d.duration.saturating_sub(start)).max(1))}));
+        }
+    }
+    if has(Swarm::PermanentCrash) {
+        // A secondary lost for good takes its volumes with it: no image can be whole after a
+        // disaster then, so with a disaster the subsystem lost is a primary.
+        let disaster = has(Swarm::Disaster) || has(Swarm::RollingDisaster);
+        let s = if disaster { "primary" } else { site(rng) };
+        let who = rng.random_range(1..=d.pairs);
+        let at = rng.random_range(d.duration / 10..d.duration);
+        faults.push(json!({"kind": "crash", "site": s, "subsystem": who, "at": ns(at)}));
+    }
+    if has(Swarm::Partition) {
+        let (at, lasts) = window(rng, d.duration, d.crash_len);
+        faults.push(json!({"kind": "partition", "site": site(rng),
+            "isolate": isolated(rng, d.pairs, d.masters), "at": ns(at), "for": ns(lasts),
+            "one_way": rng.random_bool(0.5)}));
+    }
+    if has(Swarm::LinkOutage) {
+        let (at, lasts) = window(rng, d.duration, d.crash_len / 2);
+        let mut f = json!({"kind": "link_outage", "pair": rng.random_range(1..=d.pairs),
+            "at": ns(at), "for": ns(lasts)});
+        let count = rng.random_range(1..=4u64);
+        let every = lasts * 2;
+        if count > 1 && at + every * (count - 1) + lasts < d.duration {
+            f["repeat"] = json!({"every": ns(every), "count": count});
+        }
+        faults.push(f);
+    }
+    if has(Swarm::BandwidthDrop) {
+        let (at, lasts) = window(rng, d.duration, d.duration / 3);
+        faults.push(
+            json!({"kind": "bandwidth_drop", "pair": rng.random_range(1..=d.pairs),
+            "at": ns(at), "for": ns(lasts), "factor": uf(rng, 0.01, 0.5)}),
+        );
+    }
+    if has(Swarm::LanSpike) {
+        // Asymmetric: each message draws its own extra delay, up to several ms.
+        let (at, lasts) = window(rng, d.duration, d.duration / 4);
+        let target = if rng.random_bool(0.7) {
+            "primary_lan"
+        } else {
+            "secondary_lan"
+        };
+        let extra = (d.lan_max.max(1000) as f64 * uf(rng, 5.0, 60.0)) as u64;
+        faults.push(
+            json!({"kind": "latency_spike", "target": target, "at": ns(at),
+            "for": ns(lasts), "extra": {"kind": "uniform", "min": "0ns", "max": ns(extra)}}),
+        );
+    }
+    if has(Swarm::LinkSpike) {
+        let (at, lasts) = window(rng, d.duration, d.duration / 4);
+        let extra = (d.link_median as f64 * uf(rng, 1.0, 10.0)) as u64;
+        faults.push(json!({"kind": "latency_spike", "target": "link",
+            "pair": rng.random_range(1..=d.pairs), "at": ns(at), "for": ns(lasts),
+            "extra": {"kind": "exponential", "mean": ns(extra.max(1))}}));
+    }
+    let mut max_step = 0;
+    if has(Swarm::ClockStep) {
+        let who = rng.random_range(1..=d.pairs);
+        let at = rng.random_range(d.duration / 10..d.duration);
+        let by = if lift(rng, Assumption::BoundedClockSteps) {
+            (d.floor as f64 * uf(rng, 0.5, 4.0)) as u64
+        } else {
+            max_step = (d.floor as f64 * uf(rng, 0.0, 0.1)) as u64;
+            max_step
+        };
+        faults.push(json!({"kind": "clock_step", "subsystem": who, "at": ns(at),
+            "by": ns(by), "backward": rng.random_bool(0.5)}));
+    }
+    if has(Swarm::RollingDisaster) {
+        let at = rng.random_range(d.duration / 4..=d.duration);
+        let over = rng.random_range(1..=d.interval.max(2));
+        let order = ["links_first", "subsystems_first", "mixed"][rng.random_range(0..3usize)];
+        faults.push(
+            json!({"kind": "rolling_disaster", "at": ns(at), "over": ns(over),
+            "order": order}),
+        );
+    } else if has(Swarm::Disaster) {
+        let at = rng.random_range(d.duration / 4..=d.duration);
+        faults.push(json!({"kind": "disaster", "at": ns(at)}));
+    }
+    (faults, max_step)
 }
 
 /// The knobs of `central` and `cycle` for `seed` (nothing for the other protocols), drawn from a
@@ -371,7 +659,8 @@ mod tests {
                     GenOptions {
                         outside_assumptions: outside,
                     },
-                );
+                )
+                .scenario;
                 let text = serde_json::to_string(&v).expect("serialises");
                 if let Err(e) = parse("generated", &text, &[]) {
                     panic!("seed {seed}: {e}\n{text}");
@@ -385,14 +674,14 @@ mod tests {
         let b = base();
         let o = GenOptions::default();
         assert_eq!(generate(&b, 7, o), generate(&b, 7, o));
-        assert_ne!(generate(&b, 7, o), generate(&b, 8, o));
+        assert_ne!(generate(&b, 7, o).scenario, generate(&b, 8, o).scenario);
     }
 
     #[test]
     fn seeds_switch_on_different_fault_subsets() {
         let b = base();
         let kinds: std::collections::BTreeSet<String> = (0..50)
-            .map(|s| generate(&b, s, GenOptions::default())["description"].to_string())
+            .map(|s| generate(&b, s, GenOptions::default()).swarm.join(","))
             .collect();
         assert!(
             kinds.len() > 40,
@@ -402,12 +691,34 @@ mod tests {
     }
 
     #[test]
-    fn pairs_stay_within_the_base() {
+    fn pairs_stay_within_the_base_and_masters_move() {
         let b = base();
+        let mut masters = std::collections::BTreeSet::new();
         for seed in 0..100 {
-            let v = generate(&b, seed, GenOptions::default());
+            let v = generate(&b, seed, GenOptions::default()).scenario;
             let p = v["topology"]["pairs"].as_u64().expect("pairs");
-            assert!((2..=8).contains(&p), "seed {seed}: {p} pairs");
+            assert!((2..=16).contains(&p), "seed {seed}: {p} pairs");
+            masters.insert(v["protocol"]["primary_master"].as_u64().expect("master"));
         }
+        assert!(masters.len() > 4, "{masters:?}");
+    }
+
+    #[test]
+    fn every_fault_kind_is_drawn_and_only_the_wild_campaign_lifts_assumptions() {
+        let b = base();
+        let mut seen = std::collections::BTreeSet::new();
+        for seed in 0..200 {
+            let g = generate(&b, seed, GenOptions::default());
+            assert!(g.lifted.is_empty(), "seed {seed}: {:?}", g.lifted);
+            seen.extend(g.swarm);
+        }
+        assert_eq!(seen.len(), SWARM.len(), "{seen:?}");
+        let wild = GenOptions {
+            outside_assumptions: true,
+        };
+        let lifted: std::collections::BTreeSet<&str> = (0..200)
+            .flat_map(|s| generate(&b, s, wild).lifted)
+            .collect();
+        assert!(lifted.len() >= 4, "{lifted:?}");
     }
 }

@@ -45,6 +45,10 @@ pub struct Repro {
     pub scenario: Value,
     /// The verdict to reproduce.
     pub expected: Expected,
+    /// The assumptions of the default campaign this seed's scenario lifted
+    /// (`--outside-assumptions`), so a failure says what it went outside of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions_lifted: Vec<String>,
 }
 
 impl Expected {
@@ -72,6 +76,7 @@ impl Repro {
             protocol: result.protocol.clone(),
             scenario,
             expected: Expected::of(result),
+            assumptions_lifted: Vec::new(),
         }
     }
 

@@ -265,6 +265,9 @@ pub struct World {
     pub host_hold: crate::check::LatencyStats,
     /// Data exposure of the readable image over time, until the disaster.
     pub exposure: crate::check::ExposureClock,
+    /// `checkpoint`: how long primaries held host writes for clock uncertainty (commit-wait),
+    /// per held write.
+    pub clock_wait: crate::check::LatencyStats,
 }
 
 /// Counts the result reports.
@@ -304,6 +307,8 @@ pub struct Stats {
     pub switches_abandoned: u64,
     /// `cycle`: times the master stopped waiting for a closed cycle to commit.
     pub drain_timeouts: u64,
+    /// `checkpoint`: total local ns host writes were held for clock uncertainty.
+    pub clock_wait_ns: u64,
 }
 
 impl World {
@@ -503,6 +508,7 @@ impl World {
             observe: Observers::default(),
             host_hold: crate::check::LatencyStats::new(),
             exposure: crate::check::ExposureClock::new(),
+            clock_wait: crate::check::LatencyStats::new(),
         }
     }
 
@@ -555,8 +561,21 @@ impl World {
                 WhenFull::Suspend => FullPolicy::Suspend,
             },
         });
+        // What the primaries know of their clocks (a hardware spec, not a measurement): they start
+        // within twice the sync error of each other, each drifts at most the largest drift
+        // configured, and steps at most `max_step` in all.
+        let widest = sc
+            .clocks
+            .overrides
+            .iter()
+            .map(|o| o.drift_ppm.abs())
+            .fold(sc.clocks.drift_ppm.abs(), f64::max);
+        let drift_bound_ppb = 2 * libm::ceil(widest * 1000.0) as u64 + 1;
         let cfg = protocol::checkpoint::Config {
             buffer,
+            initial_clock_error: sc.clocks.sync_error.as_ns().saturating_mul(2),
+            drift_bound_ppb,
+            max_clock_step: sc.clocks.max_step.as_ns(),
             pairs: n,
             primary_master: pr.primary_master.saturating_sub(1),
             secondary_master: pr.secondary_master.saturating_sub(1),
@@ -581,6 +600,7 @@ impl World {
                 MutantKind::NoUip => Mutant::NoUip,
                 MutantKind::ApplyPastCheckpoint => Mutant::ApplyPastCheckpoint,
                 MutantKind::NoRetransmit => Mutant::NoRetransmit,
+                MutantKind::NaiveClockSync => Mutant::NaiveClockSync,
                 MutantKind::CentralNoMin => Mutant::CentralNoMin,
                 MutantKind::CycleNoHold => Mutant::CycleNoHold,
                 MutantKind::EarlyReset => Mutant::EarlyReset,
@@ -810,6 +830,11 @@ impl World {
             Note::HostHold { ns } => {
                 self.host_hold.record(ns);
                 "host-hold-released"
+            }
+            Note::ClockWait { ns } => {
+                self.clock_wait.record(ns);
+                s.clock_wait_ns = s.clock_wait_ns.saturating_add(ns);
+                "clock-wait-over"
             }
             Note::SwitchAbandoned => {
                 s.switches_abandoned += 1;
@@ -1056,6 +1081,7 @@ impl World {
                 addr: issue.addr,
                 size: issue.size,
                 stamp: 0,
+                arrived: p.clock.local(now),
             };
             if let Some((w, t)) = p.write_stage.arrive(w, svc) {
                 sched.after(t, Event::WriteServed { pair, write: w });

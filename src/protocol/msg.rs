@@ -91,14 +91,17 @@ pub enum Body {
         /// The asker's clock when it sent the probe.
         t0: u64,
     },
-    /// The clock master's answer: the asker sets its clock to `t` plus half the round trip.
+    /// The clock master's answer: the reference time was `t` (within `err`) when it answered,
+    /// so it is within `t` and `t` plus the round trip (plus `err`) when the answer arrives.
     ClockSync {
         /// The master's epoch.
         epoch: u32,
         /// The probe's `t0`, echoed so the asker can measure the round trip.
         t0: u64,
-        /// The master's clock when it answered.
+        /// The master's estimate of the reference time when it answered.
         t: u64,
+        /// The master's own error bound (0 for the reference clock; NTP's root dispersion).
+        err: u64,
     },
     /// The secondary master is alive.
     Heartbeat {
@@ -244,7 +247,9 @@ impl Body {
             Body::Release { epoch, cp } => [6 | u64::from(*epoch) << 8, cp.id, cp.t],
             Body::UpdateComplete(cp) => [7, cp.id, cp.t],
             Body::Reset { epoch, cp } => [8 | u64::from(*epoch) << 8, cp.id, cp.t],
-            Body::ClockSync { epoch, t0, t } => [9 | u64::from(*epoch) << 8, *t0, *t],
+            Body::ClockSync { epoch, t0, t, err } => {
+                [9 | u64::from(*epoch) << 8, *t0, *t ^ err.rotate_left(32)]
+            }
             Body::ClockProbe { t0 } => [15, *t0, 0],
             Body::Heartbeat { epoch } => [10 | u64::from(*epoch) << 8, 0, 0],
             Body::NewMaster { epoch } => [11 | u64::from(*epoch) << 8, 0, 0],
@@ -284,7 +289,17 @@ impl Body {
             Body::Release { epoch, cp } | Body::Reset { epoch, cp } => {
                 format!("n {} time {} epoch {epoch}", cp.n(), cp.t)
             }
-            Body::ClockSync { epoch, t0, t } => format!("time {t} for probe {t0} epoch {epoch}"),
+            Body::ClockSync {
+                epoch,
+                t0,
+                t,
+                err: 0,
+            } => {
+                format!("time {t} for probe {t0} epoch {epoch}")
+            }
+            Body::ClockSync { epoch, t0, t, err } => {
+                format!("time {t} within {err} for probe {t0} epoch {epoch}")
+            }
             Body::ClockProbe { t0 } => format!("sent at {t0}"),
             Body::Heartbeat { epoch } | Body::NewMaster { epoch } | Body::Open { epoch } => {
                 format!("epoch {epoch}")

@@ -40,6 +40,9 @@ pub struct WriteMeta {
     pub size: u32,
     /// The primary's sequence-clock value when the write completed (0 where unused).
     pub stamp: u64,
+    /// The primary's local clock when the write arrived from its host (the controller notes it
+    /// as it accepts the command), so a protocol can bound when the write began.
+    pub arrived: u64,
 }
 
 /// Timers a node can set; each node owns its own set.
@@ -69,6 +72,9 @@ pub enum Timer {
     DrainTimeout,
     /// `central`: the coordinator checks on a batch whose members have not all reported.
     BatchWatch,
+    /// `checkpoint`: a primary's commit-wait for the oldest write held back by clock
+    /// uncertainty may be over.
+    ClockWait,
 }
 
 /// Protocol milestones a node announces, for metrics and the trace; never read by the checker.
@@ -103,6 +109,12 @@ pub enum Note {
     /// `cycle`: this primary held host write completions for `ns` local nanoseconds.
     HostHold {
         /// How long the hold lasted.
+        ns: u64,
+    },
+    /// `checkpoint`: a primary held a host write's completion for `ns` local nanoseconds, until
+    /// its clock's error bound proved the reference time had passed the write's stamp.
+    ClockWait {
+        /// How long the wait lasted.
         ns: u64,
     },
     /// `cycle`: the master abandoned a switch: not every primary confirmed the hold in time.

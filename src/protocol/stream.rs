@@ -549,6 +549,7 @@ mod tests {
             },
             size: 4096,
             stamp: 77,
+            arrived: 0,
         };
         let m = Msg::Seg {
             seq: 0,

@@ -219,5 +219,6 @@ pub fn write(pair: u16, id: WriteId, block: u32) -> WriteMeta {
         },
         size: 512,
         stamp: 0,
+        arrived: 0,
     }
 }

@@ -464,6 +464,7 @@ impl Recorder {
             | Note::Resynced
             | Note::Paced
             | Note::HostHold { .. }
+            | Note::ClockWait { .. }
             | Note::SwitchAbandoned
             | Note::DrainOverdue => return,
         };

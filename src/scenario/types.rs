@@ -422,6 +422,11 @@ pub struct Clocks {
     /// Subsystems whose clocks drift by exactly this much instead (ppm; negative runs slow).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<ClockOverride>,
+    /// The most any clock steps in all (`clock_step` faults): `checkpoint` adds it to every clock
+    /// error bound, since no synchronisation sees a step until the next one. A larger step is
+    /// outside its assumptions.
+    #[serde(default = "zero_duration", skip_serializing_if = "Duration::is_zero")]
+    pub max_step: Duration,
 }
 
 /// One primary's own clock drift.
@@ -441,6 +446,7 @@ impl Default for Clocks {
             sync_interval: default_sync_interval(),
             sync_error: zero_duration(),
             overrides: Vec::new(),
+            max_step: zero_duration(),
         }
     }
 }
@@ -951,6 +957,8 @@ pub enum MutantKind {
     ApplyPastCheckpoint,
     /// Lost messages are never resent.
     NoRetransmit,
+    /// Clock sync without an error bound: half the round trip of one probe, no filter, no wait.
+    NaiveClockSync,
     /// `central`: the mover forms groups up to the newest timestamp of any primary instead of
     /// the minimum over all of them.
     CentralNoMin,

@@ -405,6 +405,11 @@ impl Duration {
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / 1e9
     }
+
+    /// True for the zero duration (so an optional field left at zero is not written out).
+    pub fn is_zero(&self) -> bool {
+        self.0 == 0
+    }
 }
 
 impl FromStr for Duration {

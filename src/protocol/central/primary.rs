@@ -378,6 +378,7 @@ impl StreamNode for Primary {
             }
             Body::ClockProbe { t0 } if self.mover.is_some() => {
                 let answer = Body::ClockSync {
+                    err: 0,
                     epoch: 0,
                     t0,
                     t: now,

@@ -52,6 +52,15 @@ pub struct Config {
     pub mutant: Option<super::Mutant>,
     /// The primaries' copy buffer limit and what a full buffer does (`None`: unbounded).
     pub buffer: Option<crate::protocol::shipping::BufferLimit>,
+    /// How far a primary's clock may be from the clock master's at the start, before any
+    /// synchronisation (ns).
+    pub initial_clock_error: u64,
+    /// How fast two primaries' clocks may drift apart, in parts per billion (twice the largest
+    /// drift of one clock).
+    pub drift_bound_ppb: u64,
+    /// The most a clock may step in all without a synchronisation seeing it (ns): part of every
+    /// error bound.
+    pub max_clock_step: u64,
 }
 
 impl Config {

@@ -10,6 +10,7 @@
 //! both sites by epochs, and a takeover that finishes the newest released checkpoint everywhere
 //! before opening the image.
 
+pub mod clock;
 pub mod config;
 pub mod mutant;
 pub mod primary;

@@ -19,6 +19,9 @@ pub enum Mutant {
     ApplyPastCheckpoint,
     /// Lost messages are never resent.
     NoRetransmit,
+    /// Today's clock sync without an error bound: each primary sets its clock to the master's
+    /// time plus half the round trip of one probe and stamps with it, no filter, no wait.
+    NaiveClockSync,
     /// `central`: the mover forms groups past the minimum of the primaries' newest timestamps.
     CentralNoMin,
     /// `cycle`: the master switches cycles without holding host writes.
@@ -33,12 +36,13 @@ pub enum Mutant {
 
 impl Mutant {
     /// Every mutant, in a fixed order.
-    pub const ALL: [Mutant; 9] = [
+    pub const ALL: [Mutant; 10] = [
         Mutant::NoRendezvous,
         Mutant::EarlyCheckpoint,
         Mutant::NoUip,
         Mutant::ApplyPastCheckpoint,
         Mutant::NoRetransmit,
+        Mutant::NaiveClockSync,
         Mutant::CentralNoMin,
         Mutant::CycleNoHold,
         Mutant::EarlyReset,
@@ -53,6 +57,7 @@ impl Mutant {
             Mutant::NoUip => "no-uip",
             Mutant::ApplyPastCheckpoint => "apply-past-checkpoint",
             Mutant::NoRetransmit => "no-retransmit",
+            Mutant::NaiveClockSync => "naive-clock-sync",
             Mutant::CentralNoMin => "central-no-min",
             Mutant::CycleNoHold => "cycle-no-hold",
             Mutant::EarlyReset => "early-reset",

@@ -1,15 +1,24 @@
 //! The primary subsystem's role in the checkpoint protocol.
 //!
 //! Every primary stamps each write with its sequence clock when the write completes, completes
-//! the host's write at once, and ships it on its pair stream. The clock and checkpoint master
-//! (the configured pair, or whoever took over after it fell silent) periodically sends every
-//! copy-active primary a checkpoint (302) and its clock (208). A primary slots a checkpoint into
-//! its stream when it arrives (304): every write stamped at or below the checkpoint's time value
-//! was stamped before, so it is already in the stream ahead of it, and from then on no write is
-//! stamped at or below that value. That holds whatever order checkpoints arrive in, so even two
-//! masters at once (during a failover) cannot break it.
+//! the host's write, and ships it on its pair stream. The clock and checkpoint master (the
+//! configured pair, or whoever took over after it fell silent) periodically sends every
+//! copy-active primary a checkpoint (302) and answers their clock probes (208). A primary slots
+//! a checkpoint into its stream when it arrives (304): every write stamped at or below the
+//! checkpoint's time value was stamped before, so it is already in the stream ahead of it, and
+//! from then on no write is stamped at or below that value. That holds whatever order
+//! checkpoints arrive in, so even two masters at once (during a failover) cannot break it.
+//!
+//! Beyond the patent, the clock is an interval ([`super::clock`]): a write is stamped with the
+//! latest the reference time can have been when it arrived, and its host sees it complete only
+//! once the earliest the reference time can be has passed that stamp (commit-wait, as Spanner
+//! does). So a write that follows another's completion is always stamped at or above it, and a
+//! checkpoint that covers it covers the other, whatever the LAN's delays did to the clocks.
+//! The wait is zero while the bound stays below half a write's service time.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
+
+use super::clock::ClockBound;
 
 use super::retained::Retained;
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
@@ -35,13 +44,19 @@ pub struct Primary {
     /// The last stamp given; stamps never go backwards.
     last_stamp: u64,
     last_heard_master: u64,
-    /// The local time of the outstanding clock probe, to match its answer.
+    /// The local time of the outstanding clock probe, to match its answer (`naive-clock-sync`).
     probe_sent: Option<u64>,
     checkpoint_timer: bool,
     sync_timer: bool,
     shipper: Shipper,
     /// Shipped writes the secondary has not yet applied, kept when its buffers are volatile.
     retained: Retained,
+    /// The estimate of the reference time and its error bound.
+    clock: ClockBound,
+    /// Host writes shipped but not yet completed because the reference time may not yet have
+    /// passed their stamp: (stamp, write, local time the wait began), in stamp order.
+    waiting: VecDeque<(u64, crate::check::WriteId, u64)>,
+    wait_timer: bool,
 }
 
 impl Primary {
@@ -62,7 +77,24 @@ impl Primary {
             sync_timer: false,
             shipper: Shipper::new(cfg.buffer),
             retained: Retained::new(cfg.volatile_buffers),
+            clock: ClockBound::new(
+                if me == cfg.primary_master {
+                    0
+                } else {
+                    cfg.initial_clock_error
+                },
+                cfg.drift_bound_ppb,
+                cfg.max_clock_step,
+            ),
+            waiting: VecDeque::new(),
+            wait_timer: false,
         }
+    }
+
+    /// True when clocks are an interval (the default); false for the clock-free variant and
+    /// the `naive-clock-sync` mutant.
+    fn bounded(&self) -> bool {
+        self.cfg.clock == ClockMode::Synced && !self.cfg.has(Mutant::NaiveClockSync)
     }
 
     fn master(&self) -> u16 {
@@ -78,27 +110,66 @@ impl Primary {
         self.is_master()
     }
 
-    /// The time value a write completing now gets.
-    fn stamp(&mut self, now: u64) -> u64 {
+    /// The time value of a write completing now that arrived at local time `arrived`: with a
+    /// bounded clock, the latest the reference time can have been when it arrived.
+    fn stamp(&mut self, now: u64, arrived: u64) -> u64 {
         let clock = match self.cfg.clock {
-            ClockMode::Synced => now,
             ClockMode::None => 0,
+            ClockMode::Synced if self.bounded() => self.clock.latest(arrived),
+            ClockMode::Synced => now,
         };
         let s = clock.max(self.floor + 1).max(self.last_stamp);
         self.last_stamp = s;
         s
     }
 
-    /// Stamps write `w`, completes it to its host and ships it.
+    /// Stamps write `w`, ships it and completes it to its host, at once or (commit-wait) once
+    /// the reference time has surely passed its stamp.
     fn ship(&mut self, now: u64, w: WriteMeta, out: &mut Outputs) {
-        let stamped = WriteMeta {
-            stamp: self.stamp(now),
-            ..w
-        };
-        out.push(Output::CompleteHost(w.id));
+        let stamp = self.stamp(now, w.arrived);
+        let stamped = WriteMeta { stamp, ..w };
         let to = self.secondary();
         self.retained.shipped(stamped);
         self.streams.send(now, to, Body::Write(stamped), out);
+        if !self.bounded() || (self.waiting.is_empty() && self.clock.earliest(now) >= stamp) {
+            out.push(Output::CompleteHost(w.id));
+        } else {
+            self.waiting.push_back((stamp, w.id, now));
+            self.release_waiting(now, out);
+        }
+    }
+
+    /// Completes every held write whose stamp the reference time has surely passed, and sets
+    /// the timer for the next.
+    fn release_waiting(&mut self, now: u64, out: &mut Outputs) {
+        let earliest = self.clock.earliest(now);
+        while let Some(&(stamp, id, since)) = self.waiting.front() {
+            if stamp > earliest {
+                break;
+            }
+            self.waiting.pop_front();
+            out.push(Output::CompleteHost(id));
+            out.push(Output::Note(Note::ClockWait {
+                ns: now.saturating_sub(since),
+            }));
+        }
+        if let (Some(&(stamp, _, _)), false) = (self.waiting.front(), self.wait_timer) {
+            self.wait_timer = true;
+            out.push(Output::SetTimer {
+                after: self.clock.wait_until(now, stamp).max(1),
+                timer: Timer::ClockWait,
+            });
+        }
+    }
+
+    /// Sends a clock probe to the master.
+    fn probe(&mut self, now: u64, out: &mut Outputs) {
+        self.probe_sent = Some(now);
+        let master = NodeId::Primary(self.master());
+        out.send(
+            master,
+            crate::protocol::Msg::Dgram(Body::ClockProbe { t0: now }),
+        );
     }
 
     /// The secondary lost its volatile buffers: send again every write it has not reported
@@ -122,7 +193,7 @@ impl Primary {
         if let Some(blocks) = resync {
             for w in blocks {
                 let stamped = WriteMeta {
-                    stamp: self.stamp(now),
+                    stamp: self.stamp(now, now),
                     ..w
                 };
                 self.retained.shipped(stamped);
@@ -182,6 +253,7 @@ impl Primary {
         self.issued += 1;
         let id = checkpoint_id(self.epoch, self.issued);
         let t = match self.cfg.clock {
+            ClockMode::Synced if self.bounded() => self.clock.estimate(now),
             ClockMode::Synced => now,
             ClockMode::None => id,
         };
@@ -240,15 +312,29 @@ impl StreamNode for Primary {
                 self.slot(now, cp, out);
             }
             (NodeId::Primary(p), Body::ClockProbe { t0 }) if self.is_master() => {
+                let (t, err) = if self.bounded() {
+                    (self.clock.estimate(now), self.clock.error(now))
+                } else {
+                    (now, 0)
+                };
                 let answer = Body::ClockSync {
                     epoch: self.epoch,
                     t0,
-                    t: now,
+                    t,
+                    err,
                 };
                 out.send(NodeId::Primary(p), crate::protocol::Msg::Dgram(answer));
             }
-            (NodeId::Primary(_), Body::ClockSync { epoch, t0, t }) => {
+            (NodeId::Primary(_), Body::ClockSync { epoch, t0, t, err }) => {
                 self.adopt(now, epoch);
+                if self.bounded() {
+                    // Any master's answer to any of this primary's probes bounds the reference
+                    // time (a late or duplicated one only loosely): keep the best.
+                    if self.clock.sample(t0, now, t, err) {
+                        self.release_waiting(now, out);
+                    }
+                    return;
+                }
                 let answered = self.probe_sent == Some(t0);
                 if answered && epoch == self.epoch && self.cfg.clock == ClockMode::Synced {
                     self.probe_sent = None;
@@ -286,6 +372,8 @@ impl Node for Primary {
                 self.streams.send(now, to, Body::CopyActive, out);
                 if self.is_master() {
                     out.push(Output::Note(Note::BecameMaster { epoch: self.epoch }));
+                } else if self.bounded() {
+                    self.probe(now, out);
                 }
                 self.arm(out);
                 self.watch(out);
@@ -318,14 +406,13 @@ impl Node for Primary {
             Input::Timer(Timer::ClockSync) => {
                 self.sync_timer = false;
                 if !self.is_master() && self.cfg.clock == ClockMode::Synced {
-                    self.probe_sent = Some(now);
-                    let master = NodeId::Primary(self.master());
-                    out.send(
-                        master,
-                        crate::protocol::Msg::Dgram(Body::ClockProbe { t0: now }),
-                    );
+                    self.probe(now, out);
                 }
                 self.arm(out);
+            }
+            Input::Timer(Timer::ClockWait) => {
+                self.wait_timer = false;
+                self.release_waiting(now, out);
             }
             Input::Timer(Timer::MasterWatch) => {
                 if !self.is_master()
@@ -344,6 +431,8 @@ impl Node for Primary {
             Input::Restart => {
                 self.checkpoint_timer = false;
                 self.sync_timer = false;
+                self.wait_timer = false;
+                self.release_waiting(now, out);
                 self.last_heard_master = now;
                 self.streams.restart(out);
                 self.arm(out);
@@ -421,8 +510,8 @@ mod tests {
         let mut out = Outputs::new();
         p.handle(0, Input::Start, &mut out);
         out.drain();
-        p.handle(700, Input::HostWrite(w(5)), &mut out);
-        assert_eq!(out.as_slice()[0], Output::CompleteHost(5));
+        p.handle(700, arriving(5, 700), &mut out);
+        assert_eq!(completed(&out), vec![5]);
         let Body::Write(sent) = to_secondary(&out, 1)[0] else {
             panic!("expected a write")
         };
@@ -435,10 +524,10 @@ mod tests {
         let mut out = Outputs::new();
         p.handle(0, Input::Start, &mut out);
         out.drain();
-        p.handle(100, Input::HostWrite(w(1)), &mut out);
+        p.handle(100, arriving(1, 100), &mut out);
         let cp = Checkpoint { id: 1, t: 500 };
         p.handle(400, checkpoint_from_master(cp), &mut out);
-        p.handle(450, Input::HostWrite(w(2)), &mut out);
+        p.handle(450, arriving(2, 450), &mut out);
         let stream = to_secondary(&out, 1);
         assert!(matches!(stream[0], Body::Write(x) if x.id == 1 && x.stamp == 100));
         assert_eq!(stream[1], Body::Checkpoint(cp));
@@ -529,8 +618,10 @@ mod tests {
     }
 
     #[test]
-    fn clock_sync_probes_the_master_and_adds_half_the_round_trip() {
-        let mut p = Primary::new(1, cfg(2));
+    fn naive_clock_sync_probes_the_master_and_adds_half_the_round_trip() {
+        let mut c = cfg(2);
+        c.mutant = Some(Mutant::NaiveClockSync);
+        let mut p = Primary::new(1, c);
         let mut out = Outputs::new();
         p.handle(0, Input::Start, &mut out);
         out.drain();
@@ -546,6 +637,7 @@ mod tests {
                 epoch: 0,
                 t0,
                 t: 2000,
+                err: 0,
             }),
         };
         p.handle(700, answer(500), &mut out);
@@ -553,6 +645,84 @@ mod tests {
         out.drain();
         p.handle(800, answer(500), &mut out);
         assert!(out.is_empty(), "a duplicate answer is ignored");
+    }
+
+    fn arriving(id: u64, arrived: u64) -> Input {
+        Input::HostWrite(WriteMeta { arrived, ..w(id) })
+    }
+
+    fn completed(out: &Outputs) -> Vec<u64> {
+        out.as_slice()
+            .iter()
+            .filter_map(|o| match o {
+                Output::CompleteHost(id) => Some(*id),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_uncertain_clock_stamps_late_and_holds_the_host_until_the_stamp_has_passed() {
+        let mut c = cfg(2);
+        c.initial_clock_error = 1000;
+        let mut p = Primary::new(1, c);
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        assert!(
+            out.as_slice().contains(&Output::Send {
+                to: NodeId::Primary(0),
+                msg: Msg::Dgram(Body::ClockProbe { t0: 0 })
+            }),
+            "a follower probes at once"
+        );
+        out.drain();
+        // Arrived at 5000, completes at 5300: stamped 6000, the latest the reference could be.
+        p.handle(5300, arriving(7, 5000), &mut out);
+        let Body::Write(sent) = to_secondary(&out, 1)[0] else {
+            panic!("shipped at once")
+        };
+        assert_eq!(sent.stamp, 6000);
+        assert!(
+            completed(&out).is_empty(),
+            "held: the reference may be 4300"
+        );
+        let wait = out.as_slice().iter().find_map(|o| match o {
+            Output::SetTimer {
+                after,
+                timer: Timer::ClockWait,
+            } => Some(*after),
+            _ => None,
+        });
+        assert_eq!(wait, Some(1700));
+        out.drain();
+        // A 40 ns round trip narrows the bound to 20 ns: the write may complete.
+        p.handle(
+            5340,
+            Input::Deliver {
+                from: NodeId::Primary(0),
+                msg: Msg::Dgram(Body::ClockSync {
+                    epoch: 0,
+                    t0: 5300,
+                    t: 6200,
+                    err: 0,
+                }),
+            },
+            &mut out,
+        );
+        assert_eq!(completed(&out), vec![7]);
+        assert!(out
+            .as_slice()
+            .contains(&Output::Note(Note::ClockWait { ns: 40 })));
+    }
+
+    #[test]
+    fn a_precise_clock_completes_at_once() {
+        let mut p = Primary::new(1, cfg(2));
+        let mut out = Outputs::new();
+        p.handle(0, Input::Start, &mut out);
+        out.drain();
+        p.handle(5300, arriving(7, 5000), &mut out);
+        assert_eq!(completed(&out), vec![7]);
     }
 
     #[test]
@@ -576,7 +746,8 @@ mod tests {
                 msg: Msg::Dgram(Body::ClockSync {
                     epoch: 0,
                     t0: 850,
-                    t: 900
+                    t: 900,
+                    err: 0
                 })
             }]
         );

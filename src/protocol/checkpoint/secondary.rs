@@ -752,6 +752,7 @@ mod tests {
             },
             size: 512,
             stamp,
+            arrived: 0,
         })
     }
 

@@ -40,6 +40,9 @@ pub(super) fn cfg(pairs: u16) -> Config {
         volatile_buffers: false,
         mutant: None,
         buffer: None,
+        initial_clock_error: 0,
+        drift_bound_ppb: 0,
+        max_clock_step: 0,
     }
 }
 
@@ -395,7 +398,14 @@ impl Net {
 
     /// A host write completes on primary `pair` now.
     fn write(&mut self, pair: u16, id: WriteId, block: u32) {
-        self.input(p(pair), Input::HostWrite(w(pair, id, block)));
+        let arrived = self.now;
+        self.input(
+            p(pair),
+            Input::HostWrite(WriteMeta {
+                arrived,
+                ..w(pair, id, block)
+            }),
+        );
     }
 
     /// The acting primary master issues its next checkpoint now (step 302).
