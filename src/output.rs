@@ -250,7 +250,7 @@ mod tests {
         std::fs::write(&victim, b"keep").expect("victim");
         let link = d.join("out.json");
         std::os::unix::fs::symlink(&victim, &link).expect("symlink");
-        let e = write_atomic(&link, b"{}").err().expect("refused");
+        let e = write_atomic(&link, b"{}").expect_err("refused");
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(std::fs::read(&victim).expect("read"), b"keep");
         assert!(std::fs::symlink_metadata(&link)

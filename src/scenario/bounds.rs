@@ -211,7 +211,7 @@ mod tests {
         assert!(m.contains("links.paths") && m.contains("at most 64"), "{m}");
         let m = problems(
             "",
-            r#"{"kind": "dbms", "log": {"subsystem": 1}, "data": [{"subsystem": 2}],
+            r#"{"kind": "dbms", "log": {"subsystem": 1}, "data": [{"subsystem": 2}], "rate": "10/s",
                 "in_flight": 4294967295, "data_writes": 4294967295}"#,
         );
         assert!(m.contains("workloads[0].in_flight"), "{m}");
