@@ -111,7 +111,10 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
     if args.json {
         println!("{}", json(&sc, &outcome, jobs, written.as_deref()));
     } else {
-        print!("{}", human(path, &sc, &setup, &outcome, jobs, written.as_deref()));
+        print!(
+            "{}",
+            human(path, &sc, &setup, &outcome, jobs, written.as_deref())
+        );
     }
     exit_code(&outcome)
 }
@@ -260,7 +263,9 @@ fn replay(file: &Path) -> u8 {
     }
     let want = &cf.violation;
     match &n.violation {
-        Some(v) if v.kind == want.kind && v.missing == want.missing && v.present == want.present => {
+        Some(v)
+            if v.kind == want.kind && v.missing == want.missing && v.present == want.present =>
+        {
             println!("{} violation: {}", v.kind, v.detail);
             eprintln!("reproduced: the path ends in the recorded violation");
             EXIT_VIOLATION

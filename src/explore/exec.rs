@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::setup::Setup;
-use super::state::{msg_key, CrashState, Disaster, Hosts, Role, State};
+use super::state::{msg_key, CrashState, Disaster, Hosts, Role, Shared, State};
 use super::step::Step;
 use crate::protocol::checkpoint::{Primary, Secondary};
 use crate::protocol::{Input, Msg, Note, Output, Outputs, Timer};
@@ -33,10 +33,10 @@ pub fn initial(setup: &Setup) -> State {
     let n = usize::from(setup.pairs);
     let mut nodes = Vec::with_capacity(2 * n);
     for i in 0..setup.pairs {
-        nodes.push(Role::Primary(Primary::new(i, setup.cfg)));
+        nodes.push(Shared::new(Role::Primary(Primary::new(i, setup.cfg))));
     }
     for i in 0..setup.pairs {
-        nodes.push(Role::Secondary(Secondary::new(i, setup.cfg)));
+        nodes.push(Shared::new(Role::Secondary(Secondary::new(i, setup.cfg))));
     }
     let w = setup.writes.len();
     let mut s = State {
@@ -69,7 +69,13 @@ pub fn initial(setup: &Setup) -> State {
         drive(setup, &mut s, i, Input::Start, &mut seen, &mut out);
     }
     while let Some((&(from, to), _)) = s.flights.iter().next() {
-        take(&mut s, Step::Deliver { from, to, index: 0 }, setup, &mut seen, &mut out);
+        take(
+            &mut s,
+            Step::Deliver { from, to, index: 0 },
+            setup,
+            &mut seen,
+            &mut out,
+        );
     }
     s
 }
@@ -203,7 +209,10 @@ fn arm(setup: &Setup, s: &mut State, at: u64, idx: usize, timer: Timer) {
 
 /// Removes the `index`-th message of a channel, dropping the channel once empty.
 fn remove(s: &mut State, from: u8, to: u8, index: u16) -> Msg {
-    let q = s.flights.get_mut(&(from, to)).expect("enabled step names a channel");
+    let q = s
+        .flights
+        .get_mut(&(from, to))
+        .expect("enabled step names a channel");
     let m = q.remove(usize::from(index));
     if q.is_empty() {
         s.flights.remove(&(from, to));
@@ -295,7 +304,13 @@ fn drive(
             lost(setup, s, to, &msg);
         }
         let mut inner = Outputs::new();
-        drive(setup, s, to, Input::Deliver { from: me, msg }, seen, &mut inner);
+        drive(
+            setup,
+            s,
+            to,
+            Input::Deliver { from: me, msg },
+            seen,
+            &mut inner,
+        );
     }
 }
-

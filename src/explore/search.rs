@@ -255,7 +255,6 @@ pub fn search(setup: &Setup, opts: Options) -> Outcome {
                 }
             }
         }
-        if std::env::var_os("RCSIM_EXPLORE_DEBUG").is_some() { eprintln!("level {} {}", level_no + 1, level.len()); }
         frontier = level;
         level_no += 1;
     }
@@ -263,4 +262,3 @@ pub fn search(setup: &Setup, opts: Options) -> Outcome {
     outcome.elapsed = started.elapsed();
     outcome
 }
-

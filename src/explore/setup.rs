@@ -84,7 +84,11 @@ pub struct Setup {
 
 impl Setup {
     /// Reads `sc` for the search, or says (with the JSON path) what the search cannot model.
-    pub fn from_scenario(sc: &Scenario, max_losses: u8, max_duplicates: u8) -> Result<Setup, String> {
+    pub fn from_scenario(
+        sc: &Scenario,
+        max_losses: u8,
+        max_duplicates: u8,
+    ) -> Result<Setup, String> {
         if sc.protocol.kind != ProtocolKind::Checkpoint {
             return Err(format!(
                 "protocol.kind: explore runs the checkpoint protocol only, got `{}`",

@@ -2,8 +2,10 @@
 //! channel, the armed timers, each secondary's applies in progress, volume blocks and readable
 //! state, the hosts' history and the faults used so far. Two states that hash alike are one.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use crate::check::{BlockAddr, WriteId};
 use crate::protocol::checkpoint::{Primary, Secondary};
@@ -25,6 +27,33 @@ impl Role {
             Role::Primary(p) => p.handle(now, input, out),
             Role::Secondary(s) => s.handle(now, input, out),
         }
+    }
+}
+
+/// A node shared between the states that did not change it (copy on write), with the
+/// fingerprint of its contents kept beside it, so a step clones and rehashes only the nodes it
+/// touches.
+#[derive(Clone, Debug)]
+pub struct Shared(Arc<(Role, u128)>);
+
+impl Shared {
+    /// Shares `role`.
+    pub fn new(role: Role) -> Self {
+        let fp = fingerprint(&role);
+        Shared(Arc::new((role, fp)))
+    }
+
+    /// Hands `input` to the node (cloning it first if another state shares it).
+    pub fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        let inner = Arc::make_mut(&mut self.0);
+        inner.0.handle(now, input, out);
+        inner.1 = fingerprint(&inner.0);
+    }
+}
+
+impl Hash for Shared {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0 .1.hash(h);
     }
 }
 
@@ -72,7 +101,7 @@ pub struct State {
     /// Local time of every node (clocks are perfectly synchronised in the search).
     pub now: u64,
     /// The nodes: primaries 0..n, then secondaries 0..n.
-    pub nodes: Vec<Role>,
+    pub nodes: Vec<Shared>,
     /// Messages in flight per channel (sender index, receiver index): in send order where the
     /// channel keeps order, else sorted (a multiset), so states that differ only in the order
     /// of an unordered channel are one.
@@ -115,21 +144,26 @@ impl State {
     /// A 128-bit fingerprint of everything in the state (xxh3 over its `Hash`), the key of the
     /// visited set, as stateright and TLC key theirs.
     pub fn fingerprint(&self) -> u128 {
-        thread_local! {
-            static SINK: std::cell::RefCell<Bytes> = const { std::cell::RefCell::new(Bytes(Vec::new())) };
-        }
-        SINK.with(|sink| {
-            let mut sink = sink.borrow_mut();
-            sink.0.clear();
-            self.hash(&mut *sink);
-            xxhash_rust::xxh3::xxh3_128(&sink.0)
-        })
+        fingerprint(self)
     }
 
     /// True when hosts may read secondary `i`: it is up and not fenced.
     pub fn readable(&self, pairs: u16, i: usize) -> bool {
         !self.fenced[i] && !self.down[usize::from(pairs) + i]
     }
+}
+
+/// xxh3's 128-bit hash of everything `x` feeds its `Hash`.
+fn fingerprint(x: &impl Hash) -> u128 {
+    thread_local! {
+        static SINK: RefCell<Bytes> = const { RefCell::new(Bytes(Vec::new())) };
+    }
+    SINK.with(|sink| {
+        let mut sink = sink.borrow_mut();
+        sink.0.clear();
+        x.hash(&mut *sink);
+        xxhash_rust::xxh3::xxh3_128(&sink.0)
+    })
 }
 
 /// A `Hasher` that only collects the bytes it is fed, hashed at once afterwards (one xxh3 call

@@ -83,9 +83,15 @@ pub fn enabled(setup: &Setup, s: &State, out: &mut Vec<Step>) {
     for (&(from, to), msgs) in &s.flights {
         let (f, t) = (setup.node(from.into()), setup.node(to.into()));
         let lossy = setup.lossy(f, t);
-        let last = if setup.in_order(f, t) { 1 } else { msgs.len() };
-        for index in 0..last {
-            if index > 0 && msgs[index] == msgs[index - 1] {
+        // A pair link keeps its stream in order; a datagram does not queue behind the stream
+        // to be shipped, so it may overtake it.
+        let ordered = setup.in_order(f, t);
+        let first_seg = msgs.iter().position(|m| !matches!(m, Msg::Dgram(_)));
+        for index in 0..msgs.len() {
+            let overtakes = matches!(msgs[index], Msg::Dgram(_));
+            if (ordered && Some(index) != first_seg && !overtakes)
+                || (index > 0 && msgs[index] == msgs[index - 1])
+            {
                 continue;
             }
             let index = index as u16;
@@ -123,9 +129,7 @@ pub fn enabled(setup: &Setup, s: &State, out: &mut Vec<Step>) {
     }
     for (i, q) in s.applying.iter().enumerate() {
         if !q.is_empty() && !s.down[usize::from(setup.pairs) + i] {
-            out.push(Step::Land {
-                secondary: i as u8,
-            });
+            out.push(Step::Land { secondary: i as u8 });
         }
     }
     for (k, c) in setup.crashes.iter().enumerate() {
@@ -209,10 +213,9 @@ pub fn describe(setup: &Setup, s: &State, step: Step) -> String {
                 },
             )
         }
-        Step::Crash { fault } => format!(
-            "{} crashes",
-            setup.crashes[usize::from(fault)].node.label()
-        ),
+        Step::Crash { fault } => {
+            format!("{} crashes", setup.crashes[usize::from(fault)].node.label())
+        }
         Step::Restart { fault } => format!(
             "{} restarts",
             setup.crashes[usize::from(fault)].node.label()
