@@ -252,13 +252,13 @@ fn message(setup: &Setup, m: &Msg) -> String {
     }
 }
 
-/// Nanoseconds as a short human time (`1ms`, `2.5ms`, `750us`, `12ns`).
+/// Nanoseconds as a short human time: whole microseconds, plus the nanoseconds the search adds
+/// after each host write (`1000us`, `1000us+2ns`, `7ns`).
 pub fn time(ns: u64) -> String {
-    if ns >= 1_000_000 && ns % 1_000 == 0 {
-        format!("{}ms", ns as f64 / 1e6)
-    } else if ns >= 1_000 && ns % 1_000 == 0 {
-        format!("{}us", ns / 1_000)
-    } else {
-        format!("{ns}ns")
+    let (us, rest) = (ns / 1_000, ns % 1_000);
+    match (us, rest) {
+        (0, r) => format!("{r}ns"),
+        (u, 0) => format!("{u}us"),
+        (u, r) => format!("{u}us+{r}ns"),
     }
 }
