@@ -5,6 +5,7 @@ pub mod bench;
 pub mod check;
 pub mod chrome;
 pub mod engine;
+pub mod explore;
 pub mod fuzz;
 pub mod model;
 pub mod observe;

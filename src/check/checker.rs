@@ -46,7 +46,7 @@ use super::{LatencyStats, Violation};
 pub type WriteId = u64;
 
 /// Where a block lives: subsystem (0-based pair index), volume and block number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BlockAddr {
     /// Pair index, 0-based (shown 1-based, as the patent numbers its subsystems).
     pub subsystem: u16,

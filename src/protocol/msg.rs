@@ -5,7 +5,7 @@ use super::WriteMeta;
 use crate::check::WriteId;
 
 /// What travels between two nodes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
     /// Segment `seq` of the sender's reliable ordered stream to the receiver.
     Seg {
@@ -28,7 +28,7 @@ pub enum Msg {
 
 /// A checkpoint: its identity (the master's epoch in the high 32 bits, its sequence number in
 /// the low 32) and its time value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Checkpoint {
     /// Unique and increasing per master; a new master's epoch makes its ids larger.
     pub id: u64,
@@ -45,7 +45,7 @@ impl Checkpoint {
 
 /// A secondary's report to its master: what it has released, whether it is mid-update, and
 /// whether the site is taking over. Sent when a master changes and at takeover.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Status {
     /// The epoch of the master it reports to.
     pub epoch: u32,
@@ -58,7 +58,7 @@ pub struct Status {
 }
 
 /// The payload of a stream segment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Body {
     /// Update data for one write, with its time stamp.
     Write(WriteMeta),

@@ -30,7 +30,7 @@ impl NodeId {
 }
 
 /// One write as the copy machinery sees it: which block, how big, and its time stamp.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WriteMeta {
     /// The host's write id; the block's contents after the write.
     pub id: WriteId,
@@ -46,7 +46,7 @@ pub struct WriteMeta {
 }
 
 /// Timers a node can set; each node owns its own set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Timer {
     /// Resend unacknowledged stream segments.
     Retransmit,

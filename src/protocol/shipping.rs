@@ -10,7 +10,7 @@ use super::WriteMeta;
 use crate::check::BlockAddr;
 
 /// What a full buffer does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FullPolicy {
     /// Delay host writes until there is room.
     Pace,
@@ -19,7 +19,7 @@ pub enum FullPolicy {
 }
 
 /// The buffer's limits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BufferLimit {
     /// Unacknowledged segments allowed.
     pub capacity: usize,
@@ -42,7 +42,7 @@ pub enum Offer {
 }
 
 /// A primary's buffer state.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct Shipper {
     limit: Option<BufferLimit>,
     paced: VecDeque<WriteMeta>,

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, VecDeque};
 use super::{Body, Msg, NodeId, Output, Outputs, Timer};
 
 /// One unacknowledged segment.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash)]
 struct Pending {
     seq: u64,
     body: Body,
@@ -31,7 +31,7 @@ const RESEND_BURST: usize = 32;
 const RESEND_WINDOW: u64 = 64;
 
 /// Both directions of the stream with one peer.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug, Hash)]
 struct Peer {
     next_send: u64,
     /// Segments sent and not acknowledged, by consecutive seq (pushed at the back, acknowledged
@@ -44,7 +44,7 @@ struct Peer {
 }
 
 /// A node's streams to all its peers.
-#[derive(Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Streams {
     peers: BTreeMap<NodeId, Peer>,
     /// The peers with unacknowledged segments, in order: all a timer tick needs to visit (a

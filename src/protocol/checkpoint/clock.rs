@@ -13,7 +13,7 @@
 //! setting cannot add an error the bound does not know.
 
 /// One clock's estimate of the reference time and its error bound, in local nanoseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClockBound {
     /// Reference time minus local time, as of the best sample.
     offset: i128,

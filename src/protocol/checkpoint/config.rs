@@ -1,7 +1,7 @@
 //! The checkpoint protocol's knobs, as plain numbers for the state machines.
 
 /// What the secondary group does when a member's primary is gone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MemberFailure {
     /// The whole group stops at the last released checkpoint (safe: nothing newer is released
     /// without the missing member's data).
@@ -12,7 +12,7 @@ pub enum MemberFailure {
 }
 
 /// Where a write's time value comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClockMode {
     /// Each primary's synchronised sequence clock.
     Synced,
@@ -22,7 +22,7 @@ pub enum ClockMode {
 }
 
 /// Everything the checkpoint roles need to know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Config {
     /// Number of pairs in the copy set group.
     pub pairs: u16,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// One deliberate bug.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Mutant {
     /// Each secondary applies on its own checkpoint, without the secondary master's rendezvous.
     NoRendezvous,

@@ -29,6 +29,7 @@ use crate::protocol::{
 };
 
 /// A primary subsystem running the checkpoint protocol.
+#[derive(Clone, Debug, Hash)]
 pub struct Primary {
     cfg: Config,
     me: u16,

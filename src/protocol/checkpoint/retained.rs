@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use crate::protocol::WriteMeta;
 
 /// The writes shipped and not yet applied at the secondary, in stamp order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct Retained {
     /// Off when the secondary's buffers are non-volatile: nothing is kept.
     on: bool,

@@ -31,7 +31,7 @@ use crate::protocol::{
 };
 
 /// The release round the master is running, if any.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Round {
     cp: Checkpoint,
     /// Members yet to report update-complete.
@@ -41,7 +41,7 @@ struct Round {
 }
 
 /// The master's rendezvous table entry for one checkpoint.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Rendezvous {
     cp: Checkpoint,
     members: BTreeSet<u16>,
@@ -49,6 +49,7 @@ struct Rendezvous {
 }
 
 /// A secondary subsystem running the checkpoint protocol.
+#[derive(Clone, Debug, Hash)]
 pub struct Secondary {
     cfg: Config,
     me: u16,

@@ -1,0 +1,285 @@
+//! `rcsim explore`: the exhaustive search of a small scenario, and `--replay` of the
+//! counterexample file it writes.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use rcsim::explore::{narrate, search, CounterexampleFile, Options, Outcome, Setup};
+use rcsim::protocol::checkpoint::Mutant;
+use rcsim::scenario::{Override, Scenario};
+
+use super::{EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+
+/// Exit code of `--replay` when the file's path no longer ends in its recorded violation.
+const EXIT_DIFFERS: u8 = 4;
+
+/// Arguments of `rcsim explore`.
+#[derive(Args, Debug)]
+pub(super) struct ExploreArgs {
+    /// The scenario JSON file: its topology, script workload, protocol knobs and the faults it
+    /// allows (timing distributions are not read).
+    #[arg(required_unless_present = "replay")]
+    scenario: Option<PathBuf>,
+    /// Search a deliberate bug of the checkpoint protocol instead of the protocol.
+    #[arg(long, value_name = "M", value_parser = super::parse_mutant)]
+    mutant: Option<Mutant>,
+    /// Stop after this many steps from the initial state (exit 3 if states remain).
+    #[arg(long, value_name = "D")]
+    max_depth: Option<u32>,
+    /// Stop after this many unique states (exit 3).
+    #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+    max_states: u64,
+    /// Threads expanding states (default: every core); the result does not depend on it.
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Messages that may be lost along one path, on networks whose `loss` is above 0.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    max_losses: u8,
+    /// Messages that may be duplicated along one path, on networks whose `duplicate` is above 0.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    max_duplicates: u8,
+    /// Override one scenario field by its JSON path (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
+    set: Vec<Override>,
+    /// Print the outcome as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// Write the counterexample, if one is found, to FILE (for --replay).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Re-execute the counterexample in FILE step by step instead of searching.
+    #[arg(long, value_name = "FILE", conflicts_with = "scenario")]
+    replay: Option<PathBuf>,
+}
+
+/// Runs `rcsim explore` and returns its exit code.
+pub(super) fn run(args: &ExploreArgs) -> u8 {
+    if let Some(file) = &args.replay {
+        return replay(file);
+    }
+    let Some(path) = &args.scenario else {
+        errln!("rcsim explore: a SCENARIO or --replay FILE is required");
+        return EXIT_USAGE;
+    };
+    let mut overrides = args.set.clone();
+    if let Some(m) = args.mutant {
+        overrides.push(Override::Set {
+            path: vec!["protocol".into(), "mutant".into()],
+            value: serde_json::Value::String(m.name().into()),
+        });
+    }
+    let sc = match rcsim::scenario::load(path, &overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("{e}");
+            return EXIT_USAGE;
+        }
+    };
+    let setup = match Setup::from_scenario(&sc, args.max_losses, args.max_duplicates) {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("{}: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1);
+    let opts = Options {
+        max_depth: args.max_depth,
+        max_states: Some(args.max_states.max(1)),
+        jobs,
+    };
+    let outcome = search(&setup, opts);
+    let mut written = None;
+    if let (Some(cex), Some(out)) = (&outcome.counterexample, &args.out) {
+        let file = match CounterexampleFile::new(&sc, &setup, &cex.violation, &cex.steps) {
+            Ok(f) => f,
+            Err(e) => {
+                errln!("rcsim explore: cannot record the counterexample: {e}");
+                return EXIT_USAGE;
+            }
+        };
+        let text = serde_json::to_string_pretty(&file).unwrap_or_default();
+        if let Err(e) = std::fs::write(out, text + "\n") {
+            errln!("{}: cannot write the counterexample: {e}", out.display());
+            return EXIT_USAGE;
+        }
+        written = Some(out.clone());
+    }
+    if args.json {
+        outln!("{}", json(&sc, &outcome, jobs, written.as_deref()));
+    } else {
+        out!(
+            "{}",
+            human(path, &sc, &setup, &outcome, jobs, written.as_deref())
+        );
+    }
+    exit_code(&outcome)
+}
+
+fn exit_code(o: &Outcome) -> u8 {
+    if o.counterexample.is_some() {
+        EXIT_VIOLATION
+    } else if o.bound.is_some() {
+        EXIT_BUDGET
+    } else if o.sometimes.iter().all(|&(_, r)| r) {
+        EXIT_OK
+    } else {
+        EXIT_VIOLATION
+    }
+}
+
+fn rate(o: &Outcome) -> f64 {
+    o.unique as f64 / o.elapsed.as_secs_f64().max(1e-9)
+}
+
+fn mutant_name(sc: &Scenario) -> serde_json::Value {
+    sc.protocol
+        .mutant
+        .and_then(|m| serde_json::to_value(m).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn json(sc: &Scenario, o: &Outcome, jobs: usize, out: Option<&Path>) -> String {
+    let sometimes: serde_json::Map<String, serde_json::Value> = o
+        .sometimes
+        .iter()
+        .map(|&(n, r)| (n.to_string(), r.into()))
+        .collect();
+    let v = serde_json::json!({
+        "scenario": sc.name,
+        "protocol": sc.protocol.kind.name(),
+        "mutant": mutant_name(sc),
+        "complete": o.complete,
+        "bound": o.bound,
+        "states": o.unique,
+        "explored": o.explored,
+        "depth": o.depth,
+        "elapsed_s": o.elapsed.as_secs_f64(),
+        "states_per_s": rate(o),
+        "jobs": jobs,
+        "sometimes": sometimes,
+        "violation": o.counterexample.as_ref().map(|c| &c.violation),
+        "counterexample_steps": o.counterexample.as_ref().map(|c| c.steps.len()),
+        "out": out.map(|p| p.display().to_string()),
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn human(
+    path: &Path,
+    sc: &Scenario,
+    setup: &Setup,
+    o: &Outcome,
+    jobs: usize,
+    out: Option<&Path>,
+) -> String {
+    let mut t = String::new();
+    let what = match (&o.counterexample, o.bound, o.complete) {
+        (Some(_), _, _) => "VIOLATION".to_string(),
+        (None, Some(b), _) => format!("INCOMPLETE: stopped by --{b}"),
+        (None, None, true) => "complete".to_string(),
+        (None, None, false) => "incomplete".to_string(),
+    };
+    let mutant = mutant_name(sc);
+    t.push_str(&format!(
+        "explore {} ({}{}): {what}\n",
+        path.display(),
+        sc.protocol.kind.name(),
+        mutant
+            .as_str()
+            .map_or(String::new(), |m| format!(", mutant {m}"))
+    ));
+    t.push_str(&format!(
+        "  {} unique states, {} explored, depth {}, {:.2} s, {:.0} states/s with {jobs} job(s)\n",
+        o.unique,
+        o.explored,
+        o.depth,
+        o.elapsed.as_secs_f64(),
+        rate(o)
+    ));
+    for &(name, reached) in &o.sometimes {
+        let r = if reached { "reached" } else { "NEVER REACHED" };
+        t.push_str(&format!("  sometimes {name}: {r}\n"));
+    }
+    if let Some(c) = &o.counterexample {
+        let v = &c.violation;
+        t.push_str(&format!(
+            "{} violation after {} steps: {}\n",
+            v.kind,
+            c.steps.len(),
+            v.detail
+        ));
+        match narrate(setup, &c.steps) {
+            Ok(n) => {
+                for l in n.lines {
+                    t.push_str(&l);
+                    t.push('\n');
+                }
+            }
+            Err(e) => t.push_str(&format!("  (cannot narrate: {e})\n")),
+        }
+        if let Some(p) = out {
+            t.push_str(&format!(
+                "counterexample written to {} (rcsim explore --replay {})\n",
+                p.display(),
+                p.display()
+            ));
+        }
+    }
+    t
+}
+
+/// `--replay FILE`: re-executes the file's steps; exit 1 when it ends in the recorded
+/// violation, 4 when it does not, 2 when the file is unreadable.
+fn replay(file: &Path) -> u8 {
+    let source = file.display().to_string();
+    let parsed = std::fs::read_to_string(file)
+        .map_err(|e| format!("{source}: cannot read the file: {e}"))
+        .and_then(|text| {
+            serde_json::from_str::<CounterexampleFile>(&text)
+                .map_err(|e| format!("{source}: not a counterexample file: {e}"))
+        })
+        .and_then(|cf| {
+            let text = cf.scenario.to_string();
+            let sc = rcsim::scenario::parse(&format!("{source}: scenario"), &text, &[])
+                .map_err(|e| e.to_string())?;
+            let setup = Setup::from_scenario(&sc, cf.max_losses, cf.max_duplicates)
+                .map_err(|e| format!("{source}: scenario: {e}"))?;
+            let n = narrate(&setup, &cf.path()).map_err(|e| format!("{source}: {e}"))?;
+            Ok((cf, n))
+        });
+    let (cf, n) = match parsed {
+        Ok(x) => x,
+        Err(e) => {
+            errln!("{e}");
+            return EXIT_USAGE;
+        }
+    };
+    for l in &n.lines {
+        outln!("{l}");
+    }
+    let want = &cf.violation;
+    match &n.violation {
+        Some(v)
+            if v.kind == want.kind && v.missing == want.missing && v.present == want.present =>
+        {
+            outln!("{} violation: {}", v.kind, v.detail);
+            errln!("reproduced: the path ends in the recorded violation");
+            EXIT_VIOLATION
+        }
+        other => {
+            errln!(
+                "NOT reproduced: recorded {} ({}), replay gave {}",
+                want.kind,
+                want.detail,
+                other
+                    .as_ref()
+                    .map_or("no violation".to_string(), |v| v.detail.clone())
+            );
+            EXIT_DIFFERS
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! One state of the search: every protocol node (cloned), every message in flight on every
+//! channel, the armed timers, each secondary's applies in progress, volume blocks and readable
+//! state, the hosts' history and the faults used so far. Two states that hash alike are one.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use crate::check::{BlockAddr, WriteId};
+use crate::protocol::checkpoint::{Primary, Secondary};
+use crate::protocol::{Input, Msg, Node, Outputs, Timer, WriteMeta};
+
+/// A checkpoint role at one subsystem: the very state machines the simulator runs.
+#[derive(Clone, Debug, Hash)]
+pub enum Role {
+    /// A primary subsystem.
+    Primary(Primary),
+    /// A secondary subsystem.
+    Secondary(Secondary),
+}
+
+impl Role {
+    /// Hands `input` to the role at local time `now`.
+    pub fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        match self {
+            Role::Primary(p) => p.handle(now, input, out),
+            Role::Secondary(s) => s.handle(now, input, out),
+        }
+    }
+}
+
+/// A node shared between the states that did not change it (copy on write), with the
+/// fingerprint of its contents kept beside it, so a step clones and rehashes only the nodes it
+/// touches.
+#[derive(Clone, Debug)]
+pub struct Shared(Arc<(Role, u128)>);
+
+impl Shared {
+    /// Shares `role`.
+    pub fn new(role: Role) -> Self {
+        let fp = fingerprint(&role);
+        Shared(Arc::new((role, fp)))
+    }
+
+    /// Hands `input` to the node (cloning it first if another state shares it).
+    pub fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        let inner = Arc::make_mut(&mut self.0);
+        inner.0.handle(now, input, out);
+        inner.1 = fingerprint(&inner.0);
+    }
+}
+
+impl Hash for Shared {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0 .1.hash(h);
+    }
+}
+
+/// The hosts' history: which writes were issued, which completed, and what each depends on.
+#[derive(Clone, Debug, Default, Hash, PartialEq, Eq)]
+pub struct Hosts {
+    /// Bit `i`: the script's `i`-th write was issued.
+    pub issued: u32,
+    /// Bit `i`: it completed at the host.
+    pub completed: u32,
+    /// For each write, the writes that had completed when it was issued (it depends on them).
+    pub preceded_by: Vec<u32>,
+    /// For each write, its position in issue order (from 1; 0 while not issued): of two writes
+    /// to one block, the later issued is the newer.
+    pub rank: Vec<u8>,
+}
+
+/// Where the disaster stands.
+#[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Disaster {
+    /// Not (yet) struck.
+    #[default]
+    None,
+    /// The primary site is gone; the takeover is not yet declared.
+    Struck,
+    /// The secondary site was told to take over.
+    Declared,
+}
+
+/// A crash fault's progress.
+#[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq)]
+pub enum CrashState {
+    /// Not yet happened.
+    #[default]
+    Pending,
+    /// The subsystem is down.
+    Down,
+    /// It came back.
+    Restarted,
+}
+
+/// One state of the search.
+#[derive(Clone, Debug, Hash)]
+pub struct State {
+    /// Local time of every node (clocks are perfectly synchronised in the search).
+    pub now: u64,
+    /// The nodes: primaries 0..n, then secondaries 0..n.
+    pub nodes: Vec<Shared>,
+    /// Messages in flight per channel (sender index, receiver index): in send order where the
+    /// channel keeps order, else sorted (a multiset), so states that differ only in the order
+    /// of an unordered channel are one.
+    pub flights: BTreeMap<(u8, u8), Vec<Msg>>,
+    /// Armed timers: (deadline, node index, timer), sorted; a node's timer may be armed twice.
+    pub timers: Vec<(u64, u8, Timer)>,
+    /// Each secondary's writes handed to its volume and not yet on it, in order.
+    pub applying: Vec<VecDeque<WriteMeta>>,
+    /// Each secondary's volume: the id each written block holds.
+    pub volumes: Vec<BTreeMap<BlockAddr, WriteId>>,
+    /// Each secondary's own fence (update in progress, takeover not finished): hosts may not
+    /// read it.
+    pub fenced: Vec<bool>,
+    /// Each secondary that finished its part of the takeover.
+    pub took_over: Vec<bool>,
+    /// Every node that is down (crashed, or a primary after the disaster).
+    pub down: Vec<bool>,
+    /// Every node whose retransmission timer runs: one that lost a segment (to a loss, or to a
+    /// receiver that was down) or an acknowledgement (while it was down itself). Elsewhere a
+    /// retransmission would resend nothing, since a message that is not lost arrives before
+    /// its sender's timeout, so the timer is not kept.
+    pub resends: Vec<bool>,
+    /// The hosts' history.
+    pub hosts: Hosts,
+    /// Each crash fault's progress.
+    pub crashes: Vec<CrashState>,
+    /// The disaster's progress.
+    pub disaster: Disaster,
+    /// Messages lost so far.
+    pub losses: u8,
+    /// Messages duplicated so far.
+    pub duplicates: u8,
+    /// Time value of the newest checkpoint the secondary master released (0: none).
+    pub released_t: u64,
+    /// Time value of the newest checkpoint every member applied (0: none).
+    pub applied_t: u64,
+}
+
+impl State {
+    /// A 128-bit fingerprint of everything in the state (xxh3 over its `Hash`), the key of the
+    /// visited set, as stateright and TLC key theirs.
+    pub fn fingerprint(&self) -> u128 {
+        fingerprint(self)
+    }
+
+    /// True when hosts may read secondary `i`: it is up and not fenced.
+    pub fn readable(&self, pairs: u16, i: usize) -> bool {
+        !self.fenced[i] && !self.down[usize::from(pairs) + i]
+    }
+}
+
+/// xxh3's 128-bit hash of everything `x` feeds its `Hash`.
+fn fingerprint(x: &impl Hash) -> u128 {
+    thread_local! {
+        static SINK: RefCell<Bytes> = const { RefCell::new(Bytes(Vec::new())) };
+    }
+    SINK.with(|sink| {
+        let mut sink = sink.borrow_mut();
+        sink.0.clear();
+        x.hash(&mut *sink);
+        xxhash_rust::xxh3::xxh3_128(&sink.0)
+    })
+}
+
+/// A `Hasher` that only collects the bytes it is fed, hashed at once afterwards (one xxh3 call
+/// over a buffer is several times faster than xxh3's streaming updates of a few bytes each).
+struct Bytes(Vec<u8>);
+
+impl Hasher for Bytes {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+/// The sort key of unordered channels: the message's trace digest.
+pub fn msg_key(m: &Msg) -> [u64; 3] {
+    m.digest()
+}

@@ -1,0 +1,111 @@
+//! `rcsim explore` through the binary: the patent's reduced example is searched to the end and
+//! found safe, every checkpoint mutant yields a counterexample that `--replay` reproduces, the
+//! result does not depend on `--jobs`, a bound gives exit 3 and bad input exit 2.
+
+mod common;
+
+use common::{rcsim, TempDir, EXIT_BUDGET, EXIT_OK, EXIT_VIOLATION};
+use serde_json::Value;
+
+const PATENT: &str = "scenarios/explore-patent.json";
+
+fn explore(args: &[&str], code: i32) -> Value {
+    let mut all = vec!["explore"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = rcsim(&all);
+    out.assert_code(code).assert_no_panic();
+    out.json()
+}
+
+#[test]
+fn the_patent_example_is_searched_to_the_end_and_safe() {
+    let v = explore(&[PATENT, "--jobs", "2"], EXIT_OK);
+    assert_eq!(v["complete"], true);
+    assert!(v["states"].as_u64().unwrap() >= 10_000, "{v}");
+    assert!(v["violation"].is_null());
+    for (name, reached) in v["sometimes"].as_object().unwrap() {
+        assert_eq!(reached, true, "sometimes-property never reached: {name}");
+    }
+}
+
+#[test]
+fn every_checkpoint_mutant_has_a_counterexample_that_replays() {
+    let dir = TempDir::new("explore-mutants");
+    for m in [
+        "no-rendezvous",
+        "early-checkpoint",
+        "no-uip",
+        "apply-past-checkpoint",
+    ] {
+        let out = dir.join(&format!("{m}.json"));
+        let out = out.to_str().unwrap();
+        let v = explore(&[PATENT, "--mutant", m, "--out", out], EXIT_VIOLATION);
+        assert_eq!(v["violation"]["kind"], "dependent-write", "{m}: {v}");
+        assert!(v["counterexample_steps"].as_u64().unwrap() > 0);
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        assert_eq!(file["violation"], v["violation"], "{m}");
+        let r = rcsim(&["explore", "--replay", out]);
+        r.assert_code(EXIT_VIOLATION).assert_no_panic();
+        assert!(
+            r.stdout.contains("dependent-write violation"),
+            "{m}: {}",
+            r.stdout
+        );
+        assert!(r.stderr.contains("reproduced"), "{m}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn an_edited_counterexample_no_longer_reproduces() {
+    let dir = TempDir::new("explore-edit");
+    let out = dir.join("cex.json");
+    let out = out.to_str().unwrap();
+    explore(
+        &[PATENT, "--mutant", "no-uip", "--out", out],
+        EXIT_VIOLATION,
+    );
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    file["steps"].as_array_mut().unwrap().pop();
+    let edited = dir.write("edited.json", &file.to_string());
+    let r = rcsim(&["explore", "--replay", edited.to_str().unwrap()]);
+    r.assert_code(4).assert_no_panic();
+}
+
+#[test]
+fn the_result_does_not_depend_on_jobs_and_a_bound_exits_3() {
+    let a = explore(
+        &[PATENT, "--jobs", "1", "--max-states", "3000"],
+        EXIT_BUDGET,
+    );
+    let b = explore(
+        &[PATENT, "--jobs", "2", "--max-states", "3000"],
+        EXIT_BUDGET,
+    );
+    assert_eq!(a["complete"], false);
+    assert_eq!(a["bound"], "max-states");
+    for k in ["states", "explored", "depth"] {
+        assert_eq!(a[k], b[k], "{k} differs with --jobs");
+    }
+    let d = explore(&[PATENT, "--max-depth", "3"], EXIT_BUDGET);
+    assert_eq!(d["bound"], "max-depth");
+}
+
+#[test]
+fn what_the_search_cannot_model_is_bad_input() {
+    rcsim(&["explore", PATENT, "--protocol", "independent"]).assert_code(2);
+    rcsim(&["explore", PATENT, "--set", "protocol.kind=independent"])
+        .assert_usage_error(&["protocol.kind", "checkpoint"]);
+    rcsim(&[
+        "explore",
+        PATENT,
+        "--set",
+        r#"workloads=[{"kind":"random","rate":"100/s"}]"#,
+    ])
+    .assert_usage_error(&["workloads[0]", "script"]);
+    rcsim(&["explore", PATENT, "--mutant", "cycle-no-hold"]).assert_usage_error(&["cycle"]);
+    let dir = TempDir::new("explore-bad");
+    let junk = dir.write("junk.json", "{\"steps\": 3}");
+    rcsim(&["explore", "--replay", junk.to_str().unwrap()])
+        .assert_usage_error(&["not a counterexample file"]);
+}
