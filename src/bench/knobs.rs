@@ -102,8 +102,8 @@ fn figure(knob: &str, small: KnobPoint, large: KnobPoint) -> KnobFigure {
 /// The standard scenario for `secs` seconds with `extra` overrides.
 fn standard_for(secs: f64, extra: &[String]) -> Scenario {
     let mut o = vec![
-        format!("duration={secs}s"),
-        format!("faults.0.at={}s", secs * 0.999),
+        format!("duration={}ns", (secs * 1e9) as u64),
+        format!("faults.0.at={}ns", (secs * 0.999e9) as u64),
     ];
     o.extend(extra.iter().cloned());
     let o: Vec<&str> = o.iter().map(String::as_str).collect();

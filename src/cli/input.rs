@@ -1,7 +1,6 @@
 //! What `rcsim run` reads: a scenario file, `-` for a scenario on stdin, or a reproducer file
 //! (its embedded scenario, with the reproducer's seed unless `--seed` says otherwise).
 
-use std::io::Read;
 use std::path::Path;
 
 use rcsim::fuzz::repro::Repro;
@@ -23,17 +22,12 @@ pub(super) fn load(path: &Path, overrides: &[Override]) -> Result<Input, Scenari
     } else {
         path.display().to_string()
     };
-    let fail = |e: std::io::Error| ScenarioError {
-        source: source.clone(),
-        problems: vec![format!("cannot read the file: {e}")],
-    };
     let text = if stdin {
-        let mut t = String::new();
-        std::io::stdin().read_to_string(&mut t).map_err(fail)?;
-        t
+        rcsim::scenario::read_text_from(std::io::stdin().lock())
     } else {
-        std::fs::read_to_string(path).map_err(fail)?
-    };
+        rcsim::scenario::read_text(path)
+    }
+    .map_err(|e| ScenarioError::one(&source, e))?;
     let base = if stdin {
         Path::new("")
     } else {

@@ -79,7 +79,7 @@ pub fn clear(dir: &Path) -> io::Result<usize> {
 }
 
 /// Removes the temporary files a killed campaign left in `dir/repro` (a reproducer being
-/// written when the kill came: `seed-N.json.tmp-PID`, or `.tmp*`) and returns how many.
+/// written when the kill came: `.seed-N.json.XXXXXX.tmp`) and returns how many.
 pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
     let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
         return Ok(0);
@@ -88,7 +88,9 @@ pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(".tmp") || (name.starts_with("seed-") && name.contains(".json.tmp")) {
+        // `.seed-N.json.XXXXXX.tmp`: the temporary file an output is written to before its
+        // rename (see `crate::output`), left behind only by a kill.
+        if name.starts_with(".seed-") && name.ends_with(".tmp") {
             std::fs::remove_file(e.path())?;
             removed += 1;
         }

@@ -43,7 +43,8 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 impl ScenarioError {
-    fn one(source: &str, problem: String) -> Self {
+    /// An error with a single problem about `source`.
+    pub fn one(source: &str, problem: String) -> Self {
         ScenarioError {
             source: source.to_string(),
             problems: vec![problem],
@@ -57,10 +58,17 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads a whole UTF-8 text file of at most [`MAX_FILE_BYTES`], or says why not.
 pub fn read_text(path: &Path) -> Result<String, String> {
-    use std::io::Read as _;
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    read_text_from(file)
+}
+
+/// Reads a whole UTF-8 text stream (a file, standard input) of at most [`MAX_FILE_BYTES`], or
+/// says why not; a stream that goes on past that (`/dev/zero`) is refused, not read forever.
+pub fn read_text_from(stream: impl std::io::Read) -> Result<String, String> {
+    use std::io::Read as _;
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
+    stream
+        .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read the file: {e}"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
