@@ -37,6 +37,7 @@ fn every_checkpoint_mutant_has_a_counterexample_that_replays() {
         "early-checkpoint",
         "no-uip",
         "apply-past-checkpoint",
+        "early-reset",
     ] {
         let out = dir.join(&format!("{m}.json"));
         let out = out.to_str().unwrap();
