@@ -154,16 +154,18 @@ fn independent_is_caught_and_its_reproducer_replays_and_shrinks() {
 
 #[test]
 fn every_mutant_is_caught() {
-    for m in [
-        "no-rendezvous",
-        "early-checkpoint",
-        "no-uip",
-        "apply-past-checkpoint",
-        "no-retransmit",
-        "early-reset",
+    for (m, seeds) in [
+        ("no-rendezvous", "0..40"),
+        ("early-checkpoint", "0..40"),
+        ("no-uip", "0..40"),
+        ("apply-past-checkpoint", "0..40"),
+        ("no-retransmit", "0..40"),
+        ("early-reset", "0..40"),
+        ("volatile-replay", "0..40"),
+        ("naive-clock-sync", "0..130"),
     ] {
         let d = TempDir::new(&format!("fuzz-mutant-{m}"));
-        let o = fuzz(&d, &["--seeds", "0..40", "--mutant", m, "--json"]);
+        let o = fuzz(&d, &["--seeds", seeds, "--mutant", m, "--json"]);
         o.assert_code(EXIT_VIOLATION);
         assert!(
             o.json()["failed"].as_u64().expect("count") > 0,
