@@ -114,7 +114,10 @@ impl Progress {
                     let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
                     errln!(
                         "{}/{} seeds, {:.1} seeds/s, {} failing",
-                        self.done, self.total, rate, self.failed
+                        self.done,
+                        self.total,
+                        rate,
+                        self.failed
                     );
                 }
             }
@@ -192,7 +195,10 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     if s.shards.is_empty() {
         outln!(
             "  {:.0} events/s, {:.1} seeds/s on {} jobs, {:.1} s",
-            s.events_per_s, s.seeds_per_s, s.jobs, s.elapsed_s
+            s.events_per_s,
+            s.seeds_per_s,
+            s.jobs,
+            s.elapsed_s
         );
     }
     if let Some(dir) = out {

@@ -261,7 +261,12 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
         for m in &summary.shards {
             outln!(
                 "  shard {}: {} seeds, {:.1} seeds/s, {:.0} events/s on {} jobs, {:.1} s",
-                m.shard, m.seeds, m.seeds_per_s, m.events_per_s, m.jobs, m.elapsed_s
+                m.shard,
+                m.seeds,
+                m.seeds_per_s,
+                m.events_per_s,
+                m.jobs,
+                m.elapsed_s
             );
         }
     }

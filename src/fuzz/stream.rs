@@ -83,7 +83,10 @@ pub fn run_ordered(
                     break;
                 }
             };
-            if std::thread::Builder::new().spawn_scoped(scope, worker).is_err() {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, worker)
+                .is_err()
+            {
                 break;
             }
             started += 1;

@@ -8,6 +8,7 @@ pub mod net;
 pub mod readable;
 pub mod replay;
 pub mod stage;
+pub mod watch;
 pub mod workload;
 pub mod world;
 pub mod zipf;
