@@ -4,6 +4,7 @@
 
 pub mod arrivals;
 pub mod clock;
+pub mod hostout;
 pub mod net;
 pub mod readable;
 pub mod replay;
