@@ -6,13 +6,17 @@
 //! of messages in flight. Checkpoint milestones are instants, update-in-progress and faults are
 //! complete (`X`) slices. Times are microseconds with nanosecond decimals, as the format wants.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
 use serde_json::{json, Value};
 
+use crate::check::{Checker, WriteId};
 use crate::model::net::Delivery;
+use crate::model::readable::Readability;
+use crate::model::watch::Watcher;
 use crate::model::world::{Event, World};
 use crate::output::AtomicFile;
 use crate::protocol::{Msg, NodeId, Note};
@@ -295,5 +299,36 @@ impl ChromeTrace {
         }
         self.out.write_all(b"\n]}\n")?;
         self.out.commit()
+    }
+}
+
+/// The timeline draws events, writes, messages, milestones and fencing as the world tells them.
+impl Watcher for ChromeTrace {
+    fn before(&mut self, now: u64, event: &Event, world: &World) {
+        ChromeTrace::before(self, now, event, world);
+    }
+
+    fn stored(&mut self, now: u64, pair: u16, id: WriteId, _bytes: u32) {
+        ChromeTrace::stored(self, now, pair, id);
+    }
+
+    fn applied(&mut self, now: u64, pair: u16, id: WriteId, _checker: &Checker) {
+        ChromeTrace::applied(self, now, pair, id);
+    }
+
+    fn message(&mut self, now: u64, from: NodeId, to: NodeId, msg: &Msg, delivery: Delivery) {
+        ChromeTrace::message(self, now, from, to, msg, delivery);
+    }
+
+    fn note(&mut self, now: u64, node: NodeId, what: &'static str, note: Option<Note>) {
+        ChromeTrace::note(self, now, node, what, note);
+    }
+
+    fn readable(&mut self, now: u64, pair: u16, readable: bool, _all: &Readability) {
+        ChromeTrace::readable(self, now, pair, readable);
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
     }
 }

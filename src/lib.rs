@@ -8,7 +8,6 @@ pub mod engine;
 pub mod explore;
 pub mod fuzz;
 pub mod model;
-pub mod observe;
 pub mod output;
 pub mod protocol;
 pub mod report;

@@ -91,11 +91,11 @@ pub fn simulate_recorded(
                     .saturating_add(sc.takeover.delay.as_ns().saturating_mul(2))
                     .min(end)
             });
-        world.observe.recorder = Some(Box::new(Recorder::new(sc, expected)));
+        world.watch(Box::new(Recorder::new(sc, expected)));
     }
     if let Some(p) = opts.chrome_trace {
         let title = format!("rcsim {} {} seed {seed}", sc.name, sc.protocol.kind.name());
-        world.observe.chrome = Some(Box::new(ChromeTrace::create(p, sc.topology.pairs, &title)?));
+        world.watch(Box::new(ChromeTrace::create(p, sc.topology.pairs, &title)?));
     }
     let outcome = run(&mut world, &mut sched, end, budget);
     if let Some(e) = world.input_error() {
@@ -103,13 +103,18 @@ pub fn simulate_recorded(
     }
     world.exposure.before(outcome.now, &world.checker);
     world.exposure.stop(outcome.now);
-    let mut observe = std::mem::take(&mut world.observe);
-    let series = observe
-        .recorder
-        .take()
-        .map(|r| r.finish(outcome.now, &world));
-    if let Some(c) = observe.chrome.take() {
-        c.finish(outcome.now)?;
+    let mut series = None;
+    for watcher in world.take_watchers() {
+        let watcher = match watcher.into_any().downcast::<Recorder>() {
+            Ok(r) => {
+                series = Some(r.finish(outcome.now, &world));
+                continue;
+            }
+            Err(other) => other,
+        };
+        if let Ok(c) = watcher.downcast::<ChromeTrace>() {
+            c.finish(outcome.now)?;
+        }
     }
     let cut = outcome.reason.is_budget();
     let live = judges_liveness(sc, outcome.now) && !cut;

@@ -4,10 +4,12 @@
 
 pub mod arrivals;
 pub mod clock;
+pub mod hostout;
 pub mod net;
 pub mod readable;
 pub mod replay;
 pub mod stage;
+pub mod watch;
 pub mod workload;
 pub mod world;
 pub mod zipf;

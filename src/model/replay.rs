@@ -10,7 +10,7 @@
 //! The trace was checked when the scenario was loaded; should it fail to read now (changed
 //! since), replay stops and [`Replay::error`] says why.
 
-use super::workload::{HostOut, Issue};
+use super::hostout::{HostOut, Issue};
 use crate::check::BlockAddr;
 use crate::scenario::iotrace::Reader;
 use crate::scenario::replay::{Mapping, TraceSpec};

@@ -7,45 +7,13 @@ use rand::Rng as _;
 use rustc_hash::FxHashMap;
 
 use super::arrivals::Arrivals;
+pub use super::hostout::{HostOut, Issue};
 use super::zipf::Zipf;
 use crate::check::BlockAddr;
 use crate::engine::rng::Rng;
 use crate::scenario::dist::Dist;
 use crate::scenario::types::{self, BlockChoice, VolumeRef};
 use crate::scenario::units::Size;
-
-/// A write a workload wants issued now.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Issue {
-    /// The block to write.
-    pub addr: BlockAddr,
-    /// Bytes.
-    pub size: u32,
-    /// Its label (scripted writes only).
-    pub label: Option<String>,
-    /// The workload's own tag, handed back on completion.
-    pub tag: u32,
-}
-
-/// What a workload asks for in reply to one input.
-#[derive(Default, Debug)]
-pub struct HostOut {
-    /// Writes to issue now, in order.
-    pub issues: Vec<Issue>,
-    /// Wake-ups: (absolute time, tag).
-    pub wakes: Vec<(u64, u32)>,
-}
-
-impl HostOut {
-    fn issue(&mut self, addr: BlockAddr, size: u32, tag: u32) {
-        self.issues.push(Issue {
-            addr,
-            size,
-            label: None,
-            tag,
-        });
-    }
-}
 
 fn addr(v: VolumeRef, block: u32) -> BlockAddr {
     BlockAddr {

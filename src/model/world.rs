@@ -9,10 +9,10 @@ use super::clock::Clock;
 use super::net::{Channel, Delivery};
 use super::readable::Readability;
 use super::stage::Stage;
+use super::watch::Watcher;
 use super::workload::{Dbms, Host, HostOut, RandomWriter, Script};
 use crate::check::{Checker, Geometry, WriteId};
 use crate::engine::{stream, ComponentId, Control, Handler, Scheduler};
-use crate::observe::Observers;
 use crate::protocol::checkpoint::Mutant;
 use crate::protocol::shipping::{BufferLimit, FullPolicy};
 use crate::protocol::{self, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
@@ -259,8 +259,8 @@ pub struct World {
     pub rendezvous: crate::check::LatencyStats,
     /// Per pair, when its primary suspended shipping (until its secondary is resynced).
     suspended_since: Vec<Option<u64>>,
-    /// Optional watchers (recorded series, Chrome trace); they read the run, never steer it.
-    pub observe: Observers,
+    /// Watchers attached from outside the model; they read the run, never steer it.
+    watchers: Vec<Box<dyn Watcher>>,
     /// `cycle`: how long each primary held host write completions, per hold.
     pub host_hold: crate::check::LatencyStats,
     /// Data exposure of the readable image over time, until the disaster.
@@ -505,11 +505,21 @@ impl World {
             stats: Stats::default(),
             rendezvous: crate::check::LatencyStats::new(),
             suspended_since: Vec::new(),
-            observe: Observers::default(),
+            watchers: Vec::new(),
             host_hold: crate::check::LatencyStats::new(),
             exposure: crate::check::ExposureClock::new(),
             clock_wait: crate::check::LatencyStats::new(),
         }
+    }
+
+    /// Attaches `watcher`: from now on it is told what happens, after those attached before it.
+    pub fn watch(&mut self, watcher: Box<dyn Watcher>) {
+        self.watchers.push(watcher);
+    }
+
+    /// Detaches every watcher, in the order they were attached, so their owner can finish them.
+    pub fn take_watchers(&mut self) -> Vec<Box<dyn Watcher>> {
+        std::mem::take(&mut self.watchers)
     }
 
     /// Number of subsystem pairs.
@@ -747,15 +757,19 @@ impl World {
                         "update-in-progress-reset"
                     };
                     self.trace.note(now, node, what);
-                    self.observe.note(now, node, what, None);
-                    self.observe.readable(now, pair, !on, &self.readability);
+                    for w in &mut self.watchers {
+                        w.note(now, node, what, None);
+                        w.readable(now, pair, !on, &self.readability);
+                    }
                     self.checker.set_readable(pair, !on, now);
                 }
             }
             Output::TakeoverDone => {
                 self.takeover_done[usize::from(node.pair())] = true;
                 self.trace.note(now, node, "takeover-done");
-                self.observe.note(now, node, "takeover-done", None);
+                for w in &mut self.watchers {
+                    w.note(now, node, "takeover-done", None);
+                }
             }
             Output::SetClock(t) => {
                 if let NodeId::Primary(i) = node {
@@ -846,7 +860,9 @@ impl World {
             }
         };
         self.trace.note(now, node, what);
-        self.observe.note(now, node, what, Some(n));
+        for w in &mut self.watchers {
+            w.note(now, node, what, Some(n));
+        }
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, sched: &mut Scheduler<Event>) {
@@ -911,7 +927,9 @@ impl World {
             _ => return,
         };
         let delivery = channel.transmit(now, msg.wire_bytes());
-        self.observe.message(now, from, to, &msg, delivery);
+        for w in &mut self.watchers {
+            w.message(now, from, to, &msg, delivery);
+        }
         Self::schedule_delivery(delivery, to, from, msg, sched);
     }
 
@@ -1041,7 +1059,9 @@ impl World {
         };
         self.stats.completed += 1;
         let latency = self.checker.completed(id, now);
-        self.observe.completed(latency);
+        for w in &mut self.watchers {
+            w.completed(latency);
+        }
         let mut out = std::mem::take(&mut self.host_out);
         self.hosts[usize::from(owner.host)].completed(now, owner.tag, &mut out);
         self.after_host(owner.host, &mut out, sched);
@@ -1196,10 +1216,12 @@ impl Handler for World {
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Control {
         let now = sched.now();
         self.exposure.before(now, &self.checker);
-        if self.observe.is_active() {
-            let mut observe = std::mem::take(&mut self.observe);
-            observe.before(now, &event, self);
-            self.observe = observe;
+        if !self.watchers.is_empty() {
+            let mut watchers = std::mem::take(&mut self.watchers);
+            for w in &mut watchers {
+                w.before(now, &event, self);
+            }
+            self.watchers = watchers;
         }
         let fate = self.fate(&event);
         self.trace
@@ -1234,7 +1256,9 @@ impl Handler for World {
                     sched.after(t, Event::WriteServed { pair, write: w });
                 }
                 self.checker.stored(write.id, now);
-                self.observe.stored(now, pair, write.id, write.size);
+                for w in &mut self.watchers {
+                    w.stored(now, pair, write.id, write.size);
+                }
                 self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
             }
             Event::CopyServed { pair, msg, to } => {
@@ -1265,8 +1289,9 @@ impl Handler for World {
                     self.stats.shipped += 1;
                 }
                 let d = p.forward.transmit(now, msg.wire_bytes());
-                self.observe
-                    .message(now, NodeId::Primary(pair), NodeId::Secondary(pair), &msg, d);
+                for w in &mut self.watchers {
+                    w.message(now, NodeId::Primary(pair), NodeId::Secondary(pair), &msg, d);
+                }
                 Self::schedule_delivery(
                     d,
                     NodeId::Secondary(pair),
@@ -1301,7 +1326,9 @@ impl Handler for World {
                     + write.addr.block as usize];
                 if order > *shown {
                     *shown = order;
-                    self.observe.applied(now, pair, write.id, &self.checker);
+                    for w in &mut self.watchers {
+                        w.applied(now, pair, write.id, &self.checker);
+                    }
                     self.checker.applied(write.addr, Some(write.id), now);
                 }
                 self.drive(NodeId::Secondary(pair), Input::Applied(write), sched);

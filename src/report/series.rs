@@ -1,5 +1,5 @@
 //! Recorded series: what the report charts are drawn from. A [`Recorder`] watches one run (see
-//! [`crate::observe`]) and samples it at a fixed simulated interval chosen from the run's length;
+//! [`crate::model::watch`]) and samples it at a fixed simulated interval chosen from the run's length;
 //! the state between two events does not change, so the sample at a boundary is the state just
 //! before the first event past it, and sampling adds no event to the run (the trace hash is the
 //! same with or without it). Memory stays bounded however long the run: at most [`MAX_POINTS`]
@@ -7,6 +7,7 @@
 //! into fixed-size histograms, and at most [`MAX_ROUNDS`] checkpoint rounds are kept (past that
 //! only every second, then fourth, ... round number).
 
+use std::any::Any;
 use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::check::{Checker, WriteId};
 use crate::model::net::Delivery;
 use crate::model::readable::Readability;
+use crate::model::watch::Watcher;
 use crate::model::world::{Event, World};
 use crate::protocol::{Body, Msg, NodeId, Note};
 use crate::scenario::Scenario;
@@ -146,7 +148,8 @@ pub fn nice_interval(ns: u64) -> u64 {
     }
 }
 
-/// Samples one run into a [`Series`]; attach it to the world's [`crate::observe::Observers`].
+/// Samples one run into a [`Series`]; attach it to the world with
+/// [`crate::model::world::World::watch`].
 pub struct Recorder {
     pairs: u16,
     interval: u64,
@@ -553,6 +556,41 @@ impl Recorder {
     }
 }
 
+/// The recorder samples before each event and counts what the world tells it.
+impl Watcher for Recorder {
+    fn before(&mut self, now: u64, event: &Event, world: &World) {
+        Recorder::before(self, now, event, world);
+    }
+
+    fn stored(&mut self, _now: u64, pair: u16, id: WriteId, bytes: u32) {
+        Recorder::stored(self, pair, id, bytes);
+    }
+
+    fn completed(&mut self, latency: u64) {
+        Recorder::completed(self, latency);
+    }
+
+    fn applied(&mut self, now: u64, pair: u16, id: WriteId, checker: &Checker) {
+        Recorder::applied(self, now, pair, id, checker);
+    }
+
+    fn message(&mut self, now: u64, from: NodeId, to: NodeId, msg: &Msg, delivery: Delivery) {
+        Recorder::message(self, now, from, to, msg, delivery);
+    }
+
+    fn note(&mut self, now: u64, _node: NodeId, _what: &'static str, note: Option<Note>) {
+        Recorder::note(self, now, note);
+    }
+
+    fn readable(&mut self, _now: u64, _pair: u16, _readable: bool, all: &Readability) {
+        Recorder::readable(self, all);
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -610,9 +648,10 @@ mod tests {
         // Expect a run 100 times shorter than it is: the interval must double until it fits.
         let rec = Recorder::new(&sc, 350_000);
         let first = rec.interval();
-        world.observe.recorder = Some(Box::new(rec));
+        world.watch(Box::new(rec));
         let out = run(&mut world, &mut sched, 35_000_000, Budget::default());
-        let rec = world.observe.recorder.take().expect("attached");
+        let rec = world.take_watchers().pop().expect("attached");
+        let rec = rec.into_any().downcast::<Recorder>().expect("a recorder");
         let s = rec.finish(out.now, &world);
         assert!(s.points.len() <= MAX_POINTS);
         assert!(s.interval_ns > first);

@@ -12,6 +12,7 @@ pub mod tracked;
 pub mod types;
 pub mod units;
 pub mod validate;
+pub mod volume;
 
 use std::fmt;
 use std::path::Path;

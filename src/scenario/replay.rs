@@ -10,8 +10,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::iotrace::{Reader, TraceError, TraceFormat, TraceWrite};
-use super::types::VolumeRef;
 use super::units::Size;
+use super::volume::VolumeRef;
 
 /// The `from` of a mapping that catches every file or disk not named by another.
 pub const CATCH_ALL: &str = "*";

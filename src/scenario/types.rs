@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dist::Dist;
 use super::units::{Bandwidth, Duration, OpsRate, Probability, Size};
+pub use super::volume::VolumeRef;
 
 /// A complete simulation scenario: the storage, the networks, the workload, the faults and the
 /// protocol under test.
@@ -457,17 +458,6 @@ fn default_sync_interval() -> Duration {
 
 fn zero_duration() -> Duration {
     Duration::from_ns(0)
-}
-
-/// A volume on the primary site: subsystem (from 1) and volume (from 0).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VolumeRef {
-    /// The subsystem pair (from 1).
-    pub subsystem: u16,
-    /// The volume within it (from 0).
-    #[serde(default)]
-    pub volume: u16,
 }
 
 /// What the hosts write. Deserialized by [`super::tracked`] so errors inside a workload keep
