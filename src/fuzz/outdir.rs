@@ -250,7 +250,7 @@ mod tests {
         let d = dir("clear");
         std::fs::write(d.join(RESULTS), "").expect("write");
         std::fs::write(d.join(REPRO).join("seed-3.json"), "{}").expect("write");
-        std::fs::write(d.join(REPRO).join("seed-4.json.tmp-77"), "{").expect("write");
+        std::fs::write(d.join(REPRO).join(".seed-4.json.a1B2c3.tmp"), "{").expect("write");
         assert_eq!(clear_temporaries(&d).expect("clear"), 1);
         std::fs::write(d.join("notes.txt"), "mine").expect("write");
         assert_eq!(
