@@ -163,7 +163,7 @@ impl State {
 }
 
 /// xxh3's 128-bit hash of everything `x` feeds its `Hash`.
-fn fingerprint(x: &impl Hash) -> u128 {
+pub fn fingerprint(x: &impl Hash) -> u128 {
     thread_local! {
         static SINK: RefCell<Bytes> = const { RefCell::new(Bytes(Vec::new())) };
     }
