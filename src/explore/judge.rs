@@ -241,13 +241,19 @@ mod tests {
         let setup = setup();
         let broken = state(&setup, None);
         let v = always(&setup, &broken).expect("io2 visible without io1");
-        assert_eq!((v.kind.as_str(), v.missing.as_str()), ("dependent-write", "io1"));
+        assert_eq!(
+            (v.kind.as_str(), v.missing.as_str()),
+            ("dependent-write", "io1")
+        );
         assert_eq!(v.present, "io2");
         assert!(!partial(&setup, &broken));
         assert!(always(&setup, &state(&setup, Some(1))).is_none());
         let mut fenced = state(&setup, None);
         fenced.fenced[0] = true;
-        assert!(always(&setup, &fenced).is_none(), "a fenced secondary shows nothing");
+        assert!(
+            always(&setup, &fenced).is_none(),
+            "a fenced secondary shows nothing"
+        );
         fenced.took_over = vec![true, true];
         assert!(
             always(&setup, &fenced).is_some(),
