@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::clock::ClockBound;
 
-use super::retained::Retained;
+use crate::protocol::retained::Retained;
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
 use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::{StreamNode, Streams};
