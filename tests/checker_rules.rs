@@ -162,7 +162,10 @@ fn central_and_cycle_recover_a_volatile_reset_without_a_torn_image() {
                     ],
                     EXIT_OK,
                 );
-                assert_eq!(r["rpo"]["lost_writes"], 0, "{protocol} {subsystem} {seed}: {r}");
+                assert_eq!(
+                    r["rpo"]["lost_writes"], 0,
+                    "{protocol} {subsystem} {seed}: {r}"
+                );
             }
         }
     }

@@ -155,7 +155,11 @@ fn a_suspended_pair_resyncs_even_when_checkpoints_fill_a_slow_link() {
         );
         assert_eq!(code, EXIT_OK, "seed {seed}: {}", r["violations"]);
         assert!(r["buffers"]["suspensions"].as_u64().expect("count") > 0);
-        assert!(r["buffers"]["resync_ns"].as_u64().expect("ns") > 0, "{}", r["buffers"]);
+        assert!(
+            r["buffers"]["resync_ns"].as_u64().expect("ns") > 0,
+            "{}",
+            r["buffers"]
+        );
     }
 }
 

@@ -50,7 +50,10 @@ fn the_checkpoint_protocol_passes_a_small_campaign() {
         "permanent-crash",
         "rolling-disaster",
     ] {
-        assert!(swarm[kind].as_u64().unwrap_or(0) > 0, "{kind} never drawn: {swarm:?}");
+        assert!(
+            swarm[kind].as_u64().unwrap_or(0) > 0,
+            "{kind} never drawn: {swarm:?}"
+        );
     }
 }
 

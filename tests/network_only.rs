@@ -72,7 +72,14 @@ fn every_network_only_scenario_stays_consistent_under_checkpoint_over_30_seeds()
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = all
             .chunks(all.len().div_ceil(4).max(1))
-            .map(|chunk| s.spawn(move || chunk.iter().flat_map(|sc| failures_of(sc)).collect::<Vec<_>>()))
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .flat_map(|sc| failures_of(sc))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()

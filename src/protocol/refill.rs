@@ -43,14 +43,14 @@ impl Refill {
         }
     }
 
-    /// The sender says it resent everything loss `loss` asked for. Returns `None` if that does
-    /// not end the wait (an older loss's answer), else the release to apply now, if any.
-    pub fn resent(&mut self, loss: u64) -> Option<Option<Checkpoint>> {
+    /// The sender says it resent everything loss `loss` asked for. If that ends the wait (it
+    /// answers the latest loss), returns the release held back, to apply now.
+    pub fn resent(&mut self, loss: u64) -> Option<Checkpoint> {
         if !self.awaiting || loss != self.losses {
             return None;
         }
         self.awaiting = false;
-        Some(self.deferred.take())
+        self.deferred.take()
     }
 }
 
@@ -68,11 +68,19 @@ mod tests {
         assert!(!r.awaiting());
         assert_eq!(r.lost(Some(cp(3))), 1);
         r.defer(Some(cp(2)));
-        assert_eq!(r.lost(None), 2, "a second reset before the first resend ended");
+        assert_eq!(
+            r.lost(None),
+            2,
+            "a second reset before the first resend ended"
+        );
         r.defer(Some(cp(5)));
-        assert_eq!(r.resent(1), None, "the first loss's resend lacks the second's writes");
+        assert_eq!(
+            r.resent(1),
+            None,
+            "the first loss's resend lacks the second's writes"
+        );
         assert!(r.awaiting());
-        assert_eq!(r.resent(2), Some(Some(cp(5))));
+        assert_eq!(r.resent(2), Some(cp(5)));
         assert!(!r.awaiting());
         assert_eq!(r.resent(2), None);
     }

@@ -328,10 +328,8 @@ impl StreamNode for Secondary {
             (NodeId::Secondary(j), Body::UpdateComplete(cp)) => self.on_complete(now, j, cp, out),
             (NodeId::Secondary(j), Body::Lost { loss }) => self.resend(now, j, loss, out),
             (NodeId::Secondary(_), Body::Resent { loss }) => {
-                if let Some(deferred) = self.refill.resent(loss) {
-                    if let Some(cp) = deferred {
-                        self.release(now, cp, out);
-                    }
+                if let Some(cp) = self.refill.resent(loss) {
+                    self.release(now, cp, out);
                 }
             }
             _ => {}

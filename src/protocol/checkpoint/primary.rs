@@ -20,8 +20,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::clock::ClockBound;
 
-use crate::protocol::retained::Retained;
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
+use crate::protocol::retained::Retained;
 use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{

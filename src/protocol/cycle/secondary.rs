@@ -218,10 +218,8 @@ impl StreamNode for Secondary {
                 self.tell_coordinator(now, Body::Forward(cp), out);
             }
             (NodeId::Primary(_), Body::Resent { loss }) => {
-                if let Some(deferred) = self.refill.resent(loss) {
-                    if let Some(cp) = deferred {
-                        self.release(now, cp, out);
-                    }
+                if let Some(cp) = self.refill.resent(loss) {
+                    self.release(now, cp, out);
                 }
             }
             (NodeId::Secondary(_), Body::Release { cp, .. }) => self.release(now, cp, out),
