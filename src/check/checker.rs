@@ -40,7 +40,7 @@ use crate::sparse::Sparse;
 
 /// An extreme's key: (history order, write id).
 type Key = (u64, u64);
-use super::{LatencyStats, Violation};
+use super::{Label, LatencyStats, Violation};
 
 /// A host write's unique id, assigned in issue order.
 pub type WriteId = u64;
@@ -126,6 +126,8 @@ struct WriteRec {
     size: u32,
     /// Position in its block's stored order, or `u32::MAX` before the primary stored it.
     version: u32,
+    /// Its generated label (a DBMS transaction's role), if any.
+    label: Label,
 }
 
 /// The latest-issued write of a run of versions: what blocks are ranked by for the latest visible
@@ -137,6 +139,8 @@ struct Latest {
     id: WriteId,
     /// When it was issued.
     issued: u64,
+    /// Its generated label, so that a violation names it even after it was retired.
+    label: Label,
 }
 
 impl Latest {
@@ -166,6 +170,8 @@ struct Block {
     visible: usize,
     /// The write the secondary block holds, if any.
     shown: Option<WriteId>,
+    /// Its generated label.
+    shown_label: Label,
     /// The latest-issued write among every version stored so far.
     last: Option<Latest>,
     /// The latest-issued write among the versions the image shows.
@@ -328,6 +334,7 @@ impl Checker {
             completed: NEVER,
             applied: NEVER,
             version: u32::MAX,
+            label: Label::NONE,
         });
         self.held_peak = self.held_peak.max(self.writes_held());
     }
@@ -341,6 +348,7 @@ impl Checker {
             seq: rec.issued_seq,
             id,
             issued: rec.issued,
+            label: rec.label,
         };
         let block = &mut self.blocks[b];
         let version = block.base + block.versions.len();
@@ -421,6 +429,7 @@ impl Checker {
         };
         let was = std::mem::replace(&mut self.blocks[b].visible, visible);
         self.blocks[b].shown = id;
+        self.blocks[b].shown_label = id.map_or(Label::NONE, |w| self.label(w));
         if visible < was {
             self.uncover(b, visible..was);
         }
@@ -547,10 +556,7 @@ impl Checker {
 
     /// Records that block `b` went back to `id`, past versions [`History::Bounded`] retired.
     fn rollback(&mut self, b: usize, id: Option<WriteId>, at: u64) {
-        let block = &self.blocks[b];
-        let newer = block
-            .shown
-            .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
+        let newer = self.held_name(b);
         let older = id.map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
         self.violation_count += 1;
         if self.violations.len() < MAX_REPORTED {
@@ -641,11 +647,37 @@ impl Checker {
         false
     }
 
-    fn name(&self, id: WriteId) -> String {
+    /// The generated label of write `id` (set with [`Checker::set_label`]), while it is held.
+    pub fn label(&self, id: WriteId) -> Label {
+        self.rec(id).map_or(Label::NONE, |r| r.label)
+    }
+
+    /// Gives the write just issued as `id` its generated label (a DBMS transaction's role).
+    pub fn set_label(&mut self, id: WriteId, label: Label) {
+        self.rec_mut(id).label = label;
+    }
+
+    /// How violations name write `id`: its scripted label, its generated one, or `w<id>`.
+    pub(super) fn name(&self, id: WriteId) -> String {
+        self.name_as(id, self.label(id))
+    }
+
+    /// As [`Checker::name`], for a write whose generated label is known to be `label` (the
+    /// checker may have retired its record).
+    fn name_as(&self, id: WriteId, label: Label) -> String {
         match self.labels.get(&id) {
             Some(l) => l.clone(),
-            None => format!("w{id}"),
+            None => label.name(id),
         }
+    }
+
+    /// The name of what block `b` of the secondary holds.
+    fn held_name(&self, b: usize) -> String {
+        let block = &self.blocks[b];
+        block.shown.map_or_else(
+            || "its initial contents".to_string(),
+            |w| self.name_as(w, block.shown_label),
+        )
     }
 
     fn place_of(&self, a: BlockAddr) -> String {
@@ -662,24 +694,22 @@ impl Checker {
     fn describe(&self, missing: WriteId, present: (Latest, usize), at: u64) -> Violation {
         let m = self.live(missing);
         let (p, slot) = present;
-        let held = self.blocks[self.geometry.index(m.addr)]
-            .shown
-            .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
+        let held = self.held_name(self.geometry.index(m.addr));
         Violation {
             kind: "dependent-write".to_string(),
             missing: self.name(missing),
-            present: self.name(p.id),
+            present: self.name_as(p.id, p.label),
             at_ns: at,
             detail: format!(
                 "{} ({}) is visible on the secondary, but {} ({}) is not: {} completed at {} ns \
                  and only then was {} issued (at {} ns), so it depends on it; {}'s block holds {}",
-                self.name(p.id),
+                self.name_as(p.id, p.label),
                 self.place_of(self.geometry.addr(slot)),
                 self.name(missing),
                 self.place_of(m.addr),
                 self.name(missing),
                 m.completed,
-                self.name(p.id),
+                self.name_as(p.id, p.label),
                 p.issued,
                 self.name(missing),
                 held

@@ -3,6 +3,7 @@
 //! primary's copy stage, a secondary's apply stage, a timer), feeds the checker what the hosts and
 //! the secondary volumes see, and records each event in the trace.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 
 use super::clock::Clock;
@@ -686,9 +687,10 @@ impl World {
             .find_map(|h| h.input_error().map(str::to_string))
     }
 
-    /// The label of write `id`, if it has one.
-    pub fn label(&self, id: WriteId) -> Option<&str> {
-        self.labels.get(&id).map(String::as_str)
+    /// The label of write `id`, if it has one: scripted, or generated (a DBMS transaction's
+    /// role, formatted now, while the checker holds the write).
+    pub fn label(&self, id: WriteId) -> Option<Cow<'_, str>> {
+        label_of(&self.labels, &self.checker, id)
     }
 
     /// Local clock reading of `node` at real time `now`.
@@ -1080,8 +1082,17 @@ impl World {
             self.stats.issued += 1;
             self.checker
                 .issued(id, issue.addr, issue.size, issue.label.as_deref(), now);
-            self.trace
-                .write_issued(now, id, issue.addr, issue.size, issue.label.as_deref());
+            if !issue.role.is_none() {
+                self.checker.set_label(id, issue.role);
+            }
+            self.trace.write_issued(
+                now,
+                id,
+                issue.addr,
+                issue.size,
+                issue.label.as_deref(),
+                issue.role,
+            );
             if let Some(l) = issue.label {
                 self.labels.insert(id, l);
             }
@@ -1224,8 +1235,12 @@ impl Handler for World {
             self.watchers = watchers;
         }
         let fate = self.fate(&event);
-        self.trace
-            .event(now, &event, label_of(&self.labels, &event), fate);
+        let label = if self.trace.writes_lines() {
+            write_of(&event).and_then(|id| label_of(&self.labels, &self.checker, id))
+        } else {
+            None
+        };
+        self.trace.event(now, &event, label.as_deref(), fate);
         match event {
             Event::Start => {
                 for i in 0..self.geometry.pairs {
@@ -1395,8 +1410,23 @@ impl Handler for World {
 /// `superseded`) and why; `None` when it takes effect.
 pub type Fate = Option<(&'static str, &'static str)>;
 
-/// The label of the write an event carries, if it has one.
-fn label_of<'a>(labels: &'a BTreeMap<WriteId, String>, event: &Event) -> Option<&'a str> {
+/// The label of write `id`: scripted (in `labels`), or generated and held by `checker`.
+fn label_of<'a>(
+    labels: &'a BTreeMap<WriteId, String>,
+    checker: &Checker,
+    id: WriteId,
+) -> Option<Cow<'a, str>> {
+    match labels.get(&id) {
+        Some(l) => Some(Cow::Borrowed(l)),
+        None => {
+            let role = checker.label(id);
+            (!role.is_none()).then(|| Cow::Owned(role.to_string()))
+        }
+    }
+}
+
+/// The write an event carries, if any.
+fn write_of(event: &Event) -> Option<WriteId> {
     {
         let id = match event {
             Event::WriteServed { write, .. } | Event::ApplyServed { write, .. } => write.id,
@@ -1418,7 +1448,7 @@ fn label_of<'a>(labels: &'a BTreeMap<WriteId, String>, event: &Event) -> Option<
             } => w.id,
             _ => return None,
         };
-        labels.get(&id).map(String::as_str)
+        Some(id)
     }
 }
 
