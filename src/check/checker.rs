@@ -110,7 +110,7 @@ const SPAN: usize = 1 << 16;
 /// Distinct violations kept with full detail; the rest are only counted.
 pub const MAX_REPORTED: usize = 100;
 
-/// What the hosts know of one write: 64 bytes, one per write in flight (every write of the run
+/// What the hosts know of one write: 72 bytes, one per write in flight (every write of the run
 /// under [`History::Full`]), so kept lean (labels live beside it; see [`Checker`]).
 #[derive(Clone, Copy, Debug)]
 struct WriteRec {

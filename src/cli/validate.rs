@@ -1,5 +1,6 @@
-//! `rcsim validate FILE...`: checks scenario files and says, for each, what is wrong or that it
-//! is valid; with `--json`, one object per file for scripts and editors.
+//! `rcsim validate FILE...`: checks scenario files (or reproducers' scenarios, or `-` for stdin)
+//! and says, for each, what is wrong or that it is valid; with `--json`, one object per file for
+//! scripts and editors.
 
 use std::path::PathBuf;
 
@@ -12,7 +13,7 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
     let mut all_valid = true;
     let mut report = Vec::new();
     for file in files {
-        match rcsim::scenario::load(file, &[]) {
+        match super::input::load(file, &[]).map(|i| i.scenario) {
             Ok(s) => {
                 if as_json {
                     report.push(json!({
