@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
+use super::fuzz::count;
 use super::{EXIT_OK, EXIT_USAGE};
 
 /// Validates every file; exit 0 when all are valid, else 2 (every file is still checked).
@@ -27,12 +28,12 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
                     }));
                 } else {
                     outln!(
-                        "{}: valid scenario `{}` ({} pairs, {} workloads, {} faults, protocol {})",
+                        "{}: valid scenario `{}` ({}, {}, {}, protocol {})",
                         file.display(),
                         s.name,
-                        s.topology.pairs,
-                        s.workloads.len(),
-                        s.faults.len(),
+                        count(u64::from(s.topology.pairs), "pair"),
+                        count(s.workloads.len() as u64, "workload"),
+                        count(s.faults.len() as u64, "fault"),
                         s.protocol.kind.name()
                     );
                 }
