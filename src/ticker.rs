@@ -32,7 +32,7 @@ impl Ticker {
 impl Watcher for Ticker {
     fn before(&mut self, now: u64, _event: &Event, _world: &World) {
         self.events += 1;
-        if self.events % EVERY == 0 {
+        if self.events.is_multiple_of(EVERY) {
             (self.report)(self.events, now);
         }
     }
