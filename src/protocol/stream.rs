@@ -420,8 +420,16 @@ mod tests {
         assert_eq!(tx.peers.len(), 1000);
         assert!(tx.peers.iter().all(|p| p.unacked.capacity() == 1));
         assert!(tx.outstanding.is_empty() && tx.held.is_empty());
-        assert_eq!(tx.index.len(), 2 * 999 + 1, "one index entry per node number");
-        assert!(std::mem::size_of::<Peer>() <= 64, "{}", std::mem::size_of::<Peer>());
+        assert_eq!(
+            tx.index.len(),
+            2 * 999 + 1,
+            "one index entry per node number"
+        );
+        assert!(
+            std::mem::size_of::<Peer>() <= 64,
+            "{}",
+            std::mem::size_of::<Peer>()
+        );
     }
 
     /// The exhaustive search tells states apart by this hash: the order peers were first
