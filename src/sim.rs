@@ -26,6 +26,10 @@ pub struct RunOptions<'a> {
     pub chrome_trace: Option<&'a Path>,
     /// Record the series the reports chart (see [`simulate_recorded`]).
     pub record: bool,
+    /// With `record`: also count the time the data exposure stays within this RPO target, ns.
+    pub rpo_target_ns: Option<u64>,
+    /// Keep only what the Chrome trace shows between these simulated times, ns (`None`: all).
+    pub chrome_window: Option<(u64, u64)>,
 }
 
 /// The grace a run gives the copy to catch up before its end: the scenario's `liveness_bound`,
@@ -91,11 +95,17 @@ pub fn simulate_recorded(
                     .saturating_add(sc.takeover.delay.as_ns().saturating_mul(2))
                     .min(end)
             });
-        world.watch(Box::new(Recorder::new(sc, expected)));
+        world.watch(Box::new(Recorder::new(sc, expected, opts.rpo_target_ns)));
     }
     if let Some(p) = opts.chrome_trace {
         let title = format!("rcsim {} {} seed {seed}", sc.name, sc.protocol.kind.name());
-        world.watch(Box::new(ChromeTrace::create(p, sc.topology.pairs, &title)?));
+        world.watch(Box::new(ChromeTrace::create(
+            p,
+            sc.topology.pairs,
+            &sc.faults,
+            &title,
+            opts.chrome_window,
+        )?));
     }
     let outcome = run(&mut world, &mut sched, end, budget);
     if let Some(e) = world.input_error() {
