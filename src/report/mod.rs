@@ -9,6 +9,7 @@ pub mod over_time;
 pub mod page;
 pub mod series;
 pub mod sweep;
+pub mod sweep_axis;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
