@@ -954,6 +954,72 @@ mod tests {
     }
 
     #[test]
+    fn time_within_target_matches_a_brute_force_sum() {
+        let mut seed = 12345u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        for _ in 0..50 {
+            let target = next(3_000);
+            let mut w = WithinTarget::new(target);
+            let (mut within, mut total) = (0u64, 0u64);
+            for _ in 0..next(20) {
+                let (v, d) = (next(4_000), next(3_000));
+                if next(2) == 0 {
+                    w.flat(v, d);
+                    within += if v <= target { d } else { 0 };
+                } else {
+                    w.ramp(v, v + d);
+                    within += (v..v + d).filter(|x| *x <= target).count() as u64;
+                }
+                total += d;
+            }
+            assert_eq!((w.within_ns, w.total_ns), (within, total));
+        }
+    }
+
+    #[test]
+    fn time_within_target_agrees_with_the_results_time_weighted_percentiles() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/network-faults.json");
+        let text = std::fs::read_to_string(path).expect("scenario file");
+        let sc = crate::scenario::parse("network-faults", &text, &[]).expect("valid scenario");
+        let plain = simulate(&sc, 1, &RunOptions::default()).expect("runs");
+        let exposure = plain.latency_ns.exposure;
+        assert!(exposure.p99 > 0, "the faults hold writes back");
+        let within = |t: u64| {
+            let opts = RunOptions {
+                record: true,
+                rpo_target_ns: Some(t),
+                ..RunOptions::default()
+            };
+            let (r, s) = simulate_recorded(&sc, 1, &opts).expect("runs");
+            assert_eq!(r.trace_hash, plain.trace_hash);
+            s.and_then(|s| s.rpo_within).expect("asked for a target")
+        };
+        // The p50 and p99 are exact to within a bucket (0.8%): the time at or below them is at
+        // least that share, and the time at or below 2% less is at most that share.
+        for (q, v) in [(0.5, exposure.p50), (0.99, exposure.p99)] {
+            let at = within(v).fraction();
+            assert!(at >= q - 0.005, "q {q}: {at} within {v}");
+            let below = within(v - v / 50 - 1).fraction();
+            assert!(
+                below <= q + 0.005,
+                "q {q}: {below} within {}",
+                v - v / 50 - 1
+            );
+        }
+        let all = within(exposure.max);
+        assert_eq!(all.within_ns, all.total_ns);
+        assert_eq!(
+            all.total_ns, plain.sim_ns,
+            "no disaster: followed to the end"
+        );
+    }
+
+    #[test]
     fn intervals_are_round() {
         assert_eq!(nice_interval(0), 1_000);
         assert_eq!(nice_interval(1_001), 2_000);
