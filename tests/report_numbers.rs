@@ -135,7 +135,7 @@ fn the_comparison_table_and_captions_agree_with_each_protocols_result() {
         assert!(svg.contains(legend), "no legend {legend}");
     }
     for stem in ["throughput", "tradeoff"] {
-        assert!(dir.join(format!("{stem}.svg")).exists(), "{stem}");
+        assert!(dir.join(&format!("{stem}.svg")).exists(), "{stem}");
     }
     let html = std::fs::read_to_string(dir.join("index.html")).expect("html");
     assert!(html.contains("white-space:nowrap"), "numbers do not wrap");

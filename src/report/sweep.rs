@@ -360,7 +360,12 @@ pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> 
 /// The sweep's page as one self-contained HTML file.
 fn sweep_html(sw: &Sweep, command: &str, specs: &[ChartSpec], rendered: &[Rendered]) -> String {
     use super::page::{esc, inline_svg, STYLE};
-    let title = format!("rcsim sweep: {} against {}", sw.scenario, sw.vary);
+    let title = format!(
+        "rcsim sweep: {} against {} ({})",
+        sw.scenario,
+        field_words(&sw.vary),
+        sw.vary
+    );
     let seeds: Vec<String> = sw.seeds.iter().map(u64::to_string).collect();
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n\
