@@ -15,6 +15,7 @@ use crate::result::{
 };
 use crate::scenario::types::Fault;
 use crate::scenario::Scenario;
+use crate::ticker::{Report, Ticker};
 use crate::trace::Trace;
 
 /// Options of one run beyond the scenario.
@@ -63,6 +64,27 @@ pub fn simulate_recorded(
     seed: u64,
     opts: &RunOptions<'_>,
 ) -> io::Result<(RunResult, Option<Series>)> {
+    simulate_inner(sc, seed, opts, None)
+}
+
+/// As [`simulate`], telling `report` every [`crate::ticker::EVERY`] events how many events
+/// were handled and what simulated time was reached (for a progress display). The result and
+/// trace hash are those of [`simulate`].
+pub fn simulate_with_progress(
+    sc: &Scenario,
+    seed: u64,
+    opts: &RunOptions<'_>,
+    report: Report,
+) -> io::Result<RunResult> {
+    simulate_inner(sc, seed, opts, Some(report)).map(|(r, _)| r)
+}
+
+fn simulate_inner(
+    sc: &Scenario,
+    seed: u64,
+    opts: &RunOptions<'_>,
+    progress: Option<Report>,
+) -> io::Result<(RunResult, Option<Series>)> {
     let trace = match opts.trace {
         Some(p) => Trace::with_file(AtomicFile::create(p)?),
         None => Trace::hash_only(),
@@ -106,6 +128,9 @@ pub fn simulate_recorded(
             &title,
             opts.chrome_window,
         )?));
+    }
+    if let Some(report) = progress {
+        world.watch(Box::new(Ticker::new(report)));
     }
     let outcome = run(&mut world, &mut sched, end, budget);
     if let Some(e) = world.input_error() {

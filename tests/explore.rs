@@ -88,6 +88,17 @@ fn the_result_does_not_depend_on_jobs_and_a_bound_exits_3() {
     for k in ["states", "explored", "depth"] {
         assert_eq!(a[k], b[k], "{k} differs with --jobs");
     }
+    let one = explore(
+        &[PATENT, "--mutant", "no-uip", "--jobs", "1"],
+        EXIT_VIOLATION,
+    );
+    let two = explore(
+        &[PATENT, "--mutant", "no-uip", "--jobs", "2"],
+        EXIT_VIOLATION,
+    );
+    for k in ["states", "explored", "counterexample_steps", "violation"] {
+        assert_eq!(one[k], two[k], "{k} differs with --jobs");
+    }
     let d = explore(&[PATENT, "--max-depth", "3"], EXIT_BUDGET);
     assert_eq!(d["bound"], "max-depth");
 }

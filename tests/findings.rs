@@ -131,6 +131,38 @@ fn a_full_buffer_paces_host_writes_or_suspends_and_resyncs() {
     }
 }
 
+/// Fuzz seed 4013: a suspended pair resynchronised only once its stream had at most half the
+/// buffer's capacity unacknowledged, counting checkpoints; on a link slower than the checkpoint
+/// interval checkpoints alone kept that many in flight, so the resync never came and the copy
+/// stalled for good. Only writes count against a copy buffer now.
+#[test]
+fn a_suspended_pair_resyncs_even_when_checkpoints_fill_a_slow_link() {
+    for seed in ["1", "2", "3"] {
+        let (code, r) = run(
+            "scenarios/bounded-buffer.json",
+            &[
+                "--seed",
+                seed,
+                "--set",
+                "subsystems.when_full=suspend",
+                "--set",
+                "subsystems.buffer_capacity=4",
+                "--set",
+                "links.latency=10ms",
+                "--set",
+                "protocol.checkpoint_interval=1ms",
+            ],
+        );
+        assert_eq!(code, EXIT_OK, "seed {seed}: {}", r["violations"]);
+        assert!(r["buffers"]["suspensions"].as_u64().expect("count") > 0);
+        assert!(
+            r["buffers"]["resync_ns"].as_u64().expect("ns") > 0,
+            "{}",
+            r["buffers"]
+        );
+    }
+}
+
 #[test]
 fn shaped_bursty_hot_workloads_stay_consistent_under_checkpoint() {
     let (code, r) = run("scenarios/bursty-hotspot.json", &[]);

@@ -36,6 +36,25 @@ fn the_checkpoint_protocol_passes_a_small_campaign() {
     assert_eq!(summary["failed"], 0);
     assert!(summary["events_per_s"].as_f64().expect("number") > 0.0);
     assert!(summary["seeds_per_s"].as_f64().expect("number") > 0.0);
+    // The campaign shows its own coverage: every fault kind the issue names is drawn.
+    let swarm = summary["swarm"].as_object().expect("swarm");
+    assert!(swarm.len() >= 16, "{swarm:?}");
+    for kind in [
+        "partition",
+        "link-outage",
+        "lan-latency-spike",
+        "link-latency-spike",
+        "heavy-tailed-lan",
+        "heavy-tailed-link",
+        "clock-step",
+        "permanent-crash",
+        "rolling-disaster",
+    ] {
+        assert!(
+            swarm[kind].as_u64().unwrap_or(0) > 0,
+            "{kind} never drawn: {swarm:?}"
+        );
+    }
 }
 
 #[test]

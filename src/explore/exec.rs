@@ -172,8 +172,21 @@ fn take(s: &mut State, step: Step, setup: &Setup, seen: &mut Seen, out: &mut Out
             for d in &mut s.down[..pairs] {
                 *d = true;
             }
-            // Primaries never run again: their timers and the messages still to reach them
-            // change nothing, so they go at once (messages they sent still arrive).
+            // Primaries never run again: their memory, timers, retransmission flags and crash
+            // faults, and the messages still to reach them, change nothing from here on, so
+            // they go at once (messages they sent still arrive). States that differed only in
+            // them are one state from here: the search's largest saving after a disaster.
+            for node in &mut s.nodes[..pairs] {
+                *node = Shared::gone();
+            }
+            for r in &mut s.resends[..pairs] {
+                *r = false;
+            }
+            for (k, c) in setup.crashes.iter().enumerate() {
+                if setup.index(c.node) < pairs {
+                    s.crashes[k] = CrashState::Restarted;
+                }
+            }
             s.timers.retain(|&(_, node, _)| usize::from(node) >= pairs);
             s.flights.retain(|&(_, to), _| usize::from(to) >= pairs);
         }

@@ -3,7 +3,7 @@
 //! subsystems may crash, whether the disaster may strike, and the two times that bound the
 //! search. Timing distributions are read by nobody: the search tries every order instead.
 
-use crate::check::BlockAddr;
+use crate::check::{BlockAddr, Geometry};
 use crate::protocol::checkpoint::{self, ClockMode, MemberFailure, Mutant};
 use crate::protocol::shipping::{BufferLimit, FullPolicy};
 use crate::protocol::{NodeId, WriteMeta};
@@ -55,6 +55,8 @@ pub struct Setup {
     pub name: String,
     /// Pairs in the copy set group.
     pub pairs: u16,
+    /// The storage's shape, for the checker.
+    pub geometry: Geometry,
     /// The checkpoint roles' knobs (mutant included).
     pub cfg: checkpoint::Config,
     /// The scripted writes, in script order.
@@ -156,6 +158,11 @@ impl Setup {
         Ok(Setup {
             name: sc.name.clone(),
             pairs,
+            geometry: Geometry {
+                pairs,
+                volumes: sc.topology.volumes_per_subsystem,
+                blocks: sc.topology.blocks_per_volume,
+            },
             cfg: config(sc)?,
             writes,
             primary_lan: lossy(sc.primary_lan.loss.get(), sc.primary_lan.duplicate.get()),

@@ -18,6 +18,9 @@ pub enum Role {
     Primary(Primary),
     /// A secondary subsystem.
     Secondary(Secondary),
+    /// A primary lost with its site: it never runs again, so what it held is forgotten, and
+    /// states that differ only in the lost primaries' memory are one (see `exec`'s disaster).
+    Gone,
 }
 
 impl Role {
@@ -26,6 +29,7 @@ impl Role {
         match self {
             Role::Primary(p) => p.handle(now, input, out),
             Role::Secondary(s) => s.handle(now, input, out),
+            Role::Gone => {}
         }
     }
 }
@@ -37,6 +41,11 @@ impl Role {
 pub struct Shared(Arc<(Role, u128)>);
 
 impl Shared {
+    /// The node of a primary lost with its site.
+    pub fn gone() -> Self {
+        Shared::new(Role::Gone)
+    }
+
     /// Shares `role`.
     pub fn new(role: Role) -> Self {
         let fp = fingerprint(&role);
@@ -154,7 +163,7 @@ impl State {
 }
 
 /// xxh3's 128-bit hash of everything `x` feeds its `Hash`.
-fn fingerprint(x: &impl Hash) -> u128 {
+pub fn fingerprint(x: &impl Hash) -> u128 {
     thread_local! {
         static SINK: RefCell<Bytes> = const { RefCell::new(Bytes(Vec::new())) };
     }

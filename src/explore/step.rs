@@ -139,7 +139,11 @@ pub fn enabled(setup: &Setup, s: &State, out: &mut Vec<Step>) {
             CrashState::Pending if before_end_of_faults && !primary_lost => {
                 out.push(Step::Crash { fault })
             }
-            CrashState::Down if c.restarts && !primary_lost => out.push(Step::Restart { fault }),
+            // Like every fault, the restart comes before `duration`, so retransmissions have
+            // the drain to recover what went to the crashed subsystem.
+            CrashState::Down if c.restarts && !primary_lost && before_end_of_faults => {
+                out.push(Step::Restart { fault })
+            }
             _ => {}
         }
     }

@@ -347,9 +347,13 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
     // Volatile buffers are safe whenever no disaster can strike before a reset secondary's
     // primary has resent what it lost: without a disaster they are drawn in every campaign.
     let no_disaster = !has(Swarm::Disaster) && !has(Swarm::RollingDisaster);
-    // Only `checkpoint` recovers what a volatile reset lost; central and cycle replay as before.
-    let volatile_safe =
-        no_disaster && base.protocol.kind == ProtocolKind::Checkpoint && rng.random_bool(0.5);
+    // `checkpoint`, `central` and `cycle` recover what a volatile reset lost (README: "Volatile
+    // buffers"); `sync` and `independent` do not try.
+    let recovers = matches!(
+        base.protocol.kind,
+        ProtocolKind::Checkpoint | ProtocolKind::Central | ProtocolKind::Cycle
+    );
+    let volatile_safe = no_disaster && recovers && rng.random_bool(0.5);
     let buffer = if lift(&mut rng, Assumption::NonVolatileBuffers) || volatile_safe {
         "volatile"
     } else {

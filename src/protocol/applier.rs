@@ -1,7 +1,8 @@
 //! A secondary applying one batch of buffered writes (a consistency group, a cycle) to its
 //! volumes, as the rival protocols do on their coordinator's word: only the newest write of each
 //! block goes to the volume, and the batch is complete once every one of them has landed. Applies
-//! in flight survive a reset: they are handed to the volume again on restart.
+//! in flight survive a reset (they are handed to the volume again on restart) unless the buffers
+//! are volatile (then they are lost with them).
 
 use std::collections::BTreeMap;
 
@@ -57,6 +58,13 @@ impl Applier {
     /// True while a batch is applying or its completion is not yet taken.
     pub fn busy(&self) -> bool {
         self.owed.is_some()
+    }
+
+    /// After a reset that lost the volatile buffers: the writes in flight are gone with them.
+    /// Returns the batch that was applying, to apply again once the buffer is refilled.
+    pub fn lose(&mut self) -> Option<Checkpoint> {
+        self.applying.clear();
+        self.owed.take()
     }
 
     /// After a reset: hands every write still in flight to the volume again.

@@ -37,7 +37,7 @@ impl Node for Primary {
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         let to = NodeId::Secondary(self.me.pair());
         match input {
-            Input::HostWrite(w) => match self.shipper.offer(w, self.streams.unacked(to)) {
+            Input::HostWrite(w) => match self.shipper.offer(w, self.streams.unacked_writes(to)) {
                 Offer::Ship => self.ship(now, w, out),
                 Offer::Held => out.push(Output::Note(Note::Paced)),
                 Offer::Recorded => out.push(Output::CompleteHost(w.id)),
@@ -51,7 +51,7 @@ impl Node for Primary {
                 self.streams.on_msg(from, msg, out);
                 let ready = self.streams.take_ready();
                 self.streams.give_back(ready);
-                let (paced, resync) = self.shipper.progress(self.streams.unacked(to));
+                let (paced, resync) = self.shipper.progress(self.streams.unacked_writes(to));
                 for w in paced {
                     self.ship(now, w, out);
                 }

@@ -10,6 +10,8 @@ pub mod cycle;
 pub mod independent;
 pub mod msg;
 pub mod node;
+pub mod refill;
+pub mod retained;
 pub mod shipping;
 pub mod stream;
 pub mod sync;

@@ -64,7 +64,7 @@ impl Shipper {
         self.suspended
     }
 
-    /// Decides for write `w` with `unacked` segments outstanding.
+    /// Decides for write `w` with `unacked` writes outstanding (sent, not acknowledged).
     pub fn offer(&mut self, w: WriteMeta, unacked: usize) -> Offer {
         let Some(limit) = self.limit else {
             return Offer::Ship;
@@ -89,7 +89,7 @@ impl Shipper {
         }
     }
 
-    /// Acknowledgements arrived and `unacked` remain: paced writes that now fit, and, once a
+    /// Acknowledgements arrived and `unacked` writes remain: paced writes that now fit, and, once a
     /// suspended buffer has drained to half its capacity, the recorded blocks to resend.
     pub fn progress(&mut self, unacked: usize) -> (Vec<WriteMeta>, Option<Vec<WriteMeta>>) {
         let Some(limit) = self.limit else {

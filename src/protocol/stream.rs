@@ -39,6 +39,9 @@ struct Peer {
     unacked: VecDeque<Pending>,
     /// How many of `unacked` the receiver holds beyond a gap (`Pending::held`).
     unacked_held: usize,
+    /// How many of `unacked` carry a write's data: what a bounded copy buffer counts (control
+    /// segments such as checkpoints take no room in it).
+    unacked_writes: usize,
     next_recv: u64,
     held: BTreeMap<u64, Body>,
 }
@@ -75,6 +78,7 @@ impl Streams {
         let peer = self.peers.entry(to).or_default();
         let seq = peer.next_send;
         peer.next_send += 1;
+        peer.unacked_writes += usize::from(matches!(body, Body::Write(_)));
         peer.unacked.push_back(Pending {
             seq,
             body,
@@ -108,9 +112,11 @@ impl Streams {
         match msg {
             Msg::Ack { next, held } => {
                 while peer.unacked.front().is_some_and(|p| p.seq < next) {
-                    if peer.unacked.pop_front().is_some_and(|p| p.held) {
-                        peer.unacked_held -= 1;
-                    }
+                    let Some(p) = peer.unacked.pop_front() else {
+                        break;
+                    };
+                    peer.unacked_held -= usize::from(p.held);
+                    peer.unacked_writes -= usize::from(matches!(p.body, Body::Write(_)));
                 }
                 if peer.unacked.is_empty() {
                     if let Ok(i) = self.outstanding.binary_search(&from) {
@@ -222,6 +228,13 @@ impl Streams {
         self.peers.get(&to).map_or(0, |p| p.unacked.len())
     }
 
+    /// Writes sent to `to` and not yet acknowledged: the occupancy of a bounded copy buffer.
+    /// Control segments are left out, so a stream of checkpoints on a slow link never keeps a
+    /// suspended pair from resynchronising or paced writes from shipping (fuzz seed 4013).
+    pub fn unacked_writes(&self, to: NodeId) -> usize {
+        self.peers.get(&to).map_or(0, |p| p.unacked_writes)
+    }
+
     /// Segments sent to `to` that are neither acknowledged nor known to be held beyond a gap by
     /// the receiver: what is still on its way, or lost (for flow control that a single lost
     /// segment does not stall).
@@ -311,6 +324,21 @@ mod tests {
             .count();
         assert_eq!(timers, 1);
         assert_eq!(tx.unacked(B), 2);
+    }
+
+    #[test]
+    fn only_unacknowledged_writes_count_against_a_copy_buffer() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        let w = crate::protocol::testnet::write(0, 7, 3);
+        tx.send(0, B, Body::Write(w), &mut out);
+        tx.send(0, B, Body::CopyActive, &mut out);
+        tx.send(0, B, Body::Write(w), &mut out);
+        assert_eq!((tx.unacked(B), tx.unacked_writes(B)), (3, 2));
+        tx.on_msg(B, Msg::Ack { next: 2, held: 0 }, &mut out);
+        assert_eq!((tx.unacked(B), tx.unacked_writes(B)), (1, 1));
+        tx.on_msg(B, Msg::Ack { next: 3, held: 0 }, &mut out);
+        assert_eq!((tx.unacked(B), tx.unacked_writes(B)), (0, 0));
     }
 
     #[test]

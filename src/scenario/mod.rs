@@ -3,9 +3,12 @@
 
 pub mod bounds;
 pub mod cumulative;
+mod defaults;
 pub mod dist;
+pub mod fault;
 pub mod iotrace;
 pub mod overrides;
+pub mod protocol;
 pub mod replay;
 pub mod shape;
 pub mod tracked;
@@ -13,6 +16,7 @@ pub mod types;
 pub mod units;
 pub mod validate;
 pub mod volume;
+pub mod workload;
 
 use std::fmt;
 use std::path::Path;

@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::Config;
 use crate::protocol::applier::Applier;
+use crate::protocol::refill::Refill;
+use crate::protocol::retained::Retained;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
@@ -39,6 +41,10 @@ struct Coordinator {
     watch_armed: bool,
     /// The takeover is done: nothing more is applied.
     done: bool,
+    /// With volatile buffers, every update passed on to each member (itself included) and not yet
+    /// applied there: part of the journal, which survives a reset, so a member that lost its
+    /// buffers gets them again.
+    kept: BTreeMap<u16, Retained>,
 }
 
 /// A secondary subsystem running the `central` protocol.
@@ -50,6 +56,8 @@ pub struct Secondary {
     buffer: BTreeMap<(u64, u64), WriteMeta>,
     arrivals: u64,
     applier: Applier,
+    /// A reset lost the volatile buffers: the resend awaited and the release it holds back.
+    refill: Refill,
     taken_over: bool,
     coordinator: Option<Coordinator>,
 }
@@ -64,6 +72,7 @@ impl Secondary {
             buffer: BTreeMap::new(),
             arrivals: 0,
             applier: Applier::new(),
+            refill: Refill::default(),
             taken_over: false,
             coordinator: (me == cfg.mover).then(|| Coordinator {
                 receiving: 1,
@@ -95,8 +104,13 @@ impl Secondary {
 
     /// Member side: a release fences this secondary and applies every held update of the groups
     /// up to `cp`.
+    /// While a resend of lost buffers is awaited, the release waits for it (fenced all along).
     fn release(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
         out.push(Output::Fence(true));
+        if self.refill.awaiting() {
+            self.refill.defer(Some(cp));
+            return;
+        }
         let mut writes = Vec::new();
         while let Some(e) = self.buffer.first_entry() {
             if e.key().0 > cp.id {
@@ -129,6 +143,12 @@ impl Secondary {
         let member = w.addr.subsystem;
         c.touched.entry(group).or_default().insert(member);
         let tagged = WriteMeta { stamp: group, ..w };
+        if self.cfg.volatile_buffers {
+            c.kept
+                .entry(member)
+                .or_insert_with(|| Retained::new(true))
+                .shipped(tagged);
+        }
         if member == self.me {
             self.hold(tagged);
         } else {
@@ -210,6 +230,9 @@ impl Secondary {
     /// Coordinator: member `from` applied batch `cp`.
     fn on_complete(&mut self, now: u64, from: u16, cp: Checkpoint, out: &mut Outputs) {
         if let Some(c) = self.coordinator.as_mut() {
+            if let Some(k) = c.kept.get_mut(&from) {
+                k.applied_through(cp.id);
+            }
             if let Some((b, pending)) = c.batch.as_mut() {
                 if *b == cp {
                     pending.remove(&from);
@@ -243,6 +266,44 @@ impl Secondary {
     }
 }
 
+impl Secondary {
+    /// A reset lost the volatile buffers: the updates held and the applies in flight. A member
+    /// asks the coordinator for them again and holds back the batch it was applying (it stays
+    /// fenced) until they are back; the coordinator refills its own from the journal at once.
+    fn lose_buffers(&mut self, now: u64, out: &mut Outputs) {
+        self.buffer.clear();
+        let owed = self.applier.lose();
+        let me = self.me;
+        let Some(c) = self.coordinator.as_ref() else {
+            let loss = self.refill.lost(owed);
+            let to = NodeId::Secondary(self.cfg.mover);
+            self.streams.send(now, to, Body::Lost { loss }, out);
+            return;
+        };
+        let again = c.kept.get(&me).map(Retained::to_resend).unwrap_or_default();
+        for w in again {
+            self.hold(w);
+        }
+        if let Some(cp) = owed {
+            self.release(now, cp, out);
+        }
+    }
+
+    /// Coordinator: member `to` lost its buffers (loss number `loss`): send it again every
+    /// update it has not applied, in the order first sent, then say the resend is over.
+    fn resend(&mut self, now: u64, to: u16, loss: u64, out: &mut Outputs) {
+        let Some(c) = self.coordinator.as_ref() else {
+            return;
+        };
+        let again = c.kept.get(&to).map(Retained::to_resend).unwrap_or_default();
+        let to = NodeId::Secondary(to);
+        for w in again {
+            self.streams.send(now, to, Body::Write(w), out);
+        }
+        self.streams.send(now, to, Body::Resent { loss }, out);
+    }
+}
+
 impl StreamNode for Secondary {
     fn streams(&mut self) -> &mut Streams {
         &mut self.streams
@@ -265,6 +326,12 @@ impl StreamNode for Secondary {
             (NodeId::Secondary(_), Body::Release { cp, .. }) => self.release(now, cp, out),
             (NodeId::Secondary(_), Body::Reset { .. }) => out.push(Output::Fence(false)),
             (NodeId::Secondary(j), Body::UpdateComplete(cp)) => self.on_complete(now, j, cp, out),
+            (NodeId::Secondary(j), Body::Lost { loss }) => self.resend(now, j, loss, out),
+            (NodeId::Secondary(_), Body::Resent { loss }) => {
+                if let Some(cp) = self.refill.resent(loss) {
+                    self.release(now, cp, out);
+                }
+            }
             _ => {}
         }
     }
@@ -293,9 +360,6 @@ impl Node for Secondary {
                 }
             }
             Input::Restart => {
-                if self.cfg.volatile_buffers {
-                    self.buffer.clear();
-                }
                 self.streams.restart(out);
                 if let Some(c) = self.coordinator.as_mut() {
                     c.watch_armed = c.batch.is_some();
@@ -306,7 +370,11 @@ impl Node for Secondary {
                         });
                     }
                 }
-                self.applier.restart(out);
+                if self.cfg.volatile_buffers {
+                    self.lose_buffers(now, out);
+                } else {
+                    self.applier.restart(out);
+                }
                 self.maybe_complete(now, out);
             }
             Input::Start | Input::HostWrite(_) | Input::Timer(_) => {}

@@ -14,7 +14,6 @@ pub mod clock;
 pub mod config;
 pub mod mutant;
 pub mod primary;
-pub mod retained;
 pub mod secondary;
 #[cfg(test)]
 mod tests;

@@ -20,8 +20,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::clock::ClockBound;
 
-use super::retained::Retained;
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
+use crate::protocol::retained::Retained;
 use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
@@ -187,7 +187,7 @@ impl Primary {
     /// buffer once the link has drained (each changed block stamped afresh, then resync-end).
     fn drain_buffer(&mut self, now: u64, out: &mut Outputs) {
         let to = self.secondary();
-        let (paced, resync) = self.shipper.progress(self.streams.unacked(to));
+        let (paced, resync) = self.shipper.progress(self.streams.unacked_writes(to));
         for w in paced {
             self.ship(now, w, out);
         }
@@ -381,7 +381,7 @@ impl Node for Primary {
             }
             Input::HostWrite(w) => {
                 let to = self.secondary();
-                match self.shipper.offer(w, self.streams.unacked(to)) {
+                match self.shipper.offer(w, self.streams.unacked_writes(to)) {
                     Offer::Ship => self.ship(now, w, out),
                     Offer::Held => out.push(Output::Note(Note::Paced)),
                     Offer::Recorded => out.push(Output::CompleteHost(w.id)),

@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 
 use super::Config;
+use crate::protocol::retained::Retained;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
@@ -64,6 +65,9 @@ pub struct Primary {
     hold: Option<(u64, u64)>,
     /// Writes stored on the volume during the hold, not yet completed to the host.
     held: Vec<WriteMeta>,
+    /// With volatile secondary buffers: the writes shipped and not yet applied there, to send
+    /// again when the secondary loses them.
+    kept: Retained,
     master: Option<Master>,
 }
 
@@ -77,6 +81,7 @@ impl Primary {
             cycle: 1,
             hold: None,
             held: Vec::new(),
+            kept: Retained::new(cfg.volatile_buffers),
             master: (me == cfg.master).then_some(Master {
                 attempt: 0,
                 coordinating: None,
@@ -116,7 +121,18 @@ impl Primary {
             ..w
         };
         let to = NodeId::Secondary(self.me);
+        self.kept.shipped(tagged);
         self.streams.send(now, to, Body::Write(tagged), out);
+    }
+
+    /// The secondary lost its volatile buffers (loss number `loss`): send again every write it
+    /// has not applied, in the order first sent, then say the resend is over.
+    fn resend(&mut self, now: u64, loss: u64, out: &mut Outputs) {
+        let to = NodeId::Secondary(self.me);
+        for w in self.kept.to_resend() {
+            self.streams.send(now, to, Body::Write(w), out);
+        }
+        self.streams.send(now, to, Body::Resent { loss }, out);
     }
 
     fn release(&mut self, now: u64, out: &mut Outputs) {
@@ -337,7 +353,11 @@ impl StreamNode for Primary {
         match from {
             NodeId::Primary(p) if p == self.cfg.master => self.on_master_word(now, body, out),
             NodeId::Primary(p) => self.on_primary_word(now, p, body, out),
-            NodeId::Secondary(s) if s == self.me => self.on_primary_word(now, s, body, out),
+            NodeId::Secondary(s) if s == self.me => match body {
+                Body::Lost { loss } => self.resend(now, loss, out),
+                Body::UpdateComplete(cp) => self.kept.applied_through(cp.id),
+                _ => self.on_primary_word(now, s, body, out),
+            },
             NodeId::Secondary(_) => {}
         }
     }

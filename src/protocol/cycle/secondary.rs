@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Config;
 use crate::protocol::applier::Applier;
+use crate::protocol::refill::Refill;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
@@ -41,6 +42,8 @@ pub struct Secondary {
     /// The newest cycle whose end has arrived from the primary.
     have: u64,
     applier: Applier,
+    /// A reset lost the volatile buffers: the resend awaited and the release it holds back.
+    refill: Refill,
     taken_over: bool,
     coordinator: Option<Coordinator>,
 }
@@ -56,6 +59,7 @@ impl Secondary {
             arrivals: 0,
             have: 0,
             applier: Applier::new(),
+            refill: Refill::default(),
             taken_over: false,
             coordinator: (me == cfg.master).then(|| Coordinator {
                 have: vec![0; usize::from(cfg.pairs)],
@@ -91,8 +95,13 @@ impl Secondary {
     }
 
     /// Member: fence this secondary and apply every buffered write of the cycles up to `cp`.
+    /// While a resend of lost buffers is awaited, the release waits for it (fenced all along).
     fn release(&mut self, now: u64, cp: Checkpoint, out: &mut Outputs) {
         out.push(Output::Fence(true));
+        if self.refill.awaiting() {
+            self.refill.defer(Some(cp));
+            return;
+        }
         let mut writes = Vec::new();
         while let Some(e) = self.buffer.first_entry() {
             if e.key().0 > cp.id {
@@ -106,6 +115,11 @@ impl Secondary {
 
     fn maybe_complete(&mut self, now: u64, out: &mut Outputs) {
         if let Some(cp) = self.applier.take_complete() {
+            if self.cfg.volatile_buffers {
+                // The primary keeps what it shipped until it is applied here.
+                let to = NodeId::Primary(self.me);
+                self.streams.send(now, to, Body::UpdateComplete(cp), out);
+            }
             self.tell_coordinator(now, Body::UpdateComplete(cp), out);
         }
     }
@@ -203,6 +217,11 @@ impl StreamNode for Secondary {
                 self.have = cp.id;
                 self.tell_coordinator(now, Body::Forward(cp), out);
             }
+            (NodeId::Primary(_), Body::Resent { loss }) => {
+                if let Some(cp) = self.refill.resent(loss) {
+                    self.release(now, cp, out);
+                }
+            }
             (NodeId::Secondary(_), Body::Release { cp, .. }) => self.release(now, cp, out),
             (NodeId::Secondary(_), Body::Reset { .. }) => out.push(Output::Fence(false)),
             (NodeId::Secondary(j), Body::Forward(_) | Body::UpdateComplete(_)) => {
@@ -235,11 +254,17 @@ impl Node for Secondary {
                 }
             }
             Input::Restart => {
-                if self.cfg.volatile_buffers {
-                    self.buffer.clear();
-                }
                 self.streams.restart(out);
-                self.applier.restart(out);
+                if self.cfg.volatile_buffers {
+                    // The buffers and the applies in flight are lost: ask the primary for them
+                    // again; the batch that was applying waits for them, fenced.
+                    self.buffer.clear();
+                    let loss = self.refill.lost(self.applier.lose());
+                    let to = NodeId::Primary(self.me);
+                    self.streams.send(now, to, Body::Lost { loss }, out);
+                } else {
+                    self.applier.restart(out);
+                }
                 self.maybe_complete(now, out);
             }
             Input::Start | Input::HostWrite(_) | Input::Timer(_) => {}

@@ -1,9 +1,11 @@
-//! What a primary keeps of what it shipped while its secondary's buffers are volatile: every
-//! stamped write (the ones resent by a resynchronisation too), until the secondary says it has
-//! applied everything stamped up to a checkpoint's time value. A secondary that resets loses its
-//! buffers, including released writes not yet on its volume; it asks for them again and gets
-//! exactly these, with their original stamps, so its buffer is whole again and the next release
-//! applies the same writes in the same time order as if nothing had been lost.
+//! What a sender keeps of what it shipped while the receiving secondary's buffers are volatile:
+//! every stamped write (the ones resent by a resynchronisation too), until the secondary says it
+//! has applied everything stamped up to a checkpoint's time value (`checkpoint`: the primary for
+//! its secondary), a group (`central`: the journal for each member) or a cycle (`cycle`: the
+//! primary for its secondary). A secondary that resets loses its buffers, including released
+//! writes not yet on its volume; it asks for them again and gets exactly these, with their
+//! original stamps, so its buffer is whole again and the next release applies the same writes in
+//! the same order as if nothing had been lost.
 
 use std::collections::VecDeque;
 

@@ -1,0 +1,192 @@
+//! Taking one event: the trace and the watchers hear of it first, then the event takes effect.
+
+use crate::engine::{Control, Handler, Scheduler};
+use crate::model::stage::Stage;
+use crate::protocol::{self, Input, Msg, NodeId};
+
+use super::{label_of, write_of, Event, World};
+
+impl Handler for World {
+    type Event = Event;
+
+    fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Control {
+        let now = sched.now();
+        self.exposure.before(now, &self.checker);
+        if !self.watchers.is_empty() {
+            let mut watchers = std::mem::take(&mut self.watchers);
+            for w in &mut watchers {
+                w.before(now, &event, self);
+            }
+            self.watchers = watchers;
+        }
+        let fate = self.fate(&event);
+        let label = if self.trace.writes_lines() {
+            write_of(&event).and_then(|id| label_of(&self.labels, &self.checker, id))
+        } else {
+            None
+        };
+        self.trace.event(now, &event, label.as_deref(), fate);
+        match event {
+            Event::Start => {
+                for i in 0..self.geometry.pairs {
+                    self.drive(NodeId::Primary(i), Input::Start, sched);
+                    self.drive(NodeId::Secondary(i), Input::Start, sched);
+                }
+                for h in 0..self.hosts.len() {
+                    let mut out = std::mem::take(&mut self.host_out);
+                    self.hosts[h].start(&mut out);
+                    self.after_host(h as u16, &mut out, sched);
+                    self.host_out = out;
+                }
+            }
+            Event::Wake { host, tag } => {
+                if self.primary_alive {
+                    let mut out = std::mem::take(&mut self.host_out);
+                    self.hosts[usize::from(host)].wake(now, tag, &mut out);
+                    self.after_host(host, &mut out, sched);
+                    self.host_out = out;
+                }
+            }
+            Event::WriteServed { pair, write } => {
+                if self.primary_unavailable(pair, event) {
+                    return Control::Continue;
+                }
+                let p = &mut self.pairs[usize::from(pair)];
+                if let Some((w, t)) = p.write_stage.depart() {
+                    sched.after(t, Event::WriteServed { pair, write: w });
+                }
+                self.checker.stored(write.id, now);
+                for w in &mut self.watchers {
+                    w.stored(now, pair, write.id, write.size);
+                }
+                self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
+            }
+            Event::CopyServed { pair, msg, to } => {
+                if self.primary_unavailable(pair, event) {
+                    return Control::Continue;
+                }
+                let p = &mut self.pairs[usize::from(pair)];
+                if let Some(((m, to), t)) = p.copy_stage.depart() {
+                    sched.after(t, Event::CopyServed { pair, msg: m, to });
+                }
+                if let NodeId::Primary(_) = to {
+                    let from = NodeId::Primary(pair);
+                    if to == from {
+                        sched.after(0, Event::Deliver { to, from, msg });
+                    } else if !self.partitioned(from, to) {
+                        let d = self.primary_lan.transmit(now, msg.wire_bytes());
+                        Self::schedule_delivery(d, to, from, msg, sched);
+                    }
+                    return Control::Continue;
+                }
+                if matches!(
+                    msg,
+                    Msg::Seg {
+                        body: protocol::Body::Write(_) | protocol::Body::Journal(_),
+                        ..
+                    }
+                ) {
+                    self.stats.shipped += 1;
+                }
+                let d = p.forward.transmit(now, msg.wire_bytes());
+                for w in &mut self.watchers {
+                    w.message(now, NodeId::Primary(pair), NodeId::Secondary(pair), &msg, d);
+                }
+                Self::schedule_delivery(
+                    d,
+                    NodeId::Secondary(pair),
+                    NodeId::Primary(pair),
+                    msg,
+                    sched,
+                );
+            }
+            Event::ApplyServed {
+                pair,
+                write,
+                incarnation,
+                order,
+            } => {
+                let p = &mut self.pairs[usize::from(pair)];
+                if incarnation != p.secondary_incarnation {
+                    return Control::Continue;
+                }
+                if let Some(((w, next), t)) = p.apply_stage.depart() {
+                    sched.after(
+                        t,
+                        Event::ApplyServed {
+                            pair,
+                            write: w,
+                            incarnation,
+                            order: next,
+                        },
+                    );
+                }
+                let shown = &mut p.block_order[usize::from(write.addr.volume)
+                    * self.geometry.blocks as usize
+                    + write.addr.block as usize];
+                if order > *shown {
+                    *shown = order;
+                    for w in &mut self.watchers {
+                        w.applied(now, pair, write.id, &self.checker);
+                    }
+                    self.checker.applied(write.addr, Some(write.id), now);
+                }
+                self.drive(NodeId::Secondary(pair), Input::Applied(write), sched);
+            }
+            Event::Deliver { to, from, msg } => {
+                self.drive(to, Input::Deliver { from, msg }, sched);
+            }
+            Event::Timer { node, timer } => self.drive(node, Input::Timer(timer), sched),
+            Event::Disaster => {
+                if self.primary_alive {
+                    self.primary_alive = false;
+                    self.stats.disaster_ns = Some(now);
+                    self.exposure.stop(now);
+                    sched.after(self.takeover_delay, Event::Takeover);
+                }
+            }
+            Event::Takeover => {
+                self.takeover_declared = true;
+                for i in 0..self.geometry.pairs {
+                    self.drive(NodeId::Secondary(i), Input::Takeover, sched);
+                }
+            }
+            Event::Crash { node } => {
+                let idx = self.node_index(node);
+                if !self.down[idx] {
+                    self.down[idx] = true;
+                    if let NodeId::Secondary(i) = node {
+                        let p = &mut self.pairs[usize::from(i)];
+                        p.secondary_incarnation += 1;
+                        p.apply_stage = Stage::new(p.servers);
+                    }
+                }
+            }
+            Event::Fault { index, phase } => self.fault(index, phase, sched),
+            Event::Restart { node } => {
+                let idx = self.node_index(node);
+                if self.down[idx] {
+                    self.down[idx] = false;
+                    self.drive(node, Input::Restart, sched);
+                    if let NodeId::Primary(i) = node {
+                        for e in std::mem::take(&mut self.pairs[usize::from(i)].held) {
+                            sched.after(0, e);
+                        }
+                    }
+                    if self.takeover_declared {
+                        self.drive(node, Input::Takeover, sched);
+                    }
+                }
+            }
+        }
+        if self.stats.disaster_ns.is_some()
+            && self.stats.takeover_ns.is_none()
+            && self.all_taken_over()
+            && self.readability.fenced_count() == 0
+        {
+            self.stats.takeover_ns = Some(now);
+            return Control::Stop;
+        }
+        Control::Continue
+    }
+}

@@ -1,0 +1,158 @@
+//! The scenario's workloads: what the hosts write (scripted writes, database transactions,
+//! random writes, replayed traces).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::defaults::{one_u32, zero_duration};
+use super::dist::Dist;
+use super::units::{Duration, OpsRate, Size};
+use super::volume::VolumeRef;
+
+/// What the hosts write. Deserialized by [`super::tracked`] so errors inside a workload keep
+/// their full JSON path.
+#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Workload {
+    /// Named writes with explicit dependencies, e.g. the patent's io1, io2, io3.
+    Script(ScriptSpec),
+    /// Database transactions: a log write, then data writes, then a commit write.
+    Dbms(Dbms),
+    /// Independent writes at a rate.
+    Random(Random),
+    /// The writes of a block I/O trace file (fio iolog or MSR Cambridge CSV), replayed.
+    Trace(super::replay::TraceSpec),
+}
+
+impl<'de> Deserialize<'de> for Workload {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let kinds = ["script", "dbms", "random", "trace"];
+        super::tracked::tagged(d, &kinds, |kind, body| match kind {
+            "script" => super::tracked::body(body).map(Workload::Script),
+            "dbms" => super::tracked::body(body).map(Workload::Dbms),
+            "trace" => super::tracked::body(body).map(Workload::Trace),
+            _ => super::tracked::body(body).map(Workload::Random),
+        })
+    }
+}
+
+/// Scripted writes.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptSpec {
+    /// The writes, each issued after the ones it names.
+    pub writes: Vec<ScriptWrite>,
+}
+
+/// One scripted write.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptWrite {
+    /// Its name, used by `after`, by violations and by the image summary.
+    pub label: String,
+    /// The pair it goes to (from 1).
+    pub subsystem: u16,
+    /// The volume within the subsystem (from 0).
+    #[serde(default)]
+    pub volume: u16,
+    /// The block within the volume (from 0).
+    #[serde(default)]
+    pub block: u32,
+    /// Bytes written.
+    #[serde(default = "default_size")]
+    pub size: Size,
+    /// Earliest issue time.
+    #[serde(default = "zero_duration")]
+    pub at: Duration,
+    /// Labels of earlier writes that must complete before this one is issued.
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// Host think time between the last of `after` completing and this write's issue.
+    #[serde(default = "zero_duration")]
+    pub think: Duration,
+}
+
+fn default_size() -> Size {
+    Size(4096)
+}
+
+/// How arrivals are spaced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// Exponential gaps (a Poisson process).
+    #[default]
+    Poisson,
+    /// Equal gaps.
+    Fixed,
+}
+
+/// A DBMS committing transactions as the patent's example does.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dbms {
+    /// The volume holding the log (log and commit records go there, sequentially).
+    pub log: VolumeRef,
+    /// The volumes holding the data base; each data write picks one.
+    pub data: Vec<VolumeRef>,
+    /// Data writes per transaction, issued together after the log write.
+    #[serde(default = "one_u32")]
+    pub data_writes: u32,
+    /// Transactions started per unit of time.
+    pub rate: OpsRate,
+    /// How transaction starts are spaced.
+    #[serde(default)]
+    pub arrival: Arrival,
+    /// Most transactions in progress at once; later arrivals wait.
+    #[serde(default = "one_u32")]
+    pub in_flight: u32,
+    /// Size of each write.
+    #[serde(default = "default_size_dist")]
+    pub size: Dist<Size>,
+    /// Host think time between the steps of a transaction.
+    #[serde(default = "zero_duration")]
+    pub think: Duration,
+    /// How the rate of transaction starts varies over time; left out, it is steady.
+    #[serde(default)]
+    pub shape: Option<super::shape::Shape>,
+}
+
+fn default_size_dist() -> Dist<Size> {
+    Dist::Constant(default_size())
+}
+
+/// How blocks are chosen.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum BlockChoice {
+    /// Every block equally likely.
+    #[default]
+    Uniform,
+    /// Zipf with this exponent: a few hot blocks take most writes.
+    Zipf(f64),
+    /// A hot spot: `weight` of the writes go to the first `fraction` of the blocks.
+    Hot(super::shape::HotSpot),
+}
+
+/// Independent writes at a rate.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Random {
+    /// The volumes written; empty means every volume of every subsystem.
+    #[serde(default)]
+    pub volumes: Vec<VolumeRef>,
+    /// Writes per unit of time.
+    pub rate: OpsRate,
+    /// How writes are spaced.
+    #[serde(default)]
+    pub arrival: Arrival,
+    /// How blocks are chosen within a volume.
+    #[serde(default)]
+    pub blocks: BlockChoice,
+    /// Size of each write.
+    #[serde(default = "default_size_dist")]
+    pub size: Dist<Size>,
+    /// How the rate varies over time; left out, it is steady.
+    #[serde(default)]
+    pub shape: Option<super::shape::Shape>,
+}
