@@ -27,6 +27,10 @@ pub struct RunOptions<'a> {
     pub chrome_trace: Option<&'a Path>,
     /// Record the series the reports chart (see [`simulate_recorded`]).
     pub record: bool,
+    /// With `record`: also count the time the data exposure stays within this RPO target, ns.
+    pub rpo_target_ns: Option<u64>,
+    /// Keep only what the Chrome trace shows between these simulated times, ns (`None`: all).
+    pub chrome_window: Option<(u64, u64)>,
 }
 
 /// The grace a run gives the copy to catch up before its end: the scenario's `liveness_bound`,
@@ -113,11 +117,17 @@ fn simulate_inner(
                     .saturating_add(sc.takeover.delay.as_ns().saturating_mul(2))
                     .min(end)
             });
-        world.watch(Box::new(Recorder::new(sc, expected)));
+        world.watch(Box::new(Recorder::new(sc, expected, opts.rpo_target_ns)));
     }
     if let Some(p) = opts.chrome_trace {
         let title = format!("rcsim {} {} seed {seed}", sc.name, sc.protocol.kind.name());
-        world.watch(Box::new(ChromeTrace::create(p, sc.topology.pairs, &title)?));
+        world.watch(Box::new(ChromeTrace::create(
+            p,
+            sc.topology.pairs,
+            &sc.faults,
+            &title,
+            opts.chrome_window,
+        )?));
     }
     if let Some(report) = progress {
         world.watch(Box::new(Ticker::new(report)));

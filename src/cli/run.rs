@@ -26,10 +26,23 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         }
     }
     let seed = sa.seed.or(repro_seed).unwrap_or(sc.seed);
+    let chrome_window = match args
+        .trace_window
+        .as_deref()
+        .map(rcsim::chrome::parse_window)
+    {
+        None => None,
+        Some(Ok(w)) => Some(w),
+        Some(Err(e)) => {
+            errln!("rcsim: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let opts = RunOptions {
         trace: args.trace.as_deref(),
         chrome_trace: args.chrome_trace.as_deref(),
-        record: false,
+        chrome_window,
+        ..RunOptions::default()
     };
     let progress = RunProgress::on_terminal(&format!("{} seed {seed}", sc.name));
     let outcome = match progress.clone() {
