@@ -98,12 +98,15 @@ fn the_ci_workflow_has_a_matrix_and_a_merge_job() {
 fn the_shell_scripts_are_valid() {
     for p in deploy_files() {
         let name = p.to_string_lossy().to_string();
-        let shell = if name.ends_with(".sbatch") {
-            "bash"
-        } else if name.ends_with(".sh") {
-            "sh"
-        } else {
+        if !name.ends_with(".sbatch") && !name.ends_with(".sh") {
             continue;
+        }
+        // The interpreter its `#!` line names: sbatch and the scripts run them with it.
+        let text = std::fs::read_to_string(&p).expect("readable");
+        let shell = match text.lines().next() {
+            Some("#!/bin/bash") => "bash",
+            Some("#!/bin/sh") => "sh",
+            other => panic!("{name} starts with {other:?}, not #!/bin/sh or #!/bin/bash"),
         };
         let ok = Command::new(shell)
             .args(["-n", &name])

@@ -4,5 +4,5 @@
 set -eu
 here=$(dirname "$0")
 array=$(sbatch --parsable --export=ALL "$here/fuzz-array.sbatch")
-sbatch --parsable --export=ALL --dependency="afterany:$array" "$here/merge.sbatch"
-echo "submitted array $array and its merge job"
+merge=$(sbatch --parsable --export=ALL --dependency="afterany:$array" "$here/merge.sbatch")
+echo "submitted array $array and its merge job $merge"
