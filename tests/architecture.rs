@@ -144,8 +144,14 @@ fn read_files() -> Vec<File> {
     walk(&src, &mut paths);
     let mut files = Vec::new();
     for p in paths {
-        let rel = p.strip_prefix(&src).expect("under src").to_string_lossy().replace('\\', "/");
-        let Some(module) = module_of(&rel) else { continue };
+        let rel = p
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
+        let Some(module) = module_of(&rel) else {
+            continue;
+        };
         let text = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let lines: Vec<&str> = text.lines().collect();
         let lines_before_tests = lines
@@ -153,11 +159,19 @@ fn read_files() -> Vec<File> {
             .enumerate()
             .position(|(i, l)| {
                 l.trim() == "#[cfg(test)]"
-                    && lines.get(i + 1).is_some_and(|n| n.trim_start().starts_with("mod "))
+                    && lines
+                        .get(i + 1)
+                        .is_some_and(|n| n.trim_start().starts_with("mod "))
             })
             .unwrap_or(lines.len());
         let (code, test_children) = drop_test_items(&strip_comments(&text));
-        files.push(File { rel, module, code, lines_before_tests, test_children });
+        files.push(File {
+            rel,
+            module,
+            code,
+            lines_before_tests,
+            test_children,
+        });
     }
     files
 }
@@ -165,9 +179,15 @@ fn read_files() -> Vec<File> {
 /// Expands one `use` tree (`a::{b, c::{d, e}}`) into its paths.
 fn expand_use(tree: &str) -> Vec<String> {
     // `a as b` becomes `a@b` before the spaces go.
-    let tree = tree.split_whitespace().collect::<Vec<_>>().join(" ").replace(" as ", "@");
+    let tree = tree
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" as ", "@");
     let tree: String = tree.chars().filter(|c| !c.is_whitespace()).collect();
-    let Some(open) = tree.find('{') else { return vec![tree] };
+    let Some(open) = tree.find('{') else {
+        return vec![tree];
+    };
     let prefix = &tree[..open];
     let inner = &tree[open + 1..tree.rfind('}').expect("a closing brace")];
     let mut parts = Vec::new();
@@ -216,8 +236,13 @@ fn uses(code: &str) -> (Vec<Use>, String) {
         let public = head[line_start..].trim_start().starts_with("pub");
         rest_code.push_str(&rest[..line_start]);
         let body_start = at + "use ".len();
-        let end = rest[body_start..].find(';').map_or(rest.len(), |e| body_start + e);
-        found.push(Use { paths: expand_use(&rest[body_start..end]), public });
+        let end = rest[body_start..]
+            .find(';')
+            .map_or(rest.len(), |e| body_start + e);
+        found.push(Use {
+            paths: expand_use(&rest[body_start..end]),
+            public,
+        });
         rest = &rest[(end + 1).min(rest.len())..];
     }
     rest_code.push_str(rest);
@@ -309,24 +334,41 @@ fn absolute(module: &[String], path: &str, children: &BTreeSet<String>) -> Optio
 
 /// Whether `code` defines an item called `name` at any level (struct, enum, fn, trait, …).
 fn defines(code: &str, name: &str) -> bool {
-    ["struct", "enum", "fn", "trait", "type", "const", "static", "union", "macro_rules!"]
-        .iter()
-        .any(|kw| {
-            let pat = format!("{kw} {name}");
-            code.match_indices(&pat).any(|(i, _)| {
-                let after = code[i + pat.len()..].chars().next().unwrap_or(' ');
-                !(after.is_alphanumeric() || after == '_')
-            })
+    [
+        "struct",
+        "enum",
+        "fn",
+        "trait",
+        "type",
+        "const",
+        "static",
+        "union",
+        "macro_rules!",
+    ]
+    .iter()
+    .any(|kw| {
+        let pat = format!("{kw} {name}");
+        code.match_indices(&pat).any(|(i, _)| {
+            let after = code[i + pat.len()..].chars().next().unwrap_or(' ');
+            !(after.is_alphanumeric() || after == '_')
         })
+    })
 }
 
 impl Tree {
     fn new(files: Vec<File>) -> Self {
-        let modules: BTreeMap<Vec<String>, usize> =
-            files.iter().enumerate().map(|(i, f)| (f.module.clone(), i)).collect();
+        let modules: BTreeMap<Vec<String>, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.module.clone(), i))
+            .collect();
         let test_modules: BTreeSet<Vec<String>> = files
             .iter()
-            .flat_map(|f| f.test_children.iter().map(|c| [f.module.clone(), vec![c.clone()]].concat()))
+            .flat_map(|f| {
+                f.test_children
+                    .iter()
+                    .map(|c| [f.module.clone(), vec![c.clone()]].concat())
+            })
             .collect();
         let mut reexports = Vec::new();
         let mut imports = Vec::new();
@@ -350,7 +392,9 @@ impl Tree {
                         Some((path, alias)) => (path.to_string(), Some(alias.to_string())),
                         None => (p.clone(), None),
                     };
-                    let Some(abs) = absolute(&f.module, &path, &children) else { continue };
+                    let Some(abs) = absolute(&f.module, &path, &children) else {
+                        continue;
+                    };
                     // A re-export passes a name through rather than using it: whoever imports
                     // the name gets an edge to the file that defines it.
                     if u.public {
@@ -369,14 +413,23 @@ impl Tree {
             reexports.push(re);
             imports.push(im);
         }
-        Tree { modules, files, reexports, imports }
+        Tree {
+            modules,
+            files,
+            reexports,
+            imports,
+        }
     }
 
     /// The file that defines what `path` names (following re-exports), if it is in the crate.
     fn resolve(&self, path: &[String], depth: usize) -> Option<usize> {
-        let n = (0..=path.len()).rev().find(|&n| self.modules.contains_key(&path[..n]))?;
+        let n = (0..=path.len())
+            .rev()
+            .find(|&n| self.modules.contains_key(&path[..n]))?;
         let file = self.modules[&path[..n]];
-        let Some(name) = path.get(n) else { return Some(file) };
+        let Some(name) = path.get(n) else {
+            return Some(file);
+        };
         if name == "*" || depth > 8 || defines(&self.files[file].code, name) {
             return Some(file);
         }
@@ -431,7 +484,11 @@ fn circles(graph: &BTreeMap<usize, BTreeSet<usize>>) -> Vec<Vec<usize>> {
         s.low.insert(v, i);
         s.stack.push(v);
         s.on_stack.insert(v);
-        let next: Vec<usize> = s.graph.get(&v).map(|n| n.iter().copied().collect()).unwrap_or_default();
+        let next: Vec<usize> = s
+            .graph
+            .get(&v)
+            .map(|n| n.iter().copied().collect())
+            .unwrap_or_default();
         for w in next {
             if !s.index.contains_key(&w) {
                 visit(s, w);
@@ -468,8 +525,10 @@ fn circles(graph: &BTreeMap<usize, BTreeSet<usize>>) -> Vec<Vec<usize>> {
         on_stack: BTreeSet::new(),
         out: Vec::new(),
     };
-    let nodes: BTreeSet<usize> =
-        graph.iter().flat_map(|(k, v)| std::iter::once(*k).chain(v.iter().copied())).collect();
+    let nodes: BTreeSet<usize> = graph
+        .iter()
+        .flat_map(|(k, v)| std::iter::once(*k).chain(v.iter().copied()))
+        .collect();
     for v in nodes {
         if !s.index.contains_key(&v) {
             visit(&mut s, v);
@@ -513,7 +572,11 @@ fn no_file_is_over_800_lines_of_non_test_code() {
         .filter(|f| !test_files.contains(&f.module) && f.lines_before_tests > MAX_LINES)
         .map(|f| format!("{}: {} lines before its tests", f.rel, f.lines_before_tests))
         .collect();
-    assert!(long.is_empty(), "over {MAX_LINES} lines of non-test code:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "over {MAX_LINES} lines of non-test code:\n{}",
+        long.join("\n")
+    );
 }
 
 #[test]
@@ -524,16 +587,15 @@ fn no_import_circles_between_files() {
         .iter()
         .map(|c| {
             let names: Vec<&str> = c.iter().map(|&i| tree.files[i].rel.as_str()).collect();
-            let edges: Vec<String> = c
-                .iter()
-                .flat_map(|&a| {
-                    let tree = &tree;
-                    graph[&a]
-                        .iter()
-                        .filter(|b| c.contains(b))
-                        .map(move |&b| format!("{} -> {}", tree.files[a].rel, tree.files[b].rel))
-                })
-                .collect();
+            let edges: Vec<String> =
+                c.iter()
+                    .flat_map(|&a| {
+                        let tree = &tree;
+                        graph[&a].iter().filter(|b| c.contains(b)).map(move |&b| {
+                            format!("{} -> {}", tree.files[a].rel, tree.files[b].rel)
+                        })
+                    })
+                    .collect();
             format!("circle {{{}}}: {}", names.join(", "), edges.join("; "))
         })
         .collect();
@@ -555,7 +617,9 @@ fn the_circle_finder_finds_circles_and_only_circles() {
     .collect();
     assert_eq!(circles(&g), vec![vec![0, 1, 2], vec![5, 6]]);
     let dag: BTreeMap<usize, BTreeSet<usize>> =
-        [(0, [1, 2].into()), (1, [2].into()), (2, [].into())].into_iter().collect();
+        [(0, [1, 2].into()), (1, [2].into()), (2, [].into())]
+            .into_iter()
+            .collect();
     assert!(circles(&dag).is_empty());
 }
 
@@ -583,9 +647,17 @@ fn the_reader_sees_re_exports_tests_and_inline_paths() {
         ),
     ]);
     let g = tree.graph();
-    let at = |rel: &str| tree.files.iter().position(|f| f.rel == rel).expect("a file");
+    let at = |rel: &str| {
+        tree.files
+            .iter()
+            .position(|f| f.rel == rel)
+            .expect("a file")
+    };
     assert_eq!(g.get(&at("b.rs")), Some(&[at("a/leaf.rs")].into()));
     assert_eq!(g.get(&at("a/mod.rs")), None, "a re-export is no import");
     assert!(circles(&g).is_empty(), "a re-export is not a circle");
-    assert_eq!(tree.files[at("a/mod.rs")].test_children, vec!["tests".to_string()]);
+    assert_eq!(
+        tree.files[at("a/mod.rs")].test_children,
+        vec!["tests".to_string()]
+    );
 }

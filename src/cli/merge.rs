@@ -12,7 +12,7 @@ use rcsim::fuzz::identity::{CampaignIdentity, ShardId, ShardMeasure};
 use rcsim::fuzz::outdir::{ResultsFile, REPRO, RESULTS, SUMMARY};
 use rcsim::output::write_atomic;
 
-use super::fuzz::{exit_code, prepare_out, print_summary};
+use super::campaign_out::{exit_code, prepare_out, print_summary};
 use super::EXIT_USAGE;
 
 /// What `--merge` was asked to do.
