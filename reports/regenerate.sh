@@ -20,8 +20,11 @@ run() {
 # The patent's worked example (four pairs, three dependent writes), every protocol.
 run "$rcsim" report scenarios/patent-example.json --out reports/patent-example
 # The same system at metro (0.5 ms one way) and global (40 ms one way) distance, every protocol.
-run "$rcsim" report scenarios/metro.json --out reports/metro
-run "$rcsim" report scenarios/global.json --out reports/global
+run "$rcsim" report scenarios/metro.json --rpo-target 50ms --out reports/metro
+run "$rcsim" report scenarios/global.json --rpo-target 500ms --out reports/global
+# Every network and clock fault kind, then a disaster: each kind shaded in its own colour.
+run "$rcsim" report scenarios/network-faults.json --disaster-at 250ms --rpo-target 10ms \
+    --out reports/network-faults
 # Metro to global in one chart: the link's one-way latency swept, three seeds each.
 run "$rcsim" sweep scenarios/metro.json --vary links.latency=500us,5ms,20ms,40ms \
     --set protocol.retransmit_timeout=200ms --seeds 1..4 --out reports/distance

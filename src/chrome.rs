@@ -1,10 +1,14 @@
 //! The run's timeline in Chrome Trace Event Format (a JSON object with `traceEvents`), which
 //! Perfetto (ui.perfetto.dev) and `chrome://tracing` open. One process, one track (thread) per
-//! primary and secondary subsystem, per pair-link direction, per site LAN, and one for faults.
-//! Each message is a tiny `send` slice on its sender's track and a `recv` slice on its receiver's,
-//! joined by a flow arrow (`s`/`f` events); the link or LAN it used gets an instant and a counter
-//! of messages in flight. Checkpoint milestones are instants, update-in-progress and faults are
-//! complete (`X`) slices. Times are microseconds with nanosecond decimals, as the format wants.
+//! primary and secondary subsystem, one per secondary's update-in-progress spans, one per
+//! pair-link direction, per site LAN, and one for faults. A node's crash is a complete (`X`)
+//! slice on its own track. Each message is a tiny `send` slice on its sender's track (one for all
+//! recipients of a broadcast sent at the same instant) and a `recv` slice on its receiver's,
+//! joined by a flow arrow (`s`/`f` events); its transit is an async span (`b`/`e`, category =
+//! the link or LAN), since transits overlap, and the channel's track gets a counter of messages
+//! in flight. Checkpoint milestones are instants; fault windows are async spans (category
+//! `fault`), since faults overlap too. A window (`--trace-window`) keeps only what overlaps it.
+//! Times are microseconds with nanosecond decimals, as the format wants.
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -20,6 +24,9 @@ use crate::model::world::Watcher;
 use crate::model::world::{Event, World};
 use crate::output::AtomicFile;
 use crate::protocol::{Msg, NodeId, Note};
+use crate::report::series::{describe_fault, FaultKind};
+use crate::scenario::types::Fault;
+use crate::scenario::units::Duration;
 
 const PID: u32 = 1;
 
@@ -27,6 +34,35 @@ const PID: u32 = 1;
 fn us(ns: u64) -> Value {
     let text = format!("{}.{:03}", ns / 1000, ns % 1000);
     serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Parses `FROM..TO` (simulated durations, FROM < TO) into the window it names, ns.
+pub fn parse_window(s: &str) -> Result<(u64, u64), String> {
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        format!("--trace-window {s}: expected FROM..TO, two durations such as 1s..1.5s")
+    })?;
+    let dur = |t: &str| {
+        t.trim()
+            .parse::<Duration>()
+            .map(|d| d.as_ns())
+            .map_err(|e| format!("--trace-window {s}: `{}` is not a duration ({e})", t.trim()))
+    };
+    let (a, b) = (dur(a)?, dur(b)?);
+    if a >= b {
+        return Err(format!(
+            "--trace-window {s}: the window is empty (FROM must be before TO)"
+        ));
+    }
+    Ok((a, b))
+}
+
+/// A send slice waiting for more recipients of the same broadcast.
+struct PendingSend {
+    tid: u32,
+    now: u64,
+    name: String,
+    args: Value,
+    to: Vec<String>,
 }
 
 /// Writes one run's Chrome trace as the run goes.
@@ -41,11 +77,25 @@ pub struct ChromeTrace {
     fence_since: BTreeMap<NodeId, u64>,
     crash_since: BTreeMap<NodeId, u64>,
     disaster: Option<u64>,
+    /// What is kept: `(from, to)` ns.
+    window: (u64, u64),
+    /// The scenario's faults, to name their spans.
+    faults: Vec<Fault>,
+    /// Per scenario fault index: the async id of its open span.
+    open_faults: BTreeMap<u16, u64>,
+    pending: Option<PendingSend>,
 }
 
 impl ChromeTrace {
-    /// Starts the trace file at `path` for a run of `pairs` pairs, named `title`.
-    pub fn create(path: &Path, pairs: u16, title: &str) -> io::Result<Self> {
+    /// Starts the trace file at `path` for a run of `pairs` pairs with `faults`, named `title`,
+    /// keeping only what overlaps `window` (ns) if given.
+    pub fn create(
+        path: &Path,
+        pairs: u16,
+        faults: &[Fault],
+        title: &str,
+        window: Option<(u64, u64)>,
+    ) -> io::Result<Self> {
         let mut out = AtomicFile::create(path)?;
         out.write_all(b"{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n")?;
         let mut t = ChromeTrace {
@@ -58,6 +108,10 @@ impl ChromeTrace {
             fence_since: BTreeMap::new(),
             crash_since: BTreeMap::new(),
             disaster: None,
+            window: window.unwrap_or((0, u64::MAX)),
+            faults: faults.to_vec(),
+            open_faults: BTreeMap::new(),
+            pending: None,
         };
         t.emit(json!({"ph": "M", "pid": PID, "name": "process_name",
             "args": {"name": title}}));
@@ -82,6 +136,9 @@ impl ChromeTrace {
         tracks.push((1 + 4 * n, "primary LAN".into()));
         tracks.push((2 + 4 * n, "secondary LAN".into()));
         tracks.push((t.faults_tid(), "faults".into()));
+        for i in 0..pairs {
+            tracks.push((t.fence_tid(i), format!("S{} update in progress", i + 1)));
+        }
         for (tid, name) in tracks {
             t.emit(
                 json!({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name",
@@ -104,6 +161,39 @@ impl ChromeTrace {
 
     fn faults_tid(&self) -> u32 {
         3 + 4 * u32::from(self.pairs)
+    }
+
+    /// The track of secondary `pair`'s update-in-progress spans (apart from its crashes).
+    fn fence_tid(&self, pair: u16) -> u32 {
+        4 + 4 * u32::from(self.pairs) + u32::from(pair)
+    }
+
+    /// Whether `start..=end` overlaps the window.
+    fn shown(&self, start: u64, end: u64) -> bool {
+        end >= self.window.0 && start <= self.window.1
+    }
+
+    fn next_id(&mut self) -> u64 {
+        let id = self.next_flow;
+        self.next_flow += 1;
+        id
+    }
+
+    /// An async span `start..end` of category `cat` (kept if it overlaps the window, clipped).
+    fn span(&mut self, cat: &str, name: &str, start: u64, end: u64, args: Value) {
+        if !self.shown(start, end) {
+            return;
+        }
+        let (a, b) = (start.max(self.window.0), end.min(self.window.1));
+        let id = self.next_id();
+        self.emit(
+            json!({"ph": "b", "cat": cat, "id": id, "pid": PID, "ts": us(a),
+            "name": name, "args": args}),
+        );
+        self.emit(
+            json!({"ph": "e", "cat": cat, "id": id, "pid": PID, "ts": us(b),
+            "name": name}),
+        );
     }
 
     /// The track of the channel from `from` to `to`.
@@ -142,18 +232,38 @@ impl ChromeTrace {
     }
 
     fn instant(&mut self, tid: u32, now: u64, name: &str, args: Value) {
+        if !self.shown(now, now) {
+            return;
+        }
         self.emit(
             json!({"ph": "i", "s": "t", "pid": PID, "tid": tid, "ts": us(now),
             "name": name, "args": args}),
         );
     }
 
+    /// A complete slice `start..end` on track `tid` (kept if it overlaps the window, clipped).
     fn slice(&mut self, tid: u32, start: u64, end: u64, name: &str, args: Value) {
-        self.emit(json!({"ph": "X", "pid": PID, "tid": tid, "ts": us(start),
-            "dur": us(end.saturating_sub(start)), "name": name, "args": args}));
+        if !self.shown(start, end) {
+            return;
+        }
+        let (a, b) = (start.max(self.window.0), end.min(self.window.1));
+        self.emit(json!({"ph": "X", "pid": PID, "tid": tid, "ts": us(a),
+            "dur": us(b.saturating_sub(a)), "name": name, "args": args}));
+    }
+
+    /// Writes the send slice waiting for more recipients.
+    fn flush_send(&mut self) {
+        if let Some(p) = self.pending.take() {
+            let mut args = p.args;
+            args["to"] = Value::String(p.to.join(","));
+            self.slice(p.tid, p.now, p.now + 1, &p.name, args);
+        }
     }
 
     fn counter(&mut self, tid: u32, now: u64) {
+        if !self.shown(now, now) {
+            return;
+        }
         let v = self.in_flight.get(&tid).copied().unwrap_or(0);
         let name = format!("in flight {}", self.channel_name(tid));
         self.emit(json!({"ph": "C", "pid": PID, "ts": us(now), "name": name,
@@ -177,6 +287,7 @@ impl ChromeTrace {
                 let tid = self.faults_tid();
                 self.instant(tid, now, "disaster", json!({}));
             }
+            Event::Fault { index, phase } => self.fault(index, phase, now),
             Event::Takeover => {
                 let tid = self.faults_tid();
                 self.instant(tid, now, "takeover declared", json!({}));
@@ -186,12 +297,41 @@ impl ChromeTrace {
             }
             Event::Restart { node } => {
                 if let Some(since) = self.crash_since.remove(&node) {
-                    let tid = self.faults_tid();
+                    let tid = self.node_tid(node);
                     let name = format!("crash {}", node.label());
                     self.slice(tid, since, now, &name, json!({}));
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Scenario fault `index` starts (phase 0) or ends: an async span from start to end; a
+    /// clock step is an instant; a rolling disaster's component failures are instants.
+    fn fault(&mut self, index: u16, phase: u16, now: u64) {
+        let Some(f) = self.faults.get(usize::from(index)) else {
+            return;
+        };
+        let (kind, label) = describe_fault(f);
+        let name = format!("{} {label}", kind.name()).trim_end().to_string();
+        let tid = self.faults_tid();
+        match kind {
+            FaultKind::ClockStep | FaultKind::RollingDisaster => {
+                let what = if kind == FaultKind::RollingDisaster {
+                    format!("{name}: component {} fails", phase + 1)
+                } else {
+                    name
+                };
+                self.instant(tid, now, &what, json!({}));
+            }
+            _ if phase == 0 => {
+                self.open_faults.entry(index).or_insert(now);
+            }
+            _ => {
+                if let Some(since) = self.open_faults.remove(&index) {
+                    self.span("fault", &name, since, now, json!({}));
+                }
+            }
         }
     }
 
@@ -230,19 +370,38 @@ impl ChromeTrace {
         } else {
             format!("send {name}")
         };
-        self.slice(src, now, now + 1, &sent, args.clone());
-        self.instant(chan, now, name, args.clone());
+        // One send slice for every recipient of a broadcast: same sender, instant and message.
+        let to_label = to.label();
+        match &mut self.pending {
+            Some(p) if p.tid == src && p.now == now && p.name == sent => p.to.push(to_label),
+            _ => {
+                self.flush_send();
+                self.pending = Some(PendingSend {
+                    tid: src,
+                    now,
+                    name: sent,
+                    args: args.clone(),
+                    to: vec![to_label],
+                });
+            }
+        }
+        if arrivals.is_empty() {
+            self.instant(chan, now, &format!("{name} lost"), args.clone());
+        }
+        let chan_name = self.channel_name(chan);
         for at in arrivals {
-            let id = self.next_flow;
-            self.next_flow += 1;
-            self.emit(
-                json!({"ph": "s", "pid": PID, "tid": src, "ts": us(now), "id": id,
-                "cat": "msg", "name": name}),
-            );
-            self.emit(
-                json!({"ph": "f", "bp": "e", "pid": PID, "tid": dst, "ts": us(at),
-                "id": id, "cat": "msg", "name": name}),
-            );
+            if self.shown(now, now) && self.shown(at, at) {
+                let id = self.next_id();
+                self.emit(
+                    json!({"ph": "s", "pid": PID, "tid": src, "ts": us(now), "id": id,
+                    "cat": "msg", "name": name}),
+                );
+                self.emit(
+                    json!({"ph": "f", "bp": "e", "pid": PID, "tid": dst, "ts": us(at),
+                    "id": id, "cat": "msg", "name": name}),
+                );
+            }
+            self.span(&chan_name, name, now, at, args.clone());
             self.slice(dst, at, at + 1, &format!("recv {name}"), args.clone());
             *self.in_flight.entry(chan).or_insert(0) += 1;
         }
@@ -275,24 +434,35 @@ impl ChromeTrace {
         if !readable {
             self.fence_since.entry(node).or_insert(now);
         } else if let Some(since) = self.fence_since.remove(&node) {
-            let tid = self.node_tid(node);
+            let tid = self.fence_tid(pair);
             self.slice(tid, since, now, "update in progress", json!({}));
         }
     }
 
     /// Closes what is still open at the run's end `now` and puts the file in place.
     pub fn finish(mut self, now: u64) -> io::Result<()> {
+        self.flush_send();
         for (node, since) in std::mem::take(&mut self.fence_since) {
-            let tid = self.node_tid(node);
+            let tid = match node {
+                NodeId::Secondary(i) => self.fence_tid(i),
+                NodeId::Primary(_) => self.node_tid(node),
+            };
             self.slice(tid, since, now, "update in progress", json!({}));
         }
-        let faults = self.faults_tid();
         for (node, since) in std::mem::take(&mut self.crash_since) {
             let name = format!("crash {}", node.label());
-            self.slice(faults, since, now, &name, json!({}));
+            let tid = self.node_tid(node);
+            self.slice(tid, since, now, &name, json!({}));
+        }
+        for (index, since) in std::mem::take(&mut self.open_faults) {
+            if let Some(f) = self.faults.get(usize::from(index)) {
+                let (kind, label) = describe_fault(f);
+                let name = format!("{} {label}", kind.name()).trim_end().to_string();
+                self.span("fault", &name, since, now, json!({}));
+            }
         }
         if let Some(d) = self.disaster {
-            self.slice(faults, d, now, "primary site down", json!({}));
+            self.span("fault", "primary site down", d, now, json!({}));
         }
         if let Some(e) = self.error.take() {
             return Err(e);

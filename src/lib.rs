@@ -15,5 +15,6 @@ pub mod result;
 pub mod scenario;
 pub mod sim;
 pub mod sparse;
+pub mod ticker;
 pub mod trace;
 pub mod version;

@@ -15,6 +15,7 @@ use crate::result::{
 };
 use crate::scenario::types::Fault;
 use crate::scenario::Scenario;
+use crate::ticker::{Report, Ticker};
 use crate::trace::Trace;
 
 /// Options of one run beyond the scenario.
@@ -26,6 +27,10 @@ pub struct RunOptions<'a> {
     pub chrome_trace: Option<&'a Path>,
     /// Record the series the reports chart (see [`simulate_recorded`]).
     pub record: bool,
+    /// With `record`: also count the time the data exposure stays within this RPO target, ns.
+    pub rpo_target_ns: Option<u64>,
+    /// Keep only what the Chrome trace shows between these simulated times, ns (`None`: all).
+    pub chrome_window: Option<(u64, u64)>,
 }
 
 /// The grace a run gives the copy to catch up before its end: the scenario's `liveness_bound`,
@@ -59,6 +64,27 @@ pub fn simulate_recorded(
     seed: u64,
     opts: &RunOptions<'_>,
 ) -> io::Result<(RunResult, Option<Series>)> {
+    simulate_inner(sc, seed, opts, None)
+}
+
+/// As [`simulate`], telling `report` every [`crate::ticker::EVERY`] events how many events
+/// were handled and what simulated time was reached (for a progress display). The result and
+/// trace hash are those of [`simulate`].
+pub fn simulate_with_progress(
+    sc: &Scenario,
+    seed: u64,
+    opts: &RunOptions<'_>,
+    report: Report,
+) -> io::Result<RunResult> {
+    simulate_inner(sc, seed, opts, Some(report)).map(|(r, _)| r)
+}
+
+fn simulate_inner(
+    sc: &Scenario,
+    seed: u64,
+    opts: &RunOptions<'_>,
+    progress: Option<Report>,
+) -> io::Result<(RunResult, Option<Series>)> {
     let trace = match opts.trace {
         Some(p) => Trace::with_file(AtomicFile::create(p)?),
         None => Trace::hash_only(),
@@ -91,11 +117,20 @@ pub fn simulate_recorded(
                     .saturating_add(sc.takeover.delay.as_ns().saturating_mul(2))
                     .min(end)
             });
-        world.watch(Box::new(Recorder::new(sc, expected)));
+        world.watch(Box::new(Recorder::new(sc, expected, opts.rpo_target_ns)));
     }
     if let Some(p) = opts.chrome_trace {
         let title = format!("rcsim {} {} seed {seed}", sc.name, sc.protocol.kind.name());
-        world.watch(Box::new(ChromeTrace::create(p, sc.topology.pairs, &title)?));
+        world.watch(Box::new(ChromeTrace::create(
+            p,
+            sc.topology.pairs,
+            &sc.faults,
+            &title,
+            opts.chrome_window,
+        )?));
+    }
+    if let Some(report) = progress {
+        world.watch(Box::new(Ticker::new(report)));
     }
     let outcome = run(&mut world, &mut sched, end, budget);
     if let Some(e) = world.input_error() {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use xxhash_rust::xxh3::Xxh3Default;
 
-use crate::check::{BlockAddr, WriteId};
+use crate::check::{BlockAddr, Label, WriteId};
 use crate::model::world::{Event, Fate};
 use crate::output::AtomicFile;
 use crate::protocol::{Body, Msg, NodeId};
@@ -176,7 +176,9 @@ impl Trace {
         self.line(v);
     }
 
-    /// Records a host issuing a write (of `size` bytes, labelled `label` if scripted).
+    /// Records a host issuing a write (of `size` bytes, labelled `label` if scripted, or with
+    /// the generated label `role`). A generated label is not hashed: it follows from the
+    /// workload's state, which the hash covers already, so naming DBMS writes changed no hash.
     pub fn write_issued(
         &mut self,
         now: u64,
@@ -184,6 +186,7 @@ impl Trace {
         addr: BlockAddr,
         size: u32,
         label: Option<&str>,
+        role: Label,
     ) {
         let place = u64::from(addr.subsystem) << 48 | u64::from(addr.volume) << 32;
         self.words([now, 100, id, place | u64::from(addr.block), u64::from(size)]);
@@ -191,8 +194,9 @@ impl Trace {
             self.bytes(l.as_bytes());
         }
         if self.out.is_some() {
+            let name = label.map_or_else(|| role.name(id), str::to_string);
             self.line(serde_json::json!({"t": now, "ev": "host-write",
-                "write": write_name(id, label), "subsystem": addr.subsystem + 1,
+                "write": name, "subsystem": addr.subsystem + 1,
                 "volume": addr.volume, "block": addr.block, "size": size}));
         }
     }
@@ -204,6 +208,11 @@ impl Trace {
         if self.out.is_some() {
             self.line(serde_json::json!({"t": now, "ev": what, "node": node.label()}));
         }
+    }
+
+    /// Whether this trace writes JSON lines (else it only hashes, and labels are not needed).
+    pub fn writes_lines(&self) -> bool {
+        self.out.is_some()
     }
 
     /// The hash of everything recorded, as 16 hex digits.

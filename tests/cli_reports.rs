@@ -137,6 +137,8 @@ fn report_writes_charts_and_pages_and_exits_1_for_the_violation() {
         "buffers",
         "link-utilisation",
         "checkpoint-rounds",
+        "throughput",
+        "tradeoff",
     ] {
         let png = format!("{stem}.png");
         let svg = format!("{stem}.svg");
@@ -412,8 +414,8 @@ fn chrome_trace_has_tracks_flows_checkpoints_and_faults() {
     assert!(
         events
             .iter()
-            .any(|e| e["ph"] == "X" && e["name"] == "primary site down"),
-        "the disaster is a slice"
+            .any(|e| e["ph"] == "b" && e["name"] == "primary site down"),
+        "the disaster is an async span"
     );
     assert!(events
         .iter()

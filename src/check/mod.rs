@@ -4,10 +4,12 @@
 
 pub mod checker;
 pub mod exposure;
+pub mod label;
 pub mod latency;
 pub mod violation;
 
 pub use checker::{BlockAddr, Checker, Geometry, History, ImageSummary, Rpo, WriteId};
 pub use exposure::{ExposureClock, TimeWeighted};
+pub use label::{Label, Role};
 pub use latency::LatencyStats;
 pub use violation::Violation;

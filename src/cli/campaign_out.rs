@@ -1,5 +1,5 @@
-//! How a fuzz campaign ends, whether run here or merged from shards: its summary printed, the
-//! exit code it calls for, and its output directory made ready. Both `fuzz` and `merge` use
+//! How a fuzz campaign ends, whether run here or merged from shards: its summary printed (with
+//! its counts in words), the exit code it calls for, and its output directory made ready. Both `fuzz` and `merge` use
 //! these, so they live apart from either.
 
 use std::path::Path;
@@ -9,8 +9,17 @@ use rcsim::fuzz::outdir;
 
 use super::{EXIT_BUDGET, EXIT_OK, EXIT_VIOLATION};
 
+/// How many failing seeds get a line of their own while a campaign runs (and in its
+/// summary); the rest are counted.
+pub(super) const FAILING_LINES: u64 = 20;
+
 /// Exit code when a campaign is interrupted before finding anything.
 const EXIT_INTERRUPTED: u8 = 130;
+
+/// `n` and `unit`, the unit in the plural unless `n` is 1 ("1 seed", "3 seeds").
+pub(super) fn count(n: u64, unit: &str) -> String {
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
 
 /// Prints a campaign's summary, as text or JSON.
 pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
@@ -19,8 +28,8 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
         return;
     }
     outln!(
-        "{} seeds: {} passed, {} failed, {} hit their budget, {} invalid{}",
-        s.seeds,
+        "{}: {} passed, {} failed, {} hit their budget, {} invalid{}",
+        count(s.seeds, "seed"),
         s.passed,
         s.failed,
         s.budget_exhausted,
@@ -28,7 +37,7 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
         if s.interrupted { " (interrupted)" } else { "" }
     );
     for (k, n) in &s.violations_by_kind {
-        outln!("  {k}: {n} seeds");
+        outln!("  {k}: {}", count(*n, "seed"));
     }
     if !s.failures_by_assumption.is_empty() {
         let by: Vec<String> = s
@@ -40,24 +49,25 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     }
     let drawn: Vec<String> = s.swarm.iter().map(|(k, n)| format!("{k} {n}")).collect();
     outln!(
-        "  swarm ({} fault kinds): {}",
-        s.swarm.len(),
+        "  swarm ({}): {}",
+        count(s.swarm.len() as u64, "fault kind"),
         drawn.join(", ")
     );
     if !s.failing_seeds.is_empty() {
         let shown: Vec<String> = s
             .failing_seeds
             .iter()
-            .take(20)
+            .take(FAILING_LINES as usize)
             .map(u64::to_string)
             .collect();
+        let more = s.failing_seeds.len().saturating_sub(shown.len());
         outln!(
             "  failing seeds: {}{}",
             shown.join(", "),
-            if s.failing_seeds.len() > 20 {
-                ", ..."
+            if more > 0 {
+                format!(", ... and {more} more (all in the summary's failing_seeds)")
             } else {
-                ""
+                String::new()
             }
         );
     }
@@ -66,10 +76,10 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     }
     if s.shards.is_empty() {
         outln!(
-            "  {:.0} events/s, {:.1} seeds/s on {} jobs, {:.1} s",
+            "  {:.0} events/s, {:.1} seeds/s on {}, {:.1} s",
             s.events_per_s,
             s.seeds_per_s,
-            s.jobs,
+            count(s.jobs as u64, "job"),
             s.elapsed_s
         );
     }

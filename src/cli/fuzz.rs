@@ -17,7 +17,7 @@ use rcsim::output::write_atomic;
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
-use super::campaign_out::{exit_code, prepare_out, print_summary};
+use super::campaign_out::{exit_code, prepare_out, print_summary, FAILING_LINES};
 use super::{merge, shard, FuzzArgs, EXIT_USAGE};
 
 fn base(path: Option<&Path>) -> Result<Scenario, String> {
@@ -45,9 +45,6 @@ pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     }
     Ok(a..b)
 }
-
-/// How many failing seeds get a line of their own while a campaign runs; the rest are counted.
-const FAILING_LINES: u64 = 20;
 
 /// The progress display: a bar on a terminal, a plain line every few seconds otherwise.
 struct Progress {

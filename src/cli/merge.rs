@@ -260,12 +260,12 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
     if !a.json {
         for m in &summary.shards {
             outln!(
-                "  shard {}: {} seeds, {:.1} seeds/s, {:.0} events/s on {} jobs, {:.1} s",
+                "  shard {}: {}, {:.1} seeds/s, {:.0} events/s on {}, {:.1} s",
                 m.shard,
-                m.seeds,
+                super::campaign_out::count(m.seeds, "seed"),
                 m.seeds_per_s,
                 m.events_per_s,
-                m.jobs,
+                super::campaign_out::count(m.jobs as u64, "job"),
                 m.elapsed_s
             );
         }

@@ -178,6 +178,10 @@ struct ReportArgs {
     /// Override one scenario field by its JSON path (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
+    /// An RPO target (e.g. 10ms): drawn on the exposure chart, with the share of the time the
+    /// exposure stayed within it.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    rpo_target: Option<Duration>,
     /// The directory to write the report into (created if needed).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -211,6 +215,9 @@ impl ReportArgs {
         }
         for arg in self.set.iter().filter_map(Override::set_arg) {
             c.push_str(&format!(" {arg}"));
+        }
+        if let Some(t) = self.rpo_target {
+            c.push_str(&format!(" --rpo-target {t}"));
         }
         c.push_str(&format!(" --out {}", self.out.display()));
         c
@@ -372,6 +379,10 @@ struct RunArgs {
     /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
     #[arg(long, value_name = "FILE")]
     chrome_trace: Option<PathBuf>,
+    /// Keep only FROM..TO of the Chrome trace (simulated durations, e.g. 1s..1.5s), so long
+    /// runs stay small.
+    #[arg(long, value_name = "FROM..TO", requires = "chrome_trace")]
+    trace_window: Option<String>,
     /// Print the result JSON instead of the human summary.
     #[arg(long)]
     json: bool,
@@ -475,7 +486,7 @@ pub fn dispatch(cli: Cli) -> u8 {
             &RunOptions {
                 trace: trace.as_deref(),
                 chrome_trace: chrome_trace.as_deref(),
-                record: false,
+                ..RunOptions::default()
             },
         ),
         Command::Shrink {

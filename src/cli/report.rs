@@ -144,6 +144,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
     let done = parallel_map(&jobs, threads(), &tick, |&(p, seed, record)| {
         let opts = RunOptions {
             record,
+            rpo_target_ns: args.rpo_target.map(|t| t.as_ns()),
             ..RunOptions::default()
         };
         simulate_recorded(&scenarios[p], seed, &opts)
@@ -176,6 +177,7 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         description: scenarios[0].description.clone(),
         command: args.command_line(),
         seeds: seeds.clone(),
+        rpo_target_ns: args.rpo_target.map(|t| t.as_ns()),
     };
     if let Err(e) = rcsim::report::write_report(&args.out, &info, &runs) {
         errln!("rcsim: {e}");

@@ -1,8 +1,10 @@
-//! `rcsim run`: one checked simulation.
+//! `rcsim run`: one checked simulation, with its progress on stderr when that is a terminal
+//! and the run is long.
 
 use rcsim::output::write_atomic;
-use rcsim::sim::{simulate, RunOptions};
+use rcsim::sim::{simulate, simulate_with_progress, RunOptions};
 
+use super::progress::RunProgress;
 use super::{input, summary, RunArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
 pub(super) fn run(args: &RunArgs) -> u8 {
@@ -24,12 +26,35 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         }
     }
     let seed = sa.seed.or(repro_seed).unwrap_or(sc.seed);
+    let chrome_window = match args
+        .trace_window
+        .as_deref()
+        .map(rcsim::chrome::parse_window)
+    {
+        None => None,
+        Some(Ok(w)) => Some(w),
+        Some(Err(e)) => {
+            errln!("rcsim: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let opts = RunOptions {
         trace: args.trace.as_deref(),
         chrome_trace: args.chrome_trace.as_deref(),
-        record: false,
+        chrome_window,
+        ..RunOptions::default()
     };
-    let result = match simulate(&sc, seed, &opts) {
+    let progress = RunProgress::on_terminal(&format!("{} seed {seed}", sc.name));
+    let outcome = match progress.clone() {
+        Some(mut p) => {
+            simulate_with_progress(&sc, seed, &opts, Box::new(move |e, t| p.update(e, t)))
+        }
+        None => simulate(&sc, seed, &opts),
+    };
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    let result = match outcome {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
             errln!("{}: {e}", sa.scenario.display());

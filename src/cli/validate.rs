@@ -1,10 +1,12 @@
-//! `rcsim validate FILE...`: checks scenario files and says, for each, what is wrong or that it
-//! is valid; with `--json`, one object per file for scripts and editors.
+//! `rcsim validate FILE...`: checks scenario files (or reproducers' scenarios, or `-` for stdin)
+//! and says, for each, what is wrong or that it is valid; with `--json`, one object per file for
+//! scripts and editors.
 
 use std::path::PathBuf;
 
 use serde_json::json;
 
+use super::campaign_out::count;
 use super::{EXIT_OK, EXIT_USAGE};
 
 /// Validates every file; exit 0 when all are valid, else 2 (every file is still checked).
@@ -12,7 +14,7 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
     let mut all_valid = true;
     let mut report = Vec::new();
     for file in files {
-        match rcsim::scenario::load(file, &[]) {
+        match super::input::load(file, &[]).map(|i| i.scenario) {
             Ok(s) => {
                 if as_json {
                     report.push(json!({
@@ -26,12 +28,12 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
                     }));
                 } else {
                     outln!(
-                        "{}: valid scenario `{}` ({} pairs, {} workloads, {} faults, protocol {})",
+                        "{}: valid scenario `{}` ({}, {}, {}, protocol {})",
                         file.display(),
                         s.name,
-                        s.topology.pairs,
-                        s.workloads.len(),
-                        s.faults.len(),
+                        count(u64::from(s.topology.pairs), "pair"),
+                        count(s.workloads.len() as u64, "workload"),
+                        count(s.faults.len() as u64, "fault"),
                         s.protocol.kind.name()
                     );
                 }

@@ -1,7 +1,7 @@
 //! What a host's workload asks of the world in reply to one input: writes to issue and wake-ups.
 //! Both the generated workloads and trace replay answer with it.
 
-use crate::check::BlockAddr;
+use crate::check::{BlockAddr, Label};
 
 /// A write a workload wants issued now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub struct Issue {
     pub size: u32,
     /// Its label (scripted writes only).
     pub label: Option<String>,
+    /// Its generated label (a DBMS transaction's role), kept compact and formatted on demand.
+    pub role: Label,
     /// The workload's own tag, handed back on completion.
     pub tag: u32,
 }
@@ -26,12 +28,14 @@ pub struct HostOut {
 }
 
 impl HostOut {
-    /// Asks for an unlabelled write of `size` bytes to `addr`, handed back with `tag`.
-    pub(super) fn issue(&mut self, addr: BlockAddr, size: u32, tag: u32) {
+    /// Asks for a write of `size` bytes to `addr` with generated label `role` (or
+    /// [`Label::NONE`]), handed back with `tag`.
+    pub(super) fn issue(&mut self, addr: BlockAddr, size: u32, role: Label, tag: u32) {
         self.issues.push(Issue {
             addr,
             size,
             label: None,
+            role,
             tag,
         });
     }

@@ -11,7 +11,7 @@
 //! since), replay stops and [`Replay::error`] says why.
 
 use super::hostout::{HostOut, Issue};
-use crate::check::BlockAddr;
+use crate::check::{BlockAddr, Label};
 use crate::scenario::iotrace::Reader;
 use crate::scenario::replay::{Mapping, TraceSpec};
 
@@ -105,6 +105,7 @@ impl Replay {
             addr: p.addr,
             size: p.size,
             label: None,
+            role: Label::NONE,
             tag: TAG,
         });
     }

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use super::arrivals::Arrivals;
 pub use super::hostout::{HostOut, Issue};
 use super::zipf::Zipf;
-use crate::check::BlockAddr;
+use crate::check::{BlockAddr, Label, Role};
 use crate::engine::rng::Rng;
 use crate::scenario::dist::Dist;
 use crate::scenario::types::{self, BlockChoice, VolumeRef};
@@ -95,6 +95,7 @@ impl Script {
             addr: s.addr,
             size: s.size,
             label: Some(s.label.clone()),
+            role: Label::NONE,
             tag,
         });
     }
@@ -127,6 +128,10 @@ pub struct Dbms {
     cfg: types::Dbms,
     arrivals: Arrivals,
     slots: Vec<Phase>,
+    /// The transaction each slot runs (numbered from 1 in the order they began).
+    txns: Vec<u64>,
+    /// Transactions begun so far.
+    begun: u64,
     backlog: u64,
     next_log_block: u32,
     blocks: u32,
@@ -142,6 +147,8 @@ impl Dbms {
     pub fn new(cfg: &types::Dbms, blocks: u32, until: u64, rng: Rng) -> Self {
         Dbms {
             slots: vec![Phase::Idle; cfg.in_flight.max(1) as usize],
+            txns: vec![0; cfg.in_flight.max(1) as usize],
+            begun: 0,
             arrivals: Arrivals::new(cfg.arrival, cfg.rate, cfg.shape.as_ref()),
             cfg: cfg.clone(),
             backlog: 0,
@@ -159,16 +166,20 @@ impl Dbms {
         }
     }
 
-    fn log_write(&mut self, slot: u32, out: &mut HostOut) {
+    /// Issues the log record of `slot`'s transaction in `role` (its first or its commit).
+    fn log_write(&mut self, slot: u32, role: Role, out: &mut HostOut) {
         let block = self.next_log_block;
         self.next_log_block = (self.next_log_block + 1) % self.blocks;
         let size = size_of(&self.cfg.size, &mut self.rng);
-        out.issue(addr(self.cfg.log, block), size, slot);
+        let label = Label::txn(self.txns[slot as usize], role);
+        out.issue(addr(self.cfg.log, block), size, label, slot);
     }
 
     fn begin(&mut self, slot: u32, out: &mut HostOut) {
+        self.begun += 1;
+        self.txns[slot as usize] = self.begun;
         self.slots[slot as usize] = Phase::Log;
-        self.log_write(slot, out);
+        self.log_write(slot, Role::Log, out);
     }
 
     fn wake(&mut self, now: u64, tag: u32, out: &mut HostOut) {
@@ -192,16 +203,18 @@ impl Dbms {
             Phase::Log => {
                 let n = self.cfg.data_writes.max(1);
                 self.slots[slot as usize] = Phase::Data(n);
-                for _ in 0..n {
+                let txn = self.txns[slot as usize];
+                for k in 1..=n {
                     let v = self.cfg.data[self.rng.random_range(0..self.cfg.data.len())];
                     let block = self.rng.random_range(0..self.blocks);
                     let size = size_of(&self.cfg.size, &mut self.rng);
-                    out.issue(addr(v, block), size, slot);
+                    let label = Label::txn(txn, Role::Data(k.min(u32::from(u16::MAX)) as u16));
+                    out.issue(addr(v, block), size, label, slot);
                 }
             }
             Phase::Data(_) => {
                 self.slots[slot as usize] = Phase::Commit;
-                self.log_write(slot, out);
+                self.log_write(slot, Role::Commit, out);
             }
             Phase::Commit | Phase::Idle => {
                 self.slots[slot as usize] = Phase::Idle;
@@ -296,7 +309,7 @@ impl RandomWriter {
             self.rng.random_range(0..self.blocks)
         };
         let size = size_of(&self.size, &mut self.rng);
-        out.issue(addr(v, block), size, 0);
+        out.issue(addr(v, block), size, Label::NONE, 0);
         self.schedule(now, out);
     }
 }

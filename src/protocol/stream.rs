@@ -6,6 +6,7 @@
 //! write it covers on a multi-path link.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 use super::{Body, Msg, NodeId, Output, Outputs, Timer};
 
@@ -30,10 +31,28 @@ const RESEND_BURST: usize = 32;
 /// once saturated a slow copy stage with duplicates).
 const RESEND_WINDOW: u64 = 64;
 
-/// Both directions of the stream with one peer.
+/// `Streams::index` entry of a node never talked to.
+const ABSENT: u32 = u32::MAX;
+
+/// A node's dense number among all nodes (primary `i` is `2i`, secondary `i` is `2i + 1`): the
+/// position of its entry in `Streams::index`.
+fn dense(n: NodeId) -> usize {
+    match n {
+        NodeId::Primary(i) => 2 * usize::from(i),
+        NodeId::Secondary(i) => 2 * usize::from(i) + 1,
+    }
+}
+
+/// Both directions of the stream with one peer. A node keeps one of these for every peer it
+/// has talked to, and under the checkpoint protocol every primary talks to every other (the
+/// copy-active exchange, steps 202-206) and so does every secondary: with 1,024 pairs that is
+/// two million of them. So it is small: segments held beyond a gap live in the node's one
+/// `Streams::held` map (empty but for reordering), and the unacknowledged queue allocates
+/// nothing until used and then room for exactly one segment, the most most peers ever have.
 #[derive(Clone, Default, Debug, Hash)]
 struct Peer {
     next_send: u64,
+    next_recv: u64,
     /// Segments sent and not acknowledged, by consecutive seq (pushed at the back, acknowledged
     /// from the front), so the one of seq `s` is at index `s - front.seq`.
     unacked: VecDeque<Pending>,
@@ -42,14 +61,20 @@ struct Peer {
     /// How many of `unacked` carry a write's data: what a bounded copy buffer counts (control
     /// segments such as checkpoints take no room in it).
     unacked_writes: usize,
-    next_recv: u64,
-    held: BTreeMap<u64, Body>,
 }
 
 /// A node's streams to all its peers.
-#[derive(Clone, Debug, Hash)]
+#[derive(Clone, Debug)]
 pub struct Streams {
-    peers: BTreeMap<NodeId, Peer>,
+    /// By [`dense`] number of a peer: its position in `peers`, or [`ABSENT`]. Looking a peer up
+    /// costs one index, whatever the number of pairs.
+    index: Vec<u32>,
+    /// Every peer talked to (and not reset since), in the order first talked to.
+    peers: Vec<Peer>,
+    /// Positions in `peers` freed by [`Streams::reset_peer`], reused first.
+    free: Vec<u32>,
+    /// Segments received beyond a gap, by (the sender's [`dense`] number, seq).
+    held: BTreeMap<(u32, u64), Body>,
     /// The peers with unacknowledged segments, in order: all a timer tick needs to visit (a
     /// master talks to every subsystem, but has segments outstanding to few at any time).
     outstanding: Vec<NodeId>,
@@ -59,12 +84,40 @@ pub struct Streams {
     ready: Vec<(NodeId, Body)>,
 }
 
+impl Hash for Streams {
+    /// What the streams hold, peer by peer in [`dense`] order, independent of the order peers
+    /// were first talked to (the exhaustive search compares states by this hash).
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        for (k, &i) in self.index.iter().enumerate() {
+            if i == ABSENT {
+                continue;
+            }
+            k.hash(h);
+            self.peers[i as usize].hash(h);
+            let held = self.held_of(k as u32);
+            held.clone().count().hash(h);
+            for (&(_, seq), body) in held {
+                seq.hash(h);
+                body.hash(h);
+            }
+        }
+        self.outstanding.hash(h);
+        self.rto.hash(h);
+        self.retransmit.hash(h);
+        self.timer_armed.hash(h);
+        self.ready.hash(h);
+    }
+}
+
 impl Streams {
     /// Streams that resend after `rto` local nanoseconds without an acknowledgement; with
     /// `retransmit` false a lost segment is never resent (a deliberate bug for mutation tests).
     pub fn new(rto: u64, retransmit: bool) -> Self {
         Streams {
-            peers: BTreeMap::new(),
+            index: Vec::new(),
+            peers: Vec::new(),
+            free: Vec::new(),
+            held: BTreeMap::new(),
             outstanding: Vec::new(),
             rto: rto.max(1),
             retransmit,
@@ -73,12 +126,50 @@ impl Streams {
         }
     }
 
+    /// The segments held beyond a gap from the peer of [`dense`] number `k`.
+    fn held_of(&self, k: u32) -> std::collections::btree_map::Range<'_, (u32, u64), Body> {
+        self.held.range((k, 0)..=(k, u64::MAX))
+    }
+
+    /// The position in `peers` of `n`, if talked to.
+    fn find(&self, n: NodeId) -> Option<usize> {
+        match self.index.get(dense(n)) {
+            Some(&i) if i != ABSENT => Some(i as usize),
+            _ => None,
+        }
+    }
+
+    /// The position in `peers` of `n`, adding it if new.
+    fn slot(&mut self, n: NodeId) -> usize {
+        let k = dense(n);
+        if k >= self.index.len() {
+            self.index.resize(k + 1, ABSENT);
+        }
+        if self.index[k] == ABSENT {
+            let i = match self.free.pop() {
+                Some(i) => i,
+                None => {
+                    self.peers.push(Peer::default());
+                    u32::try_from(self.peers.len() - 1).expect("fewer than 2^32 peers")
+                }
+            };
+            self.index[k] = i;
+        }
+        self.index[k] as usize
+    }
+
     /// Sends `body` to `to` as the next segment of their stream.
     pub fn send(&mut self, now: u64, to: NodeId, body: Body, out: &mut Outputs) {
-        let peer = self.peers.entry(to).or_default();
+        let i = self.slot(to);
+        let peer = &mut self.peers[i];
         let seq = peer.next_send;
         peer.next_send += 1;
         peer.unacked_writes += usize::from(matches!(body, Body::Write(_)));
+        if peer.unacked.capacity() == 0 {
+            // Room for one: most peers never have more outstanding (a copy-active message, a
+            // checkpoint), and a busy peer's queue grows as usual and keeps its room.
+            peer.unacked.reserve_exact(1);
+        }
         peer.unacked.push_back(Pending {
             seq,
             body,
@@ -108,7 +199,9 @@ impl Streams {
     /// Takes a message from `from`: acknowledges segments and queues in-order payloads, which
     /// [`Streams::take_ready`] then yields.
     pub fn on_msg(&mut self, from: NodeId, msg: Msg, out: &mut Outputs) {
-        let peer = self.peers.entry(from).or_default();
+        let i = self.slot(from);
+        let k = dense(from) as u32;
+        let peer = &mut self.peers[i];
         match msg {
             Msg::Ack { next, held } => {
                 while peer.unacked.front().is_some_and(|p| p.seq < next) {
@@ -151,18 +244,21 @@ impl Streams {
                     // `held`, which never holds `next_recv` itself.
                     peer.next_recv += 1;
                     self.ready.push((from, body));
-                    while let Some(body) = peer.held.remove(&peer.next_recv) {
+                    while let Some(body) = self.held.remove(&(k, peer.next_recv)) {
                         peer.next_recv += 1;
                         self.ready.push((from, body));
                     }
                 } else if seq > peer.next_recv {
-                    peer.held.entry(seq).or_insert(body);
+                    self.held.entry((k, seq)).or_insert(body);
                 }
                 let next = peer.next_recv;
-                let held = peer
-                    .held
-                    .range(next + 1..next + 65)
-                    .fold(0u64, |m, (&s, _)| m | 1 << (s - next - 1));
+                let held = if self.held.is_empty() {
+                    0
+                } else {
+                    self.held
+                        .range((k, next + 1)..(k, next + 65))
+                        .fold(0u64, |m, (&(_, s), _)| m | 1 << (s - next - 1))
+                };
                 out.send(from, Msg::Ack { next, held });
             }
         }
@@ -188,7 +284,10 @@ impl Streams {
             return;
         }
         for &to in &self.outstanding {
-            let Some(peer) = self.peers.get_mut(&to) else {
+            let Some(&i) = self.index.get(dense(to)) else {
+                continue;
+            };
+            let Some(peer) = self.peers.get_mut(i as usize) else {
                 continue;
             };
             let window_end = peer.unacked.front().map_or(0, |p| p.seq + RESEND_WINDOW);
@@ -225,28 +324,36 @@ impl Streams {
 
     /// Segments sent to `to` and not yet acknowledged.
     pub fn unacked(&self, to: NodeId) -> usize {
-        self.peers.get(&to).map_or(0, |p| p.unacked.len())
+        self.find(to).map_or(0, |i| self.peers[i].unacked.len())
     }
 
     /// Writes sent to `to` and not yet acknowledged: the occupancy of a bounded copy buffer.
     /// Control segments are left out, so a stream of checkpoints on a slow link never keeps a
     /// suspended pair from resynchronising or paced writes from shipping (fuzz seed 4013).
     pub fn unacked_writes(&self, to: NodeId) -> usize {
-        self.peers.get(&to).map_or(0, |p| p.unacked_writes)
+        self.find(to).map_or(0, |i| self.peers[i].unacked_writes)
     }
 
     /// Segments sent to `to` that are neither acknowledged nor known to be held beyond a gap by
     /// the receiver: what is still on its way, or lost (for flow control that a single lost
     /// segment does not stall).
     pub fn in_flight(&self, to: NodeId) -> usize {
-        self.peers
-            .get(&to)
-            .map_or(0, |p| p.unacked.len() - p.unacked_held)
+        self.find(to).map_or(0, |i| {
+            let p = &self.peers[i];
+            p.unacked.len() - p.unacked_held
+        })
     }
 
     /// Forgets everything about `peer`, as after a reset that lost volatile state on both sides.
     pub fn reset_peer(&mut self, peer: NodeId) {
-        self.peers.remove(&peer);
+        if let Some(i) = self.find(peer) {
+            let k = dense(peer);
+            self.index[k] = ABSENT;
+            self.peers[i] = Peer::default();
+            self.free.push(i as u32);
+            let k = k as u32;
+            self.held.retain(|&(from, _), _| from != k);
+        }
         if let Ok(i) = self.outstanding.binary_search(&peer) {
             self.outstanding.remove(i);
         }
@@ -308,6 +415,58 @@ mod tests {
             out,
         );
         rx.take_ready().into_iter().map(|(_, b)| b).collect()
+    }
+
+    /// The copy-active exchange has every node talk to every other: what stays per peer once
+    /// it is acknowledged must be a small fixed record (no per-peer map, no four-slot queue),
+    /// or 1,024 pairs cost gigabytes again.
+    #[test]
+    fn an_acknowledged_peer_keeps_a_small_record_and_room_for_one_segment() {
+        let mut tx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        for p in 0..1000u16 {
+            tx.send(0, NodeId::Primary(p), Body::CopyActive, &mut out);
+        }
+        for p in (0..1000u16).rev() {
+            tx.on_msg(NodeId::Primary(p), Msg::Ack { next: 1, held: 0 }, &mut out);
+        }
+        assert_eq!(tx.peers.len(), 1000);
+        assert!(tx.peers.iter().all(|p| p.unacked.capacity() == 1));
+        assert!(tx.outstanding.is_empty() && tx.held.is_empty());
+        assert_eq!(
+            tx.index.len(),
+            2 * 999 + 1,
+            "one index entry per node number"
+        );
+        assert!(
+            std::mem::size_of::<Peer>() <= 64,
+            "{}",
+            std::mem::size_of::<Peer>()
+        );
+    }
+
+    /// The exhaustive search tells states apart by this hash: the order peers were first
+    /// talked to must not matter, and what each holds must.
+    #[test]
+    fn the_hash_follows_contents_not_the_order_peers_arrived() {
+        let h = |s: &Streams| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            s.hash(&mut h);
+            h.finish()
+        };
+        let mut out = Outputs::new();
+        let (mut a, mut b) = (Streams::new(100, true), Streams::new(100, true));
+        a.send(0, A, body(1), &mut out);
+        a.send(0, B, body(2), &mut out);
+        b.send(0, B, body(2), &mut out);
+        b.send(0, A, body(1), &mut out);
+        assert_eq!(h(&a), h(&b));
+        let mut rx = Streams::new(100, true);
+        deliver(&mut rx, 1, 11, &mut out);
+        let before = h(&rx);
+        rx.reset_peer(A);
+        assert_ne!(h(&rx), before);
+        assert!(rx.held.is_empty(), "a reset forgets what was held");
     }
 
     #[test]

@@ -101,10 +101,24 @@ pub mod colour {
         RGBColor(140, 86, 75),
         RGBColor(127, 127, 127),
     ];
-    /// A crash window.
-    pub const CRASH: RGBColor = RGBColor(255, 160, 40);
     /// The primary site being down.
     pub const DISASTER: RGBColor = RGBColor(200, 40, 40);
+
+    /// The colour of a fault kind's shading: one per kind, as Jepsen colours each nemesis.
+    pub fn fault(kind: crate::report::series::FaultKind) -> RGBColor {
+        use crate::report::series::FaultKind as K;
+        match kind {
+            K::CrashPrimary => RGBColor(255, 140, 0),
+            K::CrashSecondary => RGBColor(220, 190, 0),
+            K::LinkOutage => RGBColor(120, 120, 120),
+            K::Partition => RGBColor(160, 60, 200),
+            K::LatencySpike => RGBColor(0, 170, 190),
+            K::BandwidthDrop => RGBColor(90, 170, 40),
+            K::ClockStep => RGBColor(230, 0, 140),
+            K::RollingDisaster => RGBColor(240, 90, 90),
+            K::Disaster => DISASTER,
+        }
+    }
 
     /// The colour of protocol `name`.
     pub fn protocol(name: &str) -> RGBColor {
@@ -126,6 +140,8 @@ pub enum Stroke {
     Solid,
     /// Dashed, 1 px.
     Dashed,
+    /// No line: a dot at each point (a scatter).
+    Points,
 }
 
 /// One line: its points in order; `None` breaks it (no data in that window).
@@ -450,7 +466,7 @@ impl Draw for Figure {
 }
 
 /// Width of the legend strip to the right of each panel, pixels.
-const LEGEND_WIDTH: u32 = 185;
+const LEGEND_WIDTH: u32 = 235;
 
 /// How a legend entry's swatch looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -458,6 +474,65 @@ enum Swatch {
     Solid,
     Dashed,
     Shade,
+    Dot,
+}
+
+/// Draws `shades` under a chart whose axes span `xs` and `ys`: a translucent band per window,
+/// and a 2 px line for an instant (a window of no width, such as a clock step).
+fn draw_shades<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Axis, Axis>>,
+    shades: &[Shade],
+    tx: &dyn Fn(f64) -> f64,
+    xs: (f64, f64),
+    ys: (f64, f64),
+) -> Result<(), String> {
+    let ((x0, x1), (y0, y1)) = (xs, ys);
+    for s in shades {
+        let (a, b) = (tx(s.from).max(x0), tx(s.to).min(x1));
+        if s.to <= s.from {
+            if a >= x0 && a <= x1 {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(a, y0), (a, y1)],
+                        s.colour.mix(0.8).stroke_width(2),
+                    )))
+                    .map_err(err)?;
+            }
+            continue;
+        }
+        if b <= a {
+            continue;
+        }
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a, y0), (b, y1)],
+                s.colour.mix(0.16).filled(),
+            )))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// `c` laid at `alpha` over white, as an opaque colour.
+fn tint(c: RGBColor, alpha: f64) -> RGBColor {
+    let f = |v: u8| (255.0 - (255.0 - f64::from(v)) * alpha).round() as u8;
+    RGBColor(f(c.0), f(c.1), f(c.2))
+}
+
+/// One legend entry per distinct shade label, in order.
+fn shade_legend(shades: &[Shade]) -> Vec<(String, RGBColor, Swatch)> {
+    let mut out: Vec<(String, RGBColor, Swatch)> = Vec::new();
+    for s in shades {
+        if !out.iter().any(|e| e.0 == s.label) {
+            let sw = if s.to <= s.from {
+                Swatch::Solid
+            } else {
+                Swatch::Shade
+            };
+            out.push((s.label.clone(), s.colour, sw));
+        }
+    }
+    out
 }
 
 /// Draws the legend of `entries` (label, colour, swatch) down the strip `area`.
@@ -479,6 +554,11 @@ fn draw_legend<DB: DrawingBackend>(
                 c.mix(0.25).filled(),
             ))
             .map_err(err)?;
+            continue;
+        }
+        if *swatch == Swatch::Dot {
+            area.draw(&Circle::new((16, y), 5, c.filled()))
+                .map_err(err)?;
             continue;
         }
         let (width, gap) = if *swatch == Swatch::Dashed {
@@ -567,24 +647,8 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
         .draw()
         .map_err(err)?;
 
-    for s in &p.shades {
-        let (a, b) = (tx(s.from).max(x0), tx(s.to).min(x1));
-        if b <= a {
-            continue;
-        }
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(a, y0), (b, y1)],
-                s.colour.mix(0.13).filled(),
-            )))
-            .map_err(err)?;
-    }
-    let mut shade_entries: Vec<(String, RGBColor, Swatch)> = Vec::new();
-    for s in &p.shades {
-        if !shade_entries.iter().any(|e| e.0 == s.label) {
-            shade_entries.push((s.label.clone(), s.colour, Swatch::Shade));
-        }
-    }
+    draw_shades(&mut chart, &p.shades, &tx, (x0, x1), (y0, y1))?;
+    let shade_entries = shade_legend(&p.shades);
 
     for b in &p.bands {
         if b.points.is_empty() {
@@ -638,7 +702,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
         let wide = 2 + (n_lines.saturating_sub(idx + 1)).min(3) as u32;
         let style: ShapeStyle = match l.stroke {
             Stroke::Solid => l.colour.stroke_width(wide),
-            Stroke::Dashed => l.colour.stroke_width(1),
+            Stroke::Dashed | Stroke::Points => l.colour.stroke_width(1),
         };
         let usable = |x: f64, y: f64| {
             y.is_finite() && (!p.y_log || y > 0.0) && x.is_finite() && (!p.x_log || x > 0.0)
@@ -669,6 +733,9 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                 Stroke::Dashed => chart
                     .draw_series(DashedLineSeries::new(seg.clone(), 6, 4, style))
                     .map_err(err)?,
+                Stroke::Points => chart
+                    .draw_series(seg.iter().map(|&pt| Circle::new(pt, 5, l.colour.filled())))
+                    .map_err(err)?,
             };
             if !labelled {
                 labelled = true;
@@ -676,11 +743,12 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
                     let sw = match l.stroke {
                         Stroke::Solid => Swatch::Solid,
                         Stroke::Dashed => Swatch::Dashed,
+                        Stroke::Points => Swatch::Dot,
                     };
                     entries.push((l.label.clone(), l.colour, sw));
                 }
             }
-            if l.markers || seg.len() == 1 {
+            if l.stroke != Stroke::Points && (l.markers || seg.len() == 1) {
                 chart
                     .draw_series(seg.iter().map(|&pt| Circle::new(pt, 3, l.colour.filled())))
                     .map_err(err)?;
@@ -804,18 +872,7 @@ impl Draw for Timeline {
             .draw()
             .map_err(err)?;
         let ytop = k.max(1) as f64 + 2.4;
-        for s in &self.shades {
-            let (a, b) = (s.from.max(x0), s.to.min(x1));
-            if b <= a {
-                continue;
-            }
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(a, -0.6), (b, ytop)],
-                    s.colour.mix(0.13).filled(),
-                )))
-                .map_err(err)?;
-        }
+        draw_shades(&mut chart, &self.shades, &|v| v, (x0, x1), (-0.6, ytop))?;
         for (i, r) in self.rounds.iter().enumerate() {
             let y = i as f64;
             let marks = [r.issued, r.rendezvous, r.released, r.applied];
@@ -850,9 +907,9 @@ impl Draw for Timeline {
             .map(|(name, c)| (name.to_string(), *c))
             .collect();
         entries.push(("not applied by the end".into(), UNFINISHED));
-        for sh in &self.shades {
-            if !entries.iter().any(|e| e.0 == sh.label) {
-                entries.push((sh.label.clone(), RGBColor(240, 200, 200)));
+        for (label, c, _) in shade_legend(&self.shades) {
+            if !entries.iter().any(|e| e.0 == label) {
+                entries.push((label, tint(c, 0.35)));
             }
         }
         for (name, c) in entries {

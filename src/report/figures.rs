@@ -2,7 +2,8 @@
 //! each comes with a file name, a title and a sentence saying what it shows.
 
 use super::chart::{colour, Band, Figure, Line, Panel, RoundBar, Shade, Stroke, Timeline};
-use super::series::{Point, Series};
+use super::over_time;
+use super::series::{FaultKind, Point, Series};
 use crate::result::RunResult;
 
 /// One protocol's runs on the scenario: every seed's result, and the first seed's series.
@@ -87,8 +88,48 @@ pub fn human_ns(v: u64) -> String {
     format!("{s} {u}")
 }
 
-fn ms(ns: u64) -> f64 {
+pub(super) fn ms(ns: u64) -> f64 {
     ns as f64 / 1e6
+}
+
+/// Bytes as a short human size in decimal units (`512 B`, `1.5 kB`, `12.3 MB`).
+pub fn human_bytes(v: u64) -> String {
+    if v < 1_000 {
+        return format!("{v} B");
+    }
+    let (x, u) = if v < 1_000_000 {
+        (v as f64 / 1e3, "kB")
+    } else if v < 1_000_000_000 {
+        (v as f64 / 1e6, "MB")
+    } else {
+        (v as f64 / 1e9, "GB")
+    };
+    let s = if x < 10.0 {
+        format!("{x:.2}")
+    } else if x < 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0}")
+    };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    format!("{s} {u}")
+}
+
+/// A decimal byte unit for an axis whose largest value is `max`: (bytes per unit, its name).
+pub fn byte_unit(max: f64) -> (f64, &'static str) {
+    if max >= 1e9 {
+        (1e9, "GB")
+    } else if max >= 1e6 {
+        (1e6, "MB")
+    } else if max >= 1e3 {
+        (1e3, "kB")
+    } else {
+        (1.0, "bytes")
+    }
 }
 
 /// The median of `v` (the lower middle for an even count), or 0.
@@ -101,49 +142,107 @@ pub fn median(mut v: Vec<u64>) -> u64 {
     }
 }
 
-/// Fault windows of every protocol's series, merged by label (the longest kept), as shades.
+/// The longest a legend entry's text gets before it is cut with `…`.
+const LEGEND_CHARS: usize = 30;
+
+/// Fault windows of every protocol's series as shades: windows with the same kind, label and
+/// start are one (the longest kept: a disaster's takeover differs by protocol), each kind has
+/// its colour and one legend entry naming what it hit (`link outage: link 2`).
 pub fn shades(runs: &[ProtocolRuns], unit: TimeUnit) -> Vec<Shade> {
-    let mut out: Vec<(String, u64, u64)> = Vec::new();
+    let mut windows: Vec<(FaultKind, String, u64, u64)> = Vec::new();
     for s in runs.iter().filter_map(|r| r.series.as_ref()) {
         for f in &s.faults {
-            match out.iter_mut().find(|o| o.0 == f.label) {
-                Some(o) => {
-                    o.1 = o.1.min(f.start_ns);
-                    o.2 = o.2.max(f.end_ns);
-                }
-                None => out.push((f.label.clone(), f.start_ns, f.end_ns)),
+            match windows
+                .iter_mut()
+                .find(|o| o.0 == f.kind && o.1 == f.label && o.2 == f.start_ns)
+            {
+                Some(o) => o.3 = o.3.max(f.end_ns),
+                None => windows.push((f.kind, f.label.clone(), f.start_ns, f.end_ns)),
             }
         }
     }
-    out.into_iter()
-        .map(|(label, a, b)| {
-            let disaster = label == "disaster";
-            Shade {
-                label: if disaster {
-                    "disaster to takeover".into()
-                } else {
-                    label
-                },
-                colour: if disaster {
-                    colour::DISASTER
-                } else {
-                    colour::CRASH
-                },
-                from: a as f64 / unit.ns,
-                to: b as f64 / unit.ns,
+    let legend = |kind: FaultKind| {
+        let mut hit: Vec<&str> = Vec::new();
+        for w in windows.iter().filter(|w| w.0 == kind) {
+            if !hit.contains(&w.1.as_str()) {
+                hit.push(&w.1);
             }
+        }
+        hit.retain(|h| !h.is_empty());
+        let text = if hit.is_empty() {
+            kind.name().to_string()
+        } else {
+            format!("{}: {}", kind.name(), hit.join(", "))
+        };
+        if text.chars().count() > LEGEND_CHARS {
+            let cut: String = text.chars().take(LEGEND_CHARS - 1).collect();
+            format!("{cut}…")
+        } else {
+            text
+        }
+    };
+    windows
+        .iter()
+        .map(|(kind, _, a, b)| Shade {
+            label: legend(*kind),
+            colour: colour::fault(*kind),
+            from: *a as f64 / unit.ns,
+            to: *b as f64 / unit.ns,
         })
         .collect()
 }
 
-fn end_of(runs: &[ProtocolRuns]) -> u64 {
+/// What a time chart's shading shows, in words, for its caption: every fault kind and what it
+/// hit, or nothing when no fault is drawn.
+pub fn shade_note(runs: &[ProtocolRuns]) -> String {
+    let mut kinds: Vec<(FaultKind, Vec<String>)> = Vec::new();
+    for s in runs.iter().filter_map(|r| r.series.as_ref()) {
+        for f in &s.faults {
+            match kinds.iter_mut().find(|k| k.0 == f.kind) {
+                Some(k) if !k.1.contains(&f.label) => k.1.push(f.label.clone()),
+                Some(_) => {}
+                None => kinds.push((f.kind, vec![f.label.clone()])),
+            }
+        }
+    }
+    if kinds.is_empty() {
+        return String::new();
+    }
+    kinds.sort_by_key(|k| k.0);
+    let parts: Vec<String> = kinds
+        .iter()
+        .map(|(k, hit)| {
+            let how = if *k == FaultKind::ClockStep {
+                " (a vertical line)"
+            } else {
+                ""
+            };
+            let hit: Vec<&str> = hit
+                .iter()
+                .map(String::as_str)
+                .filter(|h| !h.is_empty())
+                .collect();
+            if hit.is_empty() {
+                format!("{}{how}", k.name())
+            } else {
+                format!("{} ({}){how}", k.name(), hit.join(", "))
+            }
+        })
+        .collect();
+    format!(
+        " Shaded, each kind in its own colour: {}.",
+        parts.join("; ")
+    )
+}
+
+pub(super) fn end_of(runs: &[ProtocolRuns]) -> u64 {
     runs.iter()
         .filter_map(|r| r.series.as_ref().map(|s| s.end_ns))
         .max()
         .unwrap_or(1)
 }
 
-fn series_line(
+pub(super) fn series_line(
     r: &ProtocolRuns,
     unit: TimeUnit,
     label: String,
@@ -169,7 +268,7 @@ fn series_line(
 
 /// A sentence naming protocols whose host write latencies match another's (their lines lie on
 /// top of each other), or nothing.
-fn coinciding(runs: &[ProtocolRuns]) -> String {
+pub(super) fn coinciding(runs: &[ProtocolRuns]) -> String {
     let key = |r: &ProtocolRuns| {
         r.results
             .first()
@@ -257,238 +356,6 @@ fn latency_percentiles(runs: &[ProtocolRuns]) -> ChartSpec {
                 x_range: Some((1.0, HDR_X_MAX)),
                 lines,
                 empty_note: Some("no host write completed".into()),
-                ..Panel::default()
-            }],
-        }),
-        title,
-    }
-}
-
-/// p50 and p99 host write latency per window over time.
-fn latency_over_time(runs: &[ProtocolRuns], unit: TimeUnit, sh: &[Shade]) -> ChartSpec {
-    let mut lines = Vec::new();
-    for r in runs {
-        lines.extend(series_line(
-            r,
-            unit,
-            format!("{} p99", r.protocol),
-            Stroke::Solid,
-            |p| p.write_p99_ns.map(ms),
-        ));
-        lines.extend(series_line(
-            r,
-            unit,
-            format!("{} p50", r.protocol),
-            Stroke::Dashed,
-            |p| p.write_p50_ns.map(ms),
-        ));
-    }
-    let interval = runs
-        .iter()
-        .find_map(|r| r.series.as_ref().map(|s| s.interval_ns))
-        .unwrap_or(0);
-    let title = "Host write latency over time".to_string();
-    ChartSpec {
-        stem: "latency-over-time".into(),
-        caption: format!(
-            "The median (dashed) and 99th percentile (solid) latency of the host writes that \
-             completed in each {} window, per protocol (log scale); gaps are windows without \
-             completions. Shaded: fault windows; after the disaster no host writes.{}",
-            human_ns(interval),
-            coinciding(runs)
-        ),
-        drawing: Drawing::Figure(Figure {
-            title: title.clone(),
-            panels: vec![Panel {
-                x_label: format!("simulated time ({})", unit.name),
-                y_label: "host write latency (ms, log)".into(),
-                y_log: true,
-                lines,
-                shades: sh.to_vec(),
-                empty_note: Some("no host write completed".into()),
-                ..Panel::default()
-            }],
-        }),
-        title,
-    }
-}
-
-/// Secondary lag and data exposure over time.
-fn lag_and_exposure(runs: &[ProtocolRuns], unit: TimeUnit, sh: &[Shade]) -> ChartSpec {
-    let mut lag = Vec::new();
-    let mut exposure = Vec::new();
-    for r in runs {
-        lag.extend(series_line(
-            r,
-            unit,
-            format!("{} p99", r.protocol),
-            Stroke::Solid,
-            |p| p.lag_p99_ns.map(ms),
-        ));
-        exposure.extend(series_line(
-            r,
-            unit,
-            r.protocol.clone(),
-            Stroke::Solid,
-            |p| Some(ms(p.exposure_ns)),
-        ));
-    }
-    for l in exposure.iter_mut() {
-        l.markers = false;
-    }
-    for l in lag.iter_mut() {
-        // A protocol that applies in rounds has no applies in most windows: join its points.
-        l.connect_gaps = true;
-        l.markers = false;
-    }
-    let exp: Vec<String> = runs
-        .iter()
-        .map(|r| {
-            let p99 = median(
-                r.results
-                    .iter()
-                    .map(|x| x.latency_ns.exposure.p99)
-                    .collect(),
-            );
-            format!("{} {}", r.protocol, human_ns(p99))
-        })
-        .collect();
-    let title = "Secondary lag and data exposure over time".to_string();
-    ChartSpec {
-        stem: "lag-exposure".into(),
-        caption: format!(
-            "Top: how long writes took from the primary's volume to a secondary volume (99th \
-             percentile of the writes applied in each window, log scale). Bottom: data exposure, \
-             the age of the oldest completed write the image hosts could read still lacks: what \
-             a disaster at that moment would lose. After the disaster it stays at what was lost. \
-             Exposure p99: {}.",
-            exp.join(", ")
-        ),
-        drawing: Drawing::Figure(Figure {
-            title: title.clone(),
-            panels: vec![
-                Panel {
-                    x_label: format!("simulated time ({})", unit.name),
-                    y_label: "secondary lag p99 (ms, log)".into(),
-                    y_log: true,
-                    lines: lag,
-                    shades: sh.to_vec(),
-                    empty_note: Some("no write reached a secondary".into()),
-                    ..Panel::default()
-                },
-                Panel {
-                    x_label: format!("simulated time ({})", unit.name),
-                    y_label: "data exposure (ms)".into(),
-                    lines: exposure,
-                    shades: sh.to_vec(),
-                    ..Panel::default()
-                },
-            ],
-        }),
-        title,
-    }
-}
-
-fn sum_u32(v: &[u32]) -> f64 {
-    v.iter().map(|&x| f64::from(x)).sum()
-}
-
-/// Writes queued at the primaries and held at the secondaries.
-fn buffers(runs: &[ProtocolRuns], unit: TimeUnit, sh: &[Shade]) -> ChartSpec {
-    let pairs = runs
-        .iter()
-        .find_map(|r| r.series.as_ref().map(|s| s.pairs))
-        .unwrap_or(0);
-    let mut prim = Vec::new();
-    let mut sec = Vec::new();
-    for r in runs {
-        prim.extend(series_line(
-            r,
-            unit,
-            r.protocol.clone(),
-            Stroke::Solid,
-            |p| Some(sum_u32(&p.primary_backlog)),
-        ));
-        sec.extend(series_line(
-            r,
-            unit,
-            r.protocol.clone(),
-            Stroke::Solid,
-            |p| Some(sum_u32(&p.secondary_backlog)),
-        ));
-    }
-    for l in prim.iter_mut().chain(sec.iter_mut()) {
-        l.markers = false;
-    }
-    let title = "Buffer occupancy at both sites".to_string();
-    ChartSpec {
-        stem: "buffers".into(),
-        caption: format!(
-            "Top: writes the primaries had stored whose copy had not yet reached the secondary \
-             (queued for the copy stage or on the link), summed over the {pairs} pairs. Bottom: \
-             writes the secondaries held and had not yet applied (the checkpoint protocol buffers \
-             them until a checkpoint covering them is released), summed over the pairs."
-        ),
-        drawing: Drawing::Figure(Figure {
-            title: title.clone(),
-            panels: vec![
-                Panel {
-                    x_label: format!("simulated time ({})", unit.name),
-                    y_label: "primary: writes not yet at S".into(),
-                    integer_y: true,
-                    lines: prim,
-                    shades: sh.to_vec(),
-                    ..Panel::default()
-                },
-                Panel {
-                    x_label: format!("simulated time ({})", unit.name),
-                    y_label: "secondary: writes held".into(),
-                    integer_y: true,
-                    lines: sec,
-                    shades: sh.to_vec(),
-                    ..Panel::default()
-                },
-            ],
-        }),
-        title,
-    }
-}
-
-/// Pair-link utilisation over time.
-fn links(runs: &[ProtocolRuns], unit: TimeUnit, sh: &[Shade]) -> ChartSpec {
-    let mut lines = Vec::new();
-    for r in runs {
-        lines.extend(series_line(
-            r,
-            unit,
-            r.protocol.clone(),
-            Stroke::Solid,
-            |p| Some(100.0 * p.link_utilisation.iter().copied().fold(0.0f64, f64::max)),
-        ));
-    }
-    for l in lines.iter_mut() {
-        l.markers = false;
-    }
-    let peak = lines
-        .iter()
-        .flat_map(|l| l.points.iter().filter_map(|p| p.1))
-        .fold(0.0f64, f64::max);
-    let title = "Pair-link utilisation, busiest pair (primary to secondary)".to_string();
-    ChartSpec {
-        stem: "link-utilisation".into(),
-        caption: format!(
-            "The share of each window the busiest pair link spent sending from its primary \
-             (write copies, checkpoints, acknowledgements and resends), per protocol. Near 100% \
-             writes queue at the primary and the secondary falls behind. Peak: {peak:.1}%."
-        ),
-        drawing: Drawing::Figure(Figure {
-            title: title.clone(),
-            panels: vec![Panel {
-                x_label: format!("simulated time ({})", unit.name),
-                y_label: "link busy (%)".into(),
-                y_range: Some((0.0, (peak * 1.25).clamp(1.0, 100.0))),
-                lines,
-                shades: sh.to_vec(),
                 ..Panel::default()
             }],
         }),
@@ -591,19 +458,81 @@ fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
     })
 }
 
-/// Every chart of a protocol comparison, in page order.
-pub fn comparison(runs: &[ProtocolRuns]) -> Vec<ChartSpec> {
+/// Every chart of a protocol comparison, in page order; `rpo_target_ns` draws the target on
+/// the exposure panel.
+pub fn comparison(runs: &[ProtocolRuns], rpo_target_ns: Option<u64>) -> Vec<ChartSpec> {
     let unit = time_unit(end_of(runs));
-    let sh = shades(runs, unit);
+    let ctx = over_time::Ctx {
+        unit,
+        shades: shades(runs, unit),
+        note: shade_note(runs),
+        rpo_target_ns,
+    };
     let mut out = vec![
+        tradeoff(runs),
         latency_percentiles(runs),
-        latency_over_time(runs, unit, &sh),
-        lag_and_exposure(runs, unit, &sh),
-        buffers(runs, unit, &sh),
-        links(runs, unit, &sh),
+        over_time::latency(runs, &ctx),
+        over_time::throughput(runs, &ctx),
+        over_time::lag_and_exposure(runs, &ctx),
+        over_time::buffers(runs, &ctx),
+        over_time::links(runs, &ctx),
     ];
     out.extend(rounds(runs));
     out
+}
+
+/// Host write latency p99 against what a disaster loses, one point per protocol and seed: the
+/// trade-off between the two in one picture.
+fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
+    let mut top = Vec::new();
+    let mut bottom = Vec::new();
+    for r in runs {
+        let point = |y: fn(&RunResult) -> u64| Line {
+            label: r.protocol.clone(),
+            colour: colour::protocol(&r.protocol),
+            stroke: Stroke::Points,
+            markers: true,
+            connect_gaps: false,
+            points: r
+                .results
+                .iter()
+                .map(|x| (ms(x.latency_ns.host_write.p99.max(1)), Some(ms(y(x)))))
+                .collect(),
+        };
+        top.push(point(|x| x.rpo.window_ns));
+        bottom.push(point(|x| x.latency_ns.exposure.p99));
+    }
+    let disaster = runs
+        .iter()
+        .flat_map(|r| &r.results)
+        .any(|x| x.disaster_ns.is_some());
+    let title = "Write latency against data loss, per protocol".to_string();
+    let panel = |y_label: &str, lines: Vec<Line>| Panel {
+        x_label: "host write latency p99 (ms, log)".into(),
+        y_label: y_label.into(),
+        x_log: true,
+        lines,
+        ..Panel::default()
+    };
+    ChartSpec {
+        stem: "tradeoff".into(),
+        caption: format!(
+            "Each point is one run (one per seed): x is its 99th percentile host write latency,              y what a disaster loses. Top: the RPO window, from the oldest lost write's              completion to {}. Bottom: the data exposure p99, the loss a disaster at a random              moment exceeds 1% of the time (time-weighted). Down and to the left is better;              a synchronous copy buys a small loss with a round trip per write.",
+            if disaster {
+                "the disaster"
+            } else {
+                "the end of the run (no disaster)"
+            }
+        ),
+        drawing: Drawing::Figure(Figure {
+            title: title.clone(),
+            panels: vec![
+                panel("RPO window (ms)", top),
+                panel("data exposure p99 (ms)", bottom),
+            ],
+        }),
+        title,
+    }
 }
 
 /// A band of (x, min, max) from per-x samples.

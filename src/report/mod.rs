@@ -5,9 +5,11 @@
 pub mod chart;
 pub mod export;
 pub mod figures;
+pub mod over_time;
 pub mod page;
 pub mod series;
 pub mod sweep;
+pub mod sweep_axis;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,11 +24,9 @@ use page::PageInfo;
 pub fn render_spec(spec: &ChartSpec) -> Result<Rendered, String> {
     match &spec.drawing {
         Drawing::Figure(f) => {
-            let h = if f.panels.len() > 1 {
-                SIZE.1 + 200
-            } else {
-                SIZE.1
-            };
+            // Each panel past the first adds 200 px.
+            let extra = (f.panels.len().max(1) as u32 - 1).min(3) * 200;
+            let h = SIZE.1 + extra;
             render(f, (SIZE.0, h))
         }
         Drawing::Timeline(t) => render(t, SIZE),
@@ -78,7 +78,7 @@ pub fn write_data(dir: &Path, runs: &[ProtocolRuns]) -> Result<(), String> {
 /// (see [`write_data`]), `index.md` and the self-contained `index.html`.
 pub fn write_report(dir: &Path, info: &PageInfo, runs: &[ProtocolRuns]) -> Result<(), String> {
     write_data(dir, runs)?;
-    let charts = figures::comparison(runs);
+    let charts = figures::comparison(runs, info.rpo_target_ns);
     let rendered = write_charts(dir, &charts)?;
     let md = page::markdown(info, runs, &charts);
     let html = page::html(info, runs, &charts, &rendered);

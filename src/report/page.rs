@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::chart::Rendered;
-use super::figures::{human_ns, ChartSpec, ProtocolRuns};
+use super::figures::{human_bytes, human_ns, median, ChartSpec, ProtocolRuns};
+use super::over_time::percent;
 use crate::result::RunResult;
 
 /// What the page says about the scenario and how it was made.
@@ -18,6 +19,8 @@ pub struct PageInfo {
     pub command: String,
     /// The seeds run.
     pub seeds: Vec<u64>,
+    /// The RPO target the exposure is measured against (`--rpo-target`), ns.
+    pub rpo_target_ns: Option<u64>,
 }
 
 /// Escapes text for HTML.
@@ -47,8 +50,46 @@ fn verdict(r: &RunResult) -> String {
     }
 }
 
+/// The figure for a percentile of something that may not have happened: "n/a" without samples.
+fn lat(p: &crate::check::latency::Percentiles, samples: u64, f: fn(&Percentiles) -> u64) -> String {
+    if samples == 0 {
+        "n/a".into()
+    } else {
+        human_ns(f(p))
+    }
+}
+
+use crate::check::latency::Percentiles;
+
+/// Checkpoints applied of issued, or "n/a" for a protocol that issued none.
+fn checkpoints(r: &RunResult) -> String {
+    if r.checkpoints.issued == 0 {
+        "n/a".into()
+    } else {
+        format!("{} of {}", r.checkpoints.applied, r.checkpoints.issued)
+    }
+}
+
+/// Lost writes with their bytes in human units.
+fn lost(writes: u64, bytes: u64) -> String {
+    if writes == 0 {
+        "0".into()
+    } else {
+        format!("{writes} ({})", human_bytes(bytes))
+    }
+}
+
+/// The RPO window, or "n/a" when nothing was lost (there is no oldest lost write).
+fn window(r: &RunResult) -> String {
+    if r.rpo.lost_writes == 0 {
+        "n/a".into()
+    } else {
+        human_ns(r.rpo.window_ns)
+    }
+}
+
 /// The columns of a protocol's table.
-const HEAD: [&str; 12] = [
+pub const HEAD: [&str; 13] = [
     "seed",
     "verdict",
     "write p50",
@@ -57,14 +98,17 @@ const HEAD: [&str; 12] = [
     "lag p50",
     "lag p99",
     "lag max",
+    "exposure p99",
     "RPO lost writes",
     "RPO window",
     "checkpoints applied",
     "first violation",
 ];
 
-fn row(r: &RunResult) -> Vec<String> {
+/// A run's row under [`HEAD`].
+pub fn row(r: &RunResult) -> Vec<String> {
     let l = &r.latency_ns;
+    let (done, applied) = (r.writes.completed, r.writes.applied);
     let first = r
         .violations
         .first()
@@ -80,17 +124,94 @@ fn row(r: &RunResult) -> Vec<String> {
     vec![
         r.seed.to_string(),
         verdict(r),
-        human_ns(l.host_write.p50),
-        human_ns(l.host_write.p99),
-        human_ns(l.host_write.max),
-        human_ns(l.secondary_lag.p50),
-        human_ns(l.secondary_lag.p99),
-        human_ns(l.secondary_lag.max),
-        format!("{} ({} bytes)", r.rpo.lost_writes, r.rpo.lost_bytes),
-        human_ns(r.rpo.window_ns),
-        format!("{} of {}", r.checkpoints.applied, r.checkpoints.issued),
+        lat(&l.host_write, done, |p| p.p50),
+        lat(&l.host_write, done, |p| p.p99),
+        lat(&l.host_write, done, |p| p.max),
+        lat(&l.secondary_lag, applied, |p| p.p50),
+        lat(&l.secondary_lag, applied, |p| p.p99),
+        lat(&l.secondary_lag, applied, |p| p.max),
+        human_ns(l.exposure.p99),
+        lost(r.rpo.lost_writes, r.rpo.lost_bytes),
+        window(r),
+        checkpoints(r),
         first,
     ]
+}
+
+/// The columns of the comparison table at the top of the page (`within target` only with a
+/// target).
+pub fn summary_head(target: Option<u64>) -> Vec<String> {
+    let mut h: Vec<String> = [
+        "protocol",
+        "write p50",
+        "write p99",
+        "lag p99",
+        "RPO lost writes",
+        "RPO window",
+        "exposure p99",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Some(t) = target {
+        h.push(format!("within {} target", human_ns(t)));
+    }
+    h.extend(["checkpoints applied".to_string(), "verdict".to_string()]);
+    h
+}
+
+/// One protocol's row of the comparison table: with one seed its figures, with several the
+/// median over seeds (the within-target share is the first seed's, the one recorded).
+pub fn summary_row(p: &ProtocolRuns, target: Option<u64>) -> Vec<String> {
+    let rs = &p.results;
+    let m = |f: fn(&RunResult) -> u64| median(rs.iter().map(f).collect());
+    let done = m(|r| r.writes.completed);
+    let applied = m(|r| r.writes.applied);
+    let lat = |v: u64, n: u64| if n == 0 { "n/a".into() } else { human_ns(v) };
+    let lost_w = m(|r| r.rpo.lost_writes);
+    let mut row = vec![
+        p.protocol.clone(),
+        lat(m(|r| r.latency_ns.host_write.p50), done),
+        lat(m(|r| r.latency_ns.host_write.p99), done),
+        lat(m(|r| r.latency_ns.secondary_lag.p99), applied),
+        lost(lost_w, m(|r| r.rpo.lost_bytes)),
+        if lost_w == 0 {
+            "n/a".into()
+        } else {
+            human_ns(m(|r| r.rpo.window_ns))
+        },
+        human_ns(m(|r| r.latency_ns.exposure.p99)),
+    ];
+    if target.is_some() {
+        row.push(
+            p.series
+                .as_ref()
+                .and_then(|s| s.rpo_within)
+                .map_or("n/a".into(), |w| percent(w.fraction())),
+        );
+    }
+    let issued = m(|r| r.checkpoints.issued);
+    row.push(if issued == 0 {
+        "n/a".into()
+    } else {
+        format!("{} of {issued}", m(|r| r.checkpoints.applied))
+    });
+    let bad = rs.iter().filter(|r| !r.consistent).count();
+    row.push(match (rs.len(), bad) {
+        (1, _) => rs.first().map(verdict).unwrap_or_default(),
+        (n, 0) => format!("consistent ({n} of {n})"),
+        (n, b) => format!("INCONSISTENT ({b} of {n})"),
+    });
+    row
+}
+
+/// What the comparison table's figures are, in a sentence.
+fn summary_note(runs: &[ProtocolRuns]) -> &'static str {
+    if runs.iter().any(|r| r.results.len() > 1) {
+        "Medians over the seeds (within target: the first seed); per-seed figures follow."
+    } else {
+        "Per-protocol details follow."
+    }
 }
 
 /// A sentence per protocol: how many runs and how many were consistent.
@@ -125,6 +246,22 @@ pub fn markdown(info: &PageInfo, runs: &[ProtocolRuns], charts: &[ChartSpec]) ->
         seeds_text(&info.seeds),
         info.command
     );
+    let head = summary_head(info.rpo_target_ns);
+    let _ = writeln!(s, "## Comparison\n\n{}\n", summary_note(runs));
+    let _ = writeln!(s, "| {} |", head.join(" | "));
+    let _ = writeln!(
+        s,
+        "|{}|",
+        head.iter().map(|_| " --- ").collect::<Vec<_>>().join("|")
+    );
+    for p in runs {
+        let cells: Vec<String> = summary_row(p, info.rpo_target_ns)
+            .iter()
+            .map(|c| md_cell(c))
+            .collect();
+        let _ = writeln!(s, "| {} |", cells.join(" | "));
+    }
+    let _ = writeln!(s);
     for p in runs {
         let _ = writeln!(s, "## {}\n\n{}\n", p.protocol, tally(p));
         let _ = writeln!(s, "| {} |", HEAD.join(" | "));
@@ -177,7 +314,9 @@ pub const STYLE: &str = "body{font-family:'DejaVu Sans',Verdana,sans-serif;max-w
 margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.85em}\
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}\
-th{background:#f2f2f2}td:nth-child(2),td:last-child{text-align:left}\
+th{background:#f2f2f2}td{white-space:nowrap}td:nth-child(2){text-align:left}\
+table.runs td:last-child{text-align:left;white-space:normal}\
+table.summary td:first-child,table.summary td:last-child{text-align:left}\
 tr.bad td{background:#fde8e8}figure{margin:1.5em 0}figure svg{width:100%;height:auto;\
 border:1px solid #eee}figcaption{font-size:.92em;color:#444}\
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto}";
@@ -209,10 +348,32 @@ pub fn html(
         esc(&seeds_text(&info.seeds)),
         esc(&info.command)
     );
+    let _ = writeln!(
+        s,
+        "<h2>Comparison</h2>\n<p>{}</p>\n<table class=\"summary\">\n<tr>{}</tr>",
+        esc(summary_note(runs)),
+        summary_head(info.rpo_target_ns)
+            .iter()
+            .map(|h| format!("<th>{}</th>", esc(h)))
+            .collect::<String>()
+    );
+    for p in runs {
+        let bad = p.results.iter().any(|r| !r.consistent);
+        let class = if bad { " class=\"bad\"" } else { "" };
+        let _ = writeln!(
+            s,
+            "<tr{class}>{}</tr>",
+            summary_row(p, info.rpo_target_ns)
+                .iter()
+                .map(|c| format!("<td>{}</td>", esc(c)))
+                .collect::<String>()
+        );
+    }
+    let _ = writeln!(s, "</table>");
     for p in runs {
         let _ = writeln!(
             s,
-            "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr>{}</tr>",
+            "<h2>{}</h2>\n<p>{}</p>\n<table class=\"runs\">\n<tr>{}</tr>",
             esc(&p.protocol),
             esc(&tally(p)),
             HEAD.iter()

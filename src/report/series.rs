@@ -19,6 +19,7 @@ use crate::model::readable::Readability;
 use crate::model::world::Watcher;
 use crate::model::world::{Event, World};
 use crate::protocol::{Body, Msg, NodeId, Note};
+use crate::scenario::types::{Fault, NetTarget, Site};
 use crate::scenario::Scenario;
 
 /// The most points a series keeps.
@@ -85,14 +86,172 @@ pub struct Round {
     pub applied_ns: Option<u64>,
 }
 
+/// What kind of fault a [`FaultWindow`] shows; each kind has its own colour in every chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// A primary subsystem down.
+    CrashPrimary,
+    /// A secondary subsystem down.
+    CrashSecondary,
+    /// A pair link down (both directions).
+    LinkOutage,
+    /// A site LAN split.
+    Partition,
+    /// Extra latency on a link or LAN.
+    LatencySpike,
+    /// A pair link's bandwidth reduced.
+    BandwidthDrop,
+    /// A primary's clock jumped (an instant: start and end are equal).
+    ClockStep,
+    /// The primary site failing component by component, up to the disaster.
+    RollingDisaster,
+    /// The primary site gone, up to the takeover.
+    Disaster,
+}
+
+impl FaultKind {
+    /// The kind's name in legends and captions.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::CrashPrimary => "primary crash",
+            FaultKind::CrashSecondary => "secondary crash",
+            FaultKind::LinkOutage => "link outage",
+            FaultKind::Partition => "LAN partition",
+            FaultKind::LatencySpike => "latency spike",
+            FaultKind::BandwidthDrop => "bandwidth drop",
+            FaultKind::ClockStep => "clock step",
+            FaultKind::RollingDisaster => "rolling disaster",
+            FaultKind::Disaster => "disaster to takeover",
+        }
+    }
+}
+
+/// The kind of scenario fault `f` and the label naming what it hit.
+pub fn describe_fault(f: &Fault) -> (FaultKind, String) {
+    let lan = |s: Site| match s {
+        Site::Primary => "P LAN",
+        Site::Secondary => "S LAN",
+    };
+    match f {
+        Fault::LinkOutage { pair, .. } => (FaultKind::LinkOutage, format!("link {pair}")),
+        Fault::Partition { site, isolate, .. } => {
+            let side = if *site == Site::Primary { 'P' } else { 'S' };
+            let cut: Vec<String> = isolate.iter().map(|i| format!("{side}{i}")).collect();
+            (
+                FaultKind::Partition,
+                format!("{} cuts {}", lan(*site), cut.join(",")),
+            )
+        }
+        Fault::LatencySpike { target, pair, .. } => (
+            FaultKind::LatencySpike,
+            match target {
+                NetTarget::Link => format!("link {}", pair.unwrap_or(1)),
+                NetTarget::PrimaryLan => lan(Site::Primary).into(),
+                NetTarget::SecondaryLan => lan(Site::Secondary).into(),
+            },
+        ),
+        Fault::BandwidthDrop { pair, factor, .. } => (
+            FaultKind::BandwidthDrop,
+            format!("link {pair} to {}%", fmt_percent(*factor)),
+        ),
+        Fault::ClockStep {
+            subsystem,
+            by,
+            backward,
+            ..
+        } => (
+            FaultKind::ClockStep,
+            format!(
+                "P{subsystem} {}{}",
+                if *backward { "-" } else { "+" },
+                human_duration(by.as_ns())
+            ),
+        ),
+        Fault::RollingDisaster { .. } => (FaultKind::RollingDisaster, String::new()),
+        Fault::Disaster { .. } => (FaultKind::Disaster, String::new()),
+        Fault::Crash {
+            site, subsystem, ..
+        } => match site {
+            Site::Primary => (FaultKind::CrashPrimary, format!("P{subsystem}")),
+            Site::Secondary => (FaultKind::CrashSecondary, format!("S{subsystem}")),
+        },
+    }
+}
+
+fn fmt_percent(f: f64) -> String {
+    let s = format!("{:.1}", f * 100.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Nanoseconds as a short duration (`5 ms`), as charts print it.
+fn human_duration(ns: u64) -> String {
+    super::figures::human_ns(ns)
+}
+
+/// Exactly how long a quantity made of flat stretches and unit-slope ramps (the data exposure)
+/// stayed at or below a target: integer nanoseconds, no sampling, O(1) per stretch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WithinTarget {
+    /// The target, ns.
+    pub target_ns: u64,
+    /// Nanoseconds the quantity was at or below it.
+    pub within_ns: u64,
+    /// Nanoseconds followed.
+    pub total_ns: u64,
+}
+
+impl WithinTarget {
+    /// Nothing followed yet, against `target_ns`.
+    pub fn new(target_ns: u64) -> Self {
+        WithinTarget {
+            target_ns,
+            ..Self::default()
+        }
+    }
+
+    /// The quantity held at `v` for `ns` nanoseconds.
+    pub fn flat(&mut self, v: u64, ns: u64) {
+        self.total_ns += ns;
+        if v <= self.target_ns {
+            self.within_ns += ns;
+        }
+    }
+
+    /// The quantity took the values `from`, `from + 1`, ... `to - 1`, one nanosecond each.
+    pub fn ramp(&mut self, from: u64, to: u64) {
+        let len = to.saturating_sub(from);
+        self.total_ns += len;
+        let at_or_below = self
+            .target_ns
+            .saturating_add(1)
+            .saturating_sub(from)
+            .min(len);
+        self.within_ns += at_or_below;
+    }
+
+    /// The share of the time followed within target, in [0, 1] (1 with nothing followed).
+    pub fn fraction(&self) -> f64 {
+        if self.total_ns == 0 {
+            1.0
+        } else {
+            self.within_ns as f64 / self.total_ns as f64
+        }
+    }
+}
+
 /// A stretch of time something was wrong, for shading charts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FaultWindow {
-    /// `"crash P3"`, `"crash S1"`, or `"disaster"` (from the disaster to the end of takeover).
+    /// Its kind.
+    pub kind: FaultKind,
+    /// What it hit: `"P3"`, `"link 2"`, `"P LAN cuts P1,P2"`, `"link 1 to 25%"`, ... (empty for
+    /// the disasters, which hit the whole primary site).
     pub label: String,
     /// When it began.
     pub start_ns: u64,
-    /// When it ended (the restart, the takeover, or the end of the run).
+    /// When it ended (the restart, the heal, the takeover, or the end of the run); equal to
+    /// `start_ns` for an instant (a clock step).
     pub end_ns: u64,
 }
 
@@ -111,8 +270,12 @@ pub struct Series {
     pub rounds: Vec<Round>,
     /// Which checkpoint numbers `rounds` keeps: those divisible by this.
     pub round_stride: u64,
-    /// Crash, disaster and takeover windows, in the order they began.
+    /// Every fault's window (crashes, network and clock faults, the disaster to the takeover),
+    /// in the order they began.
     pub faults: Vec<FaultWindow>,
+    /// Time the data exposure spent within the report's RPO target, if one was given: from the
+    /// start to the disaster (or the end), exactly as the result's time-weighted percentiles.
+    pub rpo_within: Option<WithinTarget>,
     /// When the primary-site disaster struck.
     pub disaster_ns: Option<u64>,
     /// When the secondary site was told to take over.
@@ -178,14 +341,24 @@ pub struct Recorder {
     stride: u64,
     faults: Vec<FaultWindow>,
     open_crashes: BTreeMap<NodeId, usize>,
+    /// The scenario's faults, to name the windows their events open and close.
+    fault_specs: Vec<Fault>,
+    /// Per scenario fault index: the window it has open.
+    open_faults: BTreeMap<u16, usize>,
+    /// The exposure since `exposure_since`: the completion time it is measured from (`None`
+    /// while it is 0), as the world's exposure clock holds it.
+    exposure_ref: Option<u64>,
+    exposure_since: u64,
+    rpo_within: Option<WithinTarget>,
     disaster: Option<u64>,
     takeover_declared: Option<u64>,
 }
 
 impl Recorder {
     /// A recorder for `sc`, whose run is expected to end at `expected_end_ns`: about
-    /// [`TARGET_POINTS`] windows of a round length.
-    pub fn new(sc: &Scenario, expected_end_ns: u64) -> Self {
+    /// [`TARGET_POINTS`] windows of a round length; `rpo_target_ns` asks for the time the data
+    /// exposure stays within it.
+    pub fn new(sc: &Scenario, expected_end_ns: u64, rpo_target_ns: Option<u64>) -> Self {
         let pairs = sc.topology.pairs;
         let interval = nice_interval(expected_end_ns / TARGET_POINTS);
         let link_rate = (1..=pairs)
@@ -220,6 +393,11 @@ impl Recorder {
             stride: 1,
             faults: Vec::new(),
             open_crashes: BTreeMap::new(),
+            fault_specs: sc.faults.clone(),
+            open_faults: BTreeMap::new(),
+            exposure_ref: None,
+            exposure_since: 0,
+            rpo_within: rpo_target_ns.map(WithinTarget::new),
             disaster: None,
             takeover_declared: None,
         }
@@ -348,10 +526,11 @@ impl Recorder {
         self.win_fenced_peak = self.win_fenced_peak.max(self.fenced_now);
     }
 
-    /// Before each event: close finished windows, follow the image opening and closing, and
-    /// note faults and arrivals.
+    /// Before each event: close finished windows, follow the exposure, and note faults and
+    /// arrivals.
     pub fn before(&mut self, now: u64, event: &Event, world: &World) {
         self.advance(now, world);
+        self.follow_exposure(now, world);
         match *event {
             // A copy reached the secondary site: directly at its own secondary, or (`central`)
             // in the mover's journal stream.
@@ -366,30 +545,99 @@ impl Recorder {
             } => self.arrived(w.addr.subsystem, w.id),
             Event::Crash { node } if !self.open_crashes.contains_key(&node) => {
                 self.open_crashes.insert(node, self.faults.len());
-                self.faults.push(FaultWindow {
-                    label: format!("crash {}", node.label()),
-                    start_ns: now,
-                    end_ns: u64::MAX,
-                });
+                let (kind, label) = match node {
+                    NodeId::Primary(_) => (FaultKind::CrashPrimary, node.label()),
+                    NodeId::Secondary(_) => (FaultKind::CrashSecondary, node.label()),
+                };
+                self.open(kind, label, now);
             }
             Event::Restart { node } => {
                 if let Some(i) = self.open_crashes.remove(&node) {
                     self.faults[i].end_ns = now;
                 }
             }
+            Event::Fault { index, phase } => self.fault(index, phase, now),
             Event::Disaster if self.disaster.is_none() => {
                 self.disaster = Some(now);
-                self.faults.push(FaultWindow {
-                    label: "disaster".into(),
-                    start_ns: now,
-                    end_ns: u64::MAX,
-                });
+                // The world stops its exposure clock at the disaster: so does the target count.
+                self.exposure_ref = None;
+                for (_, i) in std::mem::take(&mut self.open_faults) {
+                    if self.faults[i].kind == FaultKind::RollingDisaster {
+                        self.faults[i].end_ns = now;
+                    }
+                }
+                self.open(FaultKind::Disaster, String::new(), now);
             }
             Event::Takeover if self.takeover_declared.is_none() => {
                 self.takeover_declared = Some(now);
             }
             _ => {}
         }
+    }
+
+    fn open(&mut self, kind: FaultKind, label: String, now: u64) -> usize {
+        self.faults.push(FaultWindow {
+            kind,
+            label,
+            start_ns: now,
+            end_ns: u64::MAX,
+        });
+        self.faults.len() - 1
+    }
+
+    /// Scenario fault `index` starts (phase 0) or ends (phase 1); a rolling disaster's phases
+    /// are its components failing, the first opening its window.
+    fn fault(&mut self, index: u16, phase: u16, now: u64) {
+        let Some(f) = self.fault_specs.get(usize::from(index)) else {
+            return;
+        };
+        let (kind, label) = describe_fault(f);
+        match kind {
+            FaultKind::ClockStep => {
+                let i = self.open(kind, label, now);
+                self.faults[i].end_ns = now;
+            }
+            FaultKind::RollingDisaster => {
+                if phase == 0 && self.disaster.is_none() {
+                    let i = self.open(kind, label, now);
+                    self.open_faults.insert(index, i);
+                }
+            }
+            _ if phase == 0 => {
+                if !self.open_faults.contains_key(&index) {
+                    let i = self.open(kind, label, now);
+                    self.open_faults.insert(index, i);
+                }
+            }
+            _ => {
+                if let Some(i) = self.open_faults.remove(&index) {
+                    self.faults[i].end_ns = now;
+                }
+            }
+        }
+    }
+
+    /// Counts the exposure since the last event towards the RPO target, then reads what it is
+    /// measured from now: the world's exposure clock has just taken the state the previous
+    /// event left, and holds it until the next event (a ramp from a completion time, or 0).
+    fn follow_exposure(&mut self, now: u64, world: &World) {
+        let Some(w) = self.rpo_within.as_mut() else {
+            return;
+        };
+        if self.disaster.is_some() || world.exposure.is_stopped() {
+            return;
+        }
+        let since = self.exposure_since;
+        if now > since {
+            match self.exposure_ref {
+                None => w.flat(0, now - since),
+                Some(c) => w.ramp(since.saturating_sub(c), now.saturating_sub(c)),
+            }
+        }
+        self.exposure_since = now;
+        let v = world.exposure.value_at(now);
+        let rising = world.exposure.value_at(now.saturating_add(1)) > v;
+        self.exposure_ref = rising.then(|| now - v);
     }
 
     /// Primary `pair` stored write `id` of `bytes`.
@@ -498,13 +746,23 @@ impl Recorder {
     /// Ends the recording at `now` (the run's end) and returns the series.
     pub fn finish(mut self, now: u64, world: &World) -> Series {
         self.advance(now, world);
+        if self.disaster.is_none() {
+            // The last stretch, to the run's end (where the world stops its clock).
+            if let Some(w) = self.rpo_within.as_mut() {
+                let since = self.exposure_since;
+                match self.exposure_ref {
+                    None => w.flat(0, now.saturating_sub(since)),
+                    Some(c) => w.ramp(since.saturating_sub(c), now.saturating_sub(c)),
+                }
+            }
+        }
         if now > self.window_start {
             self.close_window(now, world);
         }
         let takeover = world.stats.takeover_ns;
         for f in &mut self.faults {
             if f.end_ns == u64::MAX {
-                f.end_ns = if f.label == "disaster" {
+                f.end_ns = if f.kind == FaultKind::Disaster {
                     takeover.unwrap_or(now).max(f.start_ns)
                 } else {
                     now
@@ -538,6 +796,7 @@ impl Recorder {
             rounds: self.rounds.into_values().collect(),
             round_stride: self.stride,
             faults: self.faults,
+            rpo_within: self.rpo_within,
             disaster_ns: self.disaster,
             takeover_declared_ns: self.takeover_declared,
             host_latency_mean_ns: if total > 0 {
@@ -631,7 +890,7 @@ mod tests {
             "{:?}",
             s.rounds
         );
-        assert!(s.faults.iter().any(|f| f.label == "disaster"));
+        assert!(s.faults.iter().any(|f| f.kind == FaultKind::Disaster));
         assert!(s
             .points
             .iter()
@@ -646,7 +905,7 @@ mod tests {
         let mut sched = Scheduler::new();
         let mut world = World::new(&sc, 1, Trace::hash_only(), &mut sched);
         // Expect a run 100 times shorter than it is: the interval must double until it fits.
-        let rec = Recorder::new(&sc, 350_000);
+        let rec = Recorder::new(&sc, 350_000, None);
         let first = rec.interval();
         world.watch(Box::new(rec));
         let out = run(&mut world, &mut sched, 35_000_000, Budget::default());
@@ -692,6 +951,72 @@ mod tests {
             );
             assert_eq!(bounded, full, "{protocol}");
         }
+    }
+
+    #[test]
+    fn time_within_target_matches_a_brute_force_sum() {
+        let mut seed = 12345u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        for _ in 0..50 {
+            let target = next(3_000);
+            let mut w = WithinTarget::new(target);
+            let (mut within, mut total) = (0u64, 0u64);
+            for _ in 0..next(20) {
+                let (v, d) = (next(4_000), next(3_000));
+                if next(2) == 0 {
+                    w.flat(v, d);
+                    within += if v <= target { d } else { 0 };
+                } else {
+                    w.ramp(v, v + d);
+                    within += (v..v + d).filter(|x| *x <= target).count() as u64;
+                }
+                total += d;
+            }
+            assert_eq!((w.within_ns, w.total_ns), (within, total));
+        }
+    }
+
+    #[test]
+    fn time_within_target_agrees_with_the_results_time_weighted_percentiles() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/network-faults.json");
+        let text = std::fs::read_to_string(path).expect("scenario file");
+        let sc = crate::scenario::parse("network-faults", &text, &[]).expect("valid scenario");
+        let plain = simulate(&sc, 1, &RunOptions::default()).expect("runs");
+        let exposure = plain.latency_ns.exposure;
+        assert!(exposure.p99 > 0, "the faults hold writes back");
+        let within = |t: u64| {
+            let opts = RunOptions {
+                record: true,
+                rpo_target_ns: Some(t),
+                ..RunOptions::default()
+            };
+            let (r, s) = simulate_recorded(&sc, 1, &opts).expect("runs");
+            assert_eq!(r.trace_hash, plain.trace_hash);
+            s.and_then(|s| s.rpo_within).expect("asked for a target")
+        };
+        // The p50 and p99 are exact to within a bucket (0.8%): the time at or below them is at
+        // least that share, and the time at or below 2% less is at most that share.
+        for (q, v) in [(0.5, exposure.p50), (0.99, exposure.p99)] {
+            let at = within(v).fraction();
+            assert!(at >= q - 0.005, "q {q}: {at} within {v}");
+            let below = within(v - v / 50 - 1).fraction();
+            assert!(
+                below <= q + 0.005,
+                "q {q}: {below} within {}",
+                v - v / 50 - 1
+            );
+        }
+        let all = within(exposure.max);
+        assert_eq!(all.within_ns, all.total_ns);
+        assert_eq!(
+            all.total_ns, plain.sim_ns,
+            "no disaster: followed to the end"
+        );
     }
 
     #[test]

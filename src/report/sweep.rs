@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::chart::{colour, Figure, Line, Panel, Rendered, Stroke};
 use super::figures::{band, human_ns, ChartSpec, Drawing};
+use super::sweep_axis::{field_words, sweep_axis, SweepAxis};
 use crate::output::write_atomic;
 use crate::result::RunResult;
 
@@ -129,19 +130,26 @@ pub fn csv(rows: &[SweepRow]) -> String {
     s
 }
 
-/// Per protocol and value: the metric over seeds.
-fn by_value(sw: &Sweep, protocol: &str, f: &dyn Fn(&SweepRow) -> f64) -> Vec<(f64, Vec<f64>)> {
+/// Per protocol and value: the metric over seeds, at the value's x (its quantity on a numeric
+/// axis, else its index).
+fn by_value(
+    sw: &Sweep,
+    axis: &SweepAxis,
+    protocol: &str,
+    f: &dyn Fn(&SweepRow) -> f64,
+) -> Vec<(f64, Vec<f64>)> {
     sw.values
         .iter()
         .enumerate()
         .map(|(i, v)| {
+            let x = axis.xs.as_ref().map_or(i as f64, |xs| xs[i]);
             let xs = sw
                 .rows
                 .iter()
                 .filter(|r| r.protocol == protocol && &r.value == v)
                 .map(f)
                 .collect();
-            (i as f64, xs)
+            (x, xs)
         })
         .collect()
 }
@@ -158,16 +166,18 @@ fn median_f(v: &[f64]) -> Option<f64> {
 /// A panel of `f` against the varied value: per protocol the median over seeds, and the
 /// seeds' min-max band when there are several.
 fn metric_panel(sw: &Sweep, y_label: &str, y_log: bool, f: &dyn Fn(&SweepRow) -> f64) -> Panel {
+    let axis = sweep_axis(&sw.vary, &sw.values);
     let mut p = Panel {
-        x_label: sw.vary.clone(),
+        x_label: axis.label.clone(),
         y_label: y_label.to_string(),
         y_log,
-        categories: Some(sw.values.clone()),
+        x_log: axis.log,
+        categories: axis.xs.is_none().then(|| sw.values.clone()),
         ..Panel::default()
     };
     for proto in &sw.protocols {
         let c = colour::protocol(proto);
-        let data = by_value(sw, proto, f);
+        let data = by_value(sw, &axis, proto, f);
         if sw.seeds.len() > 1 {
             p.bands.push(band(c, &data));
         }
@@ -201,8 +211,13 @@ fn spread(sw: &Sweep) -> String {
 
 /// Per protocol, the fraction of seeds whose run found a violation, against the value.
 fn violation_panel(sw: &Sweep) -> Panel {
+    // Bars stand side by side, one group per value: a categorical axis, named in words.
+    let axis = SweepAxis {
+        xs: None,
+        ..sweep_axis(&sw.vary, &sw.values)
+    };
     let mut p = Panel {
-        x_label: sw.vary.clone(),
+        x_label: field_words(&sw.vary),
         y_label: "fraction of runs inconsistent".into(),
         y_range: Some((0.0, 1.12)),
         bars: true,
@@ -210,7 +225,7 @@ fn violation_panel(sw: &Sweep) -> Panel {
         ..Panel::default()
     };
     for proto in &sw.protocols {
-        let data = by_value(sw, proto, &|r| if r.consistent { 0.0 } else { 1.0 });
+        let data = by_value(sw, &axis, proto, &|r| if r.consistent { 0.0 } else { 1.0 });
         p.lines.push(Line {
             label: proto.clone(),
             colour: colour::protocol(proto),
@@ -234,9 +249,10 @@ fn violation_panel(sw: &Sweep) -> Panel {
 /// The sweep's charts.
 pub fn charts(sw: &Sweep) -> Vec<ChartSpec> {
     let ms = |v: u64| v as f64 / 1e6;
-    let rpo_title = format!("Data lost at the disaster against {}", sw.vary);
-    let lat_title = format!("Write latency and secondary lag against {}", sw.vary);
-    let bad_title = format!("Runs with a consistency violation against {}", sw.vary);
+    let words = field_words(&sw.vary);
+    let rpo_title = format!("Data lost at the disaster against {words}");
+    let lat_title = format!("Write latency and secondary lag against {words}");
+    let bad_title = format!("Runs with a consistency violation against {words}");
     let worst = sw.rows.iter().max_by_key(|r| r.rpo_window_ns);
     vec![
         ChartSpec {
@@ -344,7 +360,12 @@ pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> 
 /// The sweep's page as one self-contained HTML file.
 fn sweep_html(sw: &Sweep, command: &str, specs: &[ChartSpec], rendered: &[Rendered]) -> String {
     use super::page::{esc, inline_svg, STYLE};
-    let title = format!("rcsim sweep: {} against {}", sw.scenario, sw.vary);
+    let title = format!(
+        "rcsim sweep: {} against {} ({})",
+        sw.scenario,
+        field_words(&sw.vary),
+        sw.vary
+    );
     let seeds: Vec<String> = sw.seeds.iter().map(u64::to_string).collect();
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{t}</title>\n\

@@ -17,7 +17,9 @@ impl Checker {
             return true;
         };
         let stuck_count = stuck().count();
-        let newest = self.newest_visible.map(|(l, _)| self.name(l.id));
+        let newest = self
+            .newest_visible
+            .map(|(l, _)| self.name_as(l.id, l.label));
         let m = self.live(a);
         let detail = format!(
             "copy stalled since {} ns: {} ({}) completed then and is still not on the secondary \

@@ -47,7 +47,7 @@ use crate::sparse::Sparse;
 pub use record::WriteId;
 use record::{Key, Latest, Part};
 
-use super::{LatencyStats, Violation};
+use super::{Label, LatencyStats, Violation};
 
 /// Where a block lives: subsystem (0-based pair index), volume and block number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -114,7 +114,7 @@ const SPAN: usize = 1 << 16;
 /// Distinct violations kept with full detail; the rest are only counted.
 pub const MAX_REPORTED: usize = 100;
 
-/// What the hosts know of one write: 64 bytes, one per write in flight (every write of the run
+/// What the hosts know of one write: 72 bytes, one per write in flight (every write of the run
 /// under [`History::Full`]), so kept lean (labels live beside it; see [`Checker`]).
 #[derive(Clone, Copy, Debug)]
 struct WriteRec {
@@ -130,6 +130,8 @@ struct WriteRec {
     size: u32,
     /// Position in its block's stored order, or `u32::MAX` before the primary stored it.
     version: u32,
+    /// Its generated label (a DBMS transaction's role), if any.
+    label: Label,
 }
 
 /// One entry of a block's stored order.
@@ -153,6 +155,8 @@ struct Block {
     visible: usize,
     /// The write the secondary block holds, if any.
     shown: Option<WriteId>,
+    /// Its generated label.
+    shown_label: Label,
     /// The latest-issued write among every version stored so far.
     last: Option<Latest>,
     /// The latest-issued write among the versions the image shows.
@@ -315,6 +319,7 @@ impl Checker {
             completed: NEVER,
             applied: NEVER,
             version: u32::MAX,
+            label: Label::NONE,
         });
         self.held_peak = self.held_peak.max(self.writes_held());
     }
@@ -328,6 +333,7 @@ impl Checker {
             seq: rec.issued_seq,
             id,
             issued: rec.issued,
+            label: rec.label,
         };
         let block = &mut self.blocks[b];
         let version = block.base + block.versions.len();
@@ -408,6 +414,7 @@ impl Checker {
         };
         let was = std::mem::replace(&mut self.blocks[b].visible, visible);
         self.blocks[b].shown = id;
+        self.blocks[b].shown_label = id.map_or(Label::NONE, |w| self.label(w));
         if visible < was {
             self.uncover(b, visible..was);
         }
@@ -534,10 +541,7 @@ impl Checker {
 
     /// Records that block `b` went back to `id`, past versions [`History::Bounded`] retired.
     fn rollback(&mut self, b: usize, id: Option<WriteId>, at: u64) {
-        let block = &self.blocks[b];
-        let newer = block
-            .shown
-            .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
+        let newer = self.held_name(b);
         let older = id.map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
         self.violation_count += 1;
         if self.violations.len() < MAX_REPORTED {

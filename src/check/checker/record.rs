@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::check::Label;
+
 /// A host write's unique id, assigned in issue order.
 pub type WriteId = u64;
 
@@ -20,6 +22,8 @@ pub(super) struct Latest {
     pub id: WriteId,
     /// When it was issued.
     pub issued: u64,
+    /// Its generated label, so that a violation names it even after it was retired.
+    pub label: Label,
 }
 
 impl Latest {

@@ -2,7 +2,7 @@
 //! check it by hand.
 
 use super::{BlockAddr, Checker, Key, Latest, WriteId, MAX_REPORTED};
-use crate::check::Violation;
+use crate::check::{Label, Violation};
 
 impl Checker {
     /// Judges the image hosts can read as it stands at `at` (the union of the readable
@@ -46,11 +46,37 @@ impl Checker {
         false
     }
 
+    /// The generated label of write `id` (set with [`Checker::set_label`]), while it is held.
+    pub fn label(&self, id: WriteId) -> Label {
+        self.rec(id).map_or(Label::NONE, |r| r.label)
+    }
+
+    /// Gives the write just issued as `id` its generated label (a DBMS transaction's role).
+    pub fn set_label(&mut self, id: WriteId, label: Label) {
+        self.rec_mut(id).label = label;
+    }
+
+    /// How violations name write `id`: its scripted label, its generated one, or `w<id>`.
     pub(super) fn name(&self, id: WriteId) -> String {
+        self.name_as(id, self.label(id))
+    }
+
+    /// As [`Checker::name`], for a write whose generated label is known to be `label` (the
+    /// checker may have retired its record).
+    pub(super) fn name_as(&self, id: WriteId, label: Label) -> String {
         match self.labels.get(&id) {
             Some(l) => l.clone(),
-            None => format!("w{id}"),
+            None => label.name(id),
         }
+    }
+
+    /// The name of what block `b` of the secondary holds.
+    pub(super) fn held_name(&self, b: usize) -> String {
+        let block = &self.blocks[b];
+        block.shown.map_or_else(
+            || "its initial contents".to_string(),
+            |w| self.name_as(w, block.shown_label),
+        )
     }
 
     pub(super) fn place_of(&self, a: BlockAddr) -> String {
@@ -72,24 +98,22 @@ impl Checker {
     ) -> Violation {
         let m = self.live(missing);
         let (p, slot) = present;
-        let held = self.blocks[self.geometry.index(m.addr)]
-            .shown
-            .map_or_else(|| "its initial contents".to_string(), |w| self.name(w));
+        let held = self.held_name(self.geometry.index(m.addr));
         Violation {
             kind: "dependent-write".to_string(),
             missing: self.name(missing),
-            present: self.name(p.id),
+            present: self.name_as(p.id, p.label),
             at_ns: at,
             detail: format!(
                 "{} ({}) is visible on the secondary, but {} ({}) is not: {} completed at {} ns \
                  and only then was {} issued (at {} ns), so it depends on it; {}'s block holds {}",
-                self.name(p.id),
+                self.name_as(p.id, p.label),
                 self.place_of(self.geometry.addr(slot)),
                 self.name(missing),
                 self.place_of(m.addr),
                 self.name(missing),
                 m.completed,
-                self.name(p.id),
+                self.name_as(p.id, p.label),
                 p.issued,
                 self.name(missing),
                 held

@@ -4,7 +4,7 @@ use crate::engine::{Control, Handler, Scheduler};
 use crate::model::stage::Stage;
 use crate::protocol::{self, Input, Msg, NodeId};
 
-use super::{label_of, Event, World};
+use super::{label_of, write_of, Event, World};
 
 impl Handler for World {
     type Event = Event;
@@ -20,8 +20,12 @@ impl Handler for World {
             self.watchers = watchers;
         }
         let fate = self.fate(&event);
-        self.trace
-            .event(now, &event, label_of(&self.labels, &event), fate);
+        let label = if self.trace.writes_lines() {
+            write_of(&event).and_then(|id| label_of(&self.labels, &self.checker, id))
+        } else {
+            None
+        };
+        self.trace.event(now, &event, label.as_deref(), fate);
         match event {
             Event::Start => {
                 for i in 0..self.geometry.pairs {

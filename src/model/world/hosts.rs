@@ -43,8 +43,17 @@ impl World {
             self.stats.issued += 1;
             self.checker
                 .issued(id, issue.addr, issue.size, issue.label.as_deref(), now);
-            self.trace
-                .write_issued(now, id, issue.addr, issue.size, issue.label.as_deref());
+            if !issue.role.is_none() {
+                self.checker.set_label(id, issue.role);
+            }
+            self.trace.write_issued(
+                now,
+                id,
+                issue.addr,
+                issue.size,
+                issue.label.as_deref(),
+                issue.role,
+            );
             if let Some(l) = issue.label {
                 self.labels.insert(id, l);
             }

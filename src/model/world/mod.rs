@@ -14,6 +14,7 @@ mod inflight;
 mod route;
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::check::{Checker, Geometry, WriteId};
@@ -240,9 +241,10 @@ impl World {
             .find_map(|h| h.input_error().map(str::to_string))
     }
 
-    /// The label of write `id`, if it has one.
-    pub fn label(&self, id: WriteId) -> Option<&str> {
-        self.labels.get(&id).map(String::as_str)
+    /// The label of write `id`, if it has one: scripted, or generated (a DBMS transaction's
+    /// role, formatted now, while the checker holds the write).
+    pub fn label(&self, id: WriteId) -> Option<Cow<'_, str>> {
+        label_of(&self.labels, &self.checker, id)
     }
 
     /// Local clock reading of `node` at real time `now`.
@@ -295,8 +297,23 @@ impl World {
     }
 }
 
-/// The label of the write an event carries, if it has one.
-fn label_of<'a>(labels: &'a BTreeMap<WriteId, String>, event: &Event) -> Option<&'a str> {
+/// The label of write `id`: scripted (in `labels`), or generated and held by `checker`.
+fn label_of<'a>(
+    labels: &'a BTreeMap<WriteId, String>,
+    checker: &Checker,
+    id: WriteId,
+) -> Option<Cow<'a, str>> {
+    match labels.get(&id) {
+        Some(l) => Some(Cow::Borrowed(l)),
+        None => {
+            let role = checker.label(id);
+            (!role.is_none()).then(|| Cow::Owned(role.to_string()))
+        }
+    }
+}
+
+/// The write an event carries, if any.
+fn write_of(event: &Event) -> Option<WriteId> {
     {
         let id = match event {
             Event::WriteServed { write, .. } | Event::ApplyServed { write, .. } => write.id,
@@ -318,7 +335,7 @@ fn label_of<'a>(labels: &'a BTreeMap<WriteId, String>, event: &Event) -> Option<
             } => w.id,
             _ => return None,
         };
-        labels.get(&id).map(String::as_str)
+        Some(id)
     }
 }
 

@@ -90,6 +90,9 @@ pub enum Dist<Q> {
         median: Q,
         /// Standard deviation of the underlying normal; finite and `>= 0`.
         sigma: f64,
+        /// `ln(median)`, computed once by [`Dist::lognormal`] rather than on every sample (a
+        /// pure-Rust logarithm is a good part of a latency draw).
+        ln_median: f64,
     },
     /// A weighted choice among listed values (e.g. a measured size mix).
     Empirical {
@@ -156,6 +159,15 @@ impl<Q: Quantity> Dist<Q> {
         }
     }
 
+    /// A lognormal of this `median` and `sigma`, with `ln(median)` precomputed.
+    pub fn lognormal(median: Q, sigma: f64) -> Self {
+        Dist::Lognormal {
+            median,
+            sigma,
+            ln_median: libm::log(median.to_u64() as f64),
+        }
+    }
+
     /// A distribution that always yields `q`; the common case of a fixed value.
     pub fn constant(q: Q) -> Self {
         Dist::Constant(q)
@@ -193,9 +205,11 @@ impl<Q: Quantity> Dist<Q> {
                 }
                 round_to_u64(x).clamp(lo, hi)
             }
-            Dist::Lognormal { median, sigma } => {
+            Dist::Lognormal {
+                sigma, ln_median, ..
+            } => {
                 let z = standard_normal(rng);
-                round_to_u64(libm::exp(libm::log(median.to_u64() as f64) + sigma * z))
+                round_to_u64(libm::exp(ln_median + sigma * z))
             }
             Dist::Empirical { values, table, .. } => {
                 let Some(last) = values.last() else {
@@ -218,7 +232,7 @@ impl<Q: Quantity> Dist<Q> {
             Dist::Constant(q) => q.to_u64() as f64,
             Dist::Uniform { min, max } => (min.to_u64() as f64 + max.to_u64() as f64) / 2.0,
             Dist::Exponential { mean } | Dist::Normal { mean, .. } => mean.to_u64() as f64,
-            Dist::Lognormal { median, sigma } => {
+            Dist::Lognormal { median, sigma, .. } => {
                 median.to_u64() as f64 * libm::exp(sigma * sigma / 2.0)
             }
             Dist::Empirical {
@@ -357,7 +371,7 @@ impl<Q: Quantity + Serialize> Serialize for Dist<Q> {
                 st.serialize_field("max", max)?;
                 st.end()
             }
-            Dist::Lognormal { median, sigma } => {
+            Dist::Lognormal { median, sigma, .. } => {
                 let mut st = s.serialize_struct("Dist", 3)?;
                 st.serialize_field("kind", "lognormal")?;
                 st.serialize_field("median", median)?;
@@ -527,10 +541,7 @@ mod tests {
     }
 
     fn lognormal() -> Dist<Duration> {
-        Dist::Lognormal {
-            median: ms(1),
-            sigma: 0.5,
-        }
+        Dist::lognormal(ms(1), 0.5)
     }
 
     fn empirical() -> Dist<Size> {
@@ -621,10 +632,7 @@ mod tests {
         let xs = assert_mean_close(&d);
         let below = xs.iter().filter(|&&x| x < 1_000_000).count() as f64 / N as f64;
         assert!((below - 0.5).abs() < 0.01, "median fraction {below}");
-        let degenerate = Dist::Lognormal {
-            median: ms(3),
-            sigma: 0.0,
-        };
+        let degenerate = Dist::lognormal(ms(3), 0.0);
         assert!(samples(&degenerate, 7, 100).iter().all(|&x| x == 3_000_000));
     }
 
@@ -651,10 +659,7 @@ mod tests {
             },
             normal(ms(1), ms(1), ms(5), ms(2)),
             Dist::Exponential { mean: Duration(0) },
-            Dist::Lognormal {
-                median: Duration(0),
-                sigma: f64::NAN,
-            },
+            Dist::lognormal(Duration(0), f64::NAN),
             Dist::empirical(vec![], vec![]),
             Dist::empirical(vec![ms(1), ms(2)], vec![-1.0]),
         ];

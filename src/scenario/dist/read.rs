@@ -333,10 +333,10 @@ impl<Q: Quantity> RawFields<Q> {
                     max: self.max.unwrap_or_else(|| Q::from_u64(default_max)),
                 }
             }
-            Kind::Lognormal => Dist::Lognormal {
-                median: need(self.median, kind, Field::Median)?,
-                sigma: need(self.sigma, kind, Field::Sigma)?,
-            },
+            Kind::Lognormal => Dist::lognormal(
+                need(self.median, kind, Field::Median)?,
+                need(self.sigma, kind, Field::Sigma)?,
+            ),
             Kind::Empirical => {
                 let values = need(self.values, kind, Field::Values)?;
                 let weights = self.weights.unwrap_or_else(|| vec![1.0; values.len()]);

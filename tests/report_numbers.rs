@@ -1,0 +1,289 @@
+//! Every number a report shows, checked against an independent computation: the comparison
+//! table against each protocol's own `rcsim run --json`, the captions against the result, the
+//! time within the RPO target against the result's time-weighted percentiles, the fault shading
+//! against the scenario, the sweep axis, and the Chrome trace's tracks and window.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use rcsim::report::figures::{human_bytes, human_ns};
+use serde_json::Value;
+
+const NETWORK_FAULTS: &str = "scenarios/network-faults.json";
+
+/// The rows of the Markdown table under `## heading`, as cells by column name.
+fn table(md: &str, heading: &str) -> Vec<BTreeMap<String, String>> {
+    let start = md.find(&format!("## {heading}\n")).expect("heading");
+    let lines: Vec<&str> = md[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let cells = |l: &str| -> Vec<String> {
+        l.trim_matches('|')
+            .split(" | ")
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let head = cells(lines[0]);
+    lines[2..]
+        .iter()
+        .map(|l| head.iter().cloned().zip(cells(l)).collect())
+        .collect()
+}
+
+fn ns(v: &Value) -> u64 {
+    v.as_u64().expect("a count of ns")
+}
+
+#[test]
+fn the_comparison_table_and_captions_agree_with_each_protocols_result() {
+    let dir = TempDir::new("numbers");
+    let out = rcsim(&[
+        "report",
+        NETWORK_FAULTS,
+        "--protocol",
+        "checkpoint,sync,central",
+        "--disaster-at",
+        "250ms",
+        "--rpo-target",
+        "5ms",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    out.assert_code(EXIT_OK).assert_no_panic();
+    let md = std::fs::read_to_string(dir.join("index.md")).expect("index.md");
+    let rows = table(&md, "Comparison");
+    assert_eq!(rows.len(), 3, "{md}");
+    for row in &rows {
+        let p = &row["protocol"];
+        let r = run_json(
+            NETWORK_FAULTS,
+            &["--protocol", p, "--disaster-at", "250ms"],
+            EXIT_OK,
+        );
+        let l = &r["latency_ns"];
+        assert_eq!(
+            row["write p50"],
+            human_ns(ns(&l["host_write"]["p50"])),
+            "{p}"
+        );
+        assert_eq!(
+            row["write p99"],
+            human_ns(ns(&l["host_write"]["p99"])),
+            "{p}"
+        );
+        assert_eq!(
+            row["lag p99"],
+            human_ns(ns(&l["secondary_lag"]["p99"])),
+            "{p}"
+        );
+        assert_eq!(
+            row["exposure p99"],
+            human_ns(ns(&l["exposure"]["p99"])),
+            "{p}"
+        );
+        let lost = ns(&r["rpo"]["lost_writes"]);
+        let want = if lost == 0 {
+            "0".to_string()
+        } else {
+            format!("{lost} ({})", human_bytes(ns(&r["rpo"]["lost_bytes"])))
+        };
+        assert_eq!(row["RPO lost writes"], want, "{p}");
+        let issued = ns(&r["checkpoints"]["issued"]);
+        let want = if issued == 0 {
+            "n/a".to_string()
+        } else {
+            format!("{} of {issued}", ns(&r["checkpoints"]["applied"]))
+        };
+        assert_eq!(row["checkpoints applied"], want, "{p}");
+        assert_eq!(row["verdict"], "consistent", "{p}");
+        // The caption of the lag and exposure chart quotes the same p99s.
+        let exp = format!("{p} {}", human_ns(ns(&l["exposure"]["p99"])));
+        let caption = md
+            .lines()
+            .find(|line| line.starts_with("Top: how long writes took"))
+            .expect("lag caption");
+        assert!(caption.contains(&exp), "{exp} not in {caption}");
+        // The per-protocol table repeats the figures.
+        let per = table(&md, p);
+        assert_eq!(per[0]["write p99"], row["write p99"], "{p}");
+        assert_eq!(per[0]["exposure p99"], row["exposure p99"], "{p}");
+    }
+    // sync never lets the image lack a completed write: always within target.
+    let sync = rows.iter().find(|r| r["protocol"] == "sync").expect("sync");
+    assert_eq!(sync["within 5 ms target"], "100.0%");
+    // Every fault kind of the scenario is named in the captions and drawn in the legends.
+    for kind in [
+        "link outage (link 2)",
+        "LAN partition (S LAN cuts S4)",
+        "latency spike (link 3)",
+        "bandwidth drop (link 1 to 5%)",
+        "clock step (P2 +50 µs) (a vertical line)",
+        "disaster to takeover",
+    ] {
+        assert!(md.contains(kind), "no {kind} in the captions");
+    }
+    let svg = std::fs::read_to_string(dir.join("buffers.svg")).expect("svg");
+    for legend in [
+        "link outage: link 2",
+        "clock step: P2 +50 µs",
+        "disaster to takeover",
+    ] {
+        assert!(svg.contains(legend), "no legend {legend}");
+    }
+    for stem in ["throughput", "tradeoff"] {
+        assert!(dir.join(&format!("{stem}.svg")).exists(), "{stem}");
+    }
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("html");
+    assert!(html.contains("white-space:nowrap"), "numbers do not wrap");
+}
+
+#[test]
+fn captions_name_no_shading_without_faults() {
+    let dir = TempDir::new("nofaults");
+    rcsim(&[
+        "report",
+        NETWORK_FAULTS,
+        "--protocol",
+        "sync",
+        "--set",
+        "faults=[]",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ])
+    .assert_code(EXIT_OK)
+    .assert_no_panic();
+    let md = std::fs::read_to_string(dir.join("index.md")).expect("index.md");
+    assert!(!md.contains("Shaded"), "{md}");
+}
+
+#[test]
+fn sweeps_over_durations_get_a_numeric_log_axis_in_words() {
+    let dir = TempDir::new("sweepaxis");
+    rcsim(&[
+        "sweep",
+        "scenarios/patent-example.json",
+        "--vary",
+        "links.latency=500us,5ms,40ms",
+        "--protocol",
+        "sync",
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ])
+    .assert_code(EXIT_OK)
+    .assert_no_panic();
+    let svg = std::fs::read_to_string(dir.join("sweep-latency.svg")).expect("svg");
+    assert!(svg.contains("pair-link one-way latency (ms, log scale)"));
+    // A numeric axis: the values as given ("500us") are not category labels.
+    assert!(!svg.contains("500us"), "categorical ticks");
+}
+
+/// Every complete slice of the trace, per track: (start, end) in µs.
+fn slices(events: &[Value]) -> BTreeMap<u64, Vec<(f64, f64)>> {
+    let mut by: BTreeMap<u64, Vec<(f64, f64)>> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        let ts = e["ts"].as_f64().expect("ts");
+        let dur = e["dur"].as_f64().expect("dur");
+        by.entry(e["tid"].as_u64().expect("tid"))
+            .or_default()
+            .push((ts, ts + dur));
+    }
+    by
+}
+
+fn chrome(extra: &[&str]) -> Vec<Value> {
+    let dir = TempDir::new("chrome2");
+    let path = dir.join("t.json");
+    let mut args = vec![
+        "run",
+        "scenarios/volatile-secondary-crash.json",
+        "--chrome-trace",
+        path.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    let out = rcsim(&args);
+    out.assert_no_panic();
+    let v: Value = serde_json::from_slice(&std::fs::read(&path).expect("trace")).expect("JSON");
+    v["traceEvents"].as_array().expect("events").clone()
+}
+
+#[test]
+fn chrome_slices_nest_crashes_sit_on_their_node_and_windows_cut() {
+    let events = chrome(&[]);
+    for (tid, mut s) in slices(&events) {
+        s.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        // Every pair of slices on a track is nested or disjoint.
+        let mut open: Vec<(f64, f64)> = Vec::new();
+        for x in s {
+            while open.last().is_some_and(|o| o.1 <= x.0) {
+                open.pop();
+            }
+            if let Some(o) = open.last() {
+                assert!(x.1 <= o.1, "track {tid}: {x:?} overlaps {o:?} partly");
+            }
+            open.push(x);
+        }
+    }
+    let tracks: BTreeMap<u64, String> = events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .map(|e| {
+            (
+                e["tid"].as_u64().expect("tid"),
+                e["args"]["name"].as_str().expect("name").to_string(),
+            )
+        })
+        .collect();
+    let crashes: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["name"].as_str().is_some_and(|n| n.starts_with("crash ")))
+        .collect();
+    assert!(!crashes.is_empty(), "the scenario crashes a secondary");
+    for c in crashes {
+        let node = c["name"]
+            .as_str()
+            .expect("name")
+            .trim_start_matches("crash ");
+        let track = &tracks[&c["tid"].as_u64().expect("tid")];
+        assert!(track.starts_with(&format!("{node} ")), "{node} on {track}");
+    }
+    // Transits are async spans, begun and ended in pairs.
+    let b = events.iter().filter(|e| e["ph"] == "b").count();
+    assert!(b > 0 && b == events.iter().filter(|e| e["ph"] == "e").count());
+    // A window keeps only what overlaps it.
+    let cut = chrome(&["--trace-window", "5ms..6ms"]);
+    assert!(
+        cut.len() < events.len() / 2,
+        "{} of {}",
+        cut.len(),
+        events.len()
+    );
+    for e in cut.iter().filter(|e| e["ph"] != "M") {
+        let ts = e["ts"].as_f64().expect("ts");
+        assert!((5000.0..=6000.0).contains(&ts), "{e}");
+    }
+}
+
+#[test]
+fn bad_trace_windows_are_exit_2_with_a_clear_message() {
+    for (w, says) in [
+        ("5ms", "FROM..TO"),
+        ("6ms..5ms", "empty"),
+        ("x..5ms", "not a duration"),
+    ] {
+        let dir = TempDir::new("badwin");
+        let path = dir.join("t.json");
+        rcsim(&[
+            "run",
+            "scenarios/patent-example.json",
+            "--chrome-trace",
+            path.to_str().expect("utf-8"),
+            "--trace-window",
+            w,
+        ])
+        .assert_usage_error(&["--trace-window", says]);
+    }
+}
