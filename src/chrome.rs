@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::check::{Checker, WriteId};
 use crate::model::net::Delivery;
 use crate::model::readable::Readability;
-use crate::model::watch::Watcher;
+use crate::model::world::Watcher;
 use crate::model::world::{Event, World};
 use crate::output::AtomicFile;
 use crate::protocol::{Msg, NodeId, Note};

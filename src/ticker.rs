@@ -6,7 +6,7 @@
 
 use std::any::Any;
 
-use crate::model::watch::Watcher;
+use crate::model::world::Watcher;
 use crate::model::world::{Event, World};
 
 /// Events between two reports: rare enough to cost nothing measurable, frequent enough (a few

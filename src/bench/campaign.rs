@@ -9,8 +9,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::{cores, median, Config};
-use crate::fuzz::campaign::{run, Campaign, Seeds};
+use crate::fuzz::campaign::{Campaign, Seeds};
 use crate::fuzz::gen::GenOptions;
+use crate::fuzz::stream::run;
 use crate::scenario::parse;
 
 /// Seeds of the full campaign.

@@ -17,10 +17,8 @@ use rcsim::output::write_atomic;
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
-use super::{merge, shard, FuzzArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
-
-/// Exit code when a campaign is interrupted before finding anything.
-const EXIT_INTERRUPTED: u8 = 130;
+use super::campaign_out::{exit_code, prepare_out, print_summary, FAILING_LINES};
+use super::{merge, shard, FuzzArgs, EXIT_USAGE};
 
 fn base(path: Option<&Path>) -> Result<Scenario, String> {
     match path {
@@ -47,9 +45,6 @@ pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     }
     Ok(a..b)
 }
-
-/// How many failing seeds get a line of their own while a campaign runs; the rest are counted.
-const FAILING_LINES: u64 = 20;
 
 /// The progress display: a bar on a terminal, a plain line every few seconds otherwise.
 struct Progress {
@@ -138,121 +133,6 @@ fn lifted(o: &SeedOutcome) -> String {
     } else {
         format!(" (lifted: {})", o.lifted.join(", "))
     }
-}
-
-/// `n` and `unit`, the unit in the plural unless `n` is 1 ("1 seed", "3 seeds").
-pub(super) fn count(n: u64, unit: &str) -> String {
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
-}
-
-/// Prints a campaign's summary, as text or JSON.
-pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
-    if json {
-        outln!("{}", serde_json::to_string_pretty(s).unwrap_or_default());
-        return;
-    }
-    outln!(
-        "{}: {} passed, {} failed, {} hit their budget, {} invalid{}",
-        count(s.seeds, "seed"),
-        s.passed,
-        s.failed,
-        s.budget_exhausted,
-        s.invalid,
-        if s.interrupted { " (interrupted)" } else { "" }
-    );
-    for (k, n) in &s.violations_by_kind {
-        outln!("  {k}: {}", count(*n, "seed"));
-    }
-    if !s.failures_by_assumption.is_empty() {
-        let by: Vec<String> = s
-            .failures_by_assumption
-            .iter()
-            .map(|(a, n)| format!("{a} {n}"))
-            .collect();
-        outln!("  failing seeds by assumption lifted: {}", by.join(", "));
-    }
-    let drawn: Vec<String> = s.swarm.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    outln!(
-        "  swarm ({}): {}",
-        count(s.swarm.len() as u64, "fault kind"),
-        drawn.join(", ")
-    );
-    if !s.failing_seeds.is_empty() {
-        let shown: Vec<String> = s
-            .failing_seeds
-            .iter()
-            .take(FAILING_LINES as usize)
-            .map(u64::to_string)
-            .collect();
-        let more = s.failing_seeds.len().saturating_sub(shown.len());
-        outln!(
-            "  failing seeds: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(", ... and {more} more (all in the summary's failing_seeds)")
-            } else {
-                String::new()
-            }
-        );
-    }
-    if !s.nondeterministic_seeds.is_empty() {
-        outln!("  NONDETERMINISTIC seeds: {:?}", s.nondeterministic_seeds);
-    }
-    if s.shards.is_empty() {
-        outln!(
-            "  {:.0} events/s, {:.1} seeds/s on {}, {:.1} s",
-            s.events_per_s,
-            s.seeds_per_s,
-            count(s.jobs as u64, "job"),
-            s.elapsed_s
-        );
-    }
-    if let Some(dir) = out {
-        outln!(
-            "  results: {}, reproducers: {}",
-            dir.join("results.jsonl").display(),
-            dir.join("repro").display()
-        );
-    }
-}
-
-/// The exit code a campaign's summary calls for.
-pub(super) fn exit_code(s: &Summary) -> u8 {
-    if s.failed > 0 || !s.nondeterministic_seeds.is_empty() {
-        EXIT_VIOLATION
-    } else if s.interrupted {
-        EXIT_INTERRUPTED
-    } else if s.budget_exhausted > 0 || s.invalid > 0 {
-        EXIT_BUDGET
-    } else {
-        EXIT_OK
-    }
-}
-
-/// Makes `dir` ready for a new campaign's files: created if needed; an earlier campaign there is
-/// refused (its reproducers would be mixed with the new ones) unless `overwrite`, which removes
-/// that campaign's own files and says so. With `resume`, the earlier campaign is kept.
-pub(super) fn prepare_out(dir: &Path, overwrite: bool, resume: bool) -> Result<(), String> {
-    let earlier = outdir::earlier_campaign(dir);
-    if !earlier.is_empty() && !resume {
-        if !overwrite {
-            return Err(format!(
-                "{} already holds a campaign ({}); refusing to mix a new one into it: pass \
-                 --resume to continue it, --overwrite to delete those files first, or another --out",
-                dir.display(),
-                earlier.join(", ")
-            ));
-        }
-        let n = outdir::clear(dir).map_err(|e| format!("cannot clear {}: {e}", dir.display()))?;
-        errln!(
-            "rcsim fuzz: --overwrite: removed the earlier campaign's {n} file{} from {} ({})",
-            outdir::plural(n),
-            dir.display(),
-            earlier.join(", ")
-        );
-    }
-    std::fs::create_dir_all(dir.join(outdir::REPRO))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
 }
 
 /// The campaign's identity from its arguments, as summary.json records it (`base_hash` is of

@@ -12,7 +12,7 @@ use rcsim::fuzz::identity::{CampaignIdentity, ShardId, ShardMeasure};
 use rcsim::fuzz::outdir::{ResultsFile, REPRO, RESULTS, SUMMARY};
 use rcsim::output::write_atomic;
 
-use super::fuzz::{exit_code, prepare_out, print_summary};
+use super::campaign_out::{exit_code, prepare_out, print_summary};
 use super::EXIT_USAGE;
 
 /// What `--merge` was asked to do.
@@ -262,10 +262,10 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
             outln!(
                 "  shard {}: {}, {:.1} seeds/s, {:.0} events/s on {}, {:.1} s",
                 m.shard,
-                super::fuzz::count(m.seeds, "seed"),
+                super::campaign_out::count(m.seeds, "seed"),
                 m.seeds_per_s,
                 m.events_per_s,
-                super::fuzz::count(m.jobs as u64, "job"),
+                super::campaign_out::count(m.jobs as u64, "job"),
                 m.elapsed_s
             );
         }

@@ -20,6 +20,7 @@ macro_rules! errln {
 }
 
 mod bench;
+mod campaign_out;
 mod completions;
 mod explore;
 mod fuzz;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::fuzz::count;
+use super::campaign_out::count;
 use super::{EXIT_OK, EXIT_USAGE};
 
 /// Validates every file; exit 0 when all are valid, else 2 (every file is still checked).

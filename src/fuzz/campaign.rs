@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
@@ -292,16 +291,6 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
         repro,
         ..outcome(Ok(result))
     }
-}
-
-/// Runs the whole campaign on `c.jobs` threads, calling `each` on the calling thread as outcomes
-/// arrive (in completion order), and returns them all in seed order. Setting `stop` makes the
-/// workers finish the seed in hand and take no more. Holds every outcome: for a campaign of any
-/// size, [`super::stream::run_ordered`] streams them instead.
-pub fn run(c: &Campaign, stop: &AtomicBool, each: impl FnMut(&SeedOutcome)) -> Vec<SeedOutcome> {
-    let mut all = Vec::new();
-    super::stream::run_ordered(c, stop, 0, each, |o| all.push(o));
-    all
 }
 
 /// The seeds a campaign runs: those of a half-open range whose index is k-1 modulo n (shard k of

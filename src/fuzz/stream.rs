@@ -9,6 +9,16 @@ use std::sync::{mpsc, Condvar, Mutex};
 
 use super::campaign::{run_seed, Campaign, SeedOutcome};
 
+/// Runs the whole campaign on `c.jobs` threads, calling `each` on the calling thread as outcomes
+/// arrive (in completion order), and returns them all in seed order. Setting `stop` makes the
+/// workers finish the seed in hand and take no more. Holds every outcome: for a campaign of any
+/// size, [`run_ordered`] streams them instead.
+pub fn run(c: &Campaign, stop: &AtomicBool, each: impl FnMut(&SeedOutcome)) -> Vec<SeedOutcome> {
+    let mut all = Vec::new();
+    run_ordered(c, stop, 0, each, |o| all.push(o));
+    all
+}
+
 /// How many seeds may run ahead of the oldest unfinished one: enough that a slow seed rarely
 /// idles the other workers, small enough that the held outcomes stay a few megabytes.
 pub fn window(jobs: usize) -> usize {

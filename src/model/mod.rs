@@ -9,7 +9,6 @@ pub mod net;
 pub mod readable;
 pub mod replay;
 pub mod stage;
-pub mod watch;
 pub mod workload;
 pub mod world;
 pub mod zipf;

@@ -17,6 +17,8 @@ pub mod stream;
 pub mod sync;
 #[cfg(test)]
 pub(crate) mod testnet;
+pub mod write;
 
 pub use msg::{Body, Checkpoint, Msg, Status};
-pub use node::{Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
+pub use node::{Input, Node, NodeId, Note, Output, Outputs, Timer};
+pub use write::WriteMeta;

@@ -1,7 +1,7 @@
 //! Messages on the links and LANs. Reliable streams carry [`Body`] values in numbered segments;
 //! the names are the patent's, so a trace reads like its worked example.
 
-use super::WriteMeta;
+use super::write::WriteMeta;
 use crate::check::WriteId;
 
 /// What travels between two nodes.

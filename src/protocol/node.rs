@@ -1,7 +1,8 @@
 //! What every protocol node shares: addresses, inputs, outputs and the node trait.
 
-use super::Msg;
-use crate::check::{BlockAddr, WriteId};
+use super::msg::{Checkpoint, Msg};
+use super::write::WriteMeta;
+use crate::check::WriteId;
 
 /// A subsystem's address: pair `i`'s primary or its counterpart secondary (0-based).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -27,22 +28,6 @@ impl NodeId {
             NodeId::Secondary(i) => format!("S{}", i + 1),
         }
     }
-}
-
-/// One write as the copy machinery sees it: which block, how big, and its time stamp.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct WriteMeta {
-    /// The host's write id; the block's contents after the write.
-    pub id: WriteId,
-    /// The block written.
-    pub addr: BlockAddr,
-    /// Bytes written.
-    pub size: u32,
-    /// The primary's sequence-clock value when the write completed (0 where unused).
-    pub stamp: u64,
-    /// The primary's local clock when the write arrived from its host (the controller notes it
-    /// as it accepts the command), so a protocol can bound when the write began.
-    pub arrived: u64,
 }
 
 /// Timers a node can set; each node owns its own set.
@@ -81,18 +66,18 @@ pub enum Timer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Note {
     /// The checkpoint master issued a checkpoint.
-    CheckpointIssued(super::msg::Checkpoint),
+    CheckpointIssued(Checkpoint),
     /// The secondary master's rendezvous completed `latency` ns after the first forward arrived.
     Rendezvous {
         /// The checkpoint.
-        cp: super::msg::Checkpoint,
+        cp: Checkpoint,
         /// Local ns from its first forward to the last.
         latency: u64,
     },
     /// The secondary master released a checkpoint.
-    Released(super::msg::Checkpoint),
+    Released(Checkpoint),
     /// Every secondary applied a released checkpoint.
-    Applied(super::msg::Checkpoint),
+    Applied(Checkpoint),
     /// This node became master of its site.
     BecameMaster {
         /// Its epoch.

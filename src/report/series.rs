@@ -1,5 +1,5 @@
 //! Recorded series: what the report charts are drawn from. A [`Recorder`] watches one run (see
-//! [`crate::model::watch`]) and samples it at a fixed simulated interval chosen from the run's length;
+//! [`crate::model::world::Watcher`]) and samples it at a fixed simulated interval chosen from the run's length;
 //! the state between two events does not change, so the sample at a boundary is the state just
 //! before the first event past it, and sampling adds no event to the run (the trace hash is the
 //! same with or without it). Memory stays bounded however long the run: at most [`MAX_POINTS`]
@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::check::{Checker, WriteId};
 use crate::model::net::Delivery;
 use crate::model::readable::Readability;
-use crate::model::watch::Watcher;
+use crate::model::world::Watcher;
 use crate::model::world::{Event, World};
 use crate::protocol::{Body, Msg, NodeId, Note};
 use crate::scenario::types::{Fault, NetTarget, Site};

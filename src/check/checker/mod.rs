@@ -26,7 +26,7 @@
 //! once more at the end of a run with a disaster, whatever the protocol left fenced.
 //!
 //! Rooms: this file keeps the history and the image's extremes as writes are issued, stored,
-//! completed and applied; [`readable`] keeps each subsystem's part of them, [`verdict`] judges an
+//! completed and applied; [`record`] holds the small records every room shares, [`readable`] keeps each subsystem's part of them, [`verdict`] judges an
 //! image and describes a violation, [`liveness`] the end-of-run stall checks, and [`measures`]
 //! what the result reads (latencies, RPO, the labelled image).
 
@@ -37,20 +37,17 @@ use schemars::JsonSchema;
 mod liveness;
 mod measures;
 mod readable;
+mod record;
 #[cfg(test)]
 mod tests;
 mod verdict;
-use readable::Part;
 use serde::{Deserialize, Serialize};
 
 use crate::sparse::Sparse;
+pub use record::WriteId;
+use record::{Key, Latest, Part};
 
-/// An extreme's key: (history order, write id).
-type Key = (u64, u64);
 use super::{Label, LatencyStats, Violation};
-
-/// A host write's unique id, assigned in issue order.
-pub type WriteId = u64;
 
 /// Where a block lives: subsystem (0-based pair index), volume and block number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,25 +132,6 @@ struct WriteRec {
     version: u32,
     /// Its generated label (a DBMS transaction's role), if any.
     label: Label,
-}
-
-/// The latest-issued write of a run of versions: what blocks are ranked by for the latest visible
-/// write, and what a violation says of the write it names, kept even after that write is retired.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Latest {
-    /// Its host-history order of issue.
-    seq: u64,
-    id: WriteId,
-    /// When it was issued.
-    issued: u64,
-    /// Its generated label, so that a violation names it even after it was retired.
-    label: Label,
-}
-
-impl Latest {
-    fn key(&self) -> Key {
-        (self.seq, self.id)
-    }
 }
 
 /// One entry of a block's stored order.

@@ -10,42 +10,8 @@
 //! readable parts, O(pairs), which happens only when the readable set changes or a readable
 //! subsystem's contents change while another is fenced.
 
-use std::collections::{BTreeSet, VecDeque};
-
-use super::{Checker, Key, Latest};
-
-/// One secondary subsystem's part of the image.
-pub(super) struct Part {
-    /// Whether hosts may read this subsystem.
-    pub readable: bool,
-    /// Its writes that became missing when they completed, in completion order; the front is
-    /// missing (entries that stopped being missing are dropped when they reach it).
-    pub missing: VecDeque<Key>,
-    /// Its writes that became missing out of completion order.
-    pub missing_late: BTreeSet<Key>,
-    /// Its latest-issued visible write and that write's block.
-    pub newest: Option<(Latest, usize)>,
-}
-
-impl Part {
-    /// A readable, empty part.
-    pub fn new() -> Self {
-        Part {
-            readable: true,
-            missing: VecDeque::new(),
-            missing_late: BTreeSet::new(),
-            newest: None,
-        }
-    }
-
-    /// Its earliest-completed missing write's (completion order, id).
-    fn earliest(&self) -> Option<Key> {
-        match (self.missing.front(), self.missing_late.first()) {
-            (Some(&a), Some(&b)) => Some(a.min(b)),
-            (a, b) => a.or(b).copied(),
-        }
-    }
-}
+use super::record::{Key, Latest};
+use super::Checker;
 
 impl Checker {
     /// The model says hosts may (`true`) or may not read secondary `subsystem` (0-based) from

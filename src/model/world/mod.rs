@@ -6,111 +6,32 @@
 //! hit, and [`handle`] takes each event in turn, telling the trace and the watchers.
 
 mod build;
+mod event;
 mod faults;
 mod handle;
 mod hosts;
 mod inflight;
 mod route;
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::check::{Checker, Geometry, WriteId};
 use crate::model::clock::Clock;
-use crate::model::net::Channel;
+use crate::model::net::{Channel, Delivery};
 use crate::model::readable::Readability;
 use crate::model::stage::Stage;
-use crate::model::watch::Watcher;
 use crate::model::workload::{Host, HostOut};
-use crate::protocol::{self, Msg, Node, NodeId, Outputs, Timer, WriteMeta};
+use crate::protocol::{self, Msg, Node, NodeId, Note, Outputs, WriteMeta};
 use crate::scenario::dist::Dist;
 use crate::scenario::types::{Fault, RollingOrder, Site};
 use crate::scenario::units::Duration;
 use crate::sparse::Sparse;
 use crate::trace::Trace;
 
+pub use event::{Event, Fate};
 use inflight::InFlight;
-
-/// Everything that can happen in a run.
-#[derive(Clone, Copy, Debug)]
-pub enum Event {
-    /// Start copy (step 102) at every subsystem.
-    Start,
-    /// A workload's wake-up.
-    Wake {
-        /// Workload index.
-        host: u16,
-        /// The workload's tag.
-        tag: u32,
-    },
-    /// A primary finished serving a host write.
-    WriteServed {
-        /// Pair index.
-        pair: u16,
-        /// The write.
-        write: WriteMeta,
-    },
-    /// A primary's copy stage put a message on its pair link (or, for a `central` read answer,
-    /// on the primary LAN to the mover).
-    CopyServed {
-        /// Pair index.
-        pair: u16,
-        /// The message.
-        msg: Msg,
-        /// Where it goes: the pair's secondary, or the mover's primary.
-        to: NodeId,
-    },
-    /// A secondary finished applying a write to its volume.
-    ApplyServed {
-        /// Pair index.
-        pair: u16,
-        /// The write.
-        write: WriteMeta,
-        /// The secondary's incarnation when the apply started; a crash since voids it.
-        incarnation: u32,
-        /// When, among this secondary's applies, it started: of two applies to one block, the
-        /// later-started one wins, as a controller serialises writes to a block.
-        order: u64,
-    },
-    /// A message arrives.
-    Deliver {
-        /// Destination.
-        to: NodeId,
-        /// Sender.
-        from: NodeId,
-        /// Contents.
-        msg: Msg,
-    },
-    /// A node's timer fires.
-    Timer {
-        /// Whose.
-        node: NodeId,
-        /// Which.
-        timer: Timer,
-    },
-    /// The primary site fails.
-    Disaster,
-    /// The secondary site is told to take over.
-    Takeover,
-    /// A subsystem crashes.
-    Crash {
-        /// Which.
-        node: NodeId,
-    },
-    /// A crashed subsystem comes back.
-    Restart {
-        /// Which.
-        node: NodeId,
-    },
-    /// Fault `index` of the scenario starts (phase 0) or ends (phase 1); for a rolling disaster,
-    /// phase k fails its k-th component.
-    Fault {
-        /// Index into the scenario's faults.
-        index: u16,
-        /// Which step of the fault.
-        phase: u16,
-    },
-}
 
 /// A part of the primary site that a rolling disaster takes down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -376,10 +297,6 @@ impl World {
     }
 }
 
-/// How an event that does not take effect is traced: its kind (`held`, `dropped`,
-/// `superseded`) and why; `None` when it takes effect.
-pub type Fate = Option<(&'static str, &'static str)>;
-
 /// The label of write `id`: scripted (in `labels`), or generated and held by `checker`.
 fn label_of<'a>(
     labels: &'a BTreeMap<WriteId, String>,
@@ -420,4 +337,41 @@ fn write_of(event: &Event) -> Option<WriteId> {
         };
         Some(id)
     }
+}
+
+/// What a watcher of a run is told. The world calls its watchers at a few points (before each
+/// event, when a write is stored, completed or applied, when a message is sent, when a node
+/// announces a milestone, when the readable set changes); they read what happened and never steer
+/// the run: no event, no random draw, nothing folded into the trace hash. The model names no
+/// watcher: the recorded series and the Chrome trace implement this trait from outside, and
+/// whoever attaches them takes them back at the end through [`Watcher::into_any`]. With none
+/// attached, each call is one branch.
+///
+/// Every method defaults to doing nothing. It lives beside [`World`], which holds its watchers
+/// and hands itself to them, so neither file has to import the other.
+pub trait Watcher {
+    /// `event` is about to be handled at `now`; `world` is as it stood since the previous event.
+    fn before(&mut self, _now: u64, _event: &Event, _world: &World) {}
+
+    /// Primary `pair` stored host write `id` of `bytes` on its volume.
+    fn stored(&mut self, _now: u64, _pair: u16, _id: WriteId, _bytes: u32) {}
+
+    /// A host saw a write complete, `latency` ns after issuing it.
+    fn completed(&mut self, _latency: u64) {}
+
+    /// Secondary `pair` is about to show write `id` (the checker does not know yet).
+    fn applied(&mut self, _now: u64, _pair: u16, _id: WriteId, _checker: &Checker) {}
+
+    /// `from` put `msg` on the channel to `to` at `now`; `delivery` is what becomes of it.
+    fn message(&mut self, _now: u64, _from: NodeId, _to: NodeId, _msg: &Msg, _delivery: Delivery) {}
+
+    /// `node` announced `what` (with the protocol's [`Note`] when it came from one).
+    fn note(&mut self, _now: u64, _node: NodeId, _what: &'static str, _note: Option<Note>) {}
+
+    /// Secondary `pair` became readable (`true`) or fenced at `now`; `all` is every secondary's
+    /// state after the change (the image hosts can read is the union of the readable ones).
+    fn readable(&mut self, _now: u64, _pair: u16, _readable: bool, _all: &Readability) {}
+
+    /// The watcher as [`Any`], so whoever attached it can take its concrete type back.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
