@@ -408,7 +408,13 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
         .drain
         .as_ns()
         .max(interval * 10 + failover * 2 + rto * 30 + tail);
-    let rivals = rival_knobs(base, seed, interval, (lan_max, lan_loss), link_median);
+    let rivals = rival_knobs(
+        base,
+        seed,
+        interval,
+        (lan_max, lan_loss == 0.0 && !has(Swarm::HeavyTailLan)),
+        link_median,
+    );
     let swarm: Vec<&'static str> = on.iter().map(|k| k.name()).collect();
     let lifted: Vec<&'static str> = lifted.iter().map(|a| a.name()).collect();
 
@@ -608,15 +614,17 @@ fn faults(
 /// stream of their own so that adding them shifts no other draw: the mover's read interval and
 /// service time, the shortest cycle, and now and then a coordination window or a drain timeout
 /// short enough to run out (a few LAN or link delays) so that abandoned switches and overdue
-/// drains are exercised too. A short window is drawn only on a lossless LAN: where a lost hold
-/// waits a retransmission timeout, every switch would be abandoned (a live-lock the protocol's
-/// operators avoid by keeping the window above the LAN's worst round trip, as the 50 ms default
-/// does).
+/// drains are exercised too. A short window is drawn only on a lossless LAN with bounded latency:
+/// where a lost hold waits a retransmission timeout, or where a heavy-tailed LAN makes the slowest
+/// of a dozen members' round trips exceed a few median delays almost every time, every switch
+/// would be abandoned (a live-lock the protocol's operators avoid by keeping the window above the
+/// LAN's worst round trip, as the 50 ms default does; cycle seeds 3024, 3796, 3950, 5141, 5930,
+/// 8458 and 9331 drew such a window over a heavy-tailed LAN and never applied a write).
 fn rival_knobs(
     base: &Scenario,
     seed: u64,
     interval: u64,
-    (lan_max, lan_loss): (u64, f64),
+    (lan_max, lan_bounded): (u64, bool),
     link: u64,
 ) -> Value {
     use crate::scenario::types::ProtocolKind;
@@ -632,7 +640,7 @@ fn rival_knobs(
             })
         }
         ProtocolKind::Cycle => {
-            let coordination = if rng.random_bool(0.2) && lan_loss == 0.0 {
+            let coordination = if rng.random_bool(0.2) && lan_bounded {
                 (lan_max as f64 * uf(&mut rng, 3.0, 10.0)) as u64
             } else {
                 pr.max_coordination_time.as_ns()
