@@ -246,8 +246,7 @@ fn uses(code: &str) -> (Vec<Use>, String) {
     let mut found = Vec::new();
     let mut rest_code = String::new();
     let mut rest = code;
-    loop {
-        let Some(at) = find_use(rest) else { break };
+    while let Some(at) = find_use(rest) {
         let head = &rest[..at];
         let line_start = head.rfind('\n').map_or(0, |n| n + 1);
         let public = head[line_start..].trim_start().starts_with("pub");
