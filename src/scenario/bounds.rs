@@ -189,18 +189,9 @@ fn site_lost_checked(f: &Fault) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use crate::scenario::parse;
-
+    /// The validation tests' scenario with `extra` top-level fields and `workload`.
     fn problems(extra: &str, workload: &str) -> String {
-        let text = format!(
-            r#"{{"name": "t", "description": "d", "duration": "10ms",
-                "topology": {{"pairs": 2, "blocks_per_volume": 16}}{extra},
-                "workloads": [{workload}]}}"#
-        );
-        match parse("t.json", &text, &[]) {
-            Ok(_) => String::new(),
-            Err(e) => e.to_string(),
-        }
+        crate::scenario::validate::tests::problems(workload, extra)
     }
 
     const RANDOM: &str = r#"{"kind": "random", "rate": "10/s"}"#;

@@ -358,10 +358,12 @@ fn reaches(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::scenario::parse;
 
-    fn problems(workload: &str, extra: &str) -> String {
+    /// The message parsing a small scenario with `workload` (and `extra` top-level fields)
+    /// gives, or "" if it parses: what the scenario checks' tests assert on.
+    pub(crate) fn problems(workload: &str, extra: &str) -> String {
         let text = format!(
             r#"{{"name": "t", "description": "d", "duration": "10ms",
                 "topology": {{"pairs": 2, "blocks_per_volume": 16}}{extra},
