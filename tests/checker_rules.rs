@@ -2,7 +2,7 @@
 //! readable secondaries, as the model holds them), the final image after a disaster whatever the
 //! protocol did, liveness only where the run gave the copy a fair chance, and budgets as budgets.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, run_json, EXIT_BUDGET, EXIT_OK, EXIT_VIOLATION, FIGURE1};
 

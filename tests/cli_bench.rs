@@ -1,7 +1,7 @@
 //! `rcsim bench --quick --json`: every figure the contract names is there and positive. Speed
 //! itself is never asserted (CONTRACT.md: the benchmark is the place for speed figures).
 
-mod common;
+use crate::common;
 
 use common::{rcsim, EXIT_OK};
 use serde_json::Value;

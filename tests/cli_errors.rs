@@ -2,7 +2,7 @@
 //! and resource budgets (exit 3), through the real binary. Every bad scenario is `BASE` with one
 //! thing broken, written to a temp file.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 //! reproducer given to `run`, traces written by `replay`, `shrink --json`, `--seeds N`, and a
 //! failing run's summary that names the first violations and counts the rest.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

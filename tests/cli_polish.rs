@@ -1,7 +1,7 @@
 //! The command line's small promises, through the real binary: plurals right, failing seeds
 //! listed up to a limit then counted, and `validate` reading a reproducer as `run` does.
 
-mod common;
+use crate::common;
 
 use common::*;
 

@@ -2,7 +2,7 @@
 //! files exist and parse, the HTML page is self-contained, and the same input gives the same
 //! bytes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

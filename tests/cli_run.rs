@@ -1,7 +1,7 @@
 //! `rcsim run`: the Figure 1 verdicts, the result JSON, `--out`, `--trace`, `--seed`,
 //! `--disaster-at` and `--set`, all through the real binary.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! `rcsim validate`, `rcsim schema`, and the scenario files shipped in `scenarios/`.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! image consistent over 30 seeds, while today's probe without an error bound
 //! (`naive-clock-sync`) breaks dependent-write order on the same scenarios.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, EXIT_OK, EXIT_VIOLATION};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! a campaign killed mid-way and resumed gives exactly the uninterrupted results; a used output
 //! directory is refused or cleared, never mixed.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

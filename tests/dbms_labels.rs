@@ -2,7 +2,7 @@
 //! violations, the human summary and the trace, so that a violation reads as the patent's io2/io3
 //! story; naming them changes no trace hash. All through the real binary.
 
-mod common;
+use crate::common;
 
 use common::*;
 

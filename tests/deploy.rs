@@ -3,7 +3,7 @@
 //! Slurm's variables as each array task would be (no scheduler), and its merge job give exactly
 //! the unsharded campaign's results.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

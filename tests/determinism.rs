@@ -1,7 +1,7 @@
 //! Determinism: a scenario and a seed fix the whole run (trace hash, result JSON, trace file);
 //! different seeds of a random scenario give different runs.
 
-mod common;
+use crate::common;
 
 use common::*;
 

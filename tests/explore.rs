@@ -2,7 +2,7 @@
 //! found safe, every checkpoint mutant yields a counterexample that `--replay` reproduces, the
 //! result does not depend on `--jobs`, a bound gives exit 3 and bad input exit 2.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, TempDir, EXIT_BUDGET, EXIT_OK, EXIT_VIOLATION};
 use serde_json::Value;

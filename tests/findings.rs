@@ -2,7 +2,7 @@
 //! the violation the checker is there to catch, and the same scenario with the safe setting
 //! shows none.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, EXIT_OK, EXIT_VIOLATION};
 use serde_json::Value;

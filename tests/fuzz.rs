@@ -2,7 +2,7 @@
 //! to the whole, reproducers that replay with the same hash, shrinking, mutants caught, and the
 //! correct protocol passing where its assumptions hold.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, TempDir, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! that overflow, special files as scenarios, seed ranges and thread counts out of reason. Each
 //! is exit 2 with a message naming what is wrong, never a panic, an abort or a wrong verdict.
 
-mod common;
+use crate::common;
 
 use common::*;
 

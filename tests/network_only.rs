@@ -5,7 +5,7 @@
 //! LAN. Each scenario in tests/data/network-only runs over 30 seeds, with and without a disaster,
 //! and every run must be consistent.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, EXIT_OK};
 

@@ -2,7 +2,7 @@
 //! replaced; links are refused, never written through; no temporary file is left behind; a
 //! closed pipe or stream never makes rcsim panic.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::process::{Command, Stdio};

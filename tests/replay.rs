@@ -2,7 +2,7 @@
 //! and the MSR sample under tests/data/ become exactly their write records as host writes, at
 //! their times, on the blocks their offsets name; bad traces exit 2 naming file and line.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

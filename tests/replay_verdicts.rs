@@ -2,7 +2,7 @@
 //! trace hash or the verdict differs from the recorded one, 2 for a reproducer whose `protocol`
 //! disagrees with its scenario, 3 for a budget stop; `shrink` of an invalid one says why.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

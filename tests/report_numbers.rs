@@ -3,7 +3,7 @@
 //! time within the RPO target against the result's time-weighted percentiles, the fault shading
 //! against the scenario, the sweep axis, and the Chrome trace's tracks and window.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

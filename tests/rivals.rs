@@ -4,7 +4,7 @@
 //! costs against `checkpoint` on one scenario (the direction, not the timings), and reject knobs
 //! that make no sense.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, TempDir, EXIT_OK, EXIT_VIOLATION, FIGURE1};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! The validator below knows the keywords these schemas use and fails on any other, so a schema
 //! that grows a new keyword cannot pass unchecked.
 
-mod common;
+use crate::common;
 
 use common::{rcsim, root, run_json, TempDir, EXIT_OK, EXIT_VIOLATION};
 use serde_json::Value;

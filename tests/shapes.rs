@@ -2,7 +2,7 @@
 //! changes the rate at each step, a hot spot takes its weight of the writes, and bad shapes exit
 //! 2 naming their JSON path.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! fewer faults, events and writes, a description saying what it was shrunk from, and a
 //! reproducer that replays to the same failure. All through the real binary.
 
-mod common;
+use crate::common;
 
 use common::*;
 

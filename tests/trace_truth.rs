@@ -2,7 +2,7 @@
 //! result's counters, nothing is traced as done at a crashed or lost primary, no message is
 //! traced as delivered to a node that is down, and an apply voided by a crash is not an `apply`.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,8 +1,5 @@
 //! Helpers shared by the integration tests: they drive the real `rcsim` binary as a user or a CI
 //! script would, and check what it prints, writes and exits with.
-//!
-//! Each test file compiles this module on its own and uses only part of it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
