@@ -181,3 +181,21 @@ fn shaped_bursty_hot_workloads_stay_consistent_under_checkpoint() {
     ]);
     bad.assert_usage_error(&["clocks.overrides[0].subsystem"]);
 }
+
+/// Fuzz seeds 1165, 2430 and 9161 under `central` (and 3501, 5082, 6932 with them): all seven
+/// pairs' updates travel over the mover's one link, in order, with lognormal delays of sigma about
+/// 1.05. Every segment waits for the slowest one ahead of it, so round trips ran to tens of
+/// milliseconds; the streams resent after their fixed timeout segments that were only late, lost
+/// segments waited a whole timeout with the window stuck behind them, and a 128-segment window
+/// carried fewer updates a second than the hosts wrote. The copy crawled and was judged stalled.
+/// The streams now time out on measured round trips (RFC 6298), resend a segment as soon as a
+/// later one is held beyond it for a round trip (RFC 8985), and the mover's window is 512. These
+/// are the generated scenarios of those seeds as `rcsim fuzz` wrote them.
+#[test]
+fn central_keeps_up_over_one_heavy_tailed_in_order_link() {
+    for seed in ["1165", "2430", "9161"] {
+        let file = format!("tests/data/findings/central-seed-{seed}.json");
+        let (code, r) = run(&file, &[]);
+        assert_eq!(code, EXIT_OK, "seed {seed}: {}", r["violations"]);
+    }
+}

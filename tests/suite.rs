@@ -45,12 +45,17 @@ fn every_test_file_is_in_the_suite() {
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("read tests/") {
         let path = entry.expect("entry").path();
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else { continue };
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
         if path.extension().is_some_and(|e| e == "rs") && stem != "suite" {
             if !suite.lines().any(|l| l == format!("mod {stem};")) {
                 missing.push(stem.to_string());
             }
         }
     }
-    assert!(missing.is_empty(), "add `mod NAME;` to tests/suite.rs for: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "add `mod NAME;` to tests/suite.rs for: {missing:?}"
+    );
 }

@@ -48,7 +48,7 @@ impl Node for Primary {
                 }
             },
             Input::Deliver { from, msg } => {
-                self.streams.on_msg(from, msg, out);
+                self.streams.on_msg(now, from, msg, out);
                 let ready = self.streams.take_ready();
                 self.streams.give_back(ready);
                 let (paced, resync) = self.shipper.progress(self.streams.unacked_writes(to));
@@ -108,7 +108,7 @@ impl Node for Secondary {
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Deliver { from, msg } if !self.taken_over => {
-                self.streams.on_msg(from, msg, out);
+                self.streams.on_msg(now, from, msg, out);
                 let mut ready = self.streams.take_ready();
                 for (_, body) in ready.drain(..) {
                     match body {

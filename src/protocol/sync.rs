@@ -35,7 +35,7 @@ impl Node for Primary {
                 self.streams.send(now, to, Body::Write(w), out);
             }
             Input::Deliver { from, msg } => {
-                self.streams.on_msg(from, msg, out);
+                self.streams.on_msg(now, from, msg, out);
                 let mut ready = self.streams.take_ready();
                 for (_, body) in ready.drain(..) {
                     if let Body::WriteAck(id) = body {
@@ -75,7 +75,7 @@ impl Node for Secondary {
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Deliver { from, msg } if !self.taken_over => {
-                self.streams.on_msg(from, msg, out);
+                self.streams.on_msg(now, from, msg, out);
                 let mut ready = self.streams.take_ready();
                 for (_, body) in ready.drain(..) {
                     if let Body::Write(w) = body {

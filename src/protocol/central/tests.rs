@@ -243,7 +243,8 @@ fn the_mover_works_through_one_update_per_service_time_then_ships_the_group() {
 fn the_mover_holds_back_groups_beyond_its_window_until_the_journal_acknowledges() {
     let mut c = cfg(1);
     c.service_time = 0;
-    let ids: Vec<WriteId> = (0..200).collect();
+    let total = JOURNAL_WINDOW as u64 + 72;
+    let ids: Vec<WriteId> = (0..total).collect();
     let (mut m, out) = mover_with(c, &ids);
     let shipped = journal_ids(&out);
     assert_eq!(shipped.len(), JOURNAL_WINDOW, "the window's worth, no more");
@@ -261,7 +262,7 @@ fn the_mover_holds_back_groups_beyond_its_window_until_the_journal_acknowledges(
         &mut more,
     );
     let rest = journal_ids(&more);
-    assert_eq!(rest, (JOURNAL_WINDOW as u64..200).collect::<Vec<_>>());
+    assert_eq!(rest, (JOURNAL_WINDOW as u64..total).collect::<Vec<_>>());
     let last = bodies_to(&more, s(0)).last().copied();
     assert_eq!(
         last,
@@ -535,12 +536,8 @@ fn a_lost_release_is_sent_again_by_the_batch_watch() {
     n.now = 10_000;
     n.fire(s(0), Timer::BatchWatch);
     n.settle();
-    assert!(
-        n.landed_on(s(1)).is_empty(),
-        "the repeat waits behind the lost one"
-    );
-    n.fire(s(0), Timer::Retransmit);
-    n.settle();
+    // The repeat arrives beyond the gap the lost release left; its acknowledgement shows the
+    // release lost a round trip after it was sent, so it is resent at once, not at the timer.
     assert_eq!(n.landed_on(s(1)), vec![5]);
     assert!(n.open(), "the repeated release got the batch applied");
 }
