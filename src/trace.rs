@@ -256,7 +256,9 @@ fn msg_detail(m: &Msg, label: Option<&str>) -> String {
     match m {
         Msg::Ack { next, held } => format!("next {next} held {held:#x}"),
         Msg::Seg { seq, body } => match (body, label) {
-            (Body::Write(w), Some(l)) => format!("seq {seq}: {l} stamp {}", w.stamp),
+            (Body::Write(w) | Body::Journal(w), Some(l)) => {
+                format!("seq {seq}: {l} stamp {}", w.stamp)
+            }
             _ => match body.detail() {
                 d if d.is_empty() => format!("seq {seq}"),
                 d => format!("seq {seq}: {d}"),

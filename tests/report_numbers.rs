@@ -12,6 +12,7 @@ use rcsim::report::figures::{human_bytes, human_ns};
 use serde_json::Value;
 
 const NETWORK_FAULTS: &str = "scenarios/network-faults.json";
+const METRO: &str = "scenarios/metro.json";
 
 /// The rows of the Markdown table under `## heading`, as cells by column name.
 fn table(md: &str, heading: &str) -> Vec<BTreeMap<String, String>> {
@@ -285,5 +286,106 @@ fn bad_trace_windows_are_exit_2_with_a_clear_message() {
             w,
         ])
         .assert_usage_error(&["--trace-window", says]);
+    }
+}
+
+/// The throughput chart is drawn from the series CSV's `host_writes`, `host_writes_per_s` and
+/// `replicated_bytes_per_s`: recount each window from the run's trace (the same run: the same
+/// seed gives the same events). A host write counts in the window it completed in; its bytes
+/// count once, in the window its copy first reached the secondary site (a write or journal
+/// segment delivered to a secondary, or a secondary applying it).
+#[test]
+fn throughput_windows_match_a_recount_from_the_trace() {
+    let dir = TempDir::new("throughput-recount");
+    for protocol in ["checkpoint", "central"] {
+        let trace = dir.join(&format!("{protocol}.jsonl"));
+        let out = dir.join(protocol);
+        let (t, o) = (trace.to_str().unwrap(), out.to_str().unwrap());
+        // The full history keeps every DBMS write's label, so the trace names each write alike
+        // in every event.
+        let full = ["--set", "checker.history=full", "--protocol", protocol];
+        let run = rcsim(&[&["run", METRO, "--trace", t][..], &full].concat());
+        assert!(
+            run.code == EXIT_OK || run.code == EXIT_VIOLATION,
+            "{}",
+            run.stderr
+        );
+        rcsim(&[&["report", METRO, "--out", o][..], &full].concat()).assert_code(EXIT_OK);
+
+        let mut completed = Vec::new();
+        let mut size = BTreeMap::new();
+        let mut reached: BTreeMap<String, u64> = BTreeMap::new();
+        for line in std::fs::read_to_string(&trace).unwrap().lines() {
+            let e: Value = serde_json::from_str(line).unwrap();
+            let at = e["t"].as_u64().unwrap();
+            let write = e["write"].as_str().map(str::to_string);
+            match e["ev"].as_str().unwrap() {
+                "host-write" => {
+                    size.insert(write.unwrap(), e["size"].as_u64().unwrap());
+                }
+                "write-complete" => completed.push(at),
+                "apply" => {
+                    reached.entry(write.unwrap()).or_insert(at);
+                }
+                "deliver"
+                    if e["from"].as_str().unwrap().starts_with('P')
+                        && e["to"].as_str().unwrap().starts_with('S')
+                        && matches!(e["msg"].as_str(), Some("write" | "journal")) =>
+                {
+                    // "seq 3: w17 stamp 1200000"
+                    let id = e["detail"].as_str().unwrap().split(' ').nth(2).unwrap();
+                    reached.entry(id.to_string()).or_insert(at);
+                }
+                _ => {}
+            }
+        }
+        let csv_file = std::fs::read_dir(out.join("series"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with(protocol)
+            })
+            .expect("the protocol's series CSV");
+        let csv = std::fs::read_to_string(csv_file).unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        let (mut rows, mut total_bytes) = (0, 0);
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            let num = |name: &str| cells[col(name)].parse::<f64>().unwrap();
+            let (end, window) = (num("time_ns") as u64, num("window_ns") as u64);
+            let start = end - window;
+            let writes = completed.iter().filter(|&&t| start <= t && t < end).count() as u64;
+            let bytes: u64 = reached
+                .iter()
+                .filter(|&(_, &t)| start <= t && t < end)
+                .map(|(id, _)| size[id])
+                .sum();
+            assert_eq!(
+                num("host_writes") as u64,
+                writes,
+                "{protocol} window ending {end}"
+            );
+            let per_s = |n: u64| n as f64 * 1e9 / window as f64;
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.max(1.0);
+            assert!(
+                close(num("host_writes_per_s"), per_s(writes)),
+                "{protocol} {end}"
+            );
+            assert!(
+                close(num("replicated_bytes_per_s"), per_s(bytes)),
+                "{protocol} window ending {end}: {} against {}",
+                num("replicated_bytes_per_s"),
+                per_s(bytes)
+            );
+            rows += 1;
+            total_bytes += bytes;
+        }
+        assert!(rows > 10 && total_bytes > 0, "{protocol}: {rows} windows");
     }
 }

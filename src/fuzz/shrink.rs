@@ -424,7 +424,10 @@ mod tests {
     #[test]
     fn a_liveness_failure_is_never_shrunk_by_a_shorter_drain() {
         let s = json!({"drain": "1s"});
-        assert!(!STEPS[SHORTER_DRAIN](&s).is_empty(), "SHORTER_DRAIN names shorter_drain");
+        assert!(
+            !STEPS[SHORTER_DRAIN](&s).is_empty(),
+            "SHORTER_DRAIN names shorter_drain"
+        );
         assert_eq!(STEPS[SHORTER_DRAIN](&s), shorter_drain(&s));
         assert_eq!(steps_for("liveness").count(), STEPS.len() - 1);
         assert!(steps_for("liveness").all(|step| step(&s) != shorter_drain(&s)));

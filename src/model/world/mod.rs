@@ -320,7 +320,7 @@ fn write_of(event: &Event) -> Option<WriteId> {
             Event::Deliver {
                 msg:
                     Msg::Seg {
-                        body: protocol::Body::Write(w),
+                        body: protocol::Body::Write(w) | protocol::Body::Journal(w),
                         ..
                     },
                 ..
@@ -328,7 +328,7 @@ fn write_of(event: &Event) -> Option<WriteId> {
             | Event::CopyServed {
                 msg:
                     Msg::Seg {
-                        body: protocol::Body::Write(w),
+                        body: protocol::Body::Write(w) | protocol::Body::Journal(w),
                         ..
                     },
                 ..
