@@ -24,7 +24,7 @@ use crate::model::world::Watcher;
 use crate::model::world::{Event, World};
 use crate::output::AtomicFile;
 use crate::protocol::{Msg, NodeId, Note};
-use crate::report::series::{describe_fault, FaultKind};
+use crate::report::faults::{describe_fault, FaultKind};
 use crate::scenario::types::Fault;
 use crate::scenario::units::Duration;
 

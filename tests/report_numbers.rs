@@ -8,7 +8,7 @@ use crate::common;
 use std::collections::BTreeMap;
 
 use common::*;
-use rcsim::report::figures::{human_bytes, human_ns};
+use rcsim::report::units::{human_bytes, human_ns};
 use serde_json::Value;
 
 const NETWORK_FAULTS: &str = "scenarios/network-faults.json";

@@ -6,8 +6,6 @@
 
 use std::fmt;
 
-use super::WriteId;
-
 /// The part a write plays in its DBMS transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -58,8 +56,10 @@ impl Label {
         Some((self.0 >> ROLE_BITS, role))
     }
 
-    /// The name of write `id` carrying this label: the label, or `w<id>` when it has none.
-    pub fn name(self, id: WriteId) -> String {
+    /// The name of write `id` (a [`crate::check::WriteId`]) carrying this label: the label, or
+    /// `w<id>` when it has none. The id is a plain number here so that labels, which the
+    /// checker's records hold, name nothing of the checker.
+    pub fn name(self, id: u64) -> String {
         if self.is_none() {
             format!("w{id}")
         } else {

@@ -1,9 +1,11 @@
 //! The charts of a protocol comparison, built from the runs' results and recorded series only:
 //! each comes with a file name, a title and a sentence saying what it shows.
 
-use super::chart::{colour, Band, Figure, Line, Panel, RoundBar, Shade, Stroke, Timeline};
-use super::over_time;
-use super::series::{FaultKind, Point, Series};
+use super::chart::{colour, Band, Figure, Line, Panel, Shade, Stroke};
+use super::faults::FaultKind;
+use super::series::{Point, Series};
+use super::timeline::{RoundBar, Timeline};
+use super::units::{human_ns, median, ms, time_unit, TimeUnit};
 use crate::result::RunResult;
 
 /// One protocol's runs on the scenario: every seed's result, and the first seed's series.
@@ -37,109 +39,6 @@ pub struct ChartSpec {
     pub caption: String,
     /// The drawing.
     pub drawing: Drawing,
-}
-
-/// A unit of simulated time for an axis.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TimeUnit {
-    /// Nanoseconds per unit.
-    pub ns: f64,
-    /// Its symbol.
-    pub name: &'static str,
-}
-
-/// Seconds for runs of two seconds or more, else milliseconds.
-pub fn time_unit(end_ns: u64) -> TimeUnit {
-    if end_ns >= 2_000_000_000 {
-        TimeUnit { ns: 1e9, name: "s" }
-    } else {
-        TimeUnit {
-            ns: 1e6,
-            name: "ms",
-        }
-    }
-}
-
-/// Nanoseconds as a short human time (`12.5 ms`).
-pub fn human_ns(v: u64) -> String {
-    let f = v as f64;
-    let (x, u) = if v < 1_000 {
-        return format!("{v} ns");
-    } else if v < 1_000_000 {
-        (f / 1e3, "µs")
-    } else if v < 1_000_000_000 {
-        (f / 1e6, "ms")
-    } else {
-        (f / 1e9, "s")
-    };
-    // Three significant figures: 258 µs, 1.68 ms, 53.2 ms.
-    let s = if x < 10.0 {
-        format!("{x:.2}")
-    } else if x < 100.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.0}")
-    };
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    format!("{s} {u}")
-}
-
-pub(super) fn ms(ns: u64) -> f64 {
-    ns as f64 / 1e6
-}
-
-/// Bytes as a short human size in decimal units (`512 B`, `1.5 kB`, `12.3 MB`).
-pub fn human_bytes(v: u64) -> String {
-    if v < 1_000 {
-        return format!("{v} B");
-    }
-    let (x, u) = if v < 1_000_000 {
-        (v as f64 / 1e3, "kB")
-    } else if v < 1_000_000_000 {
-        (v as f64 / 1e6, "MB")
-    } else {
-        (v as f64 / 1e9, "GB")
-    };
-    let s = if x < 10.0 {
-        format!("{x:.2}")
-    } else if x < 100.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.0}")
-    };
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    format!("{s} {u}")
-}
-
-/// A decimal byte unit for an axis whose largest value is `max`: (bytes per unit, its name).
-pub fn byte_unit(max: f64) -> (f64, &'static str) {
-    if max >= 1e9 {
-        (1e9, "GB")
-    } else if max >= 1e6 {
-        (1e6, "MB")
-    } else if max >= 1e3 {
-        (1e3, "kB")
-    } else {
-        (1.0, "bytes")
-    }
-}
-
-/// The median of `v` (the lower middle for an even count), or 0.
-pub fn median(mut v: Vec<u64>) -> u64 {
-    v.sort_unstable();
-    if v.is_empty() {
-        0
-    } else {
-        v[(v.len() - 1) / 2]
-    }
 }
 
 /// The longest a legend entry's text gets before it is cut with `…`.
@@ -299,7 +198,7 @@ const HDR_X_MAX: f64 = 1e5;
 /// Host write latency as an HdrHistogram percentile plot, one line per protocol (the first seed):
 /// latency (log y) against `1/(1 − p)` (log x, labelled as the percentile), so the tail from p99
 /// to p99.999 gets as much room as the median.
-fn latency_percentiles(runs: &[ProtocolRuns]) -> ChartSpec {
+pub fn latency_percentiles(runs: &[ProtocolRuns]) -> ChartSpec {
     let mut lines = Vec::new();
     for r in runs {
         let Some(s) = &r.series else { continue };
@@ -367,7 +266,7 @@ fn latency_percentiles(runs: &[ProtocolRuns]) -> ChartSpec {
 pub const TIMELINE_ROUNDS: usize = 40;
 
 /// The checkpoint rounds of the first protocol that has any.
-fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
+pub fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
     let (r, s) = runs.iter().find_map(|r| {
         r.series
             .as_ref()
@@ -458,32 +357,9 @@ fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
     })
 }
 
-/// Every chart of a protocol comparison, in page order; `rpo_target_ns` draws the target on
-/// the exposure panel.
-pub fn comparison(runs: &[ProtocolRuns], rpo_target_ns: Option<u64>) -> Vec<ChartSpec> {
-    let unit = time_unit(end_of(runs));
-    let ctx = over_time::Ctx {
-        unit,
-        shades: shades(runs, unit),
-        note: shade_note(runs),
-        rpo_target_ns,
-    };
-    let mut out = vec![
-        tradeoff(runs),
-        latency_percentiles(runs),
-        over_time::latency(runs, &ctx),
-        over_time::throughput(runs, &ctx),
-        over_time::lag_and_exposure(runs, &ctx),
-        over_time::buffers(runs, &ctx),
-        over_time::links(runs, &ctx),
-    ];
-    out.extend(rounds(runs));
-    out
-}
-
 /// Host write latency p99 against what a disaster loses, one point per protocol and seed: the
 /// trade-off between the two in one picture.
-fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
+pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
     let mut top = Vec::new();
     let mut bottom = Vec::new();
     for r in runs {

@@ -3,13 +3,17 @@
 //! runs' results and their recorded series.
 
 pub mod chart;
+pub mod comparison;
 pub mod export;
+pub mod faults;
 pub mod figures;
 pub mod over_time;
 pub mod page;
 pub mod series;
 pub mod sweep;
 pub mod sweep_axis;
+pub mod timeline;
+pub mod units;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,7 +82,7 @@ pub fn write_data(dir: &Path, runs: &[ProtocolRuns]) -> Result<(), String> {
 /// (see [`write_data`]), `index.md` and the self-contained `index.html`.
 pub fn write_report(dir: &Path, info: &PageInfo, runs: &[ProtocolRuns]) -> Result<(), String> {
     write_data(dir, runs)?;
-    let charts = figures::comparison(runs, info.rpo_target_ns);
+    let charts = comparison::comparison(runs, info.rpo_target_ns);
     let rendered = write_charts(dir, &charts)?;
     let md = page::markdown(info, runs, &charts);
     let html = page::html(info, runs, &charts, &rendered);

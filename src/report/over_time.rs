@@ -6,10 +6,8 @@ use plotters::style::RGBColor;
 
 use super::chart::{colour, Figure, Line, Panel, Shade, Stroke};
 use super::export::{per_second, window_ns};
-use super::figures::{
-    byte_unit, coinciding, human_ns, median, ms, series_line, ChartSpec, Drawing, ProtocolRuns,
-    TimeUnit,
-};
+use super::figures::{coinciding, series_line, ChartSpec, Drawing, ProtocolRuns};
+use super::units::{byte_unit, human_bytes, human_ns, median, ms, TimeUnit};
 
 /// What every time chart shares.
 #[derive(Clone, Debug)]
@@ -136,7 +134,7 @@ pub fn throughput(runs: &[ProtocolRuns], ctx: &Ctx) -> ChartSpec {
             Some(format!(
                 "{} {w} writes, {} replicated",
                 r.protocol,
-                super::figures::human_bytes(b)
+                human_bytes(b)
             ))
             .filter(|_| secs > 0.0)
         })

@@ -4,8 +4,9 @@
 use std::fmt::Write;
 
 use super::chart::Rendered;
-use super::figures::{human_bytes, human_ns, median, ChartSpec, ProtocolRuns};
+use super::figures::{ChartSpec, ProtocolRuns};
 use super::over_time::percent;
+use super::units::{human_bytes, human_ns, median};
 use crate::result::RunResult;
 
 /// What the page says about the scenario and how it was made.

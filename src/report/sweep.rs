@@ -7,8 +7,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::chart::{colour, Figure, Line, Panel, Rendered, Stroke};
-use super::figures::{band, human_ns, ChartSpec, Drawing};
+use super::figures::{band, ChartSpec, Drawing};
 use super::sweep_axis::{field_words, sweep_axis, SweepAxis};
+use super::units::human_ns;
 use crate::output::write_atomic;
 use crate::result::RunResult;
 
