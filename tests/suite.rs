@@ -48,10 +48,11 @@ fn every_test_file_is_in_the_suite() {
         let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
-        if path.extension().is_some_and(|e| e == "rs") && stem != "suite" {
-            if !suite.lines().any(|l| l == format!("mod {stem};")) {
-                missing.push(stem.to_string());
-            }
+        if path.extension().is_some_and(|e| e == "rs")
+            && stem != "suite"
+            && !suite.lines().any(|l| l == format!("mod {stem};"))
+        {
+            missing.push(stem.to_string());
         }
     }
     assert!(
