@@ -90,7 +90,8 @@ fn simulate_inner(
         None => Trace::hash_only(),
     };
     let mut sched = Scheduler::new();
-    let mut world = World::new(sc, seed, trace, &mut sched);
+    let mut world = World::new(sc, seed, &mut sched);
+    world.watch(Box::new(trace));
     let end = sc.duration.as_ns().saturating_add(sc.drain.as_ns());
     let end = sc
         .faults
@@ -139,6 +140,7 @@ fn simulate_inner(
     world.exposure.before(outcome.now, &world.checker);
     world.exposure.stop(outcome.now);
     let mut series = None;
+    let mut trace = None;
     for watcher in world.take_watchers() {
         let watcher = match watcher.into_any().downcast::<Recorder>() {
             Ok(r) => {
@@ -147,10 +149,18 @@ fn simulate_inner(
             }
             Err(other) => other,
         };
+        let watcher = match watcher.downcast::<Trace>() {
+            Ok(t) => {
+                trace = Some(t);
+                continue;
+            }
+            Err(other) => other,
+        };
         if let Ok(c) = watcher.downcast::<ChromeTrace>() {
             c.finish(outcome.now)?;
         }
     }
+    let mut trace = trace.expect("the trace watches every run");
     let cut = outcome.reason.is_budget();
     let live = judges_liveness(sc, outcome.now) && !cut;
     let reference = world.finish(outcome.now, cut, live);
@@ -159,7 +169,7 @@ fn simulate_inner(
             .checker
             .liveness(outcome.now.saturating_sub(grace(sc)), outcome.now);
     }
-    world.trace.finish()?;
+    trace.finish()?;
     let c = &world.checker;
     let pct = |s: &LatencyStats| s.percentiles();
     let result = RunResult {
@@ -171,7 +181,7 @@ fn simulate_inner(
         sim_ns: outcome.now,
         disaster_ns: world.stats.disaster_ns,
         takeover_ns: world.stats.takeover_ns,
-        trace_hash: world.trace.hash_hex(),
+        trace_hash: trace.hash_hex(),
         consistent: c.violations().is_empty(),
         violations: c.violations().to_vec(),
         violation_count: c.violation_count(),

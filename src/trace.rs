@@ -7,7 +7,9 @@ use std::io::{self, Write};
 use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::check::{BlockAddr, Label, WriteId};
-use crate::model::world::{Event, Fate};
+use std::any::Any;
+
+use crate::model::world::{write_of, Event, Fate, Wants, Watcher, World};
 use crate::output::AtomicFile;
 use crate::protocol::{Body, Msg, NodeId};
 
@@ -210,11 +212,6 @@ impl Trace {
         }
     }
 
-    /// Whether this trace writes JSON lines (else it only hashes, and labels are not needed).
-    pub fn writes_lines(&self) -> bool {
-        self.out.is_some()
-    }
-
     /// The hash of everything recorded, as 16 hex digits.
     pub fn hash_hex(&self) -> String {
         let mut h = self.hasher.clone();
@@ -250,6 +247,51 @@ fn patent_step(name: &str, to: NodeId) -> Option<&'static str> {
         ("clock-probe" | "clock-sync", true) => "208 clock synchronisation",
         _ => return None,
     })
+}
+
+/// The trace is a watcher like any other: the world tells it every event before it takes effect
+/// (with what becomes of it, and the write's name when lines are written), every host write issued
+/// and every note. Watchers never steer the run, so the trace cannot either.
+impl Watcher for Trace {
+    fn before(&mut self, now: u64, event: &Event, world: &World) {
+        let fate = world.fate(event);
+        if self.out.is_none() {
+            self.event(now, event, None, fate);
+        } else {
+            let label = write_of(event).and_then(|id| world.label(id));
+            self.event(now, event, label.as_deref(), fate);
+        }
+    }
+
+    fn issued(
+        &mut self,
+        now: u64,
+        id: WriteId,
+        addr: BlockAddr,
+        size: u32,
+        label: Option<&str>,
+        role: Label,
+    ) {
+        self.write_issued(now, id, addr, size, label, role);
+    }
+
+    fn note(
+        &mut self,
+        now: u64,
+        node: NodeId,
+        what: &'static str,
+        _note: Option<crate::protocol::Note>,
+    ) {
+        Trace::note(self, now, node, what);
+    }
+
+    fn wants(&self) -> Wants {
+        Wants::NONE
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
 }
 
 fn msg_detail(m: &Msg, label: Option<&str>) -> String {

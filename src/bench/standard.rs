@@ -9,7 +9,6 @@ use crate::engine::{run, Budget, Control, Handler, Scheduler};
 use crate::model::world::{Event, World};
 use crate::scenario::{Override, Scenario};
 use crate::sim::{simulate, RunOptions};
-use crate::trace::Trace;
 
 /// The standard scenario's text (the file in `scenarios/`, built in).
 pub const SCENARIO: &str = include_str!("../../scenarios/bench-standard.json");
@@ -86,7 +85,7 @@ impl Handler for Probe<'_> {
 /// and any takeover after it barely move the mean).
 pub fn mean_pending(sc: &Scenario, seed: u64) -> usize {
     let mut sched = Scheduler::new();
-    let mut world = World::new(sc, seed, Trace::hash_only(), &mut sched);
+    let mut world = World::new(sc, seed, &mut sched);
     let mut probe = Probe {
         world: &mut world,
         pending_sum: 0,

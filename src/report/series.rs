@@ -738,7 +738,6 @@ mod tests {
     use super::*;
     use crate::engine::{run, Budget, Scheduler};
     use crate::sim::{simulate, simulate_recorded, RunOptions};
-    use crate::trace::Trace;
 
     fn patent_example() -> Scenario {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/patent-example.json");
@@ -786,7 +785,7 @@ mod tests {
     fn a_run_longer_than_expected_merges_points_and_stays_bounded() {
         let sc = patent_example();
         let mut sched = Scheduler::new();
-        let mut world = World::new(&sc, 1, Trace::hash_only(), &mut sched);
+        let mut world = World::new(&sc, 1, &mut sched);
         // Expect a run 100 times shorter than it is: the interval must double until it fits.
         let rec = Recorder::new(&sc, 350_000, None);
         let first = rec.interval();

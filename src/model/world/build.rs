@@ -19,14 +19,13 @@ use crate::scenario::types::{
 };
 use crate::scenario::units::Duration;
 use crate::sparse::Sparse;
-use crate::trace::Trace;
 
 use super::inflight::InFlight;
 use super::{Component, Event, Pair, Stats, World};
 
 impl World {
     /// Builds the world of `sc` under `seed`, and schedules start, faults and the takeover.
-    pub fn new(sc: &Scenario, seed: u64, trace: Trace, sched: &mut Scheduler<Event>) -> Self {
+    pub fn new(sc: &Scenario, seed: u64, sched: &mut Scheduler<Event>) -> Self {
         let n = sc.topology.pairs;
         let geometry = Geometry {
             pairs: n,
@@ -214,11 +213,11 @@ impl World {
             load_until: until,
             sync_error: sc.clocks.sync_error.as_ns(),
             checker: Checker::new(geometry, sc.checker.history),
-            trace,
             stats: Stats::default(),
             rendezvous: crate::check::LatencyStats::new(),
             suspended_since: Vec::new(),
             watchers: Vec::new(),
+            wants: super::Wants::NONE,
             host_hold: crate::check::LatencyStats::new(),
             exposure: crate::check::ExposureClock::new(),
             clock_wait: crate::check::LatencyStats::new(),

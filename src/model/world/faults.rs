@@ -111,7 +111,8 @@ impl World {
     /// What becomes of `event`, for the trace: `None` when it takes effect, else how it does
     /// not (`held` until a restart, `dropped`, `superseded` by a later apply to its block) and
     /// why. The trace never shows as done what did not happen.
-    pub(super) fn fate(&self, event: &Event) -> Fate {
+    #[inline]
+    pub fn fate(&self, event: &Event) -> Fate {
         match *event {
             Event::Wake { .. } if !self.primary_alive => Some(("dropped", "primary site lost")),
             Event::WriteServed { pair, .. } | Event::CopyServed { pair, .. } => {

@@ -1,10 +1,11 @@
-//! Taking one event: the trace and the watchers hear of it first, then the event takes effect.
+//! Taking one event: the watchers (the trace among them) hear of it first, then the event takes
+//! effect.
 
 use crate::engine::{Control, Handler, Scheduler};
 use crate::model::stage::Stage;
 use crate::protocol::{self, Input, Msg, NodeId};
 
-use super::{label_of, write_of, Event, World};
+use super::{Event, World};
 
 impl Handler for World {
     type Event = Event;
@@ -19,13 +20,6 @@ impl Handler for World {
             }
             self.watchers = watchers;
         }
-        let fate = self.fate(&event);
-        let label = if self.trace.writes_lines() {
-            write_of(&event).and_then(|id| label_of(&self.labels, &self.checker, id))
-        } else {
-            None
-        };
-        self.trace.event(now, &event, label.as_deref(), fate);
         match event {
             Event::Start => {
                 for i in 0..self.geometry.pairs {
@@ -56,8 +50,10 @@ impl Handler for World {
                     sched.after(t, Event::WriteServed { pair, write: w });
                 }
                 self.checker.stored(write.id, now);
-                for w in &mut self.watchers {
-                    w.stored(now, pair, write.id, write.size);
+                if self.wants.stored {
+                    for w in &mut self.watchers {
+                        w.stored(now, pair, write.id, write.size);
+                    }
                 }
                 self.drive(NodeId::Primary(pair), Input::HostWrite(write), sched);
             }
@@ -89,8 +85,10 @@ impl Handler for World {
                     self.stats.shipped += 1;
                 }
                 let d = p.forward.transmit(now, msg.wire_bytes());
-                for w in &mut self.watchers {
-                    w.message(now, NodeId::Primary(pair), NodeId::Secondary(pair), &msg, d);
+                if self.wants.message {
+                    for w in &mut self.watchers {
+                        w.message(now, NodeId::Primary(pair), NodeId::Secondary(pair), &msg, d);
+                    }
                 }
                 Self::schedule_delivery(
                     d,
@@ -126,8 +124,10 @@ impl Handler for World {
                     + write.addr.block as usize];
                 if order > *shown {
                     *shown = order;
-                    for w in &mut self.watchers {
-                        w.applied(now, pair, write.id, &self.checker);
+                    if self.wants.applied {
+                        for w in &mut self.watchers {
+                            w.applied(now, pair, write.id, &self.checker);
+                        }
                     }
                     self.checker.applied(write.addr, Some(write.id), now);
                 }

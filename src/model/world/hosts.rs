@@ -17,8 +17,10 @@ impl World {
         };
         self.stats.completed += 1;
         let latency = self.checker.completed(id, now);
-        for w in &mut self.watchers {
-            w.completed(latency);
+        if self.wants.completed {
+            for w in &mut self.watchers {
+                w.completed(latency);
+            }
         }
         let mut out = std::mem::take(&mut self.host_out);
         self.hosts[usize::from(owner.host)].completed(now, owner.tag, &mut out);
@@ -46,14 +48,16 @@ impl World {
             if !issue.role.is_none() {
                 self.checker.set_label(id, issue.role);
             }
-            self.trace.write_issued(
-                now,
-                id,
-                issue.addr,
-                issue.size,
-                issue.label.as_deref(),
-                issue.role,
-            );
+            for w in &mut self.watchers {
+                w.issued(
+                    now,
+                    id,
+                    issue.addr,
+                    issue.size,
+                    issue.label.as_deref(),
+                    issue.role,
+                );
+            }
             if let Some(l) = issue.label {
                 self.labels.insert(id, l);
             }

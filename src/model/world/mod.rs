@@ -3,7 +3,7 @@
 //! outputs to the right model (a LAN, a pair link through the primary's copy stage, a
 //! secondary's apply stage, a timer), [`hosts`] issues and completes host writes (the checker's
 //! feed of what hosts saw), [`faults`] injects faults and says what becomes of the events they
-//! hit, and [`handle`] takes each event in turn, telling the trace and the watchers.
+//! hit, and [`handle`] takes each event in turn, telling the watchers (the trace is one).
 
 mod build;
 mod event;
@@ -17,7 +17,7 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use crate::check::{Checker, Geometry, WriteId};
+use crate::check::{BlockAddr, Checker, Geometry, Label, WriteId};
 use crate::model::clock::Clock;
 use crate::model::net::{Channel, Delivery};
 use crate::model::readable::Readability;
@@ -28,7 +28,6 @@ use crate::scenario::dist::Dist;
 use crate::scenario::types::{Fault, RollingOrder, Site};
 use crate::scenario::units::Duration;
 use crate::sparse::Sparse;
-use crate::trace::Trace;
 
 pub use event::{Event, Fate};
 use inflight::InFlight;
@@ -136,8 +135,6 @@ pub struct World {
     sync_error: u64,
     /// The checker: what the hosts saw and what the secondary volumes hold.
     pub checker: Checker,
-    /// The run's trace.
-    pub trace: Trace,
     /// Counters for the result.
     pub stats: Stats,
     /// Rendezvous latency of each released checkpoint.
@@ -146,6 +143,8 @@ pub struct World {
     suspended_since: Vec<Option<u64>>,
     /// Watchers attached from outside the model; they read the run, never steer it.
     watchers: Vec<Box<dyn Watcher>>,
+    /// Which of the frequent calls any attached watcher wants.
+    wants: Wants,
     /// `cycle`: how long each primary held host write completions, per hold.
     pub host_hold: crate::check::LatencyStats,
     /// Data exposure of the readable image over time, until the disaster.
@@ -199,11 +198,13 @@ pub struct Stats {
 impl World {
     /// Attaches `watcher`: from now on it is told what happens, after those attached before it.
     pub fn watch(&mut self, watcher: Box<dyn Watcher>) {
+        self.wants = self.wants.or(watcher.wants());
         self.watchers.push(watcher);
     }
 
     /// Detaches every watcher, in the order they were attached, so their owner can finish them.
     pub fn take_watchers(&mut self) -> Vec<Box<dyn Watcher>> {
+        self.wants = Wants::NONE;
         std::mem::take(&mut self.watchers)
     }
 
@@ -298,7 +299,7 @@ impl World {
 }
 
 /// The label of write `id`: scripted (in `labels`), or generated and held by `checker`.
-fn label_of<'a>(
+pub(super) fn label_of<'a>(
     labels: &'a BTreeMap<WriteId, String>,
     checker: &Checker,
     id: WriteId,
@@ -313,7 +314,7 @@ fn label_of<'a>(
 }
 
 /// The write an event carries, if any.
-fn write_of(event: &Event) -> Option<WriteId> {
+pub fn write_of(event: &Event) -> Option<WriteId> {
     {
         let id = match event {
             Event::WriteServed { write, .. } | Event::ApplyServed { write, .. } => write.id,
@@ -359,6 +360,19 @@ pub trait Watcher {
     /// A host saw a write complete, `latency` ns after issuing it.
     fn completed(&mut self, _latency: u64) {}
 
+    /// A host issued write `id` of `size` bytes to `addr`, labelled `label` if scripted, or with
+    /// the generated label `role`.
+    fn issued(
+        &mut self,
+        _now: u64,
+        _id: WriteId,
+        _addr: BlockAddr,
+        _size: u32,
+        _label: Option<&str>,
+        _role: Label,
+    ) {
+    }
+
     /// Secondary `pair` is about to show write `id` (the checker does not know yet).
     fn applied(&mut self, _now: u64, _pair: u16, _id: WriteId, _checker: &Checker) {}
 
@@ -372,6 +386,52 @@ pub trait Watcher {
     /// state after the change (the image hosts can read is the union of the readable ones).
     fn readable(&mut self, _now: u64, _pair: u16, _readable: bool, _all: &Readability) {}
 
+    /// Which of the frequent calls this watcher wants; the world skips the others when no
+    /// watcher wants them (the trace, attached to every run, wants none of them).
+    fn wants(&self) -> Wants {
+        Wants::ALL
+    }
+
     /// The watcher as [`Any`], so whoever attached it can take its concrete type back.
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+/// The frequent [`Watcher`] calls a watcher wants: one per stored write, per message, per apply
+/// and per completion. `before`, `issued`, `note` and `readable` always come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wants {
+    /// [`Watcher::stored`].
+    pub stored: bool,
+    /// [`Watcher::completed`].
+    pub completed: bool,
+    /// [`Watcher::applied`].
+    pub applied: bool,
+    /// [`Watcher::message`].
+    pub message: bool,
+}
+
+impl Wants {
+    /// Every call.
+    pub const ALL: Wants = Wants {
+        stored: true,
+        completed: true,
+        applied: true,
+        message: true,
+    };
+    /// None of them.
+    pub const NONE: Wants = Wants {
+        stored: false,
+        completed: false,
+        applied: false,
+        message: false,
+    };
+
+    fn or(self, o: Wants) -> Wants {
+        Wants {
+            stored: self.stored || o.stored,
+            completed: self.completed || o.completed,
+            applied: self.applied || o.applied,
+            message: self.message || o.message,
+        }
+    }
 }

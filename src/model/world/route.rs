@@ -66,7 +66,6 @@ impl World {
                     } else {
                         "update-in-progress-reset"
                     };
-                    self.trace.note(now, node, what);
                     for w in &mut self.watchers {
                         w.note(now, node, what, None);
                         w.readable(now, pair, !on, &self.readability);
@@ -76,7 +75,6 @@ impl World {
             }
             Output::TakeoverDone => {
                 self.takeover_done[usize::from(node.pair())] = true;
-                self.trace.note(now, node, "takeover-done");
                 for w in &mut self.watchers {
                     w.note(now, node, "takeover-done", None);
                 }
@@ -169,7 +167,6 @@ impl World {
                 "drain-overdue"
             }
         };
-        self.trace.note(now, node, what);
         for w in &mut self.watchers {
             w.note(now, node, what, Some(n));
         }
@@ -243,8 +240,10 @@ impl World {
             _ => return,
         };
         let delivery = channel.transmit(now, msg.wire_bytes());
-        for w in &mut self.watchers {
-            w.message(now, from, to, &msg, delivery);
+        if self.wants.message {
+            for w in &mut self.watchers {
+                w.message(now, from, to, &msg, delivery);
+            }
         }
         Self::schedule_delivery(delivery, to, from, msg, sched);
     }
