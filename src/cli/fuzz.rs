@@ -281,10 +281,8 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
     }
     // A bug of a rival protocol runs that protocol unless told otherwise.
     if let (None, Some(m)) = (args.protocol, args.mutant) {
-        let kind = ProtocolKind::ALL
-            .into_iter()
-            .find(|k| k.name() == m.protocol() && *k != ProtocolKind::Checkpoint);
-        if let Some(kind) = kind {
+        let kind = ProtocolKind::of_mutant(m);
+        if kind != ProtocolKind::Checkpoint {
             base.protocol.kind = kind;
             overrides.push(Override::Set {
                 path: vec!["protocol".into(), "kind".into()],

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::defaults::one_u16;
 use super::units::Duration;
+pub use crate::protocol::checkpoint::Mutant;
 
 /// The copy protocols rcsim can run.
 #[derive(
@@ -47,6 +48,14 @@ impl ProtocolKind {
         ProtocolKind::Central,
         ProtocolKind::Cycle,
     ];
+
+    /// The protocol a deliberate bug belongs to.
+    pub fn of_mutant(m: Mutant) -> ProtocolKind {
+        ProtocolKind::ALL
+            .into_iter()
+            .find(|k| k.name() == m.protocol())
+            .unwrap_or_default()
+    }
 }
 
 /// The protocol under test and its knobs.
@@ -86,7 +95,7 @@ pub struct Protocol {
     /// `checkpoint`, `central` or `cycle`, for testing the tests: run this deliberate bug of
     /// that protocol instead of the protocol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mutant: Option<MutantKind>,
+    pub mutant: Option<Mutant>,
     /// `central`: time between the mover's reads of each primary's updates.
     #[serde(default = "default_mover_read_interval")]
     pub mover_read_interval: Duration,
@@ -110,46 +119,6 @@ pub struct Protocol {
     /// secondary before it switches again anyway.
     #[serde(default = "default_drain_timeout")]
     pub drain_timeout: Duration,
-}
-
-/// A deliberate bug in a protocol (`--mutant`), to show the checker catches it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum MutantKind {
-    /// Each secondary applies on its own checkpoint, without the rendezvous.
-    NoRendezvous,
-    /// Checkpoints overtake earlier-stamped writes still queued for shipping.
-    EarlyCheckpoint,
-    /// Hosts may read a secondary while it applies.
-    NoUip,
-    /// Releases apply writes stamped after the checkpoint's time value.
-    ApplyPastCheckpoint,
-    /// Lost messages are never resent.
-    NoRetransmit,
-    /// Clock sync without an error bound: half the round trip of one probe, no filter, no wait.
-    NaiveClockSync,
-    /// `central`: the mover forms groups up to the newest timestamp of any primary instead of
-    /// the minimum over all of them.
-    CentralNoMin,
-    /// `cycle`: the master switches cycles without holding host writes.
-    CycleNoHold,
-    /// The secondary master resets each member's update-in-progress as soon as that member has
-    /// applied, not once every member has.
-    EarlyReset,
-    /// A reset secondary with volatile buffers replays the writes it had handed to its volume as
-    /// if they had survived, and goes on without what its buffer lost.
-    VolatileReplay,
-}
-
-impl MutantKind {
-    /// The protocol this deliberate bug belongs to.
-    pub fn protocol(self) -> ProtocolKind {
-        match self {
-            MutantKind::CentralNoMin => ProtocolKind::Central,
-            MutantKind::CycleNoHold => ProtocolKind::Cycle,
-            _ => ProtocolKind::Checkpoint,
-        }
-    }
 }
 
 impl Default for Protocol {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::defaults::{one_u16, one_u32, zero_duration};
 use super::dist::Dist;
 pub use super::fault::{Fault, NetTarget, Repeat, RollingOrder, Site, Takeover};
-pub use super::protocol::{ClockKind, MemberFailureKind, MutantKind, Protocol, ProtocolKind};
+pub use super::protocol::{ClockKind, MemberFailureKind, Mutant, Protocol, ProtocolKind};
 use super::units::{Bandwidth, Duration, Probability};
 pub use super::volume::VolumeRef;
 pub use super::workload::{Arrival, BlockChoice, Dbms, Random, ScriptSpec, ScriptWrite, Workload};

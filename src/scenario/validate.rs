@@ -138,7 +138,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
     pair_in_range(&mut p, "protocol.primary_master", pr.primary_master);
     pair_in_range(&mut p, "protocol.secondary_master", pr.secondary_master);
     if let Some(m) = pr.mutant {
-        let (of, kind) = (m.protocol(), pr.kind);
+        let (of, kind) = (ProtocolKind::of_mutant(m), pr.kind);
         if matches!(of, ProtocolKind::Central | ProtocolKind::Cycle) && of != kind {
             p.add(
                 "protocol.mutant",

@@ -14,8 +14,8 @@ use crate::protocol::checkpoint::Mutant;
 use crate::protocol::shipping::{BufferLimit, FullPolicy};
 use crate::protocol::{self, Node, NodeId, Outputs};
 use crate::scenario::types::{
-    BufferKind, ClockKind, Fault, MemberFailureKind, MutantKind, ProtocolKind, Scenario, Site,
-    VolumeRef, WhenFull, Workload,
+    BufferKind, ClockKind, Fault, MemberFailureKind, ProtocolKind, Scenario, Site, VolumeRef,
+    WhenFull, Workload,
 };
 use crate::scenario::units::Duration;
 use crate::sparse::Sparse;
@@ -298,18 +298,7 @@ impl World {
                 MemberFailureKind::Resign => protocol::checkpoint::MemberFailure::Resign,
             },
             volatile_buffers: sc.subsystems.buffer == BufferKind::Volatile,
-            mutant: pr.mutant.map(|m| match m {
-                MutantKind::NoRendezvous => Mutant::NoRendezvous,
-                MutantKind::EarlyCheckpoint => Mutant::EarlyCheckpoint,
-                MutantKind::NoUip => Mutant::NoUip,
-                MutantKind::ApplyPastCheckpoint => Mutant::ApplyPastCheckpoint,
-                MutantKind::NoRetransmit => Mutant::NoRetransmit,
-                MutantKind::NaiveClockSync => Mutant::NaiveClockSync,
-                MutantKind::CentralNoMin => Mutant::CentralNoMin,
-                MutantKind::CycleNoHold => Mutant::CycleNoHold,
-                MutantKind::EarlyReset => Mutant::EarlyReset,
-                MutantKind::VolatileReplay => Mutant::VolatileReplay,
-            }),
+            mutant: pr.mutant,
         };
         let central = protocol::central::Config {
             pairs: n,
@@ -320,7 +309,7 @@ impl World {
             sync_interval: cfg.sync_interval,
             retransmit_timeout: rto,
             volatile_buffers: cfg.volatile_buffers,
-            no_min: pr.mutant == Some(MutantKind::CentralNoMin),
+            no_min: pr.mutant == Some(Mutant::CentralNoMin),
         };
         let cycle = protocol::cycle::Config {
             pairs: n,
@@ -330,7 +319,7 @@ impl World {
             drain_timeout: pr.drain_timeout.as_ns(),
             retransmit_timeout: rto,
             volatile_buffers: cfg.volatile_buffers,
-            no_hold: pr.mutant == Some(MutantKind::CycleNoHold),
+            no_hold: pr.mutant == Some(Mutant::CycleNoHold),
         };
         let mut nodes: Vec<Box<dyn Node>> = Vec::with_capacity(2 * usize::from(n));
         for i in 0..n {

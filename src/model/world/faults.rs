@@ -6,6 +6,25 @@ use crate::scenario::types::{Fault, NetTarget};
 
 use super::{Component, Event, Fate, World};
 
+/// Whether a primary can serve: the primary site is lost, the primary is down (its events wait
+/// for its restart), or it is up.
+enum PrimaryState {
+    Lost,
+    Down,
+    Up,
+}
+
+/// What becomes of a finished apply at a secondary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ApplyOutcome {
+    /// The secondary crashed since the apply started: it never happened.
+    Voided,
+    /// A later-started apply to the same block already shows: the block keeps it.
+    Superseded,
+    /// The block now shows this write.
+    Shows,
+}
+
 impl World {
     /// Starts (`phase` 0) or ends (1) a network or clock fault; fails the `phase`-th component
     /// of a rolling disaster.
@@ -98,14 +117,48 @@ impl World {
 
     /// or the subsystem is down (the event waits for its restart).
     pub(super) fn primary_unavailable(&mut self, pair: u16, event: Event) -> bool {
+        match self.primary_state(pair) {
+            PrimaryState::Lost => true,
+            PrimaryState::Down => {
+                self.pairs[usize::from(pair)].held.push(event);
+                true
+            }
+            PrimaryState::Up => false,
+        }
+    }
+
+    /// Whether primary `pair` can serve now: the one decision both its event handlers and
+    /// [`World::fate`] read.
+    fn primary_state(&self, pair: u16) -> PrimaryState {
         if !self.primary_alive {
-            return true;
+            PrimaryState::Lost
+        } else if self.down[usize::from(pair)] {
+            PrimaryState::Down
+        } else {
+            PrimaryState::Up
         }
-        if self.down[usize::from(pair)] {
-            self.pairs[usize::from(pair)].held.push(event);
-            return true;
+    }
+
+    /// What becomes of secondary `pair`'s finished apply of a write to `addr`, started in its
+    /// `incarnation` as its `order`-th: the one decision the handler acts on and
+    /// [`World::fate`] reports.
+    pub(super) fn apply_outcome(
+        &self,
+        pair: u16,
+        addr: crate::check::BlockAddr,
+        incarnation: u32,
+        order: u64,
+    ) -> ApplyOutcome {
+        let p = &self.pairs[usize::from(pair)];
+        let shown = p.block_order
+            [usize::from(addr.volume) * self.geometry.blocks as usize + addr.block as usize];
+        if incarnation != p.secondary_incarnation {
+            ApplyOutcome::Voided
+        } else if order <= shown {
+            ApplyOutcome::Superseded
+        } else {
+            ApplyOutcome::Shows
         }
-        false
     }
 
     /// What becomes of `event`, for the trace: `None` when it takes effect, else how it does
@@ -116,12 +169,10 @@ impl World {
         match *event {
             Event::Wake { .. } if !self.primary_alive => Some(("dropped", "primary site lost")),
             Event::WriteServed { pair, .. } | Event::CopyServed { pair, .. } => {
-                if !self.primary_alive {
-                    Some(("dropped", "primary site lost"))
-                } else if self.down[usize::from(pair)] {
-                    Some(("held", "primary down until its restart"))
-                } else {
-                    None
+                match self.primary_state(pair) {
+                    PrimaryState::Lost => Some(("dropped", "primary site lost")),
+                    PrimaryState::Down => Some(("held", "primary down until its restart")),
+                    PrimaryState::Up => None,
                 }
             }
             Event::ApplyServed {
@@ -129,19 +180,13 @@ impl World {
                 write,
                 incarnation,
                 order,
-            } => {
-                let p = &self.pairs[usize::from(pair)];
-                let shown = p.block_order[usize::from(write.addr.volume)
-                    * self.geometry.blocks as usize
-                    + write.addr.block as usize];
-                if incarnation != p.secondary_incarnation {
-                    Some(("dropped", "voided by a secondary crash"))
-                } else if order <= shown {
+            } => match self.apply_outcome(pair, write.addr, incarnation, order) {
+                ApplyOutcome::Voided => Some(("dropped", "voided by a secondary crash")),
+                ApplyOutcome::Superseded => {
                     Some(("superseded", "a later apply already shows on its block"))
-                } else {
-                    None
                 }
-            }
+                ApplyOutcome::Shows => None,
+            },
             Event::Deliver { to: node, .. } | Event::Timer { node, .. } if !self.alive(node) => {
                 Some(("dropped", "receiver down"))
             }

@@ -5,6 +5,7 @@ use crate::engine::{Control, Handler, Scheduler};
 use crate::model::stage::Stage;
 use crate::protocol::{self, Input, Msg, NodeId};
 
+use super::faults::ApplyOutcome;
 use super::{Event, World};
 
 impl Handler for World {
@@ -104,10 +105,11 @@ impl Handler for World {
                 incarnation,
                 order,
             } => {
-                let p = &mut self.pairs[usize::from(pair)];
-                if incarnation != p.secondary_incarnation {
+                let outcome = self.apply_outcome(pair, write.addr, incarnation, order);
+                if outcome == ApplyOutcome::Voided {
                     return Control::Continue;
                 }
+                let p = &mut self.pairs[usize::from(pair)];
                 if let Some(((w, next), t)) = p.apply_stage.depart() {
                     sched.after(
                         t,
@@ -119,11 +121,9 @@ impl Handler for World {
                         },
                     );
                 }
-                let shown = &mut p.block_order[usize::from(write.addr.volume)
-                    * self.geometry.blocks as usize
-                    + write.addr.block as usize];
-                if order > *shown {
-                    *shown = order;
+                if outcome == ApplyOutcome::Shows {
+                    p.block_order[usize::from(write.addr.volume) * self.geometry.blocks as usize
+                        + write.addr.block as usize] = order;
                     if self.wants.applied {
                         for w in &mut self.watchers {
                             w.applied(now, pair, write.id, &self.checker);

@@ -5,8 +5,16 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// One deliberate bug.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A deliberate bug in a protocol (`--mutant`), to show the checker catches it. This is the one
+/// list of them: the scenario's `protocol.mutant` and the command line name these very variants
+/// (kebab-case), so adding a mutant is one edit.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mutant {
     /// Each secondary applies on its own checkpoint, without the secondary master's rendezvous.
     NoRendezvous,
@@ -19,7 +27,7 @@ pub enum Mutant {
     ApplyPastCheckpoint,
     /// Lost messages are never resent.
     NoRetransmit,
-    /// Today's clock sync without an error bound: each primary sets its clock to the master's
+    /// Clock sync without an error bound: each primary sets its clock to the master's
     /// time plus half the round trip of one probe and stamps with it, no filter, no wait.
     NaiveClockSync,
     /// `central`: the mover forms groups past the minimum of the primaries' newest timestamps.
@@ -106,6 +114,11 @@ mod tests {
     fn names_round_trip() {
         for m in Mutant::ALL {
             assert_eq!(m.name().parse::<Mutant>(), Ok(m));
+            assert_eq!(
+                serde_json::to_value(m).unwrap(),
+                m.name(),
+                "serde names it alike"
+            );
         }
         assert!("no-such"
             .parse::<Mutant>()
