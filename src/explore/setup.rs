@@ -4,12 +4,10 @@
 //! search. Timing distributions are read by nobody: the search tries every order instead.
 
 use crate::check::{BlockAddr, Geometry};
-use crate::protocol::checkpoint::{self, ClockMode, MemberFailure, Mutant};
-use crate::protocol::shipping::{BufferLimit, FullPolicy};
+use crate::model::world::checkpoint_config;
+use crate::protocol::checkpoint;
 use crate::protocol::{NodeId, WriteMeta};
-use crate::scenario::types::{
-    BufferKind, ClockKind, Fault, MemberFailureKind, ProtocolKind, Site, WhenFull, Workload,
-};
+use crate::scenario::types::{Fault, ProtocolKind, Site, Workload};
 use crate::scenario::Scenario;
 
 /// Most pairs the search takes (its state grows with every pair's streams and timers).
@@ -282,57 +280,22 @@ fn script(sc: &Scenario) -> Result<Vec<ScriptedWrite>, String> {
     Ok(out)
 }
 
-/// The checkpoint roles' configuration, as the simulator builds it; the mutant goes by its name,
-/// so every mutant the scenario format names reaches the protocol without a list here.
+/// The checkpoint roles' configuration, built by the simulator's own mapping, with perfect clocks;
+/// only the checkpoint protocol's mutants apply.
 fn config(sc: &Scenario) -> Result<checkpoint::Config, String> {
-    let pr = &sc.protocol;
-    let mutant = match pr.mutant {
-        None => None,
-        Some(m) => {
-            let name = serde_json::to_value(m)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            let m: Mutant = name.parse().map_err(|e| format!("protocol.mutant: {e}"))?;
-            if m.protocol() != "checkpoint" {
-                return Err(format!(
-                    "protocol.mutant: `{m}` is a bug of `{}`; explore runs `checkpoint` only",
-                    m.protocol()
-                ));
-            }
-            Some(m)
+    if let Some(m) = sc.protocol.mutant {
+        if m.protocol() != "checkpoint" {
+            return Err(format!(
+                "protocol.mutant: `{m}` is a bug of `{}`; explore runs `checkpoint` only",
+                m.protocol()
+            ));
         }
-    };
+    }
     Ok(checkpoint::Config {
-        buffer: sc.subsystems.buffer_capacity.map(|c| BufferLimit {
-            capacity: c as usize,
-            policy: match sc.subsystems.when_full {
-                WhenFull::Pace => FullPolicy::Pace,
-                WhenFull::Suspend => FullPolicy::Suspend,
-            },
-        }),
-        pairs: sc.topology.pairs,
-        primary_master: pr.primary_master.saturating_sub(1),
-        secondary_master: pr.secondary_master.saturating_sub(1),
-        checkpoint_interval: pr.checkpoint_interval.as_ns(),
-        sync_interval: sc.clocks.sync_interval.as_ns(),
         // Perfect shared clocks: no uncertainty, so no commit-wait.
         initial_clock_error: 0,
         drift_bound_ppb: 0,
         max_clock_step: 0,
-        heartbeat_interval: pr.heartbeat_interval.as_ns(),
-        failover_timeout: pr.failover_timeout.as_ns(),
-        member_timeout: pr.member_timeout.as_ns(),
-        retransmit_timeout: pr.retransmit_timeout.as_ns(),
-        clock: match pr.clock {
-            ClockKind::Synced => ClockMode::Synced,
-            ClockKind::None => ClockMode::None,
-        },
-        member_failure: match pr.member_failure {
-            MemberFailureKind::Freeze => MemberFailure::Freeze,
-            MemberFailureKind::Resign => MemberFailure::Resign,
-        },
-        volatile_buffers: sc.subsystems.buffer == BufferKind::Volatile,
-        mutant,
+        ..checkpoint_config(sc)
     })
 }

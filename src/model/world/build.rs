@@ -258,48 +258,8 @@ impl World {
         let n = sc.topology.pairs;
         let pr = &sc.protocol;
         let rto = pr.retransmit_timeout.as_ns();
-        let buffer = sc.subsystems.buffer_capacity.map(|c| BufferLimit {
-            capacity: c as usize,
-            policy: match sc.subsystems.when_full {
-                WhenFull::Pace => FullPolicy::Pace,
-                WhenFull::Suspend => FullPolicy::Suspend,
-            },
-        });
-        // What the primaries know of their clocks (a hardware spec, not a measurement): they start
-        // within twice the sync error of each other, each drifts at most the largest drift
-        // configured, and steps at most `max_step` in all.
-        let widest = sc
-            .clocks
-            .overrides
-            .iter()
-            .map(|o| o.drift_ppm.abs())
-            .fold(sc.clocks.drift_ppm.abs(), f64::max);
-        let drift_bound_ppb = 2 * libm::ceil(widest * 1000.0) as u64 + 1;
-        let cfg = protocol::checkpoint::Config {
-            buffer,
-            initial_clock_error: sc.clocks.sync_error.as_ns().saturating_mul(2),
-            drift_bound_ppb,
-            max_clock_step: sc.clocks.max_step.as_ns(),
-            pairs: n,
-            primary_master: pr.primary_master.saturating_sub(1),
-            secondary_master: pr.secondary_master.saturating_sub(1),
-            checkpoint_interval: pr.checkpoint_interval.as_ns(),
-            sync_interval: sc.clocks.sync_interval.as_ns(),
-            heartbeat_interval: pr.heartbeat_interval.as_ns(),
-            failover_timeout: pr.failover_timeout.as_ns(),
-            member_timeout: pr.member_timeout.as_ns(),
-            retransmit_timeout: rto,
-            clock: match pr.clock {
-                ClockKind::Synced => protocol::checkpoint::ClockMode::Synced,
-                ClockKind::None => protocol::checkpoint::ClockMode::None,
-            },
-            member_failure: match pr.member_failure {
-                MemberFailureKind::Freeze => protocol::checkpoint::MemberFailure::Freeze,
-                MemberFailureKind::Resign => protocol::checkpoint::MemberFailure::Resign,
-            },
-            volatile_buffers: sc.subsystems.buffer == BufferKind::Volatile,
-            mutant: pr.mutant,
-        };
+        let buffer = buffer_limit(sc);
+        let cfg = checkpoint_config(sc);
         let central = protocol::central::Config {
             pairs: n,
             mover: cfg.primary_master,
@@ -345,5 +305,57 @@ impl World {
             });
         }
         nodes
+    }
+}
+
+/// A bounded copy buffer as the scenario sets it, if any.
+pub fn buffer_limit(sc: &Scenario) -> Option<BufferLimit> {
+    sc.subsystems.buffer_capacity.map(|c| BufferLimit {
+        capacity: c as usize,
+        policy: match sc.subsystems.when_full {
+            WhenFull::Pace => FullPolicy::Pace,
+            WhenFull::Suspend => FullPolicy::Suspend,
+        },
+    })
+}
+
+/// The checkpoint protocol's configuration for `sc`: the one mapping from the scenario's knobs to
+/// the protocol's, for the simulator and the exhaustive search alike.
+pub fn checkpoint_config(sc: &Scenario) -> protocol::checkpoint::Config {
+    let pr = &sc.protocol;
+    // What the primaries know of their clocks (a hardware spec, not a measurement): they start
+    // within twice the sync error of each other, each drifts at most the largest drift
+    // configured, and steps at most `max_step` in all.
+    let widest = sc
+        .clocks
+        .overrides
+        .iter()
+        .map(|o| o.drift_ppm.abs())
+        .fold(sc.clocks.drift_ppm.abs(), f64::max);
+    let drift_bound_ppb = 2 * libm::ceil(widest * 1000.0) as u64 + 1;
+protocol::checkpoint::Config {
+        buffer: buffer_limit(sc),
+        initial_clock_error: sc.clocks.sync_error.as_ns().saturating_mul(2),
+        drift_bound_ppb,
+        max_clock_step: sc.clocks.max_step.as_ns(),
+        pairs: sc.topology.pairs,
+        primary_master: pr.primary_master.saturating_sub(1),
+        secondary_master: pr.secondary_master.saturating_sub(1),
+        checkpoint_interval: pr.checkpoint_interval.as_ns(),
+        sync_interval: sc.clocks.sync_interval.as_ns(),
+        heartbeat_interval: pr.heartbeat_interval.as_ns(),
+        failover_timeout: pr.failover_timeout.as_ns(),
+        member_timeout: pr.member_timeout.as_ns(),
+        retransmit_timeout: pr.retransmit_timeout.as_ns(),
+        clock: match pr.clock {
+            ClockKind::Synced => protocol::checkpoint::ClockMode::Synced,
+            ClockKind::None => protocol::checkpoint::ClockMode::None,
+        },
+        member_failure: match pr.member_failure {
+            MemberFailureKind::Freeze => protocol::checkpoint::MemberFailure::Freeze,
+            MemberFailureKind::Resign => protocol::checkpoint::MemberFailure::Resign,
+        },
+        volatile_buffers: sc.subsystems.buffer == BufferKind::Volatile,
+        mutant: pr.mutant,
     }
 }

@@ -29,6 +29,7 @@ use crate::scenario::types::{Fault, RollingOrder, Site};
 use crate::scenario::units::Duration;
 use crate::sparse::Sparse;
 
+pub use build::{buffer_limit, checkpoint_config};
 pub use event::{Event, Fate};
 use inflight::InFlight;
 
