@@ -333,7 +333,7 @@ pub fn checkpoint_config(sc: &Scenario) -> protocol::checkpoint::Config {
         .map(|o| o.drift_ppm.abs())
         .fold(sc.clocks.drift_ppm.abs(), f64::max);
     let drift_bound_ppb = 2 * libm::ceil(widest * 1000.0) as u64 + 1;
-protocol::checkpoint::Config {
+    protocol::checkpoint::Config {
         buffer: buffer_limit(sc),
         initial_clock_error: sc.clocks.sync_error.as_ns().saturating_mul(2),
         drift_bound_ppb,
