@@ -178,31 +178,6 @@ impl Trace {
         self.line(v);
     }
 
-    /// Records a host issuing a write (of `size` bytes, labelled `label` if scripted, or with
-    /// the generated label `role`). A generated label is not hashed: it follows from the
-    /// workload's state, which the hash covers already, so naming DBMS writes changed no hash.
-    pub fn write_issued(
-        &mut self,
-        now: u64,
-        id: WriteId,
-        addr: BlockAddr,
-        size: u32,
-        label: Option<&str>,
-        role: Label,
-    ) {
-        let place = u64::from(addr.subsystem) << 48 | u64::from(addr.volume) << 32;
-        self.words([now, 100, id, place | u64::from(addr.block), u64::from(size)]);
-        if let Some(l) = label {
-            self.bytes(l.as_bytes());
-        }
-        if self.out.is_some() {
-            let name = label.map_or_else(|| role.name(id), str::to_string);
-            self.line(serde_json::json!({"t": now, "ev": "host-write",
-                "write": name, "subsystem": addr.subsystem + 1,
-                "volume": addr.volume, "block": addr.block, "size": size}));
-        }
-    }
-
     /// Records a state change a node announced (e.g. entering update-in-progress).
     pub fn note(&mut self, now: u64, node: NodeId, what: &'static str) {
         self.words([now, 101, node_code(node), what.len() as u64]);
@@ -263,6 +238,9 @@ impl Watcher for Trace {
         }
     }
 
+    /// Records a host issuing a write (of `size` bytes, labelled `label` if scripted, or with
+    /// the generated label `role`). A generated label is not hashed: it follows from the
+    /// workload's state, which the hash covers already, so naming DBMS writes changed no hash.
     fn issued(
         &mut self,
         now: u64,
@@ -272,7 +250,17 @@ impl Watcher for Trace {
         label: Option<&str>,
         role: Label,
     ) {
-        self.write_issued(now, id, addr, size, label, role);
+        let place = u64::from(addr.subsystem) << 48 | u64::from(addr.volume) << 32;
+        self.words([now, 100, id, place | u64::from(addr.block), u64::from(size)]);
+        if let Some(l) = label {
+            self.bytes(l.as_bytes());
+        }
+        if self.out.is_some() {
+            let name = label.map_or_else(|| role.name(id), str::to_string);
+            self.line(serde_json::json!({"t": now, "ev": "host-write",
+                "write": name, "subsystem": addr.subsystem + 1,
+                "volume": addr.volume, "block": addr.block, "size": size}));
+        }
     }
 
     fn note(

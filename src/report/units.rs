@@ -35,20 +35,7 @@ pub fn human_ns(v: u64) -> String {
     } else {
         (f / 1e9, "s")
     };
-    // Three significant figures: 258 µs, 1.68 ms, 53.2 ms.
-    let s = if x < 10.0 {
-        format!("{x:.2}")
-    } else if x < 100.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.0}")
-    };
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    format!("{s} {u}")
+    three_figures(x, u)
 }
 
 /// Nanoseconds as (fractional) milliseconds, for an axis.
@@ -68,19 +55,7 @@ pub fn human_bytes(v: u64) -> String {
     } else {
         (v as f64 / 1e9, "GB")
     };
-    let s = if x < 10.0 {
-        format!("{x:.2}")
-    } else if x < 100.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.0}")
-    };
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
-    format!("{s} {u}")
+    three_figures(x, u)
 }
 
 /// A decimal byte unit for an axis whose largest value is `max`: (bytes per unit, its name).
@@ -104,4 +79,22 @@ pub fn median(mut v: Vec<u64>) -> u64 {
     } else {
         v[(v.len() - 1) / 2]
     }
+}
+
+/// `x` (at least 1) to three significant figures, trailing zeros dropped, then `unit`: 258 µs,
+/// 1.68 ms, 53.2 ms, 1.5 kB.
+fn three_figures(x: f64, unit: &str) -> String {
+    let s = if x < 10.0 {
+        format!("{x:.2}")
+    } else if x < 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0}")
+    };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    format!("{s} {unit}")
 }
