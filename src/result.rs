@@ -76,12 +76,15 @@ pub struct CycleMetrics {
     pub drain_timeouts: u64,
 }
 
-/// Host write latency and secondary lag.
+/// Host write latency, secondary lag and data exposure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Latencies {
     /// From issue to completion at the host.
     pub host_write: Percentiles,
-    /// From the primary volume storing a write to a secondary volume showing it.
+    /// Secondary lag: the age of the earliest write a primary volume stored that no secondary
+    /// volume has caught up with (shown it or a later write to its block), whichever
+    /// secondaries hosts may read; weighted by time from the start to the disaster or the end,
+    /// like `exposure`: p99 is the lag the copy exceeded 1% of that time.
     pub secondary_lag: Percentiles,
     /// Data exposure: the age of the oldest completed write the image hosts could read lacks
     /// (what a disaster at that moment would lose), weighted by time from the start to the

@@ -118,7 +118,10 @@ fn simulate_inner(
                     .saturating_add(sc.takeover.delay.as_ns().saturating_mul(2))
                     .min(end)
             });
-        world.watch(Box::new(Recorder::new(sc, expected, opts.rpo_target_ns)));
+        world.watch(Box::new(Recorder::new(sc, expected)));
+        if let Some(t) = opts.rpo_target_ns {
+            world.exposure.count_within(t);
+        }
     }
     if let Some(p) = opts.chrome_trace {
         let title = format!("rcsim {} {} seed {seed}", sc.name, sc.protocol.kind.name());
@@ -137,8 +140,8 @@ fn simulate_inner(
     if let Some(e) = world.input_error() {
         return Err(io::Error::new(io::ErrorKind::InvalidData, e));
     }
-    world.exposure.before(outcome.now, &world.checker);
     world.exposure.stop(outcome.now);
+    world.lag.stop(outcome.now);
     let mut series = None;
     let mut trace = None;
     for watcher in world.take_watchers() {
@@ -195,8 +198,8 @@ fn simulate_inner(
         rpo: c.rpo(reference),
         latency_ns: Latencies {
             host_write: pct(c.host_latency()),
-            secondary_lag: pct(c.lag()),
-            exposure: world.exposure.distribution().percentiles(),
+            secondary_lag: world.lag.age().distribution().percentiles(),
+            exposure: world.exposure.age().distribution().percentiles(),
         },
         checkpoints: CheckpointCounts {
             issued: world.stats.checkpoints_issued,

@@ -159,7 +159,7 @@ fn report_writes_charts_and_pages_and_exits_1_for_the_violation() {
         let csv = String::from_utf8(f[&format!("series/{p}-seed1.csv")].clone()).expect("UTF-8");
         let head = csv.lines().next().expect("a header");
         assert!(head.starts_with("time_ns,"), "{head}");
-        for col in ["primary_backlog_writes", "lag_p99_ns", "exposure_ns"] {
+        for col in ["primary_backlog_writes", "lag_ns", "exposure_ns"] {
             assert!(head.split(',').any(|c| c == col), "{p}: no {col} in {head}");
         }
         let hgrm = String::from_utf8(f[&format!("hgrm/{p}-seed1.hgrm")].clone()).expect("UTF-8");

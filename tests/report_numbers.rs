@@ -102,12 +102,14 @@ fn the_comparison_table_and_captions_agree_with_each_protocols_result() {
         assert_eq!(row["checkpoints applied"], want, "{p}");
         assert_eq!(row["verdict"], "consistent", "{p}");
         // The caption of the lag and exposure chart quotes the same p99s.
-        let exp = format!("{p} {}", human_ns(ns(&l["exposure"]["p99"])));
         let caption = md
             .lines()
-            .find(|line| line.starts_with("Top: how long writes took"))
+            .find(|line| line.starts_with("Top: secondary lag"))
             .expect("lag caption");
-        assert!(caption.contains(&exp), "{exp} not in {caption}");
+        for key in ["secondary_lag", "exposure"] {
+            let want = format!("{p} {}", human_ns(ns(&l[key]["p99"])));
+            assert!(caption.contains(&want), "{want} not in {caption}");
+        }
         // The per-protocol table repeats the figures.
         let per = table(&md, p);
         assert_eq!(per[0]["write p99"], row["write p99"], "{p}");
@@ -387,5 +389,158 @@ fn throughput_windows_match_a_recount_from_the_trace() {
             total_bytes += bytes;
         }
         assert!(rows > 10 && total_bytes > 0, "{protocol}: {rows} windows");
+    }
+}
+
+/// The secondary lag recounted from a run's trace: from each write's store on its primary volume
+/// (`write-complete`) until its block on the secondary first shows it or a later write to the
+/// same block (`apply`), the lag at `t` is `t` minus the earliest store still waiting. Returns
+/// the value on each stretch between event times, `(from, to, reference)`, up to `end`.
+fn lag_stretches(trace: &std::path::Path, end: u64) -> Vec<(u64, u64, Option<u64>)> {
+    let mut block_of: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    // Per block: its writes in stored order, and how many of them it has caught up with.
+    let mut order: BTreeMap<(u64, u64, u64), (Vec<String>, usize)> = BTreeMap::new();
+    let mut waiting: BTreeMap<String, u64> = BTreeMap::new();
+    let mut stretches = Vec::new();
+    let mut since = 0;
+    let oldest = |w: &BTreeMap<String, u64>| w.values().min().copied();
+    for line in std::fs::read_to_string(trace).unwrap().lines() {
+        let e: Value = serde_json::from_str(line).unwrap();
+        let at = e["t"].as_u64().unwrap();
+        if at > since {
+            stretches.push((since, at.min(end), oldest(&waiting)));
+            since = at;
+        }
+        if at >= end || e["ev"] == "disaster" {
+            break;
+        }
+        let write = e["write"].as_str().map(str::to_string);
+        match e["ev"].as_str().unwrap() {
+            "host-write" => {
+                let n = |k: &str| e[k].as_u64().unwrap();
+                block_of.insert(write.unwrap(), (n("subsystem"), n("volume"), n("block")));
+            }
+            "write-complete" => {
+                let w = write.unwrap();
+                order.entry(block_of[&w]).or_default().0.push(w.clone());
+                waiting.insert(w, at);
+            }
+            "apply" => {
+                let w = write.unwrap();
+                let (writes, reached) = order.get_mut(&block_of[&w]).unwrap();
+                let pos = writes.iter().position(|x| *x == w).unwrap() + 1;
+                for x in &writes[*reached..pos.max(*reached)] {
+                    waiting.remove(x);
+                }
+                *reached = (*reached).max(pos);
+            }
+            _ => {}
+        }
+    }
+    if since < end {
+        stretches.push((since, end, oldest(&waiting)));
+    }
+    stretches
+}
+
+/// Nanoseconds the lag spent at or below `v`.
+fn time_at_or_below(stretches: &[(u64, u64, Option<u64>)], v: u64) -> u64 {
+    stretches
+        .iter()
+        .map(|&(a, b, r)| match r {
+            None => b - a,
+            // Values a - c .. b - c, one per ns: those <= v.
+            Some(c) => (b - c).min(v + 1).saturating_sub(a - c),
+        })
+        .sum()
+}
+
+/// `secondary_lag` is weighted by time: its p50 and p99 are the lag the copy stayed at or below
+/// for half and 99% of the run (to the disaster), its max the largest it reached, each against a
+/// recount from the run's trace; and the series CSV's `lag_ns` is the lag at each window's end.
+#[test]
+fn secondary_lag_percentiles_and_series_match_a_recount_from_the_trace() {
+    let dir = TempDir::new("lag-recount");
+    for (scenario, protocol) in [
+        (METRO, "central"),
+        ("scenarios/patent-example.json", "sync"),
+        ("scenarios/checkpoint-faults.json", "checkpoint"),
+        ("scenarios/rolling-disaster.json", "cycle"),
+    ] {
+        let name = format!("{protocol}-{}", scenario.len());
+        let trace = dir.join(&format!("{name}.jsonl"));
+        let out = dir.join(&name);
+        let (t, o) = (trace.to_str().unwrap(), out.to_str().unwrap());
+        let full = ["--set", "checker.history=full", "--protocol", protocol];
+        let run = rcsim(&[&["run", scenario, "--json", "--trace", t][..], &full].concat());
+        assert!(
+            run.code == EXIT_OK || run.code == EXIT_VIOLATION,
+            "{}",
+            run.stderr
+        );
+        let r = run.json();
+        let end = r["disaster_ns"]
+            .as_u64()
+            .unwrap_or_else(|| ns(&r["sim_ns"]));
+        let stretches = lag_stretches(&trace, end);
+        assert_eq!(stretches.last().unwrap().1, end, "{name}");
+        let lag = &r["latency_ns"]["secondary_lag"];
+        let max = stretches
+            .iter()
+            .filter_map(|&(a, b, c)| c.map(|c| b - 1 - c).filter(|_| b > a))
+            .max()
+            .unwrap_or(0);
+        assert_eq!(ns(&lag["max"]), max, "{name}");
+        assert!(max > 0, "{name}: the copy never trailed");
+        for (q, key) in [(0.5, "p50"), (0.99, "p99")] {
+            // The smallest value the lag stayed at or below for a share q of the time.
+            let need = (q * end as f64).ceil() as u64;
+            let (mut lo, mut hi) = (0, max);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if time_at_or_below(&stretches, mid) >= need {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            let got = ns(&lag[key]);
+            assert!(
+                got.abs_diff(lo) <= lo / 100 + 2,
+                "{name} {key}: {got} against a recount of {lo}"
+            );
+        }
+
+        rcsim(&[&["report", scenario, "--out", o][..], &full].concat()).assert_code(EXIT_OK);
+        let csv_file = std::fs::read_dir(out.join("series"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_str().unwrap().contains(&format!("{protocol}-seed")))
+            .expect("the protocol's series CSV");
+        let csv = std::fs::read_to_string(csv_file).unwrap();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |h: &str| header.iter().position(|x| *x == h).unwrap();
+        let mut rows = 0;
+        for line in lines {
+            let cells: Vec<&str> = line.split(',').collect();
+            let at: u64 = cells[col("time_ns")].parse().unwrap();
+            let t = at.min(end);
+            // The state the events before t left (a window ending at an event's time closes
+            // before that event).
+            let reference = stretches
+                .iter()
+                .rev()
+                .find(|&&(a, _, _)| a < t)
+                .and_then(|s| s.2);
+            let want = reference.map_or(0, |c| t - c);
+            assert_eq!(
+                cells[col("lag_ns")].parse::<u64>().unwrap(),
+                want,
+                "{name}: window ending {at}"
+            );
+            rows += 1;
+        }
+        assert!(rows > 10, "{name}: {rows} windows");
     }
 }

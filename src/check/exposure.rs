@@ -6,7 +6,9 @@
 //! run it is a sequence of flat stretches and unit-slope ramps. [`TimeWeighted`] keeps the exact
 //! time spent below any value in O(1) per stretch (no sampling), and [`ExposureClock`] follows the
 //! checker event by event to feed it: the p99 it gives is the exposure the image exceeded 1% of
-//! the run, which is what a chart of exposure over time shows.
+//! the run, which is what a chart of exposure over time shows. The secondary lag (the age of the
+//! earliest-stored write no secondary volume has caught up with) is such an age too, and
+//! [`LagClock`] follows it the same way.
 
 use super::checker::Checker;
 use super::latency::Percentiles;
@@ -146,49 +148,91 @@ impl TimeWeighted {
     }
 }
 
-/// Follows the data exposure of the image hosts could read, event by event, into a
-/// [`TimeWeighted`] distribution. While hosts may read the image, it lacks what the checker says
-/// it lacks; while the image is closed (an update in progress), hosts would still get the last
-/// open image, which lacks what it lacked then and whatever completed since and is not yet shown.
+/// Exactly how long a quantity made of flat stretches and unit-slope ramps (the data exposure)
+/// stayed at or below a target: integer nanoseconds, no sampling, O(1) per stretch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WithinTarget {
+    /// The target, ns.
+    pub target_ns: u64,
+    /// Nanoseconds the quantity was at or below it.
+    pub within_ns: u64,
+    /// Nanoseconds followed.
+    pub total_ns: u64,
+}
+
+impl WithinTarget {
+    /// Nothing followed yet, against `target_ns`.
+    pub fn new(target_ns: u64) -> Self {
+        WithinTarget {
+            target_ns,
+            ..Self::default()
+        }
+    }
+
+    /// The quantity held at `v` for `ns` nanoseconds.
+    pub fn flat(&mut self, v: u64, ns: u64) {
+        self.total_ns += ns;
+        if v <= self.target_ns {
+            self.within_ns += ns;
+        }
+    }
+
+    /// The quantity took the values `from`, `from + 1`, ... `to - 1`, one nanosecond each.
+    pub fn ramp(&mut self, from: u64, to: u64) {
+        let len = to.saturating_sub(from);
+        self.total_ns += len;
+        let at_or_below = self
+            .target_ns
+            .saturating_add(1)
+            .saturating_sub(from)
+            .min(len);
+        self.within_ns += at_or_below;
+    }
+
+    /// The share of the time followed within target, in [0, 1] (1 with nothing followed).
+    pub fn fraction(&self) -> f64 {
+        if self.total_ns == 0 {
+            1.0
+        } else {
+            self.within_ns as f64 / self.total_ns as f64
+        }
+    }
+}
+
+/// Follows an age (time since a reference instant, or 0 with no reference) between events into
+/// a [`TimeWeighted`] distribution: the common part of the exposure and the lag clocks.
 #[derive(Clone, Debug, Default)]
-pub struct ExposureClock {
+pub struct AgeClock {
     dist: TimeWeighted,
     /// Start of the stretch being followed.
     since: u64,
-    /// Completion time of the oldest write the readable image lacks, over that stretch.
+    /// The instant the age is measured from over that stretch, if any.
     reference: Option<u64>,
-    /// What the image lacked the last time it was open.
-    last_open: Option<u64>,
     /// Set once the stretch has been closed for good (at the disaster or the run's end).
     stopped: bool,
+    /// The time spent within a target, when one was asked for.
+    within: Option<WithinTarget>,
 }
 
-impl ExposureClock {
-    /// A clock at time 0 with nothing missing.
-    pub fn new() -> Self {
-        Self::default()
+impl AgeClock {
+    /// Also counts exactly the time the age stays at or below `target_ns` (from the start: call
+    /// before the first event).
+    pub fn count_within(&mut self, target_ns: u64) {
+        self.within = Some(WithinTarget::new(target_ns));
     }
 
-    /// The state of `checker` holds from `now` on (call before each event, with the state the
-    /// previous event left).
-    pub fn before(&mut self, now: u64, checker: &Checker) {
-        if self.stopped {
+    /// The time counted within the target, if one was asked for.
+    pub fn within(&self) -> Option<WithinTarget> {
+        self.within
+    }
+
+    /// From `now` on, the age is measured from `reference` (0 with none).
+    pub fn follow(&mut self, now: u64, reference: Option<u64>) {
+        if self.stopped || reference == self.reference {
             return;
         }
-        let lacks = checker.oldest_missing_completion();
-        let reference = if checker.is_open() {
-            self.last_open = lacks;
-            lacks
-        } else {
-            match (self.last_open, lacks) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
-        };
-        if reference != self.reference {
-            self.close(now);
-            self.reference = reference;
-        }
+        self.close(now);
+        self.reference = reference;
     }
 
     fn close(&mut self, now: u64) {
@@ -196,21 +240,30 @@ impl ExposureClock {
             return;
         }
         match self.reference {
-            None => self.dist.flat(0, now - self.since),
-            Some(c) => self
-                .dist
-                .ramp(self.since.saturating_sub(c), now.saturating_sub(c)),
+            None => {
+                self.dist.flat(0, now - self.since);
+                if let Some(w) = self.within.as_mut() {
+                    w.flat(0, now - self.since);
+                }
+            }
+            Some(c) => {
+                let (from, to) = (self.since.saturating_sub(c), now.saturating_sub(c));
+                self.dist.ramp(from, to);
+                if let Some(w) = self.within.as_mut() {
+                    w.ramp(from, to);
+                }
+            }
         }
         self.since = now;
     }
 
-    /// The exposure at `t` (at or after the last call to [`ExposureClock::before`]).
+    /// The age at `t` (at or after the last call to [`AgeClock::follow`]).
     pub fn value_at(&self, t: u64) -> u64 {
         self.reference.map_or(0, |c| t.saturating_sub(c))
     }
 
     /// Ends the measurement at `at` (the disaster, or the end of the run): later calls change
-    /// nothing, and [`ExposureClock::value_at`] keeps giving the exposure at `at`.
+    /// nothing, and [`AgeClock::value_at`] keeps giving the age at `at`.
     pub fn stop(&mut self, at: u64) {
         if self.stopped {
             return;
@@ -227,6 +280,89 @@ impl ExposureClock {
     /// The time-weighted distribution so far.
     pub fn distribution(&self) -> &TimeWeighted {
         &self.dist
+    }
+}
+
+/// Follows the data exposure of the image hosts could read, event by event, into a
+/// [`TimeWeighted`] distribution. While hosts may read the image, it lacks what the checker says
+/// it lacks; while the image is closed (an update in progress), hosts would still get the last
+/// open image, which lacks what it lacked then and whatever completed since and is not yet shown.
+#[derive(Clone, Debug, Default)]
+pub struct ExposureClock {
+    age: AgeClock,
+    /// What the image lacked the last time it was open.
+    last_open: Option<u64>,
+}
+
+impl ExposureClock {
+    /// A clock at time 0 with nothing missing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The state of `checker` holds from `now` on (call after each event, with the event's
+    /// time: the state it left holds until the next).
+    pub fn after(&mut self, now: u64, checker: &Checker) {
+        if self.age.is_stopped() {
+            return;
+        }
+        let lacks = checker.oldest_missing_completion();
+        let reference = if checker.is_open() {
+            self.last_open = lacks;
+            lacks
+        } else {
+            match (self.last_open, lacks) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+        self.age.follow(now, reference);
+    }
+
+    /// The exposure so far: its value, its distribution, whether it has stopped.
+    pub fn age(&self) -> &AgeClock {
+        &self.age
+    }
+
+    /// Also counts the time the exposure stays within the RPO target `target_ns` (see
+    /// [`AgeClock::count_within`]).
+    pub fn count_within(&mut self, target_ns: u64) {
+        self.age.count_within(target_ns);
+    }
+
+    /// Ends the measurement at `at` (see [`AgeClock::stop`]).
+    pub fn stop(&mut self, at: u64) {
+        self.age.stop(at);
+    }
+}
+
+/// Follows the secondary lag, event by event, into a [`TimeWeighted`] distribution: the age of
+/// the earliest-stored write no secondary volume has caught up with (0 when there is none),
+/// whichever secondaries hosts may read. Its p99 is the lag the copy exceeded 1% of the run.
+#[derive(Clone, Debug, Default)]
+pub struct LagClock {
+    age: AgeClock,
+}
+
+impl LagClock {
+    /// A clock at time 0 with nothing behind.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The state of `checker` holds from `now` on (call after each event, with its time).
+    pub fn after(&mut self, now: u64, checker: &Checker) {
+        self.age.follow(now, checker.oldest_unshown_store());
+    }
+
+    /// The lag so far: its value, its distribution, whether it has stopped.
+    pub fn age(&self) -> &AgeClock {
+        &self.age
+    }
+
+    /// Ends the measurement at `at` (see [`AgeClock::stop`]).
+    pub fn stop(&mut self, at: u64) {
+        self.age.stop(at);
     }
 }
 
@@ -315,5 +451,33 @@ mod tests {
     #[test]
     fn empty_is_zero() {
         assert_eq!(TimeWeighted::new().percentiles(), Percentiles::default());
+    }
+
+    #[test]
+    fn time_within_target_matches_a_brute_force_sum() {
+        let mut seed = 12345u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
+        };
+        for _ in 0..50 {
+            let target = next(3_000);
+            let mut w = WithinTarget::new(target);
+            let (mut within, mut total) = (0u64, 0u64);
+            for _ in 0..next(20) {
+                let (v, d) = (next(4_000), next(3_000));
+                if next(2) == 0 {
+                    w.flat(v, d);
+                    within += if v <= target { d } else { 0 };
+                } else {
+                    w.ramp(v, v + d);
+                    within += (v..v + d).filter(|x| *x <= target).count() as u64;
+                }
+                total += d;
+            }
+            assert_eq!((w.within_ns, w.total_ns), (within, total));
+        }
     }
 }

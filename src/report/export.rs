@@ -8,16 +8,14 @@ use std::fmt::Write;
 use super::series::{Point, Series};
 
 /// The CSV's columns after `time_ns`, each named with its unit.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 13] = [
     "window_ns",
     "host_writes",
     "host_writes_per_s",
     "write_p50_ns",
     "write_p99_ns",
     "applied_writes",
-    "lag_p50_ns",
-    "lag_p99_ns",
-    "lag_max_ns",
+    "lag_ns",
     "exposure_ns",
     "image_open",
     "primary_backlog_writes",
@@ -49,7 +47,7 @@ fn opt(v: Option<u64>) -> String {
 }
 
 /// The series as CSV: a header, then one row per sample; an empty cell where a window had
-/// nothing to measure (no completions, no applies).
+/// nothing to measure (no completions).
 pub fn series_csv(s: &Series) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "time_ns,{},{LINK_COLUMN}", COLUMNS.join(","));
@@ -58,16 +56,14 @@ pub fn series_csv(s: &Series) -> String {
         let link = p.link_utilisation.iter().copied().fold(0.0f64, f64::max) * 100.0;
         let _ = writeln!(
             out,
-            "{},{w},{},{:.1},{},{},{},{},{},{},{},{},{},{},{},{:.1},{link:.2}",
+            "{},{w},{},{:.1},{},{},{},{},{},{},{},{},{},{:.1},{link:.2}",
             p.t_ns,
             p.writes,
             per_second(p.writes, w),
             opt(p.write_p50_ns),
             opt(p.write_p99_ns),
             p.applied,
-            opt(p.lag_p50_ns),
-            opt(p.lag_p99_ns),
-            opt(p.lag_max_ns),
+            p.lag_ns,
             p.exposure_ns,
             u8::from(p.image_open),
             p.primary_backlog.iter().map(|&x| u64::from(x)).sum::<u64>(),

@@ -109,7 +109,7 @@ pub const HEAD: [&str; 13] = [
 /// A run's row under [`HEAD`].
 pub fn row(r: &RunResult) -> Vec<String> {
     let l = &r.latency_ns;
-    let (done, applied) = (r.writes.completed, r.writes.applied);
+    let done = r.writes.completed;
     let first = r
         .violations
         .first()
@@ -128,9 +128,9 @@ pub fn row(r: &RunResult) -> Vec<String> {
         lat(&l.host_write, done, |p| p.p50),
         lat(&l.host_write, done, |p| p.p99),
         lat(&l.host_write, done, |p| p.max),
-        lat(&l.secondary_lag, applied, |p| p.p50),
-        lat(&l.secondary_lag, applied, |p| p.p99),
-        lat(&l.secondary_lag, applied, |p| p.max),
+        human_ns(l.secondary_lag.p50),
+        human_ns(l.secondary_lag.p99),
+        human_ns(l.secondary_lag.max),
         human_ns(l.exposure.p99),
         lost(r.rpo.lost_writes, r.rpo.lost_bytes),
         window(r),
@@ -167,14 +167,13 @@ pub fn summary_row(p: &ProtocolRuns, target: Option<u64>) -> Vec<String> {
     let rs = &p.results;
     let m = |f: fn(&RunResult) -> u64| median(rs.iter().map(f).collect());
     let done = m(|r| r.writes.completed);
-    let applied = m(|r| r.writes.applied);
     let lat = |v: u64, n: u64| if n == 0 { "n/a".into() } else { human_ns(v) };
     let lost_w = m(|r| r.rpo.lost_writes);
     let mut row = vec![
         p.protocol.clone(),
         lat(m(|r| r.latency_ns.host_write.p50), done),
         lat(m(|r| r.latency_ns.host_write.p99), done),
-        lat(m(|r| r.latency_ns.secondary_lag.p99), applied),
+        human_ns(m(|r| r.latency_ns.secondary_lag.p99)),
         lost(lost_w, m(|r| r.rpo.lost_bytes)),
         if lost_w == 0 {
             "n/a".into()

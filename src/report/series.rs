@@ -43,12 +43,9 @@ pub struct Point {
     pub write_p99_ns: Option<u64>,
     /// Writes first shown by a secondary in the window.
     pub applied: u64,
-    /// Median secondary lag (stored on the primary to shown on the secondary) of those, ns.
-    pub lag_p50_ns: Option<u64>,
-    /// 99th percentile secondary lag of those, ns.
-    pub lag_p99_ns: Option<u64>,
-    /// Largest secondary lag of those, ns.
-    pub lag_max_ns: Option<u64>,
+    /// Secondary lag at the window's end: age of the earliest-stored write no secondary volume
+    /// has caught up with (0 when none); after a disaster, measured at the disaster.
+    pub lag_ns: u64,
     /// Data exposure at the window's end: age of the oldest completed write the newest image
     /// hosts could read lacks (0 when it lacks none); after a disaster, measured at the disaster.
     pub exposure_ns: u64,
@@ -87,57 +84,6 @@ pub struct Round {
     pub applied_ns: Option<u64>,
 }
 
-/// Exactly how long a quantity made of flat stretches and unit-slope ramps (the data exposure)
-/// stayed at or below a target: integer nanoseconds, no sampling, O(1) per stretch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct WithinTarget {
-    /// The target, ns.
-    pub target_ns: u64,
-    /// Nanoseconds the quantity was at or below it.
-    pub within_ns: u64,
-    /// Nanoseconds followed.
-    pub total_ns: u64,
-}
-
-impl WithinTarget {
-    /// Nothing followed yet, against `target_ns`.
-    pub fn new(target_ns: u64) -> Self {
-        WithinTarget {
-            target_ns,
-            ..Self::default()
-        }
-    }
-
-    /// The quantity held at `v` for `ns` nanoseconds.
-    pub fn flat(&mut self, v: u64, ns: u64) {
-        self.total_ns += ns;
-        if v <= self.target_ns {
-            self.within_ns += ns;
-        }
-    }
-
-    /// The quantity took the values `from`, `from + 1`, ... `to - 1`, one nanosecond each.
-    pub fn ramp(&mut self, from: u64, to: u64) {
-        let len = to.saturating_sub(from);
-        self.total_ns += len;
-        let at_or_below = self
-            .target_ns
-            .saturating_add(1)
-            .saturating_sub(from)
-            .min(len);
-        self.within_ns += at_or_below;
-    }
-
-    /// The share of the time followed within target, in [0, 1] (1 with nothing followed).
-    pub fn fraction(&self) -> f64 {
-        if self.total_ns == 0 {
-            1.0
-        } else {
-            self.within_ns as f64 / self.total_ns as f64
-        }
-    }
-}
-
 /// Everything recorded about one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Series {
@@ -158,7 +104,7 @@ pub struct Series {
     pub faults: Vec<FaultWindow>,
     /// Time the data exposure spent within the report's RPO target, if one was given: from the
     /// start to the disaster (or the end), exactly as the result's time-weighted percentiles.
-    pub rpo_within: Option<WithinTarget>,
+    pub rpo_within: Option<crate::check::WithinTarget>,
     /// When the primary-site disaster struck.
     pub disaster_ns: Option<u64>,
     /// When the secondary site was told to take over.
@@ -206,8 +152,8 @@ pub struct Recorder {
     link_busy_until: Vec<u64>,
     link_busy: Vec<u64>,
     win_latency: Histogram<u64>,
-    win_lag: Histogram<u64>,
-    win_lag_max: u64,
+    /// Writes first shown by a secondary in the current window.
+    win_applied: u64,
     /// Secondaries fenced now, and the most at once in the current window.
     fenced_now: u32,
     win_fenced_peak: u32,
@@ -228,20 +174,14 @@ pub struct Recorder {
     fault_specs: Vec<Fault>,
     /// Per scenario fault index: the window it has open.
     open_faults: BTreeMap<u16, usize>,
-    /// The exposure since `exposure_since`: the completion time it is measured from (`None`
-    /// while it is 0), as the world's exposure clock holds it.
-    exposure_ref: Option<u64>,
-    exposure_since: u64,
-    rpo_within: Option<WithinTarget>,
     disaster: Option<u64>,
     takeover_declared: Option<u64>,
 }
 
 impl Recorder {
     /// A recorder for `sc`, whose run is expected to end at `expected_end_ns`: about
-    /// [`TARGET_POINTS`] windows of a round length; `rpo_target_ns` asks for the time the data
-    /// exposure stays within it.
-    pub fn new(sc: &Scenario, expected_end_ns: u64, rpo_target_ns: Option<u64>) -> Self {
+    /// [`TARGET_POINTS`] windows of a round length.
+    pub fn new(sc: &Scenario, expected_end_ns: u64) -> Self {
         let pairs = sc.topology.pairs;
         let interval = nice_interval(expected_end_ns / TARGET_POINTS);
         let link_rate = (1..=pairs)
@@ -263,8 +203,7 @@ impl Recorder {
             link_busy_until: vec![0; n],
             link_busy: vec![0; n],
             win_latency: histogram(2),
-            win_lag: histogram(2),
-            win_lag_max: 0,
+            win_applied: 0,
             fenced_now: 0,
             win_fenced_peak: 0,
             all_latency: histogram(3),
@@ -278,9 +217,6 @@ impl Recorder {
             open_crashes: BTreeMap::new(),
             fault_specs: sc.faults.clone(),
             open_faults: BTreeMap::new(),
-            exposure_ref: None,
-            exposure_since: 0,
-            rpo_within: rpo_target_ns.map(WithinTarget::new),
             disaster: None,
             takeover_declared: None,
         }
@@ -308,16 +244,14 @@ impl Recorder {
         let link_utilisation = (0..n)
             .map(|i| (self.link_busy[i] as f64 / span as f64).min(1.0))
             .collect();
-        let exposure_ns = self.exposure_at(end, world);
+        let exposure_ns = self.at_disaster(end, |t| world.exposure.age().value_at(t));
         let point = Point {
             t_ns: end,
             writes: self.win_latency.len(),
             write_p50_ns: q(&self.win_latency, 0.5),
             write_p99_ns: q(&self.win_latency, 0.99),
-            applied: self.win_lag.len(),
-            lag_p50_ns: q(&self.win_lag, 0.5),
-            lag_p99_ns: q(&self.win_lag, 0.99).map(|v| v.min(self.win_lag_max)),
-            lag_max_ns: (!self.win_lag.is_empty()).then_some(self.win_lag_max),
+            applied: self.win_applied,
+            lag_ns: self.at_disaster(end, |t| world.lag.age().value_at(t)),
             exposure_ns,
             image_open: world.checker.is_open(),
             fenced_peak: self.win_fenced_peak,
@@ -333,10 +267,7 @@ impl Recorder {
         if !self.win_latency.is_empty() {
             self.win_latency.reset();
         }
-        if !self.win_lag.is_empty() {
-            self.win_lag.reset();
-        }
-        self.win_lag_max = 0;
+        self.win_applied = 0;
         self.win_fenced_peak = self.fenced_now;
         self.win_replicated = 0;
         if self.points.len() >= MAX_POINTS {
@@ -373,9 +304,7 @@ impl Recorder {
                 write_p50_ns: wmean(a.write_p50_ns, a.writes, b.write_p50_ns, b.writes),
                 write_p99_ns: max(a.write_p99_ns, b.write_p99_ns),
                 applied: a.applied + b.applied,
-                lag_p50_ns: wmean(a.lag_p50_ns, a.applied, b.lag_p50_ns, b.applied),
-                lag_p99_ns: max(a.lag_p99_ns, b.lag_p99_ns),
-                lag_max_ns: max(a.lag_max_ns, b.lag_max_ns),
+                lag_ns: b.lag_ns,
                 exposure_ns: b.exposure_ns,
                 image_open: b.image_open,
                 fenced_peak: a.fenced_peak.max(b.fenced_peak),
@@ -396,11 +325,10 @@ impl Recorder {
         self.interval = self.interval.saturating_mul(2);
     }
 
-    /// The exposure the result's percentiles are taken over, at `t` (held at the disaster).
-    fn exposure_at(&self, t: u64, world: &World) -> u64 {
-        world
-            .exposure
-            .value_at(self.disaster.map_or(t, |d| d.min(t)))
+    /// An age the result's percentiles are taken over (exposure, lag), at `t`: held at the
+    /// disaster, where their clocks stop.
+    fn at_disaster(&self, t: u64, value_at: impl Fn(u64) -> u64) -> u64 {
+        value_at(self.disaster.map_or(t, |d| d.min(t)))
     }
 
     /// The readable set changed: `all` is every secondary's state now.
@@ -409,11 +337,9 @@ impl Recorder {
         self.win_fenced_peak = self.win_fenced_peak.max(self.fenced_now);
     }
 
-    /// Before each event: close finished windows, follow the exposure, and note faults and
-    /// arrivals.
+    /// Before each event: close finished windows, and note faults and arrivals.
     pub fn before(&mut self, now: u64, event: &Event, world: &World) {
         self.advance(now, world);
-        self.follow_exposure(now, world);
         match *event {
             // A copy reached the secondary site: directly at its own secondary, or (`central`)
             // in the mover's journal stream.
@@ -442,8 +368,6 @@ impl Recorder {
             Event::Fault { index, phase } => self.fault(index, phase, now),
             Event::Disaster if self.disaster.is_none() => {
                 self.disaster = Some(now);
-                // The world stops its exposure clock at the disaster: so does the target count.
-                self.exposure_ref = None;
                 for (_, i) in std::mem::take(&mut self.open_faults) {
                     if self.faults[i].kind == FaultKind::RollingDisaster {
                         self.faults[i].end_ns = now;
@@ -500,29 +424,6 @@ impl Recorder {
         }
     }
 
-    /// Counts the exposure since the last event towards the RPO target, then reads what it is
-    /// measured from now: the world's exposure clock has just taken the state the previous
-    /// event left, and holds it until the next event (a ramp from a completion time, or 0).
-    fn follow_exposure(&mut self, now: u64, world: &World) {
-        let Some(w) = self.rpo_within.as_mut() else {
-            return;
-        };
-        if self.disaster.is_some() || world.exposure.is_stopped() {
-            return;
-        }
-        let since = self.exposure_since;
-        if now > since {
-            match self.exposure_ref {
-                None => w.flat(0, now - since),
-                Some(c) => w.ramp(since.saturating_sub(c), now.saturating_sub(c)),
-            }
-        }
-        self.exposure_since = now;
-        let v = world.exposure.value_at(now);
-        let rising = world.exposure.value_at(now.saturating_add(1)) > v;
-        self.exposure_ref = rising.then(|| now - v);
-    }
-
     /// Primary `pair` stored write `id` of `bytes`.
     pub fn stored(&mut self, pair: u16, id: WriteId, bytes: u32) {
         if let Some(s) = self.in_flight.get_mut(usize::from(pair)) {
@@ -549,15 +450,10 @@ impl Recorder {
     }
 
     /// A secondary is about to show write `id` at `now`.
-    pub fn applied(&mut self, now: u64, pair: u16, id: WriteId, checker: &Checker) {
+    pub fn applied(&mut self, pair: u16, id: WriteId, checker: &Checker) {
         self.arrived(pair, id);
-        if checker.applied_at(id).is_some() {
-            return;
-        }
-        if let Some(stored) = checker.stored_at(id) {
-            let lag = now.saturating_sub(stored);
-            self.win_lag.saturating_record(lag);
-            self.win_lag_max = self.win_lag_max.max(lag);
+        if checker.applied_at(id).is_none() && checker.stored_at(id).is_some() {
+            self.win_applied += 1;
         }
     }
 
@@ -629,16 +525,6 @@ impl Recorder {
     /// Ends the recording at `now` (the run's end) and returns the series.
     pub fn finish(mut self, now: u64, world: &World) -> Series {
         self.advance(now, world);
-        if self.disaster.is_none() {
-            // The last stretch, to the run's end (where the world stops its clock).
-            if let Some(w) = self.rpo_within.as_mut() {
-                let since = self.exposure_since;
-                match self.exposure_ref {
-                    None => w.flat(0, now.saturating_sub(since)),
-                    Some(c) => w.ramp(since.saturating_sub(c), now.saturating_sub(c)),
-                }
-            }
-        }
         if now > self.window_start {
             self.close_window(now, world);
         }
@@ -679,7 +565,7 @@ impl Recorder {
             rounds: self.rounds.into_values().collect(),
             round_stride: self.stride,
             faults: self.faults,
-            rpo_within: self.rpo_within,
+            rpo_within: world.exposure.age().within(),
             disaster_ns: self.disaster,
             takeover_declared_ns: self.takeover_declared,
             host_latency_mean_ns: if total > 0 {
@@ -712,8 +598,8 @@ impl Watcher for Recorder {
         Recorder::completed(self, latency);
     }
 
-    fn applied(&mut self, now: u64, pair: u16, id: WriteId, checker: &Checker) {
-        Recorder::applied(self, now, pair, id, checker);
+    fn applied(&mut self, _now: u64, pair: u16, id: WriteId, checker: &Checker) {
+        Recorder::applied(self, pair, id, checker);
     }
 
     fn message(&mut self, now: u64, from: NodeId, to: NodeId, msg: &Msg, delivery: Delivery) {
@@ -787,7 +673,7 @@ mod tests {
         let mut sched = Scheduler::new();
         let mut world = World::new(&sc, 1, &mut sched);
         // Expect a run 100 times shorter than it is: the interval must double until it fits.
-        let rec = Recorder::new(&sc, 350_000, None);
+        let rec = Recorder::new(&sc, 350_000);
         let first = rec.interval();
         world.watch(Box::new(rec));
         let out = run(&mut world, &mut sched, 35_000_000, Budget::default());
@@ -832,34 +718,6 @@ mod tests {
                 bounded.host_writes
             );
             assert_eq!(bounded, full, "{protocol}");
-        }
-    }
-
-    #[test]
-    fn time_within_target_matches_a_brute_force_sum() {
-        let mut seed = 12345u64;
-        let mut next = |m: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % m
-        };
-        for _ in 0..50 {
-            let target = next(3_000);
-            let mut w = WithinTarget::new(target);
-            let (mut within, mut total) = (0u64, 0u64);
-            for _ in 0..next(20) {
-                let (v, d) = (next(4_000), next(3_000));
-                if next(2) == 0 {
-                    w.flat(v, d);
-                    within += if v <= target { d } else { 0 };
-                } else {
-                    w.ramp(v, v + d);
-                    within += (v..v + d).filter(|x| *x <= target).count() as u64;
-                }
-                total += d;
-            }
-            assert_eq!((w.within_ns, w.total_ns), (within, total));
         }
     }
 

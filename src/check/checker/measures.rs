@@ -15,11 +15,6 @@ impl Checker {
         &self.host_latency
     }
 
-    /// Secondary lag (stored on the primary to first shown on the secondary).
-    pub fn lag(&self) -> &LatencyStats {
-        &self.lag
-    }
-
     /// When the primary volume stored write `id`, if it has and the checker still holds it (for
     /// metrics and reports: a write is held at least until a secondary first shows it).
     pub fn stored_at(&self, id: WriteId) -> Option<u64> {

@@ -26,14 +26,17 @@
 //! once more at the end of a run with a disaster, whatever the protocol left fenced.
 //!
 //! Rooms: this file keeps the history and the image's extremes as writes are issued, stored,
-//! completed and applied; [`record`] holds the small records every room shares, [`readable`] keeps each subsystem's part of them, [`verdict`] judges an
-//! image and describes a violation, [`liveness`] the end-of-run stall checks, and [`measures`]
-//! what the result reads (latencies, RPO, the labelled image).
+//! completed and applied; [`record`] holds the small records every room shares, [`readable`]
+//! keeps each subsystem's part of them, [`verdict`] judges an image and describes a violation,
+//! [`liveness`] the end-of-run stall checks, [`lag`] the oldest write the secondary volumes have
+//! not caught up with, and [`measures`] what the result reads (latencies, RPO, the labelled
+//! image).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use schemars::JsonSchema;
 
+mod lag;
 mod liveness;
 mod measures;
 mod readable;
@@ -153,6 +156,8 @@ struct Block {
     base: usize,
     /// Versions the image shows (a prefix of the stored order, counted from the first).
     visible: usize,
+    /// The most versions the image has ever shown: the block has caught up with these.
+    reached: usize,
     /// The write the secondary block holds, if any.
     shown: Option<WriteId>,
     /// Its generated label.
@@ -210,6 +215,11 @@ pub struct Checker {
     /// Writes that became missing out of completion order: stored after they completed, or
     /// uncovered by a block going back to an older version.
     missing_late: BTreeSet<Key>,
+    /// Stored writes, in stored order, whose secondary blocks may not have caught up with them
+    /// (the front has not; see `lag.rs`).
+    unshown: VecDeque<WriteId>,
+    /// How many entries `unshown` kept at its last compaction.
+    unshown_kept: usize,
     /// Counter ordering issues and completions as the run saw them.
     history_seq: u64,
     /// Each secondary subsystem's part of the image: readable or fenced, and its extremes.
@@ -220,7 +230,6 @@ pub struct Checker {
     violations: Vec<Violation>,
     violation_count: u64,
     host_latency: LatencyStats,
-    lag: LatencyStats,
     applied_writes: u64,
     held_peak: usize,
 }
@@ -246,6 +255,8 @@ impl Checker {
             newest_visible: None,
             missing: VecDeque::new(),
             missing_late: BTreeSet::new(),
+            unshown: VecDeque::new(),
+            unshown_kept: 0,
             parts: (0..geometry.pairs).map(|_| Part::new()).collect(),
             fenced: 0,
             history_seq: 0,
@@ -253,7 +264,6 @@ impl Checker {
             violations: Vec::new(),
             violation_count: 0,
             host_latency: LatencyStats::new(),
-            lag: LatencyStats::new(),
             applied_writes: 0,
             held_peak: 0,
         }
@@ -352,6 +362,7 @@ impl Checker {
             let s = self.part_of(b);
             self.parts[s].missing_late.insert(key);
         }
+        self.lag_stored(id);
     }
 
     /// The host saw write `id` complete at `at`; returns its latency (issue to completion), for
@@ -399,9 +410,7 @@ impl Checker {
                 let rec = self.rec_mut(id);
                 if rec.applied == NEVER {
                     rec.applied = at;
-                    let stored = rec.stored;
                     self.applied_writes += 1;
-                    self.lag.record(at.saturating_sub(stored));
                 }
                 v + 1
             }
@@ -415,6 +424,7 @@ impl Checker {
         let was = std::mem::replace(&mut self.blocks[b].visible, visible);
         self.blocks[b].shown = id;
         self.blocks[b].shown_label = id.map_or(Label::NONE, |w| self.label(w));
+        self.lag_applied(b, visible);
         if visible < was {
             self.uncover(b, visible..was);
         }

@@ -13,7 +13,6 @@ impl Handler for World {
 
     fn handle(&mut self, event: Event, sched: &mut Scheduler<Event>) -> Control {
         let now = sched.now();
-        self.exposure.before(now, &self.checker);
         if !self.watchers.is_empty() {
             let mut watchers = std::mem::take(&mut self.watchers);
             for w in &mut watchers {
@@ -21,6 +20,17 @@ impl Handler for World {
             }
             self.watchers = watchers;
         }
+        let control = self.take(event, now, sched);
+        // The state the event left holds from its time until the next event.
+        self.exposure.after(now, &self.checker);
+        self.lag.after(now, &self.checker);
+        control
+    }
+}
+
+impl World {
+    /// The event takes effect at `now`.
+    fn take(&mut self, event: Event, now: u64, sched: &mut Scheduler<Event>) -> Control {
         match event {
             Event::Start => {
                 for i in 0..self.geometry.pairs {
@@ -142,6 +152,7 @@ impl Handler for World {
                     self.primary_alive = false;
                     self.stats.disaster_ns = Some(now);
                     self.exposure.stop(now);
+                    self.lag.stop(now);
                     sched.after(self.takeover_delay, Event::Takeover);
                 }
             }

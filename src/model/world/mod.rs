@@ -150,6 +150,9 @@ pub struct World {
     pub host_hold: crate::check::LatencyStats,
     /// Data exposure of the readable image over time, until the disaster.
     pub exposure: crate::check::ExposureClock,
+    /// Secondary lag (how far the secondary volumes trail the primaries) over time, until the
+    /// disaster.
+    pub lag: crate::check::LagClock,
     /// `checkpoint`: how long primaries held host writes for clock uncertainty (commit-wait),
     /// per held write.
     pub clock_wait: crate::check::LatencyStats,
