@@ -30,6 +30,11 @@ const BUCKETS: usize = 65;
 
 /// A bucket of at most this many events is sorted into the run whole rather than spread.
 pub const RUN: usize = 16;
+/// The largest bucket capacity (in events) kept once the bucket has been spread: above it the
+/// memory goes back to the allocator. Spreading a bucket this large moves as many events as
+/// regrowing it copies, so the cost per event stays flat, and peak memory follows the events in
+/// flight instead of adding up each level's high-water mark.
+const KEEP: usize = 1 << 16;
 
 /// One event scheduled before `last`, with its position in the total order.
 struct Early<E> {
@@ -188,6 +193,12 @@ impl<E> EventQueue<E> {
                 }
             }
         }
+        if from.capacity() > KEEP {
+            // A burst (every copy-active segment of a thousand pairs' start-up in flight at
+            // once) left a bucket far larger than the run needs again: hand its memory back
+            // rather than hold it beside the lower buckets it was spread into.
+            from = Vec::new();
+        }
         self.buckets[b] = from;
         true
     }
@@ -236,6 +247,27 @@ mod tests {
         assert_eq!(q.pop(), Some((20, 'b')));
         assert_eq!(q.pop(), Some((30, 'c')));
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn a_burst_gives_its_memory_back_once_spread() {
+        let mut q = EventQueue::new();
+        let n = 4 * KEEP as u64;
+        // One bucket (every time shares the bits above 2^18 with the first), spread at the pop.
+        let base = 1 << 20;
+        for i in 0..n {
+            q.push(base + i, i);
+        }
+        assert_eq!(q.pop(), Some((base, 0)));
+        let held: usize = q.buckets.iter().map(Vec::capacity).sum();
+        assert!(
+            held < 3 * q.len() / 2,
+            "{held} slots held for {} events after the spread",
+            q.len()
+        );
+        for i in 1..n {
+            assert_eq!(q.pop(), Some((base + i, i)));
+        }
     }
 
     #[test]
