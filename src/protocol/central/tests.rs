@@ -342,7 +342,7 @@ fn a_group_goes_up_to_the_minimum_promise_and_lands_with_the_image_closed() {
     assert!(n.open(), "the image opens once the group is applied");
     assert_eq!(n.notes_of(s(0), |x| matches!(x, Note::Applied(_))).len(), 1);
     // The first write to reach a secondary closed the image first.
-    assert!(n.sent.iter().any(|f| f.from == s(0)
+    assert!(n.sent(0).iter().any(|f| f.from == s(0)
         && f.to == s(1)
         && matches!(
             f.msg,
@@ -445,9 +445,9 @@ fn updates_go_ahead_to_their_secondary_but_land_only_when_their_group_is_complet
             Body::Journal(stamped(2, 2, 20)),
         ],
     );
-    let passed: Vec<&Flight> = n
-        .sent
-        .iter()
+    let passed: Vec<Flight> = n
+        .sent(0)
+        .into_iter()
         .filter(|f| f.from == s(0) && f.to == s(2))
         .collect();
     assert!(
@@ -470,7 +470,7 @@ fn updates_go_ahead_to_their_secondary_but_land_only_when_their_group_is_complet
         2
     );
     assert!(
-        !n.sent.iter().any(|f| f.to == s(1)
+        !n.sent(0).iter().any(|f| f.to == s(1)
             && matches!(
                 f.msg,
                 Msg::Seg {

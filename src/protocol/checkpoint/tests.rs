@@ -1,15 +1,15 @@
-//! The checkpoint roles driven together by hand, without the engine or the world: a small
-//! in-test network [`Net`] holds the 2N nodes, a FIFO of messages in flight and each secondary's
-//! volume, and the tests choose what is delivered, dropped, duplicated, reordered or fired.
-//! Inputs in, outputs asserted.
+//! The checkpoint roles driven together by hand, without the engine or the world, through the
+//! one test network ([`TestNet`]) every protocol's unit tests use: the 2N nodes, kept typed here
+//! so a test can ask a secondary what it buffers, and the tests choose what is delivered,
+//! dropped, duplicated, reordered, withheld or fired. Inputs in, outputs asserted.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::ops::{Deref, DerefMut};
 
 use super::{checkpoint_id, ClockMode, Config, MemberFailure, Mutant, Primary, Secondary};
 use crate::check::WriteId;
-use crate::protocol::testnet::write as w;
+use crate::protocol::testnet::{write as w, Ev, Flight, TestNet};
 use crate::protocol::{
-    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Outputs, Timer, WriteMeta,
 };
 
 // ----- harness -----
@@ -46,29 +46,13 @@ pub(super) fn cfg(pairs: u16) -> Config {
     }
 }
 
-/// The payload of a stream segment or datagram.
-fn body(msg: &Msg) -> Option<Body> {
-    match msg {
-        Msg::Seg { body, .. } | Msg::Dgram(body) => Some(*body),
-        Msg::Ack { .. } => None,
-    }
-}
-
-/// One message in flight.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Flight {
-    from: NodeId,
-    to: NodeId,
-    msg: Msg,
-}
-
 /// A stream segment `from` → `to` whose payload satisfies `want`.
 fn seg(from: NodeId, to: NodeId, want: impl Fn(&Body) -> bool) -> impl Fn(&Flight) -> bool {
     move |f| {
         f.from == from
             && f.to == to
             && matches!(f.msg, Msg::Seg { .. })
-            && body(&f.msg).is_some_and(|b| want(&b))
+            && f.body().is_some_and(|b| want(&b))
     }
 }
 
@@ -92,308 +76,107 @@ fn is_complete(cp: Checkpoint) -> impl Fn(&Body) -> bool {
     move |b| *b == Body::UpdateComplete(cp)
 }
 
-/// Everything the nodes asked of the world, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ev {
-    Send(Flight),
-    Fence { s: u16, on: bool },
-    Apply { s: u16, w: WriteMeta },
-    Landed { s: u16, w: WriteMeta },
-    TakeoverDone { s: u16 },
-    Note { node: NodeId, note: Note },
+/// A checkpoint role at one subsystem, typed so a test can read its state.
+enum Role {
+    P(Primary),
+    S(Secondary),
 }
 
-/// The 2N nodes, the messages between them, and the secondaries' volumes.
-struct Net {
-    now: u64,
-    prim: Vec<Primary>,
-    sec: Vec<Secondary>,
-    /// Messages in flight, oldest first.
-    flight: VecDeque<Flight>,
-    /// Messages withheld on blocked links, until unblocked.
-    held: Vec<Flight>,
-    blocked: BTreeSet<(NodeId, NodeId)>,
-    /// Silent nodes: nothing reaches them or leaves them, and their timers do not fire.
-    down: BTreeSet<NodeId>,
-    /// Armed timers and when they fire (the latest setting wins).
-    timers: BTreeMap<(NodeId, Timer), u64>,
-    /// Each secondary's applies handed to its volume and not yet landed.
-    to_apply: Vec<VecDeque<WriteMeta>>,
-    /// Each secondary's last `Fence`.
-    fenced: Vec<bool>,
-    /// Each secondary's landed writes, in order.
-    applied: Vec<Vec<WriteId>>,
-    log: Vec<Ev>,
-    out: Outputs,
+impl Node for Role {
+    fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
+        match self {
+            Role::P(x) => x.handle(now, input, out),
+            Role::S(x) => x.handle(now, input, out),
+        }
+    }
+}
+
+/// The test network over the 2N checkpoint roles, with what only these tests ask of it.
+struct Net(TestNet<Role>);
+
+impl Deref for Net {
+    type Target = TestNet<Role>;
+
+    fn deref(&self) -> &TestNet<Role> {
+        &self.0
+    }
+}
+
+impl DerefMut for Net {
+    fn deref_mut(&mut self) -> &mut TestNet<Role> {
+        &mut self.0
+    }
 }
 
 impl Net {
     fn new(cfg: Config) -> Self {
-        let n = usize::from(cfg.pairs);
-        Net {
-            now: 0,
-            prim: (0..cfg.pairs).map(|i| Primary::new(i, cfg)).collect(),
-            sec: (0..cfg.pairs).map(|i| Secondary::new(i, cfg)).collect(),
-            flight: VecDeque::new(),
-            held: Vec::new(),
-            blocked: BTreeSet::new(),
-            down: BTreeSet::new(),
-            timers: BTreeMap::new(),
-            to_apply: vec![VecDeque::new(); n],
-            fenced: vec![false; n],
-            applied: vec![Vec::new(); n],
-            log: Vec::new(),
-            out: Outputs::new(),
-        }
+        let prim = (0..cfg.pairs).map(|i| (p(i), Role::P(Primary::new(i, cfg))));
+        let sec = (0..cfg.pairs).map(|i| (s(i), Role::S(Secondary::new(i, cfg))));
+        Net(TestNet::new(prim.chain(sec).collect()))
     }
 
     /// Start copy everywhere (step 102), then let the copy-active exchange finish.
     fn start(cfg: Config) -> Self {
         let mut net = Net::new(cfg);
-        for i in 0..cfg.pairs {
-            net.input(p(i), Input::Start);
-        }
-        for i in 0..cfg.pairs {
-            net.input(s(i), Input::Start);
-        }
+        net.0.start();
         net.settle();
         net
     }
 
     fn pairs(&self) -> u16 {
-        self.prim.len() as u16
+        (self.nodes().count() / 2) as u16
     }
 
-    /// Hands `input` to `node` at the current time and carries out what it asks.
-    fn input(&mut self, node: NodeId, input: Input) {
-        match node {
-            NodeId::Primary(i) => self.prim[usize::from(i)].handle(self.now, input, &mut self.out),
-            NodeId::Secondary(i) => self.sec[usize::from(i)].handle(self.now, input, &mut self.out),
-        }
-        let outs: Vec<Output> = self.out.drain().collect();
-        for o in outs {
-            self.emit(node, o);
+    /// Primary `i`'s state.
+    fn prim(&self, i: u16) -> &Primary {
+        match self.node(p(i)) {
+            Role::P(x) => x,
+            Role::S(_) => unreachable!("P{} is a primary", i + 1),
         }
     }
 
-    fn emit(&mut self, node: NodeId, o: Output) {
-        let sec = || match node {
-            NodeId::Secondary(i) => i,
-            NodeId::Primary(_) => panic!("{o:?} from a primary"),
-        };
-        match o {
-            Output::Send { to, msg } => {
-                let f = Flight {
-                    from: node,
-                    to,
-                    msg,
-                };
-                self.log.push(Ev::Send(f));
-                self.route(f);
-            }
-            Output::SetTimer { after, timer } => {
-                self.timers.insert((node, timer), self.now + after);
-            }
-            Output::Apply(w) => {
-                let s = sec();
-                self.log.push(Ev::Apply { s, w });
-                self.to_apply[usize::from(s)].push_back(w);
-            }
-            Output::Fence(on) => {
-                let s = sec();
-                self.log.push(Ev::Fence { s, on });
-                self.fenced[usize::from(s)] = on;
-            }
-            Output::TakeoverDone => {
-                let s = sec();
-                self.log.push(Ev::TakeoverDone { s });
-            }
-            Output::Note(note) => self.log.push(Ev::Note { node, note }),
-            Output::CompleteHost(_) | Output::SetClock(_) => {}
+    /// Secondary `i`'s state.
+    fn sec(&self, i: u16) -> &Secondary {
+        match self.node(s(i)) {
+            Role::S(x) => x,
+            Role::P(_) => unreachable!("S{} is a secondary", i + 1),
         }
     }
 
-    /// Puts a message on the network: dropped if either end is silent, withheld on a blocked
-    /// link, queued otherwise.
-    fn route(&mut self, f: Flight) {
-        if self.down.contains(&f.from) || self.down.contains(&f.to) {
-        } else if self.blocked.contains(&(f.from, f.to)) {
-            self.held.push(f);
-        } else {
-            self.flight.push_back(f);
-        }
+    /// Every primary's state, in pair order.
+    fn prims(&self) -> Vec<&Primary> {
+        (0..self.pairs()).map(|i| self.prim(i)).collect()
     }
 
-    fn deliver(&mut self, f: Flight) {
-        if self.down.contains(&f.from) || self.down.contains(&f.to) {
-        } else if self.blocked.contains(&(f.from, f.to)) {
-            self.held.push(f);
-        } else {
-            self.input(
-                f.to,
-                Input::Deliver {
-                    from: f.from,
-                    msg: f.msg,
-                },
-            );
-        }
+    /// Every secondary's state, in pair order.
+    fn secs(&self) -> Vec<&Secondary> {
+        (0..self.pairs()).map(|i| self.sec(i)).collect()
     }
 
-    /// Delivers the oldest message in flight; false if none.
-    fn deliver_next(&mut self) -> bool {
-        match self.flight.pop_front() {
-            Some(f) => {
-                self.deliver(f);
-                true
-            }
-            None => false,
-        }
+    /// Each secondary's fence now, in pair order.
+    fn fenced_by_pair(&self) -> Vec<bool> {
+        (0..self.pairs()).map(|i| self.is_fenced(s(i))).collect()
     }
 
-    /// Delivers messages until none is in flight (applies stay pending).
-    fn deliver_all(&mut self) {
-        let mut n = 0;
-        while self.deliver_next() {
-            n += 1;
-            assert!(n < 100_000, "messages never stop");
-        }
+    /// Each secondary's landed writes, in pair order.
+    fn applied_by_pair(&self) -> Vec<Vec<WriteId>> {
+        (0..self.pairs()).map(|i| self.landed_on(s(i))).collect()
     }
 
-    /// Removes and returns the oldest message in flight that `pred` picks.
-    fn take(&mut self, what: &str, pred: impl Fn(&Flight) -> bool) -> Flight {
-        let i = self
-            .flight
-            .iter()
-            .position(&pred)
-            .unwrap_or_else(|| panic!("no {what} in flight: {:?}", self.flight));
-        self.flight.remove(i).unwrap()
-    }
-
-    /// Delivers the oldest message in flight that `pred` picks, out of FIFO order.
-    fn deliver_where(&mut self, what: &str, pred: impl Fn(&Flight) -> bool) {
-        let f = self.take(what, pred);
-        self.deliver(f);
-    }
-
-    /// Duplicates the oldest message in flight that `pred` picks (the copy goes last).
-    fn dup_where(&mut self, what: &str, pred: impl Fn(&Flight) -> bool) {
-        let i = self
-            .flight
-            .iter()
-            .position(&pred)
-            .unwrap_or_else(|| panic!("no {what} in flight"));
-        let f = self.flight[i];
-        self.flight.push_back(f);
-    }
-
-    /// Moves the message `late` picks to just before the one `early` picks.
-    fn move_before(&mut self, late: impl Fn(&Flight) -> bool, early: impl Fn(&Flight) -> bool) {
-        let f = self.take("message to move", late);
-        let j = self
-            .flight
-            .iter()
-            .position(&early)
-            .expect("message to move before");
-        self.flight.insert(j, f);
-    }
-
-    /// Drops every message in flight that `pred` picks; how many.
-    fn drop_where(&mut self, pred: impl Fn(&Flight) -> bool) -> usize {
-        let before = self.flight.len();
-        self.flight.retain(|f| !pred(f));
-        before - self.flight.len()
-    }
-
-    /// Withholds everything `from` sends `to` until [`Net::unblock`].
-    fn block(&mut self, from: NodeId, to: NodeId) {
-        self.blocked.insert((from, to));
-    }
-
-    /// Lets the link carry messages again, the withheld ones first (in their order).
-    fn unblock(&mut self, from: NodeId, to: NodeId) {
-        self.blocked.remove(&(from, to));
-        let (back, keep): (Vec<Flight>, Vec<Flight>) = std::mem::take(&mut self.held)
+    /// Fence changes since `mark`: (secondary's pair, fenced).
+    fn pair_fences(&self, mark: usize) -> Vec<(u16, bool)> {
+        self.fences(mark)
             .into_iter()
-            .partition(|f| f.from == from && f.to == to);
-        self.held = keep;
-        self.flight.extend(back);
+            .map(|(n, on)| match n {
+                NodeId::Secondary(i) => (i, on),
+                NodeId::Primary(i) => panic!("P{} fenced", i + 1),
+            })
+            .collect()
     }
 
-    /// Removes and returns a withheld message.
-    fn take_held(&mut self, what: &str, pred: impl Fn(&Flight) -> bool) -> Flight {
-        let i = self
-            .held
-            .iter()
-            .position(pred)
-            .unwrap_or_else(|| panic!("no {what} withheld: {:?}", self.held));
-        self.held.remove(i)
-    }
-
-    /// `node` falls silent: what is in flight to or from it is lost, and so is whatever it
-    /// sends or is sent until [`Net::heal`]; its timers do not fire.
-    fn cut(&mut self, node: NodeId) {
-        self.down.insert(node);
-        self.flight.retain(|f| f.from != node && f.to != node);
-        self.held.retain(|f| f.from != node && f.to != node);
-    }
-
-    fn heal(&mut self, node: NodeId) {
-        self.down.remove(&node);
-    }
-
-    /// Lands secondary `i`'s oldest outstanding apply on its volume; false if none.
-    fn land(&mut self, i: u16) -> bool {
-        match self.to_apply[usize::from(i)].pop_front() {
-            Some(w) => {
-                self.log.push(Ev::Landed { s: i, w });
-                self.applied[usize::from(i)].push(w.id);
-                self.input(s(i), Input::Applied(w));
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Delivers every message and lands every apply until nothing is left to do.
-    fn settle(&mut self) {
-        loop {
-            self.deliver_all();
-            let mut landed = false;
-            for i in 0..self.pairs() {
-                while self.land(i) {
-                    landed = true;
-                }
-            }
-            if !landed && self.flight.is_empty() {
-                return;
-            }
-        }
-    }
-
-    /// Fires `node`'s `timer` now.
-    fn fire(&mut self, node: NodeId, timer: Timer) {
-        self.timers.remove(&(node, timer));
-        self.input(node, Input::Timer(timer));
-    }
-
-    /// Lets time run to `t`: fires, in time order, every armed timer of a node that is not
-    /// silent and that `fires` admits, settling the network after each.
-    fn advance_to(&mut self, t: u64, fires: impl Fn(NodeId, Timer) -> bool) {
-        loop {
-            let next = self
-                .timers
-                .iter()
-                .filter(|(&(n, tm), &due)| due <= t && !self.down.contains(&n) && fires(n, tm))
-                .map(|(&k, &due)| (due, k))
-                .min();
-            let Some((due, (node, timer))) = next else {
-                break;
-            };
-            self.now = self.now.max(due);
-            self.fire(node, timer);
-            self.settle();
-        }
-        self.now = t;
+    /// Applies secondary `i` has outstanding (handed to its volume, not landed).
+    fn to_apply(&self, i: u16) -> usize {
+        self.applying.iter().filter(|(n, _)| *n == s(i)).count()
     }
 
     /// A host write completes on primary `pair` now.
@@ -410,11 +193,9 @@ impl Net {
 
     /// The acting primary master issues its next checkpoint now (step 302).
     fn checkpoint(&mut self) -> Checkpoint {
-        let m = self
-            .prim
-            .iter()
-            .position(|x| x.acting_master())
-            .expect("a primary master") as u16;
+        let m = (0..self.pairs())
+            .find(|&i| self.prim(i).acting_master())
+            .expect("a primary master");
         let mark = self.mark();
         self.fire(p(m), Timer::Checkpoint);
         self.notes(mark)
@@ -426,59 +207,12 @@ impl Net {
             .expect("a checkpoint issued")
     }
 
-    fn mark(&self) -> usize {
-        self.log.len()
-    }
-
-    /// Payloads sent since `mark`: (from, to, body).
-    fn sends(&self, mark: usize) -> Vec<(NodeId, NodeId, Body)> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Send(f) => body(&f.msg).map(|b| (f.from, f.to, b)),
-                _ => None,
-            })
-            .collect()
-    }
-
     /// Release messages sent since `mark`: (to, checkpoint).
     fn releases(&self, mark: usize) -> Vec<(NodeId, Checkpoint)> {
         self.sends(mark)
             .into_iter()
             .filter_map(|(_, to, b)| match b {
                 Body::Release { cp, .. } => Some((to, cp)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// Writes secondary `i` was told to apply since `mark`.
-    fn applies(&self, mark: usize, i: u16) -> Vec<WriteId> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Apply { s, w } if *s == i => Some(w.id),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// Fence changes since `mark`: (secondary, fenced).
-    fn fences(&self, mark: usize) -> Vec<(u16, bool)> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Fence { s, on } => Some((*s, *on)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn notes(&self, mark: usize) -> Vec<(NodeId, Note)> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Note { node, note } => Some((*node, *note)),
                 _ => None,
             })
             .collect()
@@ -493,11 +227,6 @@ impl Net {
                 _ => None,
             })
             .collect()
-    }
-
-    /// Log index of the first event since `mark` that `pred` picks.
-    fn first(&self, mark: usize, pred: impl Fn(&Ev) -> bool) -> Option<usize> {
-        self.log[mark..].iter().position(pred).map(|i| i + mark)
     }
 
     /// Asserts that no secondary left its fence before every write in `ids` had landed on its
@@ -540,9 +269,17 @@ fn the_patents_worked_example_step_by_step() {
 
     // 1. DASD 1-4 exchange copy-active; P3 is the timing master, S4 the secondary master.
     let mut net = Net::start(config);
-    let masters: Vec<bool> = net.prim.iter().map(Primary::acting_master).collect();
+    let masters: Vec<bool> = net
+        .prims()
+        .into_iter()
+        .map(Primary::acting_master)
+        .collect();
     assert_eq!(masters, [false, false, true, false]);
-    let masters: Vec<bool> = net.sec.iter().map(Secondary::acting_master).collect();
+    let masters: Vec<bool> = net
+        .secs()
+        .into_iter()
+        .map(Secondary::acting_master)
+        .collect();
     assert_eq!(masters, [false, false, false, true]);
     for i in 0..4 {
         let announced = net
@@ -552,7 +289,7 @@ fn the_patents_worked_example_step_by_step() {
             .count();
         assert_eq!(announced, 3, "S{} tells the other secondaries", i + 1);
     }
-    assert!(net.fenced.iter().all(|f| !f));
+    assert!(net.fenced_by_pair().iter().all(|f| !f));
 
     // 2-3. io1 completes on P1 at a, io2 on P2 at b.
     net.now = a;
@@ -570,7 +307,7 @@ fn the_patents_worked_example_step_by_step() {
             |x| matches!(x, Body::Write(w) if w.id == 1 && w.stamp == a),
         ),
     );
-    assert_eq!(net.sec[0].buffered(), 1);
+    assert_eq!(net.sec(0).buffered(), 1);
 
     // 5. P3 issues checkpoint n with time value b.
     let cp = net.checkpoint();
@@ -594,7 +331,7 @@ fn the_patents_worked_example_step_by_step() {
             |x| matches!(x, Body::Write(w) if w.id == 3 && w.stamp == c),
         ),
     );
-    assert_eq!(net.sec[0].buffered(), 2);
+    assert_eq!(net.sec(0).buffered(), 2);
     assert!(
         net.log[m0..].iter().all(|e| !matches!(e, Ev::Apply { .. })),
         "nothing is applied before a release"
@@ -616,7 +353,7 @@ fn the_patents_worked_example_step_by_step() {
             |x| matches!(x, Body::Write(w) if w.id == 2 && w.stamp == b),
         ),
     );
-    assert_eq!(net.sec[1].buffered(), 1);
+    assert_eq!(net.sec(1).buffered(), 1);
 
     // 11-12. P2 receives checkpoint n and sends it to S2, which forwards it to S4.
     net.deliver_where("checkpoint n at P2", seg(p(2), p(1), is_cp(cp)));
@@ -641,7 +378,7 @@ fn the_patents_worked_example_step_by_step() {
         .contains(&(s(3), Note::Rendezvous { cp, latency: 0 })));
     assert!(net.notes(m14).contains(&(s(3), Note::Released(cp))));
     assert_eq!(
-        net.fences(m14),
+        net.pair_fences(m14),
         [(3, true)],
         "S4 itself enters update-in-progress"
     );
@@ -649,8 +386,8 @@ fn the_patents_worked_example_step_by_step() {
     // 15. S3 has nothing to apply and reports update-complete at once.
     let m = net.mark();
     net.deliver_where("release at S3", seg(s(3), s(2), is_release(cp)));
-    assert_eq!(net.fences(m), [(2, true)]);
-    assert!(net.applies(m, 2).is_empty());
+    assert_eq!(net.pair_fences(m), [(2, true)]);
+    assert!(net.applies(m, s(2)).is_empty());
     assert!(net
         .sends(m)
         .contains(&(s(2), s(3), Body::UpdateComplete(cp))));
@@ -659,35 +396,35 @@ fn the_patents_worked_example_step_by_step() {
     // goes only once io1 is on the volume.
     let m = net.mark();
     net.deliver_where("release at S1", seg(s(3), s(0), is_release(cp)));
-    assert_eq!(net.fences(m), [(0, true)]);
-    assert_eq!(net.applies(m, 0), [1]);
-    assert_eq!(net.sec[0].buffered(), 1, "io3 stays buffered");
-    assert!(net.sec[0].in_update());
+    assert_eq!(net.pair_fences(m), [(0, true)]);
+    assert_eq!(net.applies(m, s(0)), [1]);
+    assert_eq!(net.sec(0).buffered(), 1, "io3 stays buffered");
+    assert!(net.sec(0).in_update());
     assert!(!net.sends(m).iter().any(|&(_, _, b)| is_complete(cp)(&b)));
     let m = net.mark();
-    assert!(net.land(0));
+    assert!(net.land(s(0)));
     assert_eq!(net.sends(m), [(s(0), s(3), Body::UpdateComplete(cp))]);
 
     // 17. S2 likewise applies io2.
     let m = net.mark();
     net.deliver_where("release at S2", seg(s(3), s(1), is_release(cp)));
-    assert_eq!(net.fences(m), [(1, true)]);
-    assert_eq!(net.applies(m, 1), [2]);
-    assert!(net.land(1));
+    assert_eq!(net.pair_fences(m), [(1, true)]);
+    assert_eq!(net.applies(m, s(1)), [2]);
+    assert!(net.land(s(1)));
 
     // 18. Only when S4 has every update-complete does it reset update-in-progress.
     let m = net.mark();
     net.deliver_where("S3's update-complete", seg(s(2), s(3), is_complete(cp)));
     net.deliver_where("S1's update-complete", seg(s(0), s(3), is_complete(cp)));
     assert!(
-        net.fences(m).is_empty()
+        net.pair_fences(m).is_empty()
             && !net
                 .sends(m)
                 .iter()
                 .any(|(_, _, b)| matches!(b, Body::Reset { .. })),
         "S2's update-complete is still missing"
     );
-    assert_eq!(net.fenced, [true; 4]);
+    assert_eq!(net.fenced_by_pair(), [true; 4]);
     let m18 = net.mark();
     net.deliver_where("S2's update-complete", seg(s(1), s(3), is_complete(cp)));
     let resets: Vec<NodeId> = net
@@ -698,27 +435,22 @@ fn the_patents_worked_example_step_by_step() {
         .collect();
     assert_eq!(resets, [s(0), s(1), s(2)]);
     assert!(net.notes(m18).contains(&(s(3), Note::Applied(cp))));
-    assert_eq!(net.fences(m18), [(3, false)]);
+    assert_eq!(net.pair_fences(m18), [(3, false)]);
     net.settle();
-    assert_eq!(net.fenced, [false; 4]);
-    assert!(net.sec.iter().all(|x| !x.in_update()));
+    assert_eq!(net.fenced_by_pair(), [false; 4]);
+    assert!(net.secs().into_iter().all(|x| !x.in_update()));
 
     // The image now holds io1 and io2 but not io3...
-    assert_eq!(net.applied, [vec![1], vec![2], vec![], vec![]]);
+    assert_eq!(net.applied_by_pair(), [vec![1], vec![2], vec![], vec![]]);
     // ...which the next checkpoint sequence brings.
     net.now = 400;
     let next = net.checkpoint();
     net.settle();
     assert!(net.released(m18).contains(&next));
-    assert_eq!(net.applied[0], [1, 3]);
+    assert_eq!(net.applied_by_pair()[0], [1, 3]);
 }
 
 // ----- 2. the rendezvous waits for every member -----
-
-/// Every node's timers, as the engine would fire them.
-fn all_timers(_: NodeId, _: Timer) -> bool {
-    true
-}
 
 /// With S2's forwards withheld from the master, nothing is released however long the others
 /// wait and however many checkpoints they forward; once they get through, the rendezvous
@@ -731,7 +463,7 @@ fn the_rendezvous_waits_for_every_member() {
         net.write(i, u64::from(i) + 1, 1);
     }
     net.block(s(1), s(0));
-    net.advance_to(30_000, all_timers);
+    net.advance_to(30_000);
 
     let forwarded = |net: &Net, from: u16| {
         net.sends(0)
@@ -746,8 +478,8 @@ fn the_rendezvous_waits_for_every_member() {
         "no release without S2's forward"
     );
     assert!(net.released(0).is_empty());
-    assert!(net.applied.iter().all(Vec::is_empty));
-    assert!(net.fenced.iter().all(|f| !f));
+    assert!(net.applied_by_pair().iter().all(Vec::is_empty));
+    assert!(net.fenced_by_pair().iter().all(|f| !f));
 
     let m = net.mark();
     net.unblock(s(1), s(0));
@@ -758,8 +490,8 @@ fn the_rendezvous_waits_for_every_member() {
     assert!(!released.is_empty());
     assert!(released.windows(2).all(|r| r[0].t < r[1].t), "{released:?}");
     assert!(released.last().unwrap().t >= 29_000, "{released:?}");
-    assert_eq!(net.applied, [vec![1], vec![2], vec![3]]);
-    assert_eq!(net.fenced, [false; 3]);
+    assert_eq!(net.applied_by_pair(), [vec![1], vec![2], vec![3]]);
+    assert_eq!(net.fenced_by_pair(), [false; 3]);
 }
 
 // ----- 3. releases are idempotent -----
@@ -786,7 +518,7 @@ fn release_to_s1_withheld(net: &mut Net) -> (Checkpoint, Flight) {
 /// a master re-sending the release after a failover looks like to the member).
 fn again(rel: Flight) -> Flight {
     Flight {
-        msg: Msg::Dgram(body(&rel.msg).unwrap()),
+        msg: Msg::Dgram(rel.body().unwrap()),
         ..rel
     }
 }
@@ -806,13 +538,13 @@ fn releases_are_idempotent() {
     net.dup_where("release to S1", seg(s(1), s(0), is_release(cp1)));
     assert_eq!(net.flight.iter().filter(|f| **f == rel).count(), 2);
     net.deliver_all();
-    assert_eq!(net.applies(m, 0), [1]);
+    assert_eq!(net.applies(m, s(0)), [1]);
     // Repeated while the apply is outstanding: nothing more to apply, nothing to report yet.
     net.deliver(again(rel));
-    assert_eq!(net.applies(m, 0), [1]);
+    assert_eq!(net.applies(m, s(0)), [1]);
     assert!(!net.sends(m).iter().any(|(_, _, b)| is_complete(cp1)(b)));
-    assert!(net.land(0));
-    assert_eq!(net.to_apply[0].len(), 0);
+    assert!(net.land(s(0)));
+    assert_eq!(net.to_apply(0), 0);
     let completes = |net: &Net, m| {
         net.sends(m)
             .into_iter()
@@ -824,8 +556,8 @@ fn releases_are_idempotent() {
     };
     assert_eq!(completes(&net, m), [Body::UpdateComplete(cp1)]);
     net.settle();
-    assert_eq!(net.fenced, [false; 2]);
-    assert_eq!(net.applied[0], [1]);
+    assert_eq!(net.fenced_by_pair(), [false; 2]);
+    assert_eq!(net.applied_by_pair()[0], [1]);
 
     // Repeated after the reset: answered again with update-complete, nothing applied, no
     // fence; the master, with no round running, lets it be.
@@ -833,8 +565,8 @@ fn releases_are_idempotent() {
     net.deliver(again(rel));
     assert_eq!(completes(&net, m), [Body::UpdateComplete(cp1)]);
     net.settle();
-    assert!(net.applies(m, 0).is_empty());
-    assert!(net.fences(m).is_empty());
+    assert!(net.applies(m, s(0)).is_empty());
+    assert!(net.pair_fences(m).is_empty());
     assert!(net.releases(m).is_empty() && net.released(m).is_empty());
     assert!(!net
         .sends(m)
@@ -850,23 +582,23 @@ fn releases_are_idempotent() {
     assert!(cp2.t > cp1.t);
     let m = net.mark();
     net.deliver(rel2);
-    assert_eq!(net.applies(m, 0), [3]);
+    assert_eq!(net.applies(m, s(0)), [3]);
     net.deliver(again(rel));
-    assert_eq!(net.applies(m, 0), [3]);
+    assert_eq!(net.applies(m, s(0)), [3]);
     assert!(completes(&net, m).is_empty(), "w3 is not on the volume yet");
-    assert!(net.fenced[0] && net.sec[0].in_update());
-    assert!(net.land(0));
+    assert!(net.is_fenced(s(0)) && net.sec(0).in_update());
+    assert!(net.land(s(0)));
     assert_eq!(completes(&net, m), [Body::UpdateComplete(cp2)]);
     net.settle();
-    assert_eq!(net.fenced, [false; 2]);
+    assert_eq!(net.fenced_by_pair(), [false; 2]);
 
     // And after the round: still harmless, and answered for the newest release.
     let m = net.mark();
     net.deliver(again(rel));
     assert_eq!(completes(&net, m), [Body::UpdateComplete(cp2)]);
     net.settle();
-    assert!(net.applies(m, 0).is_empty() && net.fences(m).is_empty());
-    assert_eq!(net.applied[0], [1, 3]);
+    assert!(net.applies(m, s(0)).is_empty() && net.pair_fences(m).is_empty());
+    assert_eq!(net.applied_by_pair()[0], [1, 3]);
 }
 
 // ----- 4. a checkpoint must not overtake a write it covers -----
@@ -901,16 +633,20 @@ fn a_checkpoint_overtaking_a_write_waits_for_it() {
         })),
         "the receiver acknowledges the gap and says it holds the checkpoint"
     );
-    assert_eq!(net.sec[0].buffered(), 0);
+    assert_eq!(net.sec(0).buffered(), 0);
 
     // The write fills the gap: both are handed on in stream order.
     let m = net.mark();
     net.deliver_where("the late write", seg(p(0), s(0), is_write(1)));
-    assert_eq!(net.sec[0].buffered(), 1);
+    assert_eq!(net.sec(0).buffered(), 1);
     assert_eq!(net.sends(m), [(s(0), s(1), Body::Forward(cp))]);
     net.settle();
     assert_eq!(net.released(m), [cp]);
-    assert_eq!(net.applied[0], [1], "the release includes the write");
+    assert_eq!(
+        net.applied_by_pair()[0],
+        [1],
+        "the release includes the write"
+    );
 
     // Lost rather than late: the checkpoint waits for the write's retransmission. The
     // acknowledgement that holds the checkpoint, a round trip after the write was sent, tells
@@ -931,7 +667,7 @@ fn a_checkpoint_overtaking_a_write_waits_for_it() {
     let forward = at(&seg(s(0), s(1), is_forward(cp2))).expect("the checkpoint goes on");
     assert!(resent < forward, "the checkpoint waited for the write");
     assert_eq!(net.released(m), [cp2]);
-    assert_eq!(net.applied[0], [1, 2]);
+    assert_eq!(net.applied_by_pair()[0], [1, 2]);
 }
 
 // ----- 5. update-in-progress survives a reset -----
@@ -947,23 +683,23 @@ fn update_in_progress_survives_a_restart() {
     net.now = 300;
     net.write(0, 3, 3);
     net.deliver_all();
-    assert_eq!(net.to_apply[0].len(), 2, "S1 is applying w1 and w2");
-    assert!(net.land(0));
+    assert_eq!(net.to_apply(0), 2, "S1 is applying w1 and w2");
+    assert!(net.land(s(0)));
 
     // S1 resets with w2 still in its apply service, which the reset loses.
-    net.to_apply[0].clear();
+    net.applying.retain(|(n, _)| *n != s(0));
     let m = net.mark();
     net.input(s(0), Input::Restart);
     assert_eq!(
-        net.applies(m, 0),
+        net.applies(m, s(0)),
         [2],
         "the pending apply is issued again, and only it"
     );
-    assert!(net.sec[0].in_update());
-    assert!(net.fenced[0], "still fenced");
-    assert!(net.fences(m).is_empty());
+    assert!(net.sec(0).in_update());
+    assert!(net.is_fenced(s(0)), "still fenced");
+    assert!(net.pair_fences(m).is_empty());
     assert_eq!(
-        net.sec[0].buffered(),
+        net.sec(0).buffered(),
         1,
         "w3 survived in non-volatile buffers"
     );
@@ -974,17 +710,17 @@ fn update_in_progress_survives_a_restart() {
     );
     assert!(net.released(0).contains(&cp));
     assert!(!net.notes(0).contains(&(s(1), Note::Applied(cp))));
-    assert!(net.fenced[0]);
+    assert!(net.is_fenced(s(0)));
 
-    assert!(net.land(0));
+    assert!(net.land(s(0)));
     assert!(net
         .sends(m)
         .contains(&(s(0), s(1), Body::UpdateComplete(cp))));
     net.settle();
     assert!(net.notes(m).contains(&(s(1), Note::Applied(cp))));
-    assert_eq!(net.fenced, [false; 2]);
-    assert!(!net.sec[0].in_update());
-    assert_eq!(net.applied[0], [1, 2]);
+    assert_eq!(net.fenced_by_pair(), [false; 2]);
+    assert!(!net.sec(0).in_update());
+    assert_eq!(net.applied_by_pair()[0], [1, 2]);
 }
 
 // ----- 6. secondary master failover -----
@@ -1015,8 +751,8 @@ fn master_silent_after_a_partial_release() -> (Net, usize, Checkpoint, Checkpoin
     let r = net.checkpoint();
     net.settle();
     assert_eq!(net.released(m0), [r]);
-    assert_eq!(net.fenced, [false, true, false, true]);
-    assert_eq!(net.applied, [vec![], vec![2], vec![], vec![4]]);
+    assert_eq!(net.fenced_by_pair(), [false, true, false, true]);
+    assert_eq!(net.applied_by_pair(), [vec![], vec![2], vec![], vec![4]]);
 
     net.now = 300;
     net.write(0, 5, 2);
@@ -1044,14 +780,14 @@ fn a_new_secondary_master_finishes_a_half_done_release() {
 
     // The others' master watches run out.
     let m = net.mark();
-    net.advance_to(20_000, secondary_timers);
+    net.advance_where(20_000, secondary_timers);
     let masters: Vec<(NodeId, Note)> = net
         .notes(m)
         .into_iter()
         .filter(|(_, n)| matches!(n, Note::BecameMaster { .. }))
         .collect();
     assert_eq!(masters, [(s(0), Note::BecameMaster { epoch: 1 })]);
-    assert!(net.sec[0].acting_master() && !net.sec[1].acting_master());
+    assert!(net.sec(0).acting_master() && !net.sec(1).acting_master());
     for i in [1, 2] {
         let reported = net.sends(m).into_iter().any(|(from, to, b)| {
             from == s(i) && to == s(0) && matches!(b, Body::Status(st) if st.epoch == 1)
@@ -1078,22 +814,26 @@ fn a_new_secondary_master_finishes_a_half_done_release() {
     assert!(net
         .sends(m)
         .contains(&(s(0), s(2), Body::Release { epoch: 1, cp: r })));
-    assert_eq!(net.applied, [vec![1], vec![2], vec![3], vec![4]]);
+    assert_eq!(net.applied_by_pair(), [vec![1], vec![2], vec![3], vec![4]]);
     assert_eq!(
-        net.fenced, [true; 4],
+        net.fenced_by_pair(),
+        [true; 4],
         "R's round waits for S4: nobody opens"
     );
-    assert!(net.fences(m).iter().all(|&(_, on)| on));
+    assert!(net.pair_fences(m).iter().all(|&(_, on)| on));
     assert!(!net.released(m).contains(&r2));
 
     // S4 is heard again: it follows the new master, completes R, and the next rendezvous (with
     // S4's forward) releases R2.
     net.heal(s(3));
-    net.advance_to(40_000, secondary_timers);
-    assert!(!net.sec[3].acting_master());
+    net.advance_where(40_000, secondary_timers);
+    assert!(!net.sec(3).acting_master());
     assert!(net.released(m).contains(&r2));
-    assert_eq!(net.fenced, [false; 4]);
-    assert_eq!(net.applied, [vec![1, 5], vec![2], vec![3, 6], vec![4]]);
+    assert_eq!(net.fenced_by_pair(), [false; 4]);
+    assert_eq!(
+        net.applied_by_pair(),
+        [vec![1, 5], vec![2], vec![3, 6], vec![4]]
+    );
     net.assert_unfenced_only_after(m0, &[1, 2, 3, 4]);
 }
 
@@ -1116,8 +856,8 @@ fn released_but_not_reset() -> (Net, usize, Checkpoint, Checkpoint) {
     net.block(s(2), s(0));
     let r = net.checkpoint();
     net.settle();
-    assert_eq!(net.fenced, [false, true, true]);
-    assert_eq!(net.applied, [vec![], vec![2], vec![3]]);
+    assert_eq!(net.fenced_by_pair(), [false, true, true]);
+    assert_eq!(net.applied_by_pair(), [vec![], vec![2], vec![3]]);
     net.now = 300;
     for i in 0..3 {
         net.write(i, u64::from(i) + 4, 2);
@@ -1144,7 +884,8 @@ fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
         net.input(s(i), Input::Takeover);
     }
     assert_eq!(
-        net.fenced, [true; 3],
+        net.fenced_by_pair(),
+        [true; 3],
         "no host reads a secondary mid-takeover"
     );
     net.unblock(s(2), s(0));
@@ -1153,13 +894,15 @@ fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
     let mut done: Vec<u16> = net.log[m..]
         .iter()
         .filter_map(|e| match e {
-            Ev::TakeoverDone { s } => Some(*s),
+            Ev::TakeoverDone {
+                node: NodeId::Secondary(s),
+            } => Some(*s),
             _ => None,
         })
         .collect();
     done.sort_unstable();
     assert_eq!(done, [0, 1, 2], "once each");
-    assert_eq!(net.applied, [vec![1], vec![2], vec![3]]);
+    assert_eq!(net.applied_by_pair(), [vec![1], vec![2], vec![3]]);
     for id in 4..=6 {
         assert!(
             !net.log
@@ -1172,8 +915,11 @@ fn takeover_finishes_the_released_checkpoint_and_discards_the_rest() {
         net.released(m0).iter().all(|&cp| cp == r),
         "R2 is never released"
     );
-    assert_eq!(net.fenced, [false; 3]);
-    assert!(net.sec.iter().all(|x| x.buffered() == 0 && !x.in_update()));
+    assert_eq!(net.fenced_by_pair(), [false; 3]);
+    assert!(net
+        .secs()
+        .into_iter()
+        .all(|x| x.buffered() == 0 && !x.in_update()));
     net.assert_unfenced_only_after(m0, &[1, 2, 3]);
     let last_done = net
         .log
@@ -1208,11 +954,11 @@ fn takeover_reaching_the_master_first_releases_nothing_newer() {
         "R's round ended during the takeover"
     );
     assert!(!net.released(m0).contains(&r2), "R2 is not released");
-    assert_eq!(net.applied, [vec![1], vec![2], vec![3]]);
+    assert_eq!(net.applied_by_pair(), [vec![1], vec![2], vec![3]]);
     net.input(s(0), Input::Takeover);
     net.input(s(1), Input::Takeover);
     net.settle();
-    assert_eq!(net.applied, [vec![1], vec![2], vec![3]]);
+    assert_eq!(net.applied_by_pair(), [vec![1], vec![2], vec![3]]);
     assert!(!net.released(m0).contains(&r2));
     let done = net
         .log
@@ -1220,7 +966,7 @@ fn takeover_reaching_the_master_first_releases_nothing_newer() {
         .filter(|e| matches!(e, Ev::TakeoverDone { .. }))
         .count();
     assert_eq!(done, 3);
-    assert_eq!(net.fenced, [false; 3]);
+    assert_eq!(net.fenced_by_pair(), [false; 3]);
     net.assert_unfenced_only_after(m0, &[1, 2, 3]);
 }
 
@@ -1235,10 +981,10 @@ fn takeover_during_a_failover_waits_for_every_members_report() {
     net.now = 15_000;
     let m = net.mark();
     net.fire(s(0), Timer::MasterWatch);
-    assert!(net.sec[0].acting_master());
+    assert!(net.sec(0).acting_master());
     net.input(s(0), Input::Takeover);
     assert!(
-        net.fences(m).iter().all(|&(_, on)| on)
+        net.pair_fences(m).iter().all(|&(_, on)| on)
             && net.log[m..]
                 .iter()
                 .all(|e| !matches!(e, Ev::TakeoverDone { .. })),
@@ -1247,7 +993,7 @@ fn takeover_during_a_failover_waits_for_every_members_report() {
     net.input(s(1), Input::Takeover);
     net.input(s(2), Input::Takeover);
     net.settle();
-    assert_eq!(net.fenced, [true; 4]);
+    assert_eq!(net.fenced_by_pair(), [true; 4]);
     assert!(
         net.log
             .iter()
@@ -1257,24 +1003,26 @@ fn takeover_during_a_failover_waits_for_every_members_report() {
 
     // S4 is heard again, follows the new master, and then gets the takeover too.
     net.heal(s(3));
-    net.advance_to(20_000, secondary_timers);
+    net.advance_where(20_000, secondary_timers);
     net.input(s(3), Input::Takeover);
-    net.advance_to(30_000, secondary_timers);
+    net.advance_where(30_000, secondary_timers);
 
     let mut done: Vec<u16> = net
         .log
         .iter()
         .filter_map(|e| match e {
-            Ev::TakeoverDone { s } => Some(*s),
+            Ev::TakeoverDone {
+                node: NodeId::Secondary(s),
+            } => Some(*s),
             _ => None,
         })
         .collect();
     done.sort_unstable();
     assert_eq!(done, [0, 1, 2, 3]);
-    assert_eq!(net.applied, [vec![1], vec![2], vec![3], vec![4]]);
+    assert_eq!(net.applied_by_pair(), [vec![1], vec![2], vec![3], vec![4]]);
     assert!(!net.released(m0).contains(&r2), "R2 is never released");
     assert!(net.released(m).contains(&r));
-    assert_eq!(net.fenced, [false; 4]);
+    assert_eq!(net.fenced_by_pair(), [false; 4]);
     net.assert_unfenced_only_after(m0, &[1, 2, 3, 4]);
 }
 
@@ -1287,13 +1035,13 @@ fn silent_primary(policy: MemberFailure) -> (Net, usize, Checkpoint) {
     let mut config = cfg(3);
     config.member_failure = policy;
     let mut net = Net::start(config);
-    net.advance_to(5_500, all_timers);
+    net.advance_to(5_500);
     assert!(net.released(0).len() >= 4, "the group runs");
     let m = net.mark();
     net.cut(p(2));
-    net.advance_to(100_000, all_timers);
+    net.advance_to(100_000);
     net.write(1, 10, 1);
-    net.advance_to(120_000, all_timers);
+    net.advance_to(120_000);
     let last = net
         .sends(0)
         .into_iter()
@@ -1317,7 +1065,7 @@ fn with_resign_a_member_whose_primary_is_silent_leaves_the_group() {
     assert_eq!(resigned, [(s(2), Note::Resigned)]);
     let resign_at = net
         .first(m, |e| {
-            matches!(e, Ev::Send(f) if f.from == s(2) && f.to == s(0) && body(&f.msg) == Some(Body::Resign))
+            matches!(e, Ev::Send(f) if f.from == s(2) && f.to == s(0) && f.body() == Some(Body::Resign))
         })
         .expect("S3 resigns to the master");
     // Until then the group waited for S3; after, it goes on without it.
@@ -1342,8 +1090,12 @@ fn with_resign_a_member_whose_primary_is_silent_leaves_the_group() {
     );
     let newest = net.released(m).into_iter().max().expect("releases go on");
     assert!(newest.t >= 119_000, "{newest:?}");
-    assert_eq!(net.applied[1], [10], "P2's late write reaches S2's volume");
-    assert_eq!(net.fenced, [false; 3]);
+    assert_eq!(
+        net.applied_by_pair()[1],
+        [10],
+        "P2's late write reaches S2's volume"
+    );
+    assert_eq!(net.fenced_by_pair(), [false; 3]);
 }
 
 #[test]
@@ -1363,10 +1115,10 @@ fn with_freeze_the_group_stops_at_the_silent_members_last_forward() {
         .any(|(from, _, b)| from == s(1) && matches!(b, Body::Forward(cp) if cp.t > 100_000));
     assert!(newer, "S2 still forwards checkpoints: only S3 is missing");
     assert!(
-        net.applied[1].is_empty(),
+        net.applied_by_pair()[1].is_empty(),
         "P2's late write is never released"
     );
-    assert_eq!(net.fenced, [false; 3]);
+    assert_eq!(net.fenced_by_pair(), [false; 3]);
 }
 
 // ----- 9. clock-free mode -----
@@ -1404,12 +1156,12 @@ fn clock_free_stamps_follow_checkpoint_arrivals() {
     let m = net.mark();
     net.settle();
     assert_eq!(net.released(m), [cp1]);
-    assert_eq!(net.applied, [vec![], vec![1]]);
+    assert_eq!(net.applied_by_pair(), [vec![], vec![1]]);
     net.now = 200;
     let cp2 = net.checkpoint();
     assert_eq!(cp2.t, cp1.t + 1);
     net.settle();
-    assert_eq!(net.applied, [vec![3], vec![1, 2]]);
+    assert_eq!(net.applied_by_pair(), [vec![3], vec![1, 2]]);
 }
 
 // ----- beyond the brief: gaps these tests found -----
@@ -1422,18 +1174,18 @@ fn a_resignation_survives_a_secondary_master_failover() {
     let mut config = cfg(3);
     config.member_failure = MemberFailure::Resign;
     let mut net = Net::start(config);
-    net.advance_to(5_500, all_timers);
+    net.advance_to(5_500);
     net.cut(p(2));
-    net.advance_to(80_000, all_timers);
+    net.advance_to(80_000);
     assert!(net.notes(0).contains(&(s(2), Note::Resigned)));
     let m = net.mark();
     assert!(!net.released(0).is_empty());
 
     // S1, the master, falls silent; S2 takes over; S1 comes back as a member.
     net.cut(s(0));
-    net.advance_to(100_000, all_timers);
+    net.advance_to(100_000);
     net.heal(s(0));
-    net.advance_to(130_000, all_timers);
+    net.advance_to(130_000);
     assert!(net
         .notes(m)
         .contains(&(s(1), Note::BecameMaster { epoch: 1 })));
@@ -1463,9 +1215,9 @@ fn a_resignation_survives_a_secondary_master_failover() {
 fn volatile_buffers_lost_in_a_reset_are_sent_again_before_any_release() {
     let net = volatile_reset(None);
     assert!(
-        net.applied[1].contains(&2) && net.applied[0].contains(&1),
+        net.applied_by_pair()[1].contains(&2) && net.applied_by_pair()[0].contains(&1),
         "expected w1 and w2 applied: {:?}",
-        net.applied
+        net.applied_by_pair()
     );
 }
 
@@ -1476,9 +1228,9 @@ fn volatile_buffers_lost_in_a_reset_are_sent_again_before_any_release() {
 fn the_volatile_replay_mutant_releases_a_write_without_its_predecessor() {
     let net = volatile_reset(Some(Mutant::VolatileReplay));
     assert!(
-        net.applied[1].contains(&2) && !net.applied[0].contains(&1),
+        net.applied_by_pair()[1].contains(&2) && !net.applied_by_pair()[0].contains(&1),
         "expected w2 on S2 without w1 on S1: {:?}",
-        net.applied
+        net.applied_by_pair()
     );
 }
 
@@ -1492,18 +1244,18 @@ fn volatile_reset(mutant: Option<Mutant>) -> Net {
     net.now = 100;
     net.write(0, 1, 1);
     net.deliver_all();
-    assert_eq!(net.sec[0].buffered(), 1);
+    assert_eq!(net.sec(0).buffered(), 1);
     net.input(s(0), Input::Restart);
-    assert_eq!(net.sec[0].buffered(), 0, "the reset lost w1");
+    assert_eq!(net.sec(0).buffered(), 0, "the reset lost w1");
     // w2 is issued after w1 completed: it depends on w1.
     net.now = 150;
     net.write(1, 2, 1);
     net.now = 200;
     net.checkpoint();
-    net.advance_to(20_000, secondary_timers);
+    net.advance_where(20_000, secondary_timers);
     // A checkpoint that reached S1 before its writes were back is not forwarded: the next one is.
     net.now = 30_000;
     net.checkpoint();
-    net.advance_to(60_000, secondary_timers);
+    net.advance_where(60_000, secondary_timers);
     net
 }

@@ -63,7 +63,7 @@ fn net(c: Config) -> TestNet {
 }
 
 fn sent_bodies(n: &TestNet, from: NodeId, pick: impl Fn(&Body) -> bool) -> Vec<(NodeId, Body)> {
-    n.sent
+    n.sent(0)
         .iter()
         .filter_map(|f| match f.msg {
             Msg::Seg { body, .. } if f.from == from && pick(&body) => Some((f.to, body)),
@@ -186,7 +186,7 @@ fn the_master_waits_the_shortest_cycle_then_holds_everywhere_before_it_switches(
         ]
     );
     // A switch is sent only after the last confirmation arrived.
-    let last_holding = n.sent.iter().rposition(|f| {
+    let last_holding = n.sent(0).iter().rposition(|f| {
         matches!(
             f.msg,
             Msg::Seg {
@@ -195,7 +195,7 @@ fn the_master_waits_the_shortest_cycle_then_holds_everywhere_before_it_switches(
             }
         )
     });
-    let first_switch = n.sent.iter().position(|f| {
+    let first_switch = n.sent(0).iter().position(|f| {
         matches!(
             f.msg,
             Msg::Seg {
@@ -328,7 +328,7 @@ fn a_dependent_write_never_lands_in_an_older_cycle_than_the_one_it_depends_on() 
     // ... in the new cycle, so B, issued after A completed, can be in no older one.
     n.input(p(1), Input::HostWrite(w(1, 2, 0)));
     let tags: Vec<(WriteId, u64)> = n
-        .sent
+        .sent(0)
         .iter()
         .filter_map(|f| match f.msg {
             Msg::Seg {
@@ -394,9 +394,9 @@ fn a_cycle_is_committed_once_every_secondary_has_it_whole() {
     assert_eq!(n.landed_on(s(0)), vec![1], "cycle 2's write waits");
     assert_eq!(n.landed_on(s(1)), vec![2]);
     assert!(n.open());
-    let committed: Vec<&Flight> = n
-        .sent
-        .iter()
+    let committed: Vec<Flight> = n
+        .sent(0)
+        .into_iter()
         .filter(|f| {
             f.to == p(0)
                 && matches!(
