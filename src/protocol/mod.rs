@@ -1,7 +1,8 @@
 //! Sans-IO protocol state machines, one per role. Each node is given an input (a host write that
 //! completed on its volume, a message, a timer, an apply that finished) and the local clock, and
 //! writes its reactions into an [`Outputs`] buffer; it never touches the queue, the RNG or the
-//! network, so every protocol can be driven by hand in a unit test.
+//! network, so every protocol can be driven by hand in a unit test: `testnet` is the one
+//! hand-driven network every protocol's role tests share.
 
 pub mod applier;
 pub mod central;
