@@ -6,7 +6,7 @@
 //! disaster may strike. States are hashed, so the first violation found is a shortest one.
 //!
 //! [`setup`] reads the scenario, [`state`] holds one state, [`step`] lists the choices,
-//! [`exec`] takes one, [`judge`] holds the properties, [`search`] is the breadth-first search and
+//! [`exec`] takes one, [`judge`] holds the properties, [`search`](mod@search) is the breadth-first search and
 //! [`replay`] writes and re-executes counterexamples.
 
 pub mod exec;

@@ -118,7 +118,7 @@ pub struct Streams {
 }
 
 impl Hash for Streams {
-    /// What the streams hold, peer by peer in [`dense`] order, independent of the order peers
+    /// What the streams hold, peer by peer in `dense` order, independent of the order peers
     /// were first talked to (the exhaustive search compares states by this hash).
     fn hash<H: Hasher>(&self, h: &mut H) {
         for (k, &i) in self.index.iter().enumerate() {

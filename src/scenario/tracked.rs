@@ -91,7 +91,7 @@ pub fn located(path: &str, msg: &str) -> (String, String) {
     }
 }
 
-/// Splits an error message made by [`vec`] into its relative path and its text.
+/// Splits an error message made by [`vec()`] into its relative path and its text.
 pub fn split(message: &str) -> Option<(&str, &str)> {
     let rest = message.strip_prefix(MARK)?;
     rest.split_once(MARK)

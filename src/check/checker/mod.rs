@@ -26,10 +26,10 @@
 //! once more at the end of a run with a disaster, whatever the protocol left fenced.
 //!
 //! Rooms: this file keeps the history and the image's extremes as writes are issued, stored,
-//! completed and applied; [`record`] holds the small records every room shares, [`readable`]
-//! keeps each subsystem's part of them, [`verdict`] judges an image and describes a violation,
-//! [`liveness`] the end-of-run stall checks, [`lag`] the oldest write the secondary volumes have
-//! not caught up with, and [`measures`] what the result reads (latencies, RPO, the labelled
+//! completed and applied; `record.rs` holds the small records every room shares, `readable.rs`
+//! keeps each subsystem's part of them, `verdict.rs` judges an image and describes a violation,
+//! `liveness.rs` the end-of-run stall checks, `lag.rs` the oldest write the secondary volumes have
+//! not caught up with, and `measures.rs` what the result reads (latencies, RPO, the labelled
 //! image).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

@@ -1,9 +1,9 @@
 //! The world: every model component and protocol node of one run, and the event type that moves
-//! between them. Its rooms: [`build`] makes the world from a scenario, [`route`] carries node
+//! between them. Its rooms: `build.rs` makes the world from a scenario, `route.rs` carries node
 //! outputs to the right model (a LAN, a pair link through the primary's copy stage, a
-//! secondary's apply stage, a timer), [`hosts`] issues and completes host writes (the checker's
-//! feed of what hosts saw), [`faults`] injects faults and says what becomes of the events they
-//! hit, and [`handle`] takes each event in turn, telling the watchers (the trace is one).
+//! secondary's apply stage, a timer), `hosts.rs` issues and completes host writes (the checker's
+//! feed of what hosts saw), `faults.rs` injects faults and says what becomes of the events they
+//! hit, and `handle.rs` takes each event in turn, telling the watchers (the trace is one).
 
 mod build;
 mod event;
