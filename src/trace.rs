@@ -2,6 +2,7 @@
 //! fingerprint: same scenario and seed, same hash, on any machine) and, when asked, written as
 //! JSON lines with the patent's names for the protocol's messages.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use xxhash_rust::xxh3::Xxh3Default;
@@ -9,6 +10,7 @@ use xxhash_rust::xxh3::Xxh3Default;
 use crate::check::{BlockAddr, Label, WriteId};
 use std::any::Any;
 
+use crate::model::readable::Readability;
 use crate::model::world::{write_of, Event, Fate, Wants, Watcher, World};
 use crate::output::AtomicFile;
 use crate::protocol::{Body, Msg, NodeId};
@@ -24,6 +26,9 @@ pub struct Trace {
     pending: Vec<u8>,
     out: Option<AtomicFile>,
     error: Option<io::Error>,
+    /// While lines are written: the name each write in flight was issued under, so its
+    /// `host-complete` line names it alike (kept from issue to completion only).
+    names: BTreeMap<WriteId, String>,
 }
 
 fn node_code(n: NodeId) -> u64 {
@@ -46,6 +51,7 @@ impl Trace {
             pending: Vec::with_capacity(HASH_BATCH + 64),
             out: None,
             error: None,
+            names: BTreeMap::new(),
         }
     }
 
@@ -260,6 +266,7 @@ impl Watcher for Trace {
             self.line(serde_json::json!({"t": now, "ev": "host-write",
                 "write": name, "subsystem": addr.subsystem + 1,
                 "volume": addr.volume, "block": addr.block, "size": size}));
+            self.names.insert(id, name);
         }
     }
 
@@ -273,8 +280,32 @@ impl Watcher for Trace {
         Trace::note(self, now, node, what);
     }
 
+    /// A host saw a write complete: a line (not hashed: the events that led to it are).
+    fn completed(&mut self, now: u64, id: WriteId, _latency: u64) {
+        if self.out.is_some() {
+            let name = self
+                .names
+                .remove(&id)
+                .unwrap_or_else(|| write_name(id, None));
+            self.line(serde_json::json!({"t": now, "ev": "host-complete", "write": name}));
+        }
+    }
+
+    /// A secondary became readable or fenced: a line (not hashed, like the completion).
+    fn readable(&mut self, now: u64, pair: u16, readable: bool, _all: &Readability) {
+        if self.out.is_some() {
+            let ev = if readable { "readable" } else { "fenced" };
+            self.line(serde_json::json!({"t": now, "ev": ev,
+                "node": NodeId::Secondary(pair).label()}));
+        }
+    }
+
+    /// Only the completions, and only while lines are written: the hash needs no call.
     fn wants(&self) -> Wants {
-        Wants::NONE
+        Wants {
+            completed: self.out.is_some(),
+            ..Wants::NONE
+        }
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {

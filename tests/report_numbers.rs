@@ -392,30 +392,67 @@ fn throughput_windows_match_a_recount_from_the_trace() {
     }
 }
 
-/// The secondary lag recounted from a run's trace: from each write's store on its primary volume
-/// (`write-complete`) until its block on the secondary first shows it or a later write to the
-/// same block (`apply`), the lag at `t` is `t` minus the earliest store still waiting. Returns
-/// the value on each stretch between event times, `(from, to, reference)`, up to `end`.
-fn lag_stretches(trace: &std::path::Path, end: u64) -> Vec<(u64, u64, Option<u64>)> {
+/// The value of an age on each stretch between events, `(from, to, reference)`: the age at `t`
+/// is `t - reference`, or 0 with none.
+type Stretches = Vec<(u64, u64, Option<u64>)>;
+
+/// The lines that are events (the rest, such as notes, host writes, completions and fences, are
+/// said while an event takes effect).
+const EVENTS: [&str; 15] = [
+    "start-copy",
+    "host-wake",
+    "write-complete",
+    "ship",
+    "apply",
+    "deliver",
+    "timer",
+    "disaster",
+    "takeover",
+    "crash",
+    "restart",
+    "fault",
+    "held",
+    "dropped",
+    "superseded",
+];
+
+/// The secondary lag and the data exposure recounted from a run's trace, up to `end`, each as
+/// its value between events. A write is stored on its primary's volume at its `write-complete`
+/// line, completes at its host at `host-complete`, and a block on the secondary shows a write
+/// (and every write stored on that block before it) at `apply`. The lag at `t` is `t` minus the
+/// earliest store no secondary block has caught up with. The exposure at `t` is `t` minus the
+/// earliest completion the image lacks while no secondary is fenced; while one is, hosts still
+/// get the image they could last read, which lacks what it lacked then as well.
+fn recount(trace: &std::path::Path, end: u64) -> (Stretches, Stretches) {
     let mut block_of: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
-    // Per block: its writes in stored order, and how many of them it has caught up with.
+    // Per block: its writes in stored order, and how many of them it has shown.
     let mut order: BTreeMap<(u64, u64, u64), (Vec<String>, usize)> = BTreeMap::new();
     let mut waiting: BTreeMap<String, u64> = BTreeMap::new();
-    let mut stretches = Vec::new();
+    // Completed at the host and not shown by its block, with the completion time.
+    let mut missing: BTreeMap<String, u64> = BTreeMap::new();
+    let mut fenced: std::collections::BTreeSet<String> = Default::default();
+    let mut last_open: Option<u64> = None;
+    let (mut lag, mut exposure) = (Vec::new(), Vec::new());
     let mut since = 0;
-    let oldest = |w: &BTreeMap<String, u64>| w.values().min().copied();
-    for line in std::fs::read_to_string(trace).unwrap().lines() {
+    let lines = std::fs::read_to_string(trace).unwrap();
+    for line in lines.lines() {
         let e: Value = serde_json::from_str(line).unwrap();
         let at = e["t"].as_u64().unwrap();
-        if at > since {
-            stretches.push((since, at.min(end), oldest(&waiting)));
-            since = at;
-        }
-        if at >= end || e["ev"] == "disaster" {
-            break;
+        let ev = e["ev"].as_str().unwrap();
+        if EVENTS.contains(&ev) {
+            // The previous event is over: the state it left holds from its time.
+            let refs = state(&waiting, &missing, &fenced, &mut last_open);
+            if at > since {
+                lag.push((since, at.min(end), refs.0));
+                exposure.push((since, at.min(end), refs.1));
+                since = at;
+            }
+            if at >= end || ev == "disaster" {
+                break;
+            }
         }
         let write = e["write"].as_str().map(str::to_string);
-        match e["ev"].as_str().unwrap() {
+        match ev {
             "host-write" => {
                 let n = |k: &str| e[k].as_u64().unwrap();
                 block_of.insert(write.unwrap(), (n("subsystem"), n("volume"), n("block")));
@@ -425,25 +462,61 @@ fn lag_stretches(trace: &std::path::Path, end: u64) -> Vec<(u64, u64, Option<u64
                 order.entry(block_of[&w]).or_default().0.push(w.clone());
                 waiting.insert(w, at);
             }
+            "host-complete" => {
+                let w = write.unwrap();
+                let (writes, shown) = &order[&block_of[&w]];
+                if writes[*shown..].contains(&w) {
+                    missing.insert(w, at);
+                }
+            }
             "apply" => {
                 let w = write.unwrap();
-                let (writes, reached) = order.get_mut(&block_of[&w]).unwrap();
+                let (writes, shown) = order.get_mut(&block_of[&w]).unwrap();
                 let pos = writes.iter().position(|x| *x == w).unwrap() + 1;
-                for x in &writes[*reached..pos.max(*reached)] {
+                for x in &writes[*shown..pos.max(*shown)] {
                     waiting.remove(x);
+                    missing.remove(x);
                 }
-                *reached = (*reached).max(pos);
+                *shown = (*shown).max(pos);
+            }
+            "fenced" => {
+                fenced.insert(e["node"].as_str().unwrap().to_string());
+            }
+            "readable" => {
+                fenced.remove(e["node"].as_str().unwrap());
             }
             _ => {}
         }
     }
     if since < end {
-        stretches.push((since, end, oldest(&waiting)));
+        let refs = state(&waiting, &missing, &fenced, &mut last_open);
+        lag.push((since, end, refs.0));
+        exposure.push((since, end, refs.1));
     }
-    stretches
+    (lag, exposure)
 }
 
-/// Nanoseconds the lag spent at or below `v`.
+/// The lag's and the exposure's references in a state of [`recount`].
+fn state(
+    waiting: &BTreeMap<String, u64>,
+    missing: &BTreeMap<String, u64>,
+    fenced: &std::collections::BTreeSet<String>,
+    last_open: &mut Option<u64>,
+) -> (Option<u64>, Option<u64>) {
+    let lacks = missing.values().min().copied();
+    let seen = if fenced.is_empty() {
+        *last_open = lacks;
+        lacks
+    } else {
+        match (*last_open, lacks) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    };
+    (waiting.values().min().copied(), seen)
+}
+
+/// Nanoseconds an age spent at or below `v`.
 fn time_at_or_below(stretches: &[(u64, u64, Option<u64>)], v: u64) -> u64 {
     stretches
         .iter()
@@ -455,17 +528,19 @@ fn time_at_or_below(stretches: &[(u64, u64, Option<u64>)], v: u64) -> u64 {
         .sum()
 }
 
-/// `secondary_lag` is weighted by time: its p50 and p99 are the lag the copy stayed at or below
-/// for half and 99% of the run (to the disaster), its max the largest it reached, each against a
-/// recount from the run's trace; and the series CSV's `lag_ns` is the lag at each window's end.
+/// `secondary_lag` and `exposure` are weighted by time: their p50 and p99 are the values the
+/// copy stayed at or below for half and 99% of the run (to the disaster), their max the largest
+/// reached, each against a recount from the run's trace; and the series CSV's `lag_ns` and
+/// `exposure_ns` are the values at each window's end.
 #[test]
-fn secondary_lag_percentiles_and_series_match_a_recount_from_the_trace() {
+fn lag_and_exposure_percentiles_and_series_match_a_recount_from_the_trace() {
     let dir = TempDir::new("lag-recount");
     for (scenario, protocol) in [
         (METRO, "central"),
         ("scenarios/patent-example.json", "sync"),
         ("scenarios/checkpoint-faults.json", "checkpoint"),
         ("scenarios/rolling-disaster.json", "cycle"),
+        (NETWORK_FAULTS, "checkpoint"),
     ] {
         let name = format!("{protocol}-{}", scenario.len());
         let trace = dir.join(&format!("{name}.jsonl"));
@@ -482,35 +557,7 @@ fn secondary_lag_percentiles_and_series_match_a_recount_from_the_trace() {
         let end = r["disaster_ns"]
             .as_u64()
             .unwrap_or_else(|| ns(&r["sim_ns"]));
-        let stretches = lag_stretches(&trace, end);
-        assert_eq!(stretches.last().unwrap().1, end, "{name}");
-        let lag = &r["latency_ns"]["secondary_lag"];
-        let max = stretches
-            .iter()
-            .filter_map(|&(a, b, c)| c.map(|c| b - 1 - c).filter(|_| b > a))
-            .max()
-            .unwrap_or(0);
-        assert_eq!(ns(&lag["max"]), max, "{name}");
-        assert!(max > 0, "{name}: the copy never trailed");
-        for (q, key) in [(0.5, "p50"), (0.99, "p99")] {
-            // The smallest value the lag stayed at or below for a share q of the time.
-            let need = (q * end as f64).ceil() as u64;
-            let (mut lo, mut hi) = (0, max);
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if time_at_or_below(&stretches, mid) >= need {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            let got = ns(&lag[key]);
-            assert!(
-                got.abs_diff(lo) <= lo / 100 + 2,
-                "{name} {key}: {got} against a recount of {lo}"
-            );
-        }
-
+        let (lag, exposure) = recount(&trace, end);
         rcsim(&[&["report", scenario, "--out", o][..], &full].concat()).assert_code(EXIT_OK);
         let csv_file = std::fs::read_dir(out.join("series"))
             .unwrap()
@@ -518,29 +565,64 @@ fn secondary_lag_percentiles_and_series_match_a_recount_from_the_trace() {
             .find(|p| p.to_str().unwrap().contains(&format!("{protocol}-seed")))
             .expect("the protocol's series CSV");
         let csv = std::fs::read_to_string(csv_file).unwrap();
-        let mut lines = csv.lines();
-        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-        let col = |h: &str| header.iter().position(|x| *x == h).unwrap();
-        let mut rows = 0;
-        for line in lines {
-            let cells: Vec<&str> = line.split(',').collect();
-            let at: u64 = cells[col("time_ns")].parse().unwrap();
-            let t = at.min(end);
-            // The state the events before t left (a window ending at an event's time closes
-            // before that event).
-            let reference = stretches
+        for (key, column, stretches) in [
+            ("secondary_lag", "lag_ns", &lag),
+            ("exposure", "exposure_ns", &exposure),
+        ] {
+            let what = format!("{name} {key}");
+            assert_eq!(stretches.last().unwrap().1, end, "{what}");
+            let got = &r["latency_ns"][key];
+            let max = stretches
                 .iter()
-                .rev()
-                .find(|&&(a, _, _)| a < t)
-                .and_then(|s| s.2);
-            let want = reference.map_or(0, |c| t - c);
-            assert_eq!(
-                cells[col("lag_ns")].parse::<u64>().unwrap(),
-                want,
-                "{name}: window ending {at}"
-            );
-            rows += 1;
+                .filter_map(|&(a, b, c)| c.map(|c| b - 1 - c).filter(|_| b > a))
+                .max()
+                .unwrap_or(0);
+            assert_eq!(ns(&got["max"]), max, "{what}");
+            for (q, p) in [(0.5, "p50"), (0.99, "p99")] {
+                // The smallest value the age stayed at or below for a share q of the time.
+                let need = (q * end as f64).ceil() as u64;
+                let (mut lo, mut hi) = (0, max);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if time_at_or_below(stretches, mid) >= need {
+                        hi = mid;
+                    } else {
+                        lo = mid + 1;
+                    }
+                }
+                let v = ns(&got[p]);
+                assert!(
+                    v.abs_diff(lo) <= lo / 100 + 2,
+                    "{what} {p}: {v} against a recount of {lo}"
+                );
+            }
+            let mut lines = csv.lines();
+            let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+            let col = |h: &str| header.iter().position(|x| *x == h).unwrap();
+            let mut rows = 0;
+            for line in lines {
+                let cells: Vec<&str> = line.split(',').collect();
+                let at: u64 = cells[col("time_ns")].parse().unwrap();
+                let t = at.min(end);
+                // The state the events before t left (a window ending at an event's time closes
+                // before that event).
+                let reference = stretches
+                    .iter()
+                    .rev()
+                    .find(|&&(a, _, _)| a < t)
+                    .and_then(|s| s.2);
+                assert_eq!(
+                    cells[col(column)].parse::<u64>().unwrap(),
+                    reference.map_or(0, |c| t - c),
+                    "{what}: window ending {at}"
+                );
+                rows += 1;
+            }
+            assert!(rows > 10, "{what}: {rows} windows");
         }
-        assert!(rows > 10, "{name}: {rows} windows");
+        assert!(
+            ns(&r["latency_ns"]["secondary_lag"]["max"]) > 0,
+            "{name}: the copy never trailed"
+        );
     }
 }

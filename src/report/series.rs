@@ -594,7 +594,7 @@ impl Watcher for Recorder {
         Recorder::stored(self, pair, id, bytes);
     }
 
-    fn completed(&mut self, latency: u64) {
+    fn completed(&mut self, _now: u64, _id: WriteId, latency: u64) {
         Recorder::completed(self, latency);
     }
 

@@ -19,7 +19,7 @@ impl World {
         let latency = self.checker.completed(id, now);
         if self.wants.completed {
             for w in &mut self.watchers {
-                w.completed(latency);
+                w.completed(now, id, latency);
             }
         }
         let mut out = std::mem::take(&mut self.host_out);

@@ -361,8 +361,8 @@ pub trait Watcher {
     /// Primary `pair` stored host write `id` of `bytes` on its volume.
     fn stored(&mut self, _now: u64, _pair: u16, _id: WriteId, _bytes: u32) {}
 
-    /// A host saw a write complete, `latency` ns after issuing it.
-    fn completed(&mut self, _latency: u64) {}
+    /// A host saw write `id` complete at `now`, `latency` ns after issuing it.
+    fn completed(&mut self, _now: u64, _id: WriteId, _latency: u64) {}
 
     /// A host issued write `id` of `size` bytes to `addr`, labelled `label` if scripted, or with
     /// the generated label `role`.
