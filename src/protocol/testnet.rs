@@ -399,15 +399,17 @@ impl<N: Node> TestNet<N> {
         self.log[mark..].iter().position(pred).map(|i| i + mark)
     }
 
+    /// What `pick` takes from each event since `mark`, in order.
+    pub fn since<T>(&self, mark: usize, pick: impl Fn(&Ev) -> Option<T>) -> Vec<T> {
+        self.log[mark..].iter().filter_map(pick).collect()
+    }
+
     /// Every message sent since `mark`, in order.
     pub fn sent(&self, mark: usize) -> Vec<Flight> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Send(f) => Some(*f),
-                _ => None,
-            })
-            .collect()
+        self.since(mark, |e| match e {
+            Ev::Send(f) => Some(*f),
+            _ => None,
+        })
     }
 
     /// Payloads sent since `mark`: (from, to, body).
@@ -420,35 +422,26 @@ impl<N: Node> TestNet<N> {
 
     /// Writes `node` was told to apply since `mark`.
     pub fn applies(&self, mark: usize, node: NodeId) -> Vec<WriteId> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Apply { node: n, w } if *n == node => Some(w.id),
-                _ => None,
-            })
-            .collect()
+        self.since(mark, |e| match e {
+            Ev::Apply { node: n, w } if *n == node => Some(w.id),
+            _ => None,
+        })
     }
 
     /// Fence changes since `mark`: (node, fenced).
     pub fn fences(&self, mark: usize) -> Vec<(NodeId, bool)> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Fence { node, on } => Some((*node, *on)),
-                _ => None,
-            })
-            .collect()
+        self.since(mark, |e| match e {
+            Ev::Fence { node, on } => Some((*node, *on)),
+            _ => None,
+        })
     }
 
     /// Notes made since `mark`: (node, note).
     pub fn notes(&self, mark: usize) -> Vec<(NodeId, Note)> {
-        self.log[mark..]
-            .iter()
-            .filter_map(|e| match e {
-                Ev::Note { node, note } => Some((*node, *note)),
-                _ => None,
-            })
-            .collect()
+        self.since(mark, |e| match e {
+            Ev::Note { node, note } => Some((*node, *note)),
+            _ => None,
+        })
     }
 
     /// The notes `node` made that `pick` selects.
