@@ -198,7 +198,7 @@ fn simulate_inner(
         rpo: c.rpo(reference),
         latency_ns: Latencies {
             host_write: pct(c.host_latency()),
-            secondary_lag: world.lag.age().distribution().percentiles(),
+            secondary_lag: world.lag.distribution().percentiles(),
             exposure: world.exposure.age().distribution().percentiles(),
         },
         checkpoints: CheckpointCounts {

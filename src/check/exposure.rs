@@ -7,8 +7,8 @@
 //! time spent below any value in O(1) per stretch (no sampling), and [`ExposureClock`] follows the
 //! checker event by event to feed it: the p99 it gives is the exposure the image exceeded 1% of
 //! the run, which is what a chart of exposure over time shows. The secondary lag (the age of the
-//! earliest-stored write no secondary volume has caught up with) is such an age too, and
-//! [`LagClock`] follows it the same way.
+//! earliest-stored write no secondary volume has caught up with,
+//! [`Checker::oldest_unshown_store`]) is such an age too, followed by a plain [`AgeClock`].
 
 use super::checker::Checker;
 use super::latency::Percentiles;
@@ -328,36 +328,6 @@ impl ExposureClock {
     /// [`AgeClock::count_within`]).
     pub fn count_within(&mut self, target_ns: u64) {
         self.age.count_within(target_ns);
-    }
-
-    /// Ends the measurement at `at` (see [`AgeClock::stop`]).
-    pub fn stop(&mut self, at: u64) {
-        self.age.stop(at);
-    }
-}
-
-/// Follows the secondary lag, event by event, into a [`TimeWeighted`] distribution: the age of
-/// the earliest-stored write no secondary volume has caught up with (0 when there is none),
-/// whichever secondaries hosts may read. Its p99 is the lag the copy exceeded 1% of the run.
-#[derive(Clone, Debug, Default)]
-pub struct LagClock {
-    age: AgeClock,
-}
-
-impl LagClock {
-    /// A clock at time 0 with nothing behind.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The state of `checker` holds from `now` on (call after each event, with its time).
-    pub fn after(&mut self, now: u64, checker: &Checker) {
-        self.age.follow(now, checker.oldest_unshown_store());
-    }
-
-    /// The lag so far: its value, its distribution, whether it has stopped.
-    pub fn age(&self) -> &AgeClock {
-        &self.age
     }
 
     /// Ends the measurement at `at` (see [`AgeClock::stop`]).

@@ -9,7 +9,7 @@ pub mod latency;
 pub mod violation;
 
 pub use checker::{BlockAddr, Checker, Geometry, History, ImageSummary, Rpo, WriteId};
-pub use exposure::{AgeClock, ExposureClock, LagClock, TimeWeighted, WithinTarget};
+pub use exposure::{AgeClock, ExposureClock, TimeWeighted, WithinTarget};
 pub use label::{Label, Role};
 pub use latency::LatencyStats;
 pub use violation::Violation;

@@ -251,7 +251,7 @@ impl Recorder {
             write_p50_ns: q(&self.win_latency, 0.5),
             write_p99_ns: q(&self.win_latency, 0.99),
             applied: self.win_applied,
-            lag_ns: self.at_disaster(end, |t| world.lag.age().value_at(t)),
+            lag_ns: self.at_disaster(end, |t| world.lag.value_at(t)),
             exposure_ns,
             image_open: world.checker.is_open(),
             fenced_peak: self.win_fenced_peak,

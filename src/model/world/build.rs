@@ -220,7 +220,7 @@ impl World {
             wants: super::Wants::NONE,
             host_hold: crate::check::LatencyStats::new(),
             exposure: crate::check::ExposureClock::new(),
-            lag: crate::check::LagClock::new(),
+            lag: crate::check::AgeClock::default(),
             clock_wait: crate::check::LatencyStats::new(),
         }
     }

@@ -23,7 +23,7 @@ impl Handler for World {
         let control = self.take(event, now, sched);
         // The state the event left holds from its time until the next event.
         self.exposure.after(now, &self.checker);
-        self.lag.after(now, &self.checker);
+        self.lag.follow(now, self.checker.oldest_unshown_store());
         control
     }
 }

@@ -150,9 +150,10 @@ pub struct World {
     pub host_hold: crate::check::LatencyStats,
     /// Data exposure of the readable image over time, until the disaster.
     pub exposure: crate::check::ExposureClock,
-    /// Secondary lag (how far the secondary volumes trail the primaries) over time, until the
-    /// disaster.
-    pub lag: crate::check::LagClock,
+    /// Secondary lag over time, until the disaster: the age of the earliest-stored write no
+    /// secondary volume has caught up with, whichever secondaries hosts may read (how far the
+    /// copy trails the primaries).
+    pub lag: crate::check::AgeClock,
     /// `checkpoint`: how long primaries held host writes for clock uncertainty (commit-wait),
     /// per held write.
     pub clock_wait: crate::check::LatencyStats,
