@@ -8,6 +8,7 @@ use common::{rcsim, TempDir, EXIT_BUDGET, EXIT_OK, EXIT_VIOLATION};
 use serde_json::Value;
 
 const PATENT: &str = "scenarios/explore-patent.json";
+const CLOCKS: &str = "scenarios/explore-clocks.json";
 
 fn explore(args: &[&str], code: i32) -> Value {
     let mut all = vec!["explore"];
@@ -27,6 +28,69 @@ fn the_patent_example_is_searched_to_the_end_and_safe() {
     for (name, reached) in v["sometimes"].as_object().unwrap() {
         assert_eq!(reached, true, "sometimes-property never reached: {name}");
     }
+}
+
+#[test]
+fn clocks_off_within_their_bound_are_searched_and_the_naive_sync_is_caught() {
+    let v = explore(&[CLOCKS, "--jobs", "2"], EXIT_OK);
+    assert_eq!(v["complete"], true);
+    assert!(v["states"].as_u64().unwrap() >= 10_000, "{v}");
+    for (name, reached) in v["sometimes"].as_object().unwrap() {
+        assert_eq!(reached, true, "sometimes-property never reached: {name}");
+    }
+    let dir = TempDir::new("explore-clocks");
+    let out = dir.join("naive.json");
+    let out = out.to_str().unwrap();
+    let v = explore(
+        &[CLOCKS, "--mutant", "naive-clock-sync", "--out", out],
+        EXIT_VIOLATION,
+    );
+    assert_eq!(v["violation"]["kind"], "dependent-write", "{v}");
+    assert_eq!(v["violation"]["missing"], "io1", "{v}");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let first = &file["steps"][0];
+    assert_eq!(first["step"]["kind"], "skew", "{first}");
+    assert_eq!(
+        first["step"]["offset_ns"], -20_000,
+        "P2's clock behind: {first}"
+    );
+    assert!(
+        first["text"].as_str().unwrap().contains("behind"),
+        "{first}"
+    );
+    let r = rcsim(&["explore", "--replay", out]);
+    r.assert_code(EXIT_VIOLATION).assert_no_panic();
+    assert!(r.stderr.contains("reproduced"), "{}", r.stderr);
+    // With one shared clock the naive sync has nothing to get wrong: the clocks' error is what
+    // the search needs to catch it.
+    let shared = explore(
+        &[
+            CLOCKS,
+            "--mutant",
+            "naive-clock-sync",
+            "--set",
+            "clocks.sync_error=0s",
+        ],
+        EXIT_OK,
+    );
+    assert_eq!(shared["complete"], true, "{shared}");
+}
+
+#[test]
+fn a_clock_offset_outside_the_bound_does_not_replay() {
+    let dir = TempDir::new("explore-skew-edit");
+    let out = dir.join("cex.json");
+    let out = out.to_str().unwrap();
+    explore(
+        &[CLOCKS, "--mutant", "naive-clock-sync", "--out", out],
+        EXIT_VIOLATION,
+    );
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    file["steps"][0]["step"]["offset_ns"] = (-40_000).into();
+    let edited = dir.write("edited.json", &file.to_string());
+    let r = rcsim(&["explore", "--replay", edited.to_str().unwrap()]);
+    r.assert_code(2).assert_no_panic();
+    assert!(r.stderr.contains("steps[0]"), "{}", r.stderr);
 }
 
 #[test]

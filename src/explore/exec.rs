@@ -7,7 +7,7 @@ use super::setup::Setup;
 use super::state::{msg_key, CrashState, Disaster, Hosts, Role, Shared, State};
 use super::step::Step;
 use crate::protocol::checkpoint::{Primary, Secondary};
-use crate::protocol::{Input, Msg, Note, Output, Outputs, Timer, WriteMeta};
+use crate::protocol::{Body, Input, Msg, Note, Output, Outputs, Timer, WriteMeta};
 
 /// What a step made the nodes announce that a state does not keep: for the sometimes-properties
 /// and for printing a counterexample.
@@ -27,8 +27,9 @@ impl Seen {
     }
 }
 
-/// The state before any choice: every node started, and start copy (102-206, 402-404) run to
-/// completion with every message delivered in order and nothing lost.
+/// The state before any choice: the master's clock set (to the reference), and where the
+/// clocks may be off (`Setup::clock_error` above 0) the other primaries' still to be chosen;
+/// otherwise every node started (see [`start`]).
 pub fn initial(setup: &Setup) -> State {
     let n = usize::from(setup.pairs);
     let mut nodes = Vec::with_capacity(2 * n);
@@ -39,8 +40,23 @@ pub fn initial(setup: &Setup) -> State {
         nodes.push(Shared::new(Role::Secondary(Secondary::new(i, setup.cfg))));
     }
     let w = setup.writes.len();
+    let unset = if setup.clock_error == 0 {
+        Some(0)
+    } else {
+        None
+    };
+    let clocks = (0..setup.pairs)
+        .map(|i| {
+            if i == setup.cfg.primary_master {
+                Some(0)
+            } else {
+                unset
+            }
+        })
+        .collect();
     let mut s = State {
         now: 0,
+        clocks,
         nodes,
         flights: BTreeMap::new(),
         timers: Vec::new(),
@@ -63,21 +79,39 @@ pub fn initial(setup: &Setup) -> State {
         released_t: 0,
         applied_t: 0,
     };
+    if s.unset_clock().is_none() {
+        start(setup, &mut s);
+    }
+    s
+}
+
+/// Every node starts, and start copy (102-206, 402-404) runs to completion with every message
+/// delivered in order and nothing lost. The clock probes a primary sends at start go
+/// unanswered: in the search a message takes no time, so an answer would set every clock
+/// exactly, and each primary is left with the bound it starts with instead.
+fn start(setup: &Setup, s: &mut State) {
     let mut seen = Seen::default();
     let mut out = Outputs::new();
-    for i in 0..2 * n {
-        drive(setup, &mut s, i, Input::Start, &mut seen, &mut out);
+    for i in 0..setup.node_count() {
+        drive(setup, s, i, Input::Start, &mut seen, &mut out);
     }
     while let Some((&(from, to), _)) = s.flights.iter().next() {
+        let probe = matches!(
+            s.flights[&(from, to)][0],
+            Msg::Dgram(Body::ClockProbe { .. })
+        );
+        if probe {
+            remove(s, from, to, 0);
+            continue;
+        }
         take(
-            &mut s,
+            s,
             Step::Deliver { from, to, index: 0 },
             setup,
             &mut seen,
             &mut out,
         );
     }
-    s
 }
 
 /// The state after `step` from `s`.
@@ -91,6 +125,12 @@ pub fn next(setup: &Setup, s: &State, step: Step, seen: &mut Seen) -> State {
 fn take(s: &mut State, step: Step, setup: &Setup, seen: &mut Seen, out: &mut Outputs) {
     let pairs = usize::from(setup.pairs);
     match step {
+        Step::Skew { primary, offset_ns } => {
+            s.clocks[usize::from(primary)] = Some(offset_ns);
+            if s.unset_clock().is_none() {
+                start(setup, s);
+            }
+        }
         Step::Deliver { from, to, index } | Step::Duplicate { from, to, index } => {
             let m = if matches!(step, Step::Duplicate { .. }) {
                 s.duplicates += 1;
@@ -127,8 +167,8 @@ fn take(s: &mut State, step: Step, setup: &Setup, seen: &mut Seen, out: &mut Out
         Step::Issue { write } => {
             let i = usize::from(write);
             let w = &setup.writes[i];
-            // A write takes time: it completes strictly after everything before it, so a
-            // write issued after another completed is stamped later on perfect clocks.
+            // A write takes time: it arrives strictly after everything before it, so a write
+            // issued after another completed is stamped later on one shared clock.
             s.now += 1;
             let h = &mut s.hosts;
             h.preceded_by[i] = h.completed;
@@ -136,7 +176,7 @@ fn take(s: &mut State, step: Step, setup: &Setup, seen: &mut Seen, out: &mut Out
             h.issued |= 1 << i;
             let primary = usize::from(w.meta.addr.subsystem);
             let meta = WriteMeta {
-                arrived: s.now,
+                arrived: s.local(setup.clock_error, primary),
                 ..w.meta
             };
             drive(setup, s, primary, Input::HostWrite(meta), seen, out);
@@ -250,7 +290,8 @@ fn drive(
         return;
     }
     let now = s.now;
-    s.nodes[idx].handle(now, input, out);
+    let local = s.local(setup.clock_error, idx);
+    s.nodes[idx].handle(local, input, out);
     let pairs = usize::from(setup.pairs);
     let me = setup.node(idx);
     let mut acks = Vec::new();
@@ -302,7 +343,14 @@ fn drive(
                 s.took_over[idx - pairs] = true;
                 seen.say(|| format!("{}: takeover done", me.label()));
             }
-            Output::SetClock(_) => {}
+            Output::SetClock(to) => {
+                // The node's clock now reads `to`: its offset from the reference changes.
+                if let Some(c) = s.clocks.get_mut(idx) {
+                    let base = i128::from(now) + 2 * i128::from(setup.clock_error);
+                    let offset = (i128::from(to) - base).clamp(i64::MIN.into(), i64::MAX.into());
+                    *c = Some(offset as i64);
+                }
+            }
             Output::Note(n) => {
                 match n {
                     Note::Rendezvous { .. } => seen.rendezvous = true,
@@ -329,5 +377,108 @@ fn drive(
             seen,
             &mut inner,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::step::enabled;
+
+    fn setup(sync_error: &str) -> Setup {
+        let text = include_str!("../../scenarios/explore-clocks.json");
+        let set = crate::scenario::Override::parse(&format!("clocks.sync_error={sync_error}"))
+            .expect("an override");
+        let sc = crate::scenario::parse("explore-clocks.json", text, &[set]).expect("the scenario");
+        Setup::from_scenario(&sc, 0, 0).expect("a setup")
+    }
+
+    #[test]
+    fn each_primary_but_the_master_is_set_off_by_the_bound_before_the_nodes_start() {
+        let setup = setup("10us");
+        assert_eq!(setup.clock_error, 20_000, "2 x sync_error");
+        let s = initial(&setup);
+        let mut steps = Vec::new();
+        enabled(&setup, &s, &mut steps);
+        let offsets = [-20_000, 0, 20_000];
+        let want: Vec<_> = offsets
+            .iter()
+            .map(|&offset_ns| Step::Skew {
+                primary: 1,
+                offset_ns,
+            })
+            .collect();
+        assert_eq!(steps, want, "only P2's clock is chosen, at -E, 0 and +E");
+        assert!(
+            s.flights.is_empty() && s.timers.is_empty(),
+            "not started yet"
+        );
+        for offset_ns in offsets {
+            let t = next(&setup, &s, want[0], &mut Seen::default());
+            let t = next(
+                &setup,
+                &t,
+                Step::Skew {
+                    primary: 1,
+                    offset_ns,
+                },
+                &mut Seen::default(),
+            );
+            assert_eq!(t.local(setup.clock_error, 0), 40_000, "the master's clock");
+            let p2 = 40_000u64.saturating_add_signed(offset_ns);
+            assert_eq!(t.local(setup.clock_error, 1), p2);
+            enabled(&setup, &t, &mut steps);
+            assert!(
+                !steps.iter().any(|s| matches!(s, Step::Skew { .. })),
+                "started: {steps:?}"
+            );
+            assert!(
+                !t.timers.is_empty(),
+                "the nodes started and armed their timers"
+            );
+        }
+    }
+
+    #[test]
+    fn a_write_is_stamped_by_its_primarys_own_clock_and_waits_out_the_bound() {
+        let setup = setup("10us");
+        let s = initial(&setup);
+        let behind = Step::Skew {
+            primary: 1,
+            offset_ns: -20_000,
+        };
+        let mut s = next(&setup, &s, behind, &mut Seen::default());
+        // io1 on the master, whose clock is the reference: it completes at once.
+        s = next(&setup, &s, Step::Issue { write: 0 }, &mut Seen::default());
+        assert_eq!(s.hosts.completed, 0b01);
+        // io2 on P2, whose clock runs 20us behind: it waits out the bound (commit-wait).
+        s = next(&setup, &s, Step::Issue { write: 1 }, &mut Seen::default());
+        assert_eq!(s.hosts.completed, 0b01, "io2 waits");
+        let wait = s.timers.iter().find(|t| t.2 == Timer::ClockWait);
+        assert_eq!(
+            wait.map(|t| (t.0, t.1)),
+            Some((2 + 40_000, 1)),
+            "P2 completes io2 once its clock's earliest passes the stamp: 2E later"
+        );
+        let stamp = |s: &State, from: u8| match s.flights[&(from, from + 2)].last() {
+            Some(Msg::Seg {
+                body: Body::Write(w),
+                ..
+            }) => w.stamp,
+            other => panic!("no write in flight from {from}: {other:?}"),
+        };
+        // The master knows its time exactly; P2 stamps the latest the reference can be.
+        assert_eq!(stamp(&s, 0), 1 + 40_000);
+        // P2 reads 2 + 40us (the base) - 20us (behind) and adds its bound of 20us.
+        assert_eq!(stamp(&s, 1), 2 + 40_000);
+    }
+
+    #[test]
+    fn one_shared_clock_needs_no_choice() {
+        let setup = setup("0s");
+        let s = initial(&setup);
+        assert_eq!(s.unset_clock(), None);
+        assert!(!s.timers.is_empty(), "started at once");
+        assert_eq!(s.local(0, 1), s.now);
     }
 }

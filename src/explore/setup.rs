@@ -80,6 +80,10 @@ pub struct Setup {
     pub max_losses: u8,
     /// Messages the whole search may duplicate along one path of states.
     pub max_duplicates: u8,
+    /// How far a primary's clock may be off the master's, as the protocol assumes it at the
+    /// start (`2 x clocks.sync_error + clocks.max_step`, what it gives its clock bound): the
+    /// search tries each primary but the master at -E, 0 and +E. 0: one shared clock.
+    pub clock_error: u64,
 }
 
 impl Setup {
@@ -149,6 +153,12 @@ impl Setup {
             duplicate: dup > 0.0,
         };
         let links: Vec<_> = (0..pairs).map(|i| sc.links.link(i + 1)).collect();
+        let cfg = config(sc)?;
+        let clock_error = cfg
+            .initial_clock_error
+            .checked_add(cfg.max_clock_step)
+            .filter(|&e| i64::try_from(e).is_ok())
+            .ok_or("clocks: sync_error and max_step add up past what a clock can hold")?;
         let duration = sc.duration.as_ns();
         let end = duration
             .checked_add(sc.drain.as_ns())
@@ -161,7 +171,7 @@ impl Setup {
                 volumes: sc.topology.volumes_per_subsystem,
                 blocks: sc.topology.blocks_per_volume,
             },
-            cfg: config(sc)?,
+            cfg,
             writes,
             primary_lan: lossy(sc.primary_lan.loss.get(), sc.primary_lan.duplicate.get()),
             secondary_lan: lossy(
@@ -179,6 +189,7 @@ impl Setup {
             end,
             max_losses,
             max_duplicates,
+            clock_error,
         })
     }
 
@@ -280,8 +291,9 @@ fn script(sc: &Scenario) -> Result<Vec<ScriptedWrite>, String> {
     Ok(out)
 }
 
-/// The checkpoint roles' configuration, built by the simulator's own mapping, with perfect clocks;
-/// only the checkpoint protocol's mutants apply.
+/// The checkpoint roles' configuration, built by the simulator's own mapping (so each primary's
+/// clock bound starts where the simulator's does), with clocks that never drift; only the
+/// checkpoint protocol's mutants apply.
 fn config(sc: &Scenario) -> Result<checkpoint::Config, String> {
     if let Some(m) = sc.protocol.mutant {
         if m.protocol() != "checkpoint" {
@@ -292,10 +304,8 @@ fn config(sc: &Scenario) -> Result<checkpoint::Config, String> {
         }
     }
     Ok(checkpoint::Config {
-        // Perfect shared clocks: no uncertainty, so no commit-wait.
-        initial_clock_error: 0,
+        // Clocks are offset (see `Setup::clock_error`) but run at the reference's rate.
         drift_bound_ppb: 0,
-        max_clock_step: 0,
         ..checkpoint_config(sc)
     })
 }

@@ -107,8 +107,14 @@ pub enum CrashState {
 /// One state of the search.
 #[derive(Clone, Debug, Hash)]
 pub struct State {
-    /// Local time of every node (clocks are perfectly synchronised in the search).
+    /// The reference time (the clock master's). A node's own clock reads it through
+    /// [`State::local`].
     pub now: u64,
+    /// Each primary's clock offset from the reference, in ns, once chosen (`None` before): the
+    /// master's is 0, every other primary's one of -E, 0 and +E, where E is the error bound the
+    /// protocol starts with ([`Setup::clock_error`](super::setup::Setup::clock_error)).
+    /// Secondaries keep the reference time (they stamp nothing).
+    pub clocks: Vec<Option<i64>>,
     /// The nodes: primaries 0..n, then secondaries 0..n.
     pub nodes: Vec<Shared>,
     /// Messages in flight per channel (sender index, receiver index): in send order where the
@@ -154,6 +160,21 @@ impl State {
     /// visited set, as stateright and TLC key theirs.
     pub fn fingerprint(&self) -> u128 {
         fingerprint(self)
+    }
+
+    /// What node `idx`'s clock reads now: the reference time plus twice `clock_error` plus the
+    /// node's offset. The base keeps every clock at `clock_error` or more, so the earliest
+    /// reference time a clock's bound allows is never cut off at zero.
+    pub fn local(&self, clock_error: u64, idx: usize) -> u64 {
+        let offset = self.clocks.get(idx).copied().flatten().unwrap_or(0);
+        let base = self.now.saturating_add(clock_error.saturating_mul(2));
+        base.saturating_add_signed(offset)
+    }
+
+    /// The first primary whose clock offset is still to be chosen, if any: the search starts
+    /// the nodes only once every one is.
+    pub fn unset_clock(&self) -> Option<usize> {
+        self.clocks.iter().position(Option::is_none)
     }
 
     /// True when hosts may read secondary `i`: it is up and not fenced.

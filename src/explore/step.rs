@@ -1,5 +1,8 @@
 //! The choices at a state: which steps are enabled, and how a step reads in a counterexample.
 //!
+//! Before anything else each primary's clock offset is chosen (where clocks may disagree); the
+//! nodes start once every one is.
+//!
 //! Time is the only thing not chosen freely: the next timer to fire is one whose deadline is
 //! the earliest of all armed timers (time jumps to it), so timers are punctual while messages
 //! take any time at all. Everything else (deliveries, losses, duplications, host writes,
@@ -17,6 +20,15 @@ use crate::protocol::{Body, Msg, NodeId, Timer};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Step {
+    /// Primary `primary`'s clock reads the reference time plus `offset_ns` (within the error
+    /// bound the protocol starts with). Chosen for each primary but the master, in pair order,
+    /// before the nodes start.
+    Skew {
+        /// The pair index of the primary.
+        primary: u8,
+        /// Its clock's offset from the reference, in ns.
+        offset_ns: i64,
+    },
     /// Deliver the `index`-th message in flight from node `from` to node `to` (node indices:
     /// primaries 0..n, then secondaries).
     Deliver {
@@ -79,6 +91,16 @@ pub enum Step {
 /// Writes every step enabled at `s` into `out`, in a fixed order.
 pub fn enabled(setup: &Setup, s: &State, out: &mut Vec<Step>) {
     out.clear();
+    if let Some(p) = s.unset_clock() {
+        let e = setup.clock_error as i64;
+        for offset_ns in [-e, 0, e] {
+            out.push(Step::Skew {
+                primary: p as u8,
+                offset_ns,
+            });
+        }
+        return;
+    }
     let before_end_of_faults = s.now < setup.duration;
     for (&(from, to), msgs) in &s.flights {
         let (f, t) = (setup.node(from.into()), setup.node(to.into()));
@@ -174,6 +196,16 @@ pub fn describe(setup: &Setup, s: &State, step: Step) -> String {
             .map_or_else(|| "?".to_string(), |m| message(setup, m))
     };
     match step {
+        Step::Skew { primary, offset_ns } => {
+            let bound = time(setup.clock_error);
+            let by = time(offset_ns.unsigned_abs());
+            let what = match offset_ns.signum() {
+                -1 => format!("runs {by} behind the master's"),
+                1 => format!("runs {by} ahead of the master's"),
+                _ => "reads the master's time".into(),
+            };
+            format!("P{}'s clock {what} (it may be off by {bound})", primary + 1)
+        }
         Step::Deliver { from, to, index } => {
             format!("{} -> {}: {}", name(from), name(to), msg(from, to, index))
         }
