@@ -29,7 +29,7 @@ impl Seen {
 
 /// The state before any choice: the master's clock set (to the reference), and where the
 /// clocks may be off (`Setup::clock_error` above 0) the other primaries' still to be chosen;
-/// otherwise every node started (see [`start`]).
+/// otherwise every node started (`start`).
 pub fn initial(setup: &Setup) -> State {
     let n = usize::from(setup.pairs);
     let mut nodes = Vec::with_capacity(2 * n);
