@@ -185,3 +185,23 @@ fn what_the_search_cannot_model_is_bad_input() {
     rcsim(&["explore", "--replay", junk.to_str().unwrap()])
         .assert_usage_error(&["not a counterexample file"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_counterexample_file_never_follows_a_symlink() {
+    let dir = TempDir::new("explore-symlink");
+    let victim = dir.write("victim.txt", "keep me");
+    let link = dir.join("cex.json");
+    std::os::unix::fs::symlink(&victim, &link).expect("symlink");
+    let link = link.to_str().unwrap();
+    rcsim(&[
+        "explore",
+        PATENT,
+        "--mutant",
+        "no-rendezvous",
+        "--out",
+        link,
+    ])
+    .assert_usage_error(&["cex.json", "symbolic link"]);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+}

@@ -102,7 +102,7 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
             }
         };
         let text = serde_json::to_string_pretty(&file).unwrap_or_default();
-        if let Err(e) = std::fs::write(out, text + "\n") {
+        if let Err(e) = rcsim::output::write_atomic(out, (text + "\n").as_bytes()) {
             errln!("{}: cannot write the counterexample: {e}", out.display());
             return EXIT_USAGE;
         }
