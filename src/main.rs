@@ -20,7 +20,8 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = libmimalloc_sys::mi_option_use_numa_nodes - 1;
 
 /// Memory goes back at once: a burst (a thousand pairs' start-up) is otherwise still held when
-/// the next one comes, and peak memory follows the sum instead of what is in flight.
+/// the next one comes, and peak memory follows the sum instead of what is in flight. Set for
+/// every command but `explore` (see `Cli::bursty`).
 fn purge_at_once() {
     // SAFETY: sets one integer option of the allocator; mimalloc reads it under its own locks.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
@@ -53,9 +54,11 @@ fn guard_std_streams() {
 fn guard_std_streams() {}
 
 fn main() -> ExitCode {
-    purge_at_once();
     guard_std_streams();
     let args = cli::Cli::parse();
+    if args.bursty() {
+        purge_at_once();
+    }
     ExitCode::from(cli::dispatch(args))
 }
 
