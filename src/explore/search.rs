@@ -118,39 +118,68 @@ fn expand(setup: &Setup, s: &State, visited: &Visited) -> Expansion {
     }
 }
 
-/// Expands every state of `chunk` on up to `jobs` threads, in order. Each thread drops the
-/// states it expanded, so the frontier's memory goes back in parallel as it is consumed.
+/// Expands every state of `chunk` on up to `jobs` threads, one contiguous part each, in
+/// order. Each thread drops the states it expanded, so the frontier's memory goes back in
+/// parallel as it is consumed.
 fn expand_all(
     setup: &Setup,
-    mut chunk: Vec<(u32, State)>,
+    chunk: Vec<(u32, State)>,
     visited: &Visited,
     jobs: usize,
-) -> Vec<(u32, Expansion)> {
+) -> Vec<Vec<(u32, Expansion)>> {
     let work = |part: Vec<(u32, State)>| -> Vec<(u32, Expansion)> {
         part.into_iter()
             .map(|(pid, s)| (pid, expand(setup, &s, visited)))
             .collect()
     };
-    if jobs <= 1 || chunk.len() < 2 {
-        return work(chunk);
-    }
-    let per = chunk.len().div_ceil(jobs);
+    on_threads(split(chunk, jobs), work)
+}
+
+/// `items` cut into at most `jobs` contiguous parts of near-equal length, in order.
+fn split<T>(mut items: Vec<T>, jobs: usize) -> Vec<Vec<T>> {
+    let per = items.len().div_ceil(jobs.max(1)).max(1);
     let mut parts = Vec::with_capacity(jobs);
-    while chunk.len() > per {
-        parts.push(chunk.split_off(chunk.len() - per));
+    while items.len() > per {
+        parts.push(items.split_off(items.len() - per));
     }
-    parts.push(chunk);
+    parts.push(items);
     parts.reverse();
+    parts
+}
+
+/// `f` applied to every part, each on its own thread when there are several, results in order.
+fn on_threads<T: Send, R: Send>(parts: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    if parts.len() < 2 {
+        return parts.into_iter().map(&f).collect();
+    }
+    let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .into_iter()
-            .map(|part| scope.spawn(move || work(part)))
+            .map(|part| scope.spawn(move || f(part)))
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().expect("an expansion thread panicked"))
+            .map(|h| h.join().expect("a search thread panicked"))
             .collect()
     })
+}
+
+/// The successors of each part that the merge numbered (`keep[part][k]`: the `k`-th successor
+/// of the part, in order, with its id, or `None` for one already seen), as (id, state), in
+/// order. The states of the others are dropped on the part's own thread.
+fn kept(parts: Vec<Vec<(u32, Expansion)>>, keep: Vec<Vec<Option<u32>>>) -> Vec<(u32, State)> {
+    let work = |(part, keep): (Vec<(u32, Expansion)>, Vec<Option<u32>>)| -> Vec<(u32, State)> {
+        part.into_iter()
+            .flat_map(|(_, exp)| exp.succs)
+            .zip(keep)
+            .filter_map(|(s, id)| id.map(|id| (id, s.state)))
+            .collect()
+    };
+    on_threads(parts.into_iter().zip(keep).collect(), work)
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// The bookkeeping of a search in progress.
@@ -227,47 +256,56 @@ pub fn search(setup: &Setup, opts: Options) -> Outcome {
             if chunk.is_empty() {
                 break;
             }
-            let expansions = expand_all(setup, chunk, &book.visited, opts.jobs);
-            for (pid, exp) in expansions {
-                if let Some(violation) = exp.liveness {
-                    outcome.counterexample = Some(Counterexample {
-                        violation,
-                        steps: book.path(pid),
-                    });
-                    break 'levels;
-                }
-                outcome.explored += exp.successors as u64;
-                for s in exp.succs {
-                    if !book.visited.insert(s.fp) {
-                        continue;
-                    }
-                    let id = book.parents.len() as u32;
-                    book.parents.push(Some((pid, s.step)));
-                    outcome.unique += 1;
-                    outcome.depth = level_no + 1;
-                    if s.partial {
-                        book.reach(judge::PARTIAL);
-                    }
-                    if s.rendezvous {
-                        book.reach(judge::RENDEZVOUS);
-                    }
-                    if s.took_over {
-                        book.reach(judge::TAKEOVER);
-                    }
-                    if let Some(violation) = s.violation {
+            let mut parts = expand_all(setup, chunk, &book.visited, opts.jobs);
+            // Numbering the new states is the one serial part: it reads fingerprints and flags
+            // only, and the states move (or are dropped) on the parts' threads afterwards.
+            let mut keep = Vec::with_capacity(parts.len());
+            for part in &mut parts {
+                let mut k = Vec::new();
+                for (pid, exp) in part.iter_mut() {
+                    if let Some(violation) = exp.liveness.take() {
                         outcome.counterexample = Some(Counterexample {
                             violation,
-                            steps: book.path(id),
+                            steps: book.path(*pid),
                         });
                         break 'levels;
                     }
-                    if opts.max_states.is_some_and(|m| outcome.unique >= m) {
-                        outcome.bound = Some("max-states");
-                        break 'levels;
+                    outcome.explored += exp.successors as u64;
+                    for s in &mut exp.succs {
+                        if !book.visited.insert(s.fp) {
+                            k.push(None);
+                            continue;
+                        }
+                        let id = book.parents.len() as u32;
+                        book.parents.push(Some((*pid, s.step)));
+                        outcome.unique += 1;
+                        outcome.depth = level_no + 1;
+                        if s.partial {
+                            book.reach(judge::PARTIAL);
+                        }
+                        if s.rendezvous {
+                            book.reach(judge::RENDEZVOUS);
+                        }
+                        if s.took_over {
+                            book.reach(judge::TAKEOVER);
+                        }
+                        if let Some(violation) = s.violation.take() {
+                            outcome.counterexample = Some(Counterexample {
+                                violation,
+                                steps: book.path(id),
+                            });
+                            break 'levels;
+                        }
+                        if opts.max_states.is_some_and(|m| outcome.unique >= m) {
+                            outcome.bound = Some("max-states");
+                            break 'levels;
+                        }
+                        k.push(Some(id));
                     }
-                    level.push((id, s.state));
                 }
+                keep.push(k);
             }
+            level.extend(kept(parts, keep));
         }
         frontier = level;
         level_no += 1;
@@ -275,4 +313,24 @@ pub fn search(setup: &Setup, opts: Options) -> Outcome {
     outcome.sometimes = book.reached;
     outcome.elapsed = started.elapsed();
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_is_split_into_at_most_jobs_parts_that_keep_its_order() {
+        for (n, jobs) in [(0, 2), (1, 2), (5, 2), (2048, 2), (7, 3), (3, 8), (10, 1)] {
+            let items: Vec<usize> = (0..n).collect();
+            let parts = split(items.clone(), jobs);
+            assert!(parts.len() <= jobs.max(1), "{n} items, {jobs} jobs");
+            assert_eq!(parts.concat(), items, "order kept");
+            let out = on_threads(parts, |p: Vec<usize>| {
+                p.iter().map(|x| x * 2).collect::<Vec<_>>()
+            });
+            let want: Vec<usize> = (0..n).map(|x| x * 2).collect();
+            assert_eq!(out.concat(), want, "results in order");
+        }
+    }
 }
