@@ -59,9 +59,31 @@ fn io3_without_io2_is_a_violation_naming_both() {
         "{}",
         v.detail
     );
+    assert!(
+        v.detail
+            .contains("io2 completed at 20 ns and only then was io3 issued (at 21 ns)"),
+        "{}",
+        v.detail
+    );
     let image = c.image();
     assert_eq!(image.present, vec!["io1", "io3"]);
     assert_eq!(image.absent, vec!["io2"]);
+}
+
+#[test]
+fn times_that_only_order_events_are_left_out_of_a_violation() {
+    let mut c = figure1();
+    c.hide_times();
+    c.applied(addr(0, 0), Some(0), 40);
+    c.applied(addr(0, 1), Some(2), 41);
+    let v = &c.violations()[0];
+    assert!(
+        v.detail
+            .contains("io2 completed and only then was io3 issued, so it depends on it"),
+        "{}",
+        v.detail
+    );
+    assert!(!v.detail.contains(" ns"), "{}", v.detail);
 }
 
 #[test]

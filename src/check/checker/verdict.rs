@@ -99,22 +99,28 @@ impl Checker {
         let m = self.live(missing);
         let (p, slot) = present;
         let held = self.held_name(self.geometry.index(m.addr));
+        let (completed, issued) = if self.times_shown {
+            (
+                format!(" at {} ns", m.completed),
+                format!(" (at {} ns)", p.issued),
+            )
+        } else {
+            (String::new(), String::new())
+        };
         Violation {
             kind: "dependent-write".to_string(),
             missing: self.name(missing),
             present: self.name_as(p.id, p.label),
             at_ns: at,
             detail: format!(
-                "{} ({}) is visible on the secondary, but {} ({}) is not: {} completed at {} ns \
-                 and only then was {} issued (at {} ns), so it depends on it; {}'s block holds {}",
+                "{} ({}) is visible on the secondary, but {} ({}) is not: {} completed{completed} \
+                 and only then was {} issued{issued}, so it depends on it; {}'s block holds {}",
                 self.name_as(p.id, p.label),
                 self.place_of(self.geometry.addr(slot)),
                 self.name(missing),
                 self.place_of(m.addr),
                 self.name(missing),
-                m.completed,
                 self.name_as(p.id, p.label),
-                p.issued,
                 self.name(missing),
                 held
             ),
