@@ -176,7 +176,7 @@ fn take(s: &mut State, step: Step, setup: &Setup, seen: &mut Seen, out: &mut Out
             h.issued |= 1 << i;
             let primary = usize::from(w.meta.addr.subsystem);
             let meta = WriteMeta {
-                arrived: s.local(setup.clock_error, primary),
+                arrived: s.local(setup, primary),
                 ..w.meta
             };
             drive(setup, s, primary, Input::HostWrite(meta), seen, out);
@@ -290,7 +290,7 @@ fn drive(
         return;
     }
     let now = s.now;
-    let local = s.local(setup.clock_error, idx);
+    let local = s.local(setup, idx);
     s.nodes[idx].handle(local, input, out);
     let pairs = usize::from(setup.pairs);
     let me = setup.node(idx);
@@ -346,7 +346,7 @@ fn drive(
             Output::SetClock(to) => {
                 // The node's clock now reads `to`: its offset from the reference changes.
                 if let Some(c) = s.clocks.get_mut(idx) {
-                    let base = i128::from(now) + 2 * i128::from(setup.clock_error);
+                    let base = i128::from(now) + i128::from(setup.clock_lead());
                     let offset = (i128::from(to) - base).clamp(i64::MIN.into(), i64::MAX.into());
                     *c = Some(offset as i64);
                 }
@@ -424,9 +424,9 @@ mod tests {
                 },
                 &mut Seen::default(),
             );
-            assert_eq!(t.local(setup.clock_error, 0), 40_000, "the master's clock");
+            assert_eq!(t.local(&setup, 0), 40_000, "the master's clock");
             let p2 = 40_000u64.saturating_add_signed(offset_ns);
-            assert_eq!(t.local(setup.clock_error, 1), p2);
+            assert_eq!(t.local(&setup, 1), p2);
             enabled(&setup, &t, &mut steps);
             assert!(
                 !steps.iter().any(|s| matches!(s, Step::Skew { .. })),
@@ -479,6 +479,6 @@ mod tests {
         let s = initial(&setup);
         assert_eq!(s.unset_clock(), None);
         assert!(!s.timers.is_empty(), "started at once");
-        assert_eq!(s.local(0, 1), s.now);
+        assert_eq!(s.local(&setup, 1), s.now);
     }
 }

@@ -198,6 +198,13 @@ impl Setup {
         2 * usize::from(self.pairs)
     }
 
+    /// How far every node's clock reads ahead of the search's time, before its own offset:
+    /// twice `clock_error`, so no clock reads below `clock_error` and the earliest reference
+    /// time a clock's bound allows is never cut off at zero.
+    pub fn clock_lead(&self) -> u64 {
+        self.clock_error.saturating_mul(2)
+    }
+
     /// The dense index of `id` among the nodes.
     pub fn index(&self, id: NodeId) -> usize {
         match id {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use super::setup::Setup;
 use crate::check::{BlockAddr, WriteId};
 use crate::protocol::checkpoint::{Primary, Secondary};
 use crate::protocol::{Input, Msg, Node, Outputs, Timer, WriteMeta};
@@ -107,13 +108,13 @@ pub enum CrashState {
 /// One state of the search.
 #[derive(Clone, Debug, Hash)]
 pub struct State {
-    /// The reference time (the clock master's). A node's own clock reads it through
+    /// The search's time, the reference every clock follows; what a node's own clock reads is
     /// [`State::local`].
     pub now: u64,
-    /// Each primary's clock offset from the reference, in ns, once chosen (`None` before): the
+    /// Each primary's clock offset from the master's, in ns, once chosen (`None` before): the
     /// master's is 0, every other primary's one of -E, 0 and +E, where E is the error bound the
-    /// protocol starts with ([`Setup::clock_error`](super::setup::Setup::clock_error)).
-    /// Secondaries keep the reference time (they stamp nothing).
+    /// protocol starts with ([`Setup::clock_error`]). Secondaries have none (they stamp
+    /// nothing).
     pub clocks: Vec<Option<i64>>,
     /// The nodes: primaries 0..n, then secondaries 0..n.
     pub nodes: Vec<Shared>,
@@ -162,12 +163,11 @@ impl State {
         fingerprint(self)
     }
 
-    /// What node `idx`'s clock reads now: the reference time plus twice `clock_error` plus the
-    /// node's offset. The base keeps every clock at `clock_error` or more, so the earliest
-    /// reference time a clock's bound allows is never cut off at zero.
-    pub fn local(&self, clock_error: u64, idx: usize) -> u64 {
+    /// What node `idx`'s clock reads now: the reference time plus the setup's
+    /// [`clock_lead`](Setup::clock_lead) plus the node's offset.
+    pub fn local(&self, setup: &Setup, idx: usize) -> u64 {
         let offset = self.clocks.get(idx).copied().flatten().unwrap_or(0);
-        let base = self.now.saturating_add(clock_error.saturating_mul(2));
+        let base = self.now.saturating_add(setup.clock_lead());
         base.saturating_add_signed(offset)
     }
 

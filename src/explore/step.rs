@@ -204,11 +204,11 @@ pub fn describe(setup: &Setup, s: &State, step: Step) -> String {
                 1 => format!("runs {by} ahead of the master's"),
                 _ => "reads the master's time".into(),
             };
-            let reads = time((2 * setup.clock_error).saturating_add_signed(offset_ns));
+            let reads = time(setup.clock_lead().saturating_add_signed(offset_ns));
             format!(
                 "P{}'s clock {what} (it may be off by {bound}): it reads the search's time plus {reads}, the master's plus {}",
                 primary + 1,
-                time(2 * setup.clock_error)
+                time(setup.clock_lead())
             )
         }
         Step::Deliver { from, to, index } => {
