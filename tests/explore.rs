@@ -1,6 +1,7 @@
 //! `rcsim explore` through the binary: the patent's reduced example is searched to the end and
 //! found safe, every checkpoint mutant yields a counterexample that `--replay` reproduces, the
-//! result does not depend on `--jobs`, a bound gives exit 3 and bad input exit 2.
+//! result does not depend on `--jobs`, a bound gives exit 3 and bad input exit 2, and
+//! interchangeable pairs are searched once without changing any verdict.
 
 use crate::common;
 
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 const PATENT: &str = "scenarios/explore-patent.json";
 const CLOCKS: &str = "scenarios/explore-clocks.json";
+const SYMMETRY: &str = "scenarios/explore-symmetry.json";
 
 fn explore(args: &[&str], code: i32) -> Value {
     let mut all = vec!["explore"];
@@ -204,4 +206,58 @@ fn the_counterexample_file_never_follows_a_symlink() {
     ])
     .assert_usage_error(&["cex.json", "symbolic link"]);
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+}
+
+/// Symmetry reduction must shrink the search where pairs are interchangeable and change no
+/// verdict: the same sometimes-properties, and for every mutant a counterexample of the same
+/// (shortest) length that replays, since the path kept is a real one.
+#[test]
+fn interchangeable_pairs_are_searched_once_and_no_verdict_changes() {
+    let sym = explore(&[SYMMETRY, "--jobs", "2"], EXIT_OK);
+    let all = explore(&[SYMMETRY, "--jobs", "2", "--no-symmetry"], EXIT_OK);
+    assert_eq!(sym["symmetry"], serde_json::json!([[3, 4]]), "{sym}");
+    assert_eq!(all["symmetry"], serde_json::json!([]), "{all}");
+    assert_eq!(sym["complete"], true);
+    assert_eq!(all["complete"], true);
+    assert_eq!(sym["sometimes"], all["sometimes"]);
+    assert_eq!(sym["depth"], all["depth"]);
+    let (s, a) = (
+        sym["states"].as_u64().unwrap(),
+        all["states"].as_u64().unwrap(),
+    );
+    assert!(s >= 10_000, "{sym}");
+    // A swap of two pairs at most halves the states (the states it fixes stay one each).
+    assert!(s < a && 2 * s >= a, "{s} with symmetry, {a} without");
+    // Where nothing is interchangeable nothing changes.
+    let patent = explore(&[CLOCKS, "--jobs", "2"], EXIT_OK);
+    assert_eq!(patent["symmetry"], serde_json::json!([]), "{patent}");
+
+    let dir = TempDir::new("explore-symmetry");
+    for m in ["no-rendezvous", "no-uip", "early-reset"] {
+        let out = dir.join(&format!("{m}.json"));
+        let out = out.to_str().unwrap();
+        let sym = explore(&[SYMMETRY, "--mutant", m, "--out", out], EXIT_VIOLATION);
+        let all = explore(&[SYMMETRY, "--mutant", m, "--no-symmetry"], EXIT_VIOLATION);
+        assert_eq!(
+            sym["counterexample_steps"], all["counterexample_steps"],
+            "{m}: the shortest counterexample is as short under symmetry"
+        );
+        assert_eq!(sym["violation"]["kind"], all["violation"]["kind"], "{m}");
+        let r = rcsim(&["explore", "--replay", out]);
+        r.assert_code(EXIT_VIOLATION).assert_no_panic();
+        assert!(r.stderr.contains("reproduced"), "{m}: {}", r.stderr);
+    }
+    // A master that may fail over (a new master is the next pair in order) tells the pairs
+    // apart: no symmetry then.
+    let v = explore(
+        &[
+            SYMMETRY,
+            "--set",
+            "protocol.failover_timeout=1ms",
+            "--max-states",
+            "10",
+        ],
+        EXIT_BUDGET,
+    );
+    assert_eq!(v["symmetry"], serde_json::json!([]), "{v}");
 }

@@ -41,6 +41,10 @@ pub(super) struct ExploreArgs {
     /// Override one scenario field by its JSON path (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
+    /// Tell apart states that differ only by which of several interchangeable pairs is which
+    /// (by default they are one state: see README, Exhaustive search).
+    #[arg(long)]
+    no_symmetry: bool,
     /// Print the outcome as one JSON object.
     #[arg(long)]
     json: bool,
@@ -75,13 +79,16 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let setup = match Setup::from_scenario(&sc, args.max_losses, args.max_duplicates) {
+    let mut setup = match Setup::from_scenario(&sc, args.max_losses, args.max_duplicates) {
         Ok(s) => s,
         Err(e) => {
             errln!("{}: {e}", path.display());
             return EXIT_USAGE;
         }
     };
+    if args.no_symmetry {
+        setup.interchangeable.clear();
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -109,7 +116,7 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
         written = Some(out.clone());
     }
     if args.json {
-        outln!("{}", json(&sc, &outcome, jobs, written.as_deref()));
+        outln!("{}", json(&sc, &setup, &outcome, jobs, written.as_deref()));
     } else {
         out!(
             "{}",
@@ -142,7 +149,16 @@ fn mutant_name(sc: &Scenario) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-fn json(sc: &Scenario, o: &Outcome, jobs: usize, out: Option<&Path>) -> String {
+/// The interchangeable pairs, numbered from 1 as the scenario numbers subsystems.
+fn classes(setup: &Setup) -> Vec<Vec<u16>> {
+    setup
+        .interchangeable
+        .iter()
+        .map(|c| c.iter().map(|p| p + 1).collect())
+        .collect()
+}
+
+fn json(sc: &Scenario, setup: &Setup, o: &Outcome, jobs: usize, out: Option<&Path>) -> String {
     let sometimes: serde_json::Map<String, serde_json::Value> = o
         .sometimes
         .iter()
@@ -160,6 +176,7 @@ fn json(sc: &Scenario, o: &Outcome, jobs: usize, out: Option<&Path>) -> String {
         "elapsed_s": o.elapsed.as_secs_f64(),
         "states_per_s": rate(o),
         "jobs": jobs,
+        "symmetry": classes(setup),
         "sometimes": sometimes,
         "violation": o.counterexample.as_ref().map(|c| &c.violation),
         "counterexample_steps": o.counterexample.as_ref().map(|c| c.steps.len()),
@@ -200,6 +217,13 @@ fn human(
         o.elapsed.as_secs_f64(),
         rate(o)
     ));
+    for class in classes(setup) {
+        let names: Vec<String> = class.iter().map(|p| p.to_string()).collect();
+        t.push_str(&format!(
+            "  pairs {} are interchangeable: states that differ only by which is which are one\n",
+            names.join(", ")
+        ));
+    }
     for &(name, reached) in &o.sometimes {
         let r = if reached { "reached" } else { "NEVER REACHED" };
         t.push_str(&format!("  sometimes {name}: {r}\n"));

@@ -7,7 +7,8 @@
 //! disaster may strike. States are hashed, so the first violation found is a shortest one.
 //!
 //! [`setup`] reads the scenario, [`state`] holds one state, [`step`] lists the choices,
-//! [`exec`] takes one, [`judge`] holds the properties, [`search`](mod@search) is the breadth-first search and
+//! [`exec`] takes one, [`judge`] holds the properties, [`symmetry`] keys states by their
+//! interchangeable pairs, [`search`](mod@search) is the breadth-first search and
 //! [`replay`] writes and re-executes counterexamples.
 
 pub mod exec;
@@ -17,6 +18,7 @@ pub mod search;
 pub mod setup;
 pub mod state;
 pub mod step;
+pub mod symmetry;
 
 pub use replay::{narrate, CounterexampleFile};
 pub use search::{search, Counterexample, Options, Outcome};

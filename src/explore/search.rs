@@ -1,5 +1,6 @@
 //! Breadth-first search with state hashing, after stateright's `bfs.rs` and TLC: a visited set of
-//! 128-bit fingerprints, a parent link per unique state, one level at a time, so the first
+//! 128-bit fingerprints (each state's key up to renaming its interchangeable pairs: see
+//! [`symmetry`](super::symmetry)), a parent link per unique state, one level at a time, so the first
 //! violation found is one no shorter path reaches. Each level is expanded in chunks whose states
 //! are expanded on `jobs` threads and merged in frontier order, so every count and the
 //! counterexample are the same whatever `jobs`.
@@ -13,6 +14,7 @@ use super::judge;
 use super::setup::Setup;
 use super::state::State;
 use super::step::{enabled, Step};
+use super::symmetry::Symmetry;
 use crate::check::Violation;
 
 /// The fingerprints of the states seen. They are xxh3 outputs already, so the Fx hash (a
@@ -83,7 +85,7 @@ struct Expansion {
 }
 
 /// Expands `s`, dropping at once the successors `visited` (frozen while a chunk expands) holds.
-fn expand(setup: &Setup, s: &State, visited: &Visited) -> Expansion {
+fn expand(setup: &Setup, symmetry: &Symmetry, s: &State, visited: &Visited) -> Expansion {
     let mut steps = Vec::new();
     enabled(setup, s, &mut steps);
     if steps.is_empty() {
@@ -99,7 +101,7 @@ fn expand(setup: &Setup, s: &State, visited: &Visited) -> Expansion {
         .filter_map(|step| {
             let mut seen = Seen::default();
             let state = next(setup, s, step, &mut seen);
-            let fp = state.fingerprint();
+            let fp = symmetry.key(setup, &state);
             (!visited.contains(&fp)).then(|| Succ {
                 step,
                 fp,
@@ -123,13 +125,14 @@ fn expand(setup: &Setup, s: &State, visited: &Visited) -> Expansion {
 /// parallel as it is consumed.
 fn expand_all(
     setup: &Setup,
+    symmetry: &Symmetry,
     chunk: Vec<(u32, State)>,
     visited: &Visited,
     jobs: usize,
 ) -> Vec<Vec<(u32, Expansion)>> {
     let work = |part: Vec<(u32, State)>| -> Vec<(u32, Expansion)> {
         part.into_iter()
-            .map(|(pid, s)| (pid, expand(setup, &s, visited)))
+            .map(|(pid, s)| (pid, expand(setup, symmetry, &s, visited)))
             .collect()
     };
     on_threads(split(chunk, jobs), work)
@@ -214,8 +217,9 @@ impl Book {
 pub fn search(setup: &Setup, opts: Options) -> Outcome {
     let started = Instant::now();
     let init = initial(setup);
+    let symmetry = Symmetry::new(setup);
     let mut book = Book {
-        visited: std::iter::once(init.fingerprint()).collect(),
+        visited: std::iter::once(symmetry.key(setup, &init)).collect(),
         parents: vec![None],
         reached: judge::sometimes(setup)
             .into_iter()
@@ -256,7 +260,7 @@ pub fn search(setup: &Setup, opts: Options) -> Outcome {
             if chunk.is_empty() {
                 break;
             }
-            let mut parts = expand_all(setup, chunk, &book.visited, opts.jobs);
+            let mut parts = expand_all(setup, &symmetry, chunk, &book.visited, opts.jobs);
             // Numbering the new states is the one serial part: it reads fingerprints and flags
             // only, and the states move (or are dropped) on the parts' threads afterwards.
             let mut keep = Vec::with_capacity(parts.len());

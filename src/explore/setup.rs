@@ -3,6 +3,8 @@
 //! subsystems may crash, whether the disaster may strike, and the two times that bound the
 //! search. Timing distributions are read by nobody: the search tries every order instead.
 
+use std::collections::BTreeMap;
+
 use crate::check::{BlockAddr, Geometry};
 use crate::model::world::checkpoint_config;
 use crate::protocol::checkpoint;
@@ -84,6 +86,10 @@ pub struct Setup {
     /// start (`2 x clocks.sync_error + clocks.max_step`, what it gives its clock bound): the
     /// search tries each primary but the master at -E, 0 and +E. 0: one shared clock.
     pub clock_error: u64,
+    /// Sets of pairs (0-based, each set of two or more, in order) that nothing in the scenario
+    /// tells apart, so the search takes a state and its renamings among them as one (see
+    /// [`Setup::interchangeable_pairs`]). Empty: no symmetry reduction.
+    pub interchangeable: Vec<Vec<u16>>,
 }
 
 impl Setup {
@@ -163,7 +169,7 @@ impl Setup {
         let end = duration
             .checked_add(sc.drain.as_ns())
             .ok_or("drain: duration plus drain overflows")?;
-        Ok(Setup {
+        let mut setup = Setup {
             name: sc.name.clone(),
             pairs,
             geometry: Geometry {
@@ -190,7 +196,39 @@ impl Setup {
             max_losses,
             max_duplicates,
             clock_error,
-        })
+            interchangeable: Vec::new(),
+        };
+        setup.interchangeable = setup.interchangeable_pairs();
+        Ok(setup)
+    }
+
+    /// The pairs nothing tells apart, grouped: neither is a master, no scripted write and no
+    /// crash names either, their links may lose, duplicate and reorder alike, and no master can
+    /// fail over before the faults end (`failover_timeout` past `duration` plus the clocks'
+    /// lead): a new master is the next pair in order, which would tell them apart.
+    pub fn interchangeable_pairs(&self) -> Vec<Vec<u16>> {
+        let lead = self.clock_lead().saturating_add(self.clock_error);
+        if self.cfg.failover_timeout <= self.duration.saturating_add(lead) {
+            return Vec::new();
+        }
+        let mut by_link = BTreeMap::<(bool, bool, bool), Vec<u16>>::new();
+        for p in 0..self.pairs {
+            let named = p == self.cfg.primary_master
+                || p == self.cfg.secondary_master
+                || self.writes.iter().any(|w| w.meta.addr.subsystem == p)
+                || self.crashes.iter().any(|c| c.node.pair() == p);
+            if named {
+                continue;
+            }
+            let link = self.links[usize::from(p)];
+            let key = (
+                link.loss,
+                link.duplicate,
+                self.link_reorders[usize::from(p)],
+            );
+            by_link.entry(key).or_default().push(p);
+        }
+        by_link.into_values().filter(|c| c.len() > 1).collect()
     }
 
     /// Nodes in the search: primaries 0..n, then secondaries 0..n.

@@ -53,6 +53,11 @@ impl Shared {
         Shared(Arc::new((role, fp)))
     }
 
+    /// The node itself.
+    pub fn role(&self) -> &Role {
+        &self.0 .0
+    }
+
     /// Hands `input` to the node (cloning it first if another state shares it).
     pub fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         let inner = Arc::make_mut(&mut self.0);

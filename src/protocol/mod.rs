@@ -12,6 +12,7 @@ pub mod independent;
 pub mod msg;
 pub mod node;
 pub mod refill;
+pub mod rename;
 pub mod retained;
 pub mod shipping;
 pub mod stream;
@@ -22,4 +23,5 @@ pub mod write;
 
 pub use msg::{Body, Checkpoint, Msg, Status};
 pub use node::{Input, Node, NodeId, Note, Output, Outputs, Timer};
+pub use rename::Renaming;
 pub use write::WriteMeta;

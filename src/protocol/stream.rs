@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
-use super::{Body, Msg, NodeId, Output, Outputs, Timer};
+use super::{Body, Msg, NodeId, Output, Outputs, Renaming, Timer};
 
 /// One unacknowledged segment.
 #[derive(Clone, Copy, Debug, Hash)]
@@ -43,6 +43,16 @@ fn dense(n: NodeId) -> usize {
     match n {
         NodeId::Primary(i) => 2 * usize::from(i),
         NodeId::Secondary(i) => 2 * usize::from(i) + 1,
+    }
+}
+
+/// The node of [`dense`] number `k`.
+fn undense(k: usize) -> NodeId {
+    let i = u16::try_from(k / 2).unwrap_or(u16::MAX);
+    if k.is_multiple_of(2) {
+        NodeId::Primary(i)
+    } else {
+        NodeId::Secondary(i)
     }
 }
 
@@ -429,6 +439,35 @@ impl Streams {
             self.outstanding.remove(i);
         }
     }
+
+    /// Renames every peer by `r` (see [`Renaming`]): each stream keeps its state under its
+    /// peer's new number, so the streams hash as those of the renamed node would.
+    pub fn rename(&mut self, r: &Renaming) {
+        let moved = |k: usize| dense(r.node(undense(k)));
+        let len = (0..self.index.len())
+            .filter(|&k| self.index[k] != ABSENT)
+            .map(|k| moved(k) + 1)
+            .max()
+            .unwrap_or(0);
+        let mut index = vec![ABSENT; len];
+        for (k, &i) in self.index.iter().enumerate() {
+            if i != ABSENT {
+                index[moved(k)] = i;
+            }
+        }
+        self.index = index;
+        self.held = std::mem::take(&mut self.held)
+            .into_iter()
+            .map(|((k, seq), body)| ((moved(k as usize) as u32, seq), body))
+            .collect();
+        for n in &mut self.outstanding {
+            *n = r.node(*n);
+        }
+        self.outstanding.sort_unstable();
+        for (n, _) in &mut self.ready {
+            *n = r.node(*n);
+        }
+    }
 }
 
 /// A node whose messages arrive through its [`Streams`]: delivering a message feeds the streams
@@ -520,6 +559,65 @@ mod tests {
             "{}",
             std::mem::size_of::<Peer>()
         );
+    }
+
+    /// Symmetry reduction: streams renamed by a swap of pairs 1 and 2 must hash exactly as the
+    /// streams of the node that had the same conversation with the pairs the other way round
+    /// (unacknowledged segments, segments held beyond a gap, the peers outstanding).
+    #[test]
+    fn renamed_streams_hash_as_the_conversation_with_the_pairs_swapped() {
+        let h = |s: &Streams| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            s.hash(&mut h);
+            h.finish()
+        };
+        // Two segments to `a`, one to `b`, a segment from `b` held beyond a gap, and one from
+        // `c` handed on in order.
+        let talk = |a: NodeId, b: NodeId, c: NodeId| {
+            let mut s = Streams::new(100, true);
+            let mut out = Outputs::new();
+            s.send(0, a, body(1), &mut out);
+            s.send(0, a, body(2), &mut out);
+            s.send(5, b, body(3), &mut out);
+            s.on_msg(
+                7,
+                b,
+                Msg::Seg {
+                    seq: 1,
+                    body: body(9),
+                },
+                &mut out,
+            );
+            s.on_msg(
+                8,
+                c,
+                Msg::Seg {
+                    seq: 0,
+                    body: body(4),
+                },
+                &mut out,
+            );
+            s
+        };
+        let (p1, p2) = (NodeId::Primary(1), NodeId::Primary(2));
+        let (s1, s2) = (NodeId::Secondary(1), NodeId::Secondary(2));
+        let swap = Renaming::new(vec![0, 2, 1]).expect("a permutation");
+        let mut renamed = talk(p1, p2, s2);
+        renamed.rename(&swap);
+        assert_eq!(h(&renamed), h(&talk(p2, p1, s1)));
+        assert_ne!(
+            h(&talk(p1, p2, s2)),
+            h(&talk(p2, p1, s1)),
+            "the pairs are told apart"
+        );
+        assert_eq!((renamed.unacked(p2), renamed.unacked(p1)), (2, 1));
+        assert_eq!(renamed.outstanding, vec![p1, p2]);
+        assert_eq!(renamed.held.keys().next(), Some(&(dense(p1) as u32, 1)));
+        assert_eq!(renamed.take_ready(), vec![(s1, body(4))]);
+        let mut back = talk(p1, p2, s2);
+        back.rename(&swap);
+        back.rename(&swap);
+        assert_eq!(h(&back), h(&talk(p1, p2, s2)), "a swap twice is no change");
     }
 
     /// The exhaustive search tells states apart by this hash: the order peers were first

@@ -25,7 +25,7 @@ use crate::protocol::retained::Retained;
 use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Renaming, Timer, WriteMeta,
 };
 
 /// A primary subsystem running the checkpoint protocol.
@@ -109,6 +109,15 @@ impl Primary {
     /// True while this primary acts as the clock and checkpoint master.
     pub fn acting_master(&self) -> bool {
         self.is_master()
+    }
+
+    /// This primary as pair `r.pair(me)`'s would be after the same history with every pair
+    /// renamed by `r` (symmetry reduction in the exhaustive search). The writes it holds keep
+    /// their addresses: `r` must move only pairs that no write goes to, and neither master.
+    pub fn rename(&mut self, r: &Renaming) {
+        self.me = r.pair(self.me);
+        self.streams.rename(r);
+        self.copy_active = r.set(&self.copy_active);
     }
 
     /// The time value of a write completing now that arrived at local time `arrived`: with a

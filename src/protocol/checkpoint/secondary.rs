@@ -27,7 +27,8 @@ use super::{master_of, Config, MemberFailure, Mutant};
 use crate::check::BlockAddr;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Status, Timer, WriteMeta,
+    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Renaming, Status, Timer,
+    WriteMeta,
 };
 
 /// The release round the master is running, if any.
@@ -152,6 +153,24 @@ impl Secondary {
     /// True while this secondary acts as the secondary master.
     pub fn acting_master(&self) -> bool {
         self.is_master()
+    }
+
+    /// This secondary as pair `r.pair(me)`'s would be after the same history with every pair
+    /// renamed by `r` (symmetry reduction in the exhaustive search): its tables of members,
+    /// the master's rendezvous and release round, and its streams. The writes it holds keep
+    /// their addresses: `r` must move only pairs that no write goes to, and neither master.
+    pub fn rename(&mut self, r: &Renaming) {
+        self.me = r.pair(self.me);
+        self.streams.rename(r);
+        self.copy_active = r.set(&self.copy_active);
+        self.group = r.set(&self.group);
+        for rv in self.rendezvous.values_mut() {
+            rv.members = r.set(&rv.members);
+        }
+        if let Some(round) = &mut self.round {
+            round.pending = r.set(&round.pending);
+        }
+        self.takeover_reports = r.set(&self.takeover_reports);
     }
 
     /// True while this secondary is in update-in-progress.
