@@ -5,12 +5,12 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::setup::Setup;
 use crate::check::{BlockAddr, WriteId};
 use crate::protocol::checkpoint::{Primary, Secondary};
-use crate::protocol::{Input, Msg, Node, Outputs, Timer, WriteMeta};
+use crate::protocol::{Input, Msg, Node as _, Outputs, Renaming, Timer, WriteMeta};
 
 /// A checkpoint role at one subsystem: the very state machines the simulator runs.
 #[derive(Clone, Debug, Hash)]
@@ -33,13 +33,32 @@ impl Role {
             Role::Gone => {}
         }
     }
+
+    /// Renames every pair number the role holds by `r` (symmetry reduction).
+    pub fn rename(&mut self, r: &Renaming) {
+        match self {
+            Role::Primary(p) => p.rename(r),
+            Role::Secondary(s) => s.rename(r),
+            Role::Gone => {}
+        }
+    }
 }
 
 /// A node shared between the states that did not change it (copy on write), with the
 /// fingerprint of its contents kept beside it, so a step clones and rehashes only the nodes it
-/// touches.
+/// touches; and, once symmetry reduction asks, its fingerprints under each renaming of the
+/// interchangeable pairs, kept the same way.
 #[derive(Clone, Debug)]
-pub struct Shared(Arc<(Role, u128)>);
+pub struct Shared(Arc<Node>);
+
+/// What a [`Shared`] holds.
+#[derive(Clone, Debug)]
+struct Node {
+    role: Role,
+    fp: u128,
+    /// The role's fingerprint under each renaming of the one search this node belongs to.
+    renamed: OnceLock<Box<[u128]>>,
+}
 
 impl Shared {
     /// The node of a primary lost with its site.
@@ -50,25 +69,51 @@ impl Shared {
     /// Shares `role`.
     pub fn new(role: Role) -> Self {
         let fp = fingerprint(&role);
-        Shared(Arc::new((role, fp)))
+        Shared(Arc::new(Node {
+            role,
+            fp,
+            renamed: OnceLock::new(),
+        }))
     }
 
     /// The node itself.
     pub fn role(&self) -> &Role {
-        &self.0 .0
+        &self.0.role
+    }
+
+    /// The fingerprint of its contents.
+    pub fn fingerprint(&self) -> u128 {
+        self.0.fp
+    }
+
+    /// The fingerprint the node would have under each of `renamings`, in order: computed the
+    /// first time it is asked and kept, so a node that many states share is renamed once. A
+    /// search asks with its one list of renamings throughout.
+    pub fn renamed_fingerprints(&self, renamings: &[Renaming]) -> &[u128] {
+        self.0.renamed.get_or_init(|| {
+            renamings
+                .iter()
+                .map(|r| {
+                    let mut role = self.0.role.clone();
+                    role.rename(r);
+                    fingerprint(&role)
+                })
+                .collect()
+        })
     }
 
     /// Hands `input` to the node (cloning it first if another state shares it).
     pub fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         let inner = Arc::make_mut(&mut self.0);
-        inner.0.handle(now, input, out);
-        inner.1 = fingerprint(&inner.0);
+        inner.role.handle(now, input, out);
+        inner.fp = fingerprint(&inner.role);
+        inner.renamed = OnceLock::new();
     }
 }
 
 impl Hash for Shared {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        self.0 .1.hash(h);
+        self.0.fp.hash(h);
     }
 }
 
@@ -111,7 +156,7 @@ pub enum CrashState {
 }
 
 /// One state of the search.
-#[derive(Clone, Debug, Hash)]
+#[derive(Clone, Debug)]
 pub struct State {
     /// The search's time, the reference every clock follows; what a node's own clock reads is
     /// [`State::local`].
@@ -161,11 +206,80 @@ pub struct State {
     pub applied_t: u64,
 }
 
+impl Hash for State {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.hash_with(&mut self.nodes.iter().map(Shared::fingerprint), h);
+    }
+}
+
+/// A state hashed with other fingerprints in place of its nodes' own (see
+/// [`State::fingerprint_with`]).
+struct WithNodes<'a>(&'a State, &'a [u128]);
+
+impl Hash for WithNodes<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.hash_with(&mut self.1.iter().copied(), h);
+    }
+}
+
 impl State {
     /// A 128-bit fingerprint of everything in the state (xxh3 over its `Hash`), the key of the
     /// visited set, as stateright and TLC key theirs.
     pub fn fingerprint(&self) -> u128 {
         fingerprint(self)
+    }
+
+    /// The fingerprint the state would have if its nodes' fingerprints were `nodes` (one per
+    /// node, in order): how symmetry reduction fingerprints a renamed state from its nodes'
+    /// kept renamed fingerprints without renaming the nodes again.
+    pub fn fingerprint_with(&self, nodes: &[u128]) -> u128 {
+        fingerprint(&WithNodes(self, nodes))
+    }
+
+    /// Feeds `h` every field, with `nodes` standing for the nodes' fingerprints. Every field is
+    /// named, so a new one cannot be left out of the fingerprint unnoticed.
+    fn hash_with<H: Hasher>(&self, nodes: &mut dyn Iterator<Item = u128>, h: &mut H) {
+        let State {
+            now,
+            clocks,
+            nodes: own,
+            flights,
+            timers,
+            applying,
+            volumes,
+            fenced,
+            took_over,
+            down,
+            resends,
+            hosts,
+            crashes,
+            disaster,
+            losses,
+            duplicates,
+            released_t,
+            applied_t,
+        } = self;
+        now.hash(h);
+        clocks.hash(h);
+        own.len().hash(h);
+        for fp in nodes {
+            fp.hash(h);
+        }
+        flights.hash(h);
+        timers.hash(h);
+        applying.hash(h);
+        volumes.hash(h);
+        fenced.hash(h);
+        took_over.hash(h);
+        down.hash(h);
+        resends.hash(h);
+        hosts.hash(h);
+        crashes.hash(h);
+        disaster.hash(h);
+        losses.hash(h);
+        duplicates.hash(h);
+        released_t.hash(h);
+        applied_t.hash(h);
     }
 
     /// What node `idx`'s clock reads now: the reference time plus the setup's

@@ -7,7 +7,7 @@
 //! Which pairs are interchangeable is the scenario's to say: see [`Setup::interchangeable_pairs`].
 
 use super::setup::Setup;
-use super::state::{Role, Shared, State};
+use super::state::{Shared, State};
 use crate::protocol::Renaming;
 
 /// Every renaming among a setup's interchangeable pairs.
@@ -47,12 +47,19 @@ impl Symmetry {
     }
 
     /// The key of `s` in the visited set: the smallest fingerprint of `s` under every renaming
-    /// of its interchangeable pairs, so every state of one orbit has the same key.
+    /// of its interchangeable pairs, so every state of one orbit has the same key. A node's
+    /// renamed fingerprints are kept with it, so only the nodes a step touched are renamed.
     pub fn key(&self, setup: &Setup, s: &State) -> u128 {
-        self.renamings
-            .iter()
-            .map(|r| renamed(setup, s, r).fingerprint())
-            .fold(s.fingerprint(), u128::min)
+        let mut best = s.fingerprint();
+        let mut fps = vec![0; s.nodes.len()];
+        for (k, r) in self.renamings.iter().enumerate() {
+            for (i, node) in s.nodes.iter().enumerate() {
+                fps[setup.index(r.node(setup.node(i)))] =
+                    node.renamed_fingerprints(&self.renamings)[k];
+            }
+            best = best.min(moved_nodes(setup, s, r).fingerprint_with(&fps));
+        }
+        best
     }
 }
 
@@ -76,18 +83,21 @@ fn permutations(items: &[u16]) -> Vec<Vec<u16>> {
 /// `s` with every pair renamed by `r`: each node moved to its new place and rewritten to name
 /// its peers by their new numbers, and every per-node and per-pair record moved with it.
 pub fn renamed(setup: &Setup, s: &State, r: &Renaming) -> State {
+    let mut t = moved_nodes(setup, s, r);
+    for node in &mut t.nodes {
+        let mut role = node.role().clone();
+        role.rename(r);
+        *node = Shared::new(role);
+    }
+    t
+}
+
+/// `s` with every per-node and per-pair record moved to the pair's new number under `r`, the
+/// nodes included but not yet rewritten (what [`renamed`] finishes, and what [`Symmetry::key`]
+/// hashes with the nodes' kept renamed fingerprints in their place).
+fn moved_nodes(setup: &Setup, s: &State, r: &Renaming) -> State {
     let node = |i: usize| setup.index(r.node(setup.node(i)));
     let pair = |i: usize| usize::from(r.pair(i as u16));
-    let mut nodes = s.nodes.clone();
-    for (i, shared) in s.nodes.iter().enumerate() {
-        let mut role = shared.role().clone();
-        match &mut role {
-            Role::Primary(p) => p.rename(r),
-            Role::Secondary(sec) => sec.rename(r),
-            Role::Gone => {}
-        }
-        nodes[node(i)] = Shared::new(role);
-    }
     let mut timers: Vec<_> = s
         .timers
         .iter()
@@ -96,7 +106,7 @@ pub fn renamed(setup: &Setup, s: &State, r: &Renaming) -> State {
     timers.sort_unstable();
     State {
         clocks: moved(&s.clocks, pair),
-        nodes,
+        nodes: moved(&s.nodes, node),
         flights: s
             .flights
             .iter()
@@ -242,6 +252,12 @@ mod tests {
                     "{at}"
                 );
                 assert_eq!(key(&s), key(&t), "{at}");
+                let fresh = renamed(&setup, &s, &swap).fingerprint();
+                assert_eq!(
+                    key(&s),
+                    s.fingerprint().min(fresh),
+                    "{at}: the kept fingerprints"
+                );
                 told_apart += usize::from(s.fingerprint() != t.fingerprint());
                 enabled(&setup, &s, &mut steps);
                 enabled(&setup, &t, &mut there);
