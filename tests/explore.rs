@@ -21,6 +21,13 @@ fn explore(args: &[&str], code: i32) -> Value {
     out.json()
 }
 
+/// `--replay` of the counterexample file `out` ends in its recorded violation again.
+fn assert_replays(out: &str) {
+    let r = rcsim(&["explore", "--replay", out]);
+    r.assert_code(EXIT_VIOLATION).assert_no_panic();
+    assert!(r.stderr.contains("reproduced"), "{out}: {}", r.stderr);
+}
+
 #[test]
 fn the_patent_example_is_searched_to_the_end_and_safe() {
     let v = explore(&[PATENT, "--jobs", "2"], EXIT_OK);
@@ -60,9 +67,7 @@ fn clocks_off_within_their_bound_are_searched_and_the_naive_sync_is_caught() {
         first["text"].as_str().unwrap().contains("behind"),
         "{first}"
     );
-    let r = rcsim(&["explore", "--replay", out]);
-    r.assert_code(EXIT_VIOLATION).assert_no_panic();
-    assert!(r.stderr.contains("reproduced"), "{}", r.stderr);
+    assert_replays(out);
     // With one shared clock the naive sync has nothing to get wrong: the clocks' error is what
     // the search needs to catch it.
     let shared = explore(
@@ -243,9 +248,7 @@ fn interchangeable_pairs_are_searched_once_and_no_verdict_changes() {
             "{m}: the shortest counterexample is as short under symmetry"
         );
         assert_eq!(sym["violation"]["kind"], all["violation"]["kind"], "{m}");
-        let r = rcsim(&["explore", "--replay", out]);
-        r.assert_code(EXIT_VIOLATION).assert_no_panic();
-        assert!(r.stderr.contains("reproduced"), "{m}: {}", r.stderr);
+        assert_replays(out);
     }
     // A master that may fail over (a new master is the next pair in order) tells the pairs
     // apart: no symmetry then.

@@ -502,6 +502,12 @@ mod tests {
         Body::WriteAck(id)
     }
 
+    fn hash_of(s: &Streams) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        s.hash(&mut h);
+        h.finish()
+    }
+
     fn segs(out: &Outputs) -> Vec<(u64, Body)> {
         out.as_slice()
             .iter()
@@ -566,11 +572,6 @@ mod tests {
     /// (unacknowledged segments, segments held beyond a gap, the peers outstanding).
     #[test]
     fn renamed_streams_hash_as_the_conversation_with_the_pairs_swapped() {
-        let h = |s: &Streams| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            s.hash(&mut h);
-            h.finish()
-        };
         // Two segments to `a`, one to `b`, a segment from `b` held beyond a gap, and one from
         // `c` handed on in order.
         let talk = |a: NodeId, b: NodeId, c: NodeId| {
@@ -604,10 +605,10 @@ mod tests {
         let swap = Renaming::new(vec![0, 2, 1]).expect("a permutation");
         let mut renamed = talk(p1, p2, s2);
         renamed.rename(&swap);
-        assert_eq!(h(&renamed), h(&talk(p2, p1, s1)));
+        assert_eq!(hash_of(&renamed), hash_of(&talk(p2, p1, s1)));
         assert_ne!(
-            h(&talk(p1, p2, s2)),
-            h(&talk(p2, p1, s1)),
+            hash_of(&talk(p1, p2, s2)),
+            hash_of(&talk(p2, p1, s1)),
             "the pairs are told apart"
         );
         assert_eq!((renamed.unacked(p2), renamed.unacked(p1)), (2, 1));
@@ -617,30 +618,29 @@ mod tests {
         let mut back = talk(p1, p2, s2);
         back.rename(&swap);
         back.rename(&swap);
-        assert_eq!(h(&back), h(&talk(p1, p2, s2)), "a swap twice is no change");
+        assert_eq!(
+            hash_of(&back),
+            hash_of(&talk(p1, p2, s2)),
+            "a swap twice is no change"
+        );
     }
 
     /// The exhaustive search tells states apart by this hash: the order peers were first
     /// talked to must not matter, and what each holds must.
     #[test]
     fn the_hash_follows_contents_not_the_order_peers_arrived() {
-        let h = |s: &Streams| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            s.hash(&mut h);
-            h.finish()
-        };
         let mut out = Outputs::new();
         let (mut a, mut b) = (Streams::new(100, true), Streams::new(100, true));
         a.send(0, A, body(1), &mut out);
         a.send(0, B, body(2), &mut out);
         b.send(0, B, body(2), &mut out);
         b.send(0, A, body(1), &mut out);
-        assert_eq!(h(&a), h(&b));
+        assert_eq!(hash_of(&a), hash_of(&b));
         let mut rx = Streams::new(100, true);
         deliver(&mut rx, 1, 11, &mut out);
-        let before = h(&rx);
+        let before = hash_of(&rx);
         rx.reset_peer(A);
-        assert_ne!(h(&rx), before);
+        assert_ne!(hash_of(&rx), before);
         assert!(rx.held.is_empty(), "a reset forgets what was held");
     }
 
