@@ -112,6 +112,11 @@ pub struct Streams {
     /// By [`dense`] number of a peer: its position in `peers`, or [`ABSENT`]. Looking a peer up
     /// costs one index, whatever the number of pairs.
     index: Vec<u32>,
+    /// The two peers looked up last, as (`dense` number, position in `peers`), the latest
+    /// first, or [`ABSENT`]: with many pairs `index` is kilobytes per node and a lookup in it a
+    /// cache miss on every message, while a node mostly talks to two peers at a time (a primary
+    /// to its secondary and the master).
+    recent: [(u32, u32); 2],
     /// Every peer talked to (and not reset since), in the order first talked to.
     peers: Vec<Peer>,
     /// Positions in `peers` freed by [`Streams::reset_peer`], reused first.
@@ -119,8 +124,10 @@ pub struct Streams {
     /// Segments received beyond a gap, by (the sender's [`dense`] number, seq).
     held: BTreeMap<(u32, u64), Body>,
     /// The peers with unacknowledged segments, in order: all a timer tick needs to visit (a
-    /// master talks to every subsystem, but has segments outstanding to few at any time).
-    outstanding: Vec<NodeId>,
+    /// master talks to every subsystem, but has segments outstanding to few at any time). A deque,
+    /// so the copy-active exchange, acknowledged about in the order it was sent, removes from
+    /// the front in O(1): a vector shifted all its entries each time, quadratic in pairs.
+    outstanding: VecDeque<NodeId>,
     rto: u64,
     retransmit: bool,
     timer_armed: bool,
@@ -158,10 +165,11 @@ impl Streams {
     pub fn new(rto: u64, retransmit: bool) -> Self {
         Streams {
             index: Vec::new(),
+            recent: [(ABSENT, 0); 2],
             peers: Vec::new(),
             free: Vec::new(),
             held: BTreeMap::new(),
-            outstanding: Vec::new(),
+            outstanding: VecDeque::new(),
             rto: rto.max(1),
             retransmit,
             timer_armed: false,
@@ -176,7 +184,11 @@ impl Streams {
 
     /// The position in `peers` of `n`, if talked to.
     fn find(&self, n: NodeId) -> Option<usize> {
-        match self.index.get(dense(n)) {
+        let k = dense(n);
+        if let Some(&(_, i)) = self.recent.iter().find(|&&(r, _)| r as usize == k) {
+            return Some(i as usize);
+        }
+        match self.index.get(k) {
             Some(&i) if i != ABSENT => Some(i as usize),
             _ => None,
         }
@@ -185,6 +197,14 @@ impl Streams {
     /// The position in `peers` of `n`, adding it if new.
     fn slot(&mut self, n: NodeId) -> usize {
         let k = dense(n);
+        let key = k as u32;
+        if self.recent[0].0 == key {
+            return self.recent[0].1 as usize;
+        }
+        if self.recent[1].0 == key {
+            self.recent.swap(0, 1);
+            return self.recent[0].1 as usize;
+        }
         if k >= self.index.len() {
             self.index.resize(k + 1, ABSENT);
         }
@@ -198,6 +218,7 @@ impl Streams {
             };
             self.index[k] = i;
         }
+        self.recent = [(key, self.index[k]), self.recent[0]];
         self.index[k] as usize
     }
 
@@ -430,6 +451,11 @@ impl Streams {
         if let Some(i) = self.find(peer) {
             let k = dense(peer);
             self.index[k] = ABSENT;
+            for r in &mut self.recent {
+                if r.0 as usize == k {
+                    *r = (ABSENT, 0);
+                }
+            }
             self.peers[i] = Peer::default();
             self.free.push(i as u32);
             let k = k as u32;
@@ -456,6 +482,7 @@ impl Streams {
             }
         }
         self.index = index;
+        self.recent = [(ABSENT, 0); 2];
         self.held = std::mem::take(&mut self.held)
             .into_iter()
             .map(|((k, seq), body)| ((moved(k as usize) as u32, seq), body))
@@ -463,7 +490,7 @@ impl Streams {
         for n in &mut self.outstanding {
             *n = r.node(*n);
         }
-        self.outstanding.sort_unstable();
+        self.outstanding.make_contiguous().sort_unstable();
         for (n, _) in &mut self.ready {
             *n = r.node(*n);
         }
@@ -612,7 +639,7 @@ mod tests {
             "the pairs are told apart"
         );
         assert_eq!((renamed.unacked(p2), renamed.unacked(p1)), (2, 1));
-        assert_eq!(renamed.outstanding, vec![p1, p2]);
+        assert_eq!(renamed.outstanding, [p1, p2]);
         assert_eq!(renamed.held.keys().next(), Some(&(dense(p1) as u32, 1)));
         assert_eq!(renamed.take_ready(), vec![(s1, body(4))]);
         let mut back = talk(p1, p2, s2);
