@@ -43,12 +43,14 @@ mod readable;
 mod record;
 #[cfg(test)]
 mod tests;
+mod tournament;
 mod verdict;
 use serde::{Deserialize, Serialize};
 
 use crate::sparse::Sparse;
 pub use record::WriteId;
 use record::{Key, Latest, Part};
+use tournament::Tournament;
 
 use super::{Label, LatencyStats, Violation};
 
@@ -226,6 +228,8 @@ pub struct Checker {
     parts: Vec<Part>,
     /// How many subsystems are fenced (0: the whole image is readable).
     fenced: usize,
+    /// The extremes over the readable parts, for judging while some subsystem is fenced.
+    tournament: Tournament,
     reported: BTreeSet<(WriteId, WriteId)>,
     /// False when the times fed in only order events (see [`Checker::hide_times`]).
     times_shown: bool,
@@ -267,6 +271,7 @@ impl Checker {
             unshown_kept: 0,
             parts: (0..geometry.pairs).map(|_| Part::new()).collect(),
             fenced: 0,
+            tournament: Tournament::new(geometry.pairs as usize),
             history_seq: 0,
             reported: BTreeSet::new(),
             times_shown: true,
@@ -370,6 +375,7 @@ impl Checker {
             self.missing_late.insert(key);
             let s = self.part_of(b);
             self.parts[s].missing_late.insert(key);
+            self.tournament.touch(s);
         }
         self.lag_stored(id);
     }
@@ -393,6 +399,7 @@ impl Checker {
             self.missing.push_back((seq, id));
             let s = self.part_of(b);
             self.parts[s].missing.push_back((seq, id));
+            self.tournament.touch(s);
         } else {
             self.retire(b);
         }
@@ -441,6 +448,7 @@ impl Checker {
         self.drop_found(b);
         self.retire(b);
         let s = self.part_of(b);
+        self.tournament.touch(s);
         if self.parts[s].readable {
             self.check(at);
         }

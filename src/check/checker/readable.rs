@@ -7,8 +7,8 @@
 //! visible write. Both are kept in O(1) amortized beside the image-wide ones, since a change to
 //! a block moves only its own subsystem's part. While every subsystem is readable the image-wide
 //! extremes judge in O(1); while some is fenced, a judgement takes the extremes over the
-//! readable parts, O(pairs), which happens only when the readable set changes or a readable
-//! subsystem's contents change while another is fenced.
+//! readable parts from a tournament tree (see `tournament.rs`), O(log pairs) per part changed
+//! since the last one.
 
 use super::record::{Key, Latest};
 use super::Checker;
@@ -24,6 +24,7 @@ impl Checker {
             return;
         }
         part.readable = readable;
+        self.tournament.touch(usize::from(subsystem));
         if readable {
             self.fenced -= 1;
         } else {
@@ -45,20 +46,9 @@ impl Checker {
     }
 
     /// The earliest missing and the latest visible write over the readable subsystems.
-    pub(super) fn readable_extremes(&self) -> (Option<Key>, Option<(Latest, usize)>) {
-        let mut missing: Option<Key> = None;
-        let mut present: Option<(Latest, usize)> = None;
-        for part in self.parts.iter().filter(|p| p.readable) {
-            if let Some(k) = part.earliest() {
-                missing = Some(missing.map_or(k, |m| m.min(k)));
-            }
-            if let Some(n) = part.newest {
-                if present.is_none_or(|(p, _)| n.0.key() > p.key()) {
-                    present = Some(n);
-                }
-            }
-        }
-        (missing, present)
+    pub(super) fn readable_extremes(&mut self) -> (Option<Key>, Option<(Latest, usize)>) {
+        let (missing, newest) = self.tournament.extremes(&self.parts);
+        (missing, newest.and_then(|s| self.parts[s].newest))
     }
 }
 
