@@ -11,6 +11,7 @@ pub mod cycle;
 pub mod independent;
 pub mod msg;
 pub mod node;
+pub mod pairset;
 pub mod refill;
 pub mod rename;
 pub mod retained;

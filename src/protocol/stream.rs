@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
+use super::pairset::PairSet;
 use super::{Body, Msg, NodeId, Output, Outputs, Renaming, Timer};
 
 /// One unacknowledged segment.
@@ -53,6 +54,21 @@ fn undense(k: usize) -> NodeId {
         NodeId::Primary(i)
     } else {
         NodeId::Secondary(i)
+    }
+}
+
+/// The index of `n`'s role in `Streams::outstanding`: primaries first, as in node order.
+fn role(n: NodeId) -> usize {
+    match n {
+        NodeId::Primary(_) => 0,
+        NodeId::Secondary(_) => 1,
+    }
+}
+
+/// The pair number of node `n`.
+fn pair(n: NodeId) -> u16 {
+    match n {
+        NodeId::Primary(i) | NodeId::Secondary(i) => i,
     }
 }
 
@@ -123,11 +139,11 @@ pub struct Streams {
     free: Vec<u32>,
     /// Segments received beyond a gap, by (the sender's [`dense`] number, seq).
     held: BTreeMap<(u32, u64), Body>,
-    /// The peers with unacknowledged segments, in order: all a timer tick needs to visit (a
-    /// master talks to every subsystem, but has segments outstanding to few at any time). A deque,
-    /// so the copy-active exchange, acknowledged about in the order it was sent, removes from
-    /// the front in O(1): a vector shifted all its entries each time, quadratic in pairs.
-    outstanding: VecDeque<NodeId>,
+    /// The peers with unacknowledged segments, primaries' pair numbers then secondaries': all a
+    /// timer tick needs to visit, in node order (a master talks to every subsystem, but has
+    /// segments outstanding to few at any time). Bits, so that the copy-active exchange, whose
+    /// acknowledgements come back in any order, marks and clears each peer in O(1).
+    outstanding: [PairSet; 2],
     /// An empty unacknowledged queue's buffer, kept for the next peer that sends: a queue that
     /// empties gives its buffer here or frees it, so memory follows the segments in flight (two
     /// million peers that each once sent a copy-active message held 180 MB of empty room), while
@@ -156,7 +172,15 @@ impl Hash for Streams {
                 body.hash(h);
             }
         }
-        self.outstanding.hash(h);
+        // As the sorted list of nodes it replaced: their count, then each in node order.
+        self.outstanding
+            .iter()
+            .map(PairSet::len)
+            .sum::<usize>()
+            .hash(h);
+        for n in self.outstanding_nodes() {
+            n.hash(h);
+        }
         self.rto.hash(h);
         self.retransmit.hash(h);
         self.timer_armed.hash(h);
@@ -174,7 +198,7 @@ impl Streams {
             peers: Vec::new(),
             free: Vec::new(),
             held: BTreeMap::new(),
-            outstanding: VecDeque::new(),
+            outstanding: [PairSet::new(), PairSet::new()],
             spare: VecDeque::new(),
             rto: rto.max(1),
             retransmit,
@@ -186,6 +210,17 @@ impl Streams {
     /// The segments held beyond a gap from the peer of [`dense`] number `k`.
     fn held_of(&self, k: u32) -> std::collections::btree_map::Range<'_, (u32, u64), Body> {
         self.held.range((k, 0)..=(k, u64::MAX))
+    }
+
+    /// Whether any peer has segments unacknowledged.
+    fn any_outstanding(&self) -> bool {
+        self.outstanding.iter().any(|s| !s.is_empty())
+    }
+
+    /// The peers with segments unacknowledged, in node order.
+    fn outstanding_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+        let [primaries, secondaries] = &self.outstanding;
+        (primaries.iter().map(NodeId::Primary)).chain(secondaries.iter().map(NodeId::Secondary))
     }
 
     /// The position in `peers` of `n`, if talked to.
@@ -252,9 +287,7 @@ impl Streams {
             held: false,
         });
         if peer.unacked.len() == 1 {
-            if let Err(i) = self.outstanding.binary_search(&to) {
-                self.outstanding.insert(i, to);
-            }
+            self.outstanding[role(to)].insert(pair(to));
         }
         out.send(to, Msg::Seg { seq, body });
         self.arm(out);
@@ -298,9 +331,7 @@ impl Streams {
                     peer.sample_rtt(rtt);
                 }
                 if peer.unacked.is_empty() && popped > 0 {
-                    if let Ok(i) = self.outstanding.binary_search(&from) {
-                        self.outstanding.remove(i);
-                    }
+                    self.outstanding[role(from)].remove(pair(from));
                     let buffer = std::mem::take(&mut peer.unacked);
                     if self.spare.capacity() == 0 {
                         self.spare = buffer;
@@ -397,7 +428,10 @@ impl Streams {
         if !self.retransmit {
             return;
         }
-        for &to in &self.outstanding {
+        let [primaries, secondaries] = &self.outstanding;
+        let nodes = (primaries.iter().map(NodeId::Primary))
+            .chain(secondaries.iter().map(NodeId::Secondary));
+        for to in nodes {
             let Some(&i) = self.index.get(dense(to)) else {
                 continue;
             };
@@ -423,7 +457,7 @@ impl Streams {
                 );
             }
         }
-        if !self.outstanding.is_empty() {
+        if self.any_outstanding() {
             self.arm(out);
         }
     }
@@ -432,7 +466,7 @@ impl Streams {
     /// outstanding.
     pub fn restart(&mut self, out: &mut Outputs) {
         self.timer_armed = false;
-        if !self.outstanding.is_empty() {
+        if self.any_outstanding() {
             self.arm(out);
         }
     }
@@ -475,9 +509,7 @@ impl Streams {
             let k = k as u32;
             self.held.retain(|&(from, _), _| from != k);
         }
-        if let Ok(i) = self.outstanding.binary_search(&peer) {
-            self.outstanding.remove(i);
-        }
+        self.outstanding[role(peer)].remove(pair(peer));
     }
 
     /// Renames every peer by `r` (see [`Renaming`]): each stream keeps its state under its
@@ -501,10 +533,9 @@ impl Streams {
             .into_iter()
             .map(|((k, seq), body)| ((moved(k as usize) as u32, seq), body))
             .collect();
-        for n in &mut self.outstanding {
-            *n = r.node(*n);
+        for set in &mut self.outstanding {
+            *set = set.renamed(r);
         }
-        self.outstanding.make_contiguous().sort_unstable();
         for (n, _) in &mut self.ready {
             *n = r.node(*n);
         }
@@ -606,7 +637,7 @@ mod tests {
             Msg::Ack { next: 2, held: 0 },
             &mut out,
         );
-        assert!(tx.outstanding.is_empty() && tx.held.is_empty());
+        assert!(!tx.any_outstanding() && tx.held.is_empty());
         assert_eq!(
             tx.index.len(),
             2 * 999 + 1,
@@ -664,7 +695,7 @@ mod tests {
             "the pairs are told apart"
         );
         assert_eq!((renamed.unacked(p2), renamed.unacked(p1)), (2, 1));
-        assert_eq!(renamed.outstanding, [p1, p2]);
+        assert!(renamed.outstanding_nodes().eq([p1, p2]));
         assert_eq!(renamed.held.keys().next(), Some(&(dense(p1) as u32, 1)));
         assert_eq!(renamed.take_ready(), vec![(s1, body(4))]);
         let mut back = talk(p1, p2, s2);

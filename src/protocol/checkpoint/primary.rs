@@ -16,11 +16,12 @@
 //! checkpoint that covers it covers the other, whatever the LAN's delays did to the clocks.
 //! The wait is zero while the bound stays below half a write's service time.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use super::clock::ClockBound;
 
 use super::{checkpoint_id, master_of, ClockMode, Config, Mutant};
+use crate::protocol::pairset::PairSet;
 use crate::protocol::retained::Retained;
 use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::{StreamNode, Streams};
@@ -35,7 +36,7 @@ pub struct Primary {
     me: u16,
     streams: Streams,
     /// The configuration table (206): primaries known to have copy active, this one included.
-    copy_active: BTreeSet<u16>,
+    copy_active: PairSet,
     /// The epoch of the master this primary follows.
     epoch: u32,
     /// Checkpoints issued by this primary as master, in its current epoch.
@@ -67,7 +68,7 @@ impl Primary {
             cfg,
             me,
             streams: Streams::new(cfg.retransmit_timeout, !cfg.has(Mutant::NoRetransmit)),
-            copy_active: BTreeSet::new(),
+            copy_active: PairSet::new(),
             epoch: 0,
             issued: 0,
             floor: 0,
@@ -117,7 +118,7 @@ impl Primary {
     pub fn rename(&mut self, r: &Renaming) {
         self.me = r.pair(self.me);
         self.streams.rename(r);
-        self.copy_active = r.set(&self.copy_active);
+        self.copy_active = self.copy_active.renamed(r);
     }
 
     /// The time value of a write completing now that arrived at local time `arrived`: with a
@@ -269,12 +270,7 @@ impl Primary {
         };
         let cp = Checkpoint { id, t };
         out.push(Output::Note(Note::CheckpointIssued(cp)));
-        let peers: Vec<u16> = self
-            .copy_active
-            .iter()
-            .copied()
-            .filter(|&p| p != self.me)
-            .collect();
+        let peers: Vec<u16> = self.copy_active.iter().filter(|&p| p != self.me).collect();
         for p in peers {
             self.streams
                 .send(now, NodeId::Primary(p), Body::Checkpoint(cp), out);

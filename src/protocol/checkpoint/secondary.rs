@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{master_of, Config, MemberFailure, Mutant};
 use crate::check::BlockAddr;
+use crate::protocol::pairset::PairSet;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Renaming, Status, Timer,
@@ -56,7 +57,7 @@ pub struct Secondary {
     me: u16,
     streams: Streams,
     /// The copy-active table (404): secondaries known to have copy active.
-    copy_active: BTreeSet<u16>,
+    copy_active: PairSet,
     epoch: u32,
     last_heard_master: u64,
     last_heard_primary: u64,
@@ -114,7 +115,7 @@ impl Secondary {
             cfg,
             me,
             streams: Streams::new(cfg.retransmit_timeout, !cfg.has(Mutant::NoRetransmit)),
-            copy_active: BTreeSet::new(),
+            copy_active: PairSet::new(),
             epoch: 0,
             last_heard_master: 0,
             last_heard_primary: 0,
@@ -162,7 +163,7 @@ impl Secondary {
     pub fn rename(&mut self, r: &Renaming) {
         self.me = r.pair(self.me);
         self.streams.rename(r);
-        self.copy_active = r.set(&self.copy_active);
+        self.copy_active = self.copy_active.renamed(r);
         self.group = r.set(&self.group);
         for rv in self.rendezvous.values_mut() {
             rv.members = r.set(&rv.members);
