@@ -11,11 +11,12 @@
 //! - `capacity`: the standard scenario for 2 s on 4 volumes of 4096 blocks and on 64 volumes of
 //!   1 TiB (2^28 blocks of 4 KiB) per subsystem: the peak memory must not follow the capacity.
 //!
+//! Each point is the median of 3 runs (one with `--quick`), which must repeat their trace hash.
 //! `--quick` divides every run by 10 (the capacity pair excepted, which is short already).
 
 use serde::Serialize;
 
-use super::{cpu, rss, standard, Config};
+use super::{cpu, median, rss, standard, Config};
 use crate::scenario::dist::Dist;
 use crate::scenario::types::Workload;
 use crate::scenario::units::Size;
@@ -33,6 +34,8 @@ pub struct KnobPoint {
     pub events_per_s: f64,
     /// Events per on-CPU second (0 where unknown).
     pub cpu_events_per_s: f64,
+    /// Timed runs behind the medians.
+    pub runs: usize,
     /// Peak resident memory of the process during the run, bytes (0 where unknown).
     pub peak_rss_bytes: u64,
     /// The run's trace hash.
@@ -55,11 +58,25 @@ pub struct KnobFigure {
     pub slowdown: f64,
 }
 
-/// Runs `sc` once and describes it.
-fn point(setting: String, sc: &Scenario) -> KnobPoint {
+/// Runs `sc` `runs` times and describes it by the median times (a knob's two points are
+/// compared with each other, and one run of a fraction of a second on a shared machine varies
+/// by a third); every run must repeat the first one's trace hash.
+fn point(setting: String, sc: &Scenario, runs: usize) -> KnobPoint {
     let reset = rss::reset_peak();
-    let (res, t) = cpu::time(|| simulate(sc, sc.seed, &RunOptions::default()));
-    let res = res.expect("no trace file to write");
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    let mut first: Option<crate::result::RunResult> = None;
+    for _ in 0..runs.max(1) {
+        let (res, t) = cpu::time(|| simulate(sc, sc.seed, &RunOptions::default()));
+        let res = res.expect("no trace file to write");
+        walls.push(t.wall);
+        cpus.push(t.cpu);
+        match &first {
+            Some(f) => assert_eq!(f.trace_hash, res.trace_hash, "runs must repeat exactly"),
+            None => first = Some(res),
+        }
+    }
+    let res = first.expect("at least one run");
     let per = |s: f64| {
         if s > 0.0 {
             res.events as f64 / s
@@ -70,8 +87,9 @@ fn point(setting: String, sc: &Scenario) -> KnobPoint {
     KnobPoint {
         setting,
         events: res.events,
-        events_per_s: per(t.wall),
-        cpu_events_per_s: per(t.cpu),
+        events_per_s: per(median(&walls)),
+        cpu_events_per_s: per(median(&cpus)),
+        runs: runs.max(1),
         peak_rss_bytes: if reset { rss::peak_rss_bytes() } else { 0 },
         trace_hash: res.trace_hash.clone(),
         consistent: res.consistent,
@@ -171,44 +189,45 @@ pub fn measure(cfg: Config, progress: &mut dyn FnMut(&str)) -> Vec<KnobFigure> {
     let q = if cfg.quick { 10.0 } else { 1.0 };
     let qn = |n: u32| if cfg.quick { n / 10 } else { n };
     let mut figs = Vec::new();
+    let runs = if cfg.quick { 1 } else { 3 };
 
     let big = if cfg.quick { 128 } else { 1024 };
     progress(&format!("knobs: pairs 8 and {big}"));
     let secs = 3.0 / q;
     figs.push(figure(
         "pairs",
-        point("8 pairs".into(), &with_pairs(secs, 8)),
-        point(format!("{big} pairs"), &with_pairs(secs, big)),
+        point("8 pairs".into(), &with_pairs(secs, 8), runs),
+        point(format!("{big} pairs"), &with_pairs(secs, big), runs),
     ));
 
     progress("knobs: 20 us checkpoints");
     let cp = |secs: f64| standard_for(secs, &["protocol.checkpoint_interval=20us".to_string()]);
     figs.push(figure(
         "checkpoint_interval=20us",
-        point(format!("{} s", 0.1 / q), &cp(0.1 / q)),
-        point(format!("{} s", 1.0 / q), &cp(1.0 / q)),
+        point(format!("{} s", 0.1 / q), &cp(0.1 / q), runs),
+        point(format!("{} s", 1.0 / q), &cp(1.0 / q), runs),
     ));
 
     progress("knobs: empirical sizes");
     let (lo, hi) = (qn(100_000), qn(1_000_000));
     figs.push(figure(
         "empirical",
-        point(format!("{lo} values"), &with_empirical(1.0 / q, lo)),
-        point(format!("{hi} values"), &with_empirical(1.0 / q, hi)),
+        point(format!("{lo} values"), &with_empirical(1.0 / q, lo), runs),
+        point(format!("{hi} values"), &with_empirical(1.0 / q, hi), runs),
     ));
 
     progress("knobs: chained script");
     let (lo, hi) = (qn(20_000), qn(200_000));
     figs.push(figure(
         "script",
-        point(format!("{lo} chained writes"), &chained_script(lo)),
-        point(format!("{hi} chained writes"), &chained_script(hi)),
+        point(format!("{lo} chained writes"), &chained_script(lo), runs),
+        point(format!("{hi} chained writes"), &chained_script(hi), runs),
     ));
 
     progress("knobs: 64 volumes of 1 TiB");
     figs.push(figure(
         "capacity",
-        point("4 x 4096 blocks".into(), &standard_for(2.0, &[])),
+        point("4 x 4096 blocks".into(), &standard_for(2.0, &[]), runs),
         point(
             "64 x 1 TiB".into(),
             &standard_for(
@@ -218,6 +237,7 @@ pub fn measure(cfg: Config, progress: &mut dyn FnMut(&str)) -> Vec<KnobFigure> {
                     format!("topology.blocks_per_volume={}", 1u32 << 28),
                 ],
             ),
+            runs,
         ),
     ));
     figs
@@ -234,7 +254,8 @@ mod tests {
             panic!("the standard scenario's third workload is a random writer");
         };
         assert!(matches!(r.size, Dist::Empirical { ref values, .. } if values.len() == 1000));
-        let p = point("100 chained".into(), &chained_script(100));
+        let p = point("100 chained".into(), &chained_script(100), 2);
+        assert_eq!(p.runs, 2);
         assert!(p.consistent);
         assert!(p.events > 100, "{}", p.events);
     }
