@@ -45,11 +45,6 @@ impl PairSet {
         was
     }
 
-    /// Whether pair `p` is in the set.
-    pub fn contains(&self, p: u16) -> bool {
-        self.bits.contains(usize::from(p))
-    }
-
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.bits.is_clear()
@@ -67,22 +62,9 @@ impl PairSet {
 
     /// The set with every pair renamed by `r`.
     pub fn renamed(&self, r: &Renaming) -> PairSet {
-        let mut s = PairSet::new();
-        for p in self.iter() {
-            s.insert(r.pair(p));
-        }
-        s
+        self.iter().map(|p| r.pair(p)).collect()
     }
 }
-
-impl PartialEq for PairSet {
-    /// The same members, whatever room each has grown to.
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for PairSet {}
 
 impl Hash for PairSet {
     /// As a `BTreeSet<u16>` of the same members: their count, then each in increasing order.
@@ -135,19 +117,17 @@ mod tests {
             assert_eq!(bits.len(), tree.len());
             assert_eq!(bits.is_empty(), tree.is_empty());
             assert_eq!(hash_of(&bits), hash_of(&tree), "after {p}");
-            assert!(tree.iter().all(|&q| bits.contains(q)));
         }
-        assert!(!bits.contains(4000), "beyond its room");
-        assert!(!bits.remove(4000));
+        assert!(!bits.remove(4000), "beyond its room");
     }
 
-    /// Equal members are equal sets with equal hashes, whatever room each has grown to.
+    /// Equal members iterate and hash alike, whatever room each has grown to.
     #[test]
     fn room_is_not_membership() {
         let mut grown: PairSet = [1u16, 900].into_iter().collect();
         grown.remove(900);
         let small: PairSet = [1u16].into_iter().collect();
-        assert_eq!(grown, small);
+        assert!(grown.iter().eq(small.iter()));
         assert_eq!(hash_of(&grown), hash_of(&small));
     }
 

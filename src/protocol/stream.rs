@@ -65,11 +65,10 @@ fn role(n: NodeId) -> usize {
     }
 }
 
-/// The pair number of node `n`.
-fn pair(n: NodeId) -> u16 {
-    match n {
-        NodeId::Primary(i) | NodeId::Secondary(i) => i,
-    }
+/// The nodes of `Streams::outstanding`'s two sets, in node order.
+fn nodes_in(sets: &[PairSet; 2]) -> impl Iterator<Item = NodeId> + '_ {
+    let [primaries, secondaries] = sets;
+    (primaries.iter().map(NodeId::Primary)).chain(secondaries.iter().map(NodeId::Secondary))
 }
 
 /// Both directions of the stream with one peer. A node keeps one of these for every peer it
@@ -178,7 +177,7 @@ impl Hash for Streams {
             .map(PairSet::len)
             .sum::<usize>()
             .hash(h);
-        for n in self.outstanding_nodes() {
+        for n in nodes_in(&self.outstanding) {
             n.hash(h);
         }
         self.rto.hash(h);
@@ -215,12 +214,6 @@ impl Streams {
     /// Whether any peer has segments unacknowledged.
     fn any_outstanding(&self) -> bool {
         self.outstanding.iter().any(|s| !s.is_empty())
-    }
-
-    /// The peers with segments unacknowledged, in node order.
-    fn outstanding_nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
-        let [primaries, secondaries] = &self.outstanding;
-        (primaries.iter().map(NodeId::Primary)).chain(secondaries.iter().map(NodeId::Secondary))
     }
 
     /// The position in `peers` of `n`, if talked to.
@@ -287,7 +280,7 @@ impl Streams {
             held: false,
         });
         if peer.unacked.len() == 1 {
-            self.outstanding[role(to)].insert(pair(to));
+            self.outstanding[role(to)].insert(to.pair());
         }
         out.send(to, Msg::Seg { seq, body });
         self.arm(out);
@@ -331,7 +324,7 @@ impl Streams {
                     peer.sample_rtt(rtt);
                 }
                 if peer.unacked.is_empty() && popped > 0 {
-                    self.outstanding[role(from)].remove(pair(from));
+                    self.outstanding[role(from)].remove(from.pair());
                     let buffer = std::mem::take(&mut peer.unacked);
                     if self.spare.capacity() == 0 {
                         self.spare = buffer;
@@ -428,10 +421,7 @@ impl Streams {
         if !self.retransmit {
             return;
         }
-        let [primaries, secondaries] = &self.outstanding;
-        let nodes = (primaries.iter().map(NodeId::Primary))
-            .chain(secondaries.iter().map(NodeId::Secondary));
-        for to in nodes {
+        for to in nodes_in(&self.outstanding) {
             let Some(&i) = self.index.get(dense(to)) else {
                 continue;
             };
@@ -509,7 +499,7 @@ impl Streams {
             let k = k as u32;
             self.held.retain(|&(from, _), _| from != k);
         }
-        self.outstanding[role(peer)].remove(pair(peer));
+        self.outstanding[role(peer)].remove(peer.pair());
     }
 
     /// Renames every peer by `r` (see [`Renaming`]): each stream keeps its state under its
@@ -695,7 +685,7 @@ mod tests {
             "the pairs are told apart"
         );
         assert_eq!((renamed.unacked(p2), renamed.unacked(p1)), (2, 1));
-        assert!(renamed.outstanding_nodes().eq([p1, p2]));
+        assert!(nodes_in(&renamed.outstanding).eq([p1, p2]));
         assert_eq!(renamed.held.keys().next(), Some(&(dense(p1) as u32, 1)));
         assert_eq!(renamed.take_ready(), vec![(s1, body(4))]);
         let mut back = talk(p1, p2, s2);
