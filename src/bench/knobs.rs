@@ -16,31 +16,30 @@
 
 use serde::Serialize;
 
-use super::{cpu, median, rss, standard, Config};
+use super::{rss, standard, Config};
 use crate::scenario::dist::Dist;
 use crate::scenario::types::Workload;
 use crate::scenario::units::Size;
 use crate::scenario::Scenario;
-use crate::sim::{simulate, RunOptions};
 
-/// One run of a knob.
+/// One setting of a knob, measured over `runs` identical runs.
 #[derive(Clone, Debug, Serialize)]
 pub struct KnobPoint {
     /// What the knob was set to.
     pub setting: String,
-    /// Events in the run.
+    /// Events in each run.
     pub events: u64,
-    /// Events per wall-clock second.
+    /// Events per wall-clock second (median run).
     pub events_per_s: f64,
-    /// Events per on-CPU second (0 where unknown).
+    /// Events per on-CPU second (median run; 0 where unknown).
     pub cpu_events_per_s: f64,
     /// Timed runs behind the medians.
     pub runs: usize,
-    /// Peak resident memory of the process during the run, bytes (0 where unknown).
+    /// Peak resident memory of the process during the runs, bytes (0 where unknown).
     pub peak_rss_bytes: u64,
-    /// The run's trace hash.
+    /// The runs' trace hash (every run repeats it).
     pub trace_hash: String,
-    /// True when the checker found the run consistent.
+    /// True when the checker found the runs consistent.
     pub consistent: bool,
 }
 
@@ -63,20 +62,7 @@ pub struct KnobFigure {
 /// by a third); every run must repeat the first one's trace hash.
 fn point(setting: String, sc: &Scenario, runs: usize) -> KnobPoint {
     let reset = rss::reset_peak();
-    let mut walls = Vec::new();
-    let mut cpus = Vec::new();
-    let mut first: Option<crate::result::RunResult> = None;
-    for _ in 0..runs.max(1) {
-        let (res, t) = cpu::time(|| simulate(sc, sc.seed, &RunOptions::default()));
-        let res = res.expect("no trace file to write");
-        walls.push(t.wall);
-        cpus.push(t.cpu);
-        match &first {
-            Some(f) => assert_eq!(f.trace_hash, res.trace_hash, "runs must repeat exactly"),
-            None => first = Some(res),
-        }
-    }
-    let res = first.expect("at least one run");
+    let (res, wall, cpu_s) = standard::repeat(sc, runs, &mut |_| {});
     let per = |s: f64| {
         if s > 0.0 {
             res.events as f64 / s
@@ -87,8 +73,8 @@ fn point(setting: String, sc: &Scenario, runs: usize) -> KnobPoint {
     KnobPoint {
         setting,
         events: res.events,
-        events_per_s: per(median(&walls)),
-        cpu_events_per_s: per(median(&cpus)),
+        events_per_s: per(wall),
+        cpu_events_per_s: per(cpu_s),
         runs: runs.max(1),
         peak_rss_bytes: if reset { rss::peak_rss_bytes() } else { 0 },
         trace_hash: res.trace_hash.clone(),

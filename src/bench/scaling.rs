@@ -8,8 +8,7 @@
 
 use serde::Serialize;
 
-use super::{cpu, median, rss, standard, Config};
-use crate::sim::{simulate, RunOptions};
+use super::{rss, standard, Config};
 
 /// Host writes per simulated second of the standard scenario (1,706,197 in 95 s).
 const WRITES_PER_S: f64 = 17_960.0;
@@ -85,20 +84,7 @@ pub fn point(pairs: u16, writes: u64, runs: usize) -> ScalePoint {
     let extra: Vec<&str> = o.iter().map(String::as_str).collect();
     let sc = standard::scenario(false, &extra);
     let reset = rss::reset_peak();
-    let mut times = Vec::new();
-    let mut first: Option<crate::result::RunResult> = None;
-    for _ in 0..runs {
-        let (res, t) = cpu::time(|| simulate(&sc, sc.seed, &RunOptions::default()));
-        let res = res.expect("no trace file to write");
-        times.push(t);
-        match &first {
-            Some(f) => assert_eq!(f.trace_hash, res.trace_hash, "runs must repeat exactly"),
-            None => first = Some(res),
-        }
-    }
-    let res = first.expect("at least one run");
-    let wall = median(&times.iter().map(|t| t.wall).collect::<Vec<_>>());
-    let cpu_s = median(&times.iter().map(|t| t.cpu).collect::<Vec<_>>());
+    let (res, wall, cpu_s) = standard::repeat(&sc, runs, &mut |_| {});
     ScalePoint {
         pairs,
         target_writes: writes,

@@ -98,6 +98,35 @@ pub fn mean_pending(sc: &Scenario, seed: u64) -> usize {
     (probe.pending_sum / u128::from(o.events.max(1))) as usize
 }
 
+/// Runs `sc` `runs` times (at least once), calling `each` with the run's number (0-based)
+/// before it: the first run's result and the median wall-clock and on-CPU seconds. Every run
+/// must repeat the first one's trace hash.
+pub fn repeat(
+    sc: &Scenario,
+    runs: usize,
+    each: &mut dyn FnMut(usize),
+) -> (crate::result::RunResult, f64, f64) {
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
+    let mut first: Option<crate::result::RunResult> = None;
+    for r in 0..runs.max(1) {
+        each(r);
+        let (res, t) = cpu::time(|| simulate(sc, sc.seed, &RunOptions::default()));
+        let res = res.expect("no trace file to write");
+        walls.push(t.wall);
+        cpus.push(t.cpu);
+        match &first {
+            Some(f) => assert_eq!(f.trace_hash, res.trace_hash, "runs must repeat exactly"),
+            None => first = Some(res),
+        }
+    }
+    (
+        first.expect("at least one run"),
+        median(&walls),
+        median(&cpus),
+    )
+}
+
 /// Runs the standard scenario `reps` times (3 in full, as each run is long) and the hold model
 /// at its mean pending count.
 pub fn measure(
@@ -112,27 +141,11 @@ pub fn measure(
     progress(&format!("standard scenario: hold at {pending} pending"));
     let hold = hold::measure(pending, cfg, cfg.repetitions());
     let reset = peak.sample_and_reset();
-    let mut times = Vec::new();
-    let mut first: Option<crate::result::RunResult> = None;
-    for r in 0..reps {
+    let (res, seconds, cpu_seconds) = repeat(&sc, reps, &mut |r| {
         progress(&format!("standard scenario: run {} of {reps}", r + 1));
-        let (res, t) = cpu::time(|| simulate(&sc, seed, &RunOptions::default()));
-        let res = res.expect("no trace file to write");
-        times.push(t);
-        if let Some(f) = &first {
-            assert_eq!(
-                f.trace_hash, res.trace_hash,
-                "the standard scenario must repeat exactly"
-            );
-        } else {
-            first = Some(res);
-        }
-    }
+    });
     let run_peak = if reset { rss::peak_rss_bytes() } else { 0 };
     peak.sample();
-    let res = first.expect("at least one run");
-    let seconds = median(&times.iter().map(|t| t.wall).collect::<Vec<_>>());
-    let cpu_seconds = median(&times.iter().map(|t| t.cpu).collect::<Vec<_>>());
     let events_per_s = res.events as f64 / seconds;
     let hold_eps = 1e9 / hold.ns_per_event;
     let cpu_events_per_s = if cpu_seconds > 0.0 {
