@@ -37,6 +37,9 @@ pub const RUN: usize = 16;
 /// again and again, and regrowing them from nothing each time cost a third more per event
 /// under an allocator whose `realloc` copies.
 const KEEP_BYTES: usize = 16 << 20;
+/// A bucket of more than this many events counts where its events go before it is spread, so
+/// each lower bucket grows once to its size.
+const PRESIZE: usize = 4096;
 
 /// One event scheduled before `last`, with its position in the total order.
 struct Early<E> {
@@ -182,6 +185,19 @@ impl<E> EventQueue<E> {
         }
         let last = min;
         self.last = last;
+        if from.len() > PRESIZE {
+            // Room for exactly what each lower bucket gets, in one allocation each: grown by
+            // doubling, a burst's millions of events were copied again at every step and each
+            // step touched fresh pages.
+            let mut counts = [0usize; BUCKETS];
+            for &(time, _) in &from {
+                counts[bucket_of(time, last)] += 1;
+            }
+            self.run.reserve(counts[0]);
+            for (bucket, &n) in self.buckets.iter_mut().zip(&counts).skip(1) {
+                bucket.reserve_exact(n);
+            }
+        }
         for (time, event) in from.drain(..) {
             let to = bucket_of(time, last);
             if to == 0 {
@@ -249,6 +265,36 @@ mod tests {
         assert_eq!(q.pop(), Some((20, 'b')));
         assert_eq!(q.pop(), Some((30, 'c')));
         assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn a_large_spread_gives_each_lower_bucket_exactly_its_room() {
+        // 20,000 events in one bucket, at times that spread over many lower buckets.
+        let mut q = EventQueue::new();
+        let base = 1u64 << 30;
+        let n = 20_000u64;
+        assert!(n as usize > PRESIZE);
+        for i in 0..n {
+            q.push(base + (i * 7919) % (1 << 24), i);
+        }
+        assert!(q.pop().is_some());
+        let mut spread = 0;
+        for (b, bucket) in q.buckets.iter().enumerate().skip(1) {
+            if !bucket.is_empty() {
+                assert_eq!(
+                    bucket.capacity(),
+                    bucket.len(),
+                    "bucket {b} grew by doubling"
+                );
+                spread += 1;
+            }
+        }
+        assert!(spread > 10, "only {spread} buckets");
+        let mut last = 0;
+        while let Some((t, _)) = q.pop() {
+            assert!(t >= last);
+            last = t;
+        }
     }
 
     #[test]
