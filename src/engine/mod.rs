@@ -1,6 +1,7 @@
 //! The discrete-event engine: simulated time, the event queue, the run loop and the per-component
 //! random streams. It knows nothing of storage or protocols; the world it drives does.
 
+pub mod hint;
 pub mod queue;
 pub mod rng;
 pub mod run;

@@ -221,6 +221,16 @@ impl<E> EventQueue<E> {
         true
     }
 
+    /// The event `k` places after the next one, when it is known without work (it is in the
+    /// sorted run); for hints only, as a push may still come before it.
+    #[inline]
+    pub fn upcoming(&self, k: usize) -> Option<&E> {
+        if !self.early.is_empty() {
+            return None;
+        }
+        self.run.get(k).map(|(_, e)| e)
+    }
+
     /// The time of the earliest pending event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<Time> {

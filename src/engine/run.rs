@@ -111,7 +111,23 @@ pub trait Handler {
     type Event;
     /// Handles `event` at `sched.now()`.
     fn handle(&mut self, event: Self::Event, sched: &mut Scheduler<Self::Event>) -> Control;
+
+    /// A hint: `event` is due `ahead` events after the one about to be handled (0 is the next
+    /// one), so the world may start loading the memory it will need then, a stage of the chain
+    /// of lookups at a time (the farthest event's first link, the nearest's last). It must not
+    /// change anything: results never depend on it.
+    fn prefetch(&self, _event: &Self::Event, _ahead: usize) {}
+
+    /// Whether [`Handler::prefetch`] is worth its cost for this world, asked once per run: a
+    /// world whose state fits in cache gains nothing from hints and pays for them on every
+    /// event.
+    fn wants_hints(&self) -> bool {
+        false
+    }
 }
+
+/// How many events ahead of the current one the loop hints at ([`Handler::prefetch`]).
+pub const LOOKAHEAD: usize = 4;
 
 /// Runs `world` until it stops itself, the queue drains, the next event lies past `end`, or a
 /// budget is hit.
@@ -122,6 +138,7 @@ pub fn run<H: Handler>(
     budget: Budget,
 ) -> Outcome {
     let mut events = 0u64;
+    let hints = world.wants_hints();
     let reason = loop {
         let Some(next) = sched.queue.peek_time() else {
             break StopReason::Drained;
@@ -140,6 +157,14 @@ pub fn run<H: Handler>(
         };
         sched.now = time;
         events += 1;
+        if hints {
+            for ahead in 0..LOOKAHEAD {
+                match sched.queue.upcoming(ahead) {
+                    Some(e) => world.prefetch(e, ahead),
+                    None => break,
+                }
+            }
+        }
         if world.handle(event, sched) == Control::Stop {
             break StopReason::Finished;
         }
@@ -231,6 +256,67 @@ mod tests {
         let o = run(&mut t, &mut s, 1000, Budget::default());
         assert_eq!(o.reason, StopReason::Finished);
         assert_eq!(o.events, 3);
+    }
+
+    /// Records each hint with the event handled next, to check which events are hinted at.
+    #[derive(Default)]
+    struct Hinted {
+        hints: std::cell::RefCell<Vec<(usize, u32)>>,
+        seen: Vec<(u32, Vec<(usize, u32)>)>,
+    }
+
+    impl Handler for Hinted {
+        type Event = u32;
+        fn handle(&mut self, event: u32, _: &mut Scheduler<u32>) -> Control {
+            self.seen.push((event, self.hints.take()));
+            Control::Continue
+        }
+        fn prefetch(&self, event: &u32, ahead: usize) {
+            self.hints.borrow_mut().push((ahead, *event));
+        }
+        fn wants_hints(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn the_loop_hints_at_the_events_that_follow_in_order() {
+        let mut h = Hinted::default();
+        let mut s = Scheduler::new();
+        for e in 0..10 {
+            s.at(5, e);
+        }
+        let o = run(&mut h, &mut s, 100, Budget::default());
+        assert_eq!(o.events, 10);
+        for (event, hints) in &h.seen {
+            let expected: Vec<(usize, u32)> = (0..LOOKAHEAD)
+                .map(|a| (a, event + 1 + a as u32))
+                .filter(|&(_, e)| e < 10)
+                .collect();
+            assert_eq!(hints, &expected, "before event {event}");
+        }
+    }
+
+    #[test]
+    fn a_world_that_wants_no_hints_gets_none() {
+        struct Quiet(Hinted);
+        impl Handler for Quiet {
+            type Event = u32;
+            fn handle(&mut self, event: u32, s: &mut Scheduler<u32>) -> Control {
+                self.0.handle(event, s)
+            }
+            fn prefetch(&self, event: &u32, ahead: usize) {
+                self.0.prefetch(event, ahead);
+            }
+        }
+        let mut q = Quiet(Hinted::default());
+        let mut s = Scheduler::new();
+        for e in 0..10 {
+            s.at(5, e);
+        }
+        run(&mut q, &mut s, 100, Budget::default());
+        assert_eq!(q.0.seen.len(), 10);
+        assert!(q.0.seen.iter().all(|(_, hints)| hints.is_empty()));
     }
 
     #[test]

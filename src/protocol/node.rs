@@ -212,4 +212,8 @@ pub trait Node {
     fn buffered(&self) -> usize {
         0
     }
+
+    /// A hint that a message from `from` is due `ahead` events from now: start loading what
+    /// taking it will read (see [`crate::engine::Handler::prefetch`]). Changes nothing.
+    fn prefetch(&self, _from: NodeId, _ahead: usize) {}
 }

@@ -654,6 +654,10 @@ impl StreamNode for Secondary {
 }
 
 impl Node for Secondary {
+    fn prefetch(&self, from: NodeId, ahead: usize) {
+        self.streams.prefetch(from, ahead);
+    }
+
     fn buffered(&self) -> usize {
         Secondary::buffered(self)
     }

@@ -364,6 +364,10 @@ impl StreamNode for Primary {
 }
 
 impl Node for Primary {
+    fn prefetch(&self, from: NodeId, ahead: usize) {
+        self.streams.prefetch(from, ahead);
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Start => {

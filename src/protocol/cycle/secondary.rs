@@ -233,6 +233,10 @@ impl StreamNode for Secondary {
 }
 
 impl Node for Secondary {
+    fn prefetch(&self, from: NodeId, ahead: usize) {
+        self.streams.prefetch(from, ahead);
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Deliver { from, msg } => {
