@@ -275,8 +275,8 @@ fn scaling_table(s: &mut String, sc: &scaling::ScalingFigure) {
     );
     let _ = writeln!(
         s,
-        "\n{:<26} {:<20} {:>10} {:>14} {:>12} {:>9}",
-        "knob", "setting", "events", "cpu events/s", "peak RSS", "slowdown"
+        "\n{:<26} {:<20} {:>10} {:>5} {:>14} {:>12} {:>9}",
+        "knob", "setting", "events", "runs", "cpu events/s", "peak RSS", "slowdown"
     );
     for k in &sc.knobs {
         for (p, slowdown) in [
@@ -285,10 +285,11 @@ fn scaling_table(s: &mut String, sc: &scaling::ScalingFigure) {
         ] {
             let _ = writeln!(
                 s,
-                "{:<26} {:<20} {:>10} {:>14.0} {:>12} {:>9}",
+                "{:<26} {:<20} {:>10} {:>5} {:>14.0} {:>12} {:>9}",
                 k.knob,
                 p.setting,
                 p.events,
+                p.runs,
                 p.cpu_events_per_s,
                 mib(p.peak_rss_bytes),
                 slowdown
@@ -308,6 +309,46 @@ fn mib(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_knob_table_shows_each_point_with_its_runs_and_the_slowdown() {
+        let point = |setting: &str, events: u64, runs: usize| knobs::KnobPoint {
+            setting: setting.to_string(),
+            events,
+            events_per_s: 1.0,
+            cpu_events_per_s: 2_000_000.0,
+            runs,
+            peak_rss_bytes: 3 << 20,
+            trace_hash: String::new(),
+            consistent: true,
+        };
+        let sc = scaling::ScalingFigure {
+            pairs: Vec::new(),
+            writes: Vec::new(),
+            pairs_spread: 1.0,
+            writes_spread: 1.0,
+            cpu_pairs_spread: 1.0,
+            cpu_writes_spread: 1.0,
+            knobs: vec![knobs::KnobFigure {
+                knob: "pairs".to_string(),
+                small: point("8", 339_494, 3),
+                large: point("1024", 7_582_164, 1),
+                slowdown: 1.704,
+            }],
+        };
+        let mut s = String::new();
+        scaling_table(&mut s, &sc);
+        let rows: Vec<Vec<&str>> = s
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|w| w.len() > 1 && w[0] == "pairs" && w[1].parse::<u32>().is_ok())
+            .collect();
+        assert_eq!(rows.len(), 2, "{s}");
+        assert_eq!(rows[0][1..5], ["8", "339494", "3", "2000000"]);
+        assert_eq!(rows[1][1..5], ["1024", "7582164", "1", "2000000"]);
+        assert_eq!(rows[1].last(), Some(&"1.70"));
+        assert!(s.contains("runs"), "{s}");
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {
