@@ -106,11 +106,30 @@ pub fn repeat(
     runs: usize,
     each: &mut dyn FnMut(usize),
 ) -> (crate::result::RunResult, f64, f64) {
+    let (res, wall, cpu, _) = repeat_for(sc, runs, 0.0, each);
+    (res, wall, cpu)
+}
+
+/// The most runs [`repeat_for`] makes to fill its time.
+pub const MAX_RUNS: usize = 25;
+
+/// As [`repeat`], and then more runs while all of them together took less than `min_cpu_s`
+/// seconds on CPU (at most [`MAX_RUNS`] in all), so that a point of a tenth of a second is a
+/// median of many runs and one slow moment on a shared machine does not move it. Also returns
+/// the number of runs.
+pub fn repeat_for(
+    sc: &Scenario,
+    runs: usize,
+    min_cpu_s: f64,
+    each: &mut dyn FnMut(usize),
+) -> (crate::result::RunResult, f64, f64, usize) {
     let mut walls = Vec::new();
-    let mut cpus = Vec::new();
+    let mut cpus: Vec<f64> = Vec::new();
     let mut first: Option<crate::result::RunResult> = None;
-    for r in 0..runs.max(1) {
+    let mut r = 0;
+    while r < runs.max(1) || (cpus.iter().sum::<f64>() < min_cpu_s && r < MAX_RUNS) {
         each(r);
+        r += 1;
         let (res, t) = cpu::time(|| simulate(sc, sc.seed, &RunOptions::default()));
         let res = res.expect("no trace file to write");
         walls.push(t.wall);
@@ -124,6 +143,7 @@ pub fn repeat(
         first.expect("at least one run"),
         median(&walls),
         median(&cpus),
+        r,
     )
 }
 
@@ -184,6 +204,19 @@ mod tests {
         let quick = scenario(true, &[]);
         assert_eq!(full.name, "bench-standard");
         assert!(quick.duration.as_ns() < full.duration.as_ns());
+    }
+
+    #[test]
+    fn repeating_for_a_time_runs_until_it_is_filled_or_the_cap() {
+        let sc = scenario(true, &["duration=2ms", "faults.0.at=1ms"]);
+        let mut seen = 0;
+        let (_, _, _, runs) = repeat_for(&sc, 2, 0.0, &mut |_| seen += 1);
+        assert_eq!((runs, seen), (2, 2));
+        let mut seen = 0;
+        let (_, _, _, runs) = repeat_for(&sc, 2, 1e9, &mut |_| seen += 1);
+        assert_eq!((runs, seen), (MAX_RUNS, MAX_RUNS));
+        let (_, _, _, runs) = repeat_for(&sc, 0, 0.0, &mut |_| {});
+        assert_eq!(runs, 1);
     }
 
     #[test]
