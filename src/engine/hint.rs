@@ -17,19 +17,42 @@ pub fn prefetch<T>(p: *const T) {
     let _ = p;
 }
 
-/// Starts loading every cache line of `*p` (a value of up to two lines), as [`prefetch`].
+/// The cache line size the hints assume (x86_64's).
+const LINE: usize = 64;
+
+/// Starts loading every cache line `*p` touches, as [`prefetch`] (two for a peer record or a
+/// segment that straddles a line, three for one of more than 64 bytes that straddles two).
 #[inline(always)]
 pub fn prefetch_value<T>(p: *const T) {
-    prefetch(p);
-    prefetch(
-        p.cast::<u8>()
-            .wrapping_add(std::mem::size_of::<T>().saturating_sub(1)),
-    );
+    let base = p.cast::<u8>();
+    let (offset, lines) = span(base as usize, std::mem::size_of::<T>());
+    let first = base.wrapping_sub(offset);
+    for line in 0..lines {
+        prefetch(first.wrapping_add(line * LINE));
+    }
+}
+
+/// For `size` bytes at address `addr`: how far `addr` is into its cache line, and how many lines
+/// the bytes touch (at least one, so a hint for a zero-sized value still names its line).
+#[inline(always)]
+fn span(addr: usize, size: usize) -> (usize, usize) {
+    let offset = addr % LINE;
+    (offset, (offset + size).div_ceil(LINE).max(1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_is_hinted_line_by_line() {
+        assert_eq!(span(0, 64), (0, 1));
+        assert_eq!(span(128, 0), (0, 1));
+        assert_eq!(span(8, 56), (8, 1));
+        assert_eq!(span(8, 57), (8, 2));
+        assert_eq!(span(64 + 60, 72), (60, 3));
+        assert_eq!(span(16, 72), (16, 2));
+    }
 
     #[test]
     fn a_hint_on_any_address_changes_nothing() {

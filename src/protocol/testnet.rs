@@ -21,6 +21,10 @@ impl<T: Node + ?Sized> Node for Box<T> {
     fn buffered(&self) -> usize {
         (**self).buffered()
     }
+
+    fn prefetch(&self, from: NodeId, ahead: usize) {
+        (**self).prefetch(from, ahead);
+    }
 }
 
 /// One message in flight.

@@ -21,7 +21,9 @@ impl Handler for World {
     /// pairs that is a cache miss per link of the chain, on nearly every event).
     fn prefetch(&self, event: &Event, ahead: usize) {
         if let Event::Deliver { to, from, .. } = event {
-            self.nodes[self.node_index(*to)].prefetch(*from, ahead);
+            if let Some(node) = self.nodes.get(self.node_index(*to)) {
+                node.prefetch(*from, ahead);
+            }
         }
     }
 
@@ -218,5 +220,26 @@ impl World {
             return Control::Stop;
         }
         Control::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Override;
+
+    fn world(pairs: u16) -> World {
+        let o = [Override::parse(&format!("topology.pairs={pairs}")).expect("an override")];
+        let text = include_str!("../../../scenarios/bench-standard.json");
+        let sc = crate::scenario::parse("bench-standard.json", text, &o).expect("valid");
+        World::new(&sc, 1, &mut Scheduler::new())
+    }
+
+    #[test]
+    fn a_world_asks_for_hints_from_the_threshold_on() {
+        assert_eq!(2 * 384, HINT_NODES);
+        assert!(world(384).wants_hints());
+        assert!(!world(383).wants_hints());
+        assert!(!world(8).wants_hints());
     }
 }
