@@ -114,9 +114,9 @@ pub fn repeat(
 pub const MAX_RUNS: usize = 25;
 
 /// As [`repeat`], and then more runs while all of them together took less than `min_cpu_s`
-/// seconds on CPU (no more than [`MAX_RUNS`] in all, or `runs` where that is more), so that a point of a tenth of a second is a
-/// median of many runs and one slow moment on a shared machine does not move it. Also returns
-/// the number of runs.
+/// seconds on CPU (no more than [`MAX_RUNS`] in all, or `runs` where that is more), so that a
+/// point of a tenth of a second is a median of many runs and one slow moment on a shared
+/// machine does not move it. Also returns the number of runs.
 pub fn repeat_for(
     sc: &Scenario,
     runs: usize,

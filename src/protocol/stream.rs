@@ -36,6 +36,20 @@ const RESEND_WINDOW: u64 = 64;
 /// The measured retransmission timeout of a peer is at most this many times the configured one.
 const MAX_RTO_FACTOR: u64 = 64;
 
+/// The stages of [`Streams::prefetch`], by how many events ahead each runs: the struct's index
+/// and peer pointers first, then the index entry, the peer's record and its oldest segment.
+const HINT_STRUCT: usize = 3;
+/// See [`HINT_STRUCT`].
+const HINT_INDEX: usize = 2;
+/// See [`HINT_STRUCT`].
+const HINT_PEER: usize = 1;
+/// See [`HINT_STRUCT`].
+const HINT_SEGMENT: usize = 0;
+const _: () = assert!(
+    HINT_STRUCT < crate::engine::run::LOOKAHEAD,
+    "the run loop hints far enough ahead for every stage"
+);
+
 /// `Streams::index` entry of a node never talked to.
 const ABSENT: u32 = u32::MAX;
 
@@ -229,6 +243,11 @@ impl Streams {
         }
     }
 
+    /// The stream with `n`, if talked to.
+    fn peer(&self, n: NodeId) -> Option<&Peer> {
+        self.find(n).and_then(|i| self.peers.get(i))
+    }
+
     /// The position in `peers` of `n`, adding it if new.
     fn slot(&mut self, n: NodeId) -> usize {
         let k = dense(n);
@@ -264,21 +283,22 @@ impl Streams {
     pub fn prefetch(&self, from: NodeId, ahead: usize) {
         let k = dense(from);
         match ahead {
-            3 => {
+            HINT_STRUCT => {
                 hint::prefetch(&self.index);
                 hint::prefetch(&self.peers);
             }
-            2 if self.recent.iter().all(|&(r, _)| r as usize != k) && k < self.index.len() => {
+            HINT_INDEX
+                if self.recent.iter().all(|&(r, _)| r as usize != k) && k < self.index.len() =>
+            {
                 hint::prefetch(self.index.as_ptr().wrapping_add(k));
             }
-            1 => {
-                if let Some(peer) = self.find(from).and_then(|i| self.peers.get(i)) {
+            HINT_PEER => {
+                if let Some(peer) = self.peer(from) {
                     hint::prefetch_value(peer);
                 }
             }
-            0 => {
-                let peer = self.find(from).and_then(|i| self.peers.get(i));
-                if let Some(front) = peer.and_then(|p| p.unacked.front()) {
+            HINT_SEGMENT => {
+                if let Some(front) = self.peer(from).and_then(|p| p.unacked.front()) {
                     hint::prefetch_value(front);
                 }
             }
@@ -493,25 +513,22 @@ impl Streams {
 
     /// Segments sent to `to` and not yet acknowledged.
     pub fn unacked(&self, to: NodeId) -> usize {
-        self.find(to).map_or(0, |i| self.peers[i].unacked.len())
+        self.peer(to).map_or(0, |p| p.unacked.len())
     }
 
     /// Writes sent to `to` and not yet acknowledged: the occupancy of a bounded copy buffer.
     /// Control segments are left out, so a stream of checkpoints on a slow link never keeps a
     /// suspended pair from resynchronising or paced writes from shipping (fuzz seed 4013).
     pub fn unacked_writes(&self, to: NodeId) -> usize {
-        self.find(to)
-            .map_or(0, |i| self.peers[i].unacked_writes as usize)
+        self.peer(to).map_or(0, |p| p.unacked_writes as usize)
     }
 
     /// Segments sent to `to` that are neither acknowledged nor known to be held beyond a gap by
     /// the receiver: what is still on its way, or lost (for flow control that a single lost
     /// segment does not stall).
     pub fn in_flight(&self, to: NodeId) -> usize {
-        self.find(to).map_or(0, |i| {
-            let p = &self.peers[i];
-            p.unacked.len() - p.unacked_held as usize
-        })
+        self.peer(to)
+            .map_or(0, |p| p.unacked.len() - p.unacked_held as usize)
     }
 
     /// Forgets everything about `peer`, as after a reset that lost volatile state on both sides.
