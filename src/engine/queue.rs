@@ -11,10 +11,11 @@
 //! bucket its time and the current `last` name, and later than everything in the run, so events
 //! at the same time always share a bucket and move together in the order they arrived, and the
 //! sort is stable: ties keep insertion order. A push at or before `last` goes straight into the
-//! run, after the events of its time already there; once the run is long (more than [`LONG`]
-//! events, as when a small bucket spanning tens of microseconds became the run and a thousand
-//! nodes then scheduled into that span), such a push goes instead to a binary heap served
-//! beside the run, so that it costs a logarithm rather than moving half the run. Each event
+//! run, after the events of its time already there; but a push into the middle of a long run
+//! (more than [`LONG`] events, as when a small bucket spanning tens of microseconds became the
+//! run and a thousand nodes then scheduled into that span), or any push into the middle of the
+//! run while that heap holds events, goes instead to a binary heap served merged with the run,
+//! so that it costs a logarithm rather than moving half the run. Each event
 //! moves down at most 64 times and in practice once or twice, so the cost per event stays flat
 //! as the queue grows (a binary heap's grows with its logarithm and its cache misses), and once
 //! warm nothing is allocated.
@@ -49,28 +50,29 @@ const PRESIZE: usize = 4096;
 /// thousand of them (a seventh of the 1,024-pair run's instructions).
 pub const LONG: usize = 32;
 
-/// One event kept out of the run (in `early` or `late`), with its position in the total order.
-struct Early<E> {
+/// One event kept aside from the run (in `early` or `late`), with its position in the total
+/// order.
+struct Aside<E> {
     time: Time,
     seq: u64,
     event: E,
 }
 
-impl<E> PartialEq for Early<E> {
+impl<E> PartialEq for Aside<E> {
     fn eq(&self, other: &Self) -> bool {
         self.time == other.time && self.seq == other.seq
     }
 }
 
-impl<E> Eq for Early<E> {}
+impl<E> Eq for Aside<E> {}
 
-impl<E> PartialOrd for Early<E> {
+impl<E> PartialOrd for Aside<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<E> Ord for Early<E> {
+impl<E> Ord for Aside<E> {
     /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.seq).cmp(&(self.time, self.seq))
@@ -79,7 +81,8 @@ impl<E> Ord for Early<E> {
 
 /// Pending events in a total order: earliest time first, ties broken by insertion sequence.
 pub struct EventQueue<E> {
-    /// The earliest events, none later than `last`, in (time, insertion) order.
+    /// The earliest events but for those in `early` and `late`, none later than `last`, in
+    /// (time, insertion) order.
     run: VecDeque<(Time, E)>,
     /// Buckets 1..=64 (index 0 unused): events whose time differs from `last` first at bit i-1.
     buckets: Vec<Vec<(Time, E)>>,
@@ -90,15 +93,16 @@ pub struct EventQueue<E> {
     occupied: u128,
     /// The buckets' reference time: everything in them is later, nothing in the run is.
     last: Time,
-    /// The time of the last event popped from the run: nothing may be put in the run before it.
+    /// The time of the last event popped from the run or `late`: nothing may be put in either
+    /// before it.
     floor: Time,
     /// Events pushed earlier than `floor`, served before everything else.
-    early: BinaryHeap<Early<E>>,
+    early: BinaryHeap<Aside<E>>,
     /// Events pushed into the middle of a long run (or while this heap was not empty), served
     /// merged with the run. Each was pushed after every run event of its time, so on a tie the
     /// run's goes first; and each is earlier than the run's last event, so the run empties
     /// only after it does, and is refilled only when both are empty.
-    late: BinaryHeap<Early<E>>,
+    late: BinaryHeap<Aside<E>>,
     len: usize,
     next_seq: u64,
 }
@@ -132,14 +136,15 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Schedules `event` at `time`; among events at the same time it runs after those already queued.
+    /// Schedules `event` at `time`; among events at the same time it runs after those already
+    /// queued.
     #[inline]
     pub fn push(&mut self, time: Time, event: E) {
         self.len += 1;
         let seq = self.next_seq;
         self.next_seq += 1;
         if time < self.floor {
-            self.early.push(Early { time, seq, event });
+            self.early.push(Aside { time, seq, event });
             return;
         }
         if time <= self.last {
@@ -150,7 +155,7 @@ impl<E> EventQueue<E> {
             match self.run.back() {
                 Some(&(back, _)) if back > time => {
                     if self.run.len() > LONG || !self.late.is_empty() {
-                        self.late.push(Early { time, seq, event });
+                        self.late.push(Aside { time, seq, event });
                     } else {
                         let at = self.run.partition_point(|&(t, _)| t <= time);
                         self.run.insert(at, (time, event));
@@ -205,9 +210,9 @@ impl<E> EventQueue<E> {
         Some((time, event))
     }
 
-    /// The run and `late` are empty: refills the run from the lowest non-empty bucket, sorting a small bucket in
-    /// whole (`last` becomes its latest time) or spreading a large one around its earliest time
-    /// (which becomes `last`). False when every bucket is empty.
+    /// The run and `late` are empty: refills the run from the lowest non-empty bucket, sorting a
+    /// small bucket in whole (`last` becomes its latest time) or spreading a large one around its
+    /// earliest time (which becomes `last`). False when every bucket is empty.
     #[inline(never)]
     fn refill(&mut self) -> bool {
         if self.occupied == 0 {
@@ -582,6 +587,38 @@ mod tests {
         }
         assert_eq!(q.pop(), None);
         assert!(q.late.is_empty() && q.run.is_empty());
+    }
+
+    #[test]
+    fn a_short_run_takes_no_push_while_late_holds_events() {
+        // The run becomes 15 events 1 us apart; 40 pushes just after its front fill it to 33
+        // and put the rest into `late`; popping the 18 earliest shortens the run to 15 while
+        // `late` still holds later events. A push tied with one of those must go to `late` too,
+        // or it would pop before the older event of its time.
+        let mut q = EventQueue::new();
+        let mut r = Reference::default();
+        let base = 1 << 20;
+        let push = |q: &mut EventQueue<u32>, r: &mut Reference, t: Time, id: u32| {
+            q.push(t, id);
+            r.push(t, id);
+        };
+        for i in 0..16u32 {
+            push(&mut q, &mut r, base + u64::from(i) * 1000, i);
+        }
+        assert_eq!(q.pop(), r.pop());
+        for j in 0..40u32 {
+            push(&mut q, &mut r, base + 500 + u64::from(j), 100 + j);
+        }
+        assert_eq!(q.late.len(), 40 - (LONG + 1 - 15));
+        for _ in 0..(LONG + 1 - 15) {
+            assert_eq!(q.pop(), r.pop());
+        }
+        assert!(q.run.len() <= LONG && !q.late.is_empty());
+        push(&mut q, &mut r, base + 520, 999);
+        while let Some(want) = r.pop() {
+            assert_eq!(q.pop(), Some(want));
+        }
+        assert_eq!(q.pop(), None);
     }
 
     #[test]
