@@ -15,10 +15,10 @@
 //! (more than [`LONG`] events, as when a small bucket spanning tens of microseconds became the
 //! run and a thousand nodes then scheduled into that span), or any push into the middle of the
 //! run while that heap holds events, goes instead to a binary heap served merged with the run,
-//! so that it costs a logarithm rather than moving half the run. Each event
-//! moves down at most 64 times and in practice once or twice, so the cost per event stays flat
-//! as the queue grows (a binary heap's grows with its logarithm and its cache misses), and once
-//! warm nothing is allocated.
+//! so that it costs a logarithm rather than moving half the run. Each event moves down at most
+//! 64 times and in practice once or twice, so the cost per event stays flat as the queue grows
+//! (a binary heap's grows with its logarithm and its cache misses), and once warm nothing is
+//! allocated.
 //!
 //! The simulation never schedules before now (`Scheduler::at` clamps), but the queue accepts any
 //! time: an event earlier than the last one taken out goes to a small binary heap ordered by
