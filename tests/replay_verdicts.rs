@@ -1,6 +1,7 @@
 //! `rcsim replay` keeps the contract's exit codes: 1 for the recorded violation, 4 whenever the
 //! trace hash or the verdict differs from the recorded one, 2 for a reproducer whose `protocol`
-//! disagrees with its scenario, 3 for a budget stop; `shrink` of an invalid one says why.
+//! disagrees with its scenario, 3 for a budget stop; with `--disaster-at`, a what-if with the
+//! run's own code; `shrink` of an invalid one says why.
 
 use crate::common;
 
@@ -70,6 +71,39 @@ fn replay_exit_codes_follow_the_contract() {
     let out = replay(&t, "budget.json", &budget);
     out.assert_code(EXIT_BUDGET);
     assert!(out.stderr.contains("budget"), "{}", out.stderr);
+}
+
+#[test]
+fn replay_with_disaster_at_is_a_what_if_with_the_runs_own_exit_code() {
+    let t = TempDir::new("replay-what-if");
+    let r = repro(&t);
+    let mut sync = r.clone();
+    sync["scenario"]["protocol"]["kind"] = json!("sync");
+    sync["protocol"] = json!("sync");
+    for (name, file, code) in [("independent", &r, None), ("sync", &sync, Some(EXIT_OK))] {
+        let p = t.write(
+            &format!("{name}.json"),
+            &serde_json::to_string(file).expect("JSON"),
+        );
+        let out = rcsim(&[
+            "replay",
+            p.to_str().expect("utf-8"),
+            "--disaster-at",
+            "7ms",
+            "--json",
+        ]);
+        out.assert_no_panic();
+        let result = out.json();
+        assert_eq!(result["disaster_ns"], 7_000_000, "{name}: {result}");
+        let want = code.unwrap_or(if result["consistent"] == true {
+            EXIT_OK
+        } else {
+            EXIT_VIOLATION
+        });
+        out.assert_code(want);
+        assert!(out.stderr.contains("what-if"), "{name}: {}", out.stderr);
+        assert!(!out.stderr.contains("NOT reproduced"), "{}", out.stderr);
+    }
 }
 
 #[test]

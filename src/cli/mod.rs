@@ -110,10 +110,16 @@ enum Command {
     ///
     /// Exit codes: 0 consistent, 1 violation, 2 bad input (an unreadable reproducer, or one
     /// whose `protocol` disagrees with its scenario), 3 budget hit, 4 the trace hash or the
-    /// verdict differs from the recorded one (whatever the verdict).
+    /// verdict differs from the recorded one (whatever the verdict). With --disaster-at the run
+    /// is a what-if, not a reproduction: nothing is compared, and the exit code is the run's
+    /// own (0, 1 or 3).
     Replay {
         /// The reproducer (DIR/repro/seed-N.json).
         repro: PathBuf,
+        /// Put the reproducer's primary-site disaster at this simulated time (e.g. 12.5ms),
+        /// adding one if it has none: what would the secondary show had the site died then?
+        #[arg(long, value_name = "T", value_parser = parse_duration)]
+        disaster_at: Option<Duration>,
         /// Print the result JSON instead of the human summary.
         #[arg(long)]
         json: bool,
@@ -487,11 +493,13 @@ pub fn dispatch(cli: Cli) -> u8 {
         Command::Bench(args) => bench::run(&args),
         Command::Replay {
             repro,
+            disaster_at,
             json,
             trace,
             chrome_trace,
         } => replay::replay(
             &repro,
+            disaster_at,
             json,
             &RunOptions {
                 trace: trace.as_deref(),

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::repro::Repro;
 use rcsim::fuzz::shrink::{shrink, Size};
+use rcsim::scenario::units::Duration;
+use rcsim::scenario::Override;
 use rcsim::sim::{simulate, RunOptions};
 
 use super::{summary, EXIT_BUDGET, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
@@ -15,12 +17,20 @@ fn read(path: &Path) -> Result<Repro, u8> {
     })
 }
 
-pub(super) fn replay(path: &Path, json: bool, opts: &RunOptions) -> u8 {
+/// Replays the reproducer at `path`, or with `disaster_at` runs it as a what-if with the
+/// disaster moved (then nothing recorded applies, and nothing is compared).
+pub(super) fn replay(
+    path: &Path,
+    disaster_at: Option<Duration>,
+    json: bool,
+    opts: &RunOptions,
+) -> u8 {
     let repro = match read(path) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let sc = match repro.scenario(&path.display().to_string()) {
+    let overrides: Vec<Override> = disaster_at.into_iter().map(Override::DisasterAt).collect();
+    let sc = match repro.scenario_with(&path.display().to_string(), &overrides) {
         Ok(s) => s,
         Err(e) => {
             errln!("{e}");
@@ -44,8 +54,14 @@ pub(super) fn replay(path: &Path, json: bool, opts: &RunOptions) -> u8 {
     }
     let same_hash = result.trace_hash == repro.expected.trace_hash;
     let same_verdict = result.consistent == repro.expected.consistent;
-    let reproduced = same_hash && same_verdict;
-    if reproduced {
+    // A what-if moved the disaster: its run is not the recorded one, so nothing can mismatch.
+    let mismatch = disaster_at.is_none() && !(same_hash && same_verdict);
+    if let Some(t) = disaster_at {
+        errln!(
+            "what-if: the disaster at {t}, so the recorded verdict and trace hash do not apply \
+             and were not compared"
+        );
+    } else if !mismatch {
         errln!(
             "reproduced: same verdict and trace hash {} as recorded",
             result.trace_hash
@@ -75,7 +91,7 @@ pub(super) fn replay(path: &Path, json: bool, opts: &RunOptions) -> u8 {
             summary::ns(result.sim_ns)
         );
     }
-    if !reproduced {
+    if mismatch {
         EXIT_NOT_REPRODUCED
     } else if !result.consistent {
         EXIT_VIOLATION

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::check::Violation;
 use crate::output::write_atomic;
 use crate::result::RunResult;
-use crate::scenario::{parse, Scenario, ScenarioError};
+use crate::scenario::{parse, Override, Scenario, ScenarioError};
 
 /// The format version written into every reproducer.
 pub const FORMAT: u32 = 1;
@@ -117,8 +117,17 @@ impl Repro {
     /// The scenario, checked like any scenario file; the reproducer's top-level `protocol` must
     /// name the scenario's `protocol.kind`, or the file was edited inconsistently.
     pub fn scenario(&self, source: &str) -> Result<Scenario, ScenarioError> {
+        self.scenario_with(source, &[])
+    }
+
+    /// As [`Repro::scenario`], with `overrides` applied first (`replay --disaster-at`).
+    pub fn scenario_with(
+        &self,
+        source: &str,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
         let text = serde_json::to_string(&self.scenario).unwrap_or_default();
-        let sc = parse(&format!("{source} (scenario)"), &text, &[])?;
+        let sc = parse(&format!("{source} (scenario)"), &text, overrides)?;
         if sc.protocol.kind.name() != self.protocol {
             return Err(ScenarioError {
                 source: source.to_string(),

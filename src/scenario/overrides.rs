@@ -115,9 +115,13 @@ fn disaster_at(root: &mut Value, at: Duration) {
         return;
     };
     let at_value = Value::String(at.to_string());
-    let existing = list
-        .iter_mut()
-        .find(|f| f.get("kind").and_then(Value::as_str) == Some("disaster"));
+    // A rolling disaster is the primary-site disaster too: it starts at `at`, over its own span.
+    let existing = list.iter_mut().find(|f| {
+        matches!(
+            f.get("kind").and_then(Value::as_str),
+            Some("disaster" | "rolling_disaster")
+        )
+    });
     match existing {
         Some(Value::Object(f)) => {
             f.insert("at".into(), at_value);
@@ -194,5 +198,16 @@ mod tests {
             .apply(&mut w)
             .expect("applies");
         assert_eq!(w, json!({"faults": [{"kind": "disaster", "at": "1500us"}]}));
+    }
+
+    #[test]
+    fn disaster_at_moves_a_rolling_disaster_rather_than_adding_one() {
+        let rolling = |at: &str| json!({"kind": "rolling_disaster", "at": at, "over": "2ms"});
+        let crash = json!({"kind": "crash", "at": "1ms", "subsystem": 2});
+        let mut v = json!({"faults": [crash.clone(), rolling("5ms")]});
+        Override::DisasterAt(Duration::from_ms(9))
+            .apply(&mut v)
+            .expect("applies");
+        assert_eq!(v, json!({"faults": [crash, rolling("9ms")]}));
     }
 }
