@@ -92,9 +92,29 @@ pub struct Latencies {
     pub exposure: Percentiles,
 }
 
-/// The JSON Schema of the result JSON (`rcsim schema --result`), pretty-printed.
+/// The JSON Schema of the result JSON (`rcsim schema --result`), pretty-printed. Every field is
+/// always written (an absent time or budget as `null`), so every property is required, the
+/// optional ones as well: schemars lists an `Option` field as not required, and marking it
+/// required there drops its `null`.
 pub fn schema_json() -> String {
-    let schema = schemars::schema_for!(RunResult);
+    let mut schema = serde_json::to_value(schemars::schema_for!(RunResult)).unwrap_or_default();
+    if let Some(obj) = schema.as_object_mut() {
+        let properties: Vec<String> = obj
+            .get("properties")
+            .and_then(serde_json::Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        let required = obj
+            .entry("required")
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let Some(list) = required.as_array_mut() {
+            for p in properties {
+                if !list.iter().any(|r| r.as_str() == Some(p.as_str())) {
+                    list.push(serde_json::Value::String(p));
+                }
+            }
+        }
+    }
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 

@@ -173,6 +173,44 @@ fn committed_schemas_equal_what_rcsim_prints() {
 }
 
 #[test]
+fn the_result_schema_requires_every_field_the_contract_names() {
+    let schema = printed(&["schema", "--result"]);
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .expect("a required list")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for field in [
+        "seed",
+        "protocol",
+        "scenario",
+        "events",
+        "sim_ns",
+        "disaster_ns",
+        "trace_hash",
+        "consistent",
+        "violations",
+        "writes",
+        "rpo",
+        "latency_ns",
+        "checkpoints",
+        "image",
+        "rcsim_version",
+    ] {
+        assert!(required.contains(&field), "{field} is not required");
+    }
+    // Every field is always written, so every property is required; a null one stays nullable.
+    for p in schema["properties"].as_object().expect("properties").keys() {
+        assert!(required.contains(&p.as_str()), "{p} is not required");
+    }
+    assert_eq!(
+        schema["properties"]["disaster_ns"]["type"],
+        serde_json::json!(["integer", "null"])
+    );
+}
+
+#[test]
 fn every_committed_scenario_follows_the_scenario_schema() {
     let schema = printed(&["schema"]);
     let mut n = 0;
