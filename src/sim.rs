@@ -164,7 +164,7 @@ fn simulate_inner(
         }
     }
     let mut trace = trace.expect("the trace watches every run");
-    let cut = outcome.reason.is_budget();
+    let cut = outcome.reason.is_budget() || world.writes_over_limit();
     let live = judges_liveness(sc, outcome.now) && !cut;
     let reference = world.finish(outcome.now, cut, live);
     if live && world.stats.disaster_ns.is_none() {
@@ -226,10 +226,11 @@ fn simulate_inner(
             drain_timeouts: world.stats.drain_timeouts,
         },
         image: c.image(),
-        budget_exhausted: outcome.reason.is_budget(),
+        budget_exhausted: cut,
         budget: match outcome.reason {
             StopReason::EventBudget => Some("events".into()),
             StopReason::TimeBudget => Some("sim_time".into()),
+            _ if world.writes_over_limit() => Some("writes_in_flight".into()),
             _ => None,
         },
         overloaded: world.overloaded(),

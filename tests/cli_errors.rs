@@ -386,6 +386,39 @@ fn the_sim_time_budget_message_names_the_limit() {
 }
 
 #[test]
+fn hosts_writing_faster_than_the_subsystems_serve_stop_at_the_in_flight_limit() {
+    // A billion writes a second against service times of a millisecond: the backlog grows by
+    // a million writes a millisecond, and would fill memory within seconds of wall time.
+    let flood = r#"{"name": "flood", "description": "x", "seed": 1, "duration": "20ms",
+        "topology": {"pairs": 2, "volumes_per_subsystem": 1, "blocks_per_volume": 64},
+        "workloads": [{"kind": "random", "rate": "1000000000/s"}]}"#;
+    let out = run_text(
+        "budget_in_flight",
+        flood,
+        &["--set", "limits.max_writes_in_flight=5000", "--json"],
+    );
+    out.assert_code(EXIT_BUDGET).assert_no_panic();
+    assert!(
+        out.stderr.contains("limits.max_writes_in_flight = 5000"),
+        "{}",
+        out.stderr
+    );
+    let r = out.json();
+    assert_eq!(r["budget_exhausted"], true);
+    assert_eq!(r["budget"], "writes_in_flight");
+    let (issued, completed) = (&r["writes"]["issued"], &r["writes"]["completed"]);
+    let in_flight = issued.as_u64().expect("issued") - completed.as_u64().expect("completed");
+    assert_eq!(in_flight, 5001, "stops at the first write past the limit");
+    // The limit is bounded like every count.
+    run_text(
+        "budget_in_flight_max",
+        flood,
+        &["--set", "limits.max_writes_in_flight=100000001"],
+    )
+    .assert_usage_error(&["limits.max_writes_in_flight", "100000000"]);
+}
+
+#[test]
 fn a_budget_large_enough_changes_nothing() {
     let t = TempDir::new("budget_ok");
     let base = t.write("base.json", BASE);

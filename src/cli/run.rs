@@ -98,10 +98,14 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         );
     }
     if let Some(which) = &result.budget {
-        let limit = if which == "events" {
-            format!("limits.max_events = {}", sc.limits.max_events)
-        } else {
-            format!("limits.max_sim_time = {}", sc.limits.max_sim_time)
+        let limit = match which.as_str() {
+            "events" => format!("limits.max_events = {}", sc.limits.max_events),
+            "writes_in_flight" => format!(
+                "limits.max_writes_in_flight = {} (the hosts write faster than the subsystems \
+                 serve)",
+                sc.limits.max_writes_in_flight
+            ),
+            _ => format!("limits.max_sim_time = {}", sc.limits.max_sim_time),
         };
         errln!(
             "rcsim: budget exhausted: {limit} was reached after {} events at {} simulated, \

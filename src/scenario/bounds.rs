@@ -22,6 +22,8 @@ pub const MAX_PATHS: u64 = 64;
 pub const MAX_SERVERS: u64 = 4096;
 /// Most writes a bounded copy buffer holds (`subsystems.buffer_capacity`).
 pub const MAX_BUFFER_CAPACITY: u64 = 1 << 24;
+/// The most `limits.max_writes_in_flight`: a hundred million writes are about 30 GB.
+pub const MAX_WRITES_IN_FLIGHT: u64 = 100_000_000;
 /// Most transactions a DBMS workload keeps in flight (`workloads[i].in_flight`).
 pub const MAX_IN_FLIGHT: u64 = 65_536;
 /// Most data writes of one DBMS transaction (`workloads[i].data_writes`).
@@ -89,6 +91,11 @@ pub fn problems(s: &Scenario) -> Vec<String> {
             );
         }
     }
+    p.at_most(
+        "limits.max_writes_in_flight",
+        s.limits.max_writes_in_flight,
+        MAX_WRITES_IN_FLIGHT,
+    );
     p.at_most("links.paths", s.links.paths.into(), MAX_PATHS);
     for (i, o) in s.links.overrides.iter().enumerate() {
         if let Some(n) = o.paths {

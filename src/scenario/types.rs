@@ -462,6 +462,11 @@ pub struct Limits {
     /// The latest simulated time one run may reach.
     #[serde(default = "default_max_time")]
     pub max_sim_time: Duration,
+    /// The most host writes one run may have issued and not yet completed at once. Hosts that
+    /// write faster than their subsystems serve grow a backlog of about 300 bytes a write for
+    /// as long as they write; past this many the run stops as for any other limit (exit 3).
+    #[serde(default = "default_max_writes_in_flight")]
+    pub max_writes_in_flight: u64,
 }
 
 impl Default for Limits {
@@ -469,8 +474,13 @@ impl Default for Limits {
         Limits {
             max_events: default_max_events(),
             max_sim_time: default_max_time(),
+            max_writes_in_flight: default_max_writes_in_flight(),
         }
     }
+}
+
+fn default_max_writes_in_flight() -> u64 {
+    1_000_000
 }
 
 fn default_max_events() -> u64 {

@@ -211,6 +211,8 @@ impl World {
             takeover_declared: false,
             takeover_delay: sc.takeover.delay.as_ns(),
             load_until: until,
+            max_writes_in_flight: sc.limits.max_writes_in_flight,
+            writes_over_limit: false,
             sync_error: sc.clocks.sync_error.as_ns(),
             checker: Checker::new(geometry, sc.checker.history),
             stats: Stats::default(),

@@ -43,6 +43,9 @@ impl World {
             let id = self.next_write;
             self.next_write += 1;
             self.stats.issued += 1;
+            if self.stats.issued - self.stats.completed > self.max_writes_in_flight {
+                self.writes_over_limit = true;
+            }
             self.checker
                 .issued(id, issue.addr, issue.size, issue.label.as_deref(), now);
             if !issue.role.is_none() {

@@ -133,6 +133,10 @@ pub struct World {
     takeover_delay: u64,
     /// When the hosts stop writing: stage loads are measured up to then.
     load_until: u64,
+    /// `limits.max_writes_in_flight`: host writes issued and not completed, at most.
+    max_writes_in_flight: u64,
+    /// Set when the hosts had more writes in flight than that: the run stops after the event.
+    writes_over_limit: bool,
     sync_error: u64,
     /// The checker: what the hosts saw and what the secondary volumes hold.
     pub checker: Checker,
@@ -238,6 +242,12 @@ impl World {
             NodeId::Primary(_) => self.primary_alive && up,
             NodeId::Secondary(_) => up,
         }
+    }
+
+    /// True when the run stopped because the hosts had more than `limits.max_writes_in_flight`
+    /// writes in flight.
+    pub fn writes_over_limit(&self) -> bool {
+        self.writes_over_limit
     }
 
     /// The first workload input (a trace file) that failed to read during the run, if any.
