@@ -12,7 +12,8 @@
 //!   1 TiB (2^28 blocks of 4 KiB) per subsystem: the peak memory must not follow the capacity.
 //!
 //! Each point is the median of at least 3 runs, and of as many more as fill 2 s on CPU (at most
-//! 25 in all); with `--quick` of one run. Every run must repeat the first one's trace hash.
+//! 25 in all), after one untimed warm-up run; with `--quick` of one run and no warm-up. Every
+//! run must repeat the first one's trace hash.
 //! `--quick` divides every run by 10 (the capacity pair excepted, which is short already).
 
 use serde::Serialize;
@@ -36,6 +37,8 @@ pub struct KnobPoint {
     pub cpu_events_per_s: f64,
     /// Timed runs behind the medians.
     pub runs: usize,
+    /// Untimed runs before them (1, but 0 with `--quick`).
+    pub warmup_runs: usize,
     /// Peak resident memory of the process during the runs, bytes (0 where unknown).
     pub peak_rss_bytes: u64,
     /// The runs' trace hash (every run repeats it).
@@ -66,11 +69,18 @@ const MIN_CPU_S: f64 = 2.0;
 /// Runs `sc` `runs` times, and more to fill [`MIN_CPU_S`] when `runs` is above 1, and describes
 /// it by the median times (a knob's two points are compared with each other, and one run of a
 /// fraction of a second on a shared machine varies by a third); every run must repeat the first
-/// one's trace hash.
+/// one's trace hash. With more than one run, one untimed run goes first: the first run at a
+/// size touches the allocator's pages afresh (the 1,024-pair run took 518, 437 and 396 ns per
+/// event in three runs in one process), and a point of three long runs would count that in its
+/// median while one of twenty-five short runs would not.
 fn point(setting: String, sc: &Scenario, runs: usize) -> KnobPoint {
     let reset = rss::reset_peak();
     let min_cpu_s = if runs > 1 { MIN_CPU_S } else { 0.0 };
+    let warm = (runs > 1).then(|| standard::repeat(sc, 1, &mut |_| {}).0.trace_hash);
     let (res, wall, cpu_s, runs) = standard::repeat_for(sc, runs, min_cpu_s, &mut |_| {});
+    if let Some(h) = &warm {
+        assert_eq!(*h, res.trace_hash, "runs must repeat exactly");
+    }
     let per = |s: f64| {
         if s > 0.0 {
             res.events as f64 / s
@@ -84,6 +94,7 @@ fn point(setting: String, sc: &Scenario, runs: usize) -> KnobPoint {
         events_per_s: per(wall),
         cpu_events_per_s: per(cpu_s),
         runs,
+        warmup_runs: usize::from(warm.is_some()),
         peak_rss_bytes: if reset { rss::peak_rss_bytes() } else { 0 },
         trace_hash: res.trace_hash.clone(),
         consistent: res.consistent,
@@ -256,5 +267,8 @@ mod tests {
         );
         assert!(p.consistent);
         assert!(p.events > 100, "{}", p.events);
+        assert_eq!(p.warmup_runs, 1, "a timed point runs once untimed first");
+        let quick = point("100 chained".into(), &chained_script(100), 1);
+        assert_eq!((quick.runs, quick.warmup_runs), (1, 0));
     }
 }

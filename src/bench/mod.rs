@@ -318,6 +318,7 @@ mod tests {
             events_per_s: 1.0,
             cpu_events_per_s: 2_000_000.0,
             runs,
+            warmup_runs: 1,
             peak_rss_bytes: 3 << 20,
             trace_hash: String::new(),
             consistent: true,
