@@ -183,6 +183,18 @@ fn shard_auto_names_the_missing_or_contradictory_variable() {
         ("SLURM_ARRAY_TASK_COUNT", "2".into()),
     ];
     rcsim_env(&args, &contradictory).assert_usage_error(&["SLURM_ARRAY_TASK_COUNT=2"]);
+    // MAX-MIN+1 wraps to 0 in unchecked arithmetic: refused, not run as shard 1/0.
+    let wraps = [
+        ("SLURM_ARRAY_TASK_ID", "0".into()),
+        ("SLURM_ARRAY_TASK_MIN", "0".into()),
+        ("SLURM_ARRAY_TASK_MAX", u64::MAX.to_string()),
+        ("SLURM_ARRAY_TASK_COUNT", "0".into()),
+    ];
+    rcsim_env(&args, &wraps).assert_usage_error(&["SLURM_ARRAY_TASK_COUNT=0"]);
+    assert!(
+        !d.join("summary.json").exists(),
+        "a refused shard writes nothing"
+    );
     rcsim_env(&args, &[("JOB_COMPLETION_INDEX", "1".into())])
         .assert_usage_error(&["RCSIM_SHARD_COUNT", "--shard-count"]);
     let k8s = rcsim_env(

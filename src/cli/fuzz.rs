@@ -270,6 +270,16 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
         return Err("--allow-partial goes with --merge".into());
     }
     let shard = shard::resolve(args.shard, args.shard_count)?;
+    // `parse_seeds` keeps end > start. More shards than seeds would leave some empty, and a
+    // merge refuses such a campaign, so it is refused before it runs.
+    let len = range.end - range.start;
+    if shard.1 > len {
+        return Err(format!(
+            "--shard {}/{}: {} shards of the {len} seeds of {}..{} would leave some empty; use \
+             at most {len} shards",
+            shard.0, shard.1, shard.1, range.start, range.end
+        ));
+    }
     let mut base = base(args.scenario.as_deref())?;
     let base_hash = identity::base_hash(&base);
     if let Some(p) = args.protocol {
