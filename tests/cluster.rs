@@ -336,3 +336,24 @@ fn a_used_output_directory_is_refused_or_cleared_never_mixed() {
     );
     assert_eq!(results(d.path()).lines().count(), 3);
 }
+
+#[test]
+fn a_resume_whose_finished_lines_would_wrap_the_events_total_is_refused() {
+    let d = TempDir::new("cluster-resume-wrap");
+    let out = s(d.path());
+    let args = ["fuzz", "--seeds", "0..3", "--jobs", "1", "--out", &out];
+    rcsim(&args).assert_code(common::EXIT_OK);
+    let lines: String = results(d.path())
+        .lines()
+        .take(2)
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("JSON line");
+            v["events"] = Value::from(u64::MAX);
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(d.join("results.jsonl"), lines).expect("write");
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    rcsim(&resume).assert_usage_error(&["results.jsonl", "seed 1", "`events`"]);
+}

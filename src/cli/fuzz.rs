@@ -206,10 +206,28 @@ fn resume_from(
             d.theirs
         ));
     }
+    // The first line whose counts would overflow the totals stops the resume (bad input);
+    // `finished` takes no error back from its callback, so it is kept here until it returns.
+    let mut overflow = None;
     let done = outdir::finished(dir, seeds, |v| {
-        summary.add_line(v);
-        summary.resumed_events += v["events"].as_u64().unwrap_or(0);
+        if overflow.is_some() {
+            return;
+        }
+        let before = summary.events;
+        if let Err(e) = summary.add_line(v) {
+            overflow = Some(format!("the line of seed {}: {e}", v["seed"]));
+            return;
+        }
+        // What add_line just counted; resumed events are a part of the total, so this fits.
+        let added = summary.events - before;
+        summary.resumed_events = summary.resumed_events.saturating_add(added);
     })?;
+    if let Some(e) = overflow {
+        return Err(format!(
+            "{}: {e}; cannot resume",
+            dir.join(outdir::RESULTS).display()
+        ));
+    }
     summary.resumed_seeds = done.seeds as u64;
     let temps = outdir::clear_temporaries(dir)
         .map_err(|e| format!("cannot clear {}: {e}", dir.join(outdir::REPRO).display()))?;

@@ -178,7 +178,12 @@ fn join_results(
                 s.identity.shard.k
             ));
         }
-        summary.add_line(&v);
+        summary.add_line(&v).map_err(|e| {
+            format!(
+                "{}: the line of seed {seed}: {e}",
+                s.dir.join(RESULTS).display()
+            )
+        })?;
         file.push(&line)
             .map_err(|e| format!("{}: {e}", file.path().display()))?;
     }
@@ -232,7 +237,13 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
     copy_reproducers(&shards, out)?;
     for s in &shards {
         let p = &s.summary;
-        summary.jobs += p.jobs;
+        summary.jobs = summary.jobs.checked_add(p.jobs).ok_or_else(|| {
+            format!(
+                "{}: `jobs` is {}, which carries the shards' total past the largest count",
+                s.dir.join(SUMMARY).display(),
+                p.jobs
+            )
+        })?;
         summary
             .nondeterministic_seeds
             .extend(&p.nondeterministic_seeds);

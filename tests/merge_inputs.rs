@@ -1,0 +1,61 @@
+//! `fuzz --merge` given shard directories that a person, a crash or an attacker changed:
+//! counts that would wrap the totals are refused with exit 2 naming the file.
+
+use crate::common;
+
+use std::path::Path;
+
+use common::{rcsim, Output, TempDir, EXIT_OK};
+use serde_json::Value;
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().to_string()
+}
+
+/// Runs an unsharded campaign of `seeds` (or shard `shard` of it) into `dir`, which must pass.
+fn shard(dir: &TempDir, seeds: &str, shard: Option<&str>) {
+    let out = s(dir.path());
+    let mut args = vec!["fuzz", "--seeds", seeds, "--jobs", "1", "--out", &out];
+    if let Some(k) = shard {
+        args.extend(["--shard", k]);
+    }
+    rcsim(&args).assert_code(EXIT_OK);
+}
+
+fn merge(dirs: &[&TempDir], out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec!["fuzz".into(), "--merge".into()];
+    args.extend(dirs.iter().map(|d| s(d.path())));
+    args.extend(["--out".into(), s(out)]);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    rcsim(&args)
+}
+
+fn result_lines(dir: &TempDir) -> Vec<String> {
+    std::fs::read_to_string(dir.join("results.jsonl"))
+        .expect("results")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_lines(dir: &TempDir, lines: &[String]) {
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("results.jsonl"), text).expect("write results");
+}
+
+#[test]
+fn events_that_would_wrap_the_total_are_refused() {
+    let d = TempDir::new("merge-wrap");
+    shard(&d, "0..2", None);
+    let lines: Vec<String> = result_lines(&d)
+        .iter()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("JSON line");
+            v["events"] = Value::from(u64::MAX);
+            v.to_string()
+        })
+        .collect();
+    write_lines(&d, &lines);
+    let out = TempDir::new("merge-wrap-out");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl", "`events`"]);
+}
