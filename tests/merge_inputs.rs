@@ -1,5 +1,6 @@
 //! `fuzz --merge` given shard directories that a person, a crash or an attacker changed:
-//! counts that would wrap the totals are refused with exit 2 naming the file.
+//! counts that would wrap the totals are refused with exit 2 naming the file. A partial merge
+//! says partial, not interrupted.
 
 use crate::common;
 
@@ -41,6 +42,23 @@ fn result_lines(dir: &TempDir) -> Vec<String> {
 fn write_lines(dir: &TempDir, lines: &[String]) {
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(dir.join("results.jsonl"), text).expect("write results");
+}
+
+#[test]
+fn a_partial_merge_exits_with_its_verdict_not_as_interrupted() {
+    let k1 = TempDir::new("merge-partial-1");
+    shard(&k1, "0..4", Some("1/2"));
+    let out = TempDir::new("merge-partial-out");
+    let o = merge(&[&k1], out.path(), &["--allow-partial"]);
+    o.assert_code(EXIT_OK).assert_no_panic();
+    assert!(o.stderr.contains("shard 2/2 is missing"), "{}", o.stderr);
+    assert!(!o.stdout.contains("interrupted"), "{}", o.stdout);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
+            .expect("JSON");
+    assert_eq!(written["interrupted"], false);
+    assert_eq!(written["partial"], true);
+    assert_eq!(written["missing_shards"], serde_json::json!([2]));
 }
 
 #[test]

@@ -299,7 +299,8 @@ struct FuzzArgs {
     #[arg(long)]
     overwrite: bool,
     /// With --merge: join shards even when some are missing or unfinished; the summary then
-    /// says `partial` and lists them.
+    /// says `partial` and lists them, and the exit code is the verdict of the seeds merged
+    /// (0, 1 or 3), not 130: nothing was interrupted.
     #[arg(long)]
     allow_partial: bool,
     /// Protocol to run (default: the base's).
