@@ -1,6 +1,6 @@
 //! `fuzz --merge` given shard directories that a person, a crash or an attacker changed:
 //! counts that would wrap the totals are refused with exit 2 naming the file. A partial merge
-//! says partial, not interrupted.
+//! says partial, not interrupted. An --out whose repro/ is a link is refused.
 
 use crate::common;
 
@@ -76,4 +76,26 @@ fn events_that_would_wrap_the_total_are_refused() {
     write_lines(&d, &lines);
     let out = TempDir::new("merge-wrap-out");
     merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl", "`events`"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_out_whose_repro_is_a_link_is_not_written_through() {
+    let d = TempDir::new("merge-linked");
+    shard(&d, "0..2", None);
+    let elsewhere = TempDir::new("merge-linked-elsewhere");
+    let linked = TempDir::new("merge-linked-out");
+    std::os::unix::fs::symlink(elsewhere.path(), linked.join("repro")).expect("symlink");
+    merge(&[&d], linked.path(), &[]).assert_usage_error(&["repro", "symbolic link"]);
+    let out = s(linked.path());
+    rcsim(&["fuzz", "--seeds", "0..2", "--out", &out]).assert_usage_error(&["symbolic link"]);
+    rcsim(&["fuzz", "--seeds", "0..2", "--out", &out, "--overwrite"])
+        .assert_usage_error(&["symbolic link"]);
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .expect("dir")
+            .next()
+            .is_none(),
+        "nothing is written where the link points"
+    );
 }
