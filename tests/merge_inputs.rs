@@ -1,6 +1,8 @@
-//! `fuzz --merge` given shard directories that a person, a crash or an attacker changed:
-//! counts that would wrap the totals are refused with exit 2 naming the file. A partial merge
-//! says partial, not interrupted. An --out whose repro/ is a link is refused.
+//! `fuzz --merge` given shard directories that a person, a crash or an attacker changed: an
+//! impossible shard number, results that lost, repeated or invented lines, counts that would
+//! wrap the totals, files that are links to devices or FIFOs, runaway lines. Each is refused with
+//! exit 2 naming the file, before anything is written; so is an --out whose repro/ is a link.
+//! A partial merge says partial, not interrupted.
 
 use crate::common;
 
@@ -31,6 +33,15 @@ fn merge(dirs: &[&TempDir], out: &Path, extra: &[&str]) -> Output {
     rcsim(&args)
 }
 
+/// Rewrites `dir/summary.json` through `edit`.
+fn edit_summary(dir: &TempDir, edit: impl FnOnce(&mut Value)) {
+    let path = dir.join("summary.json");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("summary")).expect("JSON");
+    edit(&mut v);
+    std::fs::write(&path, v.to_string()).expect("write summary");
+}
+
 fn result_lines(dir: &TempDir) -> Vec<String> {
     std::fs::read_to_string(dir.join("results.jsonl"))
         .expect("results")
@@ -42,6 +53,63 @@ fn result_lines(dir: &TempDir) -> Vec<String> {
 fn write_lines(dir: &TempDir, lines: &[String]) {
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(dir.join("results.jsonl"), text).expect("write results");
+}
+
+#[test]
+fn an_impossible_shard_number_is_refused_naming_the_field() {
+    let d = TempDir::new("merge-odd-shard");
+    shard(&d, "0..1", None);
+    let out = TempDir::new("merge-odd-shard-out");
+    for (k, n, field) in [
+        (0u64, 1u64, "campaign.shard.k"),
+        (2, 1, "campaign.shard.k"),
+        (1, 0, "campaign.shard.n"),
+        (1, 4_611_686_018_427_387_904, "campaign.shard.n"),
+        (1, 68_719_476_736, "campaign.shard.n"),
+        (1, 2, "campaign.shard.n"),
+    ] {
+        edit_summary(&d, |v| {
+            v["campaign"]["shard"] = serde_json::json!({"k": k, "n": n})
+        });
+        merge(&[&d], out.path(), &[]).assert_usage_error(&["summary.json", field]);
+    }
+    assert!(!out.join("results.jsonl").exists(), "nothing is written");
+}
+
+#[test]
+fn results_that_lost_repeated_or_invented_lines_are_refused() {
+    let d = TempDir::new("merge-lost");
+    shard(&d, "0..4", None);
+    let whole = result_lines(&d);
+    let out = TempDir::new("merge-lost-out");
+
+    write_lines(&d, &whole[..1]);
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl", "holds 1 of the 4"]);
+    assert!(
+        !out.join("results.jsonl").exists(),
+        "a refused merge writes nothing"
+    );
+
+    let mut repeated = whole.clone();
+    repeated.insert(2, whole[1].clone());
+    write_lines(&d, &repeated);
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:3", "seed 2"]);
+
+    let mut extra = whole.clone();
+    extra.push(whole[0].replace("\"seed\":0", "\"seed\":4"));
+    write_lines(&d, &extra);
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:5", "after the last seed"]);
+
+    // With --allow-partial the short shard is merged as far as it goes and listed as missing;
+    // a partial merge is not an interruption, so its code is the verdict (0 here), not 130.
+    write_lines(&d, &whole[..1]);
+    let o = merge(&[&d], out.path(), &["--allow-partial", "--json"]);
+    o.assert_code(EXIT_OK).assert_no_panic();
+    let summary = o.json();
+    assert_eq!(summary["seeds"], 1);
+    assert_eq!(summary["partial"], true);
+    assert_eq!(summary["interrupted"], false);
+    assert_eq!(summary["missing_shards"], serde_json::json!([1]));
 }
 
 #[test]
@@ -75,7 +143,85 @@ fn events_that_would_wrap_the_total_are_refused() {
         .collect();
     write_lines(&d, &lines);
     let out = TempDir::new("merge-wrap-out");
-    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl", "`events`"]);
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:2", "`events`"]);
+    assert!(!out.join("results.jsonl").exists(), "nothing half-written");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_that_are_not_regular_or_run_away_are_refused() {
+    use std::os::unix::fs::symlink;
+    let d = TempDir::new("merge-special");
+    shard(&d, "0..2", None);
+    let out = TempDir::new("merge-special-out");
+    let results = d.join("results.jsonl");
+    let kept = std::fs::read(&results).expect("results");
+
+    std::fs::remove_file(&results).expect("remove");
+    symlink("/dev/zero", &results).expect("symlink");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl", "regular file"]);
+
+    // One line longer than the 16 MiB a result line may take.
+    std::fs::remove_file(&results).expect("remove");
+    let mut huge = vec![b' '; (16 << 20) + 1];
+    huge.push(b'\n');
+    std::fs::write(&results, &huge).expect("write");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:1", "longer than"]);
+    std::fs::write(&results, &kept).expect("restore");
+
+    let summary = d.join("summary.json");
+    let text = std::fs::read(&summary).expect("summary");
+    std::fs::remove_file(&summary).expect("remove");
+    symlink("/dev/zero", &summary).expect("symlink");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["summary.json", "regular file"]);
+    std::fs::remove_file(&summary).expect("remove");
+    std::fs::write(&summary, &text).expect("restore");
+    assert!(!out.join("results.jsonl").exists(), "nothing is written");
+}
+
+#[cfg(unix)]
+#[test]
+fn only_regular_reproducers_of_the_campaign_are_copied() {
+    use std::os::unix::fs::symlink;
+    let d = TempDir::new("merge-repro");
+    shard(&d, "0..4", None);
+    let repro = d.join("repro");
+    let out = TempDir::new("merge-repro-out");
+
+    symlink("/etc/passwd", repro.join("seed-1.json")).expect("symlink");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["seed-1.json", "symbolic link"]);
+    assert!(
+        !out.join("repro/seed-1.json").exists(),
+        "the link is not copied"
+    );
+    std::fs::remove_file(repro.join("seed-1.json")).expect("remove");
+
+    let fifo = repro.join("seed-2.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["seed-2.json", "regular file"]);
+    std::fs::remove_file(&fifo).expect("remove");
+
+    std::fs::write(repro.join("seed-9.json"), "{}").expect("write");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["seed-9.json", "does not run"]);
+    std::fs::remove_file(repro.join("seed-9.json")).expect("remove");
+    assert!(
+        !out.join("results.jsonl").exists(),
+        "a refused reproducer is found before anything is written"
+    );
+
+    // A real reproducer is copied; what is not a reproducer's name stays behind.
+    std::fs::write(repro.join("seed-3.json"), "{\"seed\":3}").expect("write");
+    std::fs::write(repro.join("notes.txt"), "mine").expect("write");
+    merge(&[&d], out.path(), &[]).assert_code(EXIT_OK);
+    assert_eq!(
+        std::fs::read_to_string(out.join("repro/seed-3.json")).expect("copied"),
+        "{\"seed\":3}"
+    );
+    assert!(!out.join("repro/notes.txt").exists());
 }
 
 #[cfg(unix)]
