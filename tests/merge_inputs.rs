@@ -121,6 +121,13 @@ fn a_partial_merge_exits_with_its_verdict_not_as_interrupted() {
     o.assert_code(EXIT_OK).assert_no_panic();
     assert!(o.stderr.contains("shard 2/2 is missing"), "{}", o.stderr);
     assert!(!o.stdout.contains("interrupted"), "{}", o.stdout);
+    assert!(o.stdout.contains("(partial)"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("missing or unfinished shards, not in these totals: 2"),
+        "{}",
+        o.stdout
+    );
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
             .expect("JSON");

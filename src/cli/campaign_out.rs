@@ -34,8 +34,21 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
         s.failed,
         s.budget_exhausted,
         s.invalid,
-        if s.interrupted { " (interrupted)" } else { "" }
+        if s.interrupted {
+            " (interrupted)"
+        } else if s.partial {
+            " (partial)"
+        } else {
+            ""
+        }
     );
+    if !s.missing_shards.is_empty() {
+        let shards: Vec<String> = s.missing_shards.iter().map(u64::to_string).collect();
+        outln!(
+            "  missing or unfinished shards, not in these totals: {}",
+            shards.join(", ")
+        );
+    }
     for (k, n) in &s.violations_by_kind {
         outln!("  {k}: {}", count(*n, "seed"));
     }
