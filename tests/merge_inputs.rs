@@ -252,3 +252,15 @@ fn an_out_whose_repro_is_a_link_is_not_written_through() {
         "nothing is written where the link points"
     );
 }
+
+#[test]
+fn a_shard_is_never_the_merged_out() {
+    let d = TempDir::new("merge-into-shard");
+    shard(&d, "0..2", None);
+    let before = std::fs::read(d.join("results.jsonl")).expect("results");
+    merge(&[&d], d.path(), &["--overwrite"]).assert_usage_error(&["--out", "being merged"]);
+    assert_eq!(
+        std::fs::read(d.join("results.jsonl")).expect("results kept"),
+        before
+    );
+}

@@ -257,6 +257,26 @@ fn join_results(shards: &[Shard], out: &Path, summary: &mut Summary) -> Result<(
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Refuses an `out` that is one of the shards' directories: preparing it (with --overwrite,
+/// clearing it) would destroy the shard being merged.
+fn refuse_a_shard_as_out(shards: &[Shard], out: &Path) -> Result<(), String> {
+    // An `out` that does not exist yet cannot be a shard's directory.
+    let Ok(target) = std::fs::canonicalize(out) else {
+        return Ok(());
+    };
+    match shards
+        .iter()
+        .find(|s| std::fs::canonicalize(&s.dir).is_ok_and(|d| d == target))
+    {
+        Some(s) => Err(format!(
+            "--out {} is the shard {} being merged; the merged campaign goes elsewhere",
+            out.display(),
+            s.dir.display()
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Runs `--merge` and returns the exit code.
 pub(super) fn merge(a: &MergeArgs) -> u8 {
     match try_merge(a) {
@@ -279,6 +299,7 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
         .collect::<Result<Vec<_>, _>>()?;
     shards.sort_by_key(|s| s.identity.shard.k);
     let missing = check(&shards, a.allow_partial)?;
+    refuse_a_shard_as_out(&shards, out)?;
     prepare_out(out, a.overwrite, false)?;
     let mut summary = Summary::default();
     join_results(&shards, out, &mut summary)?;
