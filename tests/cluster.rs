@@ -357,3 +357,17 @@ fn a_resume_whose_finished_lines_would_wrap_the_events_total_is_refused() {
     resume.push("--resume");
     rcsim(&resume).assert_usage_error(&["results.jsonl", "seed 1", "`events`"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_resume_whose_summary_is_a_link_to_a_device_is_refused() {
+    let d = TempDir::new("cluster-resume-zero");
+    let out = s(d.path());
+    let args = ["fuzz", "--seeds", "0..2", "--jobs", "1", "--out", &out];
+    rcsim(&args).assert_code(common::EXIT_OK);
+    std::fs::remove_file(d.join("summary.json")).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", d.join("summary.json")).expect("symlink");
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    rcsim(&resume).assert_usage_error(&["summary.json", "regular file"]);
+}

@@ -18,6 +18,7 @@ use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
 use super::campaign_out::{exit_code, prepare_out, print_summary, FAILING_LINES};
+use super::shard_files::{read_capped, MAX_SUMMARY_BYTES};
 use super::{merge, shard, FuzzArgs, EXIT_USAGE};
 
 fn base(path: Option<&Path>) -> Result<Scenario, String> {
@@ -172,24 +173,24 @@ fn resume_from(
     summary: &mut Summary,
 ) -> Result<outdir::Finished, String> {
     let path = dir.join(outdir::SUMMARY);
-    let earlier = match std::fs::read_to_string(&path) {
-        Ok(t) => serde_json::from_str::<Summary>(&t)
-            .map_err(|e| format!("{}: not a campaign summary: {e}", path.display()))?,
-        Err(_) if !dir.join(outdir::RESULTS).exists() => {
-            errln!(
-                "rcsim fuzz --resume: {} holds no campaign yet; starting one",
-                dir.display()
-            );
-            return Ok(outdir::Finished { seeds: 0, bytes: 0 });
-        }
-        Err(e) => {
-            return Err(format!(
-                "{}: cannot read ({e}), so nothing says which campaign {} holds",
-                path.display(),
-                dir.join(outdir::RESULTS).display()
-            ))
-        }
-    };
+    let absent =
+        std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+    if absent && !dir.join(outdir::RESULTS).exists() {
+        errln!(
+            "rcsim fuzz --resume: {} holds no campaign yet; starting one",
+            dir.display()
+        );
+        return Ok(outdir::Finished { seeds: 0, bytes: 0 });
+    }
+    // Read as any input: a regular file within the cap, never a link to a device read forever.
+    let text = read_capped(&path, true, MAX_SUMMARY_BYTES).map_err(|e| {
+        format!(
+            "{e}, so nothing says which campaign {} holds",
+            dir.join(outdir::RESULTS).display()
+        )
+    })?;
+    let earlier = serde_json::from_slice::<Summary>(&text)
+        .map_err(|e| format!("{}: not a campaign summary: {e}", path.display()))?;
     let theirs = earlier.campaign.ok_or_else(|| {
         format!(
             "{}: records no campaign identity; cannot resume it",

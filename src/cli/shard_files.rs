@@ -1,6 +1,6 @@
-//! Reading a shard's files for `fuzz --merge`: only regular files, each read within a cap, so a
-//! shard directory that holds a link to `/dev/zero`, a FIFO or a runaway line is refused (exit 2)
-//! instead of exhausting memory or hanging the merge.
+//! Reading a campaign's files for `fuzz --merge` (and its summary for `--resume`): only regular
+//! files, each read within a cap, so a directory that holds a link to `/dev/zero`, a FIFO or a
+//! runaway line is refused (exit 2) instead of exhausting memory or hanging.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read};
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 /// few KiB (its violations are capped by the checker), so a longer one is not rcsim's.
 pub(super) const MAX_LINE_BYTES: u64 = 16 << 20;
 
-/// The largest `summary.json` a merge reads: 64 MiB, room for millions of failing seeds.
+/// The largest `summary.json` a merge or resume reads: 64 MiB, room for millions of failing seeds.
 pub(super) const MAX_SUMMARY_BYTES: u64 = 64 << 20;
 
 /// Opens `path` for reading and refuses anything but a regular file. With `follow` false a
