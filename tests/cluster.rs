@@ -183,6 +183,18 @@ fn shard_auto_names_the_missing_or_contradictory_variable() {
         ("SLURM_ARRAY_TASK_COUNT", "2".into()),
     ];
     rcsim_env(&args, &contradictory).assert_usage_error(&["SLURM_ARRAY_TASK_COUNT=2"]);
+    // MAX-MIN+1 wraps to 0 in unchecked arithmetic: refused, not run as shard 1/0.
+    let wraps = [
+        ("SLURM_ARRAY_TASK_ID", "0".into()),
+        ("SLURM_ARRAY_TASK_MIN", "0".into()),
+        ("SLURM_ARRAY_TASK_MAX", u64::MAX.to_string()),
+        ("SLURM_ARRAY_TASK_COUNT", "0".into()),
+    ];
+    rcsim_env(&args, &wraps).assert_usage_error(&["SLURM_ARRAY_TASK_COUNT=0"]);
+    assert!(
+        !d.join("summary.json").exists(),
+        "a refused shard writes nothing"
+    );
     rcsim_env(&args, &[("JOB_COMPLETION_INDEX", "1".into())])
         .assert_usage_error(&["RCSIM_SHARD_COUNT", "--shard-count"]);
     let k8s = rcsim_env(
@@ -323,4 +335,39 @@ fn a_used_output_directory_is_refused_or_cleared_never_mixed() {
         "no stale reproducer is left"
     );
     assert_eq!(results(d.path()).lines().count(), 3);
+}
+
+#[test]
+fn a_resume_whose_finished_lines_would_wrap_the_events_total_is_refused() {
+    let d = TempDir::new("cluster-resume-wrap");
+    let out = s(d.path());
+    let args = ["fuzz", "--seeds", "0..3", "--jobs", "1", "--out", &out];
+    rcsim(&args).assert_code(common::EXIT_OK);
+    let lines: String = results(d.path())
+        .lines()
+        .take(2)
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("JSON line");
+            v["events"] = Value::from(u64::MAX);
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(d.join("results.jsonl"), lines).expect("write");
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    rcsim(&resume).assert_usage_error(&["results.jsonl", "seed 1", "`events`"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_resume_whose_summary_is_a_link_to_a_device_is_refused() {
+    let d = TempDir::new("cluster-resume-zero");
+    let out = s(d.path());
+    let args = ["fuzz", "--seeds", "0..2", "--jobs", "1", "--out", &out];
+    rcsim(&args).assert_code(common::EXIT_OK);
+    std::fs::remove_file(d.join("summary.json")).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", d.join("summary.json")).expect("symlink");
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    rcsim(&resume).assert_usage_error(&["summary.json", "regular file"]);
 }

@@ -230,6 +230,8 @@ fn bad_fuzz_arguments_are_usage_errors() {
     let d = TempDir::new("fuzz-bad");
     fuzz(&d, &["--seeds", "9..3"]).assert_usage_error(&["--seeds", "A < B"]);
     fuzz(&d, &["--seeds", "0..5", "--shard", "4/3"]).assert_usage_error(&["--shard"]);
+    fuzz(&d, &["--seeds", "0..2", "--shard", "1/3"]).assert_usage_error(&["1/3", "at most 2"]);
+    fuzz(&d, &["--seeds", "0..5", "--shard", "1/100001"]).assert_usage_error(&["--shard"]);
     fuzz(&d, &["--seeds", "0..5", "--mutant", "nope"]).assert_code(EXIT_USAGE);
     fuzz(&d, &["--seeds", "0..5", "--set", "topology.pairs=\"x\""])
         .assert_usage_error(&["topology.pairs"]);

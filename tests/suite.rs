@@ -26,6 +26,7 @@ mod findings;
 mod fuzz;
 mod hostile_inputs;
 mod hostile_scenarios;
+mod merge_inputs;
 mod network_only;
 mod output_files;
 mod replay;

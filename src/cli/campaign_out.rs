@@ -34,8 +34,21 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
         s.failed,
         s.budget_exhausted,
         s.invalid,
-        if s.interrupted { " (interrupted)" } else { "" }
+        if s.interrupted {
+            " (interrupted)"
+        } else if s.partial {
+            " (partial)"
+        } else {
+            ""
+        }
     );
+    if !s.missing_shards.is_empty() {
+        let shards: Vec<String> = s.missing_shards.iter().map(u64::to_string).collect();
+        outln!(
+            "  missing or unfinished shards, not in these totals: {}",
+            shards.join(", ")
+        );
+    }
     for (k, n) in &s.violations_by_kind {
         outln!("  {k}: {}", count(*n, "seed"));
     }
@@ -105,10 +118,27 @@ pub(super) fn exit_code(s: &Summary) -> u8 {
     }
 }
 
-/// Makes `dir` ready for a new campaign's files: created if needed; an earlier campaign there is
-/// refused (its reproducers would be mixed with the new ones) unless `overwrite`, which removes
+/// Makes `dir` ready for a new campaign's files: created if needed; a `repro` that is a link
+/// or not a directory is refused; an earlier campaign there is refused (its reproducers would be mixed with the new ones) unless `overwrite`, which removes
 /// that campaign's own files and says so. With `resume`, the earlier campaign is kept.
 pub(super) fn prepare_out(dir: &Path, overwrite: bool, resume: bool) -> Result<(), String> {
+    // Reproducers are written into `dir/repro` and --overwrite deletes files there: never
+    // through a link to a directory elsewhere.
+    let repro = dir.join(outdir::REPRO);
+    if let Ok(m) = std::fs::symlink_metadata(&repro) {
+        if !m.is_dir() {
+            let what = if m.file_type().is_symlink() {
+                "a symbolic link"
+            } else {
+                "not a directory"
+            };
+            return Err(format!(
+                "{} is {what}; expected the campaign's reproducer directory (rcsim does not \
+                 write through links): remove it, or pick another --out",
+                repro.display()
+            ));
+        }
+    }
     let earlier = outdir::earlier_campaign(dir);
     if !earlier.is_empty() && !resume {
         if !overwrite {

@@ -18,6 +18,7 @@ use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
 use super::campaign_out::{exit_code, prepare_out, print_summary, FAILING_LINES};
+use super::shard_files::{read_capped, MAX_SUMMARY_BYTES};
 use super::{merge, shard, FuzzArgs, EXIT_USAGE};
 
 fn base(path: Option<&Path>) -> Result<Scenario, String> {
@@ -172,24 +173,24 @@ fn resume_from(
     summary: &mut Summary,
 ) -> Result<outdir::Finished, String> {
     let path = dir.join(outdir::SUMMARY);
-    let earlier = match std::fs::read_to_string(&path) {
-        Ok(t) => serde_json::from_str::<Summary>(&t)
-            .map_err(|e| format!("{}: not a campaign summary: {e}", path.display()))?,
-        Err(_) if !dir.join(outdir::RESULTS).exists() => {
-            errln!(
-                "rcsim fuzz --resume: {} holds no campaign yet; starting one",
-                dir.display()
-            );
-            return Ok(outdir::Finished { seeds: 0, bytes: 0 });
-        }
-        Err(e) => {
-            return Err(format!(
-                "{}: cannot read ({e}), so nothing says which campaign {} holds",
-                path.display(),
-                dir.join(outdir::RESULTS).display()
-            ))
-        }
-    };
+    let absent =
+        std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+    if absent && !dir.join(outdir::RESULTS).exists() {
+        errln!(
+            "rcsim fuzz --resume: {} holds no campaign yet; starting one",
+            dir.display()
+        );
+        return Ok(outdir::Finished { seeds: 0, bytes: 0 });
+    }
+    // Read as any input: a regular file within the cap, never a link to a device read forever.
+    let text = read_capped(&path, true, MAX_SUMMARY_BYTES).map_err(|e| {
+        format!(
+            "{e}, so nothing says which campaign {} holds",
+            dir.join(outdir::RESULTS).display()
+        )
+    })?;
+    let earlier = serde_json::from_slice::<Summary>(&text)
+        .map_err(|e| format!("{}: not a campaign summary: {e}", path.display()))?;
     let theirs = earlier.campaign.ok_or_else(|| {
         format!(
             "{}: records no campaign identity; cannot resume it",
@@ -206,10 +207,28 @@ fn resume_from(
             d.theirs
         ));
     }
+    // The first line whose counts would overflow the totals stops the resume (bad input);
+    // `finished` takes no error back from its callback, so it is kept here until it returns.
+    let mut overflow = None;
     let done = outdir::finished(dir, seeds, |v| {
-        summary.add_line(v);
-        summary.resumed_events += v["events"].as_u64().unwrap_or(0);
+        if overflow.is_some() {
+            return;
+        }
+        let before = summary.events;
+        if let Err(e) = summary.add_line(v) {
+            overflow = Some(format!("the line of seed {}: {e}", v["seed"]));
+            return;
+        }
+        // What add_line just counted; resumed events are a part of the total, so this fits.
+        let added = summary.events - before;
+        summary.resumed_events = summary.resumed_events.saturating_add(added);
     })?;
+    if let Some(e) = overflow {
+        return Err(format!(
+            "{}: {e}; cannot resume",
+            dir.join(outdir::RESULTS).display()
+        ));
+    }
     summary.resumed_seeds = done.seeds as u64;
     let temps = outdir::clear_temporaries(dir)
         .map_err(|e| format!("cannot clear {}: {e}", dir.join(outdir::REPRO).display()))?;
@@ -270,6 +289,16 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
         return Err("--allow-partial goes with --merge".into());
     }
     let shard = shard::resolve(args.shard, args.shard_count)?;
+    // `parse_seeds` keeps end > start. More shards than seeds would leave some empty, and a
+    // merge refuses such a campaign, so it is refused before it runs.
+    let len = range.end - range.start;
+    if shard.1 > len {
+        return Err(format!(
+            "--shard {}/{}: {} shards of the {len} seeds of {}..{} would leave some empty; use \
+             at most {len} shards",
+            shard.0, shard.1, shard.1, range.start, range.end
+        ));
+    }
     let mut base = base(args.scenario.as_deref())?;
     let base_hash = identity::base_hash(&base);
     if let Some(p) = args.protocol {

@@ -1,19 +1,20 @@
 //! `rcsim fuzz --merge DIR... --out DIR`: joins the outputs of a campaign's shards into the
 //! output the unsharded campaign would have written, and refuses (exit 2) anything that would
-//! make the merged summary lie: a shard missing, unfinished or given twice, or shards of
-//! different campaigns.
+//! make the merged summary lie: a shard missing, unfinished, given twice or whose results do not
+//! cover exactly the seeds it ran, shards of different campaigns, or files that are not what a
+//! campaign writes. Every check is made before `--out` is touched.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::campaign::{Seeds, Summary};
 use rcsim::fuzz::identity::{CampaignIdentity, ShardId, ShardMeasure};
-use rcsim::fuzz::outdir::{ResultsFile, REPRO, RESULTS, SUMMARY};
-use rcsim::output::write_atomic;
+use rcsim::fuzz::outdir::{RESULTS, SUMMARY};
+use rcsim::output::{write_atomic, AtomicFile};
 
 use super::campaign_out::{exit_code, prepare_out, print_summary};
-use super::EXIT_USAGE;
+use super::shard_files::{read_capped, Lines, MAX_SUMMARY_BYTES};
+use super::{merge_repro, EXIT_USAGE};
 
 /// What `--merge` was asked to do.
 pub(super) struct MergeArgs<'a> {
@@ -34,18 +35,50 @@ struct Shard {
     dir: PathBuf,
     summary: Summary,
     identity: CampaignIdentity,
-    lines: Option<std::io::Lines<BufReader<File>>>,
+    /// The seeds it runs.
+    seeds: Seeds,
+    /// How many result lines it holds: the first `lines` of `seeds`, in order.
+    lines: u64,
+    /// Its `results.jsonl` ended in a line cut short.
+    cut: bool,
+    /// Its reproducers, checked, to copy.
+    repros: Vec<PathBuf>,
+}
+
+/// The seed a result line holds, as far as a scan needs to know.
+#[derive(serde::Deserialize)]
+struct SeedOnly {
+    seed: Option<u64>,
+}
+
+/// Reads `line` (at `at`) as the result of `expected`, the shard's next seed.
+fn check_seed(line: &[u8], at: &str, expected: Option<u64>, shard: ShardId) -> Result<(), String> {
+    let seed = serde_json::from_slice::<SeedOnly>(line)
+        .map_err(|e| format!("{at}: not a result line ({e})"))?
+        .seed;
+    if seed.is_none() || seed != expected {
+        let held = seed.map_or("no seed".to_string(), |s| format!("seed {s}"));
+        return Err(match expected {
+            Some(e) => format!(
+                "{at}: holds {held} where shard {}/{} runs seed {e} next (a line lost, repeated \
+                 or of another campaign)",
+                shard.k, shard.n
+            ),
+            None => format!(
+                "{at}: holds {held} after the last seed shard {}/{} runs (a line repeated or of \
+                 another campaign)",
+                shard.k, shard.n
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn read_shard(dir: &Path) -> Result<Shard, String> {
     let path = dir.join(SUMMARY);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        format!(
-            "{}: cannot read ({e}): not a campaign's output",
-            path.display()
-        )
-    })?;
-    let summary: Summary = serde_json::from_str(&text)
+    let text = read_capped(&path, true, MAX_SUMMARY_BYTES)
+        .map_err(|e| format!("{e}: not a campaign's output"))?;
+    let summary: Summary = serde_json::from_slice(&text)
         .map_err(|e| format!("{}: not a campaign summary: {e}", path.display()))?;
     let identity = summary.campaign.clone().ok_or_else(|| {
         format!(
@@ -54,19 +87,46 @@ fn read_shard(dir: &Path) -> Result<Shard, String> {
             path.display()
         )
     })?;
-    let results = dir.join(RESULTS);
-    let file =
-        File::open(&results).map_err(|e| format!("{}: cannot read: {e}", results.display()))?;
+    identity
+        .check()
+        .map_err(|e| format!("{}: campaign.{e}", path.display()))?;
+    let seeds = Seeds::shard(
+        identity.seeds.start..identity.seeds.end,
+        identity.shard.k,
+        identity.shard.n,
+    );
+    if let Some(s) = summary
+        .nondeterministic_seeds
+        .iter()
+        .find(|&&s| !seeds.contains(s))
+    {
+        return Err(format!(
+            "{}: nondeterministic_seeds lists seed {s}, which shard {}/{} does not run",
+            path.display(),
+            identity.shard.k,
+            identity.shard.n
+        ));
+    }
+    let mut results = Lines::open(&dir.join(RESULTS))?;
+    let mut lines = 0u64;
+    while let Some(line) = results.next_line()? {
+        let at = results.at();
+        check_seed(&line, &at, seeds.get(lines as usize), identity.shard)?;
+        lines += 1;
+    }
     Ok(Shard {
+        repros: merge_repro::find(dir, &seeds)?,
         dir: dir.to_path_buf(),
+        cut: results.cut(),
         summary,
         identity,
-        lines: Some(BufReader::new(file).lines()),
+        seeds,
+        lines,
     })
 }
 
-/// Checks that the shards are one campaign, each shard once, and says which are missing or
-/// unfinished (an error unless `allow_partial`).
+/// Checks that the shards are one campaign, each shard once and each whole, and says which are
+/// missing or unfinished (an error unless `allow_partial`).
 fn check(shards: &[Shard], allow_partial: bool) -> Result<Vec<u64>, String> {
     let first = &shards[0];
     for s in &shards[1..] {
@@ -82,41 +142,53 @@ fn check(shards: &[Shard], allow_partial: bool) -> Result<Vec<u64>, String> {
             ));
         }
     }
-    let n = first.identity.shard.n;
-    let mut by_k: Vec<Option<&Shard>> = vec![None; usize::try_from(n).unwrap_or(usize::MAX)];
-    for s in shards {
-        let slot = &mut by_k[(s.identity.shard.k - 1) as usize];
-        if let Some(other) = slot {
+    // Sorted by k, so a shard given twice is next to itself.
+    for pair in shards.windows(2) {
+        if pair[0].identity.shard.k == pair[1].identity.shard.k {
             return Err(format!(
-                "shard {}/{n} is given twice: {} and {}",
-                s.identity.shard.k,
-                other.dir.display(),
-                s.dir.display()
+                "shard {}/{} is given twice: {} and {}",
+                pair[0].identity.shard.k,
+                pair[0].identity.shard.n,
+                pair[0].dir.display(),
+                pair[1].dir.display()
             ));
         }
-        *slot = Some(s);
     }
-    let range = first.identity.seeds.start..first.identity.seeds.end;
+    let n = first.identity.shard.n;
+    let mut given = shards.iter().peekable();
     let mut incomplete = Vec::new();
     let mut problems = Vec::new();
-    for (i, slot) in by_k.iter().enumerate() {
-        let k = i as u64 + 1;
-        match slot {
-            None => {
-                incomplete.push(k);
-                problems.push(format!("shard {k}/{n} is missing"));
-            }
-            Some(s) => {
-                let expected = Seeds::shard(range.clone(), k, n).len();
-                if s.summary.interrupted || s.summary.seeds != expected {
-                    incomplete.push(k);
-                    problems.push(format!(
-                        "shard {k}/{n} ({}) did not finish: {} of {expected} seeds",
-                        s.dir.display(),
-                        s.summary.seeds
-                    ));
+    // n <= MAX_SHARDS (checked when read), so this loop and the lists it makes are bounded.
+    for k in 1..=n {
+        let Some(s) = given.next_if(|s| s.identity.shard.k == k) else {
+            incomplete.push(k);
+            problems.push(format!("shard {k}/{n} is missing"));
+            continue;
+        };
+        let expected = s.seeds.len();
+        let problem = if s.summary.interrupted || s.summary.seeds != expected {
+            Some(format!(
+                "shard {k}/{n} ({}) did not finish: {} of {expected} seeds",
+                s.dir.display(),
+                s.summary.seeds
+            ))
+        } else if s.lines != expected {
+            Some(format!(
+                "shard {k}/{n}: {} holds {} of the {expected} seeds its summary says it ran{}",
+                s.dir.join(RESULTS).display(),
+                s.lines,
+                if s.cut {
+                    " (its last line is cut short)"
+                } else {
+                    ""
                 }
-            }
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            incomplete.push(k);
+            problems.push(p);
         }
     }
     if !problems.is_empty() && !allow_partial {
@@ -133,72 +205,76 @@ fn check(shards: &[Shard], allow_partial: bool) -> Result<Vec<u64>, String> {
 }
 
 /// Streams the shards' lines into `out` in seed order: seed index i is shard (i mod n)+1's next
-/// line, so memory stays flat however many seeds there are.
-fn join_results(
-    shards: &mut [Shard],
-    out: &Path,
-    summary: &mut Summary,
-) -> Result<ResultsFile, String> {
-    let id = &shards[0].identity;
-    let n = id.shard.n;
-    let all = Seeds::all(id.seeds.start..id.seeds.end);
-    let mut slot: Vec<Option<usize>> = vec![None; usize::try_from(n).unwrap_or(usize::MAX)];
+/// line, so memory stays flat however many seeds there are. Each shard gives the lines its scan
+/// counted, checked again as they are read (the files may have changed since). The file appears
+/// only once whole.
+fn join_results(shards: &[Shard], out: &Path, summary: &mut Summary) -> Result<(), String> {
+    let path = out.join(RESULTS);
+    let mut file = AtomicFile::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut readers = shards
+        .iter()
+        .map(|s| Lines::open(&s.dir.join(RESULTS)).map(|l| (s, l, 0u64)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = shards[0].identity.shard.n;
+    // n <= MAX_SHARDS and 1 <= k <= n, both checked when the shard was read.
+    let mut slot: Vec<Option<usize>> = vec![None; n as usize];
     for (i, s) in shards.iter().enumerate() {
         slot[(s.identity.shard.k - 1) as usize] = Some(i);
     }
-    let mut file = ResultsFile::create(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut i = 0usize;
-    while let Some(seed) = all.get(i) {
-        if shards.iter().all(|s| s.lines.is_none()) {
-            break;
-        }
-        let which = slot[(i as u64 % n) as usize];
+    // Each shard's lines are a prefix of its own seeds and the shards are distinct, so the
+    // total is at most the campaign's seed count: it fits.
+    let mut left: u64 = shards.iter().map(|s| s.lines).sum();
+    let mut i = 0u64;
+    while left > 0 {
+        let which = slot[(i % n) as usize];
         i += 1;
-        let Some(s) = which.map(|w| &mut shards[w]) else {
+        let Some((s, lines, read)) = which.map(|w| &mut readers[w]) else {
             continue;
         };
-        let Some(lines) = s.lines.as_mut() else {
+        if *read == s.lines {
             continue;
-        };
-        let line = match lines.next() {
-            Some(Ok(l)) => l,
-            Some(Err(e)) => return Err(format!("{}: {e}", s.dir.join(RESULTS).display())),
-            None => {
-                s.lines = None;
-                continue;
-            }
-        };
-        let v: serde_json::Value = serde_json::from_str(&line)
-            .map_err(|e| format!("{}: not a result line ({e})", s.dir.join(RESULTS).display()))?;
-        if v["seed"].as_u64() != Some(seed) {
-            return Err(format!(
-                "{}: holds seed {} where shard {}/{n} runs seed {seed} next",
-                s.dir.join(RESULTS).display(),
-                v["seed"],
-                s.identity.shard.k
-            ));
         }
-        summary.add_line(&v);
-        file.push(&line)
-            .map_err(|e| format!("{}: {e}", file.path().display()))?;
+        let expected = s.seeds.get(*read as usize);
+        let Some(line) = lines.next_line()? else {
+            return Err(format!(
+                "{}: ended before its line {} (changed during the merge?)",
+                s.dir.join(RESULTS).display(),
+                *read + 1
+            ));
+        };
+        let at = lines.at();
+        check_seed(&line, &at, expected, s.identity.shard)?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&line).map_err(|e| format!("{at}: not a result line ({e})"))?;
+        summary.add_line(&v).map_err(|e| format!("{at}: {e}"))?;
+        file.write_all(&line)
+            .and_then(|()| file.write_all(b"\n"))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        *read += 1;
+        left -= 1;
     }
-    Ok(file)
+    file.commit()
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn copy_reproducers(shards: &[Shard], out: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(out.join(REPRO))
-        .map_err(|e| format!("cannot create {}: {e}", out.join(REPRO).display()))?;
-    for s in shards {
-        let Ok(entries) = std::fs::read_dir(s.dir.join(REPRO)) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let to = out.join(REPRO).join(e.file_name());
-            std::fs::copy(e.path(), &to)
-                .map_err(|err| format!("cannot copy {}: {err}", e.path().display()))?;
-        }
+/// Refuses an `out` that is one of the shards' directories: preparing it (with --overwrite,
+/// clearing it) would destroy the shard being merged.
+fn refuse_a_shard_as_out(shards: &[Shard], out: &Path) -> Result<(), String> {
+    // An `out` that does not exist yet cannot be a shard's directory.
+    let Ok(target) = std::fs::canonicalize(out) else {
+        return Ok(());
+    };
+    match shards
+        .iter()
+        .find(|s| std::fs::canonicalize(&s.dir).is_ok_and(|d| d == target))
+    {
+        Some(s) => Err(format!(
+            "--out {} is the shard {} being merged; the merged campaign goes elsewhere",
+            out.display(),
+            s.dir.display()
+        )),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Runs `--merge` and returns the exit code.
@@ -223,22 +299,28 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
         .collect::<Result<Vec<_>, _>>()?;
     shards.sort_by_key(|s| s.identity.shard.k);
     let missing = check(&shards, a.allow_partial)?;
+    refuse_a_shard_as_out(&shards, out)?;
     prepare_out(out, a.overwrite, false)?;
     let mut summary = Summary::default();
-    let results = join_results(&mut shards, out, &mut summary)?;
-    results
-        .finish()
-        .map_err(|e| format!("{}: {e}", out.join(RESULTS).display()))?;
-    copy_reproducers(&shards, out)?;
+    join_results(&shards, out, &mut summary)?;
+    for s in &shards {
+        merge_repro::copy(&s.repros, out)?;
+    }
     for s in &shards {
         let p = &s.summary;
-        summary.jobs += p.jobs;
+        summary.jobs = summary.jobs.checked_add(p.jobs).ok_or_else(|| {
+            format!(
+                "{}: `jobs` is {}, which carries the shards' total past the largest count",
+                s.dir.join(SUMMARY).display(),
+                p.jobs
+            )
+        })?;
         summary
             .nondeterministic_seeds
             .extend(&p.nondeterministic_seeds);
         summary.shards.push(ShardMeasure {
             shard: format!("{}/{}", s.identity.shard.k, s.identity.shard.n),
-            seeds: p.seeds,
+            seeds: s.lines,
             elapsed_s: p.elapsed_s,
             seeds_per_s: p.seeds_per_s,
             events_per_s: p.events_per_s,
@@ -246,12 +328,14 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
         });
     }
     summary.nondeterministic_seeds.sort_unstable();
+    summary.nondeterministic_seeds.dedup();
     summary.failing_seeds.sort_unstable();
     let mut identity = shards[0].identity.clone();
     identity.shard = ShardId { k: 1, n: 1 };
     summary.campaign = Some(identity);
+    // A partial merge is not an interruption: nothing was stopped, some shards are absent. Its
+    // exit code is the verdict of the seeds it holds (see `exit_code`), never 130.
     summary.partial = !missing.is_empty();
-    summary.interrupted = summary.partial;
     summary.missing_shards = missing;
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
     write_atomic(&out.join(SUMMARY), text.as_bytes())

@@ -26,11 +26,13 @@ mod explore;
 mod fuzz;
 mod input;
 mod merge;
+mod merge_repro;
 mod progress;
 mod replay;
 mod report;
 mod run;
 mod shard;
+mod shard_files;
 mod summary;
 mod sweep;
 mod validate;
@@ -299,7 +301,8 @@ struct FuzzArgs {
     #[arg(long)]
     overwrite: bool,
     /// With --merge: join shards even when some are missing or unfinished; the summary then
-    /// says `partial` and lists them.
+    /// says `partial` and lists them, and the exit code is the verdict of the seeds merged
+    /// (0, 1 or 3), not 130: nothing was interrupted.
     #[arg(long)]
     allow_partial: bool,
     /// Protocol to run (default: the base's).

@@ -1,6 +1,9 @@
 //! `--shard K/N` and `--shard auto`: which part of a campaign this process runs, given on the
 //! command line or taken from the scheduler that started it (a Slurm job array, a Kubernetes
-//! Indexed Job).
+//! Indexed Job). Every count read here is bounded by [`MAX_SHARDS`] and every sum is checked,
+//! so a hostile environment is refused, never wrapped into a shard that does not exist.
+
+use rcsim::fuzz::identity::MAX_SHARDS;
 
 /// The shard as `--shard` gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -11,16 +14,18 @@ pub enum ShardArg {
     Auto,
 }
 
-/// Parses `K/N` with 1 ≤ K ≤ N, or `auto`.
+/// Parses `K/N` with 1 ≤ K ≤ N ≤ [`MAX_SHARDS`], or `auto`.
 pub fn parse_shard(s: &str) -> Result<ShardArg, String> {
     if s == "auto" {
         return Ok(ShardArg::Auto);
     }
-    let bad = || format!("--shard {s}: expected K/N with 1 <= K <= N (e.g. 2/8), or auto");
+    let bad = || {
+        format!("--shard {s}: expected K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 2/8), or auto")
+    };
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let k: u64 = k.parse().map_err(|_| bad())?;
     let n: u64 = n.parse().map_err(|_| bad())?;
-    if k == 0 || k > n {
+    if k == 0 || k > n || n > MAX_SHARDS {
         return Err(bad());
     }
     Ok(ShardArg::Fixed(k, n))
@@ -65,13 +70,15 @@ pub fn from_env(
                 need("SLURM_ARRAY_TASK_MAX")?,
                 need("SLURM_ARRAY_TASK_COUNT")?,
             );
-            if max < min || max - min + 1 != n {
+            let span = max.checked_sub(min).and_then(|d| d.checked_add(1));
+            if span != Some(n) {
                 return Err(format!(
                     "--shard auto: SLURM_ARRAY_TASK_COUNT={n} contradicts SLURM_ARRAY_TASK_MIN={min} \
                      and SLURM_ARRAY_TASK_MAX={max}: the array must be contiguous (e.g. --array=0-{})",
                     n.saturating_sub(1)
                 ));
             }
+            within_cap("SLURM_ARRAY_TASK_COUNT", n)?;
             if id < min || id > max {
                 return Err(format!(
                     "--shard auto: SLURM_ARRAY_TASK_ID={id} is outside \
@@ -83,7 +90,11 @@ pub fn from_env(
                     "--shard auto: --shard-count {c} contradicts SLURM_ARRAY_TASK_COUNT={n}"
                 ));
             }
-            Ok((id - min + 1, n))
+            // id - min < n <= MAX_SHARDS, so neither step can wrap; checked all the same.
+            let k = (id - min)
+                .checked_add(1)
+                .ok_or("--shard auto: shard number overflows")?;
+            Ok((k, n))
         }
         (None, Some(index)) => {
             let n = match count {
@@ -95,6 +106,14 @@ pub fn from_env(
                     )
                 })?,
             };
+            within_cap(
+                if count.is_some() {
+                    "--shard-count"
+                } else {
+                    COUNT_VAR
+                },
+                n,
+            )?;
             if index >= n {
                 return Err(format!(
                     "--shard auto: JOB_COMPLETION_INDEX={index} is not below the shard count {n}"
@@ -108,6 +127,16 @@ pub fn from_env(
                 .into(),
         ),
     }
+}
+
+/// Refuses a shard count of 0 or above [`MAX_SHARDS`], naming where it came from.
+fn within_cap(name: &str, n: u64) -> Result<(), String> {
+    if n == 0 || n > MAX_SHARDS {
+        return Err(format!(
+            "--shard auto: {name} gives {n} shards: expected 1 to {MAX_SHARDS}"
+        ));
+    }
+    Ok(())
 }
 
 /// The shard this process runs: `--shard` resolved against the environment, 1/1 when absent.
@@ -163,6 +192,32 @@ mod tests {
         assert!(from_env(env(&bad), None)
             .expect_err("not a number")
             .contains("SLURM_ARRAY_TASK_ID"));
+    }
+
+    #[test]
+    fn a_wrapping_or_empty_slurm_array_is_refused() {
+        let wraps = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "18446744073709551615"),
+            ("SLURM_ARRAY_TASK_COUNT", "0"),
+        ];
+        let e = from_env(env(&wraps), None).expect_err("MAX-MIN+1 wraps to 0");
+        assert!(e.contains("SLURM_ARRAY_TASK_COUNT=0"), "{e}");
+        let huge = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "100000"),
+            ("SLURM_ARRAY_TASK_COUNT", "100001"),
+        ];
+        let e = from_env(env(&huge), None).expect_err("beyond the cap");
+        assert!(e.contains("SLURM_ARRAY_TASK_COUNT"), "{e}");
+        let none = [("JOB_COMPLETION_INDEX", "0"), (COUNT_VAR, "0")];
+        assert!(from_env(env(&none), None)
+            .expect_err("zero shards")
+            .contains(COUNT_VAR));
+        assert!(parse_shard("1/100001").is_err());
+        assert!(parse_shard("1/100000").is_ok());
     }
 
     #[test]

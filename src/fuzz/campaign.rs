@@ -120,6 +120,12 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// Counts one more. A count of seeds cannot reach `u64::MAX` (no campaign runs that many), so
+/// it saturates instead of wrapping: a count is never smaller than what it counted.
+fn bump(n: &mut u64) {
+    *n = n.saturating_add(1);
+}
+
 impl Summary {
     /// Counts a seed's fault kinds, and if it failed, the assumptions it lifted.
     pub fn cover<'a>(
@@ -129,52 +135,71 @@ impl Summary {
         failed: bool,
     ) {
         for k in swarm {
-            *self.swarm.entry(k.to_string()).or_default() += 1;
+            bump(self.swarm.entry(k.to_string()).or_default());
         }
         if failed {
             for a in lifted {
-                *self
-                    .failures_by_assumption
-                    .entry(a.to_string())
-                    .or_default() += 1;
+                bump(
+                    self.failures_by_assumption
+                        .entry(a.to_string())
+                        .or_default(),
+                );
             }
         }
     }
 
-    /// Adds one seed's outcome.
+    /// Adds one seed's outcome. A run's events cannot approach `u64::MAX` in any campaign's
+    /// lifetime, so their total saturates rather than fail a campaign that ran.
     pub fn add(&mut self, o: &SeedOutcome) {
-        self.seeds += 1;
+        bump(&mut self.seeds);
         if o.nondeterministic.is_some() {
             self.nondeterministic_seeds.push(o.seed);
         }
         let failed = matches!(&o.result, Ok(r) if !r.consistent);
         self.cover(o.swarm.iter().copied(), o.lifted.iter().copied(), failed);
         match &o.result {
-            Err(_) => self.invalid += 1,
+            Err(_) => bump(&mut self.invalid),
             Ok(r) => {
-                self.events += r.events;
+                self.events = self.events.saturating_add(r.events);
                 let mut kinds: Vec<&str> = r.violations.iter().map(|v| v.kind.as_str()).collect();
                 kinds.sort_unstable();
                 kinds.dedup();
                 for k in kinds {
-                    *self.violations_by_kind.entry(k.to_string()).or_default() += 1;
+                    bump(self.violations_by_kind.entry(k.to_string()).or_default());
                 }
                 if !r.consistent {
-                    self.failed += 1;
+                    bump(&mut self.failed);
                     self.failing_seeds.push(o.seed);
                 } else if r.budget_exhausted {
-                    self.budget_exhausted += 1;
+                    bump(&mut self.budget_exhausted);
                 } else {
-                    self.passed += 1;
+                    bump(&mut self.passed);
                 }
             }
         }
     }
 
-    /// Adds one seed as its `results.jsonl` line holds it (for `--resume` and `--merge`).
-    pub fn add_line(&mut self, r: &serde_json::Value) {
+    /// Adds one seed as its `results.jsonl` line holds it (for `--resume` and `--merge`). The
+    /// line comes from a file anyone may have edited, so a line whose `events` would carry the
+    /// total past `u64::MAX` is refused (the error says so) rather than wrapped or clamped into a
+    /// total that lies; the summary is then left unchanged.
+    pub fn add_line(&mut self, r: &serde_json::Value) -> Result<(), String> {
         use serde_json::Value;
-        self.seeds += 1;
+        let events = if r.get("error").is_some() {
+            self.events
+        } else {
+            let add = r["events"].as_u64().unwrap_or(0);
+            self.events.checked_add(add).ok_or_else(|| {
+                format!(
+                    "`events` is {add}, which carries the campaign's total of {} past the \
+                     largest count ({})",
+                    self.events,
+                    u64::MAX
+                )
+            })?
+        };
+        self.events = events;
+        bump(&mut self.seeds);
         let names = |key: &str| -> Vec<&str> {
             r[key]
                 .as_array()
@@ -187,10 +212,9 @@ impl Summary {
             r["consistent"] == Value::Bool(false),
         );
         if r.get("error").is_some() {
-            self.invalid += 1;
-            return;
+            bump(&mut self.invalid);
+            return Ok(());
         }
-        self.events += r["events"].as_u64().unwrap_or(0);
         let mut kinds: Vec<&str> = r["violations"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v["kind"].as_str()).collect())
@@ -198,16 +222,17 @@ impl Summary {
         kinds.sort_unstable();
         kinds.dedup();
         for k in kinds {
-            *self.violations_by_kind.entry(k.to_string()).or_default() += 1;
+            bump(self.violations_by_kind.entry(k.to_string()).or_default());
         }
         if r["consistent"] == Value::Bool(false) {
-            self.failed += 1;
+            bump(&mut self.failed);
             self.failing_seeds.push(r["seed"].as_u64().unwrap_or(0));
         } else if r["budget_exhausted"] == Value::Bool(true) {
-            self.budget_exhausted += 1;
+            bump(&mut self.budget_exhausted);
         } else {
-            self.passed += 1;
+            bump(&mut self.passed);
         }
+        Ok(())
     }
 
     /// Sets the rates from the elapsed wall-clock time (of this process's seeds only).
@@ -329,6 +354,11 @@ impl Seeds {
         self.len() == 0
     }
 
+    /// True when `seed` is one of these seeds.
+    pub fn contains(&self, seed: u64) -> bool {
+        self.range.contains(&seed) && (seed - self.range.start) % self.n == self.k - 1
+    }
+
     /// The `i`-th seed, in order.
     pub fn get(&self, i: usize) -> Option<u64> {
         let i = i as u64;
@@ -391,6 +421,17 @@ mod tests {
         assert_eq!(s.get(2_500_000_000), None);
         assert_eq!(Seeds::shard(0..3, 3, 4).len(), 1);
         assert!(Seeds::shard(0..2, 3, 4).is_empty());
+        assert!(s.contains(6) && !s.contains(7) && !s.contains(10_000_000_002));
+    }
+
+    #[test]
+    fn a_line_that_would_wrap_the_events_total_is_refused() {
+        let line = serde_json::json!({"seed": 0, "events": u64::MAX, "consistent": true});
+        let mut s = Summary::default();
+        s.add_line(&line).expect("the first fits");
+        let e = s.add_line(&line).expect_err("the second wraps");
+        assert!(e.contains("`events`"), "{e}");
+        assert_eq!((s.seeds, s.events), (1, u64::MAX), "left unchanged");
     }
 
     #[test]

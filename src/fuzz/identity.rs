@@ -35,6 +35,11 @@ pub struct SeedRange {
     pub end: u64,
 }
 
+/// The most shards a campaign may be split into: far beyond any job array a scheduler runs
+/// (Slurm's default `MaxArraySize` is 1,001), yet small enough that a merge can keep a slot per
+/// shard and list every missing one.
+pub const MAX_SHARDS: u64 = 100_000;
+
 /// Shard `k` of `n`, 1-based.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardId {
@@ -90,6 +95,31 @@ pub struct Difference {
 }
 
 impl CampaignIdentity {
+    /// Says what is wrong with an identity read from a file, starting with the field (`seeds`,
+    /// `shard.k`, `shard.n`): an empty seed range, or a shard that is not 1 ≤ k ≤ n ≤ the
+    /// range's length and [`MAX_SHARDS`]. Every shard of a campaign written by rcsim passes.
+    pub fn check(&self) -> Result<(), String> {
+        let SeedRange { start, end } = self.seeds;
+        let ShardId { k, n } = self.shard;
+        if end <= start {
+            return Err(format!(
+                "seeds is {start}..{end}: expected a non-empty half-open range A..B with A < B"
+            ));
+        }
+        let len = end - start;
+        if n == 0 || n > MAX_SHARDS || n > len {
+            return Err(format!(
+                "shard.n is {n}: expected 1 to {} (at most {MAX_SHARDS}, and no more shards \
+                 than the {len} seeds of {start}..{end})",
+                MAX_SHARDS.min(len)
+            ));
+        }
+        if k == 0 || k > n {
+            return Err(format!("shard.k is {k}: expected 1 to {n} (shard K of N)"));
+        }
+        Ok(())
+    }
+
     /// The first field in which `other` is a different campaign; the shard number `k` counts
     /// only when `same_shard` (a resume must continue the same shard; a merge joins different
     /// ones).
@@ -173,6 +203,36 @@ mod tests {
             .difference(&id(3, "checkpoint"), true)
             .expect("a resume must keep its shard");
         assert_eq!(d.field, "shard.k");
+    }
+
+    #[test]
+    fn an_impossible_shard_or_range_is_named() {
+        assert_eq!(id(4, "checkpoint").check(), Ok(()));
+        for (k, n, field) in [
+            (0, 1, "shard.k"),
+            (2, 1, "shard.k"),
+            (1, 0, "shard.n"),
+            (1, 101, "shard.n"),
+            (1, 1 << 62, "shard.n"),
+        ] {
+            let mut bad = id(1, "checkpoint");
+            bad.shard = ShardId { k, n };
+            let e = bad.check().expect_err("impossible shard");
+            assert!(e.contains(field), "{k}/{n}: {e}");
+        }
+        let mut empty = id(1, "checkpoint");
+        empty.seeds = SeedRange { start: 5, end: 5 };
+        assert!(empty.check().expect_err("empty").starts_with("seeds "));
+        let mut huge = id(1, "checkpoint");
+        huge.seeds = SeedRange {
+            start: 0,
+            end: u64::MAX,
+        };
+        huge.shard = ShardId {
+            k: 1,
+            n: MAX_SHARDS + 1,
+        };
+        assert!(huge.check().expect_err("too many").contains("shard.n"));
     }
 
     #[test]

@@ -1,0 +1,116 @@
+//! Copying the shards' reproducers into a merged campaign: only regular files named
+//! `seed-N.json` for a seed the shard ran, checked before the merge writes anything, then each
+//! read within a cap and written atomically, so a link, a FIFO or a stray file in a shard's
+//! `repro/` never reaches (or hangs) the merge.
+
+use std::path::{Path, PathBuf};
+
+use rcsim::fuzz::campaign::Seeds;
+use rcsim::fuzz::outdir::REPRO;
+use rcsim::output::write_atomic;
+use rcsim::scenario::MAX_FILE_BYTES;
+
+use super::shard_files::read_capped;
+
+/// The seed of a reproducer's file name, `seed-N.json` with N in plain decimal; `None` for any
+/// other name (a shrunk `seed-N.shrunk.json`, the temporary file of a killed write, notes).
+pub(super) fn seed_of(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("seed-")?.strip_suffix(".json")?;
+    let plain = digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.is_empty()
+        && (digits == "0" || !digits.starts_with('0'));
+    plain.then(|| digits.parse().ok()).flatten()
+}
+
+/// The reproducers in the shard `dir`, which ran `seeds`, as paths to copy. Entries that are
+/// not reproducers are left behind; a reproducer that is not a regular file (a link, a FIFO),
+/// is larger than a scenario file may be, or is of a seed the shard did not run is an error.
+/// Nothing is read but the directory and each entry's own metadata.
+pub(super) fn find(dir: &Path, seeds: &Seeds) -> Result<Vec<PathBuf>, String> {
+    let from = dir.join(REPRO);
+    let entries = match std::fs::read_dir(&from) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(format!("{}: cannot read ({e})", from.display())),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: cannot read ({e})", from.display()))?;
+        let Some(seed) = entry.file_name().to_str().and_then(seed_of) else {
+            continue;
+        };
+        let path = entry.path();
+        if !seeds.contains(seed) {
+            return Err(format!(
+                "{}: a reproducer of seed {seed}, which this shard does not run (a file of \
+                 another campaign?)",
+                path.display()
+            ));
+        }
+        let meta = std::fs::symlink_metadata(&path)
+            .map_err(|e| format!("{}: cannot read ({e})", path.display()))?;
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "{}: is a symbolic link; expected a regular file (a reproducer is never a link)",
+                path.display()
+            ));
+        }
+        if !meta.is_file() {
+            return Err(format!(
+                "{}: is not a regular file; expected a reproducer",
+                path.display()
+            ));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(format!(
+                "{}: is larger than {MAX_FILE_BYTES} bytes, more than a reproducer may be",
+                path.display()
+            ));
+        }
+        found.push(path);
+    }
+    Ok(found)
+}
+
+/// Copies each of `paths` (as [`find`] listed them) into `out/repro` under its own name, read
+/// again without following links and within the cap (the file may have changed since), and
+/// written atomically; a name already taken there is refused, not replaced.
+pub(super) fn copy(paths: &[PathBuf], out: &Path) -> Result<(), String> {
+    for path in paths {
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let bytes = read_capped(path, false, MAX_FILE_BYTES)?;
+        let to = out.join(REPRO).join(name);
+        if std::fs::symlink_metadata(&to).is_ok() {
+            return Err(format!(
+                "{}: already exists; refusing to replace it",
+                to.display()
+            ));
+        }
+        write_atomic(&to, &bytes).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_reproducer_names_have_a_seed() {
+        assert_eq!(seed_of("seed-0.json"), Some(0));
+        assert_eq!(seed_of("seed-18446744073709551615.json"), Some(u64::MAX));
+        for name in [
+            "seed-.json",
+            "seed-07.json",
+            "seed-+7.json",
+            "seed-7.shrunk.json",
+            ".seed-7.json.a1B2c3.tmp",
+            "seed-18446744073709551616.json",
+            "notes.txt",
+        ] {
+            assert_eq!(seed_of(name), None, "{name}");
+        }
+    }
+}

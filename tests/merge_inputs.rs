@@ -1,0 +1,266 @@
+//! `fuzz --merge` given shard directories that a person, a crash or an attacker changed: an
+//! impossible shard number, results that lost, repeated or invented lines, counts that would
+//! wrap the totals, files that are links to devices or FIFOs, runaway lines. Each is refused with
+//! exit 2 naming the file, before anything is written; so is an --out whose repro/ is a link.
+//! A partial merge says partial, not interrupted.
+
+use crate::common;
+
+use std::path::Path;
+
+use common::{rcsim, Output, TempDir, EXIT_OK};
+use serde_json::Value;
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().to_string()
+}
+
+/// Runs an unsharded campaign of `seeds` (or shard `shard` of it) into `dir`, which must pass.
+fn shard(dir: &TempDir, seeds: &str, shard: Option<&str>) {
+    let out = s(dir.path());
+    let mut args = vec!["fuzz", "--seeds", seeds, "--jobs", "1", "--out", &out];
+    if let Some(k) = shard {
+        args.extend(["--shard", k]);
+    }
+    rcsim(&args).assert_code(EXIT_OK);
+}
+
+fn merge(dirs: &[&TempDir], out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec!["fuzz".into(), "--merge".into()];
+    args.extend(dirs.iter().map(|d| s(d.path())));
+    args.extend(["--out".into(), s(out)]);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    rcsim(&args)
+}
+
+/// Rewrites `dir/summary.json` through `edit`.
+fn edit_summary(dir: &TempDir, edit: impl FnOnce(&mut Value)) {
+    let path = dir.join("summary.json");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("summary")).expect("JSON");
+    edit(&mut v);
+    std::fs::write(&path, v.to_string()).expect("write summary");
+}
+
+fn result_lines(dir: &TempDir) -> Vec<String> {
+    std::fs::read_to_string(dir.join("results.jsonl"))
+        .expect("results")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn write_lines(dir: &TempDir, lines: &[String]) {
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("results.jsonl"), text).expect("write results");
+}
+
+#[test]
+fn an_impossible_shard_number_is_refused_naming_the_field() {
+    let d = TempDir::new("merge-odd-shard");
+    shard(&d, "0..1", None);
+    let out = TempDir::new("merge-odd-shard-out");
+    for (k, n, field) in [
+        (0u64, 1u64, "campaign.shard.k"),
+        (2, 1, "campaign.shard.k"),
+        (1, 0, "campaign.shard.n"),
+        (1, 4_611_686_018_427_387_904, "campaign.shard.n"),
+        (1, 68_719_476_736, "campaign.shard.n"),
+        (1, 2, "campaign.shard.n"),
+    ] {
+        edit_summary(&d, |v| {
+            v["campaign"]["shard"] = serde_json::json!({"k": k, "n": n})
+        });
+        merge(&[&d], out.path(), &[]).assert_usage_error(&["summary.json", field]);
+    }
+    assert!(!out.join("results.jsonl").exists(), "nothing is written");
+}
+
+#[test]
+fn results_that_lost_repeated_or_invented_lines_are_refused() {
+    let d = TempDir::new("merge-lost");
+    shard(&d, "0..4", None);
+    let whole = result_lines(&d);
+    let out = TempDir::new("merge-lost-out");
+
+    write_lines(&d, &whole[..1]);
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl", "holds 1 of the 4"]);
+    assert!(
+        !out.join("results.jsonl").exists(),
+        "a refused merge writes nothing"
+    );
+
+    let mut repeated = whole.clone();
+    repeated.insert(2, whole[1].clone());
+    write_lines(&d, &repeated);
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:3", "seed 2"]);
+
+    let mut extra = whole.clone();
+    extra.push(whole[0].replace("\"seed\":0", "\"seed\":4"));
+    write_lines(&d, &extra);
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:5", "after the last seed"]);
+
+    // With --allow-partial the short shard is merged as far as it goes and listed as missing;
+    // a partial merge is not an interruption, so its code is the verdict (0 here), not 130.
+    write_lines(&d, &whole[..1]);
+    let o = merge(&[&d], out.path(), &["--allow-partial", "--json"]);
+    o.assert_code(EXIT_OK).assert_no_panic();
+    let summary = o.json();
+    assert_eq!(summary["seeds"], 1);
+    assert_eq!(summary["partial"], true);
+    assert_eq!(summary["interrupted"], false);
+    assert_eq!(summary["missing_shards"], serde_json::json!([1]));
+}
+
+#[test]
+fn a_partial_merge_exits_with_its_verdict_not_as_interrupted() {
+    let k1 = TempDir::new("merge-partial-1");
+    shard(&k1, "0..4", Some("1/2"));
+    let out = TempDir::new("merge-partial-out");
+    let o = merge(&[&k1], out.path(), &["--allow-partial"]);
+    o.assert_code(EXIT_OK).assert_no_panic();
+    assert!(o.stderr.contains("shard 2/2 is missing"), "{}", o.stderr);
+    assert!(!o.stdout.contains("interrupted"), "{}", o.stdout);
+    assert!(o.stdout.contains("(partial)"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("missing or unfinished shards, not in these totals: 2"),
+        "{}",
+        o.stdout
+    );
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
+            .expect("JSON");
+    assert_eq!(written["interrupted"], false);
+    assert_eq!(written["partial"], true);
+    assert_eq!(written["missing_shards"], serde_json::json!([2]));
+}
+
+#[test]
+fn events_that_would_wrap_the_total_are_refused() {
+    let d = TempDir::new("merge-wrap");
+    shard(&d, "0..2", None);
+    let lines: Vec<String> = result_lines(&d)
+        .iter()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("JSON line");
+            v["events"] = Value::from(u64::MAX);
+            v.to_string()
+        })
+        .collect();
+    write_lines(&d, &lines);
+    let out = TempDir::new("merge-wrap-out");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:2", "`events`"]);
+    assert!(!out.join("results.jsonl").exists(), "nothing half-written");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_that_are_not_regular_or_run_away_are_refused() {
+    use std::os::unix::fs::symlink;
+    let d = TempDir::new("merge-special");
+    shard(&d, "0..2", None);
+    let out = TempDir::new("merge-special-out");
+    let results = d.join("results.jsonl");
+    let kept = std::fs::read(&results).expect("results");
+
+    std::fs::remove_file(&results).expect("remove");
+    symlink("/dev/zero", &results).expect("symlink");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl", "regular file"]);
+
+    // One line longer than the 16 MiB a result line may take.
+    std::fs::remove_file(&results).expect("remove");
+    let mut huge = vec![b' '; (16 << 20) + 1];
+    huge.push(b'\n');
+    std::fs::write(&results, &huge).expect("write");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:1", "longer than"]);
+    std::fs::write(&results, &kept).expect("restore");
+
+    let summary = d.join("summary.json");
+    let text = std::fs::read(&summary).expect("summary");
+    std::fs::remove_file(&summary).expect("remove");
+    symlink("/dev/zero", &summary).expect("symlink");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["summary.json", "regular file"]);
+    std::fs::remove_file(&summary).expect("remove");
+    std::fs::write(&summary, &text).expect("restore");
+    assert!(!out.join("results.jsonl").exists(), "nothing is written");
+}
+
+#[cfg(unix)]
+#[test]
+fn only_regular_reproducers_of_the_campaign_are_copied() {
+    use std::os::unix::fs::symlink;
+    let d = TempDir::new("merge-repro");
+    shard(&d, "0..4", None);
+    let repro = d.join("repro");
+    let out = TempDir::new("merge-repro-out");
+
+    symlink("/etc/passwd", repro.join("seed-1.json")).expect("symlink");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["seed-1.json", "symbolic link"]);
+    assert!(
+        !out.join("repro/seed-1.json").exists(),
+        "the link is not copied"
+    );
+    std::fs::remove_file(repro.join("seed-1.json")).expect("remove");
+
+    let fifo = repro.join("seed-2.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["seed-2.json", "regular file"]);
+    std::fs::remove_file(&fifo).expect("remove");
+
+    std::fs::write(repro.join("seed-9.json"), "{}").expect("write");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["seed-9.json", "does not run"]);
+    std::fs::remove_file(repro.join("seed-9.json")).expect("remove");
+    assert!(
+        !out.join("results.jsonl").exists(),
+        "a refused reproducer is found before anything is written"
+    );
+
+    // A real reproducer is copied; what is not a reproducer's name stays behind.
+    std::fs::write(repro.join("seed-3.json"), "{\"seed\":3}").expect("write");
+    std::fs::write(repro.join("notes.txt"), "mine").expect("write");
+    merge(&[&d], out.path(), &[]).assert_code(EXIT_OK);
+    assert_eq!(
+        std::fs::read_to_string(out.join("repro/seed-3.json")).expect("copied"),
+        "{\"seed\":3}"
+    );
+    assert!(!out.join("repro/notes.txt").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_out_whose_repro_is_a_link_is_not_written_through() {
+    let d = TempDir::new("merge-linked");
+    shard(&d, "0..2", None);
+    let elsewhere = TempDir::new("merge-linked-elsewhere");
+    let linked = TempDir::new("merge-linked-out");
+    std::os::unix::fs::symlink(elsewhere.path(), linked.join("repro")).expect("symlink");
+    merge(&[&d], linked.path(), &[]).assert_usage_error(&["repro", "symbolic link"]);
+    let out = s(linked.path());
+    rcsim(&["fuzz", "--seeds", "0..2", "--out", &out]).assert_usage_error(&["symbolic link"]);
+    rcsim(&["fuzz", "--seeds", "0..2", "--out", &out, "--overwrite"])
+        .assert_usage_error(&["symbolic link"]);
+    assert!(
+        std::fs::read_dir(elsewhere.path())
+            .expect("dir")
+            .next()
+            .is_none(),
+        "nothing is written where the link points"
+    );
+}
+
+#[test]
+fn a_shard_is_never_the_merged_out() {
+    let d = TempDir::new("merge-into-shard");
+    shard(&d, "0..2", None);
+    let before = std::fs::read(d.join("results.jsonl")).expect("results");
+    merge(&[&d], d.path(), &["--overwrite"]).assert_usage_error(&["--out", "being merged"]);
+    assert_eq!(
+        std::fs::read(d.join("results.jsonl")).expect("results kept"),
+        before
+    );
+}
