@@ -168,3 +168,52 @@ fn a_full_stdout_is_an_error_not_a_panic() {
     assert_eq!(out.status.code(), Some(EXIT_USAGE), "{err}");
     assert!(err.contains("standard output"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn fuzz_never_writes_results_through_a_link() {
+    let d = TempDir::new("fuzz-results-link");
+    let victim = d.join("pwned");
+    let c = d.join("c");
+    std::fs::create_dir(&c).expect("mkdir");
+    std::os::unix::fs::symlink(&victim, c.join("results.jsonl")).expect("symlink");
+    let c = c.to_str().expect("utf-8");
+    for extra in [None, Some("--resume"), Some("--overwrite")] {
+        let mut args = vec!["fuzz", "--seeds", "0..2", "--jobs", "1", "--out", c];
+        args.extend(extra);
+        rcsim(&args).assert_usage_error(&["results.jsonl", "symbolic link"]);
+        assert!(!victim.exists(), "{extra:?}: written through the link");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fuzz_never_writes_or_deletes_reproducers_through_a_linked_repro() {
+    let d = TempDir::new("fuzz-repro-link");
+    let real = d.join("realrepro");
+    std::fs::create_dir(&real).expect("mkdir");
+    std::fs::write(real.join("seed-7.json"), "{}").expect("victim");
+    let c = d.join("c2");
+    std::fs::create_dir(&c).expect("mkdir");
+    std::os::unix::fs::symlink(&real, c.join("repro")).expect("symlink");
+    let c = c.to_str().expect("utf-8");
+    let base = [
+        "fuzz",
+        "--scenario",
+        FIGURE1,
+        "--protocol",
+        "independent",
+        "--seeds",
+        "0..3",
+        "--jobs",
+        "1",
+        "--out",
+        c,
+    ];
+    for extra in [None, Some("--overwrite")] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        rcsim(&args).assert_usage_error(&["repro", "symbolic link"]);
+        assert_eq!(names(&real), ["seed-7.json"], "{extra:?}");
+    }
+}

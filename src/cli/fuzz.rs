@@ -172,10 +172,10 @@ fn resume_from(
     summary: &mut Summary,
 ) -> Result<outdir::Finished, String> {
     let path = dir.join(outdir::SUMMARY);
-    let earlier = match std::fs::read_to_string(&path) {
+    let earlier = match rcsim::scenario::read_text(&path) {
         Ok(t) => serde_json::from_str::<Summary>(&t)
             .map_err(|e| format!("{}: not a campaign summary: {e}", path.display()))?,
-        Err(_) if !dir.join(outdir::RESULTS).exists() => {
+        Err(_) if std::fs::symlink_metadata(dir.join(outdir::RESULTS)).is_err() => {
             errln!(
                 "rcsim fuzz --resume: {} holds no campaign yet; starting one",
                 dir.display()
@@ -312,6 +312,7 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
     let mut from = outdir::Finished { seeds: 0, bytes: 0 };
     let mut results = None;
     if let Some(dir) = &args.out {
+        outdir::prepare(dir)?;
         prepare_out(dir, args.overwrite, args.resume)?;
         if args.resume {
             from = resume_from(dir, &id, &seeds, &mut summary)?;

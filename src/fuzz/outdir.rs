@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::campaign::Seeds;
+use crate::output::{check_regular, ensure_dir, open_regular};
 
 /// The results file's name inside a campaign directory.
 pub const RESULTS: &str = "results.jsonl";
@@ -17,12 +18,28 @@ pub const SUMMARY: &str = "summary.json";
 /// The reproducers' folder inside a campaign directory.
 pub const REPRO: &str = "repro";
 
+/// Makes `dir` and `dir/repro` real directories (created if missing, never through a link) and
+/// checks that the results and summary already there are regular files, not links: a
+/// campaign's output never goes, and `--overwrite` never deletes, through a link planted in its
+/// directory. The message names the path at fault.
+pub fn prepare(dir: &Path) -> Result<(), String> {
+    for d in [dir.to_path_buf(), dir.join(REPRO)] {
+        ensure_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    for name in [RESULTS, SUMMARY] {
+        let p = dir.join(name);
+        check_regular(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
 /// The files of a campaign that `dir` already holds (results, summary, reproducers), as the
-/// names a message shows; empty when the directory is free for a new campaign.
+/// names a message shows; empty when the directory is free for a new campaign. A link at a
+/// file's name counts as that file (it is not followed).
 pub fn earlier_campaign(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
     for name in [RESULTS, SUMMARY] {
-        if dir.join(name).exists() {
+        if std::fs::symlink_metadata(dir.join(name)).is_ok() {
             found.push(name.to_string());
         }
     }
@@ -42,9 +59,17 @@ pub fn plural(n: usize) -> &'static str {
     }
 }
 
+/// The entries of `dir/repro`, when it is a real directory: a link there is never listed
+/// through, so nothing it points to is counted or removed.
+fn repro_entries(dir: &Path) -> Option<std::fs::ReadDir> {
+    let repro = dir.join(REPRO);
+    let real = std::fs::symlink_metadata(&repro).is_ok_and(|m| m.is_dir());
+    real.then(|| std::fs::read_dir(&repro).ok()).flatten()
+}
+
 /// The reproducers a campaign wrote into `dir/repro` (`seed-N.json`, and shrunk ones beside).
 fn reproducers(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
+    let Some(entries) = repro_entries(dir) else {
         return Vec::new();
     };
     let mut v: Vec<PathBuf> = entries
@@ -81,7 +106,7 @@ pub fn clear(dir: &Path) -> io::Result<usize> {
 /// Removes the temporary files a killed campaign left in `dir/repro` (a reproducer being
 /// written when the kill came: `.seed-N.json.XXXXXX.tmp`) and returns how many.
 pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
-    let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
+    let Some(entries) = repro_entries(dir) else {
         return Ok(0);
     };
     let mut removed = 0;
@@ -117,7 +142,7 @@ pub fn finished(
     mut each: impl FnMut(&Value),
 ) -> Result<Finished, String> {
     let path = dir.join(RESULTS);
-    let file = match File::open(&path) {
+    let file = match open_regular(&path, OpenOptions::new().read(true)) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok(Finished { seeds: 0, bytes: 0 })
@@ -161,18 +186,21 @@ pub struct ResultsFile {
 }
 
 impl ResultsFile {
-    /// Starts `dir/results.jsonl` afresh.
+    /// Starts `dir/results.jsonl` afresh (a regular file only, never through a link).
     pub fn create(dir: &Path) -> io::Result<Self> {
         let path = dir.join(RESULTS);
-        let file = File::create(&path)?;
+        let file = open_regular(
+            &path,
+            OpenOptions::new().write(true).create(true).truncate(true),
+        )?;
         Ok(ResultsFile { path, file })
     }
 
     /// Continues `dir/results.jsonl` after its first `keep` bytes, dropping the rest (a line cut
-    /// by a kill).
+    /// by a kill); a regular file only, never through a link.
     pub fn resume(dir: &Path, keep: u64) -> io::Result<Self> {
         let path = dir.join(RESULTS);
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let file = open_regular(&path, OpenOptions::new().create(true).append(true))?;
         file.set_len(keep)?;
         Ok(ResultsFile { path, file })
     }
@@ -260,6 +288,32 @@ mod tests {
         assert_eq!(clear(&d).expect("clear"), 2);
         assert!(earlier_campaign(&d).is_empty());
         assert!(d.join("notes.txt").exists());
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_in_a_campaign_directory_are_refused_and_never_followed() {
+        let d = dir("links");
+        let victim = d.join("victim");
+        std::fs::create_dir(&victim).expect("victim dir");
+        std::fs::write(victim.join("seed-1.json"), "{}").expect("victim file");
+        std::fs::remove_dir(d.join(REPRO)).expect("rmdir");
+        std::os::unix::fs::symlink(&victim, d.join(REPRO)).expect("symlink");
+        let e = prepare(&d).expect_err("a linked repro/");
+        assert!(e.contains("repro") && e.contains("symbolic link"), "{e}");
+        assert!(earlier_campaign(&d).is_empty());
+        assert_eq!(clear(&d).expect("clear"), 0);
+        assert!(victim.join("seed-1.json").exists());
+        std::fs::remove_file(d.join(REPRO)).expect("unlink");
+        std::os::unix::fs::symlink(victim.join("results"), d.join(RESULTS)).expect("symlink");
+        let e = prepare(&d).expect_err("a linked results.jsonl");
+        assert!(e.contains(RESULTS) && e.contains("symbolic link"), "{e}");
+        assert!(ResultsFile::create(&d).is_err());
+        assert!(ResultsFile::resume(&d, 0).is_err());
+        assert!(finished(&d, &Seeds::all(0..1), |_| {}).is_err());
+        assert!(!victim.join("results").exists());
+        assert_eq!(earlier_campaign(&d), vec![RESULTS.to_string()]);
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 }
