@@ -169,6 +169,56 @@ fn a_full_stdout_is_an_error_not_a_panic() {
     assert!(err.contains("standard output"), "{err}");
 }
 
+/// `d/name` as a symbolic link to `to`.
+#[cfg(unix)]
+fn link(d: &TempDir, name: &str, to: &std::path::Path) -> std::path::PathBuf {
+    let l = d.join(name);
+    std::os::unix::fs::symlink(to, &l).expect("symlink");
+    l
+}
+
+#[cfg(unix)]
+#[test]
+fn a_linked_output_directory_is_refused_by_every_command() {
+    let d = TempDir::new("linked-out");
+    let target = d.join("target");
+    std::fs::create_dir(&target).expect("mkdir");
+    let lnk = link(&d, "lnk", &target);
+    let lnk = lnk.to_str().expect("utf-8");
+    let with_slash = format!("{lnk}/");
+    let commands: [&[&str]; 5] = [
+        &["run", FIGURE1, "--out", lnk],
+        &["fuzz", "--seeds", "0..2", "--jobs", "1", "--out", lnk],
+        &[
+            "sweep",
+            FIGURE1,
+            "--vary",
+            "duration=20ms",
+            "--protocol",
+            "independent",
+            "--out",
+            lnk,
+        ],
+        &["report", FIGURE1, "--protocol", "independent", "--out", lnk],
+        &["run", FIGURE1, "--out", &with_slash],
+    ];
+    for args in commands {
+        rcsim(args).assert_usage_error(&["lnk", "symbolic link"]);
+        assert!(names(&target).is_empty(), "{args:?} wrote through the link");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_missing_output_directory_is_created_with_its_parents() {
+    let d = TempDir::new("mkdir-out");
+    let out = d.join("a/b");
+    rcsim(&["run", FIGURE1, "--out", out.to_str().expect("utf-8")])
+        .assert_code(EXIT_VIOLATION)
+        .assert_no_panic();
+    assert_eq!(names(&out), ["result.json"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn fuzz_never_writes_results_through_a_link() {
@@ -215,5 +265,28 @@ fn fuzz_never_writes_or_deletes_reproducers_through_a_linked_repro() {
         args.extend(extra);
         rcsim(&args).assert_usage_error(&["repro", "symbolic link"]);
         assert_eq!(names(&real), ["seed-7.json"], "{extra:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn report_never_writes_data_through_linked_subdirectories() {
+    for sub in ["series", "hgrm"] {
+        let d = TempDir::new("report-sub-link");
+        let victim = d.join("victim");
+        std::fs::create_dir(&victim).expect("mkdir");
+        let out = d.join("out");
+        std::fs::create_dir(&out).expect("mkdir");
+        std::os::unix::fs::symlink(&victim, out.join(sub)).expect("symlink");
+        let args = [
+            "report",
+            FIGURE1,
+            "--protocol",
+            "independent",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        rcsim(&args).assert_usage_error(&[sub, "symbolic link"]);
+        assert!(names(&victim).is_empty(), "written through {sub}/");
     }
 }

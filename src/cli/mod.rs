@@ -188,7 +188,8 @@ struct ReportArgs {
     /// exposure stayed within it.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     rpo_target: Option<Duration>,
-    /// The directory to write the report into (created if needed).
+    /// The directory to write the report into (created if needed; a symbolic link there, or at
+    /// its series/ or hgrm/, is refused, exit 2: name the directory it points to).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 }
@@ -248,7 +249,8 @@ struct SweepArgs {
     /// Override one scenario field by its JSON path (repeatable), before the varied one.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
-    /// The directory to write sweep.csv, sweep.json and the charts into (default: sweep-out).
+    /// The directory to write sweep.csv, sweep.json and the charts into (default: sweep-out;
+    /// created if needed; a symbolic link there is refused, exit 2).
     #[arg(long, value_name = "DIR", default_value = "sweep-out")]
     out: PathBuf,
 }
@@ -319,7 +321,8 @@ struct FuzzArgs {
     /// Run every seed twice and fail on any difference in trace hash.
     #[arg(long)]
     check_determinism: bool,
-    /// Write results.jsonl, summary.json and repro/ here.
+    /// Write results.jsonl, summary.json and repro/ here (created if needed; a symbolic link at
+    /// DIR, at repro/ or at one of those files is refused, exit 2).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print the summary as JSON.
@@ -376,7 +379,8 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// Write result.json into this directory (created if needed).
+    /// Write result.json into this directory (created if needed; a symbolic link there is
+    /// refused, exit 2: name the directory it points to).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Write every event as one JSON line to FILE.

@@ -1,7 +1,7 @@
 //! `rcsim run`: one checked simulation, with its progress on stderr when that is a terminal
 //! and the run is long.
 
-use rcsim::output::write_atomic;
+use rcsim::output::{ensure_dir, write_atomic};
 use rcsim::sim::{simulate, simulate_with_progress, RunOptions};
 
 use super::progress::RunProgress;
@@ -17,11 +17,8 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         }
     };
     if let Some(dir) = &args.out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            errln!(
-                "rcsim: cannot create output directory {}: {e}",
-                dir.display()
-            );
+        if let Err(e) = ensure_dir(dir) {
+            errln!("rcsim: cannot use output directory {}: {e}", dir.display());
             return EXIT_USAGE;
         }
     }
