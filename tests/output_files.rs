@@ -105,7 +105,7 @@ fn a_closed_pipe_on_stdout_ends_quietly() {
     // The reading end is closed before rcsim writes anything, so its first write hits a
     // broken pipe.
     let mut child = Command::new(env!("CARGO_BIN_EXE_rcsim"))
-        .args(["run", FIGURE1, "--json", "--trace", "-"])
+        .args(["run", FIGURE1, "--trace", "-"])
         .current_dir(common::root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -289,4 +289,44 @@ fn report_never_writes_data_through_linked_subdirectories() {
         rcsim(&args).assert_usage_error(&[sub, "symbolic link"]);
         assert!(names(&victim).is_empty(), "written through {sub}/");
     }
+}
+
+#[test]
+fn two_outputs_on_stdout_are_refused() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["run", FIGURE1, "--json", "--trace", "-"],
+            "--json and --trace -",
+        ),
+        (
+            &["run", FIGURE1, "--trace", "-", "--chrome-trace", "-"],
+            "--trace - and --chrome-trace -",
+        ),
+        (
+            &["run", FIGURE1, "--json", "--chrome-trace", "-"],
+            "--json and --chrome-trace -",
+        ),
+        (
+            &["replay", "no-such-repro.json", "--json", "--trace", "-"],
+            "--json and --trace -",
+        ),
+    ];
+    for (args, which) in cases {
+        let out = rcsim(args);
+        out.assert_usage_error(&[which, "standard output"]);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_trace_on_stdout_moves_the_summary_to_stderr() {
+    let out = rcsim(&["run", FIGURE1, "--trace", "-"]);
+    out.assert_code(EXIT_VIOLATION).assert_no_panic();
+    for line in out.stdout.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "stdout holds a line that is not the trace's: {line}"
+        );
+    }
+    assert!(out.stderr.contains("verdict"), "{}", out.stderr);
 }

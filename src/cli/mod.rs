@@ -123,10 +123,12 @@ enum Command {
         /// Print the result JSON instead of the human summary.
         #[arg(long)]
         json: bool,
-        /// Write every event as one JSON line to FILE.
+        /// Write every event as one JSON line to FILE (`-`: standard output, which --json may
+        /// then not share; the human summary goes to standard error).
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
-        /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+        /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto;
+        /// `-` as for --trace).
         #[arg(long, value_name = "FILE")]
         chrome_trace: Option<PathBuf>,
     },
@@ -383,10 +385,12 @@ struct RunArgs {
     /// refused, exit 2: name the directory it points to).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Write every event as one JSON line to FILE.
+    /// Write every event as one JSON line to FILE (`-`: standard output, which --json may then
+    /// not share; the human summary goes to standard error).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+    /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto; `-` as
+    /// for --trace).
     #[arg(long, value_name = "FILE")]
     chrome_trace: Option<PathBuf>,
     /// Keep only FROM..TO of the Chrome trace (simulated durations, e.g. 1s..1.5s), so long

@@ -25,6 +25,13 @@ pub(super) fn replay(
     json: bool,
     opts: &RunOptions,
 ) -> u8 {
+    let how = match super::run::shown(json, opts.trace, opts.chrome_trace) {
+        Ok(h) => h,
+        Err(e) => {
+            errln!("rcsim replay: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let repro = match read(path) {
         Ok(r) => r,
         Err(code) => return code,
@@ -44,14 +51,7 @@ pub(super) fn replay(
             return EXIT_USAGE;
         }
     };
-    if json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&result).unwrap_or_default()
-        );
-    } else {
-        out!("{}", summary::render(&result));
-    }
+    super::run::print_result(&result, how);
     let same_hash = result.trace_hash == repro.expected.trace_hash;
     let same_verdict = result.consistent == repro.expected.consistent;
     // A what-if moved the disaster: its run is not the recorded one, so nothing can mismatch.
