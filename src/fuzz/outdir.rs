@@ -3,7 +3,7 @@
 //! may already hold, and the finished prefix that `--resume` continues from.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -123,6 +123,10 @@ pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
     Ok(removed)
 }
 
+/// Longest `results.jsonl` line `--resume` reads (a scenario file's limit): a longer one is not
+/// a result, and reading it whole could exhaust memory.
+const MAX_LINE_BYTES: u64 = crate::scenario::MAX_FILE_BYTES;
+
 /// The finished part of an interrupted campaign's `results.jsonl`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Finished {
@@ -154,13 +158,20 @@ pub fn finished(
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = reader
+        let n = (&mut reader)
+            .take(MAX_LINE_BYTES + 1)
             .read_until(b'\n', &mut line)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let at = format!("{}:{}", path.display(), done.seeds + 1);
+        if n as u64 > MAX_LINE_BYTES {
+            return Err(format!(
+                "{at}: a line longer than {MAX_LINE_BYTES} bytes is not a result line; cannot \
+                 resume"
+            ));
+        }
         if n == 0 || line.last() != Some(&b'\n') {
             return Ok(done);
         }
-        let at = format!("{}:{}", path.display(), done.seeds + 1);
         let v: Value = serde_json::from_slice(&line)
             .map_err(|e| format!("{at}: not a result line ({e}); cannot resume"))?;
         let expected = seeds.get(done.seeds);
@@ -261,6 +272,17 @@ mod tests {
             std::fs::read_to_string(d.join(RESULTS)).expect("read"),
             "{\"seed\":4}\n{\"seed\":6}\n{\"seed\":8}\n"
         );
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn an_overlong_line_is_an_error_not_read_whole() {
+        let d = dir("long");
+        let f = File::create(d.join(RESULTS)).expect("create");
+        f.set_len(MAX_LINE_BYTES + 2)
+            .expect("a sparse file of zeros");
+        let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("no result line");
+        assert!(e.contains("longer than"), "{e}");
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 
