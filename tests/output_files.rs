@@ -293,7 +293,7 @@ fn report_never_writes_data_through_linked_subdirectories() {
 
 #[test]
 fn two_outputs_on_stdout_are_refused() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (
             &["run", FIGURE1, "--json", "--trace", "-"],
             "--json and --trace -",
@@ -309,6 +309,10 @@ fn two_outputs_on_stdout_are_refused() {
         (
             &["replay", "no-such-repro.json", "--json", "--trace", "-"],
             "--json and --trace -",
+        ),
+        (
+            &["shrink", "no-such-repro.json", "--json", "--out", "-"],
+            "--json and --out -",
         ),
     ];
     for (args, which) in cases {
@@ -329,4 +333,32 @@ fn a_trace_on_stdout_moves_the_summary_to_stderr() {
         );
     }
     assert!(out.stderr.contains("verdict"), "{}", out.stderr);
+}
+
+#[test]
+fn a_shrunk_reproducer_on_stdout_shares_it_with_nothing() {
+    let d = TempDir::new("shrink-stdout");
+    let c = d.join("c");
+    let c = c.to_str().expect("utf-8");
+    let fuzz = [
+        "fuzz",
+        "--scenario",
+        FIGURE1,
+        "--protocol",
+        "independent",
+        "--seeds",
+        "0..1",
+        "--jobs",
+        "1",
+        "--out",
+        c,
+    ];
+    rcsim(&fuzz).assert_code(EXIT_VIOLATION);
+    let repro = format!("{c}/repro/seed-0.json");
+    let out = rcsim(&["shrink", &repro, "--out", "-"]);
+    out.assert_code(EXIT_VIOLATION).assert_no_panic();
+    let v: serde_json::Value =
+        serde_json::from_str(&out.stdout).expect("stdout is the reproducer alone");
+    assert_eq!(v["rcsim_repro"], 1);
+    assert!(out.stderr.contains("runs tried"), "{}", out.stderr);
 }

@@ -126,11 +126,7 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
         outln!("{}", json(&sc, &setup, &outcome, jobs, written.as_deref()));
     } else {
         let text = human(path, &sc, &setup, &outcome, jobs, written.as_deref());
-        if out_on_stdout {
-            errln!("{}", text.trim_end());
-        } else {
-            out!("{text}");
-        }
+        super::run::print_human(&text, out_on_stdout);
     }
     let code = exit_code(&outcome);
     if let (EXIT_BUDGET, Some(b)) = (code, outcome.bound) {

@@ -136,7 +136,8 @@ enum Command {
     Shrink {
         /// The reproducer to shrink.
         repro: PathBuf,
-        /// Where to write the shrunk reproducer (default: REPRO with .shrunk.json).
+        /// Where to write the shrunk reproducer (default: REPRO with .shrunk.json; `-`: standard
+        /// output, which --json may then not share, and the sizes go to standard error).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Most runs to try.

@@ -50,8 +50,18 @@ pub(super) fn print_result(result: &RunResult, how: Shown) {
             "{}",
             serde_json::to_string_pretty(result).unwrap_or_default()
         ),
-        Shown::Summary => out!("{}", summary::render(result)),
-        Shown::SummaryOnStderr => errln!("{}", summary::render(result).trim_end()),
+        Shown::Summary => print_human(&summary::render(result), false),
+        Shown::SummaryOnStderr => print_human(&summary::render(result), true),
+    }
+}
+
+/// Prints text meant for a person: on standard output, or on standard error when a file output
+/// (`-`) has taken standard output and must have it to itself.
+pub(super) fn print_human(text: &str, on_stderr: bool) {
+    if on_stderr {
+        errln!("{}", text.trim_end());
+    } else {
+        out!("{text}");
     }
 }
 
