@@ -14,6 +14,11 @@
 //!   `/dev/stdout`) is written through, as the device itself would be.
 //!
 //! A refused target is an error of kind [`io::ErrorKind::InvalidInput`] with a message saying why.
+//!
+//! Output directories follow the same spirit (see [`ensure_dir`]): a missing one is created by
+//! `mkdir`, which never follows a link; an existing one must be a real directory, not a link.
+//! A file appended to in place, which cannot be renamed into place whole, is opened only as a
+//! regular file and never through a link (see [`open_regular`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -43,6 +48,10 @@ pub struct AtomicFile {
 fn refuse(why: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, why.to_string())
 }
+
+/// The refusal of a symbolic link at a file target.
+const LINKED_FILE: &str = "the target is a symbolic link; rcsim does not write through links to \
+                           files (remove it, or name the file it points to)";
 
 /// True for file types written straight through: character and block devices, FIFOs, sockets.
 fn is_special(ft: &std::fs::FileType) -> bool {
@@ -104,10 +113,7 @@ impl AtomicFile {
                 Ok(real) if is_special(&real.file_type()) => {
                     Sink::Direct(BufWriter::new(open_direct(target)?))
                 }
-                _ => return Err(refuse(
-                    "the target is a symbolic link; rcsim does not write through links to files \
-                         (remove it, or name the file it points to)",
-                )),
+                _ => return Err(refuse(LINKED_FILE)),
             },
             Ok(m) if m.is_dir() => return Err(refuse("the target is a directory")),
             Ok(m) if is_special(&m.file_type()) => {
@@ -178,6 +184,104 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = AtomicFile::create(target)?;
     f.write_all(bytes)?;
     f.commit()
+}
+
+/// Checks that `path` is a regular file or nothing yet: a symbolic link there (even one to a
+/// regular file, or to nowhere) or a special file is refused, so that whatever opens it next
+/// never writes through a link planted in an output directory, nor blocks on a FIFO.
+pub fn check_regular(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(refuse(LINKED_FILE)),
+        Ok(m) if !m.is_file() => Err(refuse("the target exists and is not a regular file")),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Opens `path` with `options` only as a regular file, never through a link: for a file that is
+/// appended to or truncated in place (a campaign's `results.jsonl`) and so cannot be written
+/// whole and renamed. It is checked by [`check_regular`] and opened with `O_NOFOLLOW` and
+/// `O_NONBLOCK`, so a link or FIFO swapped in after the check fails the open instead of being
+/// followed or waited on; what was opened is checked once more.
+pub fn open_regular(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    check_regular(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(refuse("the target exists and is not a regular file"));
+    }
+    Ok(file)
+}
+
+/// Refusal of an existing `dir` that is not a real directory.
+fn check_real_dir(m: &std::fs::Metadata) -> io::Result<()> {
+    if m.file_type().is_symlink() {
+        Err(refuse(
+            "it is a symbolic link; rcsim does not write into linked directories (remove the \
+             link, or name the directory it points to)",
+        ))
+    } else if m.is_dir() {
+        Ok(())
+    } else {
+        Err(refuse("it exists and is not a directory"))
+    }
+}
+
+/// Makes `dir` ready to write into: an existing real directory is used as it is; a missing one
+/// is created, with its missing parents, each by `mkdir` (which never follows a link); a
+/// symbolic link at `dir` (even to a directory) or a file is refused, so a link planted where
+/// the output goes never redirects it. Links higher up an existing path are the user's own
+/// layout and resolve as usual.
+pub fn ensure_dir(dir: &Path) -> io::Result<()> {
+    // Rebuilt from its components, the path loses a trailing `/` or `/.`, either of which would
+    // make the checks below look through a link at its last component.
+    let dir: PathBuf = dir.components().collect();
+    if dir.as_os_str().is_empty() {
+        return Err(refuse("expected a directory name, got an empty path"));
+    }
+    match std::fs::symlink_metadata(&dir) {
+        Ok(m) => check_real_dir(&m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if std::fs::symlink_metadata(parent).is_err() {
+                    ensure_dir(parent)?;
+                }
+            }
+            match std::fs::create_dir(&dir) {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    check_real_dir(&std::fs::symlink_metadata(&dir)?)
+                }
+                other => other,
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// True when `path` is `-`, standard output.
+pub fn is_stdout(path: Option<&Path>) -> bool {
+    path.is_some_and(|p| p.as_os_str() == "-")
+}
+
+/// The one output that goes to standard output, from a command's candidates (each a name as
+/// the user gave it and whether it goes there), or `None`; two or more are refused with the
+/// message saying which, since their bytes would be mixed into one unusable stream.
+pub fn sole_stdout<'a>(outputs: &[(&'a str, bool)]) -> Result<Option<&'a str>, String> {
+    let there: Vec<&str> = outputs.iter().filter(|o| o.1).map(|o| o.0).collect();
+    match there.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => Err(format!(
+            "{} would all write to standard output, mixed into one stream: send all but one \
+             of them to a file",
+            many.join(" and ")
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -258,5 +362,87 @@ mod tests {
             .file_type()
             .is_symlink());
         std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_link_is_never_opened_through() {
+        let d = dir("dangling");
+        let link = d.join("results.jsonl");
+        std::os::unix::fs::symlink(d.join("victim"), &link).expect("symlink");
+        for opts in [
+            OpenOptions::new().write(true).create(true).truncate(true),
+            OpenOptions::new().create(true).append(true),
+        ] {
+            let e = open_regular(&link, opts).expect_err("refused");
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        }
+        assert!(!d.join("victim").exists());
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn a_regular_file_opens_and_a_directory_does_not() {
+        let d = dir("regular");
+        let f = d.join("a.jsonl");
+        open_regular(&f, OpenOptions::new().write(true).create(true)).expect("new file");
+        open_regular(&f, OpenOptions::new().read(true)).expect("existing file");
+        let e = open_regular(&d, OpenOptions::new().read(true)).expect_err("a directory");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn missing_directories_are_made_and_files_refused() {
+        let d = dir("mkdir");
+        ensure_dir(&d.join("a/b/c/")).expect("made");
+        assert!(d.join("a/b/c").is_dir());
+        ensure_dir(&d.join("a/b")).expect("an existing directory is fine");
+        std::fs::write(d.join("f"), "x").expect("file");
+        assert_eq!(
+            ensure_dir(&d.join("f")).expect_err("a file").kind(),
+            io::ErrorKind::InvalidInput
+        );
+        assert!(ensure_dir(Path::new("")).is_err());
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_directory_is_refused_however_it_is_spelled() {
+        let d = dir("linkdir");
+        std::fs::create_dir(d.join("real")).expect("mkdir");
+        let link = d.join("lnk");
+        std::os::unix::fs::symlink(d.join("real"), &link).expect("symlink");
+        std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling")).expect("symlink");
+        for p in [
+            link.clone(),
+            d.join("lnk/"),
+            d.join("lnk/."),
+            d.join("dangling"),
+        ] {
+            let e = ensure_dir(&p).expect_err("refused");
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{}", p.display());
+            assert!(e.to_string().contains("symbolic link"), "{e}");
+        }
+        assert!(!d.join("nowhere").exists());
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn only_one_output_may_take_stdout() {
+        assert_eq!(
+            sole_stdout(&[("--json", false), ("--trace -", false)]),
+            Ok(None)
+        );
+        assert_eq!(
+            sole_stdout(&[("--json", false), ("--trace -", true)]),
+            Ok(Some("--trace -"))
+        );
+        let e = sole_stdout(&[("--json", true), ("--trace -", true)]).expect_err("two");
+        assert!(e.contains("--json and --trace -"), "{e}");
+        assert!(is_stdout(Some(Path::new("-"))));
+        assert!(!is_stdout(Some(Path::new("./-"))));
+        assert!(!is_stdout(None));
     }
 }

@@ -369,5 +369,5 @@ fn a_resume_whose_summary_is_a_link_to_a_device_is_refused() {
     std::os::unix::fs::symlink("/dev/zero", d.join("summary.json")).expect("symlink");
     let mut resume = args.to_vec();
     resume.push("--resume");
-    rcsim(&resume).assert_usage_error(&["summary.json", "regular file"]);
+    rcsim(&resume).assert_usage_error(&["summary.json", "symbolic link"]);
 }

@@ -264,3 +264,48 @@ fn interchangeable_pairs_are_searched_once_and_no_verdict_changes() {
     );
     assert_eq!(v["symmetry"], serde_json::json!([]), "{v}");
 }
+
+#[test]
+fn a_bound_is_named_on_stderr_and_stdout_is_unchanged() {
+    for json in [false, true] {
+        for (flag, value) in [("--max-states", "1000"), ("--max-depth", "3")] {
+            let mut args = vec!["explore", PATENT, flag, value];
+            if json {
+                args.push("--json");
+            }
+            let out = rcsim(&args);
+            out.assert_code(EXIT_BUDGET).assert_no_panic();
+            let lines: Vec<&str> = out.stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{args:?}: {}", out.stderr);
+            assert!(
+                lines[0].contains(&format!("stopped by {flag}")),
+                "{}",
+                lines[0]
+            );
+            if json {
+                assert_eq!(out.json()["bound"], flag.trim_start_matches("--"));
+            } else {
+                let want = format!("INCOMPLETE: stopped by {flag}");
+                assert!(out.stdout.contains(&want), "{}", out.stdout);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_counterexample_on_stdout_shares_it_with_nothing() {
+    let out = rcsim(&["explore", PATENT, "--mutant", "no-uip", "--out", "-"]);
+    out.assert_code(EXIT_VIOLATION).assert_no_panic();
+    let file: Value =
+        serde_json::from_str(&out.stdout).expect("stdout is the counterexample alone");
+    assert!(file["steps"].is_array(), "{}", out.stdout);
+    assert!(out.stderr.contains("VIOLATION"), "{}", out.stderr);
+    rcsim(&["explore", PATENT, "--json", "--out", "-"])
+        .assert_usage_error(&["--json and --out -", "standard output"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_replay_file_is_refused_not_read_forever() {
+    rcsim(&["explore", "--replay", "/dev/zero"]).assert_usage_error(&["/dev/zero", "larger than"]);
+}

@@ -105,7 +105,7 @@ fn a_closed_pipe_on_stdout_ends_quietly() {
     // The reading end is closed before rcsim writes anything, so its first write hits a
     // broken pipe.
     let mut child = Command::new(env!("CARGO_BIN_EXE_rcsim"))
-        .args(["run", FIGURE1, "--json", "--trace", "-"])
+        .args(["run", FIGURE1, "--trace", "-"])
         .current_dir(common::root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -167,4 +167,198 @@ fn a_full_stdout_is_an_error_not_a_panic() {
     assert!(!err.contains("panicked"), "rcsim panicked:\n{err}");
     assert_eq!(out.status.code(), Some(EXIT_USAGE), "{err}");
     assert!(err.contains("standard output"), "{err}");
+}
+
+/// `d/name` as a symbolic link to `to`.
+#[cfg(unix)]
+fn link(d: &TempDir, name: &str, to: &std::path::Path) -> std::path::PathBuf {
+    let l = d.join(name);
+    std::os::unix::fs::symlink(to, &l).expect("symlink");
+    l
+}
+
+#[cfg(unix)]
+#[test]
+fn a_linked_output_directory_is_refused_by_every_command() {
+    let d = TempDir::new("linked-out");
+    let target = d.join("target");
+    std::fs::create_dir(&target).expect("mkdir");
+    let lnk = link(&d, "lnk", &target);
+    let lnk = lnk.to_str().expect("utf-8");
+    let with_slash = format!("{lnk}/");
+    let commands: [&[&str]; 5] = [
+        &["run", FIGURE1, "--out", lnk],
+        &["fuzz", "--seeds", "0..2", "--jobs", "1", "--out", lnk],
+        &[
+            "sweep",
+            FIGURE1,
+            "--vary",
+            "duration=20ms",
+            "--protocol",
+            "independent",
+            "--out",
+            lnk,
+        ],
+        &["report", FIGURE1, "--protocol", "independent", "--out", lnk],
+        &["run", FIGURE1, "--out", &with_slash],
+    ];
+    for args in commands {
+        rcsim(args).assert_usage_error(&["lnk", "symbolic link"]);
+        assert!(names(&target).is_empty(), "{args:?} wrote through the link");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_missing_output_directory_is_created_with_its_parents() {
+    let d = TempDir::new("mkdir-out");
+    let out = d.join("a/b");
+    rcsim(&["run", FIGURE1, "--out", out.to_str().expect("utf-8")])
+        .assert_code(EXIT_VIOLATION)
+        .assert_no_panic();
+    assert_eq!(names(&out), ["result.json"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn fuzz_never_writes_results_through_a_link() {
+    let d = TempDir::new("fuzz-results-link");
+    let victim = d.join("pwned");
+    let c = d.join("c");
+    std::fs::create_dir(&c).expect("mkdir");
+    std::os::unix::fs::symlink(&victim, c.join("results.jsonl")).expect("symlink");
+    let c = c.to_str().expect("utf-8");
+    for extra in [None, Some("--resume"), Some("--overwrite")] {
+        let mut args = vec!["fuzz", "--seeds", "0..2", "--jobs", "1", "--out", c];
+        args.extend(extra);
+        rcsim(&args).assert_usage_error(&["results.jsonl", "symbolic link"]);
+        assert!(!victim.exists(), "{extra:?}: written through the link");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn fuzz_never_writes_or_deletes_reproducers_through_a_linked_repro() {
+    let d = TempDir::new("fuzz-repro-link");
+    let real = d.join("realrepro");
+    std::fs::create_dir(&real).expect("mkdir");
+    std::fs::write(real.join("seed-7.json"), "{}").expect("victim");
+    let c = d.join("c2");
+    std::fs::create_dir(&c).expect("mkdir");
+    std::os::unix::fs::symlink(&real, c.join("repro")).expect("symlink");
+    let c = c.to_str().expect("utf-8");
+    let base = [
+        "fuzz",
+        "--scenario",
+        FIGURE1,
+        "--protocol",
+        "independent",
+        "--seeds",
+        "0..3",
+        "--jobs",
+        "1",
+        "--out",
+        c,
+    ];
+    for extra in [None, Some("--overwrite")] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        rcsim(&args).assert_usage_error(&["repro", "symbolic link"]);
+        assert_eq!(names(&real), ["seed-7.json"], "{extra:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn report_never_writes_data_through_linked_subdirectories() {
+    for sub in ["series", "hgrm"] {
+        let d = TempDir::new("report-sub-link");
+        let victim = d.join("victim");
+        std::fs::create_dir(&victim).expect("mkdir");
+        let out = d.join("out");
+        std::fs::create_dir(&out).expect("mkdir");
+        std::os::unix::fs::symlink(&victim, out.join(sub)).expect("symlink");
+        let args = [
+            "report",
+            FIGURE1,
+            "--protocol",
+            "independent",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        rcsim(&args).assert_usage_error(&[sub, "symbolic link"]);
+        assert!(names(&victim).is_empty(), "written through {sub}/");
+    }
+}
+
+#[test]
+fn two_outputs_on_stdout_are_refused() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["run", FIGURE1, "--json", "--trace", "-"],
+            "--json and --trace -",
+        ),
+        (
+            &["run", FIGURE1, "--trace", "-", "--chrome-trace", "-"],
+            "--trace - and --chrome-trace -",
+        ),
+        (
+            &["run", FIGURE1, "--json", "--chrome-trace", "-"],
+            "--json and --chrome-trace -",
+        ),
+        (
+            &["replay", "no-such-repro.json", "--json", "--trace", "-"],
+            "--json and --trace -",
+        ),
+        (
+            &["shrink", "no-such-repro.json", "--json", "--out", "-"],
+            "--json and --out -",
+        ),
+    ];
+    for (args, which) in cases {
+        let out = rcsim(args);
+        out.assert_usage_error(&[which, "standard output"]);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_trace_on_stdout_moves_the_summary_to_stderr() {
+    let out = rcsim(&["run", FIGURE1, "--trace", "-"]);
+    out.assert_code(EXIT_VIOLATION).assert_no_panic();
+    for line in out.stdout.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "stdout holds a line that is not the trace's: {line}"
+        );
+    }
+    assert!(out.stderr.contains("verdict"), "{}", out.stderr);
+}
+
+#[test]
+fn a_shrunk_reproducer_on_stdout_shares_it_with_nothing() {
+    let d = TempDir::new("shrink-stdout");
+    let c = d.join("c");
+    let c = c.to_str().expect("utf-8");
+    let fuzz = [
+        "fuzz",
+        "--scenario",
+        FIGURE1,
+        "--protocol",
+        "independent",
+        "--seeds",
+        "0..1",
+        "--jobs",
+        "1",
+        "--out",
+        c,
+    ];
+    rcsim(&fuzz).assert_code(EXIT_VIOLATION);
+    let repro = format!("{c}/repro/seed-0.json");
+    let out = rcsim(&["shrink", &repro, "--out", "-"]);
+    out.assert_code(EXIT_VIOLATION).assert_no_panic();
+    let v: serde_json::Value =
+        serde_json::from_str(&out.stdout).expect("stdout is the reproducer alone");
+    assert_eq!(v["rcsim_repro"], 1);
+    assert!(out.stderr.contains("runs tried"), "{}", out.stderr);
 }

@@ -118,27 +118,16 @@ pub(super) fn exit_code(s: &Summary) -> u8 {
     }
 }
 
-/// Makes `dir` ready for a new campaign's files: created if needed; a `repro` that is a link
-/// or not a directory is refused; an earlier campaign there is refused (its reproducers would be mixed with the new ones) unless `overwrite`, which removes
-/// that campaign's own files and says so. With `resume`, the earlier campaign is kept.
+/// Makes `dir` ready for a new campaign's files: it and its `repro` created if needed, and
+/// refused if either is a link or not a directory (as are results or a summary there that are
+/// not regular files); an earlier campaign there is refused (its reproducers would be mixed
+/// with the new ones) unless `overwrite`, which removes that campaign's own files and says so.
+/// With `resume`, the earlier campaign is kept.
 pub(super) fn prepare_out(dir: &Path, overwrite: bool, resume: bool) -> Result<(), String> {
-    // Reproducers are written into `dir/repro` and --overwrite deletes files there: never
-    // through a link to a directory elsewhere.
-    let repro = dir.join(outdir::REPRO);
-    if let Ok(m) = std::fs::symlink_metadata(&repro) {
-        if !m.is_dir() {
-            let what = if m.file_type().is_symlink() {
-                "a symbolic link"
-            } else {
-                "not a directory"
-            };
-            return Err(format!(
-                "{} is {what}; expected the campaign's reproducer directory (rcsim does not \
-                 write through links): remove it, or pick another --out",
-                repro.display()
-            ));
-        }
-    }
+    // The directory and its `repro/` are real directories (made if missing), and the results
+    // and summary there regular files: reproducers are written into `repro/` and --overwrite
+    // deletes files there, never through a link to a directory elsewhere.
+    outdir::prepare(dir)?;
     let earlier = outdir::earlier_campaign(dir);
     if !earlier.is_empty() && !resume {
         if !overwrite {
@@ -157,6 +146,5 @@ pub(super) fn prepare_out(dir: &Path, overwrite: bool, resume: bool) -> Result<(
             earlier.join(", ")
         );
     }
-    std::fs::create_dir_all(dir.join(outdir::REPRO))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+    Ok(())
 }

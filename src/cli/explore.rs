@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use rcsim::explore::{narrate, search, CounterexampleFile, Options, Outcome, Setup};
+use rcsim::output::{is_stdout, sole_stdout};
 use rcsim::protocol::checkpoint::Mutant;
 use rcsim::scenario::{Override, Scenario};
 
@@ -48,7 +49,8 @@ pub(super) struct ExploreArgs {
     /// Print the outcome as one JSON object.
     #[arg(long)]
     json: bool,
-    /// Write the counterexample, if one is found, to FILE (for --replay).
+    /// Write the counterexample, if one is found, to FILE (for --replay; `-`: standard output,
+    /// which --json may then not share, and the human outcome goes to standard error).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Re-execute the counterexample in FILE step by step instead of searching.
@@ -65,6 +67,11 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
         errln!("rcsim explore: a SCENARIO or --replay FILE is required");
         return EXIT_USAGE;
     };
+    let out_on_stdout = is_stdout(args.out.as_deref());
+    if let Err(e) = sole_stdout(&[("--json", args.json), ("--out -", out_on_stdout)]) {
+        errln!("rcsim explore: {e}");
+        return EXIT_USAGE;
+    }
     let mut overrides = args.set.clone();
     if let Some(m) = args.mutant {
         overrides.push(Override::Set {
@@ -118,12 +125,19 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
     if args.json {
         outln!("{}", json(&sc, &setup, &outcome, jobs, written.as_deref()));
     } else {
-        out!(
-            "{}",
-            human(path, &sc, &setup, &outcome, jobs, written.as_deref())
+        let text = human(path, &sc, &setup, &outcome, jobs, written.as_deref());
+        super::run::print_human(&text, out_on_stdout);
+    }
+    let code = exit_code(&outcome);
+    if let (EXIT_BUDGET, Some(b)) = (code, outcome.bound) {
+        errln!(
+            "rcsim explore: stopped by --{b} after {} unique states at depth {}, before the \
+             search was complete; raise --{b} to search further",
+            outcome.unique,
+            outcome.depth
         );
     }
-    exit_code(&outcome)
+    code
 }
 
 fn exit_code(o: &Outcome) -> u8 {
@@ -260,8 +274,8 @@ fn human(
 /// violation, 4 when it does not, 2 when the file is unreadable.
 fn replay(file: &Path) -> u8 {
     let source = file.display().to_string();
-    let parsed = std::fs::read_to_string(file)
-        .map_err(|e| format!("{source}: cannot read the file: {e}"))
+    let parsed = rcsim::scenario::read_text(file)
+        .map_err(|e| format!("{source}: {e}"))
         .and_then(|text| {
             serde_json::from_str::<CounterexampleFile>(&text)
                 .map_err(|e| format!("{source}: not a counterexample file: {e}"))

@@ -175,7 +175,7 @@ fn resume_from(
     let path = dir.join(outdir::SUMMARY);
     let absent =
         std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
-    if absent && !dir.join(outdir::RESULTS).exists() {
+    if absent && std::fs::symlink_metadata(dir.join(outdir::RESULTS)).is_err() {
         errln!(
             "rcsim fuzz --resume: {} holds no campaign yet; starting one",
             dir.display()

@@ -125,10 +125,12 @@ enum Command {
         /// Print the result JSON instead of the human summary.
         #[arg(long)]
         json: bool,
-        /// Write every event as one JSON line to FILE.
+        /// Write every event as one JSON line to FILE (`-`: standard output, which --json may
+        /// then not share; the human summary goes to standard error).
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
-        /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+        /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto;
+        /// `-` as for --trace).
         #[arg(long, value_name = "FILE")]
         chrome_trace: Option<PathBuf>,
     },
@@ -136,7 +138,8 @@ enum Command {
     Shrink {
         /// The reproducer to shrink.
         repro: PathBuf,
-        /// Where to write the shrunk reproducer (default: REPRO with .shrunk.json).
+        /// Where to write the shrunk reproducer (default: REPRO with .shrunk.json; `-`: standard
+        /// output, which --json may then not share, and the sizes go to standard error).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Most runs to try.
@@ -190,7 +193,8 @@ struct ReportArgs {
     /// exposure stayed within it.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     rpo_target: Option<Duration>,
-    /// The directory to write the report into (created if needed).
+    /// The directory to write the report into (created if needed; a symbolic link there, or at
+    /// its series/ or hgrm/, is refused, exit 2: name the directory it points to).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 }
@@ -250,7 +254,8 @@ struct SweepArgs {
     /// Override one scenario field by its JSON path (repeatable), before the varied one.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
     set: Vec<Override>,
-    /// The directory to write sweep.csv, sweep.json and the charts into (default: sweep-out).
+    /// The directory to write sweep.csv, sweep.json and the charts into (default: sweep-out;
+    /// created if needed; a symbolic link there is refused, exit 2).
     #[arg(long, value_name = "DIR", default_value = "sweep-out")]
     out: PathBuf,
 }
@@ -322,7 +327,8 @@ struct FuzzArgs {
     /// Run every seed twice and fail on any difference in trace hash.
     #[arg(long)]
     check_determinism: bool,
-    /// Write results.jsonl, summary.json and repro/ here.
+    /// Write results.jsonl, summary.json and repro/ here (created if needed; a symbolic link at
+    /// DIR, at repro/ or at one of those files is refused, exit 2).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Print the summary as JSON.
@@ -379,13 +385,16 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
-    /// Write result.json into this directory (created if needed).
+    /// Write result.json into this directory (created if needed; a symbolic link there is
+    /// refused, exit 2: name the directory it points to).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Write every event as one JSON line to FILE.
+    /// Write every event as one JSON line to FILE (`-`: standard output, which --json may then
+    /// not share; the human summary goes to standard error).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto).
+    /// Write the run's timeline in Chrome Trace Event Format to FILE (opens in Perfetto; `-` as
+    /// for --trace).
     #[arg(long, value_name = "FILE")]
     chrome_trace: Option<PathBuf>,
     /// Keep only FROM..TO of the Chrome trace (simulated durations, e.g. 1s..1.5s), so long

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::repro::Repro;
 use rcsim::fuzz::shrink::{shrink, Size};
+use rcsim::output::{is_stdout, sole_stdout};
 use rcsim::scenario::units::Duration;
 use rcsim::scenario::Override;
 use rcsim::sim::{simulate, RunOptions};
@@ -25,6 +26,13 @@ pub(super) fn replay(
     json: bool,
     opts: &RunOptions,
 ) -> u8 {
+    let how = match super::run::shown(json, opts.trace, opts.chrome_trace) {
+        Ok(h) => h,
+        Err(e) => {
+            errln!("rcsim replay: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let repro = match read(path) {
         Ok(r) => r,
         Err(code) => return code,
@@ -44,14 +52,7 @@ pub(super) fn replay(
             return EXIT_USAGE;
         }
     };
-    if json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&result).unwrap_or_default()
-        );
-    } else {
-        out!("{}", summary::render(&result));
-    }
+    super::run::print_result(&result, how);
     let same_hash = result.trace_hash == repro.expected.trace_hash;
     let same_verdict = result.consistent == repro.expected.consistent;
     // A what-if moved the disaster: its run is not the recorded one, so nothing can mismatch.
@@ -103,6 +104,11 @@ pub(super) fn replay(
 }
 
 pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, json: bool) -> u8 {
+    let out_on_stdout = is_stdout(out.map(PathBuf::as_path));
+    if let Err(e) = sole_stdout(&[("--json", json), ("--out -", out_on_stdout)]) {
+        errln!("rcsim shrink: {e}");
+        return EXIT_USAGE;
+    }
     let repro = match read(path) {
         Ok(r) => r,
         Err(code) => return code,
@@ -137,21 +143,19 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, 
         outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return EXIT_VIOLATION;
     }
-    outln!("before: {}", s.before);
-    outln!("after:  {}", s.after);
+    let mut text = format!("before: {}\nafter:  {}\n", s.before, s.after);
     if let Some(v) = &s.repro.expected.first {
-        outln!(
-            "still fails: {} ({} missing, {} present)",
-            v.kind,
-            v.missing,
-            v.present
-        );
+        text.push_str(&format!(
+            "still fails: {} ({} missing, {} present)\n",
+            v.kind, v.missing, v.present
+        ));
     }
-    outln!(
-        "{} runs tried; shrunk reproducer: {}",
+    text.push_str(&format!(
+        "{} runs tried; shrunk reproducer: {}\n",
         s.attempts,
         target.display()
-    );
+    ));
+    super::run::print_human(&text, out_on_stdout);
     EXIT_VIOLATION
 }
 

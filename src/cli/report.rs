@@ -129,9 +129,9 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
+    if let Err(e) = rcsim::output::ensure_dir(&args.out) {
         errln!(
-            "rcsim: cannot create output directory {}: {e}",
+            "rcsim: cannot use output directory {}: {e}",
             args.out.display()
         );
         return EXIT_USAGE;

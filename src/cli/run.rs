@@ -1,13 +1,82 @@
 //! `rcsim run`: one checked simulation, with its progress on stderr when that is a terminal
 //! and the run is long.
 
-use rcsim::output::write_atomic;
+use std::path::Path;
+
+use rcsim::output::{ensure_dir, is_stdout, sole_stdout, write_atomic};
+use rcsim::result::RunResult;
 use rcsim::sim::{simulate, simulate_with_progress, RunOptions};
 
 use super::progress::RunProgress;
 use super::{input, summary, RunArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
+/// Where a run's printed result goes, once its outputs are known to share standard output with
+/// nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Shown {
+    /// The result JSON (`--json`) on standard output.
+    Json,
+    /// The human summary on standard output.
+    Summary,
+    /// The human summary on standard error, since a trace took standard output.
+    SummaryOnStderr,
+}
+
+/// Decides where a run's result is printed: `--json` and a trace or Chrome trace sent to `-`
+/// each take standard output, and two of them would mix there, so that is refused with the
+/// message saying which. The human summary yields standard output to a trace and goes to
+/// standard error instead, so `--trace - | jq` reads a trace and nothing else.
+pub(super) fn shown(
+    json: bool,
+    trace: Option<&Path>,
+    chrome_trace: Option<&Path>,
+) -> Result<Shown, String> {
+    let taken = sole_stdout(&[
+        ("--json", json),
+        ("--trace -", is_stdout(trace)),
+        ("--chrome-trace -", is_stdout(chrome_trace)),
+    ])?;
+    Ok(match (json, taken) {
+        (true, _) => Shown::Json,
+        (false, None) => Shown::Summary,
+        (false, Some(_)) => Shown::SummaryOnStderr,
+    })
+}
+
+/// Prints a run's result where [`shown`] said.
+pub(super) fn print_result(result: &RunResult, how: Shown) {
+    match how {
+        Shown::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(result).unwrap_or_default()
+        ),
+        Shown::Summary => print_human(&summary::render(result), false),
+        Shown::SummaryOnStderr => print_human(&summary::render(result), true),
+    }
+}
+
+/// Prints text meant for a person: on standard output, or on standard error when a file output
+/// (`-`) has taken standard output and must have it to itself.
+pub(super) fn print_human(text: &str, on_stderr: bool) {
+    if on_stderr {
+        errln!("{}", text.trim_end());
+    } else {
+        out!("{text}");
+    }
+}
+
 pub(super) fn run(args: &RunArgs) -> u8 {
+    let how = match shown(
+        args.json,
+        args.trace.as_deref(),
+        args.chrome_trace.as_deref(),
+    ) {
+        Ok(h) => h,
+        Err(e) => {
+            errln!("rcsim run: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let sa = &args.scenario;
     let (sc, repro_seed) = match input::load(&sa.scenario, &sa.overrides()) {
         Ok(i) => (i.scenario, i.seed),
@@ -17,11 +86,8 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         }
     };
     if let Some(dir) = &args.out {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            errln!(
-                "rcsim: cannot create output directory {}: {e}",
-                dir.display()
-            );
+        if let Err(e) = ensure_dir(dir) {
+            errln!("rcsim: cannot use output directory {}: {e}", dir.display());
             return EXIT_USAGE;
         }
     }
@@ -83,11 +149,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    if args.json {
-        outln!("{json}");
-    } else {
-        out!("{}", summary::render(&result));
-    }
+    print_result(&result, how);
     for o in &result.overloaded {
         errln!(
             "rcsim: warning: subsystem {}'s {} stage was offered {:.0}% of its capacity while the \

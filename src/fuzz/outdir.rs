@@ -3,12 +3,13 @@
 //! may already hold, and the finished prefix that `--resume` continues from.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::campaign::Seeds;
+use crate::output::{check_regular, ensure_dir, open_regular};
 
 /// The results file's name inside a campaign directory.
 pub const RESULTS: &str = "results.jsonl";
@@ -17,12 +18,28 @@ pub const SUMMARY: &str = "summary.json";
 /// The reproducers' folder inside a campaign directory.
 pub const REPRO: &str = "repro";
 
+/// Makes `dir` and `dir/repro` real directories (created if missing, never through a link) and
+/// checks that the results and summary already there are regular files, not links: a
+/// campaign's output never goes, and `--overwrite` never deletes, through a link planted in its
+/// directory. The message names the path at fault.
+pub fn prepare(dir: &Path) -> Result<(), String> {
+    for d in [dir.to_path_buf(), dir.join(REPRO)] {
+        ensure_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    for name in [RESULTS, SUMMARY] {
+        let p = dir.join(name);
+        check_regular(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
 /// The files of a campaign that `dir` already holds (results, summary, reproducers), as the
-/// names a message shows; empty when the directory is free for a new campaign.
+/// names a message shows; empty when the directory is free for a new campaign. A link at a
+/// file's name counts as that file (it is not followed).
 pub fn earlier_campaign(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
     for name in [RESULTS, SUMMARY] {
-        if dir.join(name).exists() {
+        if std::fs::symlink_metadata(dir.join(name)).is_ok() {
             found.push(name.to_string());
         }
     }
@@ -42,9 +59,17 @@ pub fn plural(n: usize) -> &'static str {
     }
 }
 
+/// The entries of `dir/repro`, when it is a real directory: a link there is never listed
+/// through, so nothing it points to is counted or removed.
+fn repro_entries(dir: &Path) -> Option<std::fs::ReadDir> {
+    let repro = dir.join(REPRO);
+    let real = std::fs::symlink_metadata(&repro).is_ok_and(|m| m.is_dir());
+    real.then(|| std::fs::read_dir(&repro).ok()).flatten()
+}
+
 /// The reproducers a campaign wrote into `dir/repro` (`seed-N.json`, and shrunk ones beside).
 fn reproducers(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
+    let Some(entries) = repro_entries(dir) else {
         return Vec::new();
     };
     let mut v: Vec<PathBuf> = entries
@@ -81,7 +106,7 @@ pub fn clear(dir: &Path) -> io::Result<usize> {
 /// Removes the temporary files a killed campaign left in `dir/repro` (a reproducer being
 /// written when the kill came: `.seed-N.json.XXXXXX.tmp`) and returns how many.
 pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
-    let Ok(entries) = std::fs::read_dir(dir.join(REPRO)) else {
+    let Some(entries) = repro_entries(dir) else {
         return Ok(0);
     };
     let mut removed = 0;
@@ -97,6 +122,10 @@ pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
     }
     Ok(removed)
 }
+
+/// Longest `results.jsonl` line `--resume` reads (a scenario file's limit): a longer one is not
+/// a result, and reading it whole could exhaust memory.
+const MAX_LINE_BYTES: u64 = crate::scenario::MAX_FILE_BYTES;
 
 /// The finished part of an interrupted campaign's `results.jsonl`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,7 +146,7 @@ pub fn finished(
     mut each: impl FnMut(&Value),
 ) -> Result<Finished, String> {
     let path = dir.join(RESULTS);
-    let file = match File::open(&path) {
+    let file = match open_regular(&path, OpenOptions::new().read(true)) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok(Finished { seeds: 0, bytes: 0 })
@@ -129,13 +158,20 @@ pub fn finished(
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = reader
+        let n = (&mut reader)
+            .take(MAX_LINE_BYTES + 1)
             .read_until(b'\n', &mut line)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let at = format!("{}:{}", path.display(), done.seeds + 1);
+        if n as u64 > MAX_LINE_BYTES {
+            return Err(format!(
+                "{at}: a line longer than {MAX_LINE_BYTES} bytes is not a result line; cannot \
+                 resume"
+            ));
+        }
         if n == 0 || line.last() != Some(&b'\n') {
             return Ok(done);
         }
-        let at = format!("{}:{}", path.display(), done.seeds + 1);
         let v: Value = serde_json::from_slice(&line)
             .map_err(|e| format!("{at}: not a result line ({e}); cannot resume"))?;
         let expected = seeds.get(done.seeds);
@@ -161,18 +197,21 @@ pub struct ResultsFile {
 }
 
 impl ResultsFile {
-    /// Starts `dir/results.jsonl` afresh.
+    /// Starts `dir/results.jsonl` afresh (a regular file only, never through a link).
     pub fn create(dir: &Path) -> io::Result<Self> {
         let path = dir.join(RESULTS);
-        let file = File::create(&path)?;
+        let file = open_regular(
+            &path,
+            OpenOptions::new().write(true).create(true).truncate(true),
+        )?;
         Ok(ResultsFile { path, file })
     }
 
     /// Continues `dir/results.jsonl` after its first `keep` bytes, dropping the rest (a line cut
-    /// by a kill).
+    /// by a kill); a regular file only, never through a link.
     pub fn resume(dir: &Path, keep: u64) -> io::Result<Self> {
         let path = dir.join(RESULTS);
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let file = open_regular(&path, OpenOptions::new().create(true).append(true))?;
         file.set_len(keep)?;
         Ok(ResultsFile { path, file })
     }
@@ -237,6 +276,17 @@ mod tests {
     }
 
     #[test]
+    fn an_overlong_line_is_an_error_not_read_whole() {
+        let d = dir("long");
+        let f = File::create(d.join(RESULTS)).expect("create");
+        f.set_len(MAX_LINE_BYTES + 2)
+            .expect("a sparse file of zeros");
+        let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("no result line");
+        assert!(e.contains("longer than"), "{e}");
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
     fn a_foreign_line_is_an_error() {
         let d = dir("foreign");
         std::fs::write(d.join(RESULTS), "{\"seed\":5}\n").expect("write");
@@ -260,6 +310,32 @@ mod tests {
         assert_eq!(clear(&d).expect("clear"), 2);
         assert!(earlier_campaign(&d).is_empty());
         assert!(d.join("notes.txt").exists());
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_in_a_campaign_directory_are_refused_and_never_followed() {
+        let d = dir("links");
+        let victim = d.join("victim");
+        std::fs::create_dir(&victim).expect("victim dir");
+        std::fs::write(victim.join("seed-1.json"), "{}").expect("victim file");
+        std::fs::remove_dir(d.join(REPRO)).expect("rmdir");
+        std::os::unix::fs::symlink(&victim, d.join(REPRO)).expect("symlink");
+        let e = prepare(&d).expect_err("a linked repro/");
+        assert!(e.contains("repro") && e.contains("symbolic link"), "{e}");
+        assert!(earlier_campaign(&d).is_empty());
+        assert_eq!(clear(&d).expect("clear"), 0);
+        assert!(victim.join("seed-1.json").exists());
+        std::fs::remove_file(d.join(REPRO)).expect("unlink");
+        std::os::unix::fs::symlink(victim.join("results"), d.join(RESULTS)).expect("symlink");
+        let e = prepare(&d).expect_err("a linked results.jsonl");
+        assert!(e.contains(RESULTS) && e.contains("symbolic link"), "{e}");
+        assert!(ResultsFile::create(&d).is_err());
+        assert!(ResultsFile::resume(&d, 0).is_err());
+        assert!(finished(&d, &Seeds::all(0..1), |_| {}).is_err());
+        assert!(!victim.join("results").exists());
+        assert_eq!(earlier_campaign(&d), vec![RESULTS.to_string()]);
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 }

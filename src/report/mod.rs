@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::output::write_atomic;
+use crate::output::{ensure_dir, write_atomic};
 use chart::{render, Rendered, SIZE};
 use figures::{ChartSpec, Drawing, ProtocolRuns};
 use page::PageInfo;
@@ -52,9 +52,9 @@ pub fn write_charts(dir: &Path, charts: &[ChartSpec]) -> Result<Vec<Rendered>, S
     Ok(out)
 }
 
-/// Writes `text` to `dir/name`, creating `dir`.
+/// Writes `text` to `dir/name`, creating `dir` (a link at `dir` is refused, never followed).
 fn write_text(dir: &Path, name: &str, text: &str) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    ensure_dir(dir).map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
     let path = dir.join(name);
     write_atomic(&path, text.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
