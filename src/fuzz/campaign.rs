@@ -3,7 +3,7 @@
 //! moment a failing seed is found, and a stop flag (Ctrl-C) ends the campaign cleanly.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -384,27 +384,6 @@ pub fn result_line(o: &SeedOutcome) -> String {
         m.insert("assumptions_lifted".into(), serde_json::json!(o.lifted));
     }
     v.to_string()
-}
-
-/// Reads a campaign directory's `results.jsonl` lines, keyed by seed.
-pub fn read_results(dir: &Path) -> Result<BTreeMap<u64, String>, String> {
-    let path = dir.join("results.jsonl");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let mut out = BTreeMap::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let v: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| format!("{}:{}: not a result line: {e}", path.display(), i + 1))?;
-        let seed = v["seed"]
-            .as_u64()
-            .ok_or_else(|| format!("{}:{}: no `seed`", path.display(), i + 1))?;
-        out.insert(seed, line.to_string());
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
