@@ -148,3 +148,28 @@ fn a_seed_range_too_large_to_hold_is_refused() {
     .assert_usage_error(&["--seeds", "runs"]);
     assert!(!out_dir.exists(), "nothing is written for bad input");
 }
+
+#[test]
+fn a_set_path_too_deep_to_walk_is_refused_not_a_stack_overflow() {
+    let deep = vec!["a"; 60_000].join(".");
+    for args in [
+        vec!["run", FIGURE1, "--set", &format!("{deep}=1")],
+        vec!["sweep", FIGURE1, "--vary", &format!("{deep}=1,2")],
+    ] {
+        rcsim(&args).assert_usage_error(&["at most"]);
+    }
+}
+
+#[test]
+fn disaster_at_keeps_a_malformed_faults_field_for_validation_to_report() {
+    let t = TempDir::new("faults-object");
+    let text = mutate(
+        r#""protocol": { "kind": "independent" }"#,
+        r#""protocol": { "kind": "independent" },
+  "faults": {"kind": "crash", "subsystem": 1, "at": "1ms"}"#,
+    );
+    let p = t.write("s.json", &text);
+    let p = p.to_str().expect("utf-8");
+    rcsim(&["run", p]).assert_usage_error(&["faults"]);
+    rcsim(&["run", p, "--disaster-at", "5ms"]).assert_usage_error(&["faults"]);
+}
