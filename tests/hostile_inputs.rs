@@ -173,3 +173,14 @@ fn disaster_at_keeps_a_malformed_faults_field_for_validation_to_report() {
     rcsim(&["run", p]).assert_usage_error(&["faults"]);
     rcsim(&["run", p, "--disaster-at", "5ms"]).assert_usage_error(&["faults"]);
 }
+
+#[test]
+fn a_think_time_past_the_largest_time_never_starts_the_write() {
+    // io2 thinks for u64::MAX ns after io1: it must never be issued (wrapping issued it at once).
+    let r = run_json(
+        FIGURE1,
+        &["--set", "workloads.0.writes.1.think=18446744073709551615ns"],
+        EXIT_OK,
+    );
+    assert_eq!(r["writes"]["issued"], 1, "{}", r["writes"]);
+}
