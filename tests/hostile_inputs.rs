@@ -184,3 +184,31 @@ fn a_think_time_past_the_largest_time_never_starts_the_write() {
     );
     assert_eq!(r["writes"]["issued"], 1, "{}", r["writes"]);
 }
+
+/// A two-pair scenario of random writes whose workload has `extra` fields.
+fn random_writes(extra: &str) -> String {
+    format!(
+        r#"{{"name": "rb", "description": "x", "seed": 1, "duration": "20ms",
+            "topology": {{"pairs": 2, "volumes_per_subsystem": 1, "blocks_per_volume": 64}},
+            "workloads": [{{"kind": "random", "rate": "1000/s"{extra}}}]}}"#
+    )
+}
+
+#[test]
+fn workload_sizes_are_refused_not_clamped() {
+    let t = TempDir::new("sizes");
+    for (size, at) in [
+        (r#""0B""#, "workloads[0].size`"),
+        (r#""5GiB""#, "workloads[0].size`"),
+        (
+            r#"{"kind": "empirical", "values": ["4KiB", "5GiB"], "weights": [1, 1]}"#,
+            "workloads[0].size.values[1]`",
+        ),
+    ] {
+        refused(
+            &t,
+            &random_writes(&format!(r#", "size": {size}"#)),
+            &[at, "between 1B and 4GiB"],
+        );
+    }
+}

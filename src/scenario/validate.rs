@@ -184,11 +184,8 @@ pub fn check(s: &Scenario) -> Vec<String> {
                             ),
                         );
                     }
-                    if w.size.0 == 0 || w.size.0 > u64::from(u32::MAX) {
-                        p.add(
-                            &format!("{wp}.size"),
-                            "expected a size between 1B and 4GiB".into(),
-                        );
+                    if w.size.0 == 0 || w.size.0 > super::workload::MAX_WRITE_SIZE {
+                        p.add(&format!("{wp}.size"), super::workload::SIZE_EXPECTED.into());
                     }
                     for (k, dep) in w.after.iter().enumerate() {
                         let dp = format!("{wp}.after[{k}]");
@@ -225,11 +222,13 @@ pub fn check(s: &Scenario) -> Vec<String> {
                 }
                 p.at_least(&format!("{path}.in_flight"), d.in_flight.into(), 1);
                 p.at_least(&format!("{path}.data_writes"), d.data_writes.into(), 1);
+                sizes(&mut p, &path, &d.size);
                 for (rel, what) in d.shape.iter().flat_map(super::shape::problems) {
                     p.add(&format!("{path}.shape.{rel}"), what);
                 }
             }
             Workload::Random(r) => {
+                sizes(&mut p, &path, &r.size);
                 for (j, v) in r.volumes.iter().enumerate() {
                     volume_ok(&mut p, &format!("{path}.volumes[{j}]"), *v);
                 }
@@ -334,6 +333,18 @@ pub fn check(s: &Scenario) -> Vec<String> {
         );
     }
     p.list
+}
+
+/// Reports the values of workload `path`'s write-size distribution that are no valid size.
+fn sizes(p: &mut Problems, path: &str, size: &super::dist::Dist<super::units::Size>) {
+    for (rel, what) in super::workload::size_problems(size) {
+        let at = if rel.is_empty() {
+            format!("{path}.size")
+        } else {
+            format!("{path}.size.{rel}")
+        };
+        p.add(&at, what);
+    }
 }
 
 /// True when write `from` depends, directly or not, on write `to`.
@@ -443,6 +454,36 @@ pub(crate) mod tests {
             r#", "subsystems": {"overrides": [{"subsystem": 9, "copy_time": "5ms"}]}"#,
         );
         assert!(m.contains("subsystems.overrides[0].subsystem"), "{m}");
+    }
+
+    #[test]
+    fn workload_sizes_outside_1b_to_4gib_are_named() {
+        for (size, at) in [
+            (r#""0B""#, "workloads[0].size`"),
+            (r#""5GiB""#, "workloads[0].size`"),
+            (
+                r#"{"kind": "uniform", "min": "0B", "max": "4KiB"}"#,
+                "workloads[0].size.min`",
+            ),
+            (
+                r#"{"kind": "empirical", "values": ["4KiB", "8GiB"], "weights": [1, 1]}"#,
+                "workloads[0].size.values[1]`",
+            ),
+        ] {
+            let m = problems(
+                &format!(r#"{{"kind": "random", "rate": "10/s", "size": {size}}}"#),
+                "",
+            );
+            assert!(m.contains(at) && m.contains("between 1B and 4GiB"), "{m}");
+        }
+        let m = problems(
+            r#"{"kind": "dbms", "log": {"subsystem": 1}, "data": [{"subsystem": 2}],
+                "rate": "10/s", "size": "0B"}"#,
+            "",
+        );
+        assert!(m.contains("workloads[0].size`"), "{m}");
+        let ok = r#"{"kind": "random", "rate": "10/s", "size": "4294967295B"}"#;
+        assert_eq!(problems(ok, ""), "");
     }
 
     #[test]
