@@ -212,3 +212,14 @@ fn workload_sizes_are_refused_not_clamped() {
         );
     }
 }
+
+#[test]
+fn empirical_weights_summing_to_infinity_are_called_that() {
+    let t = TempDir::new("weights");
+    let size =
+        r#", "size": {"kind": "empirical", "values": ["4KiB", "8KiB"], "weights": [1e308, 1e308]}"#;
+    let p = t.write("s.json", &random_writes(size));
+    let out = rcsim(&["run", p.to_str().expect("utf-8")]);
+    out.assert_usage_error(&["workloads[0].size", "infinity"]);
+    assert!(!out.stderr.contains("sum to zero"), "{}", out.stderr);
+}
