@@ -223,3 +223,16 @@ fn empirical_weights_summing_to_infinity_are_called_that() {
     out.assert_usage_error(&["workloads[0].size", "infinity"]);
     assert!(!out.stderr.contains("sum to zero"), "{}", out.stderr);
 }
+
+#[test]
+fn an_empty_topology_is_reported_alone_not_as_a_cascade() {
+    for set in [
+        "topology.pairs=0",
+        "topology.volumes_per_subsystem=0",
+        "topology.blocks_per_volume=0",
+    ] {
+        let out = rcsim(&["run", FIGURE1, "--set", set]);
+        out.assert_usage_error(&[set.split('=').next().expect("path")]);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+}

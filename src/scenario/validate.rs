@@ -37,8 +37,13 @@ pub fn check(s: &Scenario) -> Vec<String> {
     if s.duration.as_ns() == 0 {
         p.add("duration", "expected a duration greater than zero".into());
     }
+    // With no pairs, volumes or blocks, every reference to one would be reported too: that
+    // cascade would bury the cause, so the references go unchecked until the topology is fixed.
+    let topology_ok = t.pairs > 0 && t.volumes_per_subsystem > 0 && t.blocks_per_volume > 0;
     let pair_in_range = |p: &mut Problems, path: &str, pair: u16| {
-        if pair == 0 || pair > t.pairs {
+        if !topology_ok {
+            false
+        } else if pair == 0 || pair > t.pairs {
             p.add(
                 path,
                 format!(
@@ -175,7 +180,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
                         volume: w.volume,
                     };
                     volume_ok(&mut p, &wp, v);
-                    if w.block >= t.blocks_per_volume {
+                    if topology_ok && w.block >= t.blocks_per_volume {
                         p.add(
                             &format!("{wp}.block"),
                             format!(
@@ -484,6 +489,30 @@ pub(crate) mod tests {
         assert!(m.contains("workloads[0].size`"), "{m}");
         let ok = r#"{"kind": "random", "rate": "10/s", "size": "4294967295B"}"#;
         assert_eq!(problems(ok, ""), "");
+    }
+
+    #[test]
+    fn an_empty_topology_is_the_one_problem_reported() {
+        let m = problems(
+            r#"{"kind": "script", "writes": [{"label": "a", "subsystem": 1, "block": 3}]}"#,
+            r#", "protocol": {"primary_master": 1}"#,
+        );
+        assert_eq!(m, "");
+        for topology in [
+            r#""pairs": 0, "blocks_per_volume": 16"#,
+            r#""pairs": 2, "volumes_per_subsystem": 0"#,
+            r#""pairs": 2, "blocks_per_volume": 0"#,
+        ] {
+            let text = format!(
+                r#"{{"name": "t", "description": "d", "duration": "10ms",
+                    "topology": {{{topology}}},
+                    "workloads": [{{"kind": "script",
+                                   "writes": [{{"label": "a", "subsystem": 1, "block": 3}}]}}]}}"#
+            );
+            let m = parse("t.json", &text, &[]).unwrap_err().to_string();
+            assert_eq!(m.lines().count(), 1, "{m}");
+            assert!(m.contains("at `topology."), "{m}");
+        }
     }
 
     #[test]
