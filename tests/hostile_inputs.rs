@@ -236,3 +236,27 @@ fn an_empty_topology_is_reported_alone_not_as_a_cascade() {
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     }
 }
+
+#[test]
+fn fuzz_draws_valid_scenarios_around_a_tiny_duration_or_rate() {
+    let t = TempDir::new("fuzz-base");
+    for extra in [
+        random_writes("").replace("20ms", "3ns"),
+        random_writes("").replace("20ms", "10ns"),
+        random_writes("").replace("1000/s", "0.001/s"),
+    ] {
+        let p = t.write("fb.json", &extra);
+        let out = rcsim(&[
+            "fuzz",
+            "--scenario",
+            p.to_str().expect("utf-8"),
+            "--seeds",
+            "0..20",
+            "--jobs",
+            "1",
+            "--json",
+        ]);
+        out.assert_code(EXIT_OK).assert_no_panic();
+        assert_eq!(out.json()["invalid"], 0, "{extra}\n{}", out.stdout);
+    }
+}

@@ -167,6 +167,25 @@ fn ns(v: u64) -> String {
     format!("{v}ns")
 }
 
+/// A rate of `per_sec` as the scenario format writes it: to a tenth as it always was, or, for a
+/// rate under 0.05/s that would round to an invalid "0.0/s", to the 24 decimals the format
+/// allows, and no lower than the smallest rate it can write (10^-24/s: no arrival in any run).
+fn rate(per_sec: f64) -> String {
+    if per_sec >= 0.05 {
+        return format!("{:.1}/s", per_sec.min(f64::MAX));
+    }
+    if per_sec < 1e-24 {
+        return "0.000000000000000000000001/s".to_string();
+    }
+    let shortest = per_sec.to_string();
+    match shortest.split_once('.') {
+        Some((_, decimals)) if decimals.len() > 24 => {
+            format!("{}/s", format!("{per_sec:.24}").trim_end_matches('0'))
+        }
+        _ => format!("{shortest}/s"),
+    }
+}
+
 fn workload_rates(base: &Scenario) -> (f64, f64) {
     let mut dbms = 300.0;
     let mut random = 1500.0;
@@ -180,9 +199,10 @@ fn workload_rates(base: &Scenario) -> (f64, f64) {
     (dbms, random)
 }
 
-/// A window of at most `longest` inside the hosts' run: (start, length).
+/// A window of at most `longest` inside the hosts' run: (start, length). At least 2 ns long at
+/// most, even in a run too short to hold one (under 4 ns).
 fn window(rng: &mut Rng, duration: u64, longest: u64) -> (u64, u64) {
-    let longest = longest.clamp(2, duration / 2);
+    let longest = longest.min(duration / 2).max(2);
     let down = rng.random_range(longest / 10..=longest);
     let at = rng.random_range(duration / 10..duration.saturating_sub(down).max(duration / 10 + 1));
     (at, down)
@@ -376,8 +396,8 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
         .collect();
     let workloads = json!([
         {"kind": "dbms", "log": log, "data": data, "data_writes": 2,
-         "rate": format!("{:.1}/s", dbms_rate * uf(&mut rng, 0.2, 1.5)), "in_flight": 4},
-        {"kind": "random", "rate": format!("{:.1}/s", random_rate * uf(&mut rng, 0.1, 1.5)),
+         "rate": rate(dbms_rate * uf(&mut rng, 0.2, 1.5)), "in_flight": 4},
+        {"kind": "random", "rate": rate(random_rate * uf(&mut rng, 0.1, 1.5)),
          "blocks": if uf(&mut rng, 0.0, 1.0) < 0.5 { json!("uniform") } else { json!({"zipf": 1.1}) }}
     ]);
 
@@ -547,7 +567,8 @@ fn faults(
             "at": ns(at), "for": ns(lasts)});
         let count = rng.random_range(1..=4u64);
         let every = lasts * 2;
-        if count > 1 && at + every * (count - 1) + lasts < d.duration {
+        // A zero-length outage (in a run of a few ns) cannot repeat: `every` must be positive.
+        if count > 1 && every > 0 && at + every * (count - 1) + lasts < d.duration {
             f["repeat"] = json!({"every": ns(every), "count": count});
         }
         faults.push(f);
@@ -694,6 +715,58 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The default base with each field (a dotted path) replaced by its value.
+    fn base_with(fields: &[(&str, Value)]) -> Scenario {
+        let mut v: Value = serde_json::from_str(crate::fuzz::DEFAULT_BASE).expect("JSON");
+        for (field, value) in fields {
+            let mut here = &mut v;
+            for seg in field.split('.') {
+                here = match seg.parse::<usize>() {
+                    Ok(i) => &mut here[i],
+                    Err(_) => &mut here[seg],
+                };
+            }
+            *here = value.clone();
+        }
+        parse("base", &v.to_string(), &[]).expect("the base is valid")
+    }
+
+    /// Every scenario drawn around `b` for seeds `0..n`, both campaigns, is valid.
+    fn all_valid(b: &Scenario, n: u64) {
+        for seed in 0..n {
+            for outside in [false, true] {
+                let opts = GenOptions {
+                    outside_assumptions: outside,
+                };
+                let text = serde_json::to_string(&generate(b, seed, opts).scenario).expect("JSON");
+                if let Err(e) = parse("generated", &text, &[]) {
+                    panic!("seed {seed}: {e}\n{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_base_of_a_few_nanoseconds_still_gives_valid_scenarios() {
+        for ns in (1..=40).chain([64, 100, 1000, 12_345]) {
+            all_valid(&base_with(&[("duration", json!(format!("{ns}ns")))]), 60);
+        }
+    }
+
+    #[test]
+    fn a_base_of_tiny_rates_still_gives_valid_scenarios() {
+        for r in ["0.001/s", "0.04/s", "0.000000001/s"] {
+            let b = base_with(&[
+                ("workloads.0.rate", json!(r)),
+                ("workloads.1.rate", json!(r)),
+            ]);
+            all_valid(&b, 20);
+        }
+        assert_eq!(rate(1234.56), "1234.6/s");
+        assert_eq!(rate(0.001), "0.001/s");
+        assert_eq!(rate(1e-30), "0.000000000000000000000001/s");
     }
 
     #[test]
