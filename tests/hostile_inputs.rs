@@ -260,3 +260,26 @@ fn fuzz_draws_valid_scenarios_around_a_tiny_duration_or_rate() {
         assert_eq!(out.json()["invalid"], 0, "{extra}\n{}", out.stdout);
     }
 }
+
+#[test]
+fn fuzz_set_topology_pairs_is_respected_by_every_draw() {
+    let out = rcsim(&[
+        "fuzz",
+        "--seeds",
+        "0..3",
+        "--protocol",
+        "independent",
+        "--set",
+        "topology.pairs=3",
+        "--jobs",
+        "1",
+        "--json",
+    ]);
+    out.assert_no_panic();
+    assert!(
+        out.code == EXIT_OK || out.code == EXIT_VIOLATION,
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.json()["invalid"], 0, "{}", out.stdout);
+}

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 
 use crate::engine::rng::Rng;
 use crate::engine::{stream, ComponentId};
+use crate::scenario::bounds::MAX_PAIRS;
 use crate::scenario::types::{ProtocolKind, Scenario, Workload};
+use crate::scenario::Override;
 
 /// What the generator may draw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -216,15 +218,42 @@ fn isolated(rng: &mut Rng, pairs: u16, masters: (u16, u16)) -> Vec<u16> {
         2 => vec![rng.random_range(1..=pairs)],
         _ => {
             let first = rng.random_range(1..=pairs);
-            (0..pairs / 2)
+            (0..(pairs / 2).max(1))
                 .map(|k| (first - 1 + k) % pairs + 1)
                 .collect()
         }
     }
 }
 
-/// The scenario of `seed` around `base`.
-pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
+/// The whole number `overrides` pin at `path` (the last `--set` that reaches it), if any.
+fn pinned(overrides: &[Override], path: &[&str]) -> Option<u64> {
+    let mut found = None;
+    for o in overrides {
+        let Override::Set { path: at, value } = o else {
+            continue;
+        };
+        if at.len() <= path.len() && at.iter().zip(path).all(|(a, b)| a == b) {
+            found = path[at.len()..]
+                .iter()
+                .try_fold(value, |v, seg| v.get(*seg))
+                .and_then(Value::as_u64);
+        }
+    }
+    found
+}
+
+/// A pinned subsystem number if it can exist (1..=MAX_PAIRS); an impossible one is left for
+/// validation to report.
+fn pinned_pair(overrides: &[Override], path: &[&str]) -> Option<u16> {
+    pinned(overrides, path)
+        .filter(|n| (1..=MAX_PAIRS).contains(n))
+        .and_then(|n| u16::try_from(n).ok())
+}
+
+/// The scenario of `seed` around `base`. Masters, fault targets and workload volumes are drawn
+/// within the topology and masters that `pins` (the campaign's `--set`s, applied afterwards)
+/// fix, so that pinning them leaves every seed valid; with nothing pinned, nothing changes.
+pub fn generate(base: &Scenario, seed: u64, opts: GenOptions, pins: &[Override]) -> Generated {
     let mut rng = stream(seed, ComponentId::Other(0x00f0_22ed));
     let wild = opts.outside_assumptions;
     let mut lifted: Vec<Assumption> = Vec::new();
@@ -242,13 +271,25 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
         .collect();
     let has = |on: &[Swarm], k: Swarm| on.contains(&k);
 
-    let pairs = rng.random_range(2..=base.topology.pairs.max(2));
+    let pin_primary = pinned_pair(pins, &["protocol", "primary_master"]);
+    let pin_secondary = pinned_pair(pins, &["protocol", "secondary_master"]);
+    let drawn = rng.random_range(2..=base.topology.pairs.max(2));
+    let pairs = match pinned_pair(pins, &["topology", "pairs"]) {
+        Some(p) => p,
+        None => drawn
+            .max(pin_primary.unwrap_or(1))
+            .max(pin_secondary.unwrap_or(1)),
+    };
     let duration = base.duration.as_ns();
     let masters = if has(&on, Swarm::MovedMasters) {
         (rng.random_range(1..=pairs), rng.random_range(1..=pairs))
     } else {
         (1, 1)
     };
+    let masters = (
+        pin_primary.unwrap_or(masters.0),
+        pin_secondary.unwrap_or(masters.1),
+    );
 
     // Service: a write takes at least `floor`; that is the host I/O cycle the assumptions use.
     let write_mean = base.subsystems.write_time.mean().max(20_000.0);
@@ -382,13 +423,17 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
 
     // Workloads: a DBMS across random volumes, and independent writers.
     let (dbms_rate, random_rate) = workload_rates(base);
-    let vols = base.topology.volumes_per_subsystem.max(1);
+    let vols = pinned(pins, &["topology", "volumes_per_subsystem"])
+        .and_then(|v| u16::try_from(v).ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(base.topology.volumes_per_subsystem.max(1));
     let vol = |rng: &mut Rng| json!({"subsystem": rng.random_range(1..=pairs), "volume": rng.random_range(0..vols)});
     let log = vol(&mut rng);
     // Data on subsystems other than the log's, so that each data write depends on a write
     // stamped by another subsystem's clock.
     let log_sub = log["subsystem"].as_u64().unwrap_or(1) as u16;
-    let data: Vec<Value> = (0..rng.random_range(1..=3u16).min(pairs - 1))
+    // One pair (pinned) holds the data beside the log.
+    let data: Vec<Value> = (0..rng.random_range(1..=3u16).min(pairs - 1).max(1))
         .map(|k| {
             json!({"subsystem": (log_sub + k) % pairs + 1,
                         "volume": rng.random_range(0..vols)})
@@ -707,6 +752,7 @@ mod tests {
                     GenOptions {
                         outside_assumptions: outside,
                     },
+                    &[],
                 )
                 .scenario;
                 let text = serde_json::to_string(&v).expect("serialises");
@@ -740,7 +786,8 @@ mod tests {
                 let opts = GenOptions {
                     outside_assumptions: outside,
                 };
-                let text = serde_json::to_string(&generate(b, seed, opts).scenario).expect("JSON");
+                let text =
+                    serde_json::to_string(&generate(b, seed, opts, &[]).scenario).expect("JSON");
                 if let Err(e) = parse("generated", &text, &[]) {
                     panic!("seed {seed}: {e}\n{text}");
                 }
@@ -770,18 +817,48 @@ mod tests {
     }
 
     #[test]
+    fn pinned_topology_and_masters_keep_every_seed_valid() {
+        let b = base();
+        let set = |a: &str| Override::parse(a).expect("parses");
+        for pins in [
+            vec![set("topology.pairs=3")],
+            vec![set("topology.pairs=1")],
+            vec![
+                set("topology.pairs=20"),
+                set("topology.volumes_per_subsystem=1"),
+            ],
+            vec![set("topology={\"pairs\": 2, \"volumes_per_subsystem\": 5}")],
+            vec![
+                set("protocol.primary_master=9"),
+                set("protocol.secondary_master=12"),
+            ],
+        ] {
+            for seed in 0..100 {
+                let g = generate(&b, seed, GenOptions::default(), &pins);
+                let text = serde_json::to_string(&g.scenario).expect("JSON");
+                if let Err(e) = parse("generated", &text, &pins) {
+                    panic!("{pins:?} seed {seed}: {e}\n{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_seed_alone_determines_the_scenario() {
         let b = base();
         let o = GenOptions::default();
-        assert_eq!(generate(&b, 7, o), generate(&b, 7, o));
-        assert_ne!(generate(&b, 7, o).scenario, generate(&b, 8, o).scenario);
+        assert_eq!(generate(&b, 7, o, &[]), generate(&b, 7, o, &[]));
+        assert_ne!(
+            generate(&b, 7, o, &[]).scenario,
+            generate(&b, 8, o, &[]).scenario
+        );
     }
 
     #[test]
     fn seeds_switch_on_different_fault_subsets() {
         let b = base();
         let kinds: std::collections::BTreeSet<String> = (0..50)
-            .map(|s| generate(&b, s, GenOptions::default()).swarm.join(","))
+            .map(|s| generate(&b, s, GenOptions::default(), &[]).swarm.join(","))
             .collect();
         assert!(
             kinds.len() > 40,
@@ -795,7 +872,7 @@ mod tests {
         let b = base();
         let mut masters = std::collections::BTreeSet::new();
         for seed in 0..100 {
-            let v = generate(&b, seed, GenOptions::default()).scenario;
+            let v = generate(&b, seed, GenOptions::default(), &[]).scenario;
             let p = v["topology"]["pairs"].as_u64().expect("pairs");
             assert!((2..=16).contains(&p), "seed {seed}: {p} pairs");
             masters.insert(v["protocol"]["primary_master"].as_u64().expect("master"));
@@ -808,7 +885,7 @@ mod tests {
         let b = base();
         let mut seen = std::collections::BTreeSet::new();
         for seed in 0..200 {
-            let g = generate(&b, seed, GenOptions::default());
+            let g = generate(&b, seed, GenOptions::default(), &[]);
             assert!(g.lifted.is_empty(), "seed {seed}: {:?}", g.lifted);
             seen.extend(g.swarm);
         }
@@ -817,7 +894,7 @@ mod tests {
             outside_assumptions: true,
         };
         let lifted: std::collections::BTreeSet<&str> = (0..200)
-            .flat_map(|s| generate(&b, s, wild).lifted)
+            .flat_map(|s| generate(&b, s, wild, &[]).lifted)
             .collect();
         assert!(lifted.len() >= 4, "{lifted:?}");
     }
