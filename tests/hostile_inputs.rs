@@ -283,3 +283,13 @@ fn fuzz_set_topology_pairs_is_respected_by_every_draw() {
     );
     assert_eq!(out.json()["invalid"], 0, "{}", out.stdout);
 }
+
+#[test]
+fn duplicate_keys_inside_a_workload_are_refused_not_last_wins() {
+    let t = TempDir::new("duplicates");
+    refused(
+        &t,
+        &random_writes(r#", "rate": "5/s""#),
+        &["workloads[0]", "duplicate field `rate`"],
+    );
+}
