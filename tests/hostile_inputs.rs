@@ -148,3 +148,148 @@ fn a_seed_range_too_large_to_hold_is_refused() {
     .assert_usage_error(&["--seeds", "runs"]);
     assert!(!out_dir.exists(), "nothing is written for bad input");
 }
+
+#[test]
+fn a_set_path_too_deep_to_walk_is_refused_not_a_stack_overflow() {
+    let deep = vec!["a"; 60_000].join(".");
+    for args in [
+        vec!["run", FIGURE1, "--set", &format!("{deep}=1")],
+        vec!["sweep", FIGURE1, "--vary", &format!("{deep}=1,2")],
+    ] {
+        rcsim(&args).assert_usage_error(&["at most"]);
+    }
+}
+
+#[test]
+fn disaster_at_keeps_a_malformed_faults_field_for_validation_to_report() {
+    let t = TempDir::new("faults-object");
+    let text = mutate(
+        r#""protocol": { "kind": "independent" }"#,
+        r#""protocol": { "kind": "independent" },
+  "faults": {"kind": "crash", "subsystem": 1, "at": "1ms"}"#,
+    );
+    let p = t.write("s.json", &text);
+    let p = p.to_str().expect("utf-8");
+    rcsim(&["run", p]).assert_usage_error(&["faults"]);
+    rcsim(&["run", p, "--disaster-at", "5ms"]).assert_usage_error(&["faults"]);
+}
+
+#[test]
+fn a_think_time_past_the_largest_time_never_starts_the_write() {
+    // io2 thinks for u64::MAX ns after io1: it must never be issued (wrapping issued it at once).
+    let r = run_json(
+        FIGURE1,
+        &["--set", "workloads.0.writes.1.think=18446744073709551615ns"],
+        EXIT_OK,
+    );
+    assert_eq!(r["writes"]["issued"], 1, "{}", r["writes"]);
+}
+
+/// A two-pair scenario of random writes whose workload has `extra` fields.
+fn random_writes(extra: &str) -> String {
+    format!(
+        r#"{{"name": "rb", "description": "x", "seed": 1, "duration": "20ms",
+            "topology": {{"pairs": 2, "volumes_per_subsystem": 1, "blocks_per_volume": 64}},
+            "workloads": [{{"kind": "random", "rate": "1000/s"{extra}}}]}}"#
+    )
+}
+
+#[test]
+fn workload_sizes_are_refused_not_clamped() {
+    let t = TempDir::new("sizes");
+    for (size, at) in [
+        (r#""0B""#, "workloads[0].size`"),
+        (r#""5GiB""#, "workloads[0].size`"),
+        (
+            r#"{"kind": "empirical", "values": ["4KiB", "5GiB"], "weights": [1, 1]}"#,
+            "workloads[0].size.values[1]`",
+        ),
+    ] {
+        refused(
+            &t,
+            &random_writes(&format!(r#", "size": {size}"#)),
+            &[at, "between 1B and 4GiB"],
+        );
+    }
+}
+
+#[test]
+fn empirical_weights_summing_to_infinity_are_called_that() {
+    let t = TempDir::new("weights");
+    let size =
+        r#", "size": {"kind": "empirical", "values": ["4KiB", "8KiB"], "weights": [1e308, 1e308]}"#;
+    let p = t.write("s.json", &random_writes(size));
+    let out = rcsim(&["run", p.to_str().expect("utf-8")]);
+    out.assert_usage_error(&["workloads[0].size", "infinity"]);
+    assert!(!out.stderr.contains("sum to zero"), "{}", out.stderr);
+}
+
+#[test]
+fn an_empty_topology_is_reported_alone_not_as_a_cascade() {
+    for set in [
+        "topology.pairs=0",
+        "topology.volumes_per_subsystem=0",
+        "topology.blocks_per_volume=0",
+    ] {
+        let out = rcsim(&["run", FIGURE1, "--set", set]);
+        out.assert_usage_error(&[set.split('=').next().expect("path")]);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn fuzz_draws_valid_scenarios_around_a_tiny_duration_or_rate() {
+    let t = TempDir::new("fuzz-base");
+    for extra in [
+        random_writes("").replace("20ms", "3ns"),
+        random_writes("").replace("20ms", "10ns"),
+        random_writes("").replace("1000/s", "0.001/s"),
+    ] {
+        let p = t.write("fb.json", &extra);
+        let out = rcsim(&[
+            "fuzz",
+            "--scenario",
+            p.to_str().expect("utf-8"),
+            "--seeds",
+            "0..20",
+            "--jobs",
+            "1",
+            "--json",
+        ]);
+        out.assert_code(EXIT_OK).assert_no_panic();
+        assert_eq!(out.json()["invalid"], 0, "{extra}\n{}", out.stdout);
+    }
+}
+
+#[test]
+fn fuzz_set_topology_pairs_is_respected_by_every_draw() {
+    let out = rcsim(&[
+        "fuzz",
+        "--seeds",
+        "0..3",
+        "--protocol",
+        "independent",
+        "--set",
+        "topology.pairs=3",
+        "--jobs",
+        "1",
+        "--json",
+    ]);
+    out.assert_no_panic();
+    assert!(
+        out.code == EXIT_OK || out.code == EXIT_VIOLATION,
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.json()["invalid"], 0, "{}", out.stdout);
+}
+
+#[test]
+fn duplicate_keys_inside_a_workload_are_refused_not_last_wins() {
+    let t = TempDir::new("duplicates");
+    refused(
+        &t,
+        &random_writes(r#", "rate": "5/s""#),
+        &["workloads[0]", "duplicate field `rate`"],
+    );
+}

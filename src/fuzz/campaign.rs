@@ -258,7 +258,7 @@ pub fn scenario_for(
     gen: GenOptions,
     overrides: &[Override],
 ) -> Result<(Scenario, serde_json::Value), String> {
-    scenario_of(&generate(base, seed, gen), seed, overrides)
+    scenario_of(&generate(base, seed, gen, overrides), seed, overrides)
 }
 
 fn scenario_of(
@@ -274,7 +274,7 @@ fn scenario_of(
 
 /// Runs one seed: generate, simulate, check, and write a reproducer if it failed.
 pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
-    let g = generate(&c.base, seed, c.gen);
+    let g = generate(&c.base, seed, c.gen, &c.overrides);
     let outcome = |result| SeedOutcome {
         seed,
         result,

@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 
 use crate::engine::rng::Rng;
 use crate::engine::{stream, ComponentId};
+use crate::scenario::bounds::MAX_PAIRS;
 use crate::scenario::types::{ProtocolKind, Scenario, Workload};
+use crate::scenario::Override;
 
 /// What the generator may draw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -167,6 +169,25 @@ fn ns(v: u64) -> String {
     format!("{v}ns")
 }
 
+/// A rate of `per_sec` as the scenario format writes it: to a tenth as it always was, or, for a
+/// rate under 0.05/s that would round to an invalid "0.0/s", to the 24 decimals the format
+/// allows, and no lower than the smallest rate it can write (10^-24/s: no arrival in any run).
+fn rate(per_sec: f64) -> String {
+    if per_sec >= 0.05 {
+        return format!("{:.1}/s", per_sec.min(f64::MAX));
+    }
+    if per_sec < 1e-24 {
+        return "0.000000000000000000000001/s".to_string();
+    }
+    let shortest = per_sec.to_string();
+    match shortest.split_once('.') {
+        Some((_, decimals)) if decimals.len() > 24 => {
+            format!("{}/s", format!("{per_sec:.24}").trim_end_matches('0'))
+        }
+        _ => format!("{shortest}/s"),
+    }
+}
+
 fn workload_rates(base: &Scenario) -> (f64, f64) {
     let mut dbms = 300.0;
     let mut random = 1500.0;
@@ -180,9 +201,10 @@ fn workload_rates(base: &Scenario) -> (f64, f64) {
     (dbms, random)
 }
 
-/// A window of at most `longest` inside the hosts' run: (start, length).
+/// A window of at most `longest` inside the hosts' run: (start, length). At least 2 ns long at
+/// most, even in a run too short to hold one (under 4 ns).
 fn window(rng: &mut Rng, duration: u64, longest: u64) -> (u64, u64) {
-    let longest = longest.clamp(2, duration / 2);
+    let longest = longest.min(duration / 2).max(2);
     let down = rng.random_range(longest / 10..=longest);
     let at = rng.random_range(duration / 10..duration.saturating_sub(down).max(duration / 10 + 1));
     (at, down)
@@ -196,15 +218,42 @@ fn isolated(rng: &mut Rng, pairs: u16, masters: (u16, u16)) -> Vec<u16> {
         2 => vec![rng.random_range(1..=pairs)],
         _ => {
             let first = rng.random_range(1..=pairs);
-            (0..pairs / 2)
+            (0..(pairs / 2).max(1))
                 .map(|k| (first - 1 + k) % pairs + 1)
                 .collect()
         }
     }
 }
 
-/// The scenario of `seed` around `base`.
-pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
+/// The whole number `overrides` pin at `path` (the last `--set` that reaches it), if any.
+fn pinned(overrides: &[Override], path: &[&str]) -> Option<u64> {
+    let mut found = None;
+    for o in overrides {
+        let Override::Set { path: at, value } = o else {
+            continue;
+        };
+        if at.len() <= path.len() && at.iter().zip(path).all(|(a, b)| a == b) {
+            found = path[at.len()..]
+                .iter()
+                .try_fold(value, |v, seg| v.get(*seg))
+                .and_then(Value::as_u64);
+        }
+    }
+    found
+}
+
+/// A pinned subsystem number if it can exist (1..=MAX_PAIRS); an impossible one is left for
+/// validation to report.
+fn pinned_pair(overrides: &[Override], path: &[&str]) -> Option<u16> {
+    pinned(overrides, path)
+        .filter(|n| (1..=MAX_PAIRS).contains(n))
+        .and_then(|n| u16::try_from(n).ok())
+}
+
+/// The scenario of `seed` around `base`. Masters, fault targets and workload volumes are drawn
+/// within the topology and masters that `pins` (the campaign's `--set`s, applied afterwards)
+/// fix, so that pinning them leaves every seed valid; with nothing pinned, nothing changes.
+pub fn generate(base: &Scenario, seed: u64, opts: GenOptions, pins: &[Override]) -> Generated {
     let mut rng = stream(seed, ComponentId::Other(0x00f0_22ed));
     let wild = opts.outside_assumptions;
     let mut lifted: Vec<Assumption> = Vec::new();
@@ -222,13 +271,25 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
         .collect();
     let has = |on: &[Swarm], k: Swarm| on.contains(&k);
 
-    let pairs = rng.random_range(2..=base.topology.pairs.max(2));
+    let pin_primary = pinned_pair(pins, &["protocol", "primary_master"]);
+    let pin_secondary = pinned_pair(pins, &["protocol", "secondary_master"]);
+    let drawn = rng.random_range(2..=base.topology.pairs.max(2));
+    let pairs = match pinned_pair(pins, &["topology", "pairs"]) {
+        Some(p) => p,
+        None => drawn
+            .max(pin_primary.unwrap_or(1))
+            .max(pin_secondary.unwrap_or(1)),
+    };
     let duration = base.duration.as_ns();
     let masters = if has(&on, Swarm::MovedMasters) {
         (rng.random_range(1..=pairs), rng.random_range(1..=pairs))
     } else {
         (1, 1)
     };
+    let masters = (
+        pin_primary.unwrap_or(masters.0),
+        pin_secondary.unwrap_or(masters.1),
+    );
 
     // Service: a write takes at least `floor`; that is the host I/O cycle the assumptions use.
     let write_mean = base.subsystems.write_time.mean().max(20_000.0);
@@ -362,13 +423,17 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
 
     // Workloads: a DBMS across random volumes, and independent writers.
     let (dbms_rate, random_rate) = workload_rates(base);
-    let vols = base.topology.volumes_per_subsystem.max(1);
+    let vols = pinned(pins, &["topology", "volumes_per_subsystem"])
+        .and_then(|v| u16::try_from(v).ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(base.topology.volumes_per_subsystem.max(1));
     let vol = |rng: &mut Rng| json!({"subsystem": rng.random_range(1..=pairs), "volume": rng.random_range(0..vols)});
     let log = vol(&mut rng);
     // Data on subsystems other than the log's, so that each data write depends on a write
     // stamped by another subsystem's clock.
     let log_sub = log["subsystem"].as_u64().unwrap_or(1) as u16;
-    let data: Vec<Value> = (0..rng.random_range(1..=3u16).min(pairs - 1))
+    // One pair (pinned) holds the data beside the log.
+    let data: Vec<Value> = (0..rng.random_range(1..=3u16).min(pairs - 1).max(1))
         .map(|k| {
             json!({"subsystem": (log_sub + k) % pairs + 1,
                         "volume": rng.random_range(0..vols)})
@@ -376,8 +441,8 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions) -> Generated {
         .collect();
     let workloads = json!([
         {"kind": "dbms", "log": log, "data": data, "data_writes": 2,
-         "rate": format!("{:.1}/s", dbms_rate * uf(&mut rng, 0.2, 1.5)), "in_flight": 4},
-        {"kind": "random", "rate": format!("{:.1}/s", random_rate * uf(&mut rng, 0.1, 1.5)),
+         "rate": rate(dbms_rate * uf(&mut rng, 0.2, 1.5)), "in_flight": 4},
+        {"kind": "random", "rate": rate(random_rate * uf(&mut rng, 0.1, 1.5)),
          "blocks": if uf(&mut rng, 0.0, 1.0) < 0.5 { json!("uniform") } else { json!({"zipf": 1.1}) }}
     ]);
 
@@ -547,7 +612,8 @@ fn faults(
             "at": ns(at), "for": ns(lasts)});
         let count = rng.random_range(1..=4u64);
         let every = lasts * 2;
-        if count > 1 && at + every * (count - 1) + lasts < d.duration {
+        // A zero-length outage (in a run of a few ns) cannot repeat: `every` must be positive.
+        if count > 1 && every > 0 && at + every * (count - 1) + lasts < d.duration {
             f["repeat"] = json!({"every": ns(every), "count": count});
         }
         faults.push(f);
@@ -686,6 +752,7 @@ mod tests {
                     GenOptions {
                         outside_assumptions: outside,
                     },
+                    &[],
                 )
                 .scenario;
                 let text = serde_json::to_string(&v).expect("serialises");
@@ -696,19 +763,102 @@ mod tests {
         }
     }
 
+    /// The default base with each field (a dotted path) replaced by its value.
+    fn base_with(fields: &[(&str, Value)]) -> Scenario {
+        let mut v: Value = serde_json::from_str(crate::fuzz::DEFAULT_BASE).expect("JSON");
+        for (field, value) in fields {
+            let mut here = &mut v;
+            for seg in field.split('.') {
+                here = match seg.parse::<usize>() {
+                    Ok(i) => &mut here[i],
+                    Err(_) => &mut here[seg],
+                };
+            }
+            *here = value.clone();
+        }
+        parse("base", &v.to_string(), &[]).expect("the base is valid")
+    }
+
+    /// Every scenario drawn around `b` for seeds `0..n`, both campaigns, is valid.
+    fn all_valid(b: &Scenario, n: u64) {
+        for seed in 0..n {
+            for outside in [false, true] {
+                let opts = GenOptions {
+                    outside_assumptions: outside,
+                };
+                let text =
+                    serde_json::to_string(&generate(b, seed, opts, &[]).scenario).expect("JSON");
+                if let Err(e) = parse("generated", &text, &[]) {
+                    panic!("seed {seed}: {e}\n{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_base_of_a_few_nanoseconds_still_gives_valid_scenarios() {
+        for ns in (1..=40).chain([64, 100, 1000, 12_345]) {
+            all_valid(&base_with(&[("duration", json!(format!("{ns}ns")))]), 60);
+        }
+    }
+
+    #[test]
+    fn a_base_of_tiny_rates_still_gives_valid_scenarios() {
+        for r in ["0.001/s", "0.04/s", "0.000000001/s"] {
+            let b = base_with(&[
+                ("workloads.0.rate", json!(r)),
+                ("workloads.1.rate", json!(r)),
+            ]);
+            all_valid(&b, 20);
+        }
+        assert_eq!(rate(1234.56), "1234.6/s");
+        assert_eq!(rate(0.001), "0.001/s");
+        assert_eq!(rate(1e-30), "0.000000000000000000000001/s");
+    }
+
+    #[test]
+    fn pinned_topology_and_masters_keep_every_seed_valid() {
+        let b = base();
+        let set = |a: &str| Override::parse(a).expect("parses");
+        for pins in [
+            vec![set("topology.pairs=3")],
+            vec![set("topology.pairs=1")],
+            vec![
+                set("topology.pairs=20"),
+                set("topology.volumes_per_subsystem=1"),
+            ],
+            vec![set("topology={\"pairs\": 2, \"volumes_per_subsystem\": 5}")],
+            vec![
+                set("protocol.primary_master=9"),
+                set("protocol.secondary_master=12"),
+            ],
+        ] {
+            for seed in 0..100 {
+                let g = generate(&b, seed, GenOptions::default(), &pins);
+                let text = serde_json::to_string(&g.scenario).expect("JSON");
+                if let Err(e) = parse("generated", &text, &pins) {
+                    panic!("{pins:?} seed {seed}: {e}\n{text}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_seed_alone_determines_the_scenario() {
         let b = base();
         let o = GenOptions::default();
-        assert_eq!(generate(&b, 7, o), generate(&b, 7, o));
-        assert_ne!(generate(&b, 7, o).scenario, generate(&b, 8, o).scenario);
+        assert_eq!(generate(&b, 7, o, &[]), generate(&b, 7, o, &[]));
+        assert_ne!(
+            generate(&b, 7, o, &[]).scenario,
+            generate(&b, 8, o, &[]).scenario
+        );
     }
 
     #[test]
     fn seeds_switch_on_different_fault_subsets() {
         let b = base();
         let kinds: std::collections::BTreeSet<String> = (0..50)
-            .map(|s| generate(&b, s, GenOptions::default()).swarm.join(","))
+            .map(|s| generate(&b, s, GenOptions::default(), &[]).swarm.join(","))
             .collect();
         assert!(
             kinds.len() > 40,
@@ -722,7 +872,7 @@ mod tests {
         let b = base();
         let mut masters = std::collections::BTreeSet::new();
         for seed in 0..100 {
-            let v = generate(&b, seed, GenOptions::default()).scenario;
+            let v = generate(&b, seed, GenOptions::default(), &[]).scenario;
             let p = v["topology"]["pairs"].as_u64().expect("pairs");
             assert!((2..=16).contains(&p), "seed {seed}: {p} pairs");
             masters.insert(v["protocol"]["primary_master"].as_u64().expect("master"));
@@ -735,7 +885,7 @@ mod tests {
         let b = base();
         let mut seen = std::collections::BTreeSet::new();
         for seed in 0..200 {
-            let g = generate(&b, seed, GenOptions::default());
+            let g = generate(&b, seed, GenOptions::default(), &[]);
             assert!(g.lifted.is_empty(), "seed {seed}: {:?}", g.lifted);
             seen.extend(g.swarm);
         }
@@ -744,7 +894,7 @@ mod tests {
             outside_assumptions: true,
         };
         let lifted: std::collections::BTreeSet<&str> = (0..200)
-            .flat_map(|s| generate(&b, s, wild).lifted)
+            .flat_map(|s| generate(&b, s, wild, &[]).lifted)
             .collect();
         assert!(lifted.len() >= 4, "{lifted:?}");
     }

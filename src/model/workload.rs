@@ -106,7 +106,9 @@ impl Script {
             let s = &mut self.steps[d];
             s.waiting_on -= 1;
             if s.waiting_on == 0 {
-                out.wakes.push((s.at.max(now + s.think), d as u32));
+                // Saturating: a think time past the largest time only ever ends after the run.
+                out.wakes
+                    .push((s.at.max(now.saturating_add(s.think)), d as u32));
             }
         }
         self.steps[tag as usize].dependents = deps;
@@ -236,7 +238,7 @@ impl Dbms {
         }
         let think = self.cfg.think.as_ns();
         if think > 0 && !matches!(self.slots[slot as usize], Phase::Commit) {
-            out.wakes.push((now + think, slot));
+            out.wakes.push((now.saturating_add(think), slot));
         } else {
             self.step(now, slot, out);
         }
@@ -409,6 +411,24 @@ mod tests {
             vec![(10_500, 1)],
             "io2 waits for io1 plus think time"
         );
+    }
+
+    #[test]
+    fn a_think_time_past_the_largest_time_saturates_instead_of_wrapping() {
+        let mut first = sw("io1", 1, &[]);
+        first.think = Duration::from_ns(0);
+        let mut second = sw("io2", 2, &["io1"]);
+        second.think = Duration::from_ns(u64::MAX);
+        let mut h = Host::Script(Script::new(&[first, second]));
+        let mut out = HostOut::default();
+        h.completed(200_000, 0, &mut out);
+        assert_eq!(out.wakes, vec![(u64::MAX, 1)]);
+        let mut d = dbms(u64::MAX);
+        let mut out = HostOut::default();
+        d.wake(1_000_000, ARRIVAL_TAG, &mut out);
+        out.wakes.clear();
+        d.completed(1_100_000, 0, &mut out);
+        assert_eq!(out.wakes, vec![(u64::MAX, 0)]);
     }
 
     fn dbms(think: u64) -> Host {

@@ -226,6 +226,32 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_inside_a_workload_or_shape_are_refused() {
+        for (from, to, at) in [
+            (
+                r#""rate": "1000/s""#,
+                r#""rate": "1000/s", "rate": "5/s""#,
+                "`workloads[0]`",
+            ),
+            (
+                r#""kind": "random""#,
+                r#""kind": "random", "kind": "dbms""#,
+                "`workloads[0]`",
+            ),
+            (
+                r#""rate": "1000/s""#,
+                r#""rate": "1000/s", "shape": {"kind": "on_off", "kind": "schedule"}"#,
+                "`workloads[0].shape`",
+            ),
+        ] {
+            let msg = parse("t.json", &MINIMAL.replace(from, to), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(at) && msg.contains("duplicate field"), "{msg}");
+        }
+    }
+
+    #[test]
     fn schema_names_the_top_level_fields() {
         let s = schema_json();
         for f in ["topology", "workloads", "faults", "protocol", "primary_lan"] {

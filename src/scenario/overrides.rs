@@ -5,6 +5,12 @@ use serde_json::Value;
 
 use super::units::Duration;
 
+/// Most segments a `--set` path may have: the deepest field of a scenario is a few levels down,
+/// and a path of tens of thousands of segments would build JSON nested too deep to check.
+pub const MAX_SET_DEPTH: usize = 32;
+/// Longest `--set` path, in bytes.
+pub const MAX_SET_PATH_BYTES: usize = 1024;
+
 /// One change to a scenario's JSON.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Override {
@@ -25,6 +31,18 @@ impl Override {
         let (path, raw) = arg
             .split_once('=')
             .ok_or_else(|| format!("--set {arg}: expected PATH=VALUE"))?;
+        if path.len() > MAX_SET_PATH_BYTES {
+            return Err(format!(
+                "--set: the path is {} bytes long: expected at most {MAX_SET_PATH_BYTES}",
+                path.len()
+            ));
+        }
+        let depth = path.split('.').count();
+        if depth > MAX_SET_DEPTH {
+            return Err(format!(
+                "--set: the path has {depth} segments: expected at most {MAX_SET_DEPTH}"
+            ));
+        }
         if path.is_empty() || path.split('.').any(str::is_empty) {
             return Err(format!(
                 "--set {arg}: expected a dotted path such as protocol.checkpoint_interval"
@@ -105,13 +123,11 @@ fn disaster_at(root: &mut Value, at: Duration) {
     let Value::Object(map) = root else {
         return;
     };
-    let faults = map
+    // Anything but a list is left as it is, for validation to report.
+    let Value::Array(list) = map
         .entry("faults")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    if !faults.is_array() {
-        *faults = Value::Array(Vec::new());
-    }
-    let Value::Array(list) = faults else {
+        .or_insert_with(|| Value::Array(Vec::new()))
+    else {
         return;
     };
     let at_value = Value::String(at.to_string());
@@ -198,6 +214,28 @@ mod tests {
             .apply(&mut w)
             .expect("applies");
         assert_eq!(w, json!({"faults": [{"kind": "disaster", "at": "1500us"}]}));
+    }
+
+    #[test]
+    fn disaster_at_leaves_a_malformed_faults_field_for_validation() {
+        let crash = json!({"kind": "crash", "at": "1ms", "subsystem": 2});
+        let mut v = json!({"faults": crash.clone()});
+        Override::DisasterAt(Duration::from_ms(7))
+            .apply(&mut v)
+            .expect("applies");
+        assert_eq!(v, json!({"faults": crash}));
+    }
+
+    #[test]
+    fn over_deep_or_long_paths_are_refused() {
+        let deep = vec!["a"; MAX_SET_DEPTH + 1].join(".");
+        let e = Override::parse(&format!("{deep}=1")).unwrap_err();
+        assert!(e.contains("segments") && e.contains("at most 32"), "{e}");
+        let ok = vec!["a"; MAX_SET_DEPTH].join(".");
+        assert!(Override::parse(&format!("{ok}=1")).is_ok());
+        let long = "a".repeat(MAX_SET_PATH_BYTES + 1);
+        let e = Override::parse(&format!("{long}=1")).unwrap_err();
+        assert!(e.contains("bytes long"), "{e}");
     }
 
     #[test]

@@ -3,8 +3,76 @@
 //! helpers deserialize each element on its own and hand the inner path back to the loader, which
 //! splices it into the outer one, so an error reads `workloads[0].writes[2].blok`.
 
-use serde::de::{DeserializeOwned, Error};
+use serde::de::{DeserializeOwned, Error, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+/// A JSON value read with every object's keys checked unique: a plain `serde_json::Value`
+/// keeps the last of two equal keys, which would let `{"rate": "1000/s", "rate": "5/s"}` run
+/// at 5/s where a field outside a tagged object is refused as a duplicate.
+struct Unique(Value);
+
+impl<'de> Deserialize<'de> for Unique {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueVisitor)
+    }
+}
+
+/// Builds a [`Unique`] value, refusing a repeated key.
+struct UniqueVisitor;
+
+impl<'de> Visitor<'de> for UniqueVisitor {
+    type Value = Unique;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: Error>(self, v: bool) -> Result<Unique, E> {
+        Ok(Unique(Value::Bool(v)))
+    }
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Unique, E> {
+        Ok(Unique(Value::from(v)))
+    }
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Unique, E> {
+        Ok(Unique(Value::from(v)))
+    }
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Unique, E> {
+        Ok(Unique(Value::from(v)))
+    }
+    fn visit_str<E: Error>(self, v: &str) -> Result<Unique, E> {
+        Ok(Unique(Value::String(v.to_string())))
+    }
+    fn visit_string<E: Error>(self, v: String) -> Result<Unique, E> {
+        Ok(Unique(Value::String(v)))
+    }
+    fn visit_unit<E: Error>(self) -> Result<Unique, E> {
+        Ok(Unique(Value::Null))
+    }
+    fn visit_none<E: Error>(self) -> Result<Unique, E> {
+        Ok(Unique(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Unique, D::Error> {
+        Unique::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unique(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Unique(Value::Array(items)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(A::Error::custom(format!("duplicate field `{key}`")));
+            }
+            let Unique(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Unique(Value::Object(out)))
+    }
+}
 
 /// Marks an error message that carries a path relative to the field being deserialized.
 const MARK: char = '\u{1}';
@@ -15,11 +83,11 @@ where
     D: Deserializer<'de>,
     T: DeserializeOwned,
 {
-    let items = Vec::<serde_json::Value>::deserialize(d)?;
+    let items = Vec::<Unique>::deserialize(d)?;
     items
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
+        .map(|(i, Unique(v))| {
             serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
                 let (inner, text) = located(&e.path().to_string(), &e.inner().to_string());
                 let sub = if inner == "." {
@@ -43,7 +111,7 @@ pub fn tagged<'de, D, T>(
 where
     D: Deserializer<'de>,
 {
-    let mut v = serde_json::Value::deserialize(d)?;
+    let Unique(mut v) = Unique::deserialize(d)?;
     let Some(obj) = v.as_object_mut() else {
         return Err(D::Error::custom(format!(
             "expected an object with a `kind` field, one of: {}",

@@ -37,8 +37,13 @@ pub fn check(s: &Scenario) -> Vec<String> {
     if s.duration.as_ns() == 0 {
         p.add("duration", "expected a duration greater than zero".into());
     }
+    // With no pairs, volumes or blocks, every reference to one would be reported too: that
+    // cascade would bury the cause, so the references go unchecked until the topology is fixed.
+    let topology_ok = t.pairs > 0 && t.volumes_per_subsystem > 0 && t.blocks_per_volume > 0;
     let pair_in_range = |p: &mut Problems, path: &str, pair: u16| {
-        if pair == 0 || pair > t.pairs {
+        if !topology_ok {
+            false
+        } else if pair == 0 || pair > t.pairs {
             p.add(
                 path,
                 format!(
@@ -175,7 +180,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
                         volume: w.volume,
                     };
                     volume_ok(&mut p, &wp, v);
-                    if w.block >= t.blocks_per_volume {
+                    if topology_ok && w.block >= t.blocks_per_volume {
                         p.add(
                             &format!("{wp}.block"),
                             format!(
@@ -184,11 +189,8 @@ pub fn check(s: &Scenario) -> Vec<String> {
                             ),
                         );
                     }
-                    if w.size.0 == 0 || w.size.0 > u64::from(u32::MAX) {
-                        p.add(
-                            &format!("{wp}.size"),
-                            "expected a size between 1B and 4GiB".into(),
-                        );
+                    if w.size.0 == 0 || w.size.0 > super::workload::MAX_WRITE_SIZE {
+                        p.add(&format!("{wp}.size"), super::workload::SIZE_EXPECTED.into());
                     }
                     for (k, dep) in w.after.iter().enumerate() {
                         let dp = format!("{wp}.after[{k}]");
@@ -225,11 +227,13 @@ pub fn check(s: &Scenario) -> Vec<String> {
                 }
                 p.at_least(&format!("{path}.in_flight"), d.in_flight.into(), 1);
                 p.at_least(&format!("{path}.data_writes"), d.data_writes.into(), 1);
+                sizes(&mut p, &path, &d.size);
                 for (rel, what) in d.shape.iter().flat_map(super::shape::problems) {
                     p.add(&format!("{path}.shape.{rel}"), what);
                 }
             }
             Workload::Random(r) => {
+                sizes(&mut p, &path, &r.size);
                 for (j, v) in r.volumes.iter().enumerate() {
                     volume_ok(&mut p, &format!("{path}.volumes[{j}]"), *v);
                 }
@@ -334,6 +338,18 @@ pub fn check(s: &Scenario) -> Vec<String> {
         );
     }
     p.list
+}
+
+/// Reports the values of workload `path`'s write-size distribution that are no valid size.
+fn sizes(p: &mut Problems, path: &str, size: &super::dist::Dist<super::units::Size>) {
+    for (rel, what) in super::workload::size_problems(size) {
+        let at = if rel.is_empty() {
+            format!("{path}.size")
+        } else {
+            format!("{path}.size.{rel}")
+        };
+        p.add(&at, what);
+    }
 }
 
 /// True when write `from` depends, directly or not, on write `to`.
@@ -443,6 +459,60 @@ pub(crate) mod tests {
             r#", "subsystems": {"overrides": [{"subsystem": 9, "copy_time": "5ms"}]}"#,
         );
         assert!(m.contains("subsystems.overrides[0].subsystem"), "{m}");
+    }
+
+    #[test]
+    fn workload_sizes_outside_1b_to_4gib_are_named() {
+        for (size, at) in [
+            (r#""0B""#, "workloads[0].size`"),
+            (r#""5GiB""#, "workloads[0].size`"),
+            (
+                r#"{"kind": "uniform", "min": "0B", "max": "4KiB"}"#,
+                "workloads[0].size.min`",
+            ),
+            (
+                r#"{"kind": "empirical", "values": ["4KiB", "8GiB"], "weights": [1, 1]}"#,
+                "workloads[0].size.values[1]`",
+            ),
+        ] {
+            let m = problems(
+                &format!(r#"{{"kind": "random", "rate": "10/s", "size": {size}}}"#),
+                "",
+            );
+            assert!(m.contains(at) && m.contains("between 1B and 4GiB"), "{m}");
+        }
+        let m = problems(
+            r#"{"kind": "dbms", "log": {"subsystem": 1}, "data": [{"subsystem": 2}],
+                "rate": "10/s", "size": "0B"}"#,
+            "",
+        );
+        assert!(m.contains("workloads[0].size`"), "{m}");
+        let ok = r#"{"kind": "random", "rate": "10/s", "size": "4294967295B"}"#;
+        assert_eq!(problems(ok, ""), "");
+    }
+
+    #[test]
+    fn an_empty_topology_is_the_one_problem_reported() {
+        let m = problems(
+            r#"{"kind": "script", "writes": [{"label": "a", "subsystem": 1, "block": 3}]}"#,
+            r#", "protocol": {"primary_master": 1}"#,
+        );
+        assert_eq!(m, "");
+        for topology in [
+            r#""pairs": 0, "blocks_per_volume": 16"#,
+            r#""pairs": 2, "volumes_per_subsystem": 0"#,
+            r#""pairs": 2, "blocks_per_volume": 0"#,
+        ] {
+            let text = format!(
+                r#"{{"name": "t", "description": "d", "duration": "10ms",
+                    "topology": {{{topology}}},
+                    "workloads": [{{"kind": "script",
+                                   "writes": [{{"label": "a", "subsystem": 1, "block": 3}}]}}]}}"#
+            );
+            let m = parse("t.json", &text, &[]).unwrap_err().to_string();
+            assert_eq!(m.lines().count(), 1, "{m}");
+            assert!(m.contains("at `topology."), "{m}");
+        }
     }
 
     #[test]

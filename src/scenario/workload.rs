@@ -72,6 +72,42 @@ pub struct ScriptWrite {
     pub think: Duration,
 }
 
+/// The largest write rcsim models, in bytes (a write's size is a 32-bit count): 4 GiB - 1.
+pub const MAX_WRITE_SIZE: u64 = u32::MAX as u64;
+
+/// What a write size outside `1B..=MAX_WRITE_SIZE` is told.
+pub const SIZE_EXPECTED: &str = "expected a size between 1B and 4GiB";
+
+/// The values of a write-size distribution that are no valid write size, as (path relative to
+/// the size field, message): the constant, the uniform and normal bounds, every empirical value,
+/// and the exponential mean or lognormal median (their rare samples past 4 GiB - 1, or below
+/// 1 B, are taken as the nearest size, as a heavy tail is cut). Empty when every value is valid.
+pub fn size_problems(d: &Dist<Size>) -> Vec<(String, String)> {
+    let out = |v: &Size| v.0 == 0 || v.0 > MAX_WRITE_SIZE;
+    let at = |rel: &str, v: &Size| (rel.to_string(), format!("{SIZE_EXPECTED}, got {v}"));
+    match d {
+        Dist::Constant(v) => [v]
+            .into_iter()
+            .filter(|v| out(v))
+            .map(|v| at("", v))
+            .collect(),
+        Dist::Uniform { min, max } | Dist::Normal { min, max, .. } => [("min", min), ("max", max)]
+            .into_iter()
+            .filter(|(_, v)| out(v))
+            .map(|(rel, v)| at(rel, v))
+            .collect(),
+        Dist::Exponential { mean: v } if out(v) => vec![at("mean", v)],
+        Dist::Lognormal { median: v, .. } if out(v) => vec![at("median", v)],
+        Dist::Exponential { .. } | Dist::Lognormal { .. } => Vec::new(),
+        Dist::Empirical { values, .. } => values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| out(v))
+            .map(|(i, v)| at(&format!("values[{i}]"), v))
+            .collect(),
+    }
+}
+
 fn default_size() -> Size {
     Size(4096)
 }

@@ -324,11 +324,13 @@ impl<Q: Quantity> Dist<Q> {
                     );
                 }
                 if weights_usable(values.len(), weights).is_none() {
-                    return fail(
-                        "empirical",
+                    let problem = if weights.iter().sum::<f64>().is_infinite() {
+                        "weights sum to more than the largest number (infinity); expected \
+                         smaller weights"
+                    } else {
                         "weights must not sum to zero; expected at least one positive weight"
-                            .to_owned(),
-                    );
+                    };
+                    return fail("empirical", problem.to_owned());
                 }
                 Ok(())
             }
@@ -837,6 +839,11 @@ mod tests {
                 r#"{"kind": "empirical", "values": ["1ms", "2ms"], "weights": [0, 0]}"#,
                 "invalid empirical distribution: weights must not sum to zero; \
                  expected at least one positive weight",
+            ),
+            (
+                r#"{"kind": "empirical", "values": ["1ms", "2ms"], "weights": [1e308, 1e308]}"#,
+                "invalid empirical distribution: weights sum to more than the largest number \
+                 (infinity); expected smaller weights",
             ),
         ];
         for (input, message) in cases {
