@@ -293,3 +293,16 @@ fn duplicate_keys_inside_a_workload_are_refused_not_last_wins() {
         &["workloads[0]", "duplicate field `rate`"],
     );
 }
+
+#[test]
+fn a_duplicate_key_is_refused_with_overrides_too() {
+    // Overrides edit the file as a JSON value before it is read as a scenario: that value must
+    // refuse a repeated key as the plain read does, not keep the last one.
+    let t = TempDir::new("duplicates-set");
+    let text = random_writes("").replace(r#""pairs": 2,"#, r#""pairs": 2, "pairs": 3,"#);
+    let p = t.write("s.json", &text);
+    let p = p.to_str().expect("utf-8");
+    for args in [vec!["run", p], vec!["run", p, "--set", "seed=2"]] {
+        rcsim(&args).assert_usage_error(&["topology", "duplicate field `pairs`"]);
+    }
+}

@@ -106,7 +106,7 @@ pub fn parse_in(
     overrides: &[Override],
     base: &Path,
 ) -> Result<Scenario, ScenarioError> {
-    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
         ScenarioError::one(
             source,
             format!(
@@ -128,6 +128,21 @@ pub fn parse_in(
             )
         })?
     } else {
+        // Reread so that a key repeated anywhere in the file is refused as it is without
+        // overrides, rather than resolved last-wins before the overrides apply.
+        let mut value = tracked::unique_value(text).map_err(|e| {
+            let inner = e.inner();
+            ScenarioError::one(
+                source,
+                format!(
+                    "{}:{}: at `{}`: {}",
+                    inner.line(),
+                    inner.column(),
+                    e.path(),
+                    strip_position(inner)
+                ),
+            )
+        })?;
         for o in overrides {
             o.apply(&mut value)
                 .map_err(|p| ScenarioError::one(source, p))?;

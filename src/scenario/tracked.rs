@@ -74,6 +74,14 @@ impl<'de> Visitor<'de> for UniqueVisitor {
     }
 }
 
+/// Reads `text` as a JSON value whose objects must not repeat a key, for a scenario that
+/// overrides edit before it is deserialized (a plain `Value` would keep the last of two equal
+/// keys where the file read as a scenario refuses them); an error carries its path.
+pub fn unique_value(text: &str) -> Result<Value, serde_path_to_error::Error<serde_json::Error>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize::<_, Unique>(&mut de).map(|Unique(v)| v)
+}
+
 /// Marks an error message that carries a path relative to the field being deserialized.
 const MARK: char = '\u{1}';
 
