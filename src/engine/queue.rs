@@ -42,14 +42,9 @@ pub const RUN: usize = 16;
 /// again and again, and regrowing them from nothing each time cost a third more per event
 /// under an allocator whose `realloc` copies.
 const KEEP_BYTES: usize = 16 << 20;
-/// A bucket of more than this many events is not spread over the lower buckets but cut into a
-/// rung of [`BIN`]-event bins by time: the 1,024-pair start-up puts four million copy-active
-/// segments in flight within 60 us, and spreading such a bucket bit by bit moved each event
-/// about eight times (a quarter of the burst's instructions); a rung moves it twice.
-pub const LADDER: usize = 4096;
-/// A rung's bins are cut to hold this many events on average, or up to twice as many (their
-/// width is a power of two).
-pub const BIN: usize = 8;
+/// A bucket of more than this many events counts where its events go before it is spread, so
+/// each lower bucket grows once to its size.
+const PRESIZE: usize = 4096;
 /// A push into the middle of a run longer than this goes to the `late` heap instead: with 1,024
 /// pairs a checkpoint's round made runs of two thousand events, and each such insert moved a
 /// thousand of them (a seventh of the 1,024-pair run's instructions).
@@ -108,19 +103,6 @@ pub struct EventQueue<E> {
     /// run's goes first; and each is earlier than the run's last event, so the run empties
     /// only after it does, and is refilled only when both are empty.
     late: BinaryHeap<Aside<E>>,
-    /// A large bucket cut by time into bins of `2^rung_shift` ns from `rung_lo` on, each in
-    /// insertion order; bins before `rung_next` have gone to the run. Every event in a bin is
-    /// later than the run's and `late`'s, and none is later than `last`.
-    rung: Vec<Vec<(Time, E)>>,
-    /// The start of bin 0.
-    rung_lo: Time,
-    /// The log2 of a bin's width in ns.
-    rung_shift: u32,
-    /// The next bin to go to the run: always a non-empty one while any remain.
-    rung_next: usize,
-    /// The start of bin `rung_next` (`Time::MAX` once the rung is used up): a push at or after
-    /// it, and not after `last`, goes into its bin.
-    rung_floor: Time,
     len: usize,
     next_seq: u64,
 }
@@ -149,11 +131,6 @@ impl<E> EventQueue<E> {
             floor: 0,
             early: BinaryHeap::new(),
             late: BinaryHeap::new(),
-            rung: Vec::new(),
-            rung_lo: 0,
-            rung_shift: 0,
-            rung_next: 0,
-            rung_floor: Time::MAX,
             len: 0,
             next_seq: 0,
         }
@@ -171,15 +148,6 @@ impl<E> EventQueue<E> {
             return;
         }
         if time <= self.last {
-            if time >= self.rung_floor {
-                // Appended, so that its bin stays in insertion order among equal times. (With
-                // no rung, only `Time::MAX` gets here, and there is no bin.)
-                let bin = ((time - self.rung_lo) >> self.rung_shift) as usize;
-                if let Some(bin) = self.rung.get_mut(bin) {
-                    bin.push((time, event));
-                    return;
-                }
-            }
             // After every event at or before `time` (ties in insertion order): at the run's back
             // if none there is later; in its middle while it is short and `late` empty; else
             // into `late`, which then takes every such push until it empties, so that no run
@@ -242,22 +210,11 @@ impl<E> EventQueue<E> {
         Some((time, event))
     }
 
-    /// The run and `late` are empty: refills the run from the rung's next bin, sorted, or else
-    /// from the lowest non-empty bucket: a small bucket is sorted in whole (`last` becomes its
-    /// latest time), a larger one spread around its earliest time (which becomes `last`), and
-    /// one larger still cut into a rung (`last` becomes its latest time). False when nothing is
-    /// pending there.
+    /// The run and `late` are empty: refills the run from the lowest non-empty bucket, sorting a
+    /// small bucket in whole (`last` becomes its latest time) or spreading a large one around its
+    /// earliest time (which becomes `last`). False when every bucket is empty.
     #[inline(never)]
     fn refill(&mut self) -> bool {
-        if let Some(bin) = self.rung.get_mut(self.rung_next) {
-            let mut bin = std::mem::take(bin);
-            self.rung_next += 1;
-            self.skip_empty_bins();
-            // Stable: ties keep the bin's insertion order.
-            bin.sort_by_key(|&(t, _)| t);
-            self.run.extend(bin);
-            return true;
-        }
         if self.occupied == 0 {
             return false;
         }
@@ -275,85 +232,42 @@ impl<E> EventQueue<E> {
             self.buckets[b] = from;
             return true;
         }
-        let cut = from.len() > LADDER;
-        if cut {
-            self.cut_rung(&mut from, min);
-        } else {
-            let last = min;
-            self.last = last;
-            for (time, event) in from.drain(..) {
-                let to = bucket_of(time, last);
-                if to == 0 {
-                    self.run.push_back((time, event));
-                } else {
-                    // `to < b`: the bucket being spread is never a target.
-                    self.buckets[to].push((time, event));
-                    self.occupied |= 1 << to;
-                    if time < self.mins[to] {
-                        self.mins[to] = time;
-                    }
+        let last = min;
+        self.last = last;
+        if from.len() > PRESIZE {
+            // Room for exactly what each lower bucket gets, in one allocation each: grown by
+            // doubling, a burst's millions of events were copied again at every step and each
+            // step touched fresh pages.
+            let mut counts = [0usize; BUCKETS];
+            for &(time, _) in &from {
+                counts[bucket_of(time, last)] += 1;
+            }
+            self.run.reserve(counts[0]);
+            for (bucket, &n) in self.buckets.iter_mut().zip(&counts).skip(1) {
+                bucket.reserve_exact(n);
+            }
+        }
+        for (time, event) in from.drain(..) {
+            let to = bucket_of(time, last);
+            if to == 0 {
+                self.run.push_back((time, event));
+            } else {
+                // `to < b`: the bucket being spread is never a target.
+                self.buckets[to].push((time, event));
+                self.occupied |= 1 << to;
+                if time < self.mins[to] {
+                    self.mins[to] = time;
                 }
             }
         }
         if from.capacity() * std::mem::size_of::<(Time, E)>() > KEEP_BYTES {
             // A burst (every copy-active segment of a thousand pairs' start-up in flight at
             // once) left a bucket far larger than the run needs again: hand its memory back
-            // rather than hold it beside the bins it was cut into.
+            // rather than hold it beside the lower buckets it was spread into.
             from = Vec::new();
         }
         self.buckets[b] = from;
-        // A rung's first bin is yet to come; a spread's earliest events are in the run.
-        !cut || self.refill()
-    }
-
-    /// Cuts the lowest bucket's events `from` (earliest `min`) into a rung of bins of [`BIN`] to
-    /// twice that many events each on average, every bin sized exactly in one allocation; `last` becomes their
-    /// latest time. The buckets above stay as they are, as for a small bucket sorted whole.
-    fn cut_rung(&mut self, from: &mut Vec<(Time, E)>, min: Time) {
-        let max = from.iter().map(|&(t, _)| t).max().unwrap_or(min);
-        let span = max - min;
-        let bins = (from.len() / BIN).max(1) as u64;
-        // The narrowest power-of-two width that needs no more than `bins + 1` bins: a bin holds
-        // `BIN` to `2 * BIN` events on average.
-        let width = (span / bins + 1)
-            .checked_next_power_of_two()
-            .unwrap_or(1 << 63);
-        let shift = width.trailing_zeros();
-        let n = (span >> shift) as usize + 1;
-        let mut counts = vec![0usize; n];
-        for &(t, _) in from.iter() {
-            counts[((t - min) >> shift) as usize] += 1;
-        }
-        debug_assert!(self.rung.iter().all(Vec::is_empty));
-        self.rung.clear();
-        self.rung
-            .extend(counts.iter().map(|&c| Vec::with_capacity(c)));
-        for (time, event) in from.drain(..) {
-            self.rung[((time - min) >> shift) as usize].push((time, event));
-        }
-        self.rung_lo = min;
-        self.rung_shift = shift;
-        self.rung_next = 0;
-        self.last = max;
-        self.skip_empty_bins();
-    }
-
-    /// Moves `rung_next` past empty bins and sets `rung_floor` to the start of the bin it then
-    /// names; once no bin is left the rung is done and its memory, if large, goes back.
-    fn skip_empty_bins(&mut self) {
-        while self.rung.get(self.rung_next).is_some_and(Vec::is_empty) {
-            self.rung_next += 1;
-        }
-        if self.rung_next < self.rung.len() {
-            self.rung_floor = self.rung_lo + ((self.rung_next as u64) << self.rung_shift);
-        } else {
-            self.rung_floor = Time::MAX;
-            self.rung.clear();
-            self.rung_next = 0;
-            if self.rung.capacity() * std::mem::size_of::<Vec<(Time, E)>>() > KEEP_BYTES {
-                self.rung = Vec::new();
-            }
-        }
+        true
     }
 
     /// The event `k` places after the next one, when it is known without work (it is in the
@@ -376,9 +290,6 @@ impl<E> EventQueue<E> {
         let late = self.late.peek().map(|e| e.time);
         if let Some(t) = run.into_iter().chain(late).min() {
             return Some(t);
-        }
-        if let Some(bin) = self.rung.get(self.rung_next) {
-            return bin.iter().map(|&(t, _)| t).min();
         }
         if self.occupied == 0 {
             return None;
@@ -418,39 +329,37 @@ mod tests {
     }
 
     #[test]
-    fn a_large_bucket_is_cut_into_a_rung_of_exactly_sized_bins() {
-        // 20,000 events in one bucket over 2^24 ns: cut into bins of about `BIN` events, each
-        // allocated once to its size, and popped in order.
+    fn a_large_spread_gives_each_lower_bucket_exactly_its_room() {
+        // 20,000 events in one bucket, at times that spread over many lower buckets.
         let mut q = EventQueue::new();
         let base = 1u64 << 30;
         let n = 20_000u64;
-        assert!(n as usize > LADDER);
+        assert!(n as usize > PRESIZE);
         for i in 0..n {
             q.push(base + (i * 7919) % (1 << 24), i);
         }
         assert!(q.pop().is_some());
-        assert!(q.buckets.iter().all(Vec::is_empty), "the bucket was spread");
-        let bins = q.rung.len();
-        assert!(
-            (n as usize / (2 * BIN)..=n as usize / BIN + 1).contains(&bins),
-            "{bins} bins"
-        );
-        for (i, bin) in q.rung.iter().enumerate().skip(q.rung_next) {
-            assert_eq!(bin.capacity(), bin.len(), "bin {i} grew by doubling");
+        let mut spread = 0;
+        for (b, bucket) in q.buckets.iter().enumerate().skip(1) {
+            if !bucket.is_empty() {
+                assert_eq!(
+                    bucket.capacity(),
+                    bucket.len(),
+                    "bucket {b} grew by doubling"
+                );
+                spread += 1;
+            }
         }
+        assert!(spread > 10, "only {spread} buckets");
         let mut last = 0;
-        let mut popped = 1;
         while let Some((t, _)) = q.pop() {
             assert!(t >= last);
             last = t;
-            popped += 1;
         }
-        assert_eq!(popped, n);
-        assert!(q.rung.is_empty() && q.rung_floor == Time::MAX);
     }
 
     #[test]
-    fn a_burst_gives_its_memory_back_once_cut() {
+    fn a_burst_gives_its_memory_back_once_spread() {
         // Events of 248 bytes, as large as a world's carrying a message and then some: 64 MiB
         // of them, four times what a bucket keeps.
         type Big = [u64; 31];
@@ -461,34 +370,21 @@ mod tests {
             e[0] = i;
             e
         };
-        // One bucket (every time shares the bits above 2^18 with the first), cut at the pop.
+        // One bucket (every time shares the bits above 2^18 with the first), spread at the pop.
         let base = 1 << 20;
         assert!(n <= 1 << 18);
         for i in 0..n {
             q.push(base + i, ev(i));
         }
-        let held = |q: &EventQueue<Big>| -> usize {
-            let bins: usize = q.rung.iter().map(Vec::capacity).sum();
-            q.buckets.iter().map(Vec::capacity).sum::<usize>() + bins + q.run.capacity()
-        };
         assert_eq!(q.pop(), Some((base, ev(0))));
+        let held: usize = q.buckets.iter().map(Vec::capacity).sum();
         assert!(
-            held(&q) < 3 * q.len() / 2,
-            "{} slots held for {} events after the cut",
-            held(&q),
+            held < 3 * q.len() / 2,
+            "{held} slots held for {} events after the spread",
             q.len()
         );
         for i in 1..n {
             assert_eq!(q.pop(), Some((base + i, ev(i))));
-            if i == n / 2 {
-                // Bins already served hold nothing: what is held is what is pending.
-                let bins: usize = q.rung.iter().map(Vec::capacity).sum();
-                assert_eq!(
-                    bins,
-                    q.len() - q.run.len(),
-                    "bins served are not given back"
-                );
-            }
         }
     }
 
@@ -657,12 +553,13 @@ mod tests {
             agree(&ops)?;
         }
 
-        /// A burst too large to spread (a rung) over a span from a few ns (all ties) to most of
-        /// the time range, then pushes into it, before it and past it, and pops.
+        /// A burst large enough to be presized and spread in one go (more than `PRESIZE`
+        /// events), over a span from a few ns (all ties) to most of the time range, then pushes
+        /// into it, before it and past it, and pops.
         #[test]
-        fn bursts_cut_into_a_rung_keep_total_order(
+        fn large_bursts_keep_total_order(
             shift in prop_oneof![Just(0u32), Just(50), Just(58), 0u32..64],
-            times in prop::collection::vec(any::<u64>(), LADDER + 1..3 * LADDER),
+            times in prop::collection::vec(any::<u64>(), PRESIZE + 1..3 * PRESIZE),
             ops in prop::collection::vec(
                 prop_oneof![
                     3 => Just(Op::PushNow),
@@ -674,7 +571,8 @@ mod tests {
                 0..3000,
             )
         ) {
-            let burst: Vec<Time> = times.iter().map(|&t| (t >> shift).saturating_add(1000)).collect();
+            let burst: Vec<Time> =
+                times.iter().map(|&t| (t >> shift).saturating_add(1000)).collect();
             agree_after(&burst, &ops)?;
         }
 
@@ -756,9 +654,9 @@ mod tests {
     }
 
     #[test]
-    fn hold_model_matches_the_reference_through_rungs() {
-        // 20,000 pending over about 1 ms: the buckets that refill are cut into rungs, and most
-        // pushes land inside the rung being served.
+    fn a_large_hold_model_matches_the_reference() {
+        // 20,000 pending over about 1 ms: buckets above `PRESIZE` are spread, and most pushes
+        // land just ahead of the events being served.
         use rand::{Rng as _, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         let mut q = EventQueue::new();
@@ -768,11 +666,9 @@ mod tests {
             q.push(t, i);
             r.push(t, i);
         }
-        let mut cut = 0;
         for i in 0..200_000u32 {
             let (t, e) = q.pop().expect("never empty");
             assert_eq!(Some((t, e)), r.pop(), "event {i}");
-            cut = cut.max(q.rung.len());
             let d = match i % 7 {
                 0 => 0,
                 1 => rng.random_range(0..1 << 6),
@@ -781,7 +677,6 @@ mod tests {
             q.push(t + d, e);
             r.push(t + d, e);
         }
-        assert!(cut > LADDER / BIN, "no rung was cut ({cut} bins at most)");
     }
 
     #[test]
