@@ -215,22 +215,20 @@ fn join_results(shards: &[Shard], out: &Path, summary: &mut Summary) -> Result<(
         .iter()
         .map(|s| Lines::open(&s.dir.join(RESULTS)).map(|l| (s, l, 0u64)))
         .collect::<Result<Vec<_>, _>>()?;
-    let n = shards[0].identity.shard.n;
-    // n <= MAX_SHARDS and 1 <= k <= n, both checked when the shard was read.
-    let mut slot: Vec<Option<usize>> = vec![None; n as usize];
-    for (i, s) in shards.iter().enumerate() {
-        slot[(s.identity.shard.k - 1) as usize] = Some(i);
-    }
+    // Seed index j is shard (j mod n) + 1's, so seed order is round by round, the shards
+    // present in the order of k within each round (shards absent under --allow-partial take no
+    // turn, so the rounds cost what the shards present hold, not the campaign's size).
+    let mut order: Vec<usize> = (0..shards.len()).collect();
+    order.sort_by_key(|&i| shards[i].identity.shard.k);
     // Each shard's lines are a prefix of its own seeds and the shards are distinct, so the
     // total is at most the campaign's seed count: it fits.
     let mut left: u64 = shards.iter().map(|s| s.lines).sum();
-    let mut i = 0u64;
+    let mut turn = order.iter().cycle();
     while left > 0 {
-        let which = slot[(i % n) as usize];
-        i += 1;
-        let Some((s, lines, read)) = which.map(|w| &mut readers[w]) else {
-            continue;
+        let Some(&w) = turn.next() else {
+            break;
         };
+        let (s, lines, read) = &mut readers[w];
         if *read == s.lines {
             continue;
         }

@@ -525,6 +525,12 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions, pins: &[Override])
     if let (Some(p), Value::Object(knobs)) = (v["protocol"].as_object_mut(), rivals) {
         p.extend(knobs);
     }
+    // The base's own bound on writes in flight, where it sets one (only then, so that a base
+    // that does not generates what it always did).
+    let in_flight = base.limits.max_writes_in_flight;
+    if in_flight != crate::scenario::types::Limits::default().max_writes_in_flight {
+        v["limits"]["max_writes_in_flight"] = json!(in_flight);
+    }
     Generated {
         scenario: v,
         swarm,
@@ -793,6 +799,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_bases_bound_on_writes_in_flight_is_kept_and_the_default_left_out() {
+        let opts = GenOptions {
+            outside_assumptions: false,
+        };
+        let plain = generate(&base(), 3, opts, &[]).scenario;
+        assert!(plain["limits"].get("max_writes_in_flight").is_none());
+        let b = base_with(&[("limits", json!({"max_writes_in_flight": 5000}))]);
+        let v = generate(&b, 3, opts, &[]).scenario;
+        assert_eq!(v["limits"]["max_writes_in_flight"], 5000);
     }
 
     #[test]
