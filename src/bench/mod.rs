@@ -36,7 +36,7 @@ use serde::Serialize;
 pub struct Config {
     /// The smaller version that finishes in seconds, for smoke tests.
     pub quick: bool,
-    /// Also measure how the standard scenario scales (about 25 s more in full).
+    /// Also measure how the standard scenario scales, and the knobs (about 2 minutes more in full).
     pub scaling: bool,
 }
 

@@ -269,8 +269,10 @@ struct BenchArgs {
     /// A smaller version that finishes in seconds, for smoke tests.
     #[arg(long)]
     quick: bool,
-    /// Also measure how the standard scenario's events/s scale with pairs (2, 16, 128) and
-    /// host writes (1e5, 1e6, 1e7): about 25 s more (with --quick, a hundredth of the writes).
+    /// Also measure how the standard scenario's events/s scale with pairs (2, 16, 128) and host
+    /// writes (1e5, 1e6, 1e7), and each knob a user turns up at 1x and 10x the work (8 and 1024
+    /// pairs, 20 µs checkpoints, empirical values, chained script writes, volume capacity): about
+    /// 2 minutes more (with --quick, a tenth to a hundredth of the work).
     #[arg(long)]
     scaling: bool,
 }
@@ -474,10 +476,10 @@ pub fn stdout(args: std::fmt::Arguments<'_>) {
 }
 
 impl Cli {
-    /// True for the commands whose memory comes in bursts that should go back to the system at
-    /// once (a simulation's start-up at a thousand pairs); `explore` only grows its visited set
-    /// and frees states to reuse them, which a prompt purge turns into page faults (5 of its 35
-    /// seconds in system time).
+    /// True for the commands whose memory comes in bursts that should go back to the system
+    /// within milliseconds (a simulation's start-up at a thousand pairs); `explore` only grows its
+    /// visited set and frees states to reuse them, which a prompt purge turns into page faults (5
+    /// of its 35 seconds in system time).
     pub fn bursty(&self) -> bool {
         !matches!(self.command, Command::Explore(_))
     }
