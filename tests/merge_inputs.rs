@@ -264,3 +264,34 @@ fn a_shard_is_never_the_merged_out() {
         before
     );
 }
+
+/// `results.jsonl` of `dir` with its first line padded with spaces (still the same JSON) to
+/// exactly `len` bytes, newline excluded.
+fn pad_first_line(dir: &TempDir, len: usize) {
+    let mut lines = result_lines(dir);
+    let line = lines[0].trim_end().to_string();
+    lines[0] = format!("{line}{}", " ".repeat(len - line.len()));
+    write_lines(dir, &lines);
+}
+
+#[test]
+fn a_line_at_the_cap_merges_and_resumes_and_one_past_it_does_neither() {
+    let cap = 16usize << 20;
+    let d = TempDir::new("merge-line-cap");
+    shard(&d, "0..2", None);
+    let dir = s(d.path());
+    let resume = [
+        "fuzz", "--seeds", "0..2", "--jobs", "1", "--out", &dir, "--resume",
+    ];
+
+    pad_first_line(&d, cap + 1);
+    let out = TempDir::new("merge-line-cap-over");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:1", "longer than"]);
+    rcsim(&resume).assert_usage_error(&["results.jsonl:1", "longer than"]);
+
+    pad_first_line(&d, cap);
+    let out = TempDir::new("merge-line-cap-at");
+    merge(&[&d], out.path(), &[]).assert_code(EXIT_OK);
+    rcsim(&resume).assert_code(EXIT_OK);
+    assert_eq!(result_lines(&d)[0].len(), cap, "the resume kept the line");
+}

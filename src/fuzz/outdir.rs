@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::campaign::Seeds;
-use crate::output::{check_regular, ensure_dir, open_regular};
+use crate::output::{check_regular, ensure_dir, open_regular, Access};
 
 /// The results file's name inside a campaign directory.
 pub const RESULTS: &str = "results.jsonl";
@@ -123,9 +123,44 @@ pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
     Ok(removed)
 }
 
-/// Longest `results.jsonl` line `--resume` reads (a scenario file's limit): a longer one is not
-/// a result, and reading it whole could exhaust memory.
-const MAX_LINE_BYTES: u64 = crate::scenario::MAX_FILE_BYTES;
+/// The longest `results.jsonl` line rcsim reads, newline excluded: 16 MiB. A result line is a
+/// few KiB (the checker caps its violations), so a longer one is not rcsim's, and reading it
+/// whole could exhaust memory. `--resume` and `--merge` both read lines by [`read_line`], so a
+/// line that one accepts the other accepts too.
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
+/// What [`read_line`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A whole line, its newline dropped.
+    Whole,
+    /// A last line without its newline: cut short by a kill, so not a result.
+    Cut,
+    /// The end of the file.
+    End,
+    /// A line longer than [`MAX_LINE_BYTES`], of which no more than that was read.
+    TooLong,
+}
+
+/// Reads the next line of a `results.jsonl` into `buf` (cleared first; for [`Line::Whole`] it
+/// holds the line without its newline), reading no more than [`MAX_LINE_BYTES`] and one byte.
+pub fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
+    buf.clear();
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE_BYTES.saturating_add(1))
+        .read_until(b'\n', buf)?;
+    Ok(if n == 0 {
+        Line::End
+    } else if buf.last() == Some(&b'\n') {
+        buf.pop();
+        Line::Whole
+    } else if n as u64 > MAX_LINE_BYTES {
+        Line::TooLong
+    } else {
+        Line::Cut
+    })
+}
 
 /// The finished part of an interrupted campaign's `results.jsonl`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,7 +181,10 @@ pub fn finished(
     mut each: impl FnMut(&Value),
 ) -> Result<Finished, String> {
     let path = dir.join(RESULTS);
-    let file = match open_regular(&path, OpenOptions::new().read(true)) {
+    let read = Access::Read {
+        follow_links: false,
+    };
+    let file = match open_regular(&path, read) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok(Finished { seeds: 0, bytes: 0 })
@@ -157,20 +195,18 @@ pub fn finished(
     let mut done = Finished { seeds: 0, bytes: 0 };
     let mut line = Vec::new();
     loop {
-        line.clear();
-        let n = (&mut reader)
-            .take(MAX_LINE_BYTES + 1)
-            .read_until(b'\n', &mut line)
+        let read = read_line(&mut reader, &mut line)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let at = format!("{}:{}", path.display(), done.seeds + 1);
-        if n as u64 > MAX_LINE_BYTES {
-            return Err(format!(
-                "{at}: a line longer than {MAX_LINE_BYTES} bytes is not a result line; cannot \
-                 resume"
-            ));
-        }
-        if n == 0 || line.last() != Some(&b'\n') {
-            return Ok(done);
+        match read {
+            Line::Whole => {}
+            Line::End | Line::Cut => return Ok(done),
+            Line::TooLong => {
+                return Err(format!(
+                    "{at}: is longer than {MAX_LINE_BYTES} bytes, which no result line is; \
+                     cannot resume"
+                ))
+            }
         }
         let v: Value = serde_json::from_slice(&line)
             .map_err(|e| format!("{at}: not a result line ({e}); cannot resume"))?;
@@ -185,7 +221,8 @@ pub fn finished(
         }
         each(&v);
         done.seeds += 1;
-        done.bytes += n as u64;
+        // The line and its newline.
+        done.bytes += line.len() as u64 + 1;
     }
 }
 
@@ -202,7 +239,7 @@ impl ResultsFile {
         let path = dir.join(RESULTS);
         let file = open_regular(
             &path,
-            OpenOptions::new().write(true).create(true).truncate(true),
+            Access::Write(OpenOptions::new().write(true).create(true).truncate(true)),
         )?;
         Ok(ResultsFile { path, file })
     }
@@ -211,7 +248,10 @@ impl ResultsFile {
     /// by a kill); a regular file only, never through a link.
     pub fn resume(dir: &Path, keep: u64) -> io::Result<Self> {
         let path = dir.join(RESULTS);
-        let file = open_regular(&path, OpenOptions::new().create(true).append(true))?;
+        let file = open_regular(
+            &path,
+            Access::Write(OpenOptions::new().create(true).append(true)),
+        )?;
         file.set_len(keep)?;
         Ok(ResultsFile { path, file })
     }
@@ -284,6 +324,25 @@ mod tests {
         let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("no result line");
         assert!(e.contains("longer than"), "{e}");
         std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn a_line_counts_without_its_newline_up_to_the_cap() {
+        let cap = MAX_LINE_BYTES as usize;
+        let mut at_cap = vec![b' '; cap];
+        at_cap.extend_from_slice(b"\nx");
+        let mut buf = Vec::new();
+        let mut r = at_cap.as_slice();
+        assert_eq!(read_line(&mut r, &mut buf).expect("read"), Line::Whole);
+        assert_eq!(buf.len(), cap);
+        assert_eq!(read_line(&mut r, &mut buf).expect("read"), Line::Cut);
+        assert_eq!(read_line(&mut r, &mut buf).expect("read"), Line::End);
+        let mut past = vec![b' '; cap + 1];
+        past.push(b'\n');
+        assert_eq!(
+            read_line(&mut past.as_slice(), &mut buf).expect("read"),
+            Line::TooLong
+        );
     }
 
     #[test]
