@@ -295,3 +295,67 @@ fn a_line_at_the_cap_merges_and_resumes_and_one_past_it_does_neither() {
     rcsim(&resume).assert_code(EXIT_OK);
     assert_eq!(result_lines(&d)[0].len(), cap, "the resume kept the line");
 }
+
+/// Runs a failing campaign (every seed fails under `independent`) of `seeds` into `dir`.
+fn failing_shard(dir: &TempDir, seeds: &str, shard: &str) {
+    let out = s(dir.path());
+    let args = [
+        "fuzz",
+        "--seeds",
+        seeds,
+        "--protocol",
+        "independent",
+        "--jobs",
+        "1",
+        "--shard",
+        shard,
+        "--out",
+        &out,
+    ];
+    rcsim(&args).assert_code(common::EXIT_VIOLATION);
+}
+
+fn repro_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("repro"))
+        .map(|r| {
+            r.map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_shrunk_reproducer_is_merged_with_its_seed() {
+    let k1 = TempDir::new("merge-shrunk-1");
+    let k2 = TempDir::new("merge-shrunk-2");
+    failing_shard(&k1, "0..4", "1/2");
+    failing_shard(&k2, "0..4", "2/2");
+    // `rcsim shrink repro/seed-2.json` writes `seed-2.shrunk.json` beside it.
+    std::fs::copy(
+        k1.join("repro/seed-2.json"),
+        k1.join("repro/seed-2.shrunk.json"),
+    )
+    .expect("copy");
+    let out = TempDir::new("merge-shrunk-out");
+    merge(&[&k1, &k2], out.path(), &[]).assert_code(common::EXIT_VIOLATION);
+    assert_eq!(
+        repro_names(out.path()),
+        [
+            "seed-0.json",
+            "seed-1.json",
+            "seed-2.json",
+            "seed-2.shrunk.json",
+            "seed-3.json"
+        ]
+    );
+    // A shrunk reproducer of a seed the shard does not run is another campaign's.
+    std::fs::copy(
+        k1.join("repro/seed-2.json"),
+        k1.join("repro/seed-3.shrunk.json"),
+    )
+    .expect("copy");
+    let out = TempDir::new("merge-shrunk-foreign");
+    merge(&[&k1, &k2], out.path(), &[]).assert_usage_error(&["seed-3.shrunk.json", "does not run"]);
+}

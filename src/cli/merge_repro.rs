@@ -1,26 +1,18 @@
-//! Copying the shards' reproducers into a merged campaign: only regular files named
-//! `seed-N.json` for a seed the shard ran, checked before the merge writes anything, then each
-//! read within a cap and written atomically, so a link, a FIFO or a stray file in a shard's
-//! `repro/` never reaches (or hangs) the merge.
+//! Copying the shards' reproducers into a merged campaign: only regular files named as
+//! reproducers (`seed-N.json`, or shrunk `seed-N.shrunk.json`: see
+//! [`rcsim::fuzz::repro::seed_of_name`]) for a seed the shard ran, checked before the merge
+//! writes anything, then each read within a cap and written atomically, so a link, a FIFO or a
+//! stray file in a shard's `repro/` never reaches (or hangs) the merge.
 
 use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::campaign::Seeds;
 use rcsim::fuzz::outdir::REPRO;
+use rcsim::fuzz::repro::seed_of_name;
 use rcsim::output::write_atomic;
 use rcsim::scenario::MAX_FILE_BYTES;
 
 use super::shard_files::read_capped;
-
-/// The seed of a reproducer's file name, `seed-N.json` with N in plain decimal; `None` for any
-/// other name (a shrunk `seed-N.shrunk.json`, the temporary file of a killed write, notes).
-pub(super) fn seed_of(name: &str) -> Option<u64> {
-    let digits = name.strip_prefix("seed-")?.strip_suffix(".json")?;
-    let plain = digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.is_empty()
-        && (digits == "0" || !digits.starts_with('0'));
-    plain.then(|| digits.parse().ok()).flatten()
-}
 
 /// The reproducers in the shard `dir`, which ran `seeds`, as paths to copy. Entries that are
 /// not reproducers are left behind; a reproducer that is not a regular file (a link, a FIFO),
@@ -36,7 +28,7 @@ pub(super) fn find(dir: &Path, seeds: &Seeds) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("{}: cannot read ({e})", from.display()))?;
-        let Some(seed) = entry.file_name().to_str().and_then(seed_of) else {
+        let Some(seed) = entry.file_name().to_str().and_then(seed_of_name) else {
             continue;
         };
         let path = entry.path();
@@ -91,26 +83,4 @@ pub(super) fn copy(paths: &[PathBuf], out: &Path) -> Result<(), String> {
         write_atomic(&to, &bytes).map_err(|e| format!("{}: {e}", to.display()))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_reproducer_names_have_a_seed() {
-        assert_eq!(seed_of("seed-0.json"), Some(0));
-        assert_eq!(seed_of("seed-18446744073709551615.json"), Some(u64::MAX));
-        for name in [
-            "seed-.json",
-            "seed-07.json",
-            "seed-+7.json",
-            "seed-7.shrunk.json",
-            ".seed-7.json.a1B2c3.tmp",
-            "seed-18446744073709551616.json",
-            "notes.txt",
-        ] {
-            assert_eq!(seed_of(name), None, "{name}");
-        }
-    }
 }

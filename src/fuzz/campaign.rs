@@ -303,7 +303,7 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
     let mut repro = None;
     if let Some(dir) = &c.repro_dir {
         if !result.consistent || nondeterministic.is_some() {
-            let path = dir.join(format!("seed-{seed}.json"));
+            let path = dir.join(super::repro::file_name(seed));
             let mut r = Repro::new(seed, json, &result);
             r.assumptions_lifted = g.lifted.iter().map(|a| a.to_string()).collect();
             if r.write(&path).is_ok() {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::campaign::Seeds;
+use super::repro;
 use crate::output::{check_regular, ensure_dir, open_regular, Access};
 
 /// The results file's name inside a campaign directory.
@@ -67,7 +68,8 @@ fn repro_entries(dir: &Path) -> Option<std::fs::ReadDir> {
     real.then(|| std::fs::read_dir(&repro).ok()).flatten()
 }
 
-/// The reproducers a campaign wrote into `dir/repro` (`seed-N.json`, and shrunk ones beside).
+/// The reproducers a campaign wrote into `dir/repro`, by [`repro::seed_of_name`] (`seed-N.json`,
+/// and shrunk ones beside).
 fn reproducers(dir: &Path) -> Vec<PathBuf> {
     let Some(entries) = repro_entries(dir) else {
         return Vec::new();
@@ -78,7 +80,8 @@ fn reproducers(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("seed-") && n.ends_with(".json"))
+                .and_then(repro::seed_of_name)
+                .is_some()
         })
         .collect();
     v.sort();
@@ -359,16 +362,22 @@ mod tests {
         let d = dir("clear");
         std::fs::write(d.join(RESULTS), "").expect("write");
         std::fs::write(d.join(REPRO).join("seed-3.json"), "{}").expect("write");
+        std::fs::write(d.join(REPRO).join("seed-3.shrunk.json"), "{}").expect("write");
+        std::fs::write(d.join(REPRO).join("seed-x.json"), "mine").expect("write");
         std::fs::write(d.join(REPRO).join(".seed-4.json.a1B2c3.tmp"), "{").expect("write");
         assert_eq!(clear_temporaries(&d).expect("clear"), 1);
         std::fs::write(d.join("notes.txt"), "mine").expect("write");
         assert_eq!(
             earlier_campaign(&d),
-            vec!["results.jsonl".to_string(), "1 reproducer in repro/".into()]
+            vec![
+                "results.jsonl".to_string(),
+                "2 reproducers in repro/".into()
+            ]
         );
-        assert_eq!(clear(&d).expect("clear"), 2);
+        assert_eq!(clear(&d).expect("clear"), 3);
         assert!(earlier_campaign(&d).is_empty());
         assert!(d.join("notes.txt").exists());
+        assert!(d.join(REPRO).join("seed-x.json").exists());
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 
