@@ -24,14 +24,30 @@ pub const REPRO: &str = "repro";
 /// campaign's output never goes, and `--overwrite` never deletes, through a link planted in its
 /// directory. The message names the path at fault.
 pub fn prepare(dir: &Path) -> Result<(), String> {
-    for d in [dir.to_path_buf(), dir.join(REPRO)] {
-        ensure_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
-    }
+    ensure_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    prepare_repro(&dir.join(REPRO))?;
     for name in [RESULTS, SUMMARY] {
         let p = dir.join(name);
         check_regular(&p).map_err(|e| format!("{}: {e}", p.display()))?;
     }
     Ok(())
+}
+
+/// Checks that every reproducer in `dir/repro` (by its name, see [`repro::seed_of_name`]) is a
+/// regular file, for a campaign continued with `--resume`: one it writes again would otherwise
+/// meet a FIFO, a device or a link planted there. The message names the file.
+pub fn check_reproducers(dir: &Path) -> Result<(), String> {
+    for p in reproducers(dir) {
+        check_regular(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Makes `repro`, where a campaign writes its reproducers, a real directory (created with its
+/// missing parents if need be, never through a link; see [`ensure_dir`]). The message names
+/// the path at fault.
+pub fn prepare_repro(repro: &Path) -> Result<(), String> {
+    ensure_dir(repro).map_err(|e| format!("{}: {e}", repro.display()))
 }
 
 /// The files of a campaign that `dir` already holds (results, summary, reproducers), as the

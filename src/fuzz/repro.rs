@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::check::Violation;
-use crate::output::write_atomic;
+use crate::output::{write_atomic, write_own};
 use crate::result::RunResult;
 use crate::scenario::{parse, Override, Scenario, ScenarioError};
 
@@ -103,10 +103,20 @@ impl Repro {
         }
     }
 
-    /// Writes it to `path` atomically.
+    /// Writes it to `path`, a file the user named, atomically (see [`write_atomic`]).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        write_atomic(path, text.as_bytes())
+        write_atomic(path, self.text()?.as_bytes())
+    }
+
+    /// Writes it to `path`, a name rcsim chose inside a campaign's `repro/`, atomically and only
+    /// as a regular file (see [`write_own`]): a FIFO or link planted there is refused.
+    pub fn write_own(&self, path: &Path) -> std::io::Result<()> {
+        write_own(path, self.text()?.as_bytes())
+    }
+
+    /// The file's text.
+    fn text(&self) -> std::io::Result<String> {
+        serde_json::to_string_pretty(self).map_err(std::io::Error::other)
     }
 
     /// Reads and checks a reproducer file.
