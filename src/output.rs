@@ -15,13 +15,18 @@
 //!
 //! A refused target is an error of kind [`io::ErrorKind::InvalidInput`] with a message saying why.
 //!
+//! A file rcsim names itself inside an output directory (a `result.json`, a reproducer, a report
+//! page) is stricter (see [`write_own`]): only a regular file or nothing is accepted there, and
+//! anything else, a FIFO included, is refused without being opened, so it never blocks a writer.
+//!
 //! Output directories follow the same spirit (see [`ensure_dir`]): a missing one is created by
 //! `mkdir`, which never follows a link; an existing one must be a real directory, not a link.
 //! A file appended to in place, which cannot be renamed into place whole, is opened only as a
-//! regular file and never through a link (see [`open_regular`]).
+//! regular file and never through a link (see [`open_regular`]), as is a file read from a
+//! campaign's directory; [`read_at_most`] reads any input within a cap.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -97,6 +102,21 @@ fn sync_dir_of(target: &Path) -> io::Result<()> {
 }
 
 impl AtomicFile {
+    /// Starts writing a file rcsim names itself inside an output directory: `target` must be a
+    /// regular file or nothing yet; a link, directory, device or FIFO there is refused (see
+    /// [`check_regular`]) without being opened, so a FIFO planted at the name never blocks the
+    /// write nor receives it.
+    pub fn create_own(target: &Path) -> io::Result<Self> {
+        if target.file_name().is_none() {
+            return Err(refuse("expected a file name, got a directory path"));
+        }
+        check_regular(target)?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            sink: Some(Sink::Temp(BufWriter::new(temp_beside(target)?))),
+        })
+    }
+
     /// Starts writing `target` by the rules of this module.
     pub fn create(target: &Path) -> io::Result<Self> {
         if target.as_os_str() == "-" {
@@ -143,12 +163,13 @@ impl AtomicFile {
                 // On error the writer (and so the temporary file) is dropped, which removes it.
                 let temp = w.into_inner().map_err(|e| e.into_error())?;
                 temp.as_file().sync_all()?;
-                // Refuse a link or directory that appeared at the target while writing; a
-                // rename would replace the link itself, but the user named a file.
+                // Refuse a link, directory or special file that appeared at the target while
+                // writing: a rename would replace it, but the user named a file.
                 if let Ok(m) = std::fs::symlink_metadata(&self.target) {
-                    if m.file_type().is_symlink() || m.is_dir() {
+                    if !m.is_file() {
                         return Err(refuse(
-                            "the target became a link or directory while being written; left as it is",
+                            "the target became a link, directory or special file while being \
+                             written; left as it is",
                         ));
                     }
                 }
@@ -186,36 +207,131 @@ pub fn write_atomic(target: &Path, bytes: &[u8]) -> io::Result<()> {
     f.commit()
 }
 
+/// Writes `bytes` to `target`, a file rcsim names itself, by the rules of
+/// [`AtomicFile::create_own`].
+pub fn write_own(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = AtomicFile::create_own(target)?;
+    f.write_all(bytes)?;
+    f.commit()
+}
+
+/// What stood where a regular file was expected. It is the inner error of the
+/// [`io::ErrorKind::InvalidInput`] error that [`check_regular`] and [`open_regular`] return
+/// (see [`NotRegular::of`]), so a caller may word its own message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotRegular {
+    /// A symbolic link, not followed.
+    Link,
+    /// A directory.
+    Directory,
+    /// A device, FIFO or socket.
+    Special,
+}
+
+impl NotRegular {
+    /// The refusal `e` is, if it is one of these.
+    pub fn of(e: &io::Error) -> Option<Self> {
+        e.get_ref()?.downcast_ref::<NotRegular>().copied()
+    }
+
+    /// What an open file's metadata shows, when it is not a regular file.
+    fn of_meta(m: &std::fs::Metadata) -> Option<Self> {
+        if m.file_type().is_symlink() {
+            Some(NotRegular::Link)
+        } else if m.is_dir() {
+            Some(NotRegular::Directory)
+        } else if m.is_file() {
+            None
+        } else {
+            Some(NotRegular::Special)
+        }
+    }
+}
+
+impl std::fmt::Display for NotRegular {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotRegular::Link => LINKED_FILE,
+            NotRegular::Directory => "the target is a directory, not a regular file",
+            NotRegular::Special => "the target is a device, FIFO or socket, not a regular file",
+        })
+    }
+}
+
+impl std::error::Error for NotRegular {}
+
+impl From<NotRegular> for io::Error {
+    fn from(n: NotRegular) -> Self {
+        io::Error::new(io::ErrorKind::InvalidInput, n)
+    }
+}
+
 /// Checks that `path` is a regular file or nothing yet: a symbolic link there (even one to a
-/// regular file, or to nowhere) or a special file is refused, so that whatever opens it next
-/// never writes through a link planted in an output directory, nor blocks on a FIFO.
+/// regular file, or to nowhere), a directory or a special file is refused (a [`NotRegular`]),
+/// so that whatever opens it next never writes through a link planted in an output directory,
+/// nor blocks on a FIFO. Nothing is opened.
 pub fn check_regular(path: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => Err(refuse(LINKED_FILE)),
-        Ok(m) if !m.is_file() => Err(refuse("the target exists and is not a regular file")),
-        Ok(_) => Ok(()),
+        Ok(m) => NotRegular::of_meta(&m).map_or(Ok(()), |n| Err(n.into())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
 }
 
-/// Opens `path` with `options` only as a regular file, never through a link: for a file that is
-/// appended to or truncated in place (a campaign's `results.jsonl`) and so cannot be written
-/// whole and renamed. It is checked by [`check_regular`] and opened with `O_NOFOLLOW` and
-/// `O_NONBLOCK`, so a link or FIFO swapped in after the check fails the open instead of being
-/// followed or waited on; what was opened is checked once more.
-pub fn open_regular(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
-    check_regular(path)?;
+/// How [`open_regular`] opens a file.
+pub enum Access<'a> {
+    /// For reading; `follow_links` says whether a symbolic link to a regular file is followed
+    /// (an input named by the user may be one; a file in a directory rcsim wrote is not).
+    Read {
+        /// Follow a symbolic link at the path.
+        follow_links: bool,
+    },
+    /// For writing with these options; a write never follows a link.
+    Write(&'a mut OpenOptions),
+}
+
+/// Opens `path` only as a regular file: for a file that is appended to or truncated in place (a
+/// campaign's `results.jsonl`), which cannot be written whole and renamed, and for a file read
+/// from a campaign's directory, which may hold a link to `/dev/zero` or a FIFO. Unless a read
+/// may follow links, the path is checked by [`check_regular`] and opened with `O_NOFOLLOW`; the
+/// open always uses `O_NONBLOCK`, so a link or FIFO swapped in after the check fails the open
+/// instead of being followed or waited on; what was opened is checked once more. A refusal is
+/// a [`NotRegular`].
+pub fn open_regular(path: &Path, access: Access) -> io::Result<File> {
+    let mut read = OpenOptions::new();
+    let (options, follow) = match access {
+        Access::Read { follow_links } => (read.read(true), follow_links),
+        Access::Write(options) => (options, false),
+    };
+    if !follow {
+        check_regular(path)?;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        options.custom_flags(libc::O_NONBLOCK | nofollow);
     }
-    let file = options.open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(refuse("the target exists and is not a regular file"));
+    let file = options.open(path).map_err(|e| {
+        if !follow && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            NotRegular::Link.into()
+        } else {
+            e
+        }
+    })?;
+    match NotRegular::of_meta(&file.metadata()?) {
+        Some(n) => Err(n.into()),
+        None => Ok(file),
     }
-    Ok(file)
+}
+
+/// Reads `stream` to its end if it holds at most `cap` bytes: `Some` of them, or `None` when it
+/// goes on past the cap (a runaway file, `/dev/zero`), of which no more than `cap + 1` bytes are
+/// read. Every reader of a whole input uses this, so none reads without a bound.
+pub fn read_at_most(stream: impl Read, cap: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    stream.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= cap).then_some(bytes))
 }
 
 /// Refusal of an existing `dir` that is not a real directory.
@@ -374,9 +490,17 @@ mod tests {
             OpenOptions::new().write(true).create(true).truncate(true),
             OpenOptions::new().create(true).append(true),
         ] {
-            let e = open_regular(&link, opts).expect_err("refused");
-            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+            let e = open_regular(&link, Access::Write(opts)).expect_err("refused");
+            assert_eq!(NotRegular::of(&e), Some(NotRegular::Link));
         }
+        let e = open_regular(
+            &link,
+            Access::Read {
+                follow_links: false,
+            },
+        )
+        .expect_err("refused");
+        assert_eq!(NotRegular::of(&e), Some(NotRegular::Link));
         assert!(!d.join("victim").exists());
         std::fs::remove_dir_all(&d).expect("clean up");
     }
@@ -385,11 +509,75 @@ mod tests {
     fn a_regular_file_opens_and_a_directory_does_not() {
         let d = dir("regular");
         let f = d.join("a.jsonl");
-        open_regular(&f, OpenOptions::new().write(true).create(true)).expect("new file");
-        open_regular(&f, OpenOptions::new().read(true)).expect("existing file");
-        let e = open_regular(&d, OpenOptions::new().read(true)).expect_err("a directory");
-        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        let read = |follow_links| Access::Read { follow_links };
+        open_regular(
+            &f,
+            Access::Write(OpenOptions::new().write(true).create(true)),
+        )
+        .expect("new file");
+        open_regular(&f, read(false)).expect("existing file");
+        for follow in [false, true] {
+            let e = open_regular(&d, read(follow)).expect_err("a directory");
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+            assert_eq!(NotRegular::of(&e), Some(NotRegular::Directory));
+        }
         std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_regular_file_is_read_only_when_links_may_be_followed() {
+        let d = dir("readlink");
+        std::fs::write(d.join("real"), b"x").expect("file");
+        let link = d.join("link");
+        std::os::unix::fs::symlink(d.join("real"), &link).expect("symlink");
+        let read = |follow_links| Access::Read { follow_links };
+        open_regular(&link, read(true)).expect("followed");
+        let e = open_regular(&link, read(false)).expect_err("not followed");
+        assert_eq!(NotRegular::of(&e), Some(NotRegular::Link));
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    /// Makes a FIFO at `path`.
+    #[cfg(unix)]
+    fn mkfifo(path: &Path) {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL");
+        // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_by_every_reader_and_by_an_own_file_without_blocking() {
+        let d = dir("fifo");
+        let fifo = d.join("seed-1.json");
+        mkfifo(&fifo);
+        for follow_links in [false, true] {
+            let e = open_regular(&fifo, Access::Read { follow_links }).expect_err("a FIFO");
+            assert_eq!(NotRegular::of(&e), Some(NotRegular::Special));
+        }
+        let e = write_own(&fifo, b"{}").expect_err("a FIFO");
+        assert_eq!(NotRegular::of(&e), Some(NotRegular::Special));
+        assert!(e.to_string().contains("FIFO"), "{e}");
+        let link = d.join("seed-2.json");
+        std::os::unix::fs::symlink(&fifo, &link).expect("symlink");
+        let e = write_own(&link, b"{}").expect_err("a link");
+        assert_eq!(NotRegular::of(&e), Some(NotRegular::Link));
+        let e = write_own(&d, b"{}").expect_err("a directory");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        write_own(&d.join("seed-3.json"), b"{}").expect("a new file");
+        write_own(&d.join("seed-3.json"), b"[]").expect("a regular file replaced");
+        assert_eq!(std::fs::read(d.join("seed-3.json")).expect("read"), b"[]");
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn reading_stops_one_byte_past_the_cap() {
+        let ten: &[u8] = b"0123456789";
+        assert_eq!(read_at_most(ten, 10).expect("read"), Some(ten.to_vec()));
+        assert_eq!(read_at_most(ten, 9).expect("read"), None);
+        assert_eq!(read_at_most(io::repeat(0), 1 << 20).expect("read"), None);
     }
 
     #[test]

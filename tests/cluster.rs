@@ -371,3 +371,50 @@ fn a_resume_whose_summary_is_a_link_to_a_device_is_refused() {
     resume.push("--resume");
     rcsim(&resume).assert_usage_error(&["summary.json", "symbolic link"]);
 }
+#[cfg(unix)]
+#[test]
+fn a_fifo_at_a_future_reproducer_is_refused_on_resume() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = TempDir::new("cluster-resume-fifo");
+    let out = s(d.path());
+    let args = [
+        "fuzz",
+        "--seeds",
+        "0..6",
+        "--protocol",
+        "independent",
+        "--jobs",
+        "1",
+        "--out",
+        &out,
+    ];
+    rcsim(&args).assert_code(EXIT_VIOLATION);
+    // Interrupted after two seeds, and a FIFO planted where seed 4's reproducer will go.
+    let kept: String = results(d.path())
+        .lines()
+        .take(2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(d.join("results.jsonl"), kept).expect("write");
+    let fifo = d.join("repro/seed-4.json");
+    std::fs::remove_file(&fifo).expect("remove");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // Held open for reading and writing, so a write into it would not block but be seen.
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .expect("open the FIFO");
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    rcsim(&resume).assert_usage_error(&["seed-4.json", "FIFO"]);
+    drop(held);
+    assert!(std::fs::symlink_metadata(&fifo)
+        .expect("still there")
+        .file_type()
+        .is_fifo());
+}

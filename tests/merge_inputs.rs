@@ -264,3 +264,140 @@ fn a_shard_is_never_the_merged_out() {
         before
     );
 }
+
+/// `results.jsonl` of `dir` with its first line padded with spaces (still the same JSON) to
+/// exactly `len` bytes, newline excluded.
+fn pad_first_line(dir: &TempDir, len: usize) {
+    let mut lines = result_lines(dir);
+    let line = lines[0].trim_end().to_string();
+    lines[0] = format!("{line}{}", " ".repeat(len - line.len()));
+    write_lines(dir, &lines);
+}
+
+#[test]
+fn a_line_at_the_cap_merges_and_resumes_and_one_past_it_does_neither() {
+    let cap = 16usize << 20;
+    let d = TempDir::new("merge-line-cap");
+    shard(&d, "0..2", None);
+    let dir = s(d.path());
+    let resume = [
+        "fuzz", "--seeds", "0..2", "--jobs", "1", "--out", &dir, "--resume",
+    ];
+
+    pad_first_line(&d, cap + 1);
+    let out = TempDir::new("merge-line-cap-over");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:1", "longer than"]);
+    rcsim(&resume).assert_usage_error(&["results.jsonl:1", "longer than"]);
+
+    pad_first_line(&d, cap);
+    let out = TempDir::new("merge-line-cap-at");
+    merge(&[&d], out.path(), &[]).assert_code(EXIT_OK);
+    rcsim(&resume).assert_code(EXIT_OK);
+    assert_eq!(result_lines(&d)[0].len(), cap, "the resume kept the line");
+}
+/// Runs a failing campaign (every seed fails under `independent`) of `seeds` into `dir`.
+fn failing_shard(dir: &TempDir, seeds: &str, shard: &str) {
+    let out = s(dir.path());
+    let args = [
+        "fuzz",
+        "--seeds",
+        seeds,
+        "--protocol",
+        "independent",
+        "--jobs",
+        "1",
+        "--shard",
+        shard,
+        "--out",
+        &out,
+    ];
+    rcsim(&args).assert_code(common::EXIT_VIOLATION);
+}
+
+fn repro_names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("repro"))
+        .map(|r| {
+            r.map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_shrunk_reproducer_is_merged_with_its_seed() {
+    let k1 = TempDir::new("merge-shrunk-1");
+    let k2 = TempDir::new("merge-shrunk-2");
+    failing_shard(&k1, "0..4", "1/2");
+    failing_shard(&k2, "0..4", "2/2");
+    // `rcsim shrink repro/seed-2.json` writes `seed-2.shrunk.json` beside it.
+    std::fs::copy(
+        k1.join("repro/seed-2.json"),
+        k1.join("repro/seed-2.shrunk.json"),
+    )
+    .expect("copy");
+    let out = TempDir::new("merge-shrunk-out");
+    merge(&[&k1, &k2], out.path(), &[]).assert_code(common::EXIT_VIOLATION);
+    assert_eq!(
+        repro_names(out.path()),
+        [
+            "seed-0.json",
+            "seed-1.json",
+            "seed-2.json",
+            "seed-2.shrunk.json",
+            "seed-3.json"
+        ]
+    );
+    // A shrunk reproducer of a seed the shard does not run is another campaign's.
+    std::fs::copy(
+        k1.join("repro/seed-2.json"),
+        k1.join("repro/seed-3.shrunk.json"),
+    )
+    .expect("copy");
+    let out = TempDir::new("merge-shrunk-foreign");
+    merge(&[&k1, &k2], out.path(), &[]).assert_usage_error(&["seed-3.shrunk.json", "does not run"]);
+}
+
+#[test]
+fn a_partial_merge_carries_only_reproducers_of_the_seeds_it_merged() {
+    let k1 = TempDir::new("merge-partial-repro-1");
+    let k2 = TempDir::new("merge-partial-repro-2");
+    failing_shard(&k1, "0..4", "1/2");
+    failing_shard(&k2, "0..4", "2/2");
+    // Shard 1 runs seeds 0 and 2; its results lost seed 2's line, its reproducer is still there.
+    let lines = result_lines(&k1);
+    write_lines(&k1, &lines[..1]);
+    let out = TempDir::new("merge-partial-repro-out");
+    let o = merge(&[&k1, &k2], out.path(), &["--allow-partial", "--json"]);
+    o.assert_code(common::EXIT_VIOLATION);
+    assert_eq!(o.json()["seeds"], 3);
+    assert_eq!(
+        repro_names(out.path()),
+        ["seed-0.json", "seed-1.json", "seed-3.json"]
+    );
+}
+
+#[test]
+fn a_merge_refused_while_writing_leaves_out_as_it_was() {
+    let d = TempDir::new("merge-rollback");
+    failing_shard(&d, "0..3", "1/1");
+    let lines: Vec<String> = result_lines(&d)
+        .iter()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("JSON line");
+            v["events"] = Value::from(u64::MAX);
+            v.to_string()
+        })
+        .collect();
+    write_lines(&d, &lines);
+    let out = TempDir::new("merge-rollback-out");
+    merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:2", "`events`"]);
+    assert!(!out.join("results.jsonl").exists());
+    assert!(!out.join("summary.json").exists());
+    assert!(
+        repro_names(out.path()).is_empty(),
+        "{:?}",
+        repro_names(out.path())
+    );
+}

@@ -122,12 +122,16 @@ pub(super) fn exit_code(s: &Summary) -> u8 {
 /// refused if either is a link or not a directory (as are results or a summary there that are
 /// not regular files); an earlier campaign there is refused (its reproducers would be mixed
 /// with the new ones) unless `overwrite`, which removes that campaign's own files and says so.
-/// With `resume`, the earlier campaign is kept.
+/// With `resume`, the earlier campaign is kept, and its reproducers must be regular files (the
+/// seeds it runs again write theirs anew).
 pub(super) fn prepare_out(dir: &Path, overwrite: bool, resume: bool) -> Result<(), String> {
     // The directory and its `repro/` are real directories (made if missing), and the results
     // and summary there regular files: reproducers are written into `repro/` and --overwrite
     // deletes files there, never through a link to a directory elsewhere.
     outdir::prepare(dir)?;
+    if resume {
+        outdir::check_reproducers(dir)?;
+    }
     let earlier = outdir::earlier_campaign(dir);
     if !earlier.is_empty() && !resume {
         if !overwrite {

@@ -13,7 +13,7 @@ use rcsim::fuzz::gen::GenOptions;
 use rcsim::fuzz::identity::{self, CampaignIdentity, CampaignOptions, SeedRange, ShardId};
 use rcsim::fuzz::outdir::{self, ResultsFile};
 use rcsim::fuzz::stream;
-use rcsim::output::write_atomic;
+use rcsim::output::write_own;
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
@@ -250,7 +250,7 @@ fn resume_from(
 fn write_summary(dir: &Path, summary: &Summary) -> Result<(), String> {
     let path = dir.join(outdir::SUMMARY);
     let s = serde_json::to_string_pretty(summary).unwrap_or_default();
-    write_atomic(&path, s.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+    write_own(&path, s.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 pub(super) fn fuzz(args: &FuzzArgs) -> u8 {
@@ -392,6 +392,10 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
             if let Err(e) = &o.result {
                 errln!("seed {}: scenario rejected: {e}", o.seed);
             }
+            if let (Some(e), None) = (&o.repro_error, &write_error) {
+                write_error = Some(e.clone());
+                stop.store(true, Ordering::SeqCst);
+            }
             if let (Some(f), None) = (results.as_mut(), &write_error) {
                 if let Err(e) = f.push(&campaign::result_line(&o)) {
                     write_error = Some(format!("{}: {e}", f.path().display()));
@@ -399,7 +403,7 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
                 }
             }
         },
-    );
+    )?;
     progress.finish();
     if let Some(e) = write_error {
         return Err(format!("cannot write: {e}"));

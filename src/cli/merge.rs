@@ -2,7 +2,9 @@
 //! output the unsharded campaign would have written, and refuses (exit 2) anything that would
 //! make the merged summary lie: a shard missing, unfinished, given twice or whose results do not
 //! cover exactly the seeds it ran, shards of different campaigns, or files that are not what a
-//! campaign writes. Every check is made before `--out` is touched.
+//! campaign writes. Every check is made before `--out` is touched, and a merge that fails while
+//! writing removes what it wrote: the reproducers of the merged seeds go first, then
+//! `results.jsonl`, then `summary.json`, so a `--out` with a summary is whole.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,11 +12,12 @@ use std::path::{Path, PathBuf};
 use rcsim::fuzz::campaign::{Seeds, Summary};
 use rcsim::fuzz::identity::{CampaignIdentity, ShardId, ShardMeasure};
 use rcsim::fuzz::outdir::{RESULTS, SUMMARY};
-use rcsim::output::{write_atomic, AtomicFile};
+use rcsim::output::{write_own, AtomicFile};
 
 use super::campaign_out::{exit_code, prepare_out, print_summary};
+use super::merge_repro::{self, Written};
 use super::shard_files::{read_capped, Lines, MAX_SUMMARY_BYTES};
-use super::{merge_repro, EXIT_USAGE};
+use super::EXIT_USAGE;
 
 /// What `--merge` was asked to do.
 pub(super) struct MergeArgs<'a> {
@@ -41,8 +44,8 @@ struct Shard {
     lines: u64,
     /// Its `results.jsonl` ended in a line cut short.
     cut: bool,
-    /// Its reproducers, checked, to copy.
-    repros: Vec<PathBuf>,
+    /// Its reproducers, checked, with their seeds: those of the seeds merged are copied.
+    repros: Vec<(u64, PathBuf)>,
 }
 
 /// The seed a result line holds, as far as a scan needs to know.
@@ -208,9 +211,14 @@ fn check(shards: &[Shard], allow_partial: bool) -> Result<Vec<u64>, String> {
 /// line, so memory stays flat however many seeds there are. Each shard gives the lines its scan
 /// counted, checked again as they are read (the files may have changed since). The file appears
 /// only once whole.
-fn join_results(shards: &[Shard], out: &Path, summary: &mut Summary) -> Result<(), String> {
+fn join_results(
+    shards: &[Shard],
+    out: &Path,
+    summary: &mut Summary,
+    written: &mut Written,
+) -> Result<(), String> {
     let path = out.join(RESULTS);
-    let mut file = AtomicFile::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut file = AtomicFile::create_own(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut readers = shards
         .iter()
         .map(|s| Lines::open(&s.dir.join(RESULTS)).map(|l| (s, l, 0u64)))
@@ -252,7 +260,9 @@ fn join_results(shards: &[Shard], out: &Path, summary: &mut Summary) -> Result<(
         left -= 1;
     }
     file.commit()
-        .map_err(|e| format!("{}: {e}", path.display()))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    written.push(path);
+    Ok(())
 }
 
 /// Refuses an `out` that is one of the shards' directories: preparing it (with --overwrite,
@@ -273,6 +283,44 @@ fn refuse_a_shard_as_out(shards: &[Shard], out: &Path) -> Result<(), String> {
         )),
         None => Ok(()),
     }
+}
+
+/// The merged summary as far as the shards' own summaries give it (jobs, timings, the
+/// campaign's identity, what is missing), checked before anything is written; the counts of
+/// the results are added as their lines are joined.
+fn shard_totals(shards: &[Shard], missing: &[u64]) -> Result<Summary, String> {
+    let mut summary = Summary::default();
+    for s in shards {
+        let p = &s.summary;
+        summary.jobs = summary.jobs.checked_add(p.jobs).ok_or_else(|| {
+            format!(
+                "{}: `jobs` is {}, which carries the shards' total past the largest count",
+                s.dir.join(SUMMARY).display(),
+                p.jobs
+            )
+        })?;
+        summary
+            .nondeterministic_seeds
+            .extend(&p.nondeterministic_seeds);
+        summary.shards.push(ShardMeasure {
+            shard: format!("{}/{}", s.identity.shard.k, s.identity.shard.n),
+            seeds: s.lines,
+            elapsed_s: p.elapsed_s,
+            seeds_per_s: p.seeds_per_s,
+            events_per_s: p.events_per_s,
+            jobs: p.jobs,
+        });
+    }
+    summary.nondeterministic_seeds.sort_unstable();
+    summary.nondeterministic_seeds.dedup();
+    let mut identity = shards[0].identity.clone();
+    identity.shard = ShardId { k: 1, n: 1 };
+    summary.campaign = Some(identity);
+    // A partial merge is not an interruption: nothing was stopped, some shards are absent. Its
+    // exit code is the verdict of the seeds it holds (see `exit_code`), never 130.
+    summary.partial = !missing.is_empty();
+    summary.missing_shards = missing.to_vec();
+    Ok(summary)
 }
 
 /// Runs `--merge` and returns the exit code.
@@ -298,46 +346,21 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
     shards.sort_by_key(|s| s.identity.shard.k);
     let missing = check(&shards, a.allow_partial)?;
     refuse_a_shard_as_out(&shards, out)?;
+    let mut summary = shard_totals(&shards, &missing)?;
     prepare_out(out, a.overwrite, false)?;
-    let mut summary = Summary::default();
-    join_results(&shards, out, &mut summary)?;
+    let mut written = Written::default();
     for s in &shards {
-        merge_repro::copy(&s.repros, out)?;
+        // A seed is merged when its line is: one of the first `lines` seeds the shard runs.
+        let next = s.seeds.get(s.lines as usize);
+        let merged = |seed: u64| next.is_none_or(|n| seed < n);
+        merge_repro::copy(&s.repros, merged, out, &mut written)?;
     }
-    for s in &shards {
-        let p = &s.summary;
-        summary.jobs = summary.jobs.checked_add(p.jobs).ok_or_else(|| {
-            format!(
-                "{}: `jobs` is {}, which carries the shards' total past the largest count",
-                s.dir.join(SUMMARY).display(),
-                p.jobs
-            )
-        })?;
-        summary
-            .nondeterministic_seeds
-            .extend(&p.nondeterministic_seeds);
-        summary.shards.push(ShardMeasure {
-            shard: format!("{}/{}", s.identity.shard.k, s.identity.shard.n),
-            seeds: s.lines,
-            elapsed_s: p.elapsed_s,
-            seeds_per_s: p.seeds_per_s,
-            events_per_s: p.events_per_s,
-            jobs: p.jobs,
-        });
-    }
-    summary.nondeterministic_seeds.sort_unstable();
-    summary.nondeterministic_seeds.dedup();
+    join_results(&shards, out, &mut summary, &mut written)?;
     summary.failing_seeds.sort_unstable();
-    let mut identity = shards[0].identity.clone();
-    identity.shard = ShardId { k: 1, n: 1 };
-    summary.campaign = Some(identity);
-    // A partial merge is not an interruption: nothing was stopped, some shards are absent. Its
-    // exit code is the verdict of the seeds it holds (see `exit_code`), never 130.
-    summary.partial = !missing.is_empty();
-    summary.missing_shards = missing;
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
-    write_atomic(&out.join(SUMMARY), text.as_bytes())
+    write_own(&out.join(SUMMARY), text.as_bytes())
         .map_err(|e| format!("{}: {e}", out.join(SUMMARY).display()))?;
+    written.keep();
     print_summary(&summary, a.json, Some(out));
     if !a.json {
         for m in &summary.shards {

@@ -1,32 +1,25 @@
-//! Copying the shards' reproducers into a merged campaign: only regular files named
-//! `seed-N.json` for a seed the shard ran, checked before the merge writes anything, then each
-//! read within a cap and written atomically, so a link, a FIFO or a stray file in a shard's
-//! `repro/` never reaches (or hangs) the merge.
+//! Copying the shards' reproducers into a merged campaign: only regular files named as
+//! reproducers (`seed-N.json`, or shrunk `seed-N.shrunk.json`: see
+//! [`rcsim::fuzz::repro::seed_of_name`]) for a seed the shard ran, checked before the merge
+//! writes anything, then each read within a cap and written atomically, so a link, a FIFO or a
+//! stray file in a shard's `repro/` never reaches (or hangs) the merge. A merge that fails
+//! removes what it wrote (see [`Written`]).
 
 use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::campaign::Seeds;
 use rcsim::fuzz::outdir::REPRO;
-use rcsim::output::write_atomic;
+use rcsim::fuzz::repro::seed_of_name;
+use rcsim::output::write_own;
 use rcsim::scenario::MAX_FILE_BYTES;
 
 use super::shard_files::read_capped;
-
-/// The seed of a reproducer's file name, `seed-N.json` with N in plain decimal; `None` for any
-/// other name (a shrunk `seed-N.shrunk.json`, the temporary file of a killed write, notes).
-pub(super) fn seed_of(name: &str) -> Option<u64> {
-    let digits = name.strip_prefix("seed-")?.strip_suffix(".json")?;
-    let plain = digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.is_empty()
-        && (digits == "0" || !digits.starts_with('0'));
-    plain.then(|| digits.parse().ok()).flatten()
-}
 
 /// The reproducers in the shard `dir`, which ran `seeds`, as paths to copy. Entries that are
 /// not reproducers are left behind; a reproducer that is not a regular file (a link, a FIFO),
 /// is larger than a scenario file may be, or is of a seed the shard did not run is an error.
 /// Nothing is read but the directory and each entry's own metadata.
-pub(super) fn find(dir: &Path, seeds: &Seeds) -> Result<Vec<PathBuf>, String> {
+pub(super) fn find(dir: &Path, seeds: &Seeds) -> Result<Vec<(u64, PathBuf)>, String> {
     let from = dir.join(REPRO);
     let entries = match std::fs::read_dir(&from) {
         Ok(e) => e,
@@ -36,7 +29,7 @@ pub(super) fn find(dir: &Path, seeds: &Seeds) -> Result<Vec<PathBuf>, String> {
     let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("{}: cannot read ({e})", from.display()))?;
-        let Some(seed) = entry.file_name().to_str().and_then(seed_of) else {
+        let Some(seed) = entry.file_name().to_str().and_then(seed_of_name) else {
             continue;
         };
         let path = entry.path();
@@ -67,16 +60,50 @@ pub(super) fn find(dir: &Path, seeds: &Seeds) -> Result<Vec<PathBuf>, String> {
                 path.display()
             ));
         }
-        found.push(path);
+        found.push((seed, path));
     }
     Ok(found)
 }
 
-/// Copies each of `paths` (as [`find`] listed them) into `out/repro` under its own name, read
-/// again without following links and within the cap (the file may have changed since), and
-/// written atomically; a name already taken there is refused, not replaced.
-pub(super) fn copy(paths: &[PathBuf], out: &Path) -> Result<(), String> {
-    for path in paths {
+/// The files a merge has written into its `--out`, removed again when it is dropped before
+/// [`Written::keep`], so a merge that fails part-way leaves `--out` as it found it.
+#[derive(Default)]
+pub(super) struct Written {
+    paths: Vec<PathBuf>,
+}
+
+impl Written {
+    /// Records `path`, just written.
+    pub(super) fn push(&mut self, path: PathBuf) {
+        self.paths.push(path);
+    }
+
+    /// The merge is whole: its files stay.
+    pub(super) fn keep(mut self) {
+        self.paths.clear();
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        for p in self.paths.drain(..) {
+            // Best effort: the merge is failing already, and says why.
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Copies each of `repros` (as [`find`] listed them) whose seed `merged` takes into
+/// `out/repro` under its own name, read again without following links and within the cap (the
+/// file may have changed since), and written atomically; a name already taken there is
+/// refused, not replaced. Each file written is recorded in `written`.
+pub(super) fn copy(
+    repros: &[(u64, PathBuf)],
+    merged: impl Fn(u64) -> bool,
+    out: &Path,
+    written: &mut Written,
+) -> Result<(), String> {
+    for (_, path) in repros.iter().filter(|(seed, _)| merged(*seed)) {
         let Some(name) = path.file_name() else {
             continue;
         };
@@ -88,29 +115,8 @@ pub(super) fn copy(paths: &[PathBuf], out: &Path) -> Result<(), String> {
                 to.display()
             ));
         }
-        write_atomic(&to, &bytes).map_err(|e| format!("{}: {e}", to.display()))?;
+        write_own(&to, &bytes).map_err(|e| format!("{}: {e}", to.display()))?;
+        written.push(to);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_reproducer_names_have_a_seed() {
-        assert_eq!(seed_of("seed-0.json"), Some(0));
-        assert_eq!(seed_of("seed-18446744073709551615.json"), Some(u64::MAX));
-        for name in [
-            "seed-.json",
-            "seed-07.json",
-            "seed-+7.json",
-            "seed-7.shrunk.json",
-            ".seed-7.json.a1B2c3.tmp",
-            "seed-18446744073709551616.json",
-            "notes.txt",
-        ] {
-            assert_eq!(seed_of(name), None, "{name}");
-        }
-    }
 }

@@ -126,7 +126,7 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, 
     };
     let target = out.cloned().unwrap_or_else(|| {
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-        path.with_file_name(format!("{stem}.shrunk.json"))
+        path.with_file_name(format!("{stem}{}", rcsim::fuzz::repro::SHRUNK_SUFFIX))
     });
     if let Err(e) = s.repro.write(&target) {
         errln!("rcsim: cannot write {}: {e}", target.display());

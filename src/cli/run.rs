@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rcsim::output::{ensure_dir, is_stdout, sole_stdout, write_atomic};
+use rcsim::output::{ensure_dir, is_stdout, sole_stdout, write_own};
 use rcsim::result::RunResult;
 use rcsim::sim::{simulate, simulate_with_progress, RunOptions};
 
@@ -141,7 +141,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     };
     let json = serde_json::to_string_pretty(&result).unwrap_or_default();
     if let Some(dir) = &args.out {
-        if let Err(e) = write_atomic(&dir.join("result.json"), json.as_bytes()) {
+        if let Err(e) = write_own(&dir.join("result.json"), json.as_bytes()) {
             errln!(
                 "rcsim: cannot write {}: {e}",
                 dir.join("result.json").display()

@@ -1,71 +1,46 @@
 //! Reading a campaign's files for `fuzz --merge` (and its summary for `--resume`): only regular
 //! files, each read within a cap, so a directory that holds a link to `/dev/zero`, a FIFO or a
-//! runaway line is refused (exit 2) instead of exhausting memory or hanging.
+//! runaway line is refused (exit 2) instead of exhausting memory or hanging. The opening and the
+//! capped reading are [`rcsim::output`]'s and the line rule [`rcsim::fuzz::outdir`]'s (the one
+//! `--resume` reads by); this module words their refusals for a merge.
 
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read};
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
-/// The longest `results.jsonl` line a merge reads, newline excluded: 16 MiB. A result line is a
-/// few KiB (its violations are capped by the checker), so a longer one is not rcsim's.
-pub(super) const MAX_LINE_BYTES: u64 = 16 << 20;
+use rcsim::fuzz::outdir::{read_line, Line, MAX_LINE_BYTES};
+use rcsim::output::{read_at_most, Access, NotRegular};
 
 /// The largest `summary.json` a merge or resume reads: 64 MiB, room for millions of failing seeds.
 pub(super) const MAX_SUMMARY_BYTES: u64 = 64 << 20;
 
 /// Opens `path` for reading and refuses anything but a regular file. With `follow` false a
-/// symbolic link is refused too (`O_NOFOLLOW`). The open never blocks (`O_NONBLOCK`), so a FIFO
-/// is refused, not waited on.
+/// symbolic link is refused too. The open never blocks, so a FIFO is refused, not waited on.
 pub(super) fn open_regular(path: &Path, follow: bool) -> Result<File, String> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
-        options.custom_flags(libc::O_NONBLOCK | nofollow);
-    }
-    let file = options.open(path).map_err(|e| {
-        if !follow && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            format!(
-                "{}: is a symbolic link; expected a regular file",
-                path.display()
-            )
-        } else {
-            format!("{}: cannot read ({e})", path.display())
-        }
-    })?;
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("{}: cannot read ({e})", path.display()))?;
-    if !meta.is_file() {
-        let what = if meta.is_dir() {
-            "a directory"
-        } else {
-            "a device, FIFO or socket"
+    let access = Access::Read {
+        follow_links: follow,
+    };
+    rcsim::output::open_regular(path, access).map_err(|e| {
+        let what = match NotRegular::of(&e) {
+            None => return format!("{}: cannot read ({e})", path.display()),
+            Some(NotRegular::Link) => "a symbolic link",
+            Some(NotRegular::Directory) => "a directory",
+            Some(NotRegular::Special) => "a device, FIFO or socket",
         };
-        return Err(format!(
-            "{}: is {what}; expected a regular file",
-            path.display()
-        ));
-    }
-    Ok(file)
+        format!("{}: is {what}; expected a regular file", path.display())
+    })
 }
 
 /// Reads the whole regular file at `path`, refusing one larger than `cap` bytes.
 pub(super) fn read_capped(path: &Path, follow: bool, cap: u64) -> Result<Vec<u8>, String> {
-    let file = open_regular(path, follow)?;
-    let mut bytes = Vec::new();
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{}: cannot read ({e})", path.display()))?;
-    if bytes.len() as u64 > cap {
-        return Err(format!(
-            "{}: is larger than {cap} bytes, more than rcsim ever writes there",
-            path.display()
-        ));
-    }
-    Ok(bytes)
+    read_at_most(open_regular(path, follow)?, cap)
+        .map_err(|e| format!("{}: cannot read ({e})", path.display()))?
+        .ok_or_else(|| {
+            format!(
+                "{}: is larger than {cap} bytes, more than rcsim ever writes there",
+                path.display()
+            )
+        })
 }
 
 /// A `results.jsonl` read one whole line at a time, none longer than [`MAX_LINE_BYTES`].
@@ -92,25 +67,23 @@ impl Lines {
     /// [`MAX_LINE_BYTES`] is an error.
     pub(super) fn next_line(&mut self) -> Result<Option<Vec<u8>>, String> {
         let mut buf = Vec::new();
-        let n = (&mut self.reader)
-            .take(MAX_LINE_BYTES.saturating_add(1))
-            .read_until(b'\n', &mut buf)
+        let read = read_line(&mut self.reader, &mut buf)
             .map_err(|e| format!("{}: cannot read ({e})", self.path.display()))?;
-        if n == 0 {
-            return Ok(None);
+        if read != Line::End {
+            self.line = self.line.saturating_add(1);
         }
-        self.line = self.line.saturating_add(1);
-        if buf.pop() != Some(b'\n') {
-            if n as u64 > MAX_LINE_BYTES {
-                return Err(format!(
-                    "{}: is longer than {MAX_LINE_BYTES} bytes; a result line is far shorter",
-                    self.at()
-                ));
+        match read {
+            Line::Whole => Ok(Some(buf)),
+            Line::End => Ok(None),
+            Line::Cut => {
+                self.cut = true;
+                Ok(None)
             }
-            self.cut = true;
-            return Ok(None);
+            Line::TooLong => Err(format!(
+                "{}: is longer than {MAX_LINE_BYTES} bytes; a result line is far shorter",
+                self.at()
+            )),
         }
-        Ok(Some(buf))
     }
 
     /// True when the file ended in a line cut short (no newline).

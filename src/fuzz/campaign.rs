@@ -44,6 +44,9 @@ pub struct SeedOutcome {
     pub nondeterministic: Option<String>,
     /// Where its reproducer was written.
     pub repro: Option<PathBuf>,
+    /// Why its reproducer could not be written (a full disk, a FIFO planted at its name), as a
+    /// message naming the file: a campaign that loses a reproducer must say so.
+    pub repro_error: Option<String>,
     /// The fault kinds its scenario switched on.
     pub swarm: Vec<&'static str>,
     /// The assumptions its scenario lifted (`--outside-assumptions`).
@@ -280,6 +283,7 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
         result,
         nondeterministic: None,
         repro: None,
+        repro_error: None,
         swarm: g.swarm.clone(),
         lifted: g.lifted.clone(),
     };
@@ -300,20 +304,22 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
     } else {
         None
     };
-    let mut repro = None;
+    let (mut repro, mut repro_error) = (None, None);
     if let Some(dir) = &c.repro_dir {
         if !result.consistent || nondeterministic.is_some() {
-            let path = dir.join(format!("seed-{seed}.json"));
+            let path = dir.join(super::repro::file_name(seed));
             let mut r = Repro::new(seed, json, &result);
             r.assumptions_lifted = g.lifted.iter().map(|a| a.to_string()).collect();
-            if r.write(&path).is_ok() {
-                repro = Some(path);
+            match r.write_own(&path) {
+                Ok(()) => repro = Some(path),
+                Err(e) => repro_error = Some(format!("{}: {e}", path.display())),
             }
         }
     }
     SeedOutcome {
         nondeterministic,
         repro,
+        repro_error,
         ..outcome(Ok(result))
     }
 }

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::campaign::Seeds;
-use crate::output::{check_regular, ensure_dir, open_regular};
+use super::repro;
+use crate::output::{check_regular, ensure_dir, open_regular, Access};
 
 /// The results file's name inside a campaign directory.
 pub const RESULTS: &str = "results.jsonl";
@@ -23,14 +24,30 @@ pub const REPRO: &str = "repro";
 /// campaign's output never goes, and `--overwrite` never deletes, through a link planted in its
 /// directory. The message names the path at fault.
 pub fn prepare(dir: &Path) -> Result<(), String> {
-    for d in [dir.to_path_buf(), dir.join(REPRO)] {
-        ensure_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
-    }
+    ensure_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    prepare_repro(&dir.join(REPRO))?;
     for name in [RESULTS, SUMMARY] {
         let p = dir.join(name);
         check_regular(&p).map_err(|e| format!("{}: {e}", p.display()))?;
     }
     Ok(())
+}
+
+/// Checks that every reproducer in `dir/repro` (by its name, see [`repro::seed_of_name`]) is a
+/// regular file, for a campaign continued with `--resume`: one it writes again would otherwise
+/// meet a FIFO, a device or a link planted there. The message names the file.
+pub fn check_reproducers(dir: &Path) -> Result<(), String> {
+    for p in reproducers(dir) {
+        check_regular(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Makes `repro`, where a campaign writes its reproducers, a real directory (created with its
+/// missing parents if need be, never through a link; see [`ensure_dir`]). The message names
+/// the path at fault.
+pub fn prepare_repro(repro: &Path) -> Result<(), String> {
+    ensure_dir(repro).map_err(|e| format!("{}: {e}", repro.display()))
 }
 
 /// The files of a campaign that `dir` already holds (results, summary, reproducers), as the
@@ -67,7 +84,8 @@ fn repro_entries(dir: &Path) -> Option<std::fs::ReadDir> {
     real.then(|| std::fs::read_dir(&repro).ok()).flatten()
 }
 
-/// The reproducers a campaign wrote into `dir/repro` (`seed-N.json`, and shrunk ones beside).
+/// The reproducers a campaign wrote into `dir/repro`, by [`repro::seed_of_name`] (`seed-N.json`,
+/// and shrunk ones beside).
 fn reproducers(dir: &Path) -> Vec<PathBuf> {
     let Some(entries) = repro_entries(dir) else {
         return Vec::new();
@@ -78,7 +96,8 @@ fn reproducers(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("seed-") && n.ends_with(".json"))
+                .and_then(repro::seed_of_name)
+                .is_some()
         })
         .collect();
     v.sort();
@@ -123,9 +142,44 @@ pub fn clear_temporaries(dir: &Path) -> io::Result<usize> {
     Ok(removed)
 }
 
-/// Longest `results.jsonl` line `--resume` reads (a scenario file's limit): a longer one is not
-/// a result, and reading it whole could exhaust memory.
-const MAX_LINE_BYTES: u64 = crate::scenario::MAX_FILE_BYTES;
+/// The longest `results.jsonl` line rcsim reads, newline excluded: 16 MiB. A result line is a
+/// few KiB (the checker caps its violations), so a longer one is not rcsim's, and reading it
+/// whole could exhaust memory. `--resume` and `--merge` both read lines by [`read_line`], so a
+/// line that one accepts the other accepts too.
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
+/// What [`read_line`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A whole line, its newline dropped.
+    Whole,
+    /// A last line without its newline: cut short by a kill, so not a result.
+    Cut,
+    /// The end of the file.
+    End,
+    /// A line longer than [`MAX_LINE_BYTES`], of which no more than that was read.
+    TooLong,
+}
+
+/// Reads the next line of a `results.jsonl` into `buf` (cleared first; for [`Line::Whole`] it
+/// holds the line without its newline), reading no more than [`MAX_LINE_BYTES`] and one byte.
+pub fn read_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Line> {
+    buf.clear();
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE_BYTES.saturating_add(1))
+        .read_until(b'\n', buf)?;
+    Ok(if n == 0 {
+        Line::End
+    } else if buf.last() == Some(&b'\n') {
+        buf.pop();
+        Line::Whole
+    } else if n as u64 > MAX_LINE_BYTES {
+        Line::TooLong
+    } else {
+        Line::Cut
+    })
+}
 
 /// The finished part of an interrupted campaign's `results.jsonl`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,7 +200,10 @@ pub fn finished(
     mut each: impl FnMut(&Value),
 ) -> Result<Finished, String> {
     let path = dir.join(RESULTS);
-    let file = match open_regular(&path, OpenOptions::new().read(true)) {
+    let read = Access::Read {
+        follow_links: false,
+    };
+    let file = match open_regular(&path, read) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Ok(Finished { seeds: 0, bytes: 0 })
@@ -157,20 +214,18 @@ pub fn finished(
     let mut done = Finished { seeds: 0, bytes: 0 };
     let mut line = Vec::new();
     loop {
-        line.clear();
-        let n = (&mut reader)
-            .take(MAX_LINE_BYTES + 1)
-            .read_until(b'\n', &mut line)
+        let read = read_line(&mut reader, &mut line)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let at = format!("{}:{}", path.display(), done.seeds + 1);
-        if n as u64 > MAX_LINE_BYTES {
-            return Err(format!(
-                "{at}: a line longer than {MAX_LINE_BYTES} bytes is not a result line; cannot \
-                 resume"
-            ));
-        }
-        if n == 0 || line.last() != Some(&b'\n') {
-            return Ok(done);
+        match read {
+            Line::Whole => {}
+            Line::End | Line::Cut => return Ok(done),
+            Line::TooLong => {
+                return Err(format!(
+                    "{at}: is longer than {MAX_LINE_BYTES} bytes, which no result line is; \
+                     cannot resume"
+                ))
+            }
         }
         let v: Value = serde_json::from_slice(&line)
             .map_err(|e| format!("{at}: not a result line ({e}); cannot resume"))?;
@@ -185,7 +240,8 @@ pub fn finished(
         }
         each(&v);
         done.seeds += 1;
-        done.bytes += n as u64;
+        // The line and its newline.
+        done.bytes += line.len() as u64 + 1;
     }
 }
 
@@ -202,7 +258,7 @@ impl ResultsFile {
         let path = dir.join(RESULTS);
         let file = open_regular(
             &path,
-            OpenOptions::new().write(true).create(true).truncate(true),
+            Access::Write(OpenOptions::new().write(true).create(true).truncate(true)),
         )?;
         Ok(ResultsFile { path, file })
     }
@@ -211,7 +267,10 @@ impl ResultsFile {
     /// by a kill); a regular file only, never through a link.
     pub fn resume(dir: &Path, keep: u64) -> io::Result<Self> {
         let path = dir.join(RESULTS);
-        let file = open_regular(&path, OpenOptions::new().create(true).append(true))?;
+        let file = open_regular(
+            &path,
+            Access::Write(OpenOptions::new().create(true).append(true)),
+        )?;
         file.set_len(keep)?;
         Ok(ResultsFile { path, file })
     }
@@ -287,6 +346,25 @@ mod tests {
     }
 
     #[test]
+    fn a_line_counts_without_its_newline_up_to_the_cap() {
+        let cap = MAX_LINE_BYTES as usize;
+        let mut at_cap = vec![b' '; cap];
+        at_cap.extend_from_slice(b"\nx");
+        let mut buf = Vec::new();
+        let mut r = at_cap.as_slice();
+        assert_eq!(read_line(&mut r, &mut buf).expect("read"), Line::Whole);
+        assert_eq!(buf.len(), cap);
+        assert_eq!(read_line(&mut r, &mut buf).expect("read"), Line::Cut);
+        assert_eq!(read_line(&mut r, &mut buf).expect("read"), Line::End);
+        let mut past = vec![b' '; cap + 1];
+        past.push(b'\n');
+        assert_eq!(
+            read_line(&mut past.as_slice(), &mut buf).expect("read"),
+            Line::TooLong
+        );
+    }
+
+    #[test]
     fn a_foreign_line_is_an_error() {
         let d = dir("foreign");
         std::fs::write(d.join(RESULTS), "{\"seed\":5}\n").expect("write");
@@ -300,16 +378,22 @@ mod tests {
         let d = dir("clear");
         std::fs::write(d.join(RESULTS), "").expect("write");
         std::fs::write(d.join(REPRO).join("seed-3.json"), "{}").expect("write");
+        std::fs::write(d.join(REPRO).join("seed-3.shrunk.json"), "{}").expect("write");
+        std::fs::write(d.join(REPRO).join("seed-x.json"), "mine").expect("write");
         std::fs::write(d.join(REPRO).join(".seed-4.json.a1B2c3.tmp"), "{").expect("write");
         assert_eq!(clear_temporaries(&d).expect("clear"), 1);
         std::fs::write(d.join("notes.txt"), "mine").expect("write");
         assert_eq!(
             earlier_campaign(&d),
-            vec!["results.jsonl".to_string(), "1 reproducer in repro/".into()]
+            vec![
+                "results.jsonl".to_string(),
+                "2 reproducers in repro/".into()
+            ]
         );
-        assert_eq!(clear(&d).expect("clear"), 2);
+        assert_eq!(clear(&d).expect("clear"), 3);
         assert!(earlier_campaign(&d).is_empty());
         assert!(d.join("notes.txt").exists());
+        assert!(d.join(REPRO).join("seed-x.json").exists());
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 

@@ -7,12 +7,35 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::check::Violation;
-use crate::output::write_atomic;
+use crate::output::{write_atomic, write_own};
 use crate::result::RunResult;
 use crate::scenario::{parse, Override, Scenario, ScenarioError};
 
 /// The format version written into every reproducer.
 pub const FORMAT: u32 = 1;
+
+/// What `rcsim shrink` puts in place of a reproducer's `.json` to name the shrunk one beside it.
+pub const SHRUNK_SUFFIX: &str = ".shrunk.json";
+
+/// The name of the reproducer a campaign writes for `seed` into its `repro/`: `seed-N.json`.
+pub fn file_name(seed: u64) -> String {
+    format!("seed-{seed}.json")
+}
+
+/// The seed whose reproducer a file in a campaign's `repro/` is, by its name: `seed-N.json`
+/// (see [`file_name`]) or, shrunk by `rcsim shrink`, `seed-N.shrunk.json`, with N in plain
+/// decimal; `None` for any other name (the temporary file of a killed write, notes). Clearing,
+/// counting and merging a campaign's reproducers all go by this one rule.
+pub fn seed_of_name(name: &str) -> Option<u64> {
+    let rest = name.strip_prefix("seed-")?;
+    let digits = rest
+        .strip_suffix(SHRUNK_SUFFIX)
+        .or_else(|| rest.strip_suffix(".json"))?;
+    let plain = digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.is_empty()
+        && (digits == "0" || !digits.starts_with('0'));
+    plain.then(|| digits.parse().ok()).flatten()
+}
 
 /// What a replay must see again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,10 +103,20 @@ impl Repro {
         }
     }
 
-    /// Writes it to `path` atomically.
+    /// Writes it to `path`, a file the user named, atomically (see [`write_atomic`]).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        write_atomic(path, text.as_bytes())
+        write_atomic(path, self.text()?.as_bytes())
+    }
+
+    /// Writes it to `path`, a name rcsim chose inside a campaign's `repro/`, atomically and only
+    /// as a regular file (see [`write_own`]): a FIFO or link planted there is refused.
+    pub fn write_own(&self, path: &Path) -> std::io::Result<()> {
+        write_own(path, self.text()?.as_bytes())
+    }
+
+    /// The file's text.
+    fn text(&self) -> std::io::Result<String> {
+        serde_json::to_string_pretty(self).map_err(std::io::Error::other)
     }
 
     /// Reads and checks a reproducer file.
@@ -140,5 +173,30 @@ impl Repro {
             });
         }
         Ok(sc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reproducer_names_and_their_shrunk_twins_have_a_seed() {
+        assert_eq!(seed_of_name(&file_name(0)), Some(0));
+        assert_eq!(seed_of_name(&file_name(u64::MAX)), Some(u64::MAX));
+        assert_eq!(seed_of_name("seed-7.shrunk.json"), Some(7));
+        for name in [
+            "seed-.json",
+            "seed-.shrunk.json",
+            "seed-07.json",
+            "seed-+7.json",
+            "seed-7.shrunk.shrunk.json",
+            "seed-7.other.json",
+            ".seed-7.json.a1B2c3.tmp",
+            "seed-18446744073709551616.json",
+            "notes.txt",
+        ] {
+            assert_eq!(seed_of_name(name), None, "{name}");
+        }
     }
 }

@@ -8,15 +8,20 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
 use super::campaign::{run_seed, Campaign, SeedOutcome};
+use super::outdir;
 
 /// Runs the whole campaign on `c.jobs` threads, calling `each` on the calling thread as outcomes
 /// arrive (in completion order), and returns them all in seed order. Setting `stop` makes the
 /// workers finish the seed in hand and take no more. Holds every outcome: for a campaign of any
-/// size, [`run_ordered`] streams them instead.
-pub fn run(c: &Campaign, stop: &AtomicBool, each: impl FnMut(&SeedOutcome)) -> Vec<SeedOutcome> {
+/// size, [`run_ordered`] streams them instead. Fails as [`run_ordered`] does.
+pub fn run(
+    c: &Campaign,
+    stop: &AtomicBool,
+    each: impl FnMut(&SeedOutcome),
+) -> Result<Vec<SeedOutcome>, String> {
     let mut all = Vec::new();
-    run_ordered(c, stop, 0, each, |o| all.push(o));
-    all
+    run_ordered(c, stop, 0, each, |o| all.push(o))?;
+    Ok(all)
 }
 
 /// How many seeds may run ahead of the oldest unfinished one: enough that a slow seed rarely
@@ -54,15 +59,19 @@ impl Released {
 /// moment it finishes (completion order, for progress); `ordered` gets them in seed order, each
 /// as soon as all earlier ones are in. Setting `stop` makes the workers finish the seed in hand
 /// and take no more; the seeds taken are always a prefix, so every one of them reaches `ordered`.
+///
+/// The reproducers' directory `c.repro_dir`, if any, is made ready first (see
+/// [`outdir::prepare_repro`]), so a caller need not have made it; a link or file there fails
+/// the campaign, with a message naming it, before any seed runs.
 pub fn run_ordered(
     c: &Campaign,
     stop: &AtomicBool,
     from: usize,
     mut each: impl FnMut(&SeedOutcome),
     mut ordered: impl FnMut(SeedOutcome),
-) {
+) -> Result<(), String> {
     if let Some(dir) = &c.repro_dir {
-        let _ = std::fs::create_dir_all(dir);
+        outdir::prepare_repro(dir)?;
     }
     let total = usize::try_from(c.seeds.len()).unwrap_or(usize::MAX);
     let jobs = c.jobs.max(1).min(total.saturating_sub(from).max(1));
@@ -123,6 +132,7 @@ pub fn run_ordered(
             released.set(due);
         }
     });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -155,10 +165,82 @@ mod tests {
             5,
             |o| seen.push(o.seed),
             |o| order.push(o.seed),
-        );
+        )
+        .expect("no reproducers' directory to make");
         assert_eq!(order, (15..40).collect::<Vec<_>>());
         seen.sort_unstable();
         assert_eq!(seen, order);
+    }
+
+    /// A fresh directory under the system's temporary one.
+    fn temp(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("rcsim-stream-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        d
+    }
+
+    /// A campaign of `seeds` under `independent`, whose seeds all fail, writing reproducers to
+    /// `repro_dir`.
+    fn failing(seeds: std::ops::Range<u64>, repro_dir: std::path::PathBuf) -> Campaign {
+        use crate::scenario::{types::ProtocolKind, Override};
+        let mut c = campaign(2, seeds);
+        c.base.protocol.kind = ProtocolKind::Independent;
+        c.overrides.push(Override::Set {
+            path: vec!["protocol".into(), "kind".into()],
+            value: "independent".into(),
+        });
+        c.repro_dir = Some(repro_dir);
+        c
+    }
+
+    #[test]
+    fn a_library_campaign_makes_its_reproducers_directory() {
+        let d = temp("made");
+        let repro = d.join("out").join("repro");
+        let c = failing(0..2, repro.clone());
+        let all = run(&c, &AtomicBool::new(false), |_| {}).expect("runs");
+        assert!(all.iter().all(|o| o.repro_error.is_none()), "{all:?}");
+        assert!(repro.join("seed-0.json").is_file());
+        assert!(repro.join("seed-1.json").is_file());
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_reproducers_directory_is_refused_before_any_seed_runs() {
+        let d = temp("linked");
+        std::fs::create_dir(d.join("victim")).expect("mkdir");
+        std::os::unix::fs::symlink(d.join("victim"), d.join("repro")).expect("symlink");
+        let c = failing(0..2, d.join("repro"));
+        let mut ran = 0;
+        let e = run(&c, &AtomicBool::new(false), |_| ran += 1).expect_err("refused");
+        assert!(e.contains("repro") && e.contains("symbolic link"), "{e}");
+        assert_eq!(ran, 0);
+        let left = std::fs::read_dir(d.join("victim")).expect("dir").count();
+        assert_eq!(left, 0, "nothing written through the link");
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_at_a_reproducers_name_is_refused_not_waited_on() {
+        let d = temp("fifo");
+        let fifo = d.join("seed-1.json");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let c = failing(0..2, d.clone());
+        let all = run(&c, &AtomicBool::new(false), |_| {}).expect("runs");
+        assert!(all[0].repro_error.is_none());
+        let e = all[1]
+            .repro_error
+            .as_deref()
+            .expect("seed 1 has no reproducer");
+        assert!(e.contains("seed-1.json") && e.contains("FIFO"), "{e}");
+        std::fs::remove_dir_all(&d).expect("clean up");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::output::{ensure_dir, write_atomic};
+use crate::output::{ensure_dir, write_own};
 use chart::{render, Rendered, SIZE};
 use figures::{ChartSpec, Drawing, ProtocolRuns};
 use page::PageInfo;
@@ -44,8 +44,7 @@ pub fn write_charts(dir: &Path, charts: &[ChartSpec]) -> Result<Vec<Rendered>, S
         let r = render_spec(c)?;
         for (ext, bytes) in [("png", r.png.as_slice()), ("svg", r.svg.as_bytes())] {
             let path = dir.join(format!("{}.{ext}", c.stem));
-            write_atomic(&path, bytes)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_own(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
         out.push(r);
     }
@@ -56,8 +55,7 @@ pub fn write_charts(dir: &Path, charts: &[ChartSpec]) -> Result<Vec<Rendered>, S
 fn write_text(dir: &Path, name: &str, text: &str) -> Result<(), String> {
     ensure_dir(dir).map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
     let path = dir.join(name);
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write_own(&path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Writes the data behind the charts: `dir/series/PROTOCOL-seedN.csv` and
@@ -88,7 +86,7 @@ pub fn write_report(dir: &Path, info: &PageInfo, runs: &[ProtocolRuns]) -> Resul
     let html = page::html(info, runs, &charts, &rendered);
     for (name, text) in [("index.md", md), ("index.html", html)] {
         let path = dir.join(name);
-        write_atomic(&path, text.as_bytes())
+        write_own(&path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(())

@@ -10,7 +10,7 @@ use super::chart::{colour, Figure, Line, Panel, Rendered, Stroke};
 use super::figures::{band, ChartSpec, Drawing};
 use super::sweep_axis::{field_words, sweep_axis, SweepAxis};
 use super::units::human_ns;
-use crate::output::write_atomic;
+use crate::output::write_own;
 use crate::result::RunResult;
 
 /// One run of a sweep.
@@ -323,7 +323,7 @@ pub fn charts(sw: &Sweep) -> Vec<ChartSpec> {
 pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> {
     let write = |name: &str, bytes: &[u8]| {
         let p = dir.join(name);
-        write_atomic(&p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        write_own(&p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
     };
     write("sweep.csv", csv(&sw.rows).as_bytes())?;
     let json = serde_json::to_string_pretty(sw).map_err(|e| e.to_string())?;

@@ -70,17 +70,11 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 /// Reads a whole UTF-8 text stream (a file, standard input) of at most [`MAX_FILE_BYTES`], or
 /// says why not; a stream that goes on past that (`/dev/zero`) is refused, not read forever.
 pub fn read_text_from(stream: impl std::io::Read) -> Result<String, String> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    stream
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is larger than {MAX_FILE_BYTES} bytes: expected a JSON scenario"
-        ));
-    }
+    let bytes = crate::output::read_at_most(stream, MAX_FILE_BYTES)
+        .map_err(|e| format!("cannot read the file: {e}"))?
+        .ok_or_else(|| {
+            format!("the file is larger than {MAX_FILE_BYTES} bytes: expected a JSON scenario")
+        })?;
     String::from_utf8(bytes).map_err(|e| format!("the file is not UTF-8 text: {e}"))
 }
 
