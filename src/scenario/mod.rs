@@ -11,6 +11,8 @@ pub mod overrides;
 pub mod protocol;
 pub mod replay;
 pub mod shape;
+pub mod stash;
+pub mod tagged;
 pub mod tracked;
 pub mod types;
 pub mod units;

@@ -3,12 +3,15 @@
 //! blocks `random` writes.
 
 use schemars::JsonSchema;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
+
+use super::tagged::{self, Tagged};
 
 use super::units::{Duration, OpsRate};
 
-/// How a workload's arrival rate varies over time. Deserialized by [`super::tracked`] so an
-/// error inside keeps its full JSON path.
+/// How a workload's arrival rate varies over time.
 #[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Shape {
@@ -20,14 +23,40 @@ pub enum Shape {
     Schedule(Schedule),
 }
 
+// Read by `tagged`, the fields straight into the kind's type (serde's `tag` would buffer them).
 impl<'de> Deserialize<'de> for Shape {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        super::tracked::tagged(d, &["on_off", "schedule"], |kind, body| match kind {
-            "on_off" => super::tracked::body(body).map(Shape::OnOff),
-            _ => super::tracked::body(body).map(Shape::Schedule),
-        })
+        tagged::deserialize(d)
     }
 }
+
+impl Tagged for Shape {
+    fn kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        tagged::named_kind(d, &SHAPE_KINDS)
+    }
+    fn not_object<E: serde::de::Error>(_got: serde::de::Unexpected<'_>) -> E {
+        E::custom(format!(
+            "expected an object with a `kind` field, one of: {}",
+            SHAPE_KINDS.join(", ")
+        ))
+    }
+    fn no_kind<E: serde::de::Error>() -> E {
+        E::custom(format!(
+            "missing field `kind`, expected one of: {}",
+            SHAPE_KINDS.join(", ")
+        ))
+    }
+    fn build<'de, M: MapAccess<'de>>(kind: usize, fields: M) -> Result<Self, M::Error> {
+        let d = MapAccessDeserializer::new(fields);
+        match kind {
+            0 => OnOff::deserialize(d).map(Shape::OnOff),
+            _ => Schedule::deserialize(d).map(Shape::Schedule),
+        }
+    }
+}
+
+/// The kinds of rate shape, in the order [`Shape`]'s `build` takes them.
+const SHAPE_KINDS: [&str; 2] = ["on_off", "schedule"];
 
 /// Bursts that switch on and off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

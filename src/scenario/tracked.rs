@@ -1,9 +1,9 @@
-//! Exact JSON paths inside internally tagged enums (workloads, faults). serde buffers such an
-//! enum's contents before choosing the variant, which loses the path of an error inside it; these
-//! helpers deserialize each element on its own and hand the inner path back to the loader, which
-//! splices it into the outer one, so an error reads `workloads[0].writes[2].blok`.
+//! Exact JSON paths for errors that surface away from where they are: an error inside a field
+//! that was stashed before its object's `kind` (see [`super::tagged`]) carries its path relative
+//! to that object in its message, and the loader splices it into the outer one, so an error reads
+//! `workloads[0].writes[2].blok`. Also the duplicate-refusing JSON value that `--set` edits.
 
-use serde::de::{DeserializeOwned, Error, MapAccess, SeqAccess, Visitor};
+use serde::de::{Error, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
@@ -85,75 +85,10 @@ pub fn unique_value(text: &str) -> Result<Value, serde_path_to_error::Error<serd
 /// Marks an error message that carries a path relative to the field being deserialized.
 const MARK: char = '\u{1}';
 
-/// Deserializes a list element by element, keeping the path of any error inside an element.
-pub fn vec<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned,
-{
-    let items = Vec::<Unique>::deserialize(d)?;
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, Unique(v))| {
-            serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
-                let (inner, text) = located(&e.path().to_string(), &e.inner().to_string());
-                let sub = if inner == "." {
-                    format!("[{i}]")
-                } else {
-                    format!("[{i}].{inner}")
-                };
-                D::Error::custom(format!("{MARK}{sub}{MARK}{text}"))
-            })
-        })
-        .collect()
-}
-
-/// Deserializes an internally tagged object: reads its `kind` (one of `kinds`), then hands
-/// the rest to `build`, which deserializes it with [`body`] so inner errors keep their path.
-pub fn tagged<'de, D, T>(
-    d: D,
-    kinds: &[&str],
-    build: impl FnOnce(&str, serde_json::Value) -> Result<T, String>,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let Unique(mut v) = Unique::deserialize(d)?;
-    let Some(obj) = v.as_object_mut() else {
-        return Err(D::Error::custom(format!(
-            "expected an object with a `kind` field, one of: {}",
-            kinds.join(", ")
-        )));
-    };
-    let kind = match obj.remove("kind") {
-        Some(serde_json::Value::String(k)) if kinds.contains(&k.as_str()) => k,
-        Some(other) => {
-            return Err(D::Error::custom(format!(
-                "{MARK}kind{MARK}unknown kind {other}, expected one of: {}",
-                kinds.join(", ")
-            )))
-        }
-        None => {
-            return Err(D::Error::custom(format!(
-                "missing field `kind`, expected one of: {}",
-                kinds.join(", ")
-            )))
-        }
-    };
-    build(&kind, v).map_err(D::Error::custom)
-}
-
-/// Deserializes the body of a tagged object, marking any error with its path inside the body.
-pub fn body<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
-    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
-        let (path, text) = located(&e.path().to_string(), &e.inner().to_string());
-        if path == "." {
-            text
-        } else {
-            format!("{MARK}{path}{MARK}{text}")
-        }
-    })
+/// `text`, marked as an error at `path` relative to the field being deserialized, for
+/// [`located`] to splice into the outer path.
+pub fn mark(path: &str, text: &str) -> String {
+    format!("{MARK}{path}{MARK}{text}")
 }
 
 /// The path and message of an error, splicing in a relative path carried by its message.
@@ -167,7 +102,7 @@ pub fn located(path: &str, msg: &str) -> (String, String) {
     }
 }
 
-/// Splits an error message made by [`vec()`] into its relative path and its text.
+/// Splits an error message made by [`mark`] into its relative path and its text.
 pub fn split(message: &str) -> Option<(&str, &str)> {
     let rest = message.strip_prefix(MARK)?;
     rest.split_once(MARK)

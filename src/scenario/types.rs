@@ -52,10 +52,9 @@ pub struct Scenario {
     #[serde(default)]
     pub clocks: Clocks,
     /// What the hosts write.
-    #[serde(deserialize_with = "super::tracked::vec")]
     pub workloads: Vec<Workload>,
     /// What goes wrong, and when.
-    #[serde(default, deserialize_with = "super::tracked::vec")]
+    #[serde(default)]
     pub faults: Vec<Fault>,
     /// How the secondary site takes over after a primary-site disaster.
     #[serde(default)]

@@ -2,15 +2,17 @@
 //! random writes, replayed traces).
 
 use schemars::JsonSchema;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::MapAccess;
 use serde::{Deserialize, Serialize};
 
 use super::defaults::{one_u32, zero_duration};
 use super::dist::Dist;
+use super::tagged::{self, Tagged};
 use super::units::{Duration, OpsRate, Size};
 use super::volume::VolumeRef;
 
-/// What the hosts write. Deserialized by [`super::tracked`] so errors inside a workload keep
-/// their full JSON path.
+/// What the hosts write.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Workload {
@@ -24,17 +26,42 @@ pub enum Workload {
     Trace(super::replay::TraceSpec),
 }
 
+// Read by `tagged`, the fields straight into the kind's type (serde's `tag` would buffer them).
 impl<'de> Deserialize<'de> for Workload {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let kinds = ["script", "dbms", "random", "trace"];
-        super::tracked::tagged(d, &kinds, |kind, body| match kind {
-            "script" => super::tracked::body(body).map(Workload::Script),
-            "dbms" => super::tracked::body(body).map(Workload::Dbms),
-            "trace" => super::tracked::body(body).map(Workload::Trace),
-            _ => super::tracked::body(body).map(Workload::Random),
-        })
+        tagged::deserialize(d)
     }
 }
+
+impl Tagged for Workload {
+    fn kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        tagged::named_kind(d, &WORKLOAD_KINDS)
+    }
+    fn not_object<E: serde::de::Error>(_got: serde::de::Unexpected<'_>) -> E {
+        E::custom(format!(
+            "expected an object with a `kind` field, one of: {}",
+            WORKLOAD_KINDS.join(", ")
+        ))
+    }
+    fn no_kind<E: serde::de::Error>() -> E {
+        E::custom(format!(
+            "missing field `kind`, expected one of: {}",
+            WORKLOAD_KINDS.join(", ")
+        ))
+    }
+    fn build<'de, M: MapAccess<'de>>(kind: usize, fields: M) -> Result<Self, M::Error> {
+        let d = MapAccessDeserializer::new(fields);
+        match kind {
+            0 => ScriptSpec::deserialize(d).map(Workload::Script),
+            1 => Dbms::deserialize(d).map(Workload::Dbms),
+            2 => Random::deserialize(d).map(Workload::Random),
+            _ => super::replay::TraceSpec::deserialize(d).map(Workload::Trace),
+        }
+    }
+}
+
+/// The kinds of workload, in the order [`Workload`]'s `build` takes them.
+const WORKLOAD_KINDS: [&str; 4] = ["script", "dbms", "random", "trace"];
 
 /// Scripted writes.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
@@ -183,7 +210,7 @@ pub struct Random {
     #[serde(default)]
     pub arrival: Arrival,
     /// How blocks are chosen within a volume.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "tagged::stashed")]
     pub blocks: BlockChoice,
     /// Size of each write.
     #[serde(default = "default_size_dist")]

@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::dist::Dist;
 use super::units::Duration;
 
+mod read;
+
 /// Something that goes wrong.
-#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
     /// The whole primary site fails at once: hosts, primaries, their LAN and their ends of the
