@@ -79,8 +79,12 @@ pub struct Secondary {
     /// Writes handed to the volume and not yet on it, sorted by id (a map by id; one release's
     /// worth at most, so a sorted vector beats a tree).
     applying: Vec<WriteMeta>,
-    /// Scratch for a release: the writes it covers, to keep the newest of each block.
-    releasing: Vec<(BlockAddr, usize, WriteMeta)>,
+    /// Scratch for a release: the writes it covers, in time order.
+    releasing: Vec<WriteMeta>,
+    /// Scratch for a release: (block key, position in `releasing`), sorted to find the newest
+    /// write of each block. Sorting these 16-byte pairs instead of the writes themselves halves
+    /// the sort's cost (2% of the standard scenario's instructions).
+    release_order: Vec<(u64, usize)>,
     /// True until update-complete is sent for `released`.
     owe_complete: bool,
     takeover: bool,
@@ -127,6 +131,7 @@ impl Secondary {
             fenced: false,
             applying: Vec::new(),
             releasing: Vec::new(),
+            release_order: Vec::new(),
             owe_complete: false,
             takeover: false,
             opened: false,
@@ -333,24 +338,29 @@ impl Secondary {
             // the last of each block wins, as inserting them in time order into a map by block
             // would leave.
             let mut covered = std::mem::take(&mut self.releasing);
+            let mut order = std::mem::take(&mut self.release_order);
             while self
                 .buffer
                 .front()
                 .is_some_and(|&((stamp, _), _)| stamp <= limit)
             {
                 if let Some((_, w)) = self.buffer.pop_front() {
-                    covered.push((w.addr, covered.len(), w));
+                    order.push((block_key(w.addr), covered.len()));
+                    covered.push(w);
                 }
             }
-            covered.sort_unstable_by_key(|&(addr, i, _)| (addr, i));
-            for (k, &(addr, _, w)) in covered.iter().enumerate() {
-                if covered.get(k + 1).is_none_or(|&(next, _, _)| next != addr) {
+            order.sort_unstable();
+            for (k, &(key, i)) in order.iter().enumerate() {
+                if order.get(k + 1).is_none_or(|&(next, _)| next != key) {
+                    let w = covered[i];
                     self.start_apply(w);
                     out.push(Output::Apply(w));
                 }
             }
             covered.clear();
+            order.clear();
             self.releasing = covered;
+            self.release_order = order;
         }
     }
 
@@ -761,11 +771,30 @@ impl Node for Secondary {
     }
 }
 
+/// `addr` as one integer that sorts as `BlockAddr` does (subsystem, then volume, then block).
+fn block_key(addr: BlockAddr) -> u64 {
+    u64::from(addr.subsystem) << 48 | u64::from(addr.volume) << 32 | u64::from(addr.block)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::check::WriteId;
     use crate::protocol::checkpoint::tests::cfg;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The release sorts block keys in place of addresses: both must order blocks alike.
+        #[test]
+        fn a_block_key_sorts_as_its_address(
+            a in (any::<u16>(), any::<u16>(), any::<u32>()),
+            b in (any::<u16>(), any::<u16>(), any::<u32>()),
+        ) {
+            let addr = |(subsystem, volume, block)| BlockAddr { subsystem, volume, block };
+            let (x, y) = (addr(a), addr(b));
+            prop_assert_eq!(block_key(x).cmp(&block_key(y)), x.cmp(&y));
+        }
+    }
 
     fn write(id: WriteId, block: u32, stamp: u64) -> Body {
         Body::Write(WriteMeta {
