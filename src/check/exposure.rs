@@ -146,6 +146,12 @@ impl TimeWeighted {
             max: self.max,
         }
     }
+
+    /// p50, p99 and the largest value, or `None` when no time was followed (a disaster at
+    /// 0 ns): a zero-length window measures nothing, and the result JSON writes it as nulls.
+    pub fn measured(&self) -> Option<Percentiles> {
+        (self.total_ns > 0).then(|| self.percentiles())
+    }
 }
 
 /// Exactly how long a quantity made of flat stretches and unit-slope ramps (the data exposure)
@@ -421,6 +427,7 @@ mod tests {
     #[test]
     fn empty_is_zero() {
         assert_eq!(TimeWeighted::new().percentiles(), Percentiles::default());
+        assert_eq!(TimeWeighted::new().measured(), None);
     }
 
     #[test]

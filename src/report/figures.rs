@@ -5,7 +5,8 @@ use super::chart::{colour, Band, Figure, Line, Panel, Shade, Stroke};
 use super::faults::FaultKind;
 use super::series::{Point, Series};
 use super::timeline::{RoundBar, Timeline};
-use super::units::{human_ns, median, ms, time_unit, TimeUnit};
+use super::units::{human_ns, median, median_measured, ms, time_unit, TimeUnit};
+use crate::check::latency::Percentiles;
 use crate::result::RunResult;
 
 /// One protocol's runs on the scenario: every seed's result, and the first seed's series.
@@ -171,7 +172,8 @@ pub(super) fn coinciding(runs: &[ProtocolRuns]) -> String {
     let key = |r: &ProtocolRuns| {
         r.results
             .first()
-            .map(|x| (x.latency_ns.host_write.p50, x.latency_ns.host_write.p99))
+            .and_then(|x| x.latency_ns.host_write)
+            .map(|p| (p.p50, p.p99))
     };
     let mut notes = Vec::new();
     for (i, a) in runs.iter().enumerate() {
@@ -220,14 +222,23 @@ pub fn latency_percentiles(runs: &[ProtocolRuns]) -> ChartSpec {
     let tails: Vec<String> = runs
         .iter()
         .map(|r| {
-            let p = |f: fn(&RunResult) -> u64| median(r.results.iter().map(f).collect());
-            format!(
-                "{} p50 {}, p99 {}, max {}",
-                r.protocol,
-                human_ns(p(|x| x.latency_ns.host_write.p50)),
-                human_ns(p(|x| x.latency_ns.host_write.p99)),
-                human_ns(p(|x| x.latency_ns.host_write.max))
-            )
+            let p = |f: fn(&Percentiles) -> u64| {
+                median_measured(
+                    r.results
+                        .iter()
+                        .map(|x| x.latency_ns.host_write.map(|p| f(&p))),
+                )
+            };
+            match (p(|p| p.p50), p(|p| p.p99), p(|p| p.max)) {
+                (Some(p50), Some(p99), Some(max)) => format!(
+                    "{} p50 {}, p99 {}, max {}",
+                    r.protocol,
+                    human_ns(p50),
+                    human_ns(p99),
+                    human_ns(max)
+                ),
+                _ => format!("{} n/a (no write completed)", r.protocol),
+            }
         })
         .collect();
     let title = "Host write latency by percentile".to_string();
@@ -363,7 +374,7 @@ pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
     let mut top = Vec::new();
     let mut bottom = Vec::new();
     for r in runs {
-        let point = |y: fn(&RunResult) -> u64| Line {
+        let point = |y: fn(&RunResult) -> Option<u64>| Line {
             label: r.protocol.clone(),
             colour: colour::protocol(&r.protocol),
             stroke: Stroke::Points,
@@ -372,11 +383,14 @@ pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
             points: r
                 .results
                 .iter()
-                .map(|x| (ms(x.latency_ns.host_write.p99.max(1)), Some(ms(y(x)))))
+                .filter_map(|x| {
+                    let p99 = x.latency_ns.host_write?.p99;
+                    Some((ms(p99.max(1)), y(x).map(ms)))
+                })
                 .collect(),
         };
-        top.push(point(|x| x.rpo.window_ns));
-        bottom.push(point(|x| x.latency_ns.exposure.p99));
+        top.push(point(|x| Some(x.rpo.window_ns)));
+        bottom.push(point(|x| x.latency_ns.exposure.map(|p| p.p99)));
     }
     let disaster = runs
         .iter()

@@ -727,7 +727,7 @@ mod tests {
         let text = std::fs::read_to_string(path).expect("scenario file");
         let sc = crate::scenario::parse("network-faults", &text, &[]).expect("valid scenario");
         let plain = simulate(&sc, 1, &RunOptions::default()).expect("runs");
-        let exposure = plain.latency_ns.exposure;
+        let exposure = plain.latency_ns.exposure.expect("time before the end");
         assert!(exposure.p99 > 0, "the faults hold writes back");
         let within = |t: u64| {
             let opts = RunOptions {
