@@ -102,3 +102,85 @@ fn a_sweep_leaves_unmeasured_latency_cells_empty() {
         }
     }
 }
+
+/// Runs `rcsim report ARGS --out DIR` and returns what it wrote: `(index.md, file reader)`.
+fn report(dir: &TempDir, args: &[&str]) -> (String, impl Fn(&str) -> String) {
+    let out_dir = dir.join("report");
+    let mut all: Vec<&str> = vec!["report"];
+    all.extend(args);
+    all.extend(["--out", out_dir.to_str().expect("utf-8")]);
+    rcsim(&all).assert_code(EXIT_OK).assert_no_panic();
+    let read = move |name: &str| {
+        std::fs::read_to_string(out_dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    (read("index.md"), read)
+}
+
+/// The caption under the chart titled `title` in `index.md`.
+fn caption<'a>(md: &'a str, title: &str) -> &'a str {
+    let at = md
+        .find(&format!("### {title}"))
+        .unwrap_or_else(|| panic!("no chart {title}"));
+    md[at..]
+        .lines()
+        .find(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
+        .expect("a caption")
+}
+
+/// Filled circles of `colour` (`#RRGGBB`) in an SVG: the trade-off chart's points (and legend
+/// dots).
+fn circles(svg: &str, colour: &str) -> usize {
+    let fill = format!("fill=\"{colour}\"");
+    svg.split("<circle")
+        .skip(1)
+        .filter(|c| c.split('>').next().unwrap_or("").contains(&fill))
+        .count()
+}
+
+const CHECKPOINT_BLUE: &str = "#1F77B4";
+const SYNC_GREEN: &str = "#2CA02C";
+
+#[test]
+fn the_tradeoff_chart_draws_no_point_for_a_protocol_without_a_completed_write() {
+    let dir = TempDir::new("tradeoff-unmeasured");
+    let (md, read) = report(
+        &dir,
+        &[
+            METRO,
+            "--protocol",
+            "checkpoint,sync",
+            "--set",
+            ALL_LINKS_DOWN,
+        ],
+    );
+    let svg = read("tradeoff.svg");
+    // checkpoint completed writes: a point and a legend dot in each of the two panels.
+    assert_eq!(circles(&svg, CHECKPOINT_BLUE), 4, "{svg}");
+    // sync completed none: nothing of its colour, and the chart says why.
+    assert_eq!(circles(&svg, SYNC_GREEN), 0, "{svg}");
+    assert_eq!(svg.matches("sync: no write completed").count(), 2, "{svg}");
+    let c = caption(&md, "Write latency against data loss");
+    assert!(c.contains("(sync: no write completed)"), "{c}");
+    assert!(!c.contains("checkpoint: no write"), "{c}");
+}
+
+#[test]
+fn the_tradeoff_chart_is_empty_when_no_protocol_completed_a_write() {
+    let dir = TempDir::new("tradeoff-all-unmeasured");
+    let (md, read) = report(
+        &dir,
+        &[
+            "scenarios/patent-example.json",
+            "--set",
+            "workloads.0.writes.0.at=25ms",
+        ],
+    );
+    let svg = read("tradeoff.svg");
+    assert_eq!(svg.matches("<circle").count(), 0, "{svg}");
+    let c = caption(&md, "Write latency against data loss");
+    for p in ["checkpoint", "independent", "sync", "central", "cycle"] {
+        let note = format!("{p}: no write completed");
+        assert!(svg.contains(&note), "{note} in\n{svg}");
+        assert!(c.contains(&note), "{note} in {c}");
+    }
+}

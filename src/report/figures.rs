@@ -373,6 +373,26 @@ pub fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
 pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
     let mut top = Vec::new();
     let mut bottom = Vec::new();
+    // A run without a completed write has no latency to place it by: no point, but a note.
+    let notes: Vec<String> = runs
+        .iter()
+        .filter_map(|r| {
+            let n = r
+                .results
+                .iter()
+                .filter(|x| x.latency_ns.host_write.is_none())
+                .count();
+            match n {
+                0 => None,
+                n if n == r.results.len() => Some(format!("{}: no write completed", r.protocol)),
+                n => Some(format!(
+                    "{}: no write completed in {n} of {} runs",
+                    r.protocol,
+                    r.results.len()
+                )),
+            }
+        })
+        .collect();
     for r in runs {
         let point = |y: fn(&RunResult) -> Option<u64>| Line {
             label: r.protocol.clone(),
@@ -402,12 +422,26 @@ pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
         y_label: y_label.into(),
         x_log: true,
         lines,
+        empty_note: Some("no write completed".into()),
+        legend_notes: notes.clone(),
         ..Panel::default()
+    };
+    let unplaced_note = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " A run without a completed write has no latency, so no point ({}).",
+            notes.join("; ")
+        )
     };
     ChartSpec {
         stem: "tradeoff".into(),
         caption: format!(
-            "Each point is one run (one per seed): x is its 99th percentile host write latency,              y what a disaster loses. Top: the RPO window, from the oldest lost write's              completion to {}. Bottom: the data exposure p99, the loss a disaster at a random              moment exceeds 1% of the time (time-weighted). Down and to the left is better;              a synchronous copy buys a small loss with a round trip per write.",
+            "Each point is one run (one per seed): x is its 99th percentile host write latency, \
+             y what a disaster loses. Top: the RPO window, from the oldest lost write's \
+             completion to {}. Bottom: the data exposure p99, the loss a disaster at a random \
+             moment exceeds 1% of the time (time-weighted). Down and to the left is better; \
+             a synchronous copy buys a small loss with a round trip per write.{unplaced_note}",
             if disaster {
                 "the disaster"
             } else {
