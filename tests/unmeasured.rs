@@ -184,3 +184,133 @@ fn the_tradeoff_chart_is_empty_when_no_protocol_completed_a_write() {
         assert!(c.contains(&note), "{note} in {c}");
     }
 }
+
+/// The comparison table at the top of `index.md`: protocol name → column name → cell.
+fn comparison(
+    md: &str,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+    let cells = |l: &str| -> Vec<String> {
+        l.trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let mut lines = md.lines().skip_while(|l| !l.starts_with("| protocol |"));
+    let head = cells(lines.next().expect("a comparison table"));
+    lines
+        .skip(1)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let row = cells(l);
+            (row[0].clone(), head.iter().cloned().zip(row).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn latency_captions_say_na_and_name_no_overlap_without_samples() {
+    let dir = TempDir::new("captions-unmeasured");
+    let (md, _) = report(
+        &dir,
+        &[
+            METRO,
+            "--protocol",
+            "checkpoint,sync",
+            "--set",
+            ALL_LINKS_DOWN,
+        ],
+    );
+    let c = caption(&md, "Host write latency by percentile");
+    assert!(c.contains("sync n/a (no write completed)"), "{c}");
+    assert!(!c.contains("sync p50"), "{c}");
+    // checkpoint did complete writes: its figures are those of its result.
+    let r = run_json(
+        METRO,
+        &["--protocol", "checkpoint", "--set", ALL_LINKS_DOWN],
+        EXIT_OK,
+    );
+    assert!(
+        r["latency_ns"]["host_write"]["p50"]
+            .as_u64()
+            .expect("measured")
+            > 0
+    );
+    assert!(c.contains("checkpoint p50 "), "{c}");
+
+    let dir = TempDir::new("captions-all-unmeasured");
+    let (md, _) = report(
+        &dir,
+        &[
+            "scenarios/patent-example.json",
+            "--set",
+            "workloads.0.writes.0.at=25ms",
+        ],
+    );
+    for title in [
+        "Host write latency by percentile",
+        "Host write latency over time",
+    ] {
+        let c = caption(&md, title);
+        assert!(!c.contains("lies under"), "{title}: {c}");
+        assert!(!c.contains(" 0 ns"), "{title}: {c}");
+    }
+}
+
+#[test]
+fn a_disaster_at_zero_shows_na_for_lag_exposure_and_time_within_target() {
+    let dir = TempDir::new("d0rep");
+    let (md, _) = report(&dir, &[METRO, "--disaster-at", "0", "--rpo-target", "10ms"]);
+    let table = comparison(&md);
+    assert_eq!(table.len(), 5, "{md}");
+    for (protocol, row) in &table {
+        for col in ["lag p99", "exposure p99", "within 10 ms target"] {
+            assert_eq!(row[col], "n/a", "{protocol} {col}: {row:?}");
+        }
+    }
+    let c = caption(&md, "Secondary lag and data exposure over time");
+    assert!(c.contains("the share of time within it is n/a"), "{c}");
+    assert!(!c.contains('%'), "{c}");
+    assert!(!c.contains(" 0 ns"), "{c}");
+}
+
+#[test]
+fn checkpoints_applied_is_zero_of_zero_for_a_protocol_that_issued_none() {
+    // Independently: the results say how many rounds each protocol issued and applied.
+    let set = "protocol.checkpoint_interval=10s";
+    let counts = |protocol: &str| {
+        let r = run_json(METRO, &["--protocol", protocol, "--set", set], EXIT_OK);
+        let c = &r["checkpoints"];
+        (
+            c["applied"].as_u64().expect("applied"),
+            c["issued"].as_u64().expect("issued"),
+        )
+    };
+    let dir = TempDir::new("nocp");
+    let (md, _) = report(
+        &dir,
+        &[METRO, "--protocol", "checkpoint,cycle", "--set", set],
+    );
+    let table = comparison(&md);
+    assert_eq!(counts("checkpoint"), (0, 0));
+    assert_eq!(table["checkpoint"]["checkpoints applied"], "0 of 0", "{md}");
+    let (applied, issued) = counts("cycle");
+    assert!(issued > 0);
+    assert_eq!(
+        table["cycle"]["checkpoints applied"],
+        format!("{applied} of {issued}"),
+        "{md}"
+    );
+    // n/a stays for the protocols without checkpoints.
+    let dir = TempDir::new("d0rep-checkpoints");
+    let (md, _) = report(&dir, &[METRO, "--disaster-at", "0"]);
+    let table = comparison(&md);
+    for (protocol, want) in [
+        ("checkpoint", "0 of 0"),
+        ("central", "0 of 0"),
+        ("cycle", "0 of 0"),
+        ("independent", "n/a"),
+        ("sync", "n/a"),
+    ] {
+        assert_eq!(table[protocol]["checkpoints applied"], want, "{protocol}");
+    }
+}

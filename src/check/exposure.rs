@@ -195,13 +195,10 @@ impl WithinTarget {
         self.within_ns += at_or_below;
     }
 
-    /// The share of the time followed within target, in [0, 1] (1 with nothing followed).
-    pub fn fraction(&self) -> f64 {
-        if self.total_ns == 0 {
-            1.0
-        } else {
-            self.within_ns as f64 / self.total_ns as f64
-        }
+    /// The share of the time followed within target, in [0, 1], or `None` with nothing
+    /// followed (a disaster at 0 ns): a share of no time is not 100%.
+    pub fn fraction(&self) -> Option<f64> {
+        (self.total_ns > 0).then(|| self.within_ns as f64 / self.total_ns as f64)
     }
 }
 

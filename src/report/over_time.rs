@@ -225,19 +225,31 @@ pub fn lag_and_exposure(runs: &[ProtocolRuns], ctx: &Ctx) -> ChartSpec {
             connect_gaps: false,
             points: vec![(0.0, Some(ms(t))), (end, Some(ms(t)))],
         });
-        let within: Vec<String> = runs
+        let within: Vec<(&str, Option<f64>)> = runs
             .iter()
             .filter_map(|r| {
                 let w = r.series.as_ref()?.rpo_within?;
-                Some(format!("{} {}", r.protocol, percent(w.fraction())))
+                Some((r.protocol.as_str(), w.fraction()))
             })
             .collect();
-        target = format!(
-            " Dashed: the {} RPO target; the exposure was within it {} of the time (to the \
-             disaster or the end, time-weighted like the p99).",
-            human_ns(t),
-            within.join(", ")
-        );
+        target = if within.iter().all(|(_, f)| f.is_none()) {
+            format!(
+                " Dashed: the {} RPO target; no time passed before the disaster, so the share \
+                 of time within it is n/a.",
+                human_ns(t)
+            )
+        } else {
+            let shares: Vec<String> = within
+                .iter()
+                .map(|(p, f)| format!("{p} {}", f.map_or("n/a".into(), percent)))
+                .collect();
+            format!(
+                " Dashed: the {} RPO target; the exposure was within it {} of the time (to the \
+                 disaster or the end, time-weighted like the p99).",
+                human_ns(t),
+                shares.join(", ")
+            )
+        };
     }
     let title = "Secondary lag and data exposure over time".to_string();
     ChartSpec {

@@ -51,12 +51,19 @@ fn verdict(r: &RunResult) -> String {
     }
 }
 
-/// Checkpoints applied of issued, or "n/a" for a protocol that issued none.
+/// Whether `protocol` copies in rounds the result counts as checkpoints (`central`'s groups,
+/// `cycle`'s cycles): for the others (`independent`, `sync`) the count does not apply.
+fn has_rounds(protocol: &str) -> bool {
+    !matches!(protocol, "independent" | "sync")
+}
+
+/// Checkpoints applied of issued ("0 of 0" when none was issued), or "n/a" for a protocol
+/// without checkpoints.
 fn checkpoints(r: &RunResult) -> String {
-    if r.checkpoints.issued == 0 {
-        "n/a".into()
-    } else {
+    if has_rounds(&r.protocol) {
         format!("{} of {}", r.checkpoints.applied, r.checkpoints.issued)
+    } else {
+        "n/a".into()
     }
 }
 
@@ -174,14 +181,18 @@ pub fn summary_row(p: &ProtocolRuns, target: Option<u64>) -> Vec<String> {
             p.series
                 .as_ref()
                 .and_then(|s| s.rpo_within)
-                .map_or("n/a".into(), |w| percent(w.fraction())),
+                .and_then(|w| w.fraction())
+                .map_or("n/a".into(), percent),
         );
     }
-    let issued = m(|r| r.checkpoints.issued);
-    row.push(if issued == 0 {
-        "n/a".into()
+    row.push(if has_rounds(&p.protocol) {
+        format!(
+            "{} of {}",
+            m(|r| r.checkpoints.applied),
+            m(|r| r.checkpoints.issued)
+        )
     } else {
-        format!("{} of {issued}", m(|r| r.checkpoints.applied))
+        "n/a".into()
     });
     let bad = rs.iter().filter(|r| !r.consistent).count();
     row.push(match (rs.len(), bad) {

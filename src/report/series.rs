@@ -742,9 +742,9 @@ mod tests {
         // The p50 and p99 are exact to within a bucket (0.8%): the time at or below them is at
         // least that share, and the time at or below 2% less is at most that share.
         for (q, v) in [(0.5, exposure.p50), (0.99, exposure.p99)] {
-            let at = within(v).fraction();
+            let at = within(v).fraction().expect("time followed");
             assert!(at >= q - 0.005, "q {q}: {at} within {v}");
-            let below = within(v - v / 50 - 1).fraction();
+            let below = within(v - v / 50 - 1).fraction().expect("time followed");
             assert!(
                 below <= q + 0.005,
                 "q {q}: {below} within {}",
