@@ -76,29 +76,75 @@ pub struct CycleMetrics {
     pub drain_timeouts: u64,
 }
 
-/// Host write latency, secondary lag and data exposure.
+/// Host write latency, secondary lag and data exposure, each absent when there was nothing to
+/// measure (no write completed; no time before a disaster at 0 ns): an empty distribution is not
+/// a latency of zero, so the result JSON writes its `p50`, `p99` and `max` as `null`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Latencies {
     /// From issue to completion at the host.
-    pub host_write: Percentiles,
+    #[serde(serialize_with = "nullable")]
+    #[schemars(with = "NullablePercentiles")]
+    pub host_write: Option<Percentiles>,
     /// Secondary lag: the age of the earliest write a primary volume stored that no secondary
     /// volume has caught up with (shown it or a later write to its block), whichever
     /// secondaries hosts may read; weighted by time from the start to the disaster or the end,
     /// like `exposure`: p99 is the lag the copy exceeded 1% of that time.
-    pub secondary_lag: Percentiles,
+    #[serde(serialize_with = "nullable")]
+    #[schemars(with = "NullablePercentiles")]
+    pub secondary_lag: Option<Percentiles>,
     /// Data exposure: the age of the oldest completed write the image hosts could read lacks
     /// (what a disaster at that moment would lose), weighted by time from the start to the
     /// disaster or the end: p99 is the exposure exceeded 1% of that time.
-    pub exposure: Percentiles,
+    #[serde(serialize_with = "nullable")]
+    #[schemars(with = "NullablePercentiles")]
+    pub exposure: Option<Percentiles>,
+}
+
+/// How the result JSON writes a distribution that may be empty: the figures, or each `null`
+/// without a sample (so readers keep one shape and can tell "none" from "0 ns").
+#[derive(Serialize, JsonSchema)]
+struct NullablePercentiles {
+    /// Median, ns; null without a sample.
+    p50: Option<u64>,
+    /// 99th percentile, ns; null without a sample.
+    p99: Option<u64>,
+    /// Largest sample, ns (exact); null without a sample.
+    max: Option<u64>,
+}
+
+/// Serialises a [`Latencies`] field as [`NullablePercentiles`].
+fn nullable<S: serde::Serializer>(p: &Option<Percentiles>, s: S) -> Result<S::Ok, S::Error> {
+    NullablePercentiles {
+        p50: p.map(|p| p.p50),
+        p99: p.map(|p| p.p99),
+        max: p.map(|p| p.max),
+    }
+    .serialize(s)
 }
 
 /// The JSON Schema of the result JSON (`rcsim schema --result`), pretty-printed. Every field is
-/// always written (an absent time or budget as `null`), so every property is required, the
-/// optional ones as well: schemars lists an `Option` field as not required, and marking it
-/// required there drops its `null`.
+/// always written (an absent time, budget or percentile as `null`), so every property of the
+/// result and of each object in it is required, the optional ones as well: schemars lists an
+/// `Option` field as not required, and marking it required there drops its `null`.
 pub fn schema_json() -> String {
     let mut schema = serde_json::to_value(schemars::schema_for!(RunResult)).unwrap_or_default();
-    if let Some(obj) = schema.as_object_mut() {
+    require_all(&mut schema);
+    if let Some(defs) = schema
+        .get_mut("$defs")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        defs.values_mut().for_each(require_all);
+    }
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+/// Lists every property of the object schema `schema` as required (a schema without properties
+/// is left as it is).
+fn require_all(schema: &mut serde_json::Value) {
+    if let Some(obj) = schema
+        .as_object_mut()
+        .filter(|o| o.contains_key("properties"))
+    {
         let properties: Vec<String> = obj
             .get("properties")
             .and_then(serde_json::Value::as_object)
@@ -115,7 +161,6 @@ pub fn schema_json() -> String {
             }
         }
     }
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
 /// One run's verdict and measurements.

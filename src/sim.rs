@@ -197,9 +197,9 @@ fn simulate_inner(
         },
         rpo: c.rpo(reference),
         latency_ns: Latencies {
-            host_write: pct(c.host_latency()),
-            secondary_lag: world.lag.distribution().percentiles(),
-            exposure: world.exposure.age().distribution().percentiles(),
+            host_write: c.host_latency().measured(),
+            secondary_lag: world.lag.distribution().measured(),
+            exposure: world.exposure.age().distribution().measured(),
         },
         checkpoints: CheckpointCounts {
             issued: world.stats.checkpoints_issued,

@@ -262,6 +262,27 @@ fn results_of_every_protocol_follow_the_result_schema() {
 }
 
 #[test]
+fn results_without_samples_follow_the_result_schema() {
+    let schema = printed(&["schema", "--result"]);
+    let r = run_json(
+        "scenarios/patent-example.json",
+        &["--disaster-at", "0"],
+        EXIT_OK,
+    );
+    assert!(r["latency_ns"]["host_write"]["p50"].is_null(), "{r}");
+    let errs = problems(&schema, &r);
+    assert!(errs.is_empty(), "{errs:#?}");
+    // Null is allowed, leaving the figure out is not.
+    let mut r = r;
+    r["latency_ns"]["host_write"]
+        .as_object_mut()
+        .expect("an object")
+        .remove("p99");
+    let errs = problems(&schema, &r);
+    assert!(errs.iter().any(|e| e.contains("p99")), "{errs:?}");
+}
+
+#[test]
 fn a_scenario_may_name_its_schema() {
     let dir = TempDir::new("schema-key");
     let text =

@@ -37,6 +37,7 @@ mod schema;
 mod shapes;
 mod shrink;
 mod trace_truth;
+mod unmeasured;
 
 /// Every `tests/*.rs` file other than this one is declared as a module above.
 #[test]

@@ -146,6 +146,12 @@ impl TimeWeighted {
             max: self.max,
         }
     }
+
+    /// p50, p99 and the largest value, or `None` when no time was followed (a disaster at
+    /// 0 ns): a zero-length window measures nothing, and the result JSON writes it as nulls.
+    pub fn measured(&self) -> Option<Percentiles> {
+        (self.total_ns > 0).then(|| self.percentiles())
+    }
 }
 
 /// Exactly how long a quantity made of flat stretches and unit-slope ramps (the data exposure)
@@ -189,13 +195,10 @@ impl WithinTarget {
         self.within_ns += at_or_below;
     }
 
-    /// The share of the time followed within target, in [0, 1] (1 with nothing followed).
-    pub fn fraction(&self) -> f64 {
-        if self.total_ns == 0 {
-            1.0
-        } else {
-            self.within_ns as f64 / self.total_ns as f64
-        }
+    /// The share of the time followed within target, in [0, 1], or `None` with nothing
+    /// followed (a disaster at 0 ns): a share of no time is not 100%.
+    pub fn fraction(&self) -> Option<f64> {
+        (self.total_ns > 0).then(|| self.within_ns as f64 / self.total_ns as f64)
     }
 }
 
@@ -421,6 +424,7 @@ mod tests {
     #[test]
     fn empty_is_zero() {
         assert_eq!(TimeWeighted::new().percentiles(), Percentiles::default());
+        assert_eq!(TimeWeighted::new().measured(), None);
     }
 
     #[test]

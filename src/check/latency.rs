@@ -63,6 +63,12 @@ impl LatencyStats {
             max: self.max,
         }
     }
+
+    /// p50, p99 and max, or `None` without samples: an empty distribution is not a measurement
+    /// of zero, and the result JSON writes it as nulls.
+    pub fn measured(&self) -> Option<Percentiles> {
+        (self.count() > 0).then(|| self.percentiles())
+    }
 }
 
 #[cfg(test)]
@@ -85,5 +91,20 @@ mod tests {
     #[test]
     fn empty_is_zero() {
         assert_eq!(LatencyStats::new().percentiles(), Percentiles::default());
+    }
+
+    #[test]
+    fn empty_is_unmeasured_and_one_sample_is_measured() {
+        let mut s = LatencyStats::new();
+        assert_eq!(s.measured(), None);
+        s.record(7);
+        assert_eq!(
+            s.measured(),
+            Some(Percentiles {
+                p50: 7,
+                p99: 7,
+                max: 7
+            })
+        );
     }
 }

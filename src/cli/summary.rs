@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use rcsim::check::latency::Percentiles;
 use rcsim::result::RunResult;
 
 /// Nanoseconds as a short human time (`12.5ms`).
@@ -61,15 +62,15 @@ pub fn render(r: &RunResult) -> String {
         w.issued, w.completed, w.shipped, w.applied
     );
     let l = &r.latency_ns;
+    let figures = |p: Option<Percentiles>, none: &str| match p {
+        Some(p) => format!("p50 {} p99 {} max {}", ns(p.p50), ns(p.p99), ns(p.max)),
+        None => format!("n/a ({none})"),
+    };
     let _ = writeln!(
         s,
-        "  host write latency p50 {} p99 {} max {}; secondary lag p50 {} p99 {} max {}",
-        ns(l.host_write.p50),
-        ns(l.host_write.p99),
-        ns(l.host_write.max),
-        ns(l.secondary_lag.p50),
-        ns(l.secondary_lag.p99),
-        ns(l.secondary_lag.max)
+        "  host write latency {}; secondary lag {}",
+        figures(l.host_write, "no write completed"),
+        figures(l.secondary_lag, "no time before the disaster")
     );
     let c = &r.checkpoints;
     if c.issued > 0 {

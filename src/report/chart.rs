@@ -208,6 +208,9 @@ pub struct Panel {
     pub shades: Vec<Shade>,
     /// Shown in the middle when there is nothing to draw.
     pub empty_note: Option<String>,
+    /// Legend entries without a swatch, after the lines': what had nothing to draw and why
+    /// (e.g. "sync: no write completed"), so a missing point is explained, not just absent.
+    pub legend_notes: Vec<String>,
     /// y counts whole things: ticks at least 1 apart.
     pub integer_y: bool,
     /// Draw the lines as grouped bars (categorical x), each labelled with its value in percent.
@@ -475,6 +478,8 @@ pub(super) enum Swatch {
     Dashed,
     Shade,
     Dot,
+    /// No swatch: the label is a note.
+    Note,
 }
 
 /// Draws `shades` under a chart whose axes span `xs` and `ys`: a translucent band per window,
@@ -554,6 +559,9 @@ fn draw_legend<DB: DrawingBackend>(
                 c.mix(0.25).filled(),
             ))
             .map_err(err)?;
+            continue;
+        }
+        if *swatch == Swatch::Note {
             continue;
         }
         if *swatch == Swatch::Dot {
@@ -766,6 +774,11 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> R
             .map_err(err)?;
         }
     }
+    entries.extend(
+        p.legend_notes
+            .iter()
+            .map(|n| (n.clone(), RGBColor(90, 90, 90), Swatch::Note)),
+    );
     entries.extend(shade_entries);
     draw_legend(&legend, &entries)?;
     Ok(())

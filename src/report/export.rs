@@ -175,7 +175,7 @@ mod tests {
             v.sort_unstable();
             let k = ((0.99 * v.len() as f64).ceil() as usize).clamp(1, v.len());
             let sampled = v[k - 1];
-            let p99 = r.latency_ns.exposure.p99;
+            let p99 = r.latency_ns.exposure.expect("time before the end").p99;
             assert!(p99 > 0, "{protocol}");
             // One sampling window of slack: a sample sees the ramp at its window's end.
             let tol = s.interval_ns + p99 / 100;

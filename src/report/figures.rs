@@ -5,7 +5,8 @@ use super::chart::{colour, Band, Figure, Line, Panel, Shade, Stroke};
 use super::faults::FaultKind;
 use super::series::{Point, Series};
 use super::timeline::{RoundBar, Timeline};
-use super::units::{human_ns, median, ms, time_unit, TimeUnit};
+use super::units::{human_ns, median, median_measured, ms, time_unit, TimeUnit};
+use crate::check::latency::Percentiles;
 use crate::result::RunResult;
 
 /// One protocol's runs on the scenario: every seed's result, and the first seed's series.
@@ -171,7 +172,8 @@ pub(super) fn coinciding(runs: &[ProtocolRuns]) -> String {
     let key = |r: &ProtocolRuns| {
         r.results
             .first()
-            .map(|x| (x.latency_ns.host_write.p50, x.latency_ns.host_write.p99))
+            .and_then(|x| x.latency_ns.host_write)
+            .map(|p| (p.p50, p.p99))
     };
     let mut notes = Vec::new();
     for (i, a) in runs.iter().enumerate() {
@@ -220,14 +222,23 @@ pub fn latency_percentiles(runs: &[ProtocolRuns]) -> ChartSpec {
     let tails: Vec<String> = runs
         .iter()
         .map(|r| {
-            let p = |f: fn(&RunResult) -> u64| median(r.results.iter().map(f).collect());
-            format!(
-                "{} p50 {}, p99 {}, max {}",
-                r.protocol,
-                human_ns(p(|x| x.latency_ns.host_write.p50)),
-                human_ns(p(|x| x.latency_ns.host_write.p99)),
-                human_ns(p(|x| x.latency_ns.host_write.max))
-            )
+            let p = |f: fn(&Percentiles) -> u64| {
+                median_measured(
+                    r.results
+                        .iter()
+                        .map(|x| x.latency_ns.host_write.map(|p| f(&p))),
+                )
+            };
+            match (p(|p| p.p50), p(|p| p.p99), p(|p| p.max)) {
+                (Some(p50), Some(p99), Some(max)) => format!(
+                    "{} p50 {}, p99 {}, max {}",
+                    r.protocol,
+                    human_ns(p50),
+                    human_ns(p99),
+                    human_ns(max)
+                ),
+                _ => format!("{} n/a (no write completed)", r.protocol),
+            }
         })
         .collect();
     let title = "Host write latency by percentile".to_string();
@@ -362,8 +373,28 @@ pub fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
 pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
     let mut top = Vec::new();
     let mut bottom = Vec::new();
+    // A run without a completed write has no latency to place it by: no point, but a note.
+    let notes: Vec<String> = runs
+        .iter()
+        .filter_map(|r| {
+            let n = r
+                .results
+                .iter()
+                .filter(|x| x.latency_ns.host_write.is_none())
+                .count();
+            match n {
+                0 => None,
+                n if n == r.results.len() => Some(format!("{}: no write completed", r.protocol)),
+                n => Some(format!(
+                    "{}: no write completed in {n} of {} runs",
+                    r.protocol,
+                    r.results.len()
+                )),
+            }
+        })
+        .collect();
     for r in runs {
-        let point = |y: fn(&RunResult) -> u64| Line {
+        let point = |y: fn(&RunResult) -> Option<u64>| Line {
             label: r.protocol.clone(),
             colour: colour::protocol(&r.protocol),
             stroke: Stroke::Points,
@@ -372,11 +403,14 @@ pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
             points: r
                 .results
                 .iter()
-                .map(|x| (ms(x.latency_ns.host_write.p99.max(1)), Some(ms(y(x)))))
+                .filter_map(|x| {
+                    let p99 = x.latency_ns.host_write?.p99;
+                    Some((ms(p99.max(1)), y(x).map(ms)))
+                })
                 .collect(),
         };
-        top.push(point(|x| x.rpo.window_ns));
-        bottom.push(point(|x| x.latency_ns.exposure.p99));
+        top.push(point(|x| Some(x.rpo.window_ns)));
+        bottom.push(point(|x| x.latency_ns.exposure.map(|p| p.p99)));
     }
     let disaster = runs
         .iter()
@@ -388,12 +422,26 @@ pub fn tradeoff(runs: &[ProtocolRuns]) -> ChartSpec {
         y_label: y_label.into(),
         x_log: true,
         lines,
+        empty_note: Some("no write completed".into()),
+        legend_notes: notes.clone(),
         ..Panel::default()
+    };
+    let unplaced_note = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " A run without a completed write has no latency, so no point ({}).",
+            notes.join("; ")
+        )
     };
     ChartSpec {
         stem: "tradeoff".into(),
         caption: format!(
-            "Each point is one run (one per seed): x is its 99th percentile host write latency,              y what a disaster loses. Top: the RPO window, from the oldest lost write's              completion to {}. Bottom: the data exposure p99, the loss a disaster at a random              moment exceeds 1% of the time (time-weighted). Down and to the left is better;              a synchronous copy buys a small loss with a round trip per write.",
+            "Each point is one run (one per seed): x is its 99th percentile host write latency, \
+             y what a disaster loses. Top: the RPO window, from the oldest lost write's \
+             completion to {}. Bottom: the data exposure p99, the loss a disaster at a random \
+             moment exceeds 1% of the time (time-weighted). Down and to the left is better; \
+             a synchronous copy buys a small loss with a round trip per write.{unplaced_note}",
             if disaster {
                 "the disaster"
             } else {

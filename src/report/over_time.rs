@@ -7,7 +7,9 @@ use plotters::style::RGBColor;
 use super::chart::{colour, Figure, Line, Panel, Shade, Stroke};
 use super::export::{per_second, window_ns};
 use super::figures::{coinciding, series_line, ChartSpec, Drawing, ProtocolRuns};
-use super::units::{byte_unit, human_bytes, human_ns, median, ms, TimeUnit};
+use super::units::{
+    byte_unit, human_bytes, human_ns, human_ns_or_na, median_measured, ms, TimeUnit,
+};
 
 /// What every time chart shares.
 #[derive(Clone, Debug)]
@@ -189,8 +191,8 @@ pub fn lag_and_exposure(runs: &[ProtocolRuns], ctx: &Ctx) -> ChartSpec {
     for l in lag.iter_mut().chain(exposure.iter_mut()) {
         l.markers = false;
     }
-    let p99 = |r: &ProtocolRuns, f: fn(&crate::result::RunResult) -> u64| {
-        human_ns(median(r.results.iter().map(f).collect()))
+    let p99 = |r: &ProtocolRuns, f: fn(&crate::result::RunResult) -> Option<u64>| {
+        human_ns_or_na(median_measured(r.results.iter().map(f)))
     };
     let lags: Vec<String> = runs
         .iter()
@@ -198,13 +200,19 @@ pub fn lag_and_exposure(runs: &[ProtocolRuns], ctx: &Ctx) -> ChartSpec {
             format!(
                 "{} {}",
                 r.protocol,
-                p99(r, |x| x.latency_ns.secondary_lag.p99)
+                p99(r, |x| x.latency_ns.secondary_lag.map(|p| p.p99))
             )
         })
         .collect();
     let exp: Vec<String> = runs
         .iter()
-        .map(|r| format!("{} {}", r.protocol, p99(r, |x| x.latency_ns.exposure.p99)))
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.protocol,
+                p99(r, |x| x.latency_ns.exposure.map(|p| p.p99))
+            )
+        })
         .collect();
     let mut target = String::new();
     if let Some(t) = ctx.rpo_target_ns {
@@ -217,19 +225,31 @@ pub fn lag_and_exposure(runs: &[ProtocolRuns], ctx: &Ctx) -> ChartSpec {
             connect_gaps: false,
             points: vec![(0.0, Some(ms(t))), (end, Some(ms(t)))],
         });
-        let within: Vec<String> = runs
+        let within: Vec<(&str, Option<f64>)> = runs
             .iter()
             .filter_map(|r| {
                 let w = r.series.as_ref()?.rpo_within?;
-                Some(format!("{} {}", r.protocol, percent(w.fraction())))
+                Some((r.protocol.as_str(), w.fraction()))
             })
             .collect();
-        target = format!(
-            " Dashed: the {} RPO target; the exposure was within it {} of the time (to the \
-             disaster or the end, time-weighted like the p99).",
-            human_ns(t),
-            within.join(", ")
-        );
+        target = if within.iter().all(|(_, f)| f.is_none()) {
+            format!(
+                " Dashed: the {} RPO target; no time passed before the disaster, so the share \
+                 of time within it is n/a.",
+                human_ns(t)
+            )
+        } else {
+            let shares: Vec<String> = within
+                .iter()
+                .map(|(p, f)| format!("{p} {}", f.map_or("n/a".into(), percent)))
+                .collect();
+            format!(
+                " Dashed: the {} RPO target; the exposure was within it {} of the time (to the \
+                 disaster or the end, time-weighted like the p99).",
+                human_ns(t),
+                shares.join(", ")
+            )
+        };
     }
     let title = "Secondary lag and data exposure over time".to_string();
     ChartSpec {

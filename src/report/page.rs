@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::chart::Rendered;
 use super::figures::{ChartSpec, ProtocolRuns};
 use super::over_time::percent;
-use super::units::{human_bytes, human_ns, median};
+use super::units::{human_bytes, human_ns, human_ns_or_na as na, median, median_measured};
 use crate::result::RunResult;
 
 /// What the page says about the scenario and how it was made.
@@ -51,23 +51,19 @@ fn verdict(r: &RunResult) -> String {
     }
 }
 
-/// The figure for a percentile of something that may not have happened: "n/a" without samples.
-fn lat(p: &crate::check::latency::Percentiles, samples: u64, f: fn(&Percentiles) -> u64) -> String {
-    if samples == 0 {
-        "n/a".into()
-    } else {
-        human_ns(f(p))
-    }
+/// Whether `protocol` copies in rounds the result counts as checkpoints (`central`'s groups,
+/// `cycle`'s cycles): for the others (`independent`, `sync`) the count does not apply.
+fn has_rounds(protocol: &str) -> bool {
+    !matches!(protocol, "independent" | "sync")
 }
 
-use crate::check::latency::Percentiles;
-
-/// Checkpoints applied of issued, or "n/a" for a protocol that issued none.
+/// Checkpoints applied of issued ("0 of 0" when none was issued), or "n/a" for a protocol
+/// without checkpoints.
 fn checkpoints(r: &RunResult) -> String {
-    if r.checkpoints.issued == 0 {
-        "n/a".into()
-    } else {
+    if has_rounds(&r.protocol) {
         format!("{} of {}", r.checkpoints.applied, r.checkpoints.issued)
+    } else {
+        "n/a".into()
     }
 }
 
@@ -109,7 +105,6 @@ pub const HEAD: [&str; 13] = [
 /// A run's row under [`HEAD`].
 pub fn row(r: &RunResult) -> Vec<String> {
     let l = &r.latency_ns;
-    let done = r.writes.completed;
     let first = r
         .violations
         .first()
@@ -125,13 +120,13 @@ pub fn row(r: &RunResult) -> Vec<String> {
     vec![
         r.seed.to_string(),
         verdict(r),
-        lat(&l.host_write, done, |p| p.p50),
-        lat(&l.host_write, done, |p| p.p99),
-        lat(&l.host_write, done, |p| p.max),
-        human_ns(l.secondary_lag.p50),
-        human_ns(l.secondary_lag.p99),
-        human_ns(l.secondary_lag.max),
-        human_ns(l.exposure.p99),
+        na(l.host_write.map(|p| p.p50)),
+        na(l.host_write.map(|p| p.p99)),
+        na(l.host_write.map(|p| p.max)),
+        na(l.secondary_lag.map(|p| p.p50)),
+        na(l.secondary_lag.map(|p| p.p99)),
+        na(l.secondary_lag.map(|p| p.max)),
+        na(l.exposure.map(|p| p.p99)),
         lost(r.rpo.lost_writes, r.rpo.lost_bytes),
         window(r),
         checkpoints(r),
@@ -166,35 +161,38 @@ pub fn summary_head(target: Option<u64>) -> Vec<String> {
 pub fn summary_row(p: &ProtocolRuns, target: Option<u64>) -> Vec<String> {
     let rs = &p.results;
     let m = |f: fn(&RunResult) -> u64| median(rs.iter().map(f).collect());
-    let done = m(|r| r.writes.completed);
-    let lat = |v: u64, n: u64| if n == 0 { "n/a".into() } else { human_ns(v) };
+    let mm = |f: fn(&RunResult) -> Option<u64>| na(median_measured(rs.iter().map(f)));
     let lost_w = m(|r| r.rpo.lost_writes);
     let mut row = vec![
         p.protocol.clone(),
-        lat(m(|r| r.latency_ns.host_write.p50), done),
-        lat(m(|r| r.latency_ns.host_write.p99), done),
-        human_ns(m(|r| r.latency_ns.secondary_lag.p99)),
+        mm(|r| r.latency_ns.host_write.map(|p| p.p50)),
+        mm(|r| r.latency_ns.host_write.map(|p| p.p99)),
+        mm(|r| r.latency_ns.secondary_lag.map(|p| p.p99)),
         lost(lost_w, m(|r| r.rpo.lost_bytes)),
         if lost_w == 0 {
             "n/a".into()
         } else {
             human_ns(m(|r| r.rpo.window_ns))
         },
-        human_ns(m(|r| r.latency_ns.exposure.p99)),
+        mm(|r| r.latency_ns.exposure.map(|p| p.p99)),
     ];
     if target.is_some() {
         row.push(
             p.series
                 .as_ref()
                 .and_then(|s| s.rpo_within)
-                .map_or("n/a".into(), |w| percent(w.fraction())),
+                .and_then(|w| w.fraction())
+                .map_or("n/a".into(), percent),
         );
     }
-    let issued = m(|r| r.checkpoints.issued);
-    row.push(if issued == 0 {
-        "n/a".into()
+    row.push(if has_rounds(&p.protocol) {
+        format!(
+            "{} of {}",
+            m(|r| r.checkpoints.applied),
+            m(|r| r.checkpoints.issued)
+        )
     } else {
-        format!("{} of {issued}", m(|r| r.checkpoints.applied))
+        "n/a".into()
     });
     let bad = rs.iter().filter(|r| !r.consistent).count();
     row.push(match (rs.len(), bad) {

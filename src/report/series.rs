@@ -727,7 +727,7 @@ mod tests {
         let text = std::fs::read_to_string(path).expect("scenario file");
         let sc = crate::scenario::parse("network-faults", &text, &[]).expect("valid scenario");
         let plain = simulate(&sc, 1, &RunOptions::default()).expect("runs");
-        let exposure = plain.latency_ns.exposure;
+        let exposure = plain.latency_ns.exposure.expect("time before the end");
         assert!(exposure.p99 > 0, "the faults hold writes back");
         let within = |t: u64| {
             let opts = RunOptions {
@@ -742,9 +742,9 @@ mod tests {
         // The p50 and p99 are exact to within a bucket (0.8%): the time at or below them is at
         // least that share, and the time at or below 2% less is at most that share.
         for (q, v) in [(0.5, exposure.p50), (0.99, exposure.p99)] {
-            let at = within(v).fraction();
+            let at = within(v).fraction().expect("time followed");
             assert!(at >= q - 0.005, "q {q}: {at} within {v}");
-            let below = within(v - v / 50 - 1).fraction();
+            let below = within(v - v / 50 - 1).fraction().expect("time followed");
             assert!(
                 below <= q + 0.005,
                 "q {q}: {below} within {}",

@@ -32,14 +32,14 @@ pub struct SweepRow {
     pub rpo_lost_bytes: u64,
     /// From the oldest lost write's completion to the disaster (or the end), ns.
     pub rpo_window_ns: u64,
-    /// Median host write latency, ns.
-    pub write_p50_ns: u64,
-    /// 99th percentile host write latency, ns.
-    pub write_p99_ns: u64,
-    /// 99th percentile secondary lag, ns.
-    pub lag_p99_ns: u64,
-    /// 99th percentile data exposure, ns.
-    pub exposure_p99_ns: u64,
+    /// Median host write latency, ns; `None` (null in JSON, an empty CSV cell) when nothing was measured.
+    pub write_p50_ns: Option<u64>,
+    /// 99th percentile host write latency, ns; `None` (null in JSON, an empty CSV cell) when nothing was measured.
+    pub write_p99_ns: Option<u64>,
+    /// 99th percentile secondary lag, ns; `None` (null in JSON, an empty CSV cell) when nothing was measured.
+    pub lag_p99_ns: Option<u64>,
+    /// 99th percentile data exposure, ns; `None` (null in JSON, an empty CSV cell) when nothing was measured.
+    pub exposure_p99_ns: Option<u64>,
     /// Checkpoints issued.
     pub checkpoints_issued: u64,
     /// Checkpoints applied by every secondary.
@@ -62,10 +62,10 @@ impl SweepRow {
             rpo_lost_writes: r.rpo.lost_writes,
             rpo_lost_bytes: r.rpo.lost_bytes,
             rpo_window_ns: r.rpo.window_ns,
-            write_p50_ns: r.latency_ns.host_write.p50,
-            write_p99_ns: r.latency_ns.host_write.p99,
-            lag_p99_ns: r.latency_ns.secondary_lag.p99,
-            exposure_p99_ns: r.latency_ns.exposure.p99,
+            write_p50_ns: r.latency_ns.host_write.map(|p| p.p50),
+            write_p99_ns: r.latency_ns.host_write.map(|p| p.p99),
+            lag_p99_ns: r.latency_ns.secondary_lag.map(|p| p.p99),
+            exposure_p99_ns: r.latency_ns.exposure.map(|p| p.p99),
             checkpoints_issued: r.checkpoints.issued,
             checkpoints_applied: r.checkpoints.applied,
             budget_exhausted: r.budget_exhausted,
@@ -99,6 +99,12 @@ fn csv_field(s: &str) -> String {
     }
 }
 
+/// A measurement's CSV cell: the number, or empty when nothing was measured (as the series CSVs
+/// leave a window without a completion empty).
+fn cell(v: Option<u64>) -> String {
+    v.map_or_else(String::new, |v| v.to_string())
+}
+
 /// The CSV table: a header, then one line per row.
 pub fn csv(rows: &[SweepRow]) -> String {
     let mut s = String::from(
@@ -118,10 +124,10 @@ pub fn csv(rows: &[SweepRow]) -> String {
             r.rpo_lost_writes,
             r.rpo_lost_bytes,
             r.rpo_window_ns,
-            r.write_p50_ns,
-            r.write_p99_ns,
-            r.lag_p99_ns,
-            r.exposure_p99_ns,
+            cell(r.write_p50_ns),
+            cell(r.write_p99_ns),
+            cell(r.lag_p99_ns),
+            cell(r.exposure_p99_ns),
             r.checkpoints_issued,
             r.checkpoints_applied,
             r.budget_exhausted,
@@ -131,13 +137,13 @@ pub fn csv(rows: &[SweepRow]) -> String {
     s
 }
 
-/// Per protocol and value: the metric over seeds, at the value's x (its quantity on a numeric
-/// axis, else its index).
+/// Per protocol and value: the metric over the seeds that measured it, at the value's x (its
+/// quantity on a numeric axis, else its index).
 fn by_value(
     sw: &Sweep,
     axis: &SweepAxis,
     protocol: &str,
-    f: &dyn Fn(&SweepRow) -> f64,
+    f: &dyn Fn(&SweepRow) -> Option<f64>,
 ) -> Vec<(f64, Vec<f64>)> {
     sw.values
         .iter()
@@ -148,7 +154,7 @@ fn by_value(
                 .rows
                 .iter()
                 .filter(|r| r.protocol == protocol && &r.value == v)
-                .map(f)
+                .filter_map(f)
                 .collect();
             (x, xs)
         })
@@ -164,9 +170,14 @@ fn median_f(v: &[f64]) -> Option<f64> {
     Some(v[(v.len() - 1) / 2])
 }
 
-/// A panel of `f` against the varied value: per protocol the median over seeds, and the
-/// seeds' min-max band when there are several.
-fn metric_panel(sw: &Sweep, y_label: &str, y_log: bool, f: &dyn Fn(&SweepRow) -> f64) -> Panel {
+/// A panel of `f` against the varied value: per protocol the median over the seeds that measured
+/// it (no point where none did), and the seeds' min-max band when there are several.
+fn metric_panel(
+    sw: &Sweep,
+    y_label: &str,
+    y_log: bool,
+    f: &dyn Fn(&SweepRow) -> Option<f64>,
+) -> Panel {
     let axis = sweep_axis(&sw.vary, &sw.values);
     let mut p = Panel {
         x_label: axis.label.clone(),
@@ -226,7 +237,9 @@ fn violation_panel(sw: &Sweep) -> Panel {
         ..Panel::default()
     };
     for proto in &sw.protocols {
-        let data = by_value(sw, &axis, proto, &|r| if r.consistent { 0.0 } else { 1.0 });
+        let data = by_value(sw, &axis, proto, &|r| {
+            Some(if r.consistent { 0.0 } else { 1.0 })
+        });
         p.lines.push(Line {
             label: proto.clone(),
             colour: colour::protocol(proto),
@@ -276,9 +289,11 @@ pub fn charts(sw: &Sweep) -> Vec<ChartSpec> {
                 panels: vec![
                     Panel {
                         integer_y: true,
-                        ..metric_panel(sw, "lost writes", false, &|r| r.rpo_lost_writes as f64)
+                        ..metric_panel(sw, "lost writes", false, &|r| {
+                            Some(r.rpo_lost_writes as f64)
+                        })
                     },
-                    metric_panel(sw, "RPO window (ms)", false, &|r| ms(r.rpo_window_ns)),
+                    metric_panel(sw, "RPO window (ms)", false, &|r| Some(ms(r.rpo_window_ns))),
                 ],
             }),
         },
@@ -294,10 +309,10 @@ pub fn charts(sw: &Sweep) -> Vec<ChartSpec> {
                 title: lat_title,
                 panels: vec![
                     metric_panel(sw, "write latency p99 (ms, log)", true, &|r| {
-                        ms(r.write_p99_ns)
+                        r.write_p99_ns.map(ms)
                     }),
                     metric_panel(sw, "secondary lag p99 (ms, log)", true, &|r| {
-                        ms(r.lag_p99_ns)
+                        r.lag_p99_ns.map(ms)
                     }),
                 ],
             }),

@@ -81,6 +81,18 @@ pub fn median(mut v: Vec<u64>) -> u64 {
     }
 }
 
+/// The median of the values measured (the lower middle for an even count), skipping the runs
+/// that measured nothing; `None` when none did.
+pub fn median_measured(v: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
+    let v: Vec<u64> = v.into_iter().flatten().collect();
+    (!v.is_empty()).then(|| median(v))
+}
+
+/// A duration that may not have been measured: human units, or "n/a".
+pub fn human_ns_or_na(v: Option<u64>) -> String {
+    v.map_or_else(|| "n/a".into(), human_ns)
+}
+
 /// `x` (at least 1) to three significant figures, trailing zeros dropped, then `unit`: 258 µs,
 /// 1.68 ms, 53.2 ms, 1.5 kB.
 fn three_figures(x: f64, unit: &str) -> String {
