@@ -5,6 +5,7 @@ pub mod bounds;
 pub mod cumulative;
 mod defaults;
 pub mod dist;
+pub mod doc;
 pub mod fault;
 pub mod iotrace;
 pub mod overrides;
@@ -126,7 +127,7 @@ pub fn parse_in(
     } else {
         // Reread so that a key repeated anywhere in the file is refused as it is without
         // overrides, rather than resolved last-wins before the overrides apply.
-        let mut value = tracked::unique_value(text).map_err(|e| {
+        let mut doc = doc::read(text).map_err(|e| {
             let inner = e.inner();
             ScenarioError::one(
                 source,
@@ -140,10 +141,14 @@ pub fn parse_in(
             )
         })?;
         for o in overrides {
-            o.apply(&mut value)
+            o.apply(&mut doc)
                 .map_err(|p| ScenarioError::one(source, p))?;
         }
-        serde_path_to_error::deserialize::<_, Scenario>(value).map_err(|e| {
+        let edited = doc.into_stash();
+        let read = |d: stash::StashDe<'_, '_, serde_json::Error>| {
+            serde_path_to_error::deserialize::<_, Scenario>(d)
+        };
+        edited.read(read).map_err(|e| {
             let (path, msg) = tracked::located(&e.path().to_string(), &e.inner().to_string());
             ScenarioError::one(source, format!("at `{path}` (after overrides): {msg}"))
         })?

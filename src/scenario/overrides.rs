@@ -1,8 +1,11 @@
 //! Command-line overrides of scenario fields, applied to the JSON before it is checked, so an
 //! override is validated exactly like the file: `--set PATH=VALUE`, `--disaster-at`, `--protocol`.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
+use super::doc::{self, Node, Part};
 use super::units::Duration;
 
 /// Most segments a `--set` path may have: the deepest field of a scenario is a few levels down,
@@ -55,10 +58,10 @@ impl Override {
         })
     }
 
-    /// Applies this override to a scenario's JSON.
-    pub fn apply(&self, root: &mut Value) -> Result<(), String> {
+    /// Applies this override to a scenario's JSON, opening only what it walks through.
+    pub fn apply(&self, root: &mut Node) -> Result<(), String> {
         match self {
-            Override::Set { path, value } => set(root, path, value.clone()),
+            Override::Set { path, value } => set(root, path, value),
             Override::DisasterAt(at) => {
                 disaster_at(root, *at);
                 Ok(())
@@ -80,35 +83,36 @@ impl Override {
     }
 }
 
-fn set(root: &mut Value, path: &[String], value: Value) -> Result<(), String> {
+fn set(root: &mut Node, path: &[String], value: &Value) -> Result<(), String> {
     let shown = path.join(".");
     let mut here = root;
     for (i, seg) in path.iter().enumerate() {
         let last = i + 1 == path.len();
+        here.open();
         here = match here {
-            Value::Object(map) => {
+            Node::Object(map) => {
                 if last {
-                    map.insert(seg.clone(), value);
+                    map.insert(seg.clone(), Node::of(value));
                     return Ok(());
                 }
                 map.entry(seg.clone())
-                    .or_insert_with(|| Value::Object(Default::default()))
+                    .or_insert_with(|| Node::Object(BTreeMap::new()))
             }
-            Value::Array(items) => {
-                let len = items.len();
+            Node::Array(parts) => {
+                let len = doc::len(parts);
                 let idx: usize = seg.parse().map_err(|_| {
                     format!("--set {shown}: `{seg}` indexes an array, expected a number")
                 })?;
-                let slot = items.get_mut(idx).ok_or_else(|| {
+                let slot = doc::item(parts, idx).ok_or_else(|| {
                     format!("--set {shown}: index {idx} is past the end of an array of {len}")
                 })?;
                 if last {
-                    *slot = value;
+                    *slot = Node::of(value);
                     return Ok(());
                 }
                 slot
             }
-            _ => {
+            Node::Kept(_) => {
                 return Err(format!(
                     "--set {shown}: `{}` is not an object or array",
                     path[..i].join(".")
@@ -119,37 +123,64 @@ fn set(root: &mut Value, path: &[String], value: Value) -> Result<(), String> {
     Ok(())
 }
 
-fn disaster_at(root: &mut Value, at: Duration) {
-    let Value::Object(map) = root else {
+fn disaster_at(root: &mut Node, at: Duration) {
+    root.open();
+    let Node::Object(map) = root else {
         return;
     };
+    let faults = map
+        .entry("faults".to_string())
+        .or_insert_with(|| Node::Array(Vec::new()));
+    faults.open();
     // Anything but a list is left as it is, for validation to report.
-    let Value::Array(list) = map
-        .entry("faults")
-        .or_insert_with(|| Value::Array(Vec::new()))
-    else {
+    let Node::Array(parts) = faults else {
         return;
     };
-    let at_value = Value::String(at.to_string());
+    let mut list = doc::items(std::mem::take(parts));
+    for fault in &mut list {
+        fault.open();
+    }
+    let at_value = Node::of(&Value::String(at.to_string()));
     // A rolling disaster is the primary-site disaster too: it starts at `at`, over its own span.
-    let existing = list.iter_mut().find(|f| {
-        matches!(
-            f.get("kind").and_then(Value::as_str),
-            Some("disaster" | "rolling_disaster")
-        )
+    let existing = list.iter_mut().find_map(|f| match f {
+        Node::Object(fields) => fields
+            .get("kind")
+            .and_then(Node::as_str)
+            .is_some_and(|k| matches!(k, "disaster" | "rolling_disaster"))
+            .then_some(fields),
+        _ => None,
     });
     match existing {
-        Some(Value::Object(f)) => {
-            f.insert("at".into(), at_value);
+        Some(fields) => {
+            fields.insert("at".into(), at_value);
         }
-        _ => list.push(serde_json::json!({"kind": "disaster", "at": at_value})),
+        None => list.push(Node::of(
+            &serde_json::json!({"kind": "disaster", "at": at.to_string()}),
+        )),
     }
+    *parts = list.into_iter().map(Part::One).collect();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
     use serde_json::json;
+
+    /// `v` with `o` applied to it, or the override's error.
+    fn applied(o: &Override, v: &Value) -> Result<Value, String> {
+        let mut node = Node::of(v);
+        o.apply(&mut node)?;
+        node.into_stash()
+            .read(|d| Value::deserialize(d).map_err(|e: serde_json::Error| e.to_string()))
+    }
+
+    /// `v` with every `--set` argument in `args` applied in order.
+    fn set_all(v: Value, args: &[&str]) -> Value {
+        args.iter().fold(v, |v, arg| {
+            applied(&Override::parse(arg).expect("parses"), &v).expect("applies")
+        })
+    }
 
     #[test]
     fn a_set_gives_back_the_argument_it_was_parsed_from() {
@@ -166,19 +197,14 @@ mod tests {
 
     #[test]
     fn set_replaces_nested_fields_and_array_items() {
-        let mut v = json!({"protocol": {"kind": "sync"}, "faults": [{"at": "1ms"}]});
-        Override::parse("protocol.kind=independent")
-            .expect("parses")
-            .apply(&mut v)
-            .expect("applies");
-        Override::parse("faults.0.at=2ms")
-            .expect("parses")
-            .apply(&mut v)
-            .expect("applies");
-        Override::parse("topology.pairs=4")
-            .expect("parses")
-            .apply(&mut v)
-            .expect("applies");
+        let v = set_all(
+            json!({"protocol": {"kind": "sync"}, "faults": [{"at": "1ms"}]}),
+            &[
+                "protocol.kind=independent",
+                "faults.0.at=2ms",
+                "topology.pairs=4",
+            ],
+        );
         assert_eq!(
             v,
             json!({"protocol": {"kind": "independent"}, "faults": [{"at": "2ms"}],
@@ -194,36 +220,40 @@ mod tests {
         assert!(Override::parse("a..b=1")
             .unwrap_err()
             .contains("dotted path"));
-        let mut v = json!({"faults": []});
-        let e = Override::parse("faults.3.at=1ms")
-            .expect("parses")
-            .apply(&mut v)
-            .unwrap_err();
+        let o = Override::parse("faults.3.at=1ms").expect("parses");
+        let e = applied(&o, &json!({"faults": []})).unwrap_err();
         assert!(e.contains("past the end"), "{e}");
+        let o = Override::parse("name.x=1").expect("parses");
+        let e = applied(&o, &json!({"name": "t"})).unwrap_err();
+        assert!(e.ends_with("`name` is not an object or array"), "{e}");
     }
 
     #[test]
     fn disaster_at_replaces_or_adds() {
-        let mut v = json!({"faults": [{"kind": "disaster", "at": "5ms"}]});
-        Override::DisasterAt(Duration::from_ms(7))
-            .apply(&mut v)
-            .expect("applies");
-        assert_eq!(v, json!({"faults": [{"kind": "disaster", "at": "7ms"}]}));
-        let mut w = json!({});
-        Override::DisasterAt(Duration::from_us(1500))
-            .apply(&mut w)
-            .expect("applies");
-        assert_eq!(w, json!({"faults": [{"kind": "disaster", "at": "1500us"}]}));
+        let at = |ms| Override::DisasterAt(Duration::from_us(ms));
+        let v = applied(
+            &at(7000),
+            &json!({"faults": [{"kind": "disaster", "at": "5ms"}]}),
+        );
+        assert_eq!(
+            v,
+            Ok(json!({"faults": [{"kind": "disaster", "at": "7ms"}]}))
+        );
+        let w = applied(&at(1500), &json!({}));
+        assert_eq!(
+            w,
+            Ok(json!({"faults": [{"kind": "disaster", "at": "1500us"}]}))
+        );
     }
 
     #[test]
     fn disaster_at_leaves_a_malformed_faults_field_for_validation() {
         let crash = json!({"kind": "crash", "at": "1ms", "subsystem": 2});
-        let mut v = json!({"faults": crash.clone()});
-        Override::DisasterAt(Duration::from_ms(7))
-            .apply(&mut v)
-            .expect("applies");
-        assert_eq!(v, json!({"faults": crash}));
+        let v = applied(
+            &Override::DisasterAt(Duration::from_ms(7)),
+            &json!({"faults": crash.clone()}),
+        );
+        assert_eq!(v, Ok(json!({"faults": crash})));
     }
 
     #[test]
@@ -242,10 +272,39 @@ mod tests {
     fn disaster_at_moves_a_rolling_disaster_rather_than_adding_one() {
         let rolling = |at: &str| json!({"kind": "rolling_disaster", "at": at, "over": "2ms"});
         let crash = json!({"kind": "crash", "at": "1ms", "subsystem": 2});
-        let mut v = json!({"faults": [crash.clone(), rolling("5ms")]});
-        Override::DisasterAt(Duration::from_ms(9))
-            .apply(&mut v)
-            .expect("applies");
-        assert_eq!(v, json!({"faults": [crash, rolling("9ms")]}));
+        let v = applied(
+            &Override::DisasterAt(Duration::from_ms(9)),
+            &json!({"faults": [crash.clone(), rolling("5ms")]}),
+        );
+        assert_eq!(v, Ok(json!({"faults": [crash, rolling("9ms")]})));
+    }
+
+    #[test]
+    fn set_reaches_into_a_long_list_without_disturbing_the_rest() {
+        let list: Vec<u32> = (0..1000).collect();
+        let v = set_all(
+            json!({"a": {"list": list, "b": 1}}),
+            &[
+                "a.list.500=x",
+                "a.list.0=[1,{\"z\":2}]",
+                "a.list.0.1.y=4",
+                "a.list.999=9",
+            ],
+        );
+        let mut want: Vec<Value> = (0..1000).map(Value::from).collect();
+        want[500] = json!("x");
+        want[0] = json!([1, {"z": 2, "y": 4}]);
+        want[999] = json!(9);
+        assert_eq!(v, json!({"a": {"list": want.clone(), "b": 1}}));
+        for (arg, error) in [
+            ("a.list.1.q=3", "`a.list.1` is not an object or array"),
+            (
+                "a.list.1000=3",
+                "index 1000 is past the end of an array of 1000",
+            ),
+        ] {
+            let e = applied(&Override::parse(arg).expect("parses"), &v).unwrap_err();
+            assert!(e.ends_with(error), "{e}");
+        }
     }
 }

@@ -6,7 +6,9 @@
 //! list of small numbers became gigabytes; a stash costs about what the text does (a tag byte and
 //! a variable-length number or string per value). Reading a stash back behaves as reading the
 //! same `serde_json::Value` does (the same visitor calls, the same error messages), and recording
-//! one refuses a key repeated in an object, as [`super::tracked::unique_value`] does.
+//! one refuses a key repeated in an object, as a scenario read without overrides does. For
+//! `--set` (see [`super::doc`]) a stash can also be recorded with every object's keys sorted, as a
+//! `serde_json::Value` holds them, and assembled from parts.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -18,6 +20,13 @@ use serde::de::{
     VariantAccess, Visitor,
 };
 use serde::Deserialize;
+use serde_json::Value;
+
+mod parts;
+pub use parts::{Builder, Opened, Run};
+
+/// The error type where a stash is taken apart rather than deserialized.
+type Plain = serde::de::value::Error;
 
 const NULL: u8 = 0;
 const FALSE: u8 = 1;
@@ -40,32 +49,98 @@ impl Stash {
         let mut reader = Reader::new(&self.0);
         read(StashDe::new(&mut reader))
     }
+
+    /// Records the value `d` holds with every object's keys in sorted order, so that it reads
+    /// back in the order a `serde_json::Value` of it would (which error of two comes first).
+    pub fn sorted<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut bytes = Vec::new();
+        d.deserialize_any(Recorder::sorted(&mut bytes))?;
+        Ok(Stash(bytes))
+    }
+
+    /// A stash of `value` (its objects' keys are sorted already).
+    pub fn of(value: &Value) -> Self {
+        let mut bytes = Vec::new();
+        write_value(&mut Recorder::sorted(&mut bytes), value);
+        Stash(bytes)
+    }
+
+    /// The string this stash holds, if it holds one.
+    pub fn as_str(&self) -> Option<&str> {
+        match Reader::new(&self.0).next::<Plain>() {
+            Ok(Item::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Writes `value` as a [`Recorder`] would record it.
+fn write_value(out: &mut Recorder<'_>, value: &Value) {
+    match value {
+        Value::Null => out.out.push(NULL),
+        Value::Bool(b) => out.out.push(if *b { TRUE } else { FALSE }),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => out.number(UINT, u),
+            (None, Some(i), _) => out.number(NEG, !(i as u64)),
+            (None, None, Some(f)) => {
+                out.out.push(FLOAT);
+                out.out.extend_from_slice(&f.to_le_bytes());
+            }
+            (None, None, None) => out.out.push(NULL),
+        },
+        Value::String(s) => out.string(s),
+        Value::Array(items) => {
+            out.out.push(SEQ);
+            for item in items {
+                write_value(out, item);
+            }
+            out.out.push(END);
+        }
+        Value::Object(map) => {
+            out.out.push(MAP);
+            for (key, item) in map {
+                out.string(key);
+                write_value(out, item);
+            }
+            out.out.push(END);
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Stash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut bytes = Vec::new();
-        d.deserialize_any(Recorder(&mut bytes))?;
+        d.deserialize_any(Recorder {
+            out: &mut bytes,
+            sorted: false,
+        })?;
         Ok(Stash(bytes))
     }
 }
 
-/// Appends one value to a stash's bytes.
-struct Recorder<'a>(&'a mut Vec<u8>);
+/// Appends one value to a stash's bytes, its objects' keys in file order or sorted.
+struct Recorder<'a> {
+    out: &'a mut Vec<u8>,
+    sorted: bool,
+}
 
-impl Recorder<'_> {
+impl<'a> Recorder<'a> {
+    fn sorted(out: &'a mut Vec<u8>) -> Self {
+        Recorder { out, sorted: true }
+    }
+
     fn number(&mut self, tag: u8, mut v: u64) {
-        self.0.push(tag);
+        self.out.push(tag);
         while v >= 0x80 {
-            self.0.push((v as u8) | 0x80);
+            self.out.push((v as u8) | 0x80);
             v >>= 7;
         }
-        self.0.push(v as u8);
+        self.out.push(v as u8);
     }
 
     fn string(&mut self, s: &str) {
         self.number(STR, s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        self.out.extend_from_slice(s.as_bytes());
     }
 }
 
@@ -84,7 +159,7 @@ impl<'de> Visitor<'de> for Recorder<'_> {
         f.write_str("any JSON value")
     }
     fn visit_bool<E: Error>(self, v: bool) -> Result<(), E> {
-        self.0.push(if v { TRUE } else { FALSE });
+        self.out.push(if v { TRUE } else { FALSE });
         Ok(())
     }
     fn visit_i64<E: Error>(mut self, v: i64) -> Result<(), E> {
@@ -102,10 +177,10 @@ impl<'de> Visitor<'de> for Recorder<'_> {
     fn visit_f64<E: Error>(self, v: f64) -> Result<(), E> {
         // As `serde_json::Value` does, a number that is not finite becomes null.
         if v.is_finite() {
-            self.0.push(FLOAT);
-            self.0.extend_from_slice(&v.to_le_bytes());
+            self.out.push(FLOAT);
+            self.out.extend_from_slice(&v.to_le_bytes());
         } else {
-            self.0.push(NULL);
+            self.out.push(NULL);
         }
         Ok(())
     }
@@ -114,7 +189,7 @@ impl<'de> Visitor<'de> for Recorder<'_> {
         Ok(())
     }
     fn visit_unit<E: Error>(self) -> Result<(), E> {
-        self.0.push(NULL);
+        self.out.push(NULL);
         Ok(())
     }
     fn visit_none<E: Error>(self) -> Result<(), E> {
@@ -124,23 +199,46 @@ impl<'de> Visitor<'de> for Recorder<'_> {
         d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.0.push(SEQ);
-        while seq.next_element_seed(Recorder(self.0))?.is_some() {}
-        self.0.push(END);
+        let sorted = self.sorted;
+        self.out.push(SEQ);
+        while seq
+            .next_element_seed(Recorder {
+                out: self.out,
+                sorted,
+            })?
+            .is_some()
+        {}
+        self.out.push(END);
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        self.0.push(MAP);
         let mut seen = HashSet::new();
+        // Sorted, each value waits in a buffer of its own until every key is known.
+        let mut entries = Vec::new();
+        self.out.push(MAP);
         while let Some(key) = map.next_key::<String>()? {
             if seen.contains(&key) {
                 return Err(A::Error::custom(format!("duplicate field `{key}`")));
             }
-            self.string(&key);
+            if self.sorted {
+                let mut value = Vec::new();
+                map.next_value_seed(Recorder::sorted(&mut value))?;
+                entries.push((key.clone(), value));
+            } else {
+                self.string(&key);
+                map.next_value_seed(Recorder {
+                    out: self.out,
+                    sorted: false,
+                })?;
+            }
             seen.insert(key);
-            map.next_value_seed(Recorder(self.0))?;
         }
-        self.0.push(END);
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, value) in entries {
+            self.string(&key);
+            self.out.extend_from_slice(&value);
+        }
+        self.out.push(END);
         Ok(())
     }
 }
@@ -238,6 +336,15 @@ impl<'a> Reader<'a> {
         let item = self.next();
         self.at = at;
         item
+    }
+
+    /// Moves past the next value, contents and all.
+    fn skip_value<E: Error>(&mut self) -> Result<(), E> {
+        match self.next::<E>()? {
+            Item::Seq | Item::Map => self.skip_rest::<E>().map(|_| ()),
+            Item::End => Err(corrupt()),
+            _ => Ok(()),
+        }
     }
 
     /// Moves past the rest of a list or object whose opening was read, counting its values (an
