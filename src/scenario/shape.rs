@@ -31,21 +31,7 @@ impl<'de> Deserialize<'de> for Shape {
 }
 
 impl Tagged for Shape {
-    fn kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-        tagged::named_kind(d, &SHAPE_KINDS)
-    }
-    fn not_object<E: serde::de::Error>(_got: serde::de::Unexpected<'_>) -> E {
-        E::custom(format!(
-            "expected an object with a `kind` field, one of: {}",
-            SHAPE_KINDS.join(", ")
-        ))
-    }
-    fn no_kind<E: serde::de::Error>() -> E {
-        E::custom(format!(
-            "missing field `kind`, expected one of: {}",
-            SHAPE_KINDS.join(", ")
-        ))
-    }
+    const KINDS: &'static [&'static str] = &["on_off", "schedule"];
     fn build<'de, M: MapAccess<'de>>(kind: usize, fields: M) -> Result<Self, M::Error> {
         let d = MapAccessDeserializer::new(fields);
         match kind {
@@ -54,9 +40,6 @@ impl Tagged for Shape {
         }
     }
 }
-
-/// The kinds of rate shape, in the order [`Shape`]'s `build` takes them.
-const SHAPE_KINDS: [&str; 2] = ["on_off", "schedule"];
 
 /// Bursts that switch on and off.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

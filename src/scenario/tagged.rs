@@ -21,12 +21,28 @@ use super::tracked;
 
 /// An enum written as an object whose `"kind"` field names the variant.
 pub trait Tagged: Sized {
-    /// Reads the `kind` field's value: the index of the kind it names, or why it names none.
-    fn kind<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error>;
-    /// The error for a value that is not an object (`got` says what it is).
-    fn not_object<E: Error>(got: Unexpected<'_>) -> E;
-    /// The error for an object without a `kind`.
-    fn no_kind<E: Error>() -> E;
+    /// The kinds, in the order [`Tagged::build`] takes their indices.
+    const KINDS: &'static [&'static str];
+    /// Reads the `kind` field's value: the index of the kind it names, or why it names none
+    /// (by default rcsim's message, see [`named_kind`]).
+    fn kind<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        named_kind(d, Self::KINDS)
+    }
+    /// The error for a value that is not an object (`got` says what it is); by default one
+    /// that lists the kinds.
+    fn not_object<E: Error>(_got: Unexpected<'_>) -> E {
+        E::custom(format!(
+            "expected an object with a `kind` field, one of: {}",
+            Self::KINDS.join(", ")
+        ))
+    }
+    /// The error for an object without a `kind`; by default one that lists the kinds.
+    fn no_kind<E: Error>() -> E {
+        E::custom(format!(
+            "missing field `kind`, expected one of: {}",
+            Self::KINDS.join(", ")
+        ))
+    }
     /// Builds the variant of kind `kind` from the object's other fields.
     fn build<'de, M: MapAccess<'de>>(kind: usize, fields: M) -> Result<Self, M::Error>;
 }

@@ -34,21 +34,7 @@ impl<'de> Deserialize<'de> for Workload {
 }
 
 impl Tagged for Workload {
-    fn kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-        tagged::named_kind(d, &WORKLOAD_KINDS)
-    }
-    fn not_object<E: serde::de::Error>(_got: serde::de::Unexpected<'_>) -> E {
-        E::custom(format!(
-            "expected an object with a `kind` field, one of: {}",
-            WORKLOAD_KINDS.join(", ")
-        ))
-    }
-    fn no_kind<E: serde::de::Error>() -> E {
-        E::custom(format!(
-            "missing field `kind`, expected one of: {}",
-            WORKLOAD_KINDS.join(", ")
-        ))
-    }
+    const KINDS: &'static [&'static str] = &["script", "dbms", "random", "trace"];
     fn build<'de, M: MapAccess<'de>>(kind: usize, fields: M) -> Result<Self, M::Error> {
         let d = MapAccessDeserializer::new(fields);
         match kind {
@@ -59,9 +45,6 @@ impl Tagged for Workload {
         }
     }
 }
-
-/// The kinds of workload, in the order [`Workload`]'s `build` takes them.
-const WORKLOAD_KINDS: [&str; 4] = ["script", "dbms", "random", "trace"];
 
 /// Scripted writes.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]

@@ -12,18 +12,6 @@ use super::super::tagged::{self, Tagged};
 use super::super::units::Duration;
 use super::{Fault, NetTarget, Repeat, RollingOrder, Site};
 
-/// The kinds of fault, in the order of [`Fault`]'s variants.
-const KINDS: &[&str] = &[
-    "disaster",
-    "crash",
-    "rolling_disaster",
-    "link_outage",
-    "partition",
-    "latency_spike",
-    "bandwidth_drop",
-    "clock_step",
-];
-
 impl<'de> Deserialize<'de> for Fault {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         tagged::deserialize(d)
@@ -31,8 +19,19 @@ impl<'de> Deserialize<'de> for Fault {
 }
 
 impl Tagged for Fault {
+    /// In the order of [`Fault`]'s variants.
+    const KINDS: &'static [&'static str] = &[
+        "disaster",
+        "crash",
+        "rolling_disaster",
+        "link_outage",
+        "partition",
+        "latency_spike",
+        "bandwidth_drop",
+        "clock_step",
+    ];
     fn kind<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-        tagged::variant_kind(d, KINDS)
+        tagged::variant_kind(d, Self::KINDS)
     }
     fn not_object<E: Error>(got: Unexpected<'_>) -> E {
         E::invalid_type(got, &"internally tagged enum Fault")
@@ -41,7 +40,7 @@ impl Tagged for Fault {
         E::missing_field("kind")
     }
     fn build<'de, M: MapAccess<'de>>(kind: usize, fields: M) -> Result<Self, M::Error> {
-        let name = KINDS.get(kind).copied().unwrap_or_default();
+        let name = Self::KINDS.get(kind).copied().unwrap_or_default();
         tagged::struct_variant::<Twin, M>(name, fields).map(Fault::from)
     }
 }
