@@ -8,6 +8,7 @@ use super::figures::{ChartSpec, ProtocolRuns};
 use super::over_time::percent;
 use super::units::{human_bytes, human_ns, human_ns_or_na as na, median, median_measured};
 use crate::result::RunResult;
+use crate::scenario::types::ProtocolKind;
 
 /// What the page says about the scenario and how it was made.
 #[derive(Clone, Debug)]
@@ -51,10 +52,10 @@ fn verdict(r: &RunResult) -> String {
     }
 }
 
-/// Whether `protocol` copies in rounds the result counts as checkpoints (`central`'s groups,
-/// `cycle`'s cycles): for the others (`independent`, `sync`) the count does not apply.
+/// Whether the protocol named `protocol` copies in rounds the result counts as checkpoints (see
+/// [`ProtocolKind::copies_in_rounds`]).
 fn has_rounds(protocol: &str) -> bool {
-    !matches!(protocol, "independent" | "sync")
+    ProtocolKind::named(protocol).is_none_or(ProtocolKind::copies_in_rounds)
 }
 
 /// Checkpoints applied of issued ("0 of 0" when none was issued), or "n/a" for a protocol

@@ -49,12 +49,21 @@ impl ProtocolKind {
         ProtocolKind::Cycle,
     ];
 
+    /// The protocol named `name`, as [`ProtocolKind::name`] gives it.
+    pub fn named(name: &str) -> Option<ProtocolKind> {
+        ProtocolKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     /// The protocol a deliberate bug belongs to.
     pub fn of_mutant(m: Mutant) -> ProtocolKind {
-        ProtocolKind::ALL
-            .into_iter()
-            .find(|k| k.name() == m.protocol())
-            .unwrap_or_default()
+        ProtocolKind::named(m.protocol()).unwrap_or_default()
+    }
+
+    /// Whether the protocol copies in rounds that a result counts as checkpoints (`checkpoint`'s
+    /// checkpoints, `central`'s consistency groups, `cycle`'s cycles): `independent` and `sync`
+    /// have none, so a checkpoint count does not apply to them.
+    pub fn copies_in_rounds(self) -> bool {
+        !matches!(self, ProtocolKind::Independent | ProtocolKind::Sync)
     }
 }
 
