@@ -55,6 +55,19 @@ fn write_lines(dir: &TempDir, lines: &[String]) {
     std::fs::write(dir.join("results.jsonl"), text).expect("write results");
 }
 
+/// Sets every result line's `events` to `u64::MAX`, so the merged total would wrap.
+fn max_out_events(dir: &TempDir) {
+    let lines: Vec<String> = result_lines(dir)
+        .iter()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).expect("JSON line");
+            v["events"] = Value::from(u64::MAX);
+            v.to_string()
+        })
+        .collect();
+    write_lines(dir, &lines);
+}
+
 #[test]
 fn an_impossible_shard_number_is_refused_naming_the_field() {
     let d = TempDir::new("merge-odd-shard");
@@ -140,15 +153,7 @@ fn a_partial_merge_exits_with_its_verdict_not_as_interrupted() {
 fn events_that_would_wrap_the_total_are_refused() {
     let d = TempDir::new("merge-wrap");
     shard(&d, "0..2", None);
-    let lines: Vec<String> = result_lines(&d)
-        .iter()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).expect("JSON line");
-            v["events"] = Value::from(u64::MAX);
-            v.to_string()
-        })
-        .collect();
-    write_lines(&d, &lines);
+    max_out_events(&d);
     let out = TempDir::new("merge-wrap-out");
     merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:2", "`events`"]);
     assert!(!out.join("results.jsonl").exists(), "nothing half-written");
@@ -382,15 +387,7 @@ fn a_partial_merge_carries_only_reproducers_of_the_seeds_it_merged() {
 fn a_merge_refused_while_writing_leaves_out_as_it_was() {
     let d = TempDir::new("merge-rollback");
     failing_shard(&d, "0..3", "1/1");
-    let lines: Vec<String> = result_lines(&d)
-        .iter()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).expect("JSON line");
-            v["events"] = Value::from(u64::MAX);
-            v.to_string()
-        })
-        .collect();
-    write_lines(&d, &lines);
+    max_out_events(&d);
     let out = TempDir::new("merge-rollback-out");
     merge(&[&d], out.path(), &[]).assert_usage_error(&["results.jsonl:2", "`events`"]);
     assert!(!out.join("results.jsonl").exists());
