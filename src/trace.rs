@@ -235,12 +235,12 @@ fn patent_step(name: &str, to: NodeId) -> Option<&'static str> {
 /// and every note. Watchers never steer the run, so the trace cannot either.
 impl Watcher for Trace {
     fn before(&mut self, now: u64, event: &Event, world: &World) {
-        let fate = world.fate(event);
         if self.out.is_none() {
-            self.event(now, event, None, fate);
+            // What becomes of the event shows only in its line; the hash does not depend on it.
+            self.event(now, event, None, None);
         } else {
             let label = write_of(event).and_then(|id| world.label(id));
-            self.event(now, event, label.as_deref(), fate);
+            self.event(now, event, label.as_deref(), world.fate(event));
         }
     }
 
