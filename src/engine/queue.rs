@@ -228,8 +228,10 @@ impl<E> EventQueue<E> {
             // on every bit from `b - 1` up, so their events keep their buckets and stay later.
             from.sort_by_key(|&(t, _)| t);
             self.last = from.last().map_or(min, |&(t, _)| t);
-            self.run.extend(from.drain(..));
-            self.buckets[b] = from;
+            // The run is empty: the sorted bucket becomes the run and the run's (empty) buffer
+            // the bucket's, each keeping its room, instead of copying every event across.
+            let spent = std::mem::replace(&mut self.run, VecDeque::from(from));
+            self.buckets[b] = Vec::from(spent);
             return true;
         }
         let last = min;
