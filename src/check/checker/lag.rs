@@ -12,6 +12,7 @@
 //! stranded on a primary that does not return) would let caught-up writes pile up behind it, so
 //! the queue is also compacted whenever it doubles: memory follows the writes not yet caught up.
 
+use super::blocks::Slot;
 use super::{Checker, WriteId};
 
 /// Entries the queue may hold beyond twice what the last compaction kept.
@@ -29,9 +30,9 @@ impl Checker {
         }
     }
 
-    /// Block `b` shows its first `visible` versions: it has caught up with those.
-    pub(super) fn lag_applied(&mut self, b: usize, visible: usize) {
-        let block = &mut self.blocks[b];
+    /// The block in slot `k` shows its first `visible` versions: it has caught up with those.
+    pub(super) fn lag_applied(&mut self, k: Slot, visible: usize) {
+        let block = self.blocks.at_mut(k);
         block.reached = block.reached.max(visible);
         while let Some(&w) = self.unshown.front() {
             if !self.caught_up(w) {
@@ -45,8 +46,7 @@ impl Checker {
     /// write has: the image showed it or a later version before it was retired).
     fn caught_up(&self, id: WriteId) -> bool {
         self.rec(id).is_none_or(|r| {
-            r.version != u32::MAX
-                && (r.version as usize) < self.blocks[self.geometry.index(r.addr)].reached
+            r.version != u32::MAX && (r.version as usize) < self.blocks.at(r.slot).reached
         })
     }
 

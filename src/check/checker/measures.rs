@@ -39,8 +39,7 @@ impl Checker {
         let Some(rec) = self.rec(id) else {
             return id < self.first;
         };
-        rec.version != u32::MAX
-            && (rec.version as usize) < self.blocks[self.geometry.index(rec.addr)].visible
+        rec.version != u32::MAX && (rec.version as usize) < self.blocks.at(rec.slot).visible
     }
 
     /// The writes the checker holds, with their ids.

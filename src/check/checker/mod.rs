@@ -36,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use schemars::JsonSchema;
 
+mod blocks;
 mod lag;
 mod liveness;
 mod measures;
@@ -47,7 +48,7 @@ mod tournament;
 mod verdict;
 use serde::{Deserialize, Serialize};
 
-use crate::sparse::Sparse;
+use blocks::{Blocks, Slot};
 pub use record::WriteId;
 use record::{Key, Latest, Part};
 use tournament::Tournament;
@@ -119,7 +120,7 @@ const SPAN: usize = 1 << 16;
 /// Distinct violations kept with full detail; the rest are only counted.
 pub const MAX_REPORTED: usize = 100;
 
-/// What the hosts know of one write: 72 bytes, one per write in flight (every write of the run
+/// What the hosts know of one write: 80 bytes, one per write in flight (every write of the run
 /// under [`History::Full`]), so kept lean (labels live beside it; see [`Checker`]).
 #[derive(Clone, Copy, Debug)]
 struct WriteRec {
@@ -132,6 +133,8 @@ struct WriteRec {
     issued_seq: u64,
     completed_seq: u64,
     addr: BlockAddr,
+    /// Its block's entry in [`Checker::blocks`].
+    slot: Slot,
     size: u32,
     /// Position in its block's stored order, or `u32::MAX` before the primary stored it.
     version: u32,
@@ -207,7 +210,7 @@ pub struct Checker {
     /// Labels of the labelled (scripted) writes, by id.
     labels: BTreeMap<WriteId, String>,
     /// Per block ever stored or applied (memory follows the blocks written, not the capacity).
-    blocks: Sparse<Block>,
+    blocks: Blocks,
     /// The latest-issued visible write and its block, if the image shows any.
     newest_visible: Option<(Latest, usize)>,
     /// (completion order, id) of writes that became missing when they completed, in that order;
@@ -263,7 +266,7 @@ impl Checker {
             stragglers: BTreeMap::new(),
             span: span.max(1),
             labels: BTreeMap::new(),
-            blocks: Sparse::new(),
+            blocks: Blocks::new(),
             newest_visible: None,
             missing: VecDeque::new(),
             missing_late: BTreeSet::new(),
@@ -333,8 +336,10 @@ impl Checker {
             self.labels.insert(id, l.to_string());
         }
         self.history_seq += 1;
+        let slot = self.blocks.slot(self.geometry.index(addr));
         self.writes.push_back(WriteRec {
             addr,
+            slot,
             size,
             issued_seq: self.history_seq,
             completed_seq: NEVER,
@@ -350,7 +355,10 @@ impl Checker {
 
     /// The primary volume stored write `id` at `at`: this fixes its place in its block's order.
     pub fn stored(&mut self, id: WriteId, at: u64) {
-        let b = self.geometry.index(self.live(id).addr);
+        let (b, k) = {
+            let rec = self.live(id);
+            (self.geometry.index(rec.addr), rec.slot)
+        };
         let rec = self.rec_mut(id);
         rec.stored = at;
         let me = Latest {
@@ -359,7 +367,7 @@ impl Checker {
             issued: rec.issued,
             label: rec.label,
         };
-        let block = &mut self.blocks[b];
+        let block = self.blocks.at_mut(k);
         let version = block.base + block.versions.len();
         let latest = match block.last {
             Some(l) if l.id > id => l,
@@ -367,7 +375,7 @@ impl Checker {
         };
         block.last = Some(latest);
         block.versions.push_back(Version { id, latest });
-        let visible = self.blocks[b].visible;
+        let visible = block.visible;
         let rec = self.rec_mut(id);
         rec.version = version as u32;
         if rec.completed_seq != NEVER && version >= visible {
@@ -388,20 +396,20 @@ impl Checker {
         let rec = self.rec_mut(id);
         rec.completed = at;
         rec.completed_seq = seq;
-        let (issued, addr, version) = (rec.issued, rec.addr, rec.version);
+        let (issued, addr, k, version) = (rec.issued, rec.addr, rec.slot, rec.version);
         let latency = at.saturating_sub(issued);
         self.host_latency.record(latency);
         let b = self.geometry.index(addr);
         if version == u32::MAX {
             return latency;
         }
-        if version as usize >= self.blocks[b].visible {
+        if version as usize >= self.blocks.at(k).visible {
             self.missing.push_back((seq, id));
             let s = self.part_of(b);
             self.parts[s].missing.push_back((seq, id));
             self.tournament.touch(s);
         } else {
-            self.retire(b);
+            self.retire(k);
         }
         latency
     }
@@ -409,7 +417,8 @@ impl Checker {
     /// Secondary block `addr` now holds write `id` (or, with `None`, its initial contents).
     pub fn applied(&mut self, addr: BlockAddr, id: Option<WriteId>, at: u64) {
         let b = self.geometry.index(addr);
-        let base = self.blocks[b].base;
+        let k = self.blocks.slot(b);
+        let base = self.blocks.at(k).base;
         let version = match id {
             Some(id) => self
                 .rec(id)
@@ -431,22 +440,24 @@ impl Checker {
                 v + 1
             }
             (Some(_), None) => 0,
-            (None, _) if id == self.blocks[b].shown => self.blocks[b].visible,
+            (None, _) if id == self.blocks.at(k).shown => self.blocks.at(k).visible,
             (None, _) => {
                 self.rollback(b, id, at);
                 return;
             }
         };
-        let was = std::mem::replace(&mut self.blocks[b].visible, visible);
-        self.blocks[b].shown = id;
-        self.blocks[b].shown_label = id.map_or(Label::NONE, |w| self.label(w));
-        self.lag_applied(b, visible);
+        let shown_label = id.map_or(Label::NONE, |w| self.label(w));
+        let block = self.blocks.at_mut(k);
+        let was = std::mem::replace(&mut block.visible, visible);
+        block.shown = id;
+        block.shown_label = shown_label;
+        self.lag_applied(k, visible);
         if visible < was {
             self.uncover(b, visible..was);
         }
-        self.update_newest_visible(b);
+        self.update_newest_visible(b, k);
         self.drop_found(b);
-        self.retire(b);
+        self.retire(k);
         let s = self.part_of(b);
         self.tournament.touch(s);
         if self.parts[s].readable {
@@ -468,15 +479,16 @@ impl Checker {
         }
     }
 
-    /// Recomputes block `b`'s latest visible write and, from it, its subsystem's and the image's.
-    fn update_newest_visible(&mut self, b: usize) {
-        let block = &self.blocks[b];
+    /// Recomputes block `b`'s (in slot `k`) latest visible write and, from it, its subsystem's and
+    /// the image's.
+    fn update_newest_visible(&mut self, b: usize, k: Slot) {
+        let block = self.blocks.at(k);
         let latest = match block.visible {
             0 => None,
             v if v > block.base => Some(block.versions[v - 1 - block.base].latest),
             _ => block.visible_latest,
         };
-        let before = std::mem::replace(&mut self.blocks[b].visible_latest, latest);
+        let before = std::mem::replace(&mut self.blocks.at_mut(k).visible_latest, latest);
         let grew = match (before, latest) {
             (_, None) => false,
             (None, Some(_)) => true,
@@ -518,7 +530,7 @@ impl Checker {
         self.rec(key.1).is_some_and(|r| {
             r.version != u32::MAX
                 && r.completed_seq != NEVER
-                && r.version as usize >= self.blocks[self.geometry.index(r.addr)].visible
+                && r.version as usize >= self.blocks.at(r.slot).visible
         })
     }
 
@@ -591,12 +603,12 @@ impl Checker {
     /// Under [`History::Bounded`], retires block `b`'s versions that no verdict can need again
     /// (completed, and shown or covered by a later shown version), then the records of every
     /// write retired in issue order.
-    fn retire(&mut self, b: usize) {
+    fn retire(&mut self, k: Slot) {
         if self.history == History::Full {
             return;
         }
-        while self.blocks[b].base < self.blocks[b].visible {
-            let Some(&front) = self.blocks[b].versions.front() else {
+        while self.blocks.at(k).base < self.blocks.at(k).visible {
+            let Some(&front) = self.blocks.at(k).versions.front() else {
                 break;
             };
             if self.live(front.id).completed == NEVER {
@@ -605,13 +617,13 @@ impl Checker {
             if front.id < self.first {
                 self.stragglers.remove(&front.id);
             }
-            let block = &mut self.blocks[b];
+            let block = self.blocks.at_mut(k);
             block.versions.pop_front();
             block.base += 1;
         }
         while let Some(rec) = self.writes.front() {
-            let retired = rec.version != u32::MAX
-                && (rec.version as usize) < self.blocks[self.geometry.index(rec.addr)].base;
+            let retired =
+                rec.version != u32::MAX && (rec.version as usize) < self.blocks.at(rec.slot).base;
             if !retired && self.writes.len() <= self.span {
                 break;
             }

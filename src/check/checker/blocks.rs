@@ -1,0 +1,102 @@
+//! The checker's per-block table: an entry for each block a write was ever issued to, kept in a
+//! dense vector behind a sparse index of dense block numbers. A write's record holds its block's
+//! position (its slot), so the hot questions (is this write missing, may it retire, has its
+//! block caught up) read the entry directly instead of hashing the block number each time.
+//! Memory follows the blocks written, never the capacity (see [`crate::sparse`]).
+
+use std::ops::{Index, IndexMut};
+
+use super::Block;
+use crate::sparse::Sparse;
+
+/// A block's position in [`Blocks`].
+pub(super) type Slot = usize;
+
+/// Per-block state for every block ever written; any other block reads as `Block::default()`.
+pub(super) struct Blocks {
+    /// Slot + 1 of each block with an entry, by dense block index (0: no entry).
+    slots: Sparse<usize>,
+    /// The entries in the order their blocks were first written, each with its dense index.
+    table: Vec<(usize, Block)>,
+    /// What a block never written reads as.
+    empty: Block,
+}
+
+impl Blocks {
+    /// An empty table.
+    pub fn new() -> Self {
+        Blocks {
+            slots: Sparse::new(),
+            table: Vec::new(),
+            empty: Block::default(),
+        }
+    }
+
+    /// The slot of dense block `b`, giving it an entry if it has none.
+    pub fn slot(&mut self, b: usize) -> Slot {
+        let s = self.slots[b];
+        if s > 0 {
+            return s - 1;
+        }
+        self.table.push((b, Block::default()));
+        self.slots[b] = self.table.len();
+        self.table.len() - 1
+    }
+
+    /// The entry in slot `k`.
+    #[inline]
+    pub fn at(&self, k: Slot) -> &Block {
+        &self.table[k].1
+    }
+
+    /// The entry in slot `k`, to change.
+    #[inline]
+    pub fn at_mut(&mut self, k: Slot) -> &mut Block {
+        &mut self.table[k].1
+    }
+
+    /// Every entry with its dense block index, in the order the blocks were first written.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Block)> {
+        self.table.iter().map(|(b, block)| (*b, block))
+    }
+}
+
+impl Index<usize> for Blocks {
+    type Output = Block;
+
+    /// Dense block `b`'s entry, or the empty block if it was never written.
+    fn index(&self, b: usize) -> &Block {
+        match self.slots[b] {
+            0 => &self.empty,
+            s => &self.table[s - 1].1,
+        }
+    }
+}
+
+impl IndexMut<usize> for Blocks {
+    /// Dense block `b`'s entry, created empty if it was never written.
+    fn index_mut(&mut self, b: usize) -> &mut Block {
+        let k = self.slot(b);
+        self.at_mut(k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_given_once_in_first_write_order_and_unwritten_blocks_read_empty() {
+        let mut t = Blocks::new();
+        assert_eq!(t[1 << 40].visible, 0);
+        assert_eq!(t.iter().count(), 0, "reading takes no entry");
+        let a = t.slot(1 << 40);
+        let b = t.slot(7);
+        assert_eq!((a, b, t.slot(1 << 40)), (0, 1, 0));
+        t.at_mut(b).visible = 3;
+        t[1 << 40].visible = 2;
+        assert_eq!((t[7].visible, t.at(a).visible, t[8].visible), (3, 2, 0));
+        let order: Vec<(usize, usize)> = t.iter().map(|(i, k)| (i, k.visible)).collect();
+        assert_eq!(order, vec![(1 << 40, 2), (7, 3)]);
+    }
+}
