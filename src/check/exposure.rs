@@ -295,6 +295,9 @@ pub struct ExposureClock {
     age: AgeClock,
     /// What the image lacked the last time it was open.
     last_open: Option<u64>,
+    /// The checker's change count at the last call: while it stands still, so does the
+    /// exposure's reference, and the call has nothing to do.
+    seen: Option<u64>,
 }
 
 impl ExposureClock {
@@ -306,9 +309,10 @@ impl ExposureClock {
     /// The state of `checker` holds from `now` on (call after each event, with the event's
     /// time: the state it left holds until the next).
     pub fn after(&mut self, now: u64, checker: &Checker) {
-        if self.age.is_stopped() {
+        if self.age.is_stopped() || self.seen == Some(checker.changes()) {
             return;
         }
+        self.seen = Some(checker.changes());
         let lacks = checker.oldest_missing_completion();
         let reference = if checker.is_open() {
             self.last_open = lacks;

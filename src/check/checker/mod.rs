@@ -241,6 +241,9 @@ pub struct Checker {
     host_latency: LatencyStats,
     applied_writes: u64,
     held_peak: usize,
+    /// Moves at every change to the history, the image or the readable set (see
+    /// [`Checker::changes`]).
+    changes: u64,
 }
 
 impl Checker {
@@ -283,6 +286,7 @@ impl Checker {
             host_latency: LatencyStats::new(),
             applied_writes: 0,
             held_peak: 0,
+            changes: 0,
         }
     }
 
@@ -313,6 +317,13 @@ impl Checker {
         self.writes.len() + self.stragglers.len()
     }
 
+    /// A count that moves whenever the hosts' history, the image or the readable set changes:
+    /// whatever is derived from those alone (the image's exposure, after every event) can be
+    /// left as it is while the count stands still.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
     /// The most writes the checker has held at once.
     pub fn held_peak(&self) -> u64 {
         self.held_peak as u64
@@ -327,6 +338,7 @@ impl Checker {
         label: Option<&str>,
         at: u64,
     ) {
+        self.changes += 1;
         debug_assert_eq!(
             id,
             self.first + self.writes.len() as u64,
@@ -355,6 +367,7 @@ impl Checker {
 
     /// The primary volume stored write `id` at `at`: this fixes its place in its block's order.
     pub fn stored(&mut self, id: WriteId, at: u64) {
+        self.changes += 1;
         let (b, k) = {
             let rec = self.live(id);
             (self.geometry.index(rec.addr), rec.slot)
@@ -391,6 +404,7 @@ impl Checker {
     /// The host saw write `id` complete at `at`; returns its latency (issue to completion), for
     /// observers that cannot ask later (the write may be retired at once).
     pub fn completed(&mut self, id: WriteId, at: u64) -> u64 {
+        self.changes += 1;
         self.history_seq += 1;
         let seq = self.history_seq;
         let rec = self.rec_mut(id);
@@ -416,6 +430,7 @@ impl Checker {
 
     /// Secondary block `addr` now holds write `id` (or, with `None`, its initial contents).
     pub fn applied(&mut self, addr: BlockAddr, id: Option<WriteId>, at: u64) {
+        self.changes += 1;
         let b = self.geometry.index(addr);
         let k = self.blocks.slot(b);
         let base = self.blocks.at(k).base;

@@ -17,6 +17,7 @@ impl Checker {
     /// The model says hosts may (`true`) or may not read secondary `subsystem` (0-based) from
     /// `at` on. A change is judged at once: the image hosts can read is now another one.
     pub fn set_readable(&mut self, subsystem: u16, readable: bool, at: u64) {
+        self.changes += 1;
         let Some(part) = self.parts.get_mut(usize::from(subsystem)) else {
             return;
         };

@@ -463,6 +463,7 @@ mod oracle {
         };
         let mut labelled = BTreeMap::new();
         let mut went_back = Vec::new();
+        let mut last_state = None;
         for (t, op) in ops.iter().enumerate() {
             let at = t as u64 * 10;
             match *op {
@@ -533,6 +534,14 @@ mod oracle {
                     j.judge(at);
                 }
             }
+            // What the exposure clock reads may change only when the change count moves.
+            let state = (c.changes(), c.oldest_missing_completion(), c.is_open());
+            if let Some((changes, lacks, open)) = last_state {
+                if changes == state.0 {
+                    prop_assert_eq!((lacks, open), (state.1, state.2));
+                }
+            }
+            last_state = Some(state);
         }
         let want: Vec<(String, String, u64)> = j
             .found
