@@ -2,12 +2,46 @@
 //! dense vector behind a sparse index of dense block numbers. A write's record holds its block's
 //! position (its slot), so the hot questions (is this write missing, may it retire, has its
 //! block caught up) read the entry directly instead of hashing the block number each time.
-//! Memory follows the blocks written, never the capacity (see [`crate::sparse`]).
+//! Memory follows the blocks written, never the capacity (see [`crate::sparse`]). A block keeps
+//! its writes in the order the primary volume stored them and how far the image has come.
 
+use std::collections::VecDeque;
 use std::ops::{Index, IndexMut};
 
-use super::Block;
+use super::record::{Latest, WriteId};
+use crate::check::Label;
 use crate::sparse::Sparse;
+
+/// One entry of a block's stored order.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Version {
+    /// The write.
+    pub id: WriteId,
+    /// The latest-issued write among this version and those before it (ids are given in issue
+    /// order, so it is the one with the largest id).
+    pub latest: Latest,
+}
+
+/// One block: its writes in stored order and how many of them the secondary image shows.
+#[derive(Default)]
+pub(super) struct Block {
+    /// Stored versions from `base` on (those before were retired).
+    pub versions: VecDeque<Version>,
+    /// How many versions were retired from the front.
+    pub base: usize,
+    /// Versions the image shows (a prefix of the stored order, counted from the first).
+    pub visible: usize,
+    /// The most versions the image has ever shown: the block has caught up with these.
+    pub reached: usize,
+    /// The write the secondary block holds, if any.
+    pub shown: Option<WriteId>,
+    /// Its generated label.
+    pub shown_label: Label,
+    /// The latest-issued write among every version stored so far.
+    pub last: Option<Latest>,
+    /// The latest-issued write among the versions the image shows.
+    pub visible_latest: Option<Latest>,
+}
 
 /// A block's position in [`Blocks`].
 pub(super) type Slot = usize;

@@ -48,7 +48,7 @@ mod tournament;
 mod verdict;
 use serde::{Deserialize, Serialize};
 
-use blocks::{Blocks, Slot};
+use blocks::{Blocks, Slot, Version};
 pub use record::WriteId;
 use record::{Key, Latest, Part};
 use tournament::Tournament;
@@ -140,37 +140,6 @@ struct WriteRec {
     version: u32,
     /// Its generated label (a DBMS transaction's role), if any.
     label: Label,
-}
-
-/// One entry of a block's stored order.
-#[derive(Clone, Copy, Debug)]
-struct Version {
-    /// The write.
-    id: WriteId,
-    /// The latest-issued write among this version and those before it (ids are given in issue
-    /// order, so it is the one with the largest id).
-    latest: Latest,
-}
-
-/// One block: its writes in stored order and how many of them the secondary image shows.
-#[derive(Default)]
-struct Block {
-    /// Stored versions from `base` on (those before were retired).
-    versions: VecDeque<Version>,
-    /// How many versions were retired from the front.
-    base: usize,
-    /// Versions the image shows (a prefix of the stored order, counted from the first).
-    visible: usize,
-    /// The most versions the image has ever shown: the block has caught up with these.
-    reached: usize,
-    /// The write the secondary block holds, if any.
-    shown: Option<WriteId>,
-    /// Its generated label.
-    shown_label: Label,
-    /// The latest-issued write among every version stored so far.
-    last: Option<Latest>,
-    /// The latest-issued write among the versions the image shows.
-    visible_latest: Option<Latest>,
 }
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
