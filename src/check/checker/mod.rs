@@ -178,7 +178,7 @@ pub struct Checker {
     span: usize,
     /// Labels of the labelled (scripted) writes, by id.
     labels: BTreeMap<WriteId, String>,
-    /// Per block ever stored or applied (memory follows the blocks written, not the capacity).
+    /// Per block ever written to (memory follows the blocks written, not the capacity).
     blocks: Blocks,
     /// The latest-issued visible write and its block, if the image shows any.
     newest_visible: Option<(Latest, usize)>,
