@@ -1,10 +1,12 @@
 //! Figures with nothing to measure: a run whose hosts issued writes of which none completed, or
 //! a disaster at 0 ns, has empty latency distributions. Every output must say so (null in JSON,
-//! an empty CSV cell, "n/a" in text) rather than report a latency of zero.
+//! an empty CSV cell, "n/a" in text) rather than report a latency of zero; figures over several
+//! runs come from the runs that measured them.
 
 use crate::common;
 
 use common::*;
+use rcsim::report::units::human_ns;
 use serde_json::Value;
 
 /// Every pair link of `scenarios/metro.json` down for longer than the run: under `sync` no host
@@ -312,5 +314,85 @@ fn checkpoints_applied_is_zero_of_zero_for_a_protocol_that_issued_none() {
         ("sync", "n/a"),
     ] {
         assert_eq!(table[protocol]["checkpoints applied"], want, "{protocol}");
+    }
+}
+
+#[test]
+fn a_report_where_some_runs_complete_no_write_says_how_many_and_shows_only_the_measured() {
+    // A disaster 1.5 ms in: under sync a write needs a round trip of about 1.3 ms after it is
+    // issued, so whether one completes in time depends on when the seed's first writes arrive.
+    let disaster = ["--disaster-at", "1.5ms"];
+    let seeds: Vec<u64> = (1..9).collect();
+    let results: Vec<Value> = seeds
+        .iter()
+        .map(|s| {
+            let seed = s.to_string();
+            let mut args = vec!["--protocol", "sync", "--seed", &seed];
+            args.extend(disaster);
+            run_json(METRO, &args, EXIT_OK)
+        })
+        .collect();
+    // Independently of the report: which runs completed no write, and the measured figures.
+    let unmeasured: Vec<u64> = seeds
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r["writes"]["completed"] == 0)
+        .map(|(s, r)| {
+            assert!(is_null_distribution(&r["latency_ns"]["host_write"]), "{r}");
+            *s
+        })
+        .collect();
+    let (n, m) = (unmeasured.len(), seeds.len());
+    assert!(
+        0 < n && n < m,
+        "want some but not all unmeasured: {unmeasured:?}"
+    );
+    let measured = |key: &str| -> Vec<u64> {
+        results
+            .iter()
+            .filter_map(|r| r["latency_ns"]["host_write"][key].as_u64())
+            .collect()
+    };
+    // The lower middle of the measured runs only: counting the unmeasured ones as 0 (or
+    // anything) would move it.
+    let lower_middle = |mut v: Vec<u64>| {
+        v.sort_unstable();
+        v[(v.len() - 1) / 2]
+    };
+    let p50 = lower_middle(measured("p50"));
+    let p99 = lower_middle(measured("p99"));
+    let mut with_zeros = measured("p99");
+    with_zeros.extend(std::iter::repeat_n(0, n));
+    assert_ne!(lower_middle(with_zeros), p99, "the check would not tell");
+
+    let dir = TempDir::new("some-unmeasured");
+    let mut args = vec![METRO, "--protocol", "checkpoint,sync", "--seeds", "1..9"];
+    args.extend(disaster);
+    let (md, read) = report(&dir, &args);
+    let note = format!("sync: no write completed in {n} of {m} runs");
+    let c = caption(&md, "Write latency against data loss");
+    assert!(c.contains(&format!("no point ({note})")), "{c}");
+    assert!(!c.contains("checkpoint: no write"), "{c}");
+    let svg = read("tradeoff.svg");
+    assert_eq!(svg.matches(&note).count(), 2, "{svg}");
+    // One point per measured run in each of the two panels, and a legend dot in each.
+    assert_eq!(circles(&svg, SYNC_GREEN), 2 * (m - n) + 2, "{svg}");
+    assert_eq!(circles(&svg, CHECKPOINT_BLUE), 2 * m + 2, "{svg}");
+
+    let table = comparison(&md);
+    assert_eq!(table["sync"]["write p50"], human_ns(p50), "{md}");
+    assert_eq!(table["sync"]["write p99"], human_ns(p99), "{md}");
+    // The per-seed rows say n/a exactly for the runs that measured nothing.
+    let sync = &md[md.find("## sync").expect("a sync section")..];
+    for (seed, r) in seeds.iter().zip(&results) {
+        let row = sync
+            .lines()
+            .find(|l| l.starts_with(&format!("| {seed} |")))
+            .unwrap_or_else(|| panic!("no row for seed {seed}"));
+        let cell = row.split('|').nth(3).expect("write p50").trim();
+        match r["latency_ns"]["host_write"]["p50"].as_u64() {
+            Some(v) => assert_eq!(cell, human_ns(v), "{row}"),
+            None => assert_eq!(cell, "n/a", "{row}"),
+        }
     }
 }
