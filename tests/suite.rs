@@ -38,6 +38,7 @@ mod shapes;
 mod shrink;
 mod trace_truth;
 mod unmeasured;
+mod unmeasured_campaigns;
 
 /// Every `tests/*.rs` file other than this one is declared as a module above.
 #[test]
