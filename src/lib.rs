@@ -10,6 +10,7 @@ pub mod fuzz;
 pub mod model;
 pub mod output;
 pub mod protocol;
+pub mod quote;
 pub mod report;
 pub mod result;
 pub mod scenario;

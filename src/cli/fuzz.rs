@@ -14,6 +14,7 @@ use rcsim::fuzz::identity::{self, CampaignIdentity, CampaignOptions, SeedRange, 
 use rcsim::fuzz::outdir::{self, ResultsFile};
 use rcsim::fuzz::stream;
 use rcsim::output::write_own;
+use rcsim::quote::bounded;
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
 
@@ -33,15 +34,24 @@ fn base(path: Option<&Path>) -> Result<Scenario, String> {
 /// Parses `A..B` (half-open), or `N` for `0..N`.
 pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     let (a, b) = s.split_once("..").unwrap_or(("0", s));
-    let a: u64 = a
-        .parse()
-        .map_err(|_| format!("--seeds {s}: `{a}` is not a seed number"))?;
-    let b: u64 = b
-        .parse()
-        .map_err(|_| format!("--seeds {s}: `{b}` is not a seed number"))?;
+    let a: u64 = a.parse().map_err(|_| {
+        format!(
+            "--seeds {}: `{}` is not a seed number",
+            bounded(s),
+            bounded(a)
+        )
+    })?;
+    let b: u64 = b.parse().map_err(|_| {
+        format!(
+            "--seeds {}: `{}` is not a seed number",
+            bounded(s),
+            bounded(b)
+        )
+    })?;
     if b <= a {
         return Err(format!(
-            "--seeds {s}: expected A < B (the range is half-open)"
+            "--seeds {}: expected A < B (the range is half-open)",
+            bounded(s)
         ));
     }
     Ok(a..b)

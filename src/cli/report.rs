@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::ProgressBar;
+use rcsim::quote::bounded;
 use rcsim::report::figures::ProtocolRuns;
 use rcsim::report::page::PageInfo;
 use rcsim::report::parallel_map;
@@ -16,20 +17,30 @@ use super::{ReportArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
 /// Parses `A..B` (half-open, A < B) into the seeds it names.
 pub(super) fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
-    let (a, b) = s
-        .split_once("..")
-        .ok_or_else(|| format!("--seeds {s}: expected A..B, e.g. 1..5 (B excluded)"))?;
-    let a: u64 = a
-        .trim()
-        .parse()
-        .map_err(|_| format!("--seeds {s}: `{a}` is not a seed number"))?;
-    let b: u64 = b
-        .trim()
-        .parse()
-        .map_err(|_| format!("--seeds {s}: `{b}` is not a seed number"))?;
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        format!(
+            "--seeds {}: expected A..B, e.g. 1..5 (B excluded)",
+            bounded(s)
+        )
+    })?;
+    let a: u64 = a.trim().parse().map_err(|_| {
+        format!(
+            "--seeds {}: `{}` is not a seed number",
+            bounded(s),
+            bounded(a)
+        )
+    })?;
+    let b: u64 = b.trim().parse().map_err(|_| {
+        format!(
+            "--seeds {}: `{}` is not a seed number",
+            bounded(s),
+            bounded(b)
+        )
+    })?;
     if a >= b {
         return Err(format!(
-            "--seeds {s}: the range is empty (A..B runs seeds A to B-1, so B must exceed A)"
+            "--seeds {}: the range is empty (A..B runs seeds A to B-1, so B must exceed A)",
+            bounded(s)
         ));
     }
     Ok(a..b)

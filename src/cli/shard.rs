@@ -4,6 +4,7 @@
 //! so a hostile environment is refused, never wrapped into a shard that does not exist.
 
 use rcsim::fuzz::identity::MAX_SHARDS;
+use rcsim::quote::bounded;
 
 /// The shard as `--shard` gives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +21,10 @@ pub fn parse_shard(s: &str) -> Result<ShardArg, String> {
         return Ok(ShardArg::Auto);
     }
     let bad = || {
-        format!("--shard {s}: expected K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 2/8), or auto")
+        format!(
+            "--shard {}: expected K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 2/8), or auto",
+            bounded(s)
+        )
     };
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
     let k: u64 = k.parse().map_err(|_| bad())?;

@@ -1,5 +1,6 @@
 //! `rcsim sweep`: one scenario field over a list of values, every protocol and seed.
 
+use rcsim::quote::bounded;
 use rcsim::report::parallel_map;
 use rcsim::report::sweep::{write_sweep, Sweep, SweepRow};
 use rcsim::scenario::types::ProtocolKind;
@@ -14,19 +15,25 @@ use super::{SweepArgs, EXIT_USAGE};
 fn parse_vary(arg: &str) -> Result<(String, Vec<(String, Override)>), String> {
     let (path, values) = arg
         .split_once('=')
-        .ok_or_else(|| format!("--vary {arg}: expected PATH=V1,V2,..."))?;
+        .ok_or_else(|| format!("--vary {}: expected PATH=V1,V2,...", bounded(arg)))?;
     if path.is_empty() {
-        return Err(format!("--vary {arg}: the path before `=` is empty"));
+        return Err(format!(
+            "--vary {}: the path before `=` is empty",
+            bounded(arg)
+        ));
     }
     let mut out = Vec::new();
     for v in values.split(',').map(str::trim) {
         if v.is_empty() {
-            return Err(format!("--vary {arg}: an empty value in the list"));
+            return Err(format!(
+                "--vary {}: an empty value in the list",
+                bounded(arg)
+            ));
         }
         let o = if path == "disaster_at" {
             let t: Duration = v
                 .parse()
-                .map_err(|e| format!("--vary disaster_at={v}: {e}"))?;
+                .map_err(|e| format!("--vary disaster_at={}: {e}", bounded(v)))?;
             Override::DisasterAt(t)
         } else {
             Override::parse(&format!("{path}={v}")).map_err(|e| e.replacen("--set", "--vary", 1))?
@@ -84,7 +91,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
             match load_for(&args.scenario, &overrides, p) {
                 Ok(s) => scenarios.push((v.clone(), s)),
                 Err(e) => {
-                    errln!("{e}\nrcsim: (with {path}={v})");
+                    errln!("{e}\nrcsim: (with {})", bounded(&format!("{path}={v}")));
                     return EXIT_USAGE;
                 }
             }

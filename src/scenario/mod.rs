@@ -42,7 +42,7 @@ impl fmt::Display for ScenarioError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}: {}", self.source, p)?;
+            write!(f, "{}: {}", self.source, crate::quote::elided(p))?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::doc::{self, Node, Part};
 use super::units::Duration;
+use crate::quote::bounded;
 
 /// Most segments a `--set` path may have: the deepest field of a scenario is a few levels down,
 /// and a path of tens of thousands of segments would build JSON nested too deep to check.
@@ -33,7 +34,7 @@ impl Override {
     pub fn parse(arg: &str) -> Result<Self, String> {
         let (path, raw) = arg
             .split_once('=')
-            .ok_or_else(|| format!("--set {arg}: expected PATH=VALUE"))?;
+            .ok_or_else(|| format!("--set {}: expected PATH=VALUE", bounded(arg)))?;
         if path.len() > MAX_SET_PATH_BYTES {
             return Err(format!(
                 "--set: the path is {} bytes long: expected at most {MAX_SET_PATH_BYTES}",
@@ -48,7 +49,8 @@ impl Override {
         }
         if path.is_empty() || path.split('.').any(str::is_empty) {
             return Err(format!(
-                "--set {arg}: expected a dotted path such as protocol.checkpoint_interval"
+                "--set {}: expected a dotted path such as protocol.checkpoint_interval",
+                bounded(arg)
             ));
         }
         let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));

@@ -99,7 +99,8 @@ impl FromStr for Mutant {
             .ok_or_else(|| {
                 let names: Vec<&str> = Mutant::ALL.iter().map(|m| m.name()).collect();
                 format!(
-                    "unknown mutant `{s}`, expected one of: {}",
+                    "unknown mutant `{}`, expected one of: {}",
+                    crate::quote::bounded(s),
                     names.join(", ")
                 )
             })

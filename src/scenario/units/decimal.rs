@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::quote::bounded;
+
 /// Most digits accepted after the decimal point (after dropping trailing zeros).
 pub(super) const MAX_FRACTION_DIGITS: usize = 24;
 
@@ -24,7 +26,7 @@ pub(super) struct Grammar {
 
 impl Grammar {
     pub(super) fn error(&self, input: &str, problem: impl fmt::Display) -> String {
-        format!("invalid {} {:?}: {}", self.what, input, problem)
+        format!("invalid {} {:?}: {}", self.what, bounded(input), problem)
     }
 }
 
@@ -169,7 +171,11 @@ pub(super) fn parse_exact(
     let Some(scale) = lookup(unit) else {
         return Err(g.error(
             input,
-            format_args!("unknown unit {unit:?}; expected one of {}", g.units),
+            format_args!(
+                "unknown unit {:?}; expected one of {}",
+                bounded(unit),
+                g.units
+            ),
         ));
     };
     let too_large = || {
