@@ -6,8 +6,6 @@ mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc instead of the system allocator: `explore` clones and drops millions of small states
 /// (glibc's malloc took half its time), and the simulator's start-up at a thousand pairs makes
 /// millions of small allocations too. Results do not depend on it: nothing reads addresses.
@@ -64,7 +62,7 @@ fn guard_std_streams() {}
 
 fn main() -> ExitCode {
     guard_std_streams();
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_bounded();
     if args.bursty() {
         purge_soon();
     }

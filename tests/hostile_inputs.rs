@@ -1,6 +1,7 @@
 //! Hostile inputs through the real binary: counts past their documented maxima, sums of times
-//! that overflow, special files as scenarios, seed ranges and thread counts out of reason. Each
-//! is exit 2 with a message naming what is wrong, never a panic, an abort or a wrong verdict.
+//! that overflow, special files as scenarios, seed ranges and thread counts out of reason,
+//! arguments of 120 KB. Each is exit 2 with a short message naming what is wrong, never a panic,
+//! an abort or a wrong verdict.
 
 use crate::common;
 
@@ -158,6 +159,77 @@ fn a_set_path_too_deep_to_walk_is_refused_not_a_stack_overflow() {
     ] {
         rcsim(&args).assert_usage_error(&["at most"]);
     }
+}
+
+/// Refused with exit 2 and a message under 1 KB that names every fragment: a huge argument is
+/// quoted by its start and its size, never whole.
+fn refused_briefly(args: &[&str], fragments: &[&str]) {
+    let o = rcsim(args);
+    o.assert_usage_error(fragments);
+    assert!(
+        o.stderr.len() < 1024,
+        "{} bytes:\n{}",
+        o.stderr.len(),
+        o.stderr
+    );
+}
+
+#[test]
+fn a_huge_invalid_argument_is_quoted_by_its_start_and_size() {
+    let huge = "x".repeat(120_000);
+    let size = "…(120000 bytes)";
+    // clap quoted the value, then --set's own message quoted it again: 240 KB on one line.
+    refused_briefly(
+        &["run", FIGURE1, "--set", &huge],
+        &["'--set <PATH=VALUE>'", "expected PATH=VALUE", size],
+    );
+    let o = rcsim(&["run", FIGURE1, "--set", &huge]);
+    assert!(
+        o.stderr
+            .contains(&format!("--set {}{size}: expected PATH=VALUE", &huge[..80])),
+        "{}",
+        o.stderr
+    );
+    // A value that parses but that validation refuses: the serde message quotes it.
+    refused_briefly(
+        &["run", FIGURE1, "--set", &format!("topology.pairs={huge}")],
+        &["topology.pairs", "expected u16", "bytes in all"],
+    );
+    refused_briefly(
+        &["run", FIGURE1, "--disaster-at", &huge],
+        &["--disaster-at", "invalid duration", size],
+    );
+    refused_briefly(
+        &["fuzz", "--seeds", &huge],
+        &["--seeds", "not a seed number", size],
+    );
+    refused_briefly(
+        &["fuzz", "--shard", &huge, "--seeds", "4"],
+        &["--shard", "K/N", size],
+    );
+    refused_briefly(&["fuzz", "--mutant", &huge], &["unknown mutant", size]);
+    refused_briefly(
+        &["run", FIGURE1, "--protocol", &huge],
+        &["possible values", size],
+    );
+    refused_briefly(
+        &[
+            "sweep",
+            FIGURE1,
+            "--vary",
+            &format!("protocol.checkpoint_interval={huge}"),
+        ],
+        &["protocol.checkpoint_interval", "invalid duration", size],
+    );
+    refused_briefly(
+        &["run", FIGURE1, &format!("--{huge}")],
+        &["unexpected argument", "bytes)"],
+    );
+    refused_briefly(&[huge.as_str()], &["unrecognized subcommand", size]);
+    // A value of ordinary length is still quoted whole, as before.
+    rcsim(&["run", FIGURE1, "--set", "abc"]).assert_usage_error(&[
+        "invalid value 'abc' for '--set <PATH=VALUE>': --set abc: expected PATH=VALUE",
+    ]);
 }
 
 #[test]

@@ -19,6 +19,7 @@ macro_rules! errln {
     }};
 }
 
+mod args_error;
 mod bench;
 mod campaign_out;
 mod completions;
@@ -347,10 +348,12 @@ const MAX_JOBS: usize = 1024;
 
 /// Parses `--jobs N`: 1 to [`MAX_JOBS`] worker threads; 0 is refused rather than guessed at.
 fn parse_jobs(s: &str) -> Result<usize, String> {
-    let n: usize = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of worker threads"))?;
+    let n: usize = s.trim().parse().map_err(|_| {
+        format!(
+            "`{}` is not a number of worker threads",
+            rcsim::quote::bounded(s)
+        )
+    })?;
     if n == 0 || n > MAX_JOBS {
         return Err(format!(
             "expected 1 to {MAX_JOBS} worker threads, got {n} (omit --jobs for one per core)"
@@ -476,6 +479,17 @@ pub fn stdout(args: std::fmt::Arguments<'_>) {
 }
 
 impl Cli {
+    /// Parses the process's arguments as [`Parser::parse`] does (on bad input: clap's message,
+    /// exit 2), but with the user text that message quotes bounded (see [`args_error`]).
+    pub fn parse_bounded() -> Self {
+        Self::try_parse().unwrap_or_else(|e| {
+            let args: Vec<String> = std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            args_error::exit(&args_error::bound(e, &args))
+        })
+    }
+
     /// True for the commands whose memory comes in bursts that should go back to the system
     /// within milliseconds (a simulation's start-up at a thousand pairs); `explore` only grows its
     /// visited set and frees states to reuse them, which a prompt purge turns into page faults (5
