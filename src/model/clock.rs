@@ -53,14 +53,15 @@ impl Clock {
         self.anchor = real;
     }
 
-    /// Real nanoseconds that pass while this clock advances `local` nanoseconds.
+    /// Real nanoseconds that pass while this clock advances at least `local` nanoseconds:
+    /// rounded up, so a timer set for `local` never fires before its clock has run that long.
+    /// Rounded down, a fast clock's 1 ns timer took no real time at all, and a node waiting for
+    /// its clock to pass a time set it again and again at the same instant for ever.
     pub fn real_span(&self, local: u64) -> u64 {
-        let v = mul_div(
-            i128::from(local),
-            BILLION,
-            BILLION + i128::from(self.drift_ppb),
-        );
-        v.clamp(0, i128::from(u64::MAX)) as u64
+        let rate = BILLION + i128::from(self.drift_ppb);
+        let v = mul_div(i128::from(local), BILLION, rate);
+        let short = v * rate < i128::from(local) * BILLION;
+        (v + i128::from(short)).clamp(0, i128::from(u64::MAX)) as u64
     }
 }
 
@@ -108,6 +109,38 @@ mod tests {
         );
         assert_eq!(mul_div(i128::from(i64::MIN), -1, 1), -i128::from(i64::MIN));
         assert_eq!(mul_div(-7, 3, 2), -10);
+    }
+
+    proptest! {
+        /// However the clock drifts and wherever it was set, once `real_span(span)` real
+        /// nanoseconds have passed it has advanced at least `span`, and one nanosecond less
+        /// would not have been enough, when it runs no slower than real time.
+        #[test]
+        fn a_real_span_lets_the_clock_advance_at_least_that_far(
+            drift in -999_999i64..1_000_000,
+            set in 0u64..(1 << 40),
+            to in 0u64..(1 << 40),
+            since in 0u64..(1 << 44),
+            span in 0u64..(1 << 42),
+        ) {
+            let mut c = Clock::new(drift);
+            c.set(set, to);
+            let now = set + since;
+            let real = c.real_span(span);
+            prop_assert!(c.local(now + real) - c.local(now) >= span);
+            if drift >= 0 && real > 0 {
+                let rate = i128::from(1_000_000_000 + drift);
+                prop_assert!(i128::from(real - 1) * rate < i128::from(span) * 1_000_000_000);
+            }
+        }
+    }
+
+    #[test]
+    fn a_fast_clock_never_waits_no_time_at_all() {
+        let c = Clock::new(90_220);
+        assert_eq!(c.real_span(1), 1);
+        assert_eq!(c.real_span(0), 0);
+        assert_eq!(c.real_span(1_000_090_220), 1_000_000_000);
     }
 
     #[test]
