@@ -79,15 +79,15 @@ impl Primary {
             sync_timer: false,
             shipper: Shipper::new(cfg.buffer),
             retained: Retained::new(cfg.volatile_buffers),
-            clock: ClockBound::new(
-                if me == cfg.primary_master {
-                    0
-                } else {
-                    cfg.initial_clock_error
-                },
-                cfg.drift_bound_ppb,
-                cfg.max_clock_step,
-            ),
+            clock: if me == cfg.primary_master {
+                ClockBound::reference(cfg.max_clock_step)
+            } else {
+                ClockBound::new(
+                    cfg.initial_clock_error,
+                    cfg.drift_bound_ppb,
+                    cfg.max_clock_step,
+                )
+            },
             waiting: VecDeque::new(),
             wait_timer: false,
         }
@@ -723,6 +723,46 @@ mod tests {
         assert!(out
             .as_slice()
             .contains(&Output::Note(Note::ClockWait { ns: 40 })));
+    }
+
+    #[test]
+    fn the_clock_master_stays_exact_however_long_it_runs() {
+        let mut c = cfg(2);
+        c.drift_bound_ppb = 40_000;
+        c.max_clock_step = 3;
+        let mut m = Primary::new(0, c);
+        let mut out = Outputs::new();
+        m.handle(0, Input::Start, &mut out);
+        out.drain();
+        let hours = 5 * 3_600 * 1_000_000_000;
+        m.handle(
+            hours,
+            Input::Deliver {
+                from: NodeId::Primary(1),
+                msg: Msg::Dgram(Body::ClockProbe { t0: 7 }),
+            },
+            &mut out,
+        );
+        assert!(out.as_slice().contains(&Output::Send {
+            to: NodeId::Primary(1),
+            msg: Msg::Dgram(Body::ClockSync {
+                epoch: 0,
+                t0: 7,
+                t: hours,
+                err: 3,
+            })
+        }));
+        out.drain();
+        m.handle(hours + 300, arriving(9, hours), &mut out);
+        let Body::Write(sent) = to_secondary(&out, 0)[0] else {
+            panic!("shipped at once")
+        };
+        assert_eq!(
+            sent.stamp,
+            hours + 3,
+            "stamped by its own time and steps alone"
+        );
+        assert_eq!(completed(&out), vec![9], "nothing to wait for");
     }
 
     #[test]
