@@ -7,7 +7,9 @@
 //! - `checkpoint_interval=20us`: the standard scenario with 20 µs checkpoints for 0.1 s and 1 s.
 //! - `empirical`: the uniform writer's sizes drawn from 1e5 and from 1e6 values (for the same
 //!   run, so the work per sample is what grows).
-//! - `script`: 20,000 and 200,000 chained scripted writes, each `after` the one before.
+//! - `script`: 20,000 and 200,000 chained scripted writes, each `after` the one before, each run
+//!   as long as its writes take (250 µs a write): with one fixed length the short script's run was
+//!   mostly idle timers after its last write, so the two runs did different work per event.
 //! - `capacity`: the standard scenario for 2 s on 4 volumes of 4096 blocks and on 64 volumes of
 //!   1 TiB (2^28 blocks of 4 KiB) per subsystem: the peak memory must not follow the capacity.
 //!
@@ -164,7 +166,11 @@ fn with_empirical(secs: f64, n: u32) -> Scenario {
     sc
 }
 
-/// `n` scripted writes, each after the one before, over two pairs.
+/// Simulated microseconds of a chained script's run per write.
+const SCRIPT_US_PER_WRITE: u64 = 250;
+
+/// `n` scripted writes, each after the one before, over two pairs, in a run just long enough
+/// for all of them (a write and its completion take about 200 µs).
 fn chained_script(n: u32) -> Scenario {
     let writes: Vec<String> = (0..n)
         .map(|i| {
@@ -182,8 +188,9 @@ fn chained_script(n: u32) -> Scenario {
         .collect();
     let text = format!(
         r#"{{"name":"chained-script","description":"writes each after the one before",
-            "duration":"1000s","topology":{{"pairs":2,"blocks_per_volume":16}},
+            "duration":"{}us","topology":{{"pairs":2,"blocks_per_volume":16}},
             "workloads":[{{"kind":"script","writes":[{}]}}]}}"#,
+        u64::from(n.max(4)) * SCRIPT_US_PER_WRITE,
         writes.join(",")
     );
     crate::scenario::parse("chained-script", &text, &[]).expect("a valid generated script")
@@ -270,5 +277,20 @@ mod tests {
         assert_eq!(p.warmup_runs, 1, "a timed point runs once untimed first");
         let quick = point("100 chained".into(), &chained_script(100), 1);
         assert_eq!((quick.runs, quick.warmup_runs), (1, 0));
+    }
+
+    /// Both runs of the script knob complete every write, and ten times the writes make about
+    /// ten times the events: the runs do the same work per event, not mostly idle timers in one.
+    #[test]
+    fn a_chained_script_runs_as_long_as_its_writes() {
+        let run = |n: u32| {
+            let sc = chained_script(n);
+            let r = crate::sim::simulate(&sc, 1, &crate::sim::RunOptions::default()).expect("runs");
+            assert_eq!(r.writes.completed, u64::from(n), "every write completes");
+            r.events
+        };
+        let (small, large) = (run(1_000), run(10_000));
+        let ratio = large as f64 / small as f64;
+        assert!((9.0..11.0).contains(&ratio), "{small} against {large}");
     }
 }
