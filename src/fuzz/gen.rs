@@ -17,6 +17,8 @@ use crate::scenario::bounds::MAX_PAIRS;
 use crate::scenario::types::{ProtocolKind, Scenario, Workload};
 use crate::scenario::Override;
 
+use super::swarm::{Swarm, SWARM};
+
 /// What the generator may draw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GenOptions {
@@ -35,96 +37,6 @@ pub struct Generated {
     pub swarm: Vec<&'static str>,
     /// The assumptions lifted (only with `outside_assumptions`), by name.
     pub lifted: Vec<&'static str>,
-}
-
-/// The fault kinds a seed may switch on: every fault and network trait the scenario format has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Swarm {
-    LanLoss,
-    LanDuplicate,
-    LinkLoss,
-    Multipath,
-    ClockDrift,
-    HeavyPair,
-    PrimaryMasterCrash,
-    SecondaryMasterCrash,
-    SecondaryReset,
-    PrimaryCrash,
-    OverlappingCrashes,
-    PermanentCrash,
-    Disaster,
-    RollingDisaster,
-    ClockFree,
-    BoundedBuffer,
-    Partition,
-    LinkOutage,
-    BandwidthDrop,
-    LanSpike,
-    LinkSpike,
-    HeavyTailLan,
-    HeavyTailLink,
-    ClockStep,
-    MovedMasters,
-}
-
-const SWARM: [Swarm; 25] = [
-    Swarm::LanLoss,
-    Swarm::LanDuplicate,
-    Swarm::LinkLoss,
-    Swarm::Multipath,
-    Swarm::ClockDrift,
-    Swarm::HeavyPair,
-    Swarm::PrimaryMasterCrash,
-    Swarm::SecondaryMasterCrash,
-    Swarm::SecondaryReset,
-    Swarm::PrimaryCrash,
-    Swarm::OverlappingCrashes,
-    Swarm::PermanentCrash,
-    Swarm::Disaster,
-    Swarm::RollingDisaster,
-    Swarm::ClockFree,
-    Swarm::BoundedBuffer,
-    Swarm::Partition,
-    Swarm::LinkOutage,
-    Swarm::BandwidthDrop,
-    Swarm::LanSpike,
-    Swarm::LinkSpike,
-    Swarm::HeavyTailLan,
-    Swarm::HeavyTailLink,
-    Swarm::ClockStep,
-    Swarm::MovedMasters,
-];
-
-impl Swarm {
-    fn name(self) -> &'static str {
-        match self {
-            Swarm::LanLoss => "lan-loss",
-            Swarm::LanDuplicate => "lan-duplicate",
-            Swarm::LinkLoss => "link-loss",
-            Swarm::Multipath => "multipath",
-            Swarm::ClockDrift => "clock-drift",
-            Swarm::HeavyPair => "late-shipper",
-            Swarm::PrimaryMasterCrash => "primary-master-crash",
-            Swarm::SecondaryMasterCrash => "secondary-master-crash",
-            Swarm::SecondaryReset => "secondary-reset",
-            Swarm::PrimaryCrash => "primary-crash",
-            Swarm::OverlappingCrashes => "overlapping-crashes",
-            Swarm::PermanentCrash => "permanent-crash",
-            Swarm::Disaster => "disaster",
-            Swarm::RollingDisaster => "rolling-disaster",
-            Swarm::ClockFree => "clock-free",
-            Swarm::BoundedBuffer => "bounded-buffer",
-            Swarm::Partition => "partition",
-            Swarm::LinkOutage => "link-outage",
-            Swarm::BandwidthDrop => "bandwidth-drop",
-            Swarm::LanSpike => "lan-latency-spike",
-            Swarm::LinkSpike => "link-latency-spike",
-            Swarm::HeavyTailLan => "heavy-tailed-lan",
-            Swarm::HeavyTailLink => "heavy-tailed-link",
-            Swarm::ClockStep => "clock-step",
-            Swarm::MovedMasters => "masters-anywhere",
-        }
-    }
 }
 
 /// An assumption the default campaign keeps (README, Fuzzing, says why each is needed).

@@ -8,6 +8,7 @@ pub mod outdir;
 pub mod repro;
 pub mod shrink;
 pub mod stream;
+pub mod swarm;
 
 /// The built-in base of the default campaign (`scenarios/fuzz-base.json`), used when `rcsim fuzz`
 /// is given no `--scenario`, and by `rcsim bench`.
