@@ -60,12 +60,24 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
             .collect();
         outln!("  failing seeds by assumption lifted: {}", by.join(", "));
     }
-    let drawn: Vec<String> = s.swarm.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let on: Vec<String> = s.swarm.iter().map(|(k, n)| format!("{k} {n}")).collect();
     outln!(
         "  swarm ({}): {}",
         count(s.swarm.len() as u64, "fault kind"),
-        drawn.join(", ")
+        on.join(", ")
     );
+    if !s.swarm_pinned_off.is_empty() {
+        let off: Vec<String> = s
+            .swarm_pinned_off
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        outln!(
+            "  drawn but pinned off by --set ({}; seeds that ran without them): {}",
+            count(s.swarm_pinned_off.len() as u64, "fault kind"),
+            off.join(", ")
+        );
+    }
     if !s.failing_seeds.is_empty() {
         let shown: Vec<String> = s
             .failing_seeds

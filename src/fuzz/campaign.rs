@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::gen::{generate, GenOptions, Generated};
+use super::effect::{in_effect, touched, InEffect};
+use super::gen::{description, generate, GenOptions, Generated};
 use super::identity::{CampaignIdentity, ShardMeasure};
 use super::repro::Repro;
+use super::swarm::names;
 use crate::result::RunResult;
 use crate::scenario::{parse, Override, Scenario};
 use crate::sim::{simulate, RunOptions};
@@ -47,8 +49,11 @@ pub struct SeedOutcome {
     /// Why its reproducer could not be written (a full disk, a FIFO planted at its name), as a
     /// message naming the file: a campaign that loses a reproducer must say so.
     pub repro_error: Option<String>,
-    /// The fault kinds its scenario switched on.
+    /// The fault kinds in effect in the scenario it ran (after the campaign's `--set`s; none
+    /// when its scenario was rejected).
     pub swarm: Vec<&'static str>,
+    /// The fault kinds it drew that a `--set` pinned away, so that they stay in view.
+    pub swarm_pinned_off: Vec<&'static str>,
     /// The assumptions its scenario lifted (`--outside-assumptions`).
     pub lifted: Vec<&'static str>,
 }
@@ -75,8 +80,12 @@ pub struct Summary {
     pub failing_seeds: Vec<u64>,
     /// Seeds whose two runs differed (with `--check-determinism`).
     pub nondeterministic_seeds: Vec<u64>,
-    /// The campaign's coverage: for each fault kind, the seeds that switched it on.
+    /// The campaign's coverage: for each fault kind, the seeds whose scenario had it in effect.
     pub swarm: BTreeMap<String, u64>,
+    /// For each fault kind, the seeds that drew it but ran without it, a `--set` having pinned
+    /// it away (absent when none did, as in every campaign without `--set`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub swarm_pinned_off: BTreeMap<String, u64>,
     /// For each assumption `--outside-assumptions` lifted, the failing seeds that lifted it.
     pub failures_by_assumption: BTreeMap<String, u64>,
     /// Events processed in all.
@@ -130,15 +139,20 @@ fn bump(n: &mut u64) {
 }
 
 impl Summary {
-    /// Counts a seed's fault kinds, and if it failed, the assumptions it lifted.
+    /// Counts a seed's fault kinds (those in effect and those pinned off), and if it failed, the
+    /// assumptions it lifted.
     pub fn cover<'a>(
         &mut self,
         swarm: impl IntoIterator<Item = &'a str>,
+        pinned_off: impl IntoIterator<Item = &'a str>,
         lifted: impl IntoIterator<Item = &'a str>,
         failed: bool,
     ) {
         for k in swarm {
             bump(self.swarm.entry(k.to_string()).or_default());
+        }
+        for k in pinned_off {
+            bump(self.swarm_pinned_off.entry(k.to_string()).or_default());
         }
         if failed {
             for a in lifted {
@@ -159,7 +173,12 @@ impl Summary {
             self.nondeterministic_seeds.push(o.seed);
         }
         let failed = matches!(&o.result, Ok(r) if !r.consistent);
-        self.cover(o.swarm.iter().copied(), o.lifted.iter().copied(), failed);
+        self.cover(
+            o.swarm.iter().copied(),
+            o.swarm_pinned_off.iter().copied(),
+            o.lifted.iter().copied(),
+            failed,
+        );
         match &o.result {
             Err(_) => bump(&mut self.invalid),
             Ok(r) => {
@@ -211,6 +230,7 @@ impl Summary {
         };
         self.cover(
             names("swarm"),
+            names("swarm_pinned_off"),
             names("assumptions_lifted"),
             r["consistent"] == Value::Bool(false),
         );
@@ -254,46 +274,80 @@ impl Summary {
     }
 }
 
-/// The scenario of `seed`, generated and checked, as the JSON that a reproducer stores.
+/// A seed's scenario as it runs: generated, overridden and checked.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The same, as the JSON that a reproducer stores.
+    pub json: serde_json::Value,
+    /// The fault kinds in effect in it, and those the seed drew that a `--set` pinned away.
+    pub effect: InEffect,
+}
+
+/// The scenario of `seed`, generated and checked, with the JSON that a reproducer stores.
 pub fn scenario_for(
     base: &Scenario,
     seed: u64,
     gen: GenOptions,
     overrides: &[Override],
 ) -> Result<(Scenario, serde_json::Value), String> {
-    scenario_of(&generate(base, seed, gen, overrides), seed, overrides)
+    let r = scenario_of(
+        &base.name,
+        &generate(base, seed, gen, overrides),
+        seed,
+        overrides,
+    )?;
+    Ok((r.scenario, r.json))
 }
 
+/// `g`, drawn for `seed` around the base named `base`, with `overrides` applied and checked.
+/// Its description names the fault kinds in effect (the same as drawn when no `--set` touched
+/// them), unless a `--set` wrote the description itself.
 fn scenario_of(
+    base: &str,
     g: &Generated,
     seed: u64,
     overrides: &[Override],
-) -> Result<(Scenario, serde_json::Value), String> {
+) -> Result<Resolved, String> {
     let text = serde_json::to_string(&g.scenario).map_err(|e| e.to_string())?;
-    let sc = parse(&format!("seed {seed}"), &text, overrides).map_err(|e| e.to_string())?;
-    let resolved = serde_json::to_value(&sc).map_err(|e| e.to_string())?;
-    Ok((sc, resolved))
+    let mut sc = parse(&format!("seed {seed}"), &text, overrides).map_err(|e| e.to_string())?;
+    let effect = in_effect(&g.swarm, &sc, overrides);
+    if !touched(overrides, &["description"]) {
+        sc.description = description(base, seed, &effect.swarm, &effect.pinned_off, &g.lifted);
+    }
+    let json = serde_json::to_value(&sc).map_err(|e| e.to_string())?;
+    Ok(Resolved {
+        scenario: sc,
+        json,
+        effect,
+    })
 }
 
 /// Runs one seed: generate, simulate, check, and write a reproducer if it failed.
 pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
     let g = generate(&c.base, seed, c.gen, &c.overrides);
-    let outcome = |result| SeedOutcome {
+    let outcome = |result, effect: &InEffect| SeedOutcome {
         seed,
         result,
         nondeterministic: None,
         repro: None,
         repro_error: None,
-        swarm: g.swarm.clone(),
+        swarm: names(&effect.swarm),
+        swarm_pinned_off: names(&effect.pinned_off),
         lifted: g.lifted.clone(),
     };
-    let (sc, json) = match scenario_of(&g, seed, &c.overrides) {
+    let Resolved {
+        scenario: sc,
+        json,
+        effect,
+    } = match scenario_of(&c.base.name, &g, seed, &c.overrides) {
         Ok(x) => x,
-        Err(e) => return outcome(Err(e)),
+        Err(e) => return outcome(Err(e), &InEffect::default()),
     };
     let result = match simulate(&sc, seed, &RunOptions::default()) {
         Ok(r) => r,
-        Err(e) => return outcome(Err(e.to_string())),
+        Err(e) => return outcome(Err(e.to_string()), &effect),
     };
     let nondeterministic = if c.check_determinism {
         match simulate(&sc, seed, &RunOptions::default()) {
@@ -320,7 +374,7 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
         nondeterministic,
         repro,
         repro_error,
-        ..outcome(Ok(result))
+        ..outcome(Ok(result), &effect)
     }
 }
 
@@ -379,7 +433,9 @@ pub fn shard(range: std::ops::Range<u64>, k: u64, n: u64) -> Vec<u64> {
 }
 
 /// The JSON line `results.jsonl` holds for one outcome: the result (or the error), the fault
-/// kinds its seed switched on (`swarm`) and the assumptions it lifted (`assumptions_lifted`).
+/// kinds in effect in its scenario (`swarm`), those its seed drew that a `--set` pinned away
+/// (`swarm_pinned_off`, only when there are some, so that a campaign without `--set` writes
+/// what it always did) and the assumptions it lifted (`assumptions_lifted`).
 pub fn result_line(o: &SeedOutcome) -> String {
     let mut v = match &o.result {
         Ok(r) => serde_json::to_value(r).unwrap_or_default(),
@@ -387,6 +443,12 @@ pub fn result_line(o: &SeedOutcome) -> String {
     };
     if let Some(m) = v.as_object_mut() {
         m.insert("swarm".into(), serde_json::json!(o.swarm));
+        if !o.swarm_pinned_off.is_empty() {
+            m.insert(
+                "swarm_pinned_off".into(),
+                serde_json::json!(o.swarm_pinned_off),
+            );
+        }
         m.insert("assumptions_lifted".into(), serde_json::json!(o.lifted));
     }
     v.to_string()
@@ -417,6 +479,29 @@ mod tests {
         let e = s.add_line(&line).expect_err("the second wraps");
         assert!(e.contains("`events`"), "{e}");
         assert_eq!((s.seeds, s.events), (1, u64::MAX), "left unchanged");
+    }
+
+    #[test]
+    fn lines_count_their_pinned_off_kinds_and_older_lines_none() {
+        let mut s = Summary::default();
+        let pinned = serde_json::json!({"seed": 0, "consistent": true, "events": 1,
+            "swarm": ["lan-loss"], "swarm_pinned_off": ["disaster", "clock-step"]});
+        let older = serde_json::json!({"seed": 1, "consistent": true, "events": 1,
+            "swarm": ["lan-loss", "disaster"]});
+        s.add_line(&pinned).expect("fits");
+        s.add_line(&older).expect("fits");
+        let count = |m: &BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
+        assert_eq!(count(&s.swarm, "lan-loss"), 2);
+        assert_eq!(count(&s.swarm, "disaster"), 1);
+        assert_eq!(count(&s.swarm_pinned_off, "disaster"), 1);
+        assert_eq!(count(&s.swarm_pinned_off, "clock-step"), 1);
+        let text = serde_json::to_string(&Summary::default()).expect("JSON");
+        assert!(
+            !text.contains("swarm_pinned_off"),
+            "absent when none: {text}"
+        );
+        let back: Summary = serde_json::from_str(&text).expect("an older summary reads");
+        assert!(back.swarm_pinned_off.is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! every failing seed; replay and shrinking of reproducers.
 
 pub mod campaign;
+pub mod effect;
 pub mod gen;
 pub mod identity;
 pub mod outdir;
