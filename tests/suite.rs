@@ -36,6 +36,7 @@ mod rivals;
 mod schema;
 mod shapes;
 mod shrink;
+mod swarm_pins;
 mod trace_truth;
 mod unmeasured;
 mod unmeasured_campaigns;
