@@ -33,8 +33,9 @@ const RESEND_BURST: usize = 32;
 /// once saturated a slow copy stage with duplicates).
 const RESEND_WINDOW: u64 = 64;
 
-/// The measured retransmission timeout of a peer is at most this many times the configured one.
-const MAX_RTO_FACTOR: u64 = 64;
+/// The measured retransmission timeout of a peer is at most this many times the configured one
+/// (the fuzz generator sizes a heavy-tailed link's drain by it).
+pub const MAX_RTO_FACTOR: u64 = 64;
 
 /// The stages of [`Streams::prefetch`], by how many events ahead each runs: the struct's index
 /// and peer pointers first, then the index entry, the peer's record and its oldest segment.
