@@ -291,3 +291,47 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
     );
     assert!(s["failed"].as_u64().expect("failed") >= 3);
 }
+
+/// A seed its budget stops is exit 3, is named in the summary (`budget_seeds`, and the printed
+/// line) and leaves a reproducer, as a failing seed does: a run that never ends is a finding, and
+/// without it the generated scenario would be nowhere. The reproducer replays to the same hash
+/// and stops at the same budget (exit 3). Seeds that pass leave none.
+#[test]
+fn a_seed_stopped_by_its_budget_leaves_a_reproducer_that_replays() {
+    let d = TempDir::new("fuzz-budget");
+    // Every generated seed runs for far more than 2,000 events.
+    let o = fuzz(&d, &["--seeds", "0..2", "--set", "limits.max_events=2000"]);
+    o.assert_code(common::EXIT_BUDGET);
+    assert!(
+        o.stdout
+            .contains("seeds that hit their budget (each with a reproducer): 0, 1"),
+        "{}",
+        o.stdout
+    );
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        summary["budget_seeds"],
+        serde_json::json!([0, 1]),
+        "{summary}"
+    );
+    let repro = d.join("repro").join("seed-1.json");
+    let r = rcsim(&["replay", repro.to_str().expect("utf-8"), "--json"]);
+    r.assert_code(common::EXIT_BUDGET);
+    assert!(r.stderr.contains("reproduced"), "{}", r.stderr);
+    assert_eq!(r.json()["budget_exhausted"], true);
+
+    let passing = TempDir::new("fuzz-budget-none");
+    fuzz(&passing, &["--seeds", "0..2"]).assert_code(EXIT_OK);
+    let written = std::fs::read_dir(passing.join("repro"))
+        .expect("repro/")
+        .count();
+    assert_eq!(written, 0, "a passing seed leaves no reproducer");
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(passing.join("summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    assert!(summary.get("budget_seeds").is_none(), "{summary}");
+}

@@ -21,6 +21,24 @@ pub(super) fn count(n: u64, unit: &str) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
+/// The first [`FAILING_LINES`] of `seeds`, and how many more the summary's `field` lists.
+fn listed(seeds: &[u64], field: &str) -> String {
+    let shown: Vec<String> = seeds
+        .iter()
+        .take(FAILING_LINES as usize)
+        .map(u64::to_string)
+        .collect();
+    let more = seeds.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!(
+            "{}, ... and {more} more (all in the summary's {field})",
+            shown.join(", ")
+        )
+    } else {
+        shown.join(", ")
+    }
+}
+
 /// Prints a campaign's summary, as text or JSON.
 pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     if json {
@@ -79,21 +97,15 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
         );
     }
     if !s.failing_seeds.is_empty() {
-        let shown: Vec<String> = s
-            .failing_seeds
-            .iter()
-            .take(FAILING_LINES as usize)
-            .map(u64::to_string)
-            .collect();
-        let more = s.failing_seeds.len().saturating_sub(shown.len());
         outln!(
-            "  failing seeds: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(", ... and {more} more (all in the summary's failing_seeds)")
-            } else {
-                String::new()
-            }
+            "  failing seeds: {}",
+            listed(&s.failing_seeds, "failing_seeds")
+        );
+    }
+    if !s.budget_seeds.is_empty() {
+        outln!(
+            "  seeds that hit their budget (each with a reproducer): {}",
+            listed(&s.budget_seeds, "budget_seeds")
         );
     }
     if !s.nondeterministic_seeds.is_empty() {

@@ -357,6 +357,7 @@ fn try_merge(a: &MergeArgs) -> Result<u8, String> {
     }
     join_results(&shards, out, &mut summary, &mut written)?;
     summary.failing_seeds.sort_unstable();
+    summary.budget_seeds.sort_unstable();
     let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
     write_own(&out.join(SUMMARY), text.as_bytes())
         .map_err(|e| format!("{}: {e}", out.join(SUMMARY).display()))?;

@@ -78,6 +78,10 @@ pub struct Summary {
     pub violations_by_kind: BTreeMap<String, u64>,
     /// The failing seeds, in order.
     pub failing_seeds: Vec<u64>,
+    /// The seeds stopped by their budget, in order, each with a reproducer like a failing one's
+    /// (absent when none were, as in older summaries).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budget_seeds: Vec<u64>,
     /// Seeds whose two runs differed (with `--check-determinism`).
     pub nondeterministic_seeds: Vec<u64>,
     /// The campaign's coverage: for each fault kind, the seeds whose scenario had it in effect.
@@ -194,6 +198,7 @@ impl Summary {
                     self.failing_seeds.push(o.seed);
                 } else if r.budget_exhausted {
                     bump(&mut self.budget_exhausted);
+                    self.budget_seeds.push(o.seed);
                 } else {
                     bump(&mut self.passed);
                 }
@@ -252,6 +257,7 @@ impl Summary {
             self.failing_seeds.push(r["seed"].as_u64().unwrap_or(0));
         } else if r["budget_exhausted"] == Value::Bool(true) {
             bump(&mut self.budget_exhausted);
+            self.budget_seeds.push(r["seed"].as_u64().unwrap_or(0));
         } else {
             bump(&mut self.passed);
         }
@@ -270,6 +276,7 @@ impl Summary {
             self.seeds_per_s = seeds as f64 / elapsed_s;
         }
         self.failing_seeds.sort_unstable();
+        self.budget_seeds.sort_unstable();
         self.nondeterministic_seeds.sort_unstable();
     }
 }
@@ -324,7 +331,8 @@ fn scenario_of(
     })
 }
 
-/// Runs one seed: generate, simulate, check, and write a reproducer if it failed.
+/// Runs one seed: generate, simulate, check, and write a reproducer if it failed or its budget
+/// stopped it (a run that never ends is a finding too, and its scenario is otherwise nowhere).
 pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
     let g = generate(&c.base, seed, c.gen, &c.overrides);
     let outcome = |result, effect: &InEffect| SeedOutcome {
@@ -360,7 +368,7 @@ pub fn run_seed(c: &Campaign, seed: u64) -> SeedOutcome {
     };
     let (mut repro, mut repro_error) = (None, None);
     if let Some(dir) = &c.repro_dir {
-        if !result.consistent || nondeterministic.is_some() {
+        if !result.consistent || nondeterministic.is_some() || result.budget_exhausted {
             let path = dir.join(super::repro::file_name(seed));
             let mut r = Repro::new(seed, json, &result);
             r.assumptions_lifted = g.lifted.iter().map(|a| a.to_string()).collect();
