@@ -322,6 +322,16 @@ pub fn buffer_limit(sc: &Scenario) -> Option<BufferLimit> {
     })
 }
 
+/// How fast, in parts per billion of a follower's local time, its clock and the reference (the
+/// first master's clock, which drifts too) can move apart when each drifts at most `w` ppb from
+/// real time: a follower running slow against a master running fast gains `2w / (1 - w)` per
+/// local nanosecond, more than `2w`; rounded up, plus one for the arithmetic of the bound.
+fn relative_drift_bound(w: u64) -> u64 {
+    const BILLION: u64 = 1_000_000_000;
+    let w = w.min(BILLION / 2);
+    (2 * w * BILLION).div_ceil(BILLION - w) + 1
+}
+
 /// The checkpoint protocol's configuration for `sc`: the one mapping from the scenario's knobs to
 /// the protocol's, for the simulator and the exhaustive search alike.
 pub fn checkpoint_config(sc: &Scenario) -> protocol::checkpoint::Config {
@@ -335,7 +345,7 @@ pub fn checkpoint_config(sc: &Scenario) -> protocol::checkpoint::Config {
         .iter()
         .map(|o| o.drift_ppm.abs())
         .fold(sc.clocks.drift_ppm.abs(), f64::max);
-    let drift_bound_ppb = 2 * libm::ceil(widest * 1000.0) as u64 + 1;
+    let drift_bound_ppb = relative_drift_bound(libm::ceil(widest * 1000.0) as u64);
     protocol::checkpoint::Config {
         buffer: buffer_limit(sc),
         initial_clock_error: sc.clocks.sync_error.as_ns().saturating_mul(2),
@@ -360,5 +370,45 @@ pub fn checkpoint_config(sc: &Scenario) -> protocol::checkpoint::Config {
         },
         volatile_buffers: sc.subsystems.buffer == BufferKind::Volatile,
         mutant: pr.mutant,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_drift_bound;
+    use crate::model::clock::Clock;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A follower drifting `-w` and a master drifting `+w` (the worst pair) never move apart
+        /// by more than the bound allows for the follower's own elapsed time, nor the other way
+        /// round; `2w + 1`, the bound before the reference became the master's clock, does not
+        /// hold at the largest drifts.
+        #[test]
+        fn the_drift_bound_covers_a_slow_follower_against_a_fast_master(
+            w in 0u64..=1_000_000,
+            real in 0u64..(1 << 45),
+        ) {
+            let bound = relative_drift_bound(w);
+            let drift = i64::try_from(w).expect("small");
+            for (follower, master) in [(-drift, drift), (drift, -drift)] {
+                let (f, m) = (Clock::new(follower), Clock::new(master));
+                let (local, reference) = (f.local(real), m.local(real));
+                let allowed = (u128::from(local) * u128::from(bound)).div_ceil(1_000_000_000);
+                prop_assert!(u128::from(local.abs_diff(reference)) <= allowed + 1);
+            }
+        }
+    }
+
+    #[test]
+    fn twice_the_drift_falls_short_against_a_drifting_reference() {
+        let w = 1_000_000;
+        let hour = 3_600_000_000_000u64;
+        let (f, m) = (Clock::new(-(w as i64)), Clock::new(w as i64));
+        let (local, reference) = (f.local(hour), m.local(hour));
+        let old = u128::from(local) * u128::from(2 * w + 1) / 1_000_000_000;
+        assert!(u128::from(reference - local) > old + 1_000);
+        let new = u128::from(local) * u128::from(relative_drift_bound(w)) / 1_000_000_000;
+        assert!(u128::from(reference - local) <= new);
     }
 }
