@@ -323,6 +323,15 @@ fn a_seed_stopped_by_its_budget_leaves_a_reproducer_that_replays() {
     assert!(r.stderr.contains("reproduced"), "{}", r.stderr);
     assert_eq!(r.json()["budget_exhausted"], true);
 
+    // Without --out nothing is written, and the line says no more than that the seeds stopped.
+    let nowhere = rcsim(&["fuzz", "--seeds", "0..2", "--set", "limits.max_events=2000"]);
+    nowhere.assert_code(common::EXIT_BUDGET);
+    assert!(
+        nowhere.stdout.contains("seeds that hit their budget: 0, 1"),
+        "{}",
+        nowhere.stdout
+    );
+
     let passing = TempDir::new("fuzz-budget-none");
     fuzz(&passing, &["--seeds", "0..2"]).assert_code(EXIT_OK);
     let written = std::fs::read_dir(passing.join("repro"))

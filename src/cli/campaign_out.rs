@@ -104,7 +104,12 @@ pub(super) fn print_summary(s: &Summary, json: bool, out: Option<&Path>) {
     }
     if !s.budget_seeds.is_empty() {
         outln!(
-            "  seeds that hit their budget (each with a reproducer): {}",
+            "  seeds that hit their budget{}: {}",
+            if out.is_some() {
+                " (each with a reproducer)"
+            } else {
+                ""
+            },
             listed(&s.budget_seeds, "budget_seeds")
         );
     }

@@ -110,7 +110,9 @@ pub fn fields(k: Swarm) -> &'static [&'static [&'static str]] {
 /// primary crash that happened to hit the master, or two of them that happened to overlap, look
 /// just like the kinds drawn for that. Such a kind counts only while no `--set` touches the
 /// fault list, so a pinned fault list never claims a crash kind the campaign cannot vouch for.
-/// The others read as follows: a loss or duplication above zero on any LAN or pair link; more
+/// The others read as follows: a loss above zero on either LAN or on any pair link (`link-loss`
+/// also draws the links' duplication, which alone does not count), a duplication above zero on
+/// either LAN; more
 /// than one path on any link; a clock that drifts (its own override, else the common drift,
 /// to the nanosecond per second the model uses); a pair with its own copy time; the fault of that
 /// kind in the list (a `disaster` fault for `disaster`: a disaster drawn beside a rolling one is

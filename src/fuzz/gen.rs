@@ -377,8 +377,9 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions, pins: &[Override])
     // Long enough that a message lost a dozen times in a row (at 15% loss, about one in 10^10)
     // still lands before liveness is judged.
     // A heavy-tailed link's slowest message (about five sigmas out, e^5.5 its median) too, and
-    // a segment lost twice in a row on it: its round trips keep the stream's timeout at the cap,
-    // and a resent segment waits twice that (seed 40919 stalled 1.1 s, past a 1.06 s drain).
+    // a segment lost twice in a row on it (not a dozen: there its round trips keep the stream's
+    // timeout at the cap, and a resent segment waits twice that; seed 40919 stalled 1.1 s, past
+    // a 1.06 s drain).
     let tail = if has(Swarm::HeavyTailLink) {
         link_median * 250 + rto * crate::protocol::stream::MAX_RTO_FACTOR * 3
     } else {
