@@ -187,22 +187,28 @@ impl Summary {
             Err(_) => bump(&mut self.invalid),
             Ok(r) => {
                 self.events = self.events.saturating_add(r.events);
-                let mut kinds: Vec<&str> = r.violations.iter().map(|v| v.kind.as_str()).collect();
-                kinds.sort_unstable();
-                kinds.dedup();
-                for k in kinds {
-                    bump(self.violations_by_kind.entry(k.to_string()).or_default());
-                }
-                if !r.consistent {
-                    bump(&mut self.failed);
-                    self.failing_seeds.push(o.seed);
-                } else if r.budget_exhausted {
-                    bump(&mut self.budget_exhausted);
-                    self.budget_seeds.push(o.seed);
-                } else {
-                    bump(&mut self.passed);
-                }
+                let kinds = r.violations.iter().map(|v| v.kind.as_str()).collect();
+                self.verdict(o.seed, kinds, !r.consistent, r.budget_exhausted);
             }
+        }
+    }
+
+    /// Counts a run's violation kinds (a seed once per kind) and its verdict: failed, stopped
+    /// by its budget, or passed. One rule for seeds run here and lines read back.
+    fn verdict(&mut self, seed: u64, mut kinds: Vec<&str>, failed: bool, budget: bool) {
+        kinds.sort_unstable();
+        kinds.dedup();
+        for k in kinds {
+            bump(self.violations_by_kind.entry(k.to_string()).or_default());
+        }
+        if failed {
+            bump(&mut self.failed);
+            self.failing_seeds.push(seed);
+        } else if budget {
+            bump(&mut self.budget_exhausted);
+            self.budget_seeds.push(seed);
+        } else {
+            bump(&mut self.passed);
         }
     }
 
@@ -243,24 +249,16 @@ impl Summary {
             bump(&mut self.invalid);
             return Ok(());
         }
-        let mut kinds: Vec<&str> = r["violations"]
+        let kinds = r["violations"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v["kind"].as_str()).collect())
             .unwrap_or_default();
-        kinds.sort_unstable();
-        kinds.dedup();
-        for k in kinds {
-            bump(self.violations_by_kind.entry(k.to_string()).or_default());
-        }
-        if r["consistent"] == Value::Bool(false) {
-            bump(&mut self.failed);
-            self.failing_seeds.push(r["seed"].as_u64().unwrap_or(0));
-        } else if r["budget_exhausted"] == Value::Bool(true) {
-            bump(&mut self.budget_exhausted);
-            self.budget_seeds.push(r["seed"].as_u64().unwrap_or(0));
-        } else {
-            bump(&mut self.passed);
-        }
+        self.verdict(
+            r["seed"].as_u64().unwrap_or(0),
+            kinds,
+            r["consistent"] == Value::Bool(false),
+            r["budget_exhausted"] == Value::Bool(true),
+        );
         Ok(())
     }
 
