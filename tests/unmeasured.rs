@@ -118,6 +118,21 @@ fn report(dir: &TempDir, args: &[&str]) -> (String, impl Fn(&str) -> String) {
     (read("index.md"), read)
 }
 
+/// The report of `checkpoint` and `sync` on metro with every link down: `sync` completes no
+/// host write, `checkpoint` does.
+fn report_without_sync_writes(dir: &TempDir) -> (String, impl Fn(&str) -> String) {
+    report(
+        dir,
+        &[
+            METRO,
+            "--protocol",
+            "checkpoint,sync",
+            "--set",
+            ALL_LINKS_DOWN,
+        ],
+    )
+}
+
 /// The caption under the chart titled `title` in `index.md`.
 fn caption<'a>(md: &'a str, title: &str) -> &'a str {
     let at = md
@@ -145,16 +160,7 @@ const SYNC_GREEN: &str = "#2CA02C";
 #[test]
 fn the_tradeoff_chart_draws_no_point_for_a_protocol_without_a_completed_write() {
     let dir = TempDir::new("tradeoff-unmeasured");
-    let (md, read) = report(
-        &dir,
-        &[
-            METRO,
-            "--protocol",
-            "checkpoint,sync",
-            "--set",
-            ALL_LINKS_DOWN,
-        ],
-    );
+    let (md, read) = report_without_sync_writes(&dir);
     let svg = read("tradeoff.svg");
     // checkpoint completed writes: a point and a legend dot in each of the two panels.
     assert_eq!(circles(&svg, CHECKPOINT_BLUE), 4, "{svg}");
@@ -212,16 +218,7 @@ fn comparison(
 #[test]
 fn latency_captions_say_na_and_name_no_overlap_without_samples() {
     let dir = TempDir::new("captions-unmeasured");
-    let (md, _) = report(
-        &dir,
-        &[
-            METRO,
-            "--protocol",
-            "checkpoint,sync",
-            "--set",
-            ALL_LINKS_DOWN,
-        ],
-    );
+    let (md, _) = report_without_sync_writes(&dir);
     let c = caption(&md, "Host write latency by percentile");
     assert!(c.contains("sync n/a (no write completed)"), "{c}");
     assert!(!c.contains("sync p50"), "{c}");
