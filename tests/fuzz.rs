@@ -322,6 +322,17 @@ fn a_seed_stopped_by_its_budget_leaves_a_reproducer_that_replays() {
     r.assert_code(common::EXIT_BUDGET);
     assert!(r.stderr.contains("reproduced"), "{}", r.stderr);
     assert_eq!(r.json()["budget_exhausted"], true);
+    // It has no violation to keep, and shrink says it stopped at its budget, with the limit's
+    // exit code, instead of calling it a run that does not fail.
+    let s = rcsim(&["shrink", repro.to_str().expect("utf-8")]);
+    s.assert_code(common::EXIT_BUDGET);
+    assert!(
+        s.stderr
+            .contains("hits its events budget (limits.max_events) after 2000 events"),
+        "{}",
+        s.stderr
+    );
+    assert!(!s.stderr.contains("does not fail"), "{}", s.stderr);
 
     // Without --out nothing is written, and the line says no more than that the seeds stopped.
     let nowhere = rcsim(&["fuzz", "--seeds", "0..2", "--set", "limits.max_events=2000"]);

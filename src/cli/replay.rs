@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::repro::Repro;
-use rcsim::fuzz::shrink::{shrink, Size};
+use rcsim::fuzz::shrink::{shrink, Size, Unshrinkable};
 use rcsim::output::{is_stdout, sole_stdout};
 use rcsim::scenario::units::Duration;
 use rcsim::scenario::Override;
@@ -117,12 +117,37 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, 
         errln!("{e}");
         return EXIT_USAGE;
     }
-    let Some(s) = shrink(&repro, max_attempts) else {
-        errln!(
-            "rcsim shrink: {} does not fail when replayed, so there is nothing to shrink",
-            path.display()
-        );
-        return EXIT_USAGE;
+    let s = match shrink(&repro, max_attempts) {
+        Ok(s) => s,
+        Err(Unshrinkable::Budget {
+            which,
+            events,
+            sim_ns,
+        }) => {
+            errln!(
+                "rcsim shrink: {} hits its {which} budget ({}) after {events} events at {} \
+                 simulated, with no violation found by then, so there is nothing to shrink \
+                 (`rcsim replay` reruns it; a larger limit lets it finish)",
+                path.display(),
+                Unshrinkable::setting(&which),
+                summary::ns(sim_ns)
+            );
+            return EXIT_BUDGET;
+        }
+        Err(Unshrinkable::Invalid) => {
+            errln!(
+                "rcsim shrink: {} does not hold a valid scenario",
+                path.display()
+            );
+            return EXIT_USAGE;
+        }
+        Err(Unshrinkable::Consistent) => {
+            errln!(
+                "rcsim shrink: {} does not fail when replayed, so there is nothing to shrink",
+                path.display()
+            );
+            return EXIT_USAGE;
+        }
     };
     let target = out.cloned().unwrap_or_else(|| {
         let stem = path.file_stem().unwrap_or_default().to_string_lossy();

@@ -39,6 +39,38 @@ impl std::fmt::Display for Size {
     }
 }
 
+/// Why a reproducer has nothing to shrink.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unshrinkable {
+    /// Its scenario does not validate.
+    Invalid,
+    /// It runs to its end and the checker finds it consistent.
+    Consistent,
+    /// A resource limit stops it before its end, with no violation found by then (a campaign
+    /// keeps such seeds' reproducers too). Shrinking one would mean running every candidate to
+    /// the same limit, so it is refused with what stopped it.
+    Budget {
+        /// Which limit, as the result's `budget` names it (`events`, `sim_time`,
+        /// `writes_in_flight`).
+        which: String,
+        /// Events processed when it stopped.
+        events: u64,
+        /// Simulated nanoseconds reached when it stopped.
+        sim_ns: u64,
+    },
+}
+
+impl Unshrinkable {
+    /// The scenario setting behind a budget, for a message that says what to raise.
+    pub fn setting(which: &str) -> &'static str {
+        match which {
+            "sim_time" => "limits.max_sim_time",
+            "writes_in_flight" => "limits.max_writes_in_flight",
+            _ => "limits.max_events",
+        }
+    }
+}
+
 /// What shrinking did.
 #[derive(Clone, Debug)]
 pub struct Shrunk {
@@ -359,11 +391,20 @@ fn constants(s: &Value) -> Value {
 /// trying at most `max_attempts` runs. Each pass tries every kind of simplification, keeping
 /// each one that still fails (and trying that kind again on the result); passes repeat until
 /// one changes nothing. The shrunk scenario's `description` says what it was shrunk from.
-/// `None` if the reproducer does not fail to begin with.
-pub fn shrink(repro: &Repro, max_attempts: u64) -> Option<Shrunk> {
+/// An error if the reproducer does not fail to begin with, saying why.
+pub fn shrink(repro: &Repro, max_attempts: u64) -> Result<Shrunk, Unshrinkable> {
     let seed = repro.seed;
-    let (mut best, first) = attempt(&repro.scenario, seed)?;
-    let kind = first.violations.first()?.kind.clone();
+    let (mut best, first) = attempt(&repro.scenario, seed).ok_or(Unshrinkable::Invalid)?;
+    let Some(kind) = first.violations.first().map(|v| v.kind.clone()) else {
+        return Err(match &first.budget {
+            Some(which) => Unshrinkable::Budget {
+                which: which.clone(),
+                events: first.events,
+                sim_ns: first.sim_ns,
+            },
+            None => Unshrinkable::Consistent,
+        });
+    };
     let before = size_of(&best, &first);
     let mut best_result = first;
     let mut attempts = 1;
@@ -409,7 +450,7 @@ pub fn shrink(repro: &Repro, max_attempts: u64) -> Option<Shrunk> {
             }
         }
     }
-    Some(Shrunk {
+    Ok(Shrunk {
         repro: Repro::new(seed, best, &best_result),
         before,
         after,
@@ -420,6 +461,7 @@ pub fn shrink(repro: &Repro, max_attempts: u64) -> Option<Shrunk> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::Override;
 
     #[test]
     fn a_liveness_failure_is_never_shrunk_by_a_shorter_drain() {
@@ -488,6 +530,38 @@ mod tests {
         assert_eq!(c["subsystems"]["overrides"], json!([{"subsystem": 3}]));
         assert_eq!(c["protocol"]["primary_master"], json!(3));
         assert_eq!(c["protocol"]["secondary_master"], json!(1));
+    }
+
+    #[test]
+    fn a_run_without_a_violation_says_whether_it_ended_or_hit_its_budget() {
+        let text = include_str!("../../scenarios/random-pairs.json");
+        let set = |s: &str| Override::parse(s).expect("override");
+        let checkpoint = set("protocol.kind=checkpoint");
+        let sc = parse("random-pairs", text, &[checkpoint.clone()]).expect("valid");
+        let r = simulate(&sc, 7, &RunOptions::default()).expect("runs");
+        assert!(r.consistent, "the patent's protocol holds here");
+        let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
+        assert_eq!(shrink(&repro, 200).err(), Some(Unshrinkable::Consistent));
+
+        let cut = parse(
+            "random-pairs",
+            text,
+            &[checkpoint, set("limits.max_events=500")],
+        )
+        .expect("valid");
+        let r = simulate(&cut, 7, &RunOptions::default()).expect("runs");
+        assert!(r.budget_exhausted && r.violations.is_empty());
+        let repro = Repro::new(7, serde_json::to_value(&cut).expect("json"), &r);
+        assert_eq!(
+            shrink(&repro, 200).err(),
+            Some(Unshrinkable::Budget {
+                which: "events".into(),
+                events: 500,
+                sim_ns: r.sim_ns,
+            })
+        );
+        assert_eq!(Unshrinkable::setting("events"), "limits.max_events");
+        assert_eq!(Unshrinkable::setting("sim_time"), "limits.max_sim_time");
     }
 
     #[test]
