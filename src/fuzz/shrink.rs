@@ -537,7 +537,7 @@ mod tests {
         let text = include_str!("../../scenarios/random-pairs.json");
         let set = |s: &str| Override::parse(s).expect("override");
         let checkpoint = set("protocol.kind=checkpoint");
-        let sc = parse("random-pairs", text, &[checkpoint.clone()]).expect("valid");
+        let sc = parse("random-pairs", text, std::slice::from_ref(&checkpoint)).expect("valid");
         let r = simulate(&sc, 7, &RunOptions::default()).expect("runs");
         assert!(r.consistent, "the patent's protocol holds here");
         let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
