@@ -34,8 +34,19 @@ const RESEND_BURST: usize = 32;
 const RESEND_WINDOW: u64 = 64;
 
 /// The measured retransmission timeout of a peer is at most this many times the configured one
-/// (the fuzz generator sizes a heavy-tailed link's drain by it).
-pub const MAX_RTO_FACTOR: u64 = 64;
+/// (see [`worst_resend_wait`]).
+const MAX_RTO_FACTOR: u64 = 64;
+
+/// The longest a segment can wait from its first send to its last resend when it is lost
+/// `losses` times in a row to a peer whose timeout sits at its cap: one capped timeout, then
+/// twice that for every resend after the first (a resent segment waits twice the timeout), plus
+/// up to one configured timeout between retransmission ticks. The fuzz generator sizes the
+/// drain of a lossy heavy-tailed link by it.
+pub fn worst_resend_wait(configured: u64, losses: u64) -> u64 {
+    let cap = configured.saturating_mul(MAX_RTO_FACTOR);
+    cap.saturating_mul(losses.saturating_mul(2).saturating_sub(1))
+        .saturating_add(configured)
+}
 
 /// The stages of [`Streams::prefetch`], by how many events ahead each runs: the struct's index
 /// and peer pointers first, then the index entry, the peer's record and its oldest segment.
@@ -1076,6 +1087,46 @@ mod tests {
                 }
             })
         );
+    }
+
+    /// A segment lost again and again to a peer at the capped timeout is resent for the k-th
+    /// time no later than `worst_resend_wait(rto, k)` after its first send, and not much sooner:
+    /// the bound is this schedule, not a guess.
+    #[test]
+    fn a_segment_lost_k_times_at_the_cap_is_resent_within_the_worst_wait() {
+        let rto = 100;
+        let mut tx = Streams::new(rto, true);
+        let mut out = Outputs::new();
+        tx.send(0, B, body(0), &mut out);
+        tx.on_msg(1_000_000, B, Msg::Ack { next: 1, held: 0 }, &mut out);
+        let peer = &tx.peers[tx.find(B).unwrap()];
+        assert_eq!(
+            peer.rto(rto),
+            rto * MAX_RTO_FACTOR,
+            "round trips hold it at the cap"
+        );
+        let start = 2_000_000;
+        tx.send(start, B, body(1), &mut out);
+        out.drain();
+        let mut resends = Vec::new();
+        let mut now = start;
+        while resends.len() < 4 {
+            now += rto;
+            tx.on_timer(now, &mut out);
+            if !segs(&out).is_empty() {
+                resends.push(now - start);
+            }
+            out.drain();
+        }
+        for (k, &at) in (1..).zip(&resends) {
+            let worst = worst_resend_wait(rto, k);
+            assert!(
+                at <= worst && at + 2 * rto > worst,
+                "resend {k} at {at} ns, worst {worst}"
+            );
+        }
+        assert_eq!(worst_resend_wait(rto, 3), 5 * 6400 + 100);
+        assert_eq!(worst_resend_wait(u64::MAX, 3), u64::MAX, "saturates");
     }
 
     #[test]
