@@ -377,13 +377,14 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions, pins: &[Override])
     // Long enough that a message lost a dozen times in a row (at 15% loss, about one in 10^10)
     // still lands before liveness is judged.
     // A heavy-tailed link's slowest message (about five sigmas out, e^5.5 its median) too, and
-    // a segment lost three times in a row on it (not a dozen: there its round trips keep the
-    // stream's timeout at the cap, and a resent segment waits twice that). At the generator's
-    // 5% loss at most, one segment in 160,000 is lost four times; covering two losses only
-    // left one false liveness stall in 100,000 seeds (seed 40919 stalled 1.1 s, past a 1.06 s
-    // drain).
+    // a segment lost in a row on it (not a dozen times: there its round trips keep the stream's
+    // timeout at the cap, and a resent segment waits twice that). On a lossy link, three
+    // losses: at the generator's 5% loss at most, one segment in 160,000 is lost four times,
+    // and covering two only left one false liveness stall in 100,000 seeds (seed 40919 stalled
+    // 1.1 s, past a 1.06 s drain). Without loss a segment is lost only to an outage's end.
     let tail = if has(Swarm::HeavyTailLink) {
-        link_median * 250 + crate::protocol::stream::worst_resend_wait(rto, 3)
+        let losses = if link_loss > 0.0 { 3 } else { 2 };
+        link_median * 250 + crate::protocol::stream::worst_resend_wait(rto, losses)
     } else {
         0
     };
@@ -737,6 +738,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A heavy-tailed link's drain lets a segment lost three times in a row at the capped
+    /// timeout (twice on a lossless link) be resent before liveness is judged.
+    #[test]
+    fn a_heavy_tailed_link_drains_long_enough_for_repeated_losses() {
+        let opts = GenOptions {
+            outside_assumptions: false,
+        };
+        let (mut lossy, mut lossless) = (0, 0);
+        for seed in 0..300 {
+            let v = generate(&base(), seed, opts, &[]).scenario;
+            let sc = parse("generated", &v.to_string(), &[]).expect("valid");
+            if !matches!(sc.links.latency, crate::scenario::dist::Dist::Lognormal { sigma, .. } if sigma >= crate::fuzz::effect::HEAVY_SIGMA)
+            {
+                continue;
+            }
+            let losses = if sc.links.loss.get() > 0.0 {
+                lossy += 1;
+                3
+            } else {
+                lossless += 1;
+                2
+            };
+            let rto = sc.protocol.retransmit_timeout.as_ns();
+            let need = crate::protocol::stream::worst_resend_wait(rto, losses);
+            assert!(
+                sc.drain.as_ns() > need,
+                "seed {seed}: drain {} for {losses} losses at rto {rto}",
+                sc.drain.as_ns()
+            );
+        }
+        assert!(
+            lossy > 10 && lossless > 10,
+            "{lossy} lossy, {lossless} lossless"
+        );
     }
 
     #[test]
