@@ -679,6 +679,8 @@ pub fn has_disaster(sc: &Scenario) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzz::effect::HEAVY_SIGMA;
+    use crate::scenario::dist::Dist;
     use crate::scenario::parse;
 
     fn base() -> Scenario {
@@ -751,8 +753,9 @@ mod tests {
         for seed in 0..300 {
             let v = generate(&base(), seed, opts, &[]).scenario;
             let sc = parse("generated", &v.to_string(), &[]).expect("valid");
-            if !matches!(sc.links.latency, crate::scenario::dist::Dist::Lognormal { sigma, .. } if sigma >= crate::fuzz::effect::HEAVY_SIGMA)
-            {
+            let heavy =
+                matches!(sc.links.latency, Dist::Lognormal { sigma, .. } if sigma >= HEAVY_SIGMA);
+            if !heavy {
                 continue;
             }
             let losses = if sc.links.loss.get() > 0.0 {
