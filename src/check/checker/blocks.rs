@@ -54,6 +54,11 @@ pub(super) struct Blocks {
     table: Vec<(usize, Block)>,
     /// What a block never written reads as.
     empty: Block,
+    /// Version buffers of blocks whose versions were all retired, for the next block that
+    /// stores one: a block with nothing stored holds no buffer, so memory follows the blocks
+    /// with versions in flight, not every block ever written, and no write allocates once as
+    /// many blocks have been busy at once.
+    spare: Vec<VecDeque<Version>>,
 }
 
 impl Blocks {
@@ -63,6 +68,31 @@ impl Blocks {
             slots: Sparse::new(),
             table: Vec::new(),
             empty: Block::default(),
+            spare: Vec::new(),
+        }
+    }
+
+    /// Appends `v` to the versions of the block in slot `k`, giving it a spare buffer if it
+    /// holds none.
+    pub fn push_version(&mut self, k: Slot, v: Version) {
+        let block = &mut self.table[k].1;
+        if block.versions.capacity() == 0 {
+            if let Some(buffer) = self.spare.pop() {
+                block.versions = buffer;
+            }
+        }
+        block.versions.push_back(v);
+    }
+
+    /// Retires the oldest version of the block in slot `k`; a block left with none gives its
+    /// buffer back to the spares.
+    pub fn retire_version(&mut self, k: Slot) {
+        let block = &mut self.table[k].1;
+        if block.versions.pop_front().is_some() {
+            block.base += 1;
+        }
+        if block.versions.is_empty() && block.versions.capacity() > 0 {
+            self.spare.push(std::mem::take(&mut block.versions));
         }
     }
 
@@ -132,5 +162,35 @@ mod tests {
         assert_eq!((t[7].visible, t.at(a).visible, t[8].visible), (3, 2, 0));
         let order: Vec<(usize, usize)> = t.iter().map(|(i, k)| (i, k.visible)).collect();
         assert_eq!(order, vec![(1 << 40, 2), (7, 3)]);
+    }
+
+    fn version(id: WriteId) -> Version {
+        let latest = Latest {
+            seq: id,
+            id,
+            issued: id,
+            label: Label::default(),
+        };
+        Version { id, latest }
+    }
+
+    #[test]
+    fn a_block_with_every_version_retired_holds_no_buffer_and_the_next_one_reuses_it() {
+        let mut t = Blocks::new();
+        let (a, b) = (t.slot(3), t.slot(9));
+        t.push_version(a, version(1));
+        t.push_version(a, version(2));
+        t.retire_version(a);
+        assert_eq!((t.at(a).base, t.at(a).versions.len()), (1, 1));
+        assert!(t.at(a).versions.capacity() > 0, "a version is still stored");
+        t.retire_version(a);
+        assert_eq!(t.at(a).base, 2);
+        assert_eq!(t.at(a).versions.capacity(), 0, "nothing stored, no buffer");
+        assert_eq!(t.spare.len(), 1);
+        t.push_version(b, version(3));
+        assert!(t.spare.is_empty(), "the next block took the spare");
+        assert_eq!(t.at(b).versions.front().map(|v| v.id), Some(3));
+        t.retire_version(a);
+        assert_eq!(t.at(a).base, 2, "nothing to retire changes nothing");
     }
 }

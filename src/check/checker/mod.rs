@@ -356,8 +356,8 @@ impl Checker {
             _ => me,
         };
         block.last = Some(latest);
-        block.versions.push_back(Version { id, latest });
         let visible = block.visible;
+        self.blocks.push_version(k, Version { id, latest });
         let rec = self.rec_mut(id);
         rec.version = version as u32;
         if rec.completed_seq != NEVER && version >= visible {
@@ -601,9 +601,7 @@ impl Checker {
             if front.id < self.first {
                 self.stragglers.remove(&front.id);
             }
-            let block = self.blocks.at_mut(k);
-            block.versions.pop_front();
-            block.base += 1;
+            self.blocks.retire_version(k);
         }
         while let Some(rec) = self.writes.front() {
             let retired =
