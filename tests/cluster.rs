@@ -101,10 +101,7 @@ fn four_slurm_shards_merge_into_exactly_the_unsharded_campaign() {
         .map(|task| {
             let d = TempDir::new(&format!("cluster-slurm-{task}"));
             slurm_shard(&d, task, "independent").assert_code(EXIT_VIOLATION);
-            let summary: Value = serde_json::from_str(
-                &std::fs::read_to_string(d.join("summary.json")).expect("summary"),
-            )
-            .expect("JSON");
+            let summary = d.read_json("summary.json");
             assert_eq!(summary["campaign"]["shard"]["k"], task + 1);
             assert_eq!(summary["campaign"]["shard"]["n"], 4);
             assert_eq!(summary["campaign"]["protocol"], "independent");

@@ -159,10 +159,7 @@ fn the_slurm_array_and_merge_scripts_give_the_unsharded_results() {
 }
 
 fn whole_code(whole: &TempDir) -> Option<i32> {
-    let s: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(whole.join("summary.json")).expect("summary"),
-    )
-    .expect("JSON");
+    let s = whole.read_json("summary.json");
     Some(if s["failed"].as_u64() > Some(0) {
         EXIT_VIOLATION
     } else {

@@ -29,10 +29,7 @@ fn the_checkpoint_protocol_passes_a_small_campaign() {
     let s = o.json();
     assert_eq!(s["seeds"], 60);
     assert_eq!(s["passed"], 60, "{s}");
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(d.join("summary.json")).expect("summary.json"),
-    )
-    .expect("JSON");
+    let summary = d.read_json("summary.json");
     assert_eq!(summary["failed"], 0);
     assert!(summary["events_per_s"].as_f64().expect("number") > 0.0);
     assert!(summary["seeds_per_s"].as_f64().expect("number") > 0.0);
@@ -308,10 +305,7 @@ fn a_seed_stopped_by_its_budget_leaves_a_reproducer_that_replays() {
         "{}",
         o.stdout
     );
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(d.join("summary.json")).expect("summary.json"),
-    )
-    .expect("JSON");
+    let summary = d.read_json("summary.json");
     assert_eq!(
         summary["budget_seeds"],
         serde_json::json!([0, 1]),
@@ -349,9 +343,6 @@ fn a_seed_stopped_by_its_budget_leaves_a_reproducer_that_replays() {
         .expect("repro/")
         .count();
     assert_eq!(written, 0, "a passing seed leaves no reproducer");
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(passing.join("summary.json")).expect("summary.json"),
-    )
-    .expect("JSON");
+    let summary = passing.read_json("summary.json");
     assert!(summary.get("budget_seeds").is_none(), "{summary}");
 }

@@ -141,9 +141,7 @@ fn a_partial_merge_exits_with_its_verdict_not_as_interrupted() {
         "{}",
         o.stdout
     );
-    let written: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary"))
-            .expect("JSON");
+    let written = out.read_json("summary.json");
     assert_eq!(written["interrupted"], false);
     assert_eq!(written["partial"], true);
     assert_eq!(written["missing_shards"], serde_json::json!([2]));

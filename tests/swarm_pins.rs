@@ -44,11 +44,6 @@ fn lines(dir: &TempDir) -> Vec<Value> {
         .collect()
 }
 
-fn summary(dir: &TempDir) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).expect("summary"))
-        .expect("JSON")
-}
-
 fn names(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -92,7 +87,7 @@ fn an_empty_fault_list_reports_no_fault_kind_and_counts_those_pinned_off() {
             );
         }
     }
-    let s = summary(&d);
+    let s = d.read_json("summary.json");
     let swarm = as_counts(&s["swarm"]);
     let off = as_counts(&s["swarm_pinned_off"]);
     for k in FAULT_LIST_KINDS {
@@ -145,7 +140,7 @@ fn without_a_set_the_swarm_is_what_it_always_was() {
             .collect();
         assert_eq!(got, golden, "{extra:?}");
         assert!(lines.iter().all(|l| l.get("swarm_pinned_off").is_none()));
-        let s = summary(&d);
+        let s = d.read_json("summary.json");
         assert!(s.get("swarm_pinned_off").is_none(), "{s}");
         assert_eq!(as_counts(&s["swarm"]), counts(&golden, "swarm"));
     }
@@ -192,7 +187,7 @@ fn resume_and_merge_keep_the_pinned_off_counts() {
     let mut args = vec!["--seeds", "0..30"];
     args.extend_from_slice(&set);
     fuzz(&whole, &args).assert_code(EXIT_OK);
-    let want = summary(&whole);
+    let want = whole.read_json("summary.json");
     assert!(as_counts(&want["swarm_pinned_off"]).contains_key("link-loss"));
 
     // Merged shards.
@@ -212,7 +207,7 @@ fn resume_and_merge_keep_the_pinned_off_counts() {
         .collect();
     let out = merged.path().to_string_lossy().to_string();
     rcsim(&["fuzz", "--merge", &dirs[0], &dirs[1], "--out", &out]).assert_code(EXIT_OK);
-    let got = summary(&merged);
+    let got = merged.read_json("summary.json");
     assert_eq!(got["swarm"], want["swarm"]);
     assert_eq!(got["swarm_pinned_off"], want["swarm_pinned_off"]);
 
@@ -237,7 +232,7 @@ fn resume_and_merge_keep_the_pinned_off_counts() {
         let mut args = vec!["--seeds", "0..30", "--resume"];
         args.extend_from_slice(&set);
         fuzz(&d, &args).assert_code(EXIT_OK);
-        let got = summary(&d);
+        let got = d.read_json("summary.json");
         assert_eq!(got["swarm"], want["swarm"]);
         let mut expected = as_counts(&want["swarm_pinned_off"]);
         if older {

@@ -180,6 +180,12 @@ impl TempDir {
         self.path.join(name)
     }
 
+    /// The JSON file `name` inside the directory (a campaign's `summary.json`, say).
+    pub fn read_json(&self, name: &str) -> Value {
+        let text = std::fs::read_to_string(self.join(name)).expect("a file to read");
+        serde_json::from_str(&text).expect("JSON")
+    }
+
     /// Writes `text` to `name` inside the directory and returns its path.
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let p = self.join(name);
