@@ -203,7 +203,8 @@ fn central_keeps_up_over_one_heavy_tailed_in_order_link() {
 /// Fuzz seed 40919 of the default campaign: a heavy-tailed lossy link whose round trips held the
 /// stream's retransmission timeout at its cap, so a segment lost twice waited about a second; the
 /// copy was stalled 1.1 s at the end of a 1.06 s drain (a liveness verdict, the image consistent).
-/// The generator's drain for a heavy-tailed link now covers a twice-lost segment at the cap.
+/// The generator's drain for a heavy-tailed lossy link now covers a segment lost three times at
+/// the cap (`stream::worst_resend_wait`).
 #[test]
 fn a_heavy_tailed_lossy_link_catches_up_within_the_generated_drain() {
     let o = rcsim(&["fuzz", "--seeds", "40919..40920", "--jobs", "1", "--json"]);

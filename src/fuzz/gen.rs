@@ -679,8 +679,7 @@ pub fn has_disaster(sc: &Scenario) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::effect::HEAVY_SIGMA;
-    use crate::scenario::dist::Dist;
+    use crate::fuzz::effect::judged;
     use crate::scenario::parse;
 
     fn base() -> Scenario {
@@ -753,12 +752,10 @@ mod tests {
         for seed in 0..300 {
             let v = generate(&base(), seed, opts, &[]).scenario;
             let sc = parse("generated", &v.to_string(), &[]).expect("valid");
-            let heavy =
-                matches!(sc.links.latency, Dist::Lognormal { sigma, .. } if sigma >= HEAVY_SIGMA);
-            if !heavy {
+            if judged(Swarm::HeavyTailLink, &sc) != Some(true) {
                 continue;
             }
-            let losses = if sc.links.loss.get() > 0.0 {
+            let losses = if judged(Swarm::LinkLoss, &sc) == Some(true) {
                 lossy += 1;
                 3
             } else {
