@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use rcsim::fuzz::repro::Repro;
 use rcsim::fuzz::shrink::{shrink, Size, Unshrinkable};
 use rcsim::output::{is_stdout, sole_stdout};
+use rcsim::scenario::types::Limits;
 use rcsim::scenario::units::Duration;
 use rcsim::scenario::Override;
 use rcsim::sim::{simulate, RunOptions};
@@ -129,7 +130,7 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, 
                  simulated, with no violation found by then, so there is nothing to shrink \
                  (`rcsim replay` reruns it; a larger limit lets it finish)",
                 path.display(),
-                Unshrinkable::setting(&which),
+                Limits::setting(&which),
                 summary::ns(sim_ns)
             );
             return EXIT_BUDGET;

@@ -160,15 +160,10 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         );
     }
     if let Some(which) = &result.budget {
-        let limit = match which.as_str() {
-            "events" => format!("limits.max_events = {}", sc.limits.max_events),
-            "writes_in_flight" => format!(
-                "limits.max_writes_in_flight = {} (the hosts write faster than the subsystems \
-                 serve)",
-                sc.limits.max_writes_in_flight
-            ),
-            _ => format!("limits.max_sim_time = {}", sc.limits.max_sim_time),
-        };
+        let mut limit = sc.limits.stated(which);
+        if which == "writes_in_flight" {
+            limit.push_str(" (the hosts write faster than the subsystems serve)");
+        }
         errln!(
             "rcsim: budget exhausted: {limit} was reached after {} events at {} simulated, \
              before the run finished; raise it with --set to run to the end",

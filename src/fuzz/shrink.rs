@@ -60,17 +60,6 @@ pub enum Unshrinkable {
     },
 }
 
-impl Unshrinkable {
-    /// The scenario setting behind a budget, for a message that says what to raise.
-    pub fn setting(which: &str) -> &'static str {
-        match which {
-            "sim_time" => "limits.max_sim_time",
-            "writes_in_flight" => "limits.max_writes_in_flight",
-            _ => "limits.max_events",
-        }
-    }
-}
-
 /// What shrinking did.
 #[derive(Clone, Debug)]
 pub struct Shrunk {
@@ -560,8 +549,6 @@ mod tests {
                 sim_ns: r.sim_ns,
             })
         );
-        assert_eq!(Unshrinkable::setting("events"), "limits.max_events");
-        assert_eq!(Unshrinkable::setting("sim_time"), "limits.max_sim_time");
     }
 
     #[test]

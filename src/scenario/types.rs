@@ -468,6 +468,28 @@ pub struct Limits {
     pub max_writes_in_flight: u64,
 }
 
+impl Limits {
+    /// The setting behind a budget as a run's result names it (`budget`: `events`, `sim_time`
+    /// or `writes_in_flight`), for messages that say what to raise.
+    pub fn setting(which: &str) -> &'static str {
+        match which {
+            "events" => "limits.max_events",
+            "writes_in_flight" => "limits.max_writes_in_flight",
+            _ => "limits.max_sim_time",
+        }
+    }
+
+    /// That setting with its value here, as `limits.max_events = 100000000`.
+    pub fn stated(&self, which: &str) -> String {
+        let setting = Limits::setting(which);
+        match which {
+            "events" => format!("{setting} = {}", self.max_events),
+            "writes_in_flight" => format!("{setting} = {}", self.max_writes_in_flight),
+            _ => format!("{setting} = {}", self.max_sim_time),
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -488,4 +510,26 @@ fn default_max_events() -> u64 {
 
 fn default_max_time() -> Duration {
     Duration::from_secs(24 * 3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_budget_names_its_setting_and_value() {
+        assert_eq!(Limits::setting("events"), "limits.max_events");
+        assert_eq!(Limits::setting("sim_time"), "limits.max_sim_time");
+        let l = Limits {
+            max_events: 7,
+            max_writes_in_flight: 9,
+            ..Limits::default()
+        };
+        assert_eq!(l.stated("events"), "limits.max_events = 7");
+        assert_eq!(
+            l.stated("writes_in_flight"),
+            "limits.max_writes_in_flight = 9"
+        );
+        assert_eq!(l.stated("sim_time"), "limits.max_sim_time = 86400s");
+    }
 }
