@@ -35,20 +35,70 @@ const BUCKETS: usize = 65;
 
 /// A bucket of at most this many events is sorted into the run whole rather than spread.
 pub const RUN: usize = 16;
-/// The largest bucket allocation (in bytes) kept once the bucket has been spread: above it the
-/// memory goes back to the allocator, so peak memory follows the events in flight instead of
-/// adding up each level's high-water mark. Below it the bucket keeps its room: a queue that
-/// routinely holds a million small events (the hold benchmark's) refills its large buckets
-/// again and again, and regrowing them from nothing each time cost a third more per event
-/// under an allocator whose `realloc` copies.
+/// The most room (in bytes) the queue keeps in empty chunks once buckets have been spread:
+/// beyond it the memory goes back to the allocator, so peak memory follows the events in
+/// flight instead of adding up each level's high-water mark. Below it the room is kept: a
+/// queue that routinely holds a million small events (the hold benchmark's) refills its large
+/// buckets again and again, and regrowing them from nothing each time cost a third more per
+/// event.
 const KEEP_BYTES: usize = 16 << 20;
-/// A bucket of more than this many events counts where its events go before it is spread, so
-/// each lower bucket grows once to its size.
-const PRESIZE: usize = 4096;
+/// A bucket holds its events in chunks of this many: a bucket that fills one starts the next
+/// instead of doubling, so a burst (every copy-active segment of a thousand pairs' start-up in
+/// flight at once) is never copied into room twice its size, each copy touching fresh pages
+/// that the kernel must zero (a tenth of the 1,024-pair run's time went to that).
+const CHUNK: usize = 4096;
 /// A push into the middle of a run longer than this goes to the `late` heap instead: with 1,024
 /// pairs a checkpoint's round made runs of two thousand events, and each such insert moved a
 /// thousand of them (a seventh of the 1,024-pair run's instructions).
 pub const LONG: usize = 32;
+
+/// The events of one bucket in insertion order: the full chunks, then the newest events. A
+/// bucket of fewer than [`CHUNK`] events is one vector, as a plain one would be.
+struct Bucket<T> {
+    /// Full chunks of exactly [`CHUNK`] events, oldest first.
+    full: Vec<Vec<T>>,
+    /// The newest events, fewer than [`CHUNK`] before a push.
+    head: Vec<T>,
+}
+
+impl<T> Default for Bucket<T> {
+    fn default() -> Self {
+        Bucket {
+            full: Vec::new(),
+            head: Vec::new(),
+        }
+    }
+}
+
+impl<T> Bucket<T> {
+    /// Events held.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.full.len() * CHUNK + self.head.len()
+    }
+
+    /// Appends `x`, starting a chunk (from `spare` if it has one) when the head is full.
+    #[inline]
+    fn push(&mut self, x: T, spare: &mut Vec<Vec<T>>) {
+        if self.head.len() == CHUNK {
+            self.seal(spare);
+        }
+        self.head.push(x);
+    }
+
+    /// The head is full: it joins the full chunks and an empty chunk takes its place.
+    #[cold]
+    fn seal(&mut self, spare: &mut Vec<Vec<T>>) {
+        let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+        self.full.push(std::mem::replace(&mut self.head, next));
+    }
+
+    /// Events there is room for.
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.full.iter().map(Vec::capacity).sum::<usize>() + self.head.capacity()
+    }
+}
 
 /// One event kept aside from the run (in `early` or `late`), with its position in the total
 /// order.
@@ -85,7 +135,11 @@ pub struct EventQueue<E> {
     /// (time, insertion) order.
     run: VecDeque<(Time, E)>,
     /// Buckets 1..=64 (index 0 unused): events whose time differs from `last` first at bit i-1.
-    buckets: Vec<Vec<(Time, E)>>,
+    buckets: Vec<Bucket<(Time, E)>>,
+    /// Empty chunks of room for [`CHUNK`] events, from buckets spread, for buckets that fill
+    /// one: at most [`KEEP_BYTES`] of them, so a spread moves its events through the same
+    /// memory instead of holding the bucket beside the lower buckets it fills.
+    spare: Vec<Vec<(Time, E)>>,
     /// Earliest time in each bucket (`Time::MAX` when empty); exact, since buckets only grow by
     /// pushes and empty all at once.
     mins: [Time; BUCKETS],
@@ -124,7 +178,8 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             run: VecDeque::new(),
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            buckets: (0..BUCKETS).map(|_| Bucket::default()).collect(),
+            spare: Vec::new(),
             mins: [Time::MAX; BUCKETS],
             occupied: 0,
             last: 0,
@@ -166,7 +221,7 @@ impl<E> EventQueue<E> {
             return;
         }
         let b = bucket_of(time, self.last);
-        self.buckets[b].push((time, event));
+        self.buckets[b].push((time, event), &mut self.spare);
         self.occupied |= 1 << b;
         if time < self.mins[b] {
             self.mins[b] = time;
@@ -221,55 +276,57 @@ impl<E> EventQueue<E> {
         let b = self.occupied.trailing_zeros() as usize;
         self.occupied &= !(1 << b);
         let min = std::mem::replace(&mut self.mins[b], Time::MAX);
-        let mut from = std::mem::take(&mut self.buckets[b]);
-        if from.len() <= RUN {
+        let bucket = &mut self.buckets[b];
+        if bucket.full.is_empty() && bucket.head.len() <= RUN {
+            let mut head = std::mem::take(&mut bucket.head);
             // A stable sort by time (in place for so few): ties keep the bucket's (insertion)
             // order. The buckets above stay as they are: the new `last` agrees with the old one
             // on every bit from `b - 1` up, so their events keep their buckets and stay later.
-            from.sort_by_key(|&(t, _)| t);
-            self.last = from.last().map_or(min, |&(t, _)| t);
+            head.sort_by_key(|&(t, _)| t);
+            self.last = head.last().map_or(min, |&(t, _)| t);
             // The run is empty: the sorted bucket becomes the run and the run's (empty) buffer
             // the bucket's, each keeping its room, instead of copying every event across.
-            let spent = std::mem::replace(&mut self.run, VecDeque::from(from));
-            self.buckets[b] = Vec::from(spent);
+            let spent = std::mem::replace(&mut self.run, VecDeque::from(head));
+            self.buckets[b].head = Vec::from(spent);
             return true;
         }
+        let mut full = std::mem::take(&mut bucket.full);
+        let mut head = std::mem::take(&mut bucket.head);
         let last = min;
         self.last = last;
-        if from.len() > PRESIZE {
-            // Room for exactly what each lower bucket gets, in one allocation each: grown by
-            // doubling, a burst's millions of events were copied again at every step and each
-            // step touched fresh pages.
-            let mut counts = [0usize; BUCKETS];
-            for &(time, _) in &from {
-                counts[bucket_of(time, last)] += 1;
-            }
-            self.run.reserve(counts[0]);
-            for (bucket, &n) in self.buckets.iter_mut().zip(&counts).skip(1) {
-                bucket.reserve_exact(n);
+        let keep = (KEEP_BYTES / (CHUNK * std::mem::size_of::<(Time, E)>())).max(1);
+        for mut chunk in full.drain(..) {
+            self.spread(&mut chunk, last);
+            if self.spare.len() < keep {
+                self.spare.push(chunk);
             }
         }
+        self.buckets[b].full = full;
+        self.spread(&mut head, last);
+        // The head keeps its room for the bucket's next events, unless it is a long run's
+        // buffer from an earlier refill, far larger than a chunk.
+        if head.capacity() * std::mem::size_of::<(Time, E)>() <= KEEP_BYTES {
+            self.buckets[b].head = head;
+        }
+        true
+    }
+
+    /// Moves the events of `from`, in order, to the buckets (or the run) that their times name
+    /// relative to `last`, every one of them below the bucket they came from.
+    #[inline]
+    fn spread(&mut self, from: &mut Vec<(Time, E)>, last: Time) {
         for (time, event) in from.drain(..) {
             let to = bucket_of(time, last);
             if to == 0 {
                 self.run.push_back((time, event));
             } else {
-                // `to < b`: the bucket being spread is never a target.
-                self.buckets[to].push((time, event));
+                self.buckets[to].push((time, event), &mut self.spare);
                 self.occupied |= 1 << to;
                 if time < self.mins[to] {
                     self.mins[to] = time;
                 }
             }
         }
-        if from.capacity() * std::mem::size_of::<(Time, E)>() > KEEP_BYTES {
-            // A burst (every copy-active segment of a thousand pairs' start-up in flight at
-            // once) left a bucket far larger than the run needs again: hand its memory back
-            // rather than hold it beside the lower buckets it was spread into.
-            from = Vec::new();
-        }
-        self.buckets[b] = from;
-        true
     }
 
     /// The event `k` places after the next one, when it is known without work (it is in the
@@ -330,29 +387,35 @@ mod tests {
         assert_eq!(q.pop(), None);
     }
 
+    /// Room held by the buckets and the spare chunks, in events.
+    fn room<E>(q: &EventQueue<E>) -> usize {
+        q.buckets.iter().map(Bucket::capacity).sum::<usize>()
+            + q.spare.iter().map(Vec::capacity).sum::<usize>()
+    }
+
     #[test]
-    fn a_large_spread_gives_each_lower_bucket_exactly_its_room() {
+    fn a_large_bucket_grows_by_chunks_and_its_spread_reuses_them() {
         // 20,000 events in one bucket, at times that spread over many lower buckets.
         let mut q = EventQueue::new();
         let base = 1u64 << 30;
-        let n = 20_000u64;
-        assert!(n as usize > PRESIZE);
-        for i in 0..n {
+        let n = 20_000usize;
+        assert!(n > 4 * CHUNK);
+        for i in 0..n as u64 {
             q.push(base + (i * 7919) % (1 << 24), i);
         }
+        let before = room(&q);
+        // Doubling would have made room for 32,768 and copied 16,384 events on the way.
+        assert!(before <= n + CHUNK, "room for {before} events");
         assert!(q.pop().is_some());
-        let mut spread = 0;
-        for (b, bucket) in q.buckets.iter().enumerate().skip(1) {
-            if !bucket.is_empty() {
-                assert_eq!(
-                    bucket.capacity(),
-                    bucket.len(),
-                    "bucket {b} grew by doubling"
-                );
-                spread += 1;
-            }
-        }
+        let spread = q.buckets.iter().filter(|b| b.len() > 0).count();
         assert!(spread > 10, "only {spread} buckets");
+        // The lower buckets fill the chunks the spread bucket empties: beyond those, only
+        // their heads are new.
+        let after = room(&q);
+        assert!(
+            after <= before + spread * CHUNK,
+            "room for {after} events after the spread, {before} before"
+        );
         let mut last = 0;
         while let Some((t, _)) = q.pop() {
             assert!(t >= last);
@@ -379,7 +442,7 @@ mod tests {
             q.push(base + i, ev(i));
         }
         assert_eq!(q.pop(), Some((base, ev(0))));
-        let held: usize = q.buckets.iter().map(Vec::capacity).sum();
+        let held = room(&q);
         assert!(
             held < 3 * q.len() / 2,
             "{held} slots held for {} events after the spread",
@@ -555,13 +618,13 @@ mod tests {
             agree(&ops)?;
         }
 
-        /// A burst large enough to be presized and spread in one go (more than `PRESIZE`
+        /// A burst large enough to fill chunks and be spread in one go (more than [`CHUNK`]
         /// events), over a span from a few ns (all ties) to most of the time range, then pushes
         /// into it, before it and past it, and pops.
         #[test]
         fn large_bursts_keep_total_order(
             shift in prop_oneof![Just(0u32), Just(50), Just(58), 0u32..64],
-            times in prop::collection::vec(any::<u64>(), PRESIZE + 1..3 * PRESIZE),
+            times in prop::collection::vec(any::<u64>(), CHUNK + 1..3 * CHUNK),
             ops in prop::collection::vec(
                 prop_oneof![
                     3 => Just(Op::PushNow),
@@ -657,7 +720,7 @@ mod tests {
 
     #[test]
     fn a_large_hold_model_matches_the_reference() {
-        // 20,000 pending over about 1 ms: buckets above `PRESIZE` are spread, and most pushes
+        // 20,000 pending over about 1 ms: buckets of several chunks are spread, and most pushes
         // land just ahead of the events being served.
         use rand::{Rng as _, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
