@@ -288,6 +288,20 @@ impl Streams {
         self.index[k] as usize
     }
 
+    /// Makes room for `n` more peers at once, for a node about to send to that many it has not
+    /// talked to (the copy-active broadcast): its peer table is then allocated once at its final
+    /// size instead of doubling through copies, each of which touched fresh pages that the
+    /// kernel zeroes (with 1,024 pairs, two thousand tables of a thousand peers).
+    pub fn expect_peers(&mut self, n: usize) {
+        self.peers.reserve_exact(n.saturating_sub(self.free.len()));
+    }
+
+    /// Peers in the peer table, and how many it has room for.
+    #[cfg(test)]
+    pub fn peer_table(&self) -> (usize, usize) {
+        (self.peers.len(), self.peers.capacity())
+    }
+
     /// Starts loading what a message from `from`, due `ahead` events from now, will read: one
     /// link of the lookup chain per stage, so that each link is in cache when the next stage
     /// reads it (the struct's index pointer, the index entry, the peer's record, the oldest

@@ -372,6 +372,8 @@ impl Node for Primary {
             Input::Start => {
                 self.copy_active.insert(self.me);
                 self.last_heard_master = now;
+                // Every other primary and this pair's secondary.
+                self.streams.expect_peers(usize::from(self.cfg.pairs));
                 for p in 0..self.cfg.pairs {
                     if p != self.me {
                         self.streams

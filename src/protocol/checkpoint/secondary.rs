@@ -399,6 +399,8 @@ impl Secondary {
         }
         match body {
             Body::CopyActive if self.copy_active.insert(self.me) => {
+                self.streams
+                    .expect_peers(usize::from(self.cfg.pairs).saturating_sub(1));
                 for p in 0..self.cfg.pairs {
                     if p != self.me {
                         self.streams

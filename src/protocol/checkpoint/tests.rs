@@ -7,6 +7,7 @@ use std::ops::{Deref, DerefMut};
 
 use super::{checkpoint_id, ClockMode, Config, MemberFailure, Mutant, Primary, Secondary};
 use crate::check::WriteId;
+use crate::protocol::stream::StreamNode;
 use crate::protocol::testnet::{write as w, Ev, Flight, TestNet};
 use crate::protocol::{
     Body, Checkpoint, Input, Msg, Node, NodeId, Note, Outputs, Timer, WriteMeta,
@@ -253,6 +254,41 @@ impl Net {
             );
         }
     }
+}
+
+/// The copy-active broadcast (steps 202-206 and 402-404) sizes each node's peer table once, to
+/// exactly the peers it talks to: with a thousand pairs, tables grown by doubling copied two
+/// thousand tables of a thousand peers into fresh pages.
+#[test]
+fn the_copy_active_broadcast_sizes_each_peer_table_exactly() {
+    let c = cfg(40);
+    let mut out = Outputs::new();
+    let mut prim = Primary::new(3, c);
+    prim.handle(0, Input::Start, &mut out);
+    assert_eq!(
+        prim.streams().peer_table(),
+        (40, 40),
+        "39 primaries and its secondary"
+    );
+    let mut sec = Secondary::new(3, c);
+    sec.handle(0, Input::Start, &mut out);
+    let copy_active = Msg::Seg {
+        seq: 0,
+        body: Body::CopyActive,
+    };
+    sec.handle(
+        1,
+        Input::Deliver {
+            from: p(3),
+            msg: copy_active,
+        },
+        &mut out,
+    );
+    assert_eq!(
+        sec.streams().peer_table(),
+        (40, 40),
+        "its primary and 39 secondaries"
+    );
 }
 
 // ----- 1. the patent's worked example -----
