@@ -12,10 +12,11 @@ use super::pairset::PairSet;
 use super::{Body, Msg, NodeId, Output, Outputs, Renaming, Timer};
 use crate::engine::hint;
 
-/// One unacknowledged segment.
+/// One unacknowledged segment. Its seq is not kept: the queue holds consecutive seqs ending
+/// just below `Peer::next_send` (so this is 64 bytes, one cache line and a smaller allocation
+/// for each of the start-up's two million single-segment queues).
 #[derive(Clone, Copy, Debug, Hash)]
 struct Pending {
-    seq: u64,
     body: Body,
     sent_at: u64,
     /// Times it was resent; after the first the wait doubles (and stays there: a longer backoff
@@ -109,7 +110,7 @@ struct Peer {
     next_send: u64,
     next_recv: u64,
     /// Segments sent and not acknowledged, by consecutive seq (pushed at the back, acknowledged
-    /// from the front), so the one of seq `s` is at index `s - front.seq`.
+    /// from the front), the last of seq `next_send - 1` (see [`Peer::front_seq`]).
     unacked: VecDeque<Pending>,
     /// How many of `unacked` the receiver holds beyond a gap (`Pending::held`).
     unacked_held: u32,
@@ -123,6 +124,11 @@ struct Peer {
 }
 
 impl Peer {
+    /// The seq of the oldest unacknowledged segment (`next_send` when there is none).
+    fn front_seq(&self) -> u64 {
+        self.next_send - self.unacked.len() as u64
+    }
+
     /// Takes one round-trip sample (RFC 6298, section 2, in integer nanoseconds).
     fn sample_rtt(&mut self, rtt: u64) {
         let r = u32::try_from(rtt).unwrap_or(u32::MAX);
@@ -351,7 +357,6 @@ impl Streams {
             }
         }
         peer.unacked.push_back(Pending {
-            seq,
             body,
             sent_at: now,
             tries: 0,
@@ -386,7 +391,7 @@ impl Streams {
             Msg::Ack { next, held } => {
                 let mut popped = 0;
                 let mut rtt = None;
-                while peer.unacked.front().is_some_and(|p| p.seq < next) {
+                while !peer.unacked.is_empty() && peer.front_seq() < next {
                     let Some(p) = peer.unacked.pop_front() else {
                         break;
                     };
@@ -418,8 +423,10 @@ impl Streams {
                 // acknowledgement costs at most 65 steps however many segments are unacknowledged.
                 let highest = next + 64 - u64::from(held.leading_zeros());
                 let mut newest_held = 0;
-                for p in peer.unacked.iter_mut().take_while(|p| p.seq <= highest) {
-                    let bit = p.seq.wrapping_sub(next + 1);
+                let front = peer.front_seq();
+                let seqs = (front..).zip(peer.unacked.iter_mut());
+                for (seq, p) in seqs.take_while(|&(seq, _)| seq <= highest) {
+                    let bit = seq.wrapping_sub(next + 1);
                     if bit < 64 && held & (1 << bit) != 0 {
                         if !p.held {
                             p.held = true;
@@ -435,7 +442,8 @@ impl Streams {
                 // holds the whole window for a timeout, and a lossy link crawls.
                 let reo = u64::from(peer.srtt) + u64::from(peer.srtt) / 4;
                 let resend = self.retransmit && peer.srtt > 0;
-                for p in peer.unacked.iter_mut().take_while(|p| p.seq < highest) {
+                let seqs = (front..).zip(peer.unacked.iter_mut());
+                for (seq, p) in seqs.take_while(|&(seq, _)| seq < highest) {
                     if p.held {
                         continue;
                     }
@@ -443,13 +451,7 @@ impl Streams {
                     if resend && p.sent_at <= newest_held && now.saturating_sub(p.sent_at) >= reo {
                         p.sent_at = now;
                         p.tries = 1;
-                        out.send(
-                            from,
-                            Msg::Seg {
-                                seq: p.seq,
-                                body: p.body,
-                            },
-                        );
+                        out.send(from, Msg::Seg { seq, body: p.body });
                     }
                 }
             }
@@ -506,23 +508,16 @@ impl Streams {
             let Some(peer) = self.peers.get_mut(i as usize) else {
                 continue;
             };
-            let window_end = peer.unacked.front().map_or(0, |p| p.seq + RESEND_WINDOW);
+            let front = peer.front_seq();
             let rto = peer.rto(self.rto);
-            let due = peer
-                .unacked
-                .iter_mut()
-                .take_while(|p| p.seq < window_end)
-                .filter(|p| !p.held && now.saturating_sub(p.sent_at) >= rto << p.tries.min(1));
-            for p in due.take(RESEND_BURST) {
+            let due = (front..)
+                .zip(peer.unacked.iter_mut())
+                .take(RESEND_WINDOW as usize)
+                .filter(|(_, p)| !p.held && now.saturating_sub(p.sent_at) >= rto << p.tries.min(1));
+            for (seq, p) in due.take(RESEND_BURST) {
                 p.sent_at = now;
                 p.tries += 1;
-                out.send(
-                    to,
-                    Msg::Seg {
-                        seq: p.seq,
-                        body: p.body,
-                    },
-                );
+                out.send(to, Msg::Seg { seq, body: p.body });
             }
         }
         if self.any_outstanding() {
@@ -712,6 +707,12 @@ mod tests {
             std::mem::size_of::<Peer>() <= 64,
             "{}",
             std::mem::size_of::<Peer>()
+        );
+        // Each of the start-up's single-segment queues is one allocation of this.
+        assert!(
+            std::mem::size_of::<Pending>() <= 64,
+            "{}",
+            std::mem::size_of::<Pending>()
         );
     }
 
