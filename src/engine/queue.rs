@@ -135,7 +135,7 @@ pub struct EventQueue<E> {
     /// (time, insertion) order.
     run: VecDeque<(Time, E)>,
     /// Buckets 1..=64 (index 0 unused): events whose time differs from `last` first at bit i-1.
-    buckets: Vec<Bucket<(Time, E)>>,
+    buckets: [Bucket<(Time, E)>; BUCKETS],
     /// Empty chunks of room for [`CHUNK`] events, from buckets spread, for buckets that fill
     /// one: at most [`KEEP_BYTES`] of them, so a spread moves its events through the same
     /// memory instead of holding the bucket beside the lower buckets it fills.
@@ -178,7 +178,7 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             run: VecDeque::new(),
-            buckets: (0..BUCKETS).map(|_| Bucket::default()).collect(),
+            buckets: std::array::from_fn(|_| Bucket::default()),
             spare: Vec::new(),
             mins: [Time::MAX; BUCKETS],
             occupied: 0,
