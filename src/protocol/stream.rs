@@ -294,8 +294,8 @@ impl Streams {
         self.index[k] as usize
     }
 
-    /// Makes room for `n` more peers at once, for a node about to send to that many it has not
-    /// talked to (the copy-active broadcast): its peer table is then allocated once at its final
+    /// Makes room for `n` more peers at once, for a node about to talk to that many it has not
+    /// talked to (the copy-active exchange): its peer table is then allocated once at its final
     /// size instead of doubling through copies, each of which touched fresh pages that the
     /// kernel zeroes (with 1,024 pairs, two thousand tables of a thousand peers).
     pub fn expect_peers(&mut self, n: usize) {

@@ -399,8 +399,6 @@ impl Secondary {
         }
         match body {
             Body::CopyActive if self.copy_active.insert(self.me) => {
-                self.streams
-                    .expect_peers(usize::from(self.cfg.pairs).saturating_sub(1));
                 for p in 0..self.cfg.pairs {
                     if p != self.me {
                         self.streams
@@ -677,6 +675,9 @@ impl Node for Secondary {
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Start => {
+                // Its primary and every other secondary (the copy-active exchange, 402-404),
+                // whose messages may come before its own primary's copy-active.
+                self.streams.expect_peers(usize::from(self.cfg.pairs));
                 self.last_heard_master = now;
                 self.last_heard_primary = now;
                 if self.is_master() {
