@@ -309,3 +309,11 @@ fn a_counterexample_on_stdout_shares_it_with_nothing() {
 fn an_endless_replay_file_is_refused_not_read_forever() {
     rcsim(&["explore", "--replay", "/dev/zero"]).assert_usage_error(&["/dev/zero", "larger than"]);
 }
+
+#[test]
+fn a_job_count_outside_1_to_1024_is_refused_before_any_thread_starts() {
+    for n in ["0", "1025", "100000", "4294967295", "18446744073709551615"] {
+        rcsim(&["explore", PATENT, "--jobs", n, "--max-states", "100"])
+            .assert_usage_error(&["--jobs", "expected 1 to 1024 worker threads"]);
+    }
+}

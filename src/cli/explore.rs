@@ -30,8 +30,9 @@ pub(super) struct ExploreArgs {
     /// Stop after this many unique states (exit 3).
     #[arg(long, value_name = "N", default_value_t = 2_000_000)]
     max_states: u64,
-    /// Threads expanding states (default: every core); the result does not depend on it.
-    #[arg(long, value_name = "N")]
+    /// Threads expanding states, 1 to 1024 (default: every core); the result does not depend
+    /// on it.
+    #[arg(long, value_name = "N", value_parser = super::parse_jobs)]
     jobs: Option<usize>,
     /// Messages that may be lost along one path, on networks whose `loss` is above 0.
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -98,8 +99,7 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
     }
     let jobs = args
         .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1);
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let opts = Options {
         max_depth: args.max_depth,
         max_states: Some(args.max_states.max(1)),

@@ -347,7 +347,7 @@ struct FuzzArgs {
 const MAX_JOBS: usize = 1024;
 
 /// Parses `--jobs N`: 1 to [`MAX_JOBS`] worker threads; 0 is refused rather than guessed at.
-fn parse_jobs(s: &str) -> Result<usize, String> {
+pub(super) fn parse_jobs(s: &str) -> Result<usize, String> {
     let n: usize = s.trim().parse().map_err(|_| {
         format!(
             "`{}` is not a number of worker threads",
