@@ -152,24 +152,35 @@ fn a_closed_stdout_neither_panics_nor_leaks_into_files() {
     assert!(serde_json::from_str::<serde_json::Value>(&result).is_ok());
 }
 
+/// Every command that prints a document (a result, a completion script, a man page) gives exit
+/// 2 and one message when standard output cannot take it, never a panic or a silent exit 0.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_stdout_is_an_error_not_a_panic() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rcsim"))
-        .args(["run", FIGURE1, "--json"])
-        .current_dir(common::root())
-        .stdout(
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/full")
-                .expect("/dev/full"),
-        )
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "rcsim panicked:\n{err}");
-    assert_eq!(out.status.code(), Some(EXIT_USAGE), "{err}");
-    assert!(err.contains("standard output"), "{err}");
+    let commands: [&[&str]; 5] = [
+        &["run", FIGURE1, "--json"],
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &["man"],
+        &["man", "fuzz"],
+    ];
+    for args in commands {
+        let out = Command::new(env!("CARGO_BIN_EXE_rcsim"))
+            .args(args)
+            .current_dir(common::root())
+            .stdout(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .expect("/dev/full"),
+            )
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+        assert_eq!(out.status.code(), Some(EXIT_USAGE), "{args:?}: {err}");
+        assert!(err.contains("standard output"), "{args:?}: {err}");
+    }
 }
 
 /// `d/name` as a symbolic link to `to`.

@@ -1,16 +1,18 @@
 //! `rcsim completions SHELL` and `rcsim man`: the shell completion script and the man page,
 //! generated from the same argument definitions the binary parses, so they never drift.
 
-use std::io::Write;
-
 use clap::CommandFactory;
 
 use super::{Cli, EXIT_OK, EXIT_USAGE};
 
-/// Prints the completion script for `shell` on stdout.
+/// Prints the completion script for `shell` on stdout. It is made in memory first: the
+/// generator panics on a stream it cannot write (`> /dev/full`), where [`super::stdout`] gives
+/// exit 2 and one message.
 pub(super) fn completions(shell: clap_complete::Shell) -> u8 {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "rcsim", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "rcsim", &mut script);
+    super::stdout(format_args!("{}", String::from_utf8_lossy(&script)));
     EXIT_OK
 }
 
@@ -33,6 +35,6 @@ pub(super) fn man(command: Option<&str>) -> u8 {
         errln!("rcsim man: {e}");
         return EXIT_USAGE;
     }
-    let _ = std::io::stdout().write_all(&text);
+    super::stdout(format_args!("{}", String::from_utf8_lossy(&text)));
     EXIT_OK
 }
