@@ -83,3 +83,32 @@ fn the_trace_names_dbms_writes_and_their_hash_is_unchanged_by_it() {
         "the ship of t1.log names it"
     );
 }
+
+/// A DBMS at the largest `in_flight` and an arrival rate far beyond what its subsystems serve:
+/// every arrival finds its slot in a heap of the idle ones (a scan of all 65,536 slots per
+/// arrival made this a run of many minutes; now it is under a second).
+#[test]
+fn a_dbms_of_65536_slots_flooded_with_arrivals_runs_to_its_verdict() {
+    let d = TempDir::new("dbms-slots");
+    let path = d.write(
+        "dbms.json",
+        r#"{
+          "name": "dbms-slots", "description": "a flooded DBMS", "seed": 1, "duration": "5ms",
+          "topology": { "pairs": 2, "volumes_per_subsystem": 1, "blocks_per_volume": 64 },
+          "subsystems": { "write_time": "200us" },
+          "links": { "latency": "1ms", "bandwidth": "100MB/s" },
+          "workloads": [{
+            "kind": "dbms", "log": { "subsystem": 1 }, "data": [{ "subsystem": 2 }],
+            "data_writes": 1, "rate": "1000000000/s", "in_flight": 65536
+          }],
+          "protocol": { "kind": "sync" }
+        }"#,
+    );
+    let r = run_json(&path, &[], EXIT_OK);
+    assert_eq!(r["consistent"], true);
+    assert!(
+        r["writes"]["issued"].as_u64().unwrap_or(0) > 65_536,
+        "{}",
+        r["writes"]
+    );
+}
