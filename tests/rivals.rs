@@ -234,6 +234,29 @@ fn a_crash_of_the_mover_or_master_heals_and_a_later_disaster_still_takes_over() 
 fn rival_knobs_that_make_no_sense_are_usage_errors() {
     rcsim(&["run", RIVALS, "--set", "protocol.mutant=\"central-no-min\""])
         .assert_usage_error(&["protocol.mutant", "central"]);
+    // A checkpoint mutant does nothing under any other protocol: refused too, in a run and in
+    // a campaign, rather than reported as a pass.
+    for protocol in ["sync", "independent", "central", "cycle"] {
+        rcsim(&[
+            "run",
+            RIVALS,
+            "--protocol",
+            protocol,
+            "--set",
+            "protocol.mutant=\"no-uip\"",
+        ])
+        .assert_usage_error(&["protocol.mutant", "`checkpoint` protocol", protocol]);
+    }
+    rcsim(&[
+        "fuzz",
+        "--seeds",
+        "0..3",
+        "--mutant",
+        "no-rendezvous",
+        "--protocol",
+        "sync",
+    ])
+    .assert_usage_error(&["protocol.mutant", "`checkpoint` protocol"]);
     rcsim(&[
         "run",
         RIVALS,

@@ -144,7 +144,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
     pair_in_range(&mut p, "protocol.secondary_master", pr.secondary_master);
     if let Some(m) = pr.mutant {
         let (of, kind) = (ProtocolKind::of_mutant(m), pr.kind);
-        if matches!(of, ProtocolKind::Central | ProtocolKind::Cycle) && of != kind {
+        if of != kind {
             p.add(
                 "protocol.mutant",
                 format!(
