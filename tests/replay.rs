@@ -370,6 +370,28 @@ fn a_missing_trace_file_exits_2_naming_it() {
     ]);
 }
 
+/// A trace that is a named pipe with no writer, a device or a directory is refused at once,
+/// by `validate` and by `run`, instead of blocking on the open or reading what cannot be read
+/// twice.
+#[cfg(unix)]
+#[test]
+fn a_trace_that_is_not_a_regular_file_is_refused_without_blocking() {
+    let t = TempDir::new("special_trace");
+    let fifo = t.join("trace.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for trace in [fifo.as_path(), Path::new("/dev/zero"), t.path()] {
+        let sc = t.write("scenario.json", &scenario(trace, "fio", ANY, "", "10ms"));
+        for command in ["validate", "run"] {
+            rcsim(&[command.as_ref(), sc.as_os_str()])
+                .assert_usage_error(&["workloads[0].file", "the trace is not a regular file"]);
+        }
+    }
+}
+
 #[test]
 fn a_bad_msr_record_exits_2_with_its_line() {
     let t = TempDir::new("bad_msr");

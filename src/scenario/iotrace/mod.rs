@@ -104,13 +104,28 @@ impl fmt::Debug for Reader {
 impl Reader {
     /// Opens the trace at `path` in `format`; nothing is read until the first
     /// [`Reader::next_write`].
+    /// Only a regular file is opened: a trace is read once to check it and again to replay it,
+    /// which a named pipe cannot give (opening one with no writer blocked `validate` and `run`
+    /// for good), nor a device.
     pub fn open(path: &Path, format: TraceFormat) -> Result<Self, TraceError> {
         let file = path.display().to_string();
-        let f = File::open(path).map_err(|e| TraceError {
+        let refuse = |what: String| TraceError {
             file: file.clone(),
             line: None,
-            what: format!("cannot open the trace file: {e}"),
-        })?;
+            what,
+        };
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => {
+                return Err(refuse(
+                    "the trace is not a regular file (a named pipe, device or directory): \
+                     expected a file rcsim can read twice, to check it and to replay it"
+                        .into(),
+                ))
+            }
+            Ok(_) => {}
+            Err(e) => return Err(refuse(format!("cannot open the trace file: {e}"))),
+        }
+        let f = File::open(path).map_err(|e| refuse(format!("cannot open the trace file: {e}")))?;
         Ok(Reader {
             file,
             input: BufReader::new(f),
