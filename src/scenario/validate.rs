@@ -70,6 +70,41 @@ pub fn check(s: &Scenario) -> Vec<String> {
         }
     };
 
+    // Two entries for one subsystem (or pair) would have the later silently replace the earlier.
+    let once_each =
+        |p: &mut Problems, list: &str, field: &str, ids: &mut dyn Iterator<Item = u16>| {
+            let mut first = std::collections::BTreeMap::new();
+            for (i, id) in ids.enumerate() {
+                let j = *first.entry(id).or_insert(i);
+                if j != i {
+                    p.add(
+                        &format!("{list}[{i}].{field}"),
+                        format!(
+                            "{field} {id} already has an entry at {list}[{j}]: expected one entry \
+                         per {field} (merge the two)"
+                        ),
+                    );
+                }
+            }
+        };
+    once_each(
+        &mut p,
+        "subsystems.overrides",
+        "subsystem",
+        &mut s.subsystems.overrides.iter().map(|o| o.subsystem),
+    );
+    once_each(
+        &mut p,
+        "links.overrides",
+        "pair",
+        &mut s.links.overrides.iter().map(|o| o.pair),
+    );
+    once_each(
+        &mut p,
+        "clocks.overrides",
+        "subsystem",
+        &mut s.clocks.overrides.iter().map(|o| o.subsystem),
+    );
     p.at_least("subsystems.servers", s.subsystems.servers.into(), 1);
     if let Some(c) = s.subsystems.buffer_capacity {
         p.at_least("subsystems.buffer_capacity", c.into(), 2);
@@ -450,6 +485,28 @@ pub(crate) mod tests {
         assert!(bw.contains("links.bandwidth"), "{bw}");
         let lat = problems(OK_RANDOM, r#", "links": {"latency": "-1ms"}"#);
         assert!(lat.contains("links.latency"), "{lat}");
+    }
+
+    #[test]
+    fn a_subsystem_or_pair_overridden_twice_is_named() {
+        let m = problems(
+            OK_RANDOM,
+            r#", "subsystems": {"overrides": [{"subsystem": 1, "copy_time": "20ms"},
+                {"subsystem": 1, "copy_time": "0ns"}]}"#,
+        );
+        assert!(m.contains("subsystems.overrides[1].subsystem"), "{m}");
+        assert!(m.contains("subsystems.overrides[0]"), "{m}");
+        let m = problems(
+            OK_RANDOM,
+            r#", "links": {"overrides": [{"pair": 1, "paths": 2}, {"pair": 1, "paths": 3}]}"#,
+        );
+        assert!(m.contains("links.overrides[1].pair"), "{m}");
+        let m = problems(
+            OK_RANDOM,
+            r#", "clocks": {"overrides": [{"subsystem": 1, "drift_ppm": 5},
+                {"subsystem": 1, "drift_ppm": -5}]}"#,
+        );
+        assert!(m.contains("clocks.overrides[1].subsystem"), "{m}");
     }
 
     #[test]
