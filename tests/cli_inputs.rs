@@ -112,3 +112,20 @@ fn seeds_n_means_zero_to_n() {
     o.assert_code(EXIT_OK);
     assert_eq!(o.json()["seeds"], 5);
 }
+
+/// `replay` names the trace file it cannot write, as `run` does, for either kind of trace.
+#[test]
+fn replay_names_a_trace_it_cannot_write() {
+    let d = TempDir::new("replay-trace-error");
+    let repro = reproducer(&d);
+    let repro = repro.to_str().expect("utf-8");
+    let dir = d.join("a-directory");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let dir = dir.to_str().expect("utf-8");
+    for (flag, what) in [
+        ("--trace", "cannot write the trace file"),
+        ("--chrome-trace", "cannot write the Chrome trace"),
+    ] {
+        rcsim(&["replay", repro, flag, dir]).assert_usage_error(&[what, dir, "directory"]);
+    }
+}

@@ -49,7 +49,7 @@ pub(super) fn replay(
     let result = match simulate(&sc, repro.seed, opts) {
         Ok(r) => r,
         Err(e) => {
-            errln!("rcsim: {e}");
+            super::run::simulation_failed(&e, path, opts);
             return EXIT_USAGE;
         }
     };

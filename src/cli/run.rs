@@ -26,6 +26,25 @@ pub(super) enum Shown {
 /// each take standard output, and two of them would mix there, so that is refused with the
 /// message saying which. The human summary yields standard output to a trace and goes to
 /// standard error instead, so `--trace - | jq` reads a trace and nothing else.
+/// Says why a simulation of `scenario` failed: its data (a trace workload's file that changed
+/// under it), or a trace output it could not write, named.
+pub(super) fn simulation_failed(e: &std::io::Error, scenario: &Path, opts: &RunOptions) {
+    if e.kind() == std::io::ErrorKind::InvalidData {
+        errln!("{}: {e}", scenario.display());
+        return;
+    }
+    match (opts.trace, opts.chrome_trace) {
+        (Some(t), None) => errln!("rcsim: cannot write the trace file {}: {e}", t.display()),
+        (None, Some(t)) => errln!("rcsim: cannot write the Chrome trace {}: {e}", t.display()),
+        (Some(t), Some(c)) => errln!(
+            "rcsim: cannot write the trace file {} or the Chrome trace {}: {e}",
+            t.display(),
+            c.display()
+        ),
+        (None, None) => errln!("rcsim: cannot write output: {e}"),
+    }
+}
+
 pub(super) fn shown(
     json: bool,
     trace: Option<&Path>,
@@ -122,20 +141,8 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     }
     let result = match outcome {
         Ok(r) => r,
-        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            errln!("{}: {e}", sa.scenario.display());
-            return EXIT_USAGE;
-        }
         Err(e) => {
-            match (&args.trace, &args.chrome_trace) {
-                (Some(t), None) => {
-                    errln!("rcsim: cannot write the trace file {}: {e}", t.display())
-                }
-                (None, Some(t)) => {
-                    errln!("rcsim: cannot write the Chrome trace {}: {e}", t.display())
-                }
-                _ => errln!("rcsim: cannot write output: {e}"),
-            }
+            simulation_failed(&e, &sa.scenario, &opts);
             return EXIT_USAGE;
         }
     };
