@@ -22,6 +22,24 @@ fn parse_vary(arg: &str) -> Result<(String, Vec<(String, Override)>), String> {
             bounded(arg)
         ));
     }
+    // The sweep sets these itself for every run, so varying them would change nothing.
+    match path.trim() {
+        "seed" => {
+            return Err(
+                "--vary seed: every run's seed comes from --seeds (or the scenario's \
+                        `seed`); give --seeds A..B instead"
+                    .into(),
+            )
+        }
+        "protocol" | "protocol.kind" => {
+            return Err(format!(
+                "--vary {}: every run's protocol comes from --protocol; give --protocol P,Q \
+                 instead",
+                bounded(path)
+            ))
+        }
+        _ => {}
+    }
     let mut out = Vec::new();
     for v in values.split(',').map(str::trim) {
         if v.is_empty() {
@@ -176,5 +194,9 @@ mod tests {
         assert!(parse_vary("disaster_at=soon").is_err());
         assert!(parse_vary("novalues").is_err());
         assert!(parse_vary("a=1,,2").is_err());
+        for set_by_the_sweep in ["seed=1,2", "protocol.kind=sync,independent", "protocol={}"] {
+            let e = parse_vary(set_by_the_sweep).expect_err(set_by_the_sweep);
+            assert!(e.contains("instead"), "{e}");
+        }
     }
 }
