@@ -129,3 +129,30 @@ fn replay_names_a_trace_it_cannot_write() {
         rcsim(&["replay", repro, flag, dir]).assert_usage_error(&[what, dir, "directory"]);
     }
 }
+
+/// `validate` and `run` refuse the reproducers `replay` refuses: another format version, or a
+/// top-level protocol that is not the embedded scenario's.
+#[test]
+fn validate_and_run_check_a_reproducer_as_replay_does() {
+    let d = TempDir::new("repro-checks");
+    let repro = reproducer(&d);
+    let text = std::fs::read_to_string(&repro).expect("reproducer");
+    let mut v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let mut version = v.clone();
+    version["rcsim_repro"] = serde_json::json!(2);
+    v["protocol"] = serde_json::json!("sync");
+    for (name, edited, fragment) in [
+        (
+            "version.json",
+            version,
+            "reproducer format 2 is not supported",
+        ),
+        ("protocol.json", v, "at `protocol`: expected `independent`"),
+    ] {
+        let path = d.write(name, &edited.to_string());
+        let path = path.to_str().expect("utf-8");
+        for command in ["validate", "run", "replay"] {
+            rcsim(&[command, path]).assert_usage_error(&[fragment]);
+        }
+    }
+}

@@ -140,7 +140,7 @@ fn a_seed_range_too_large_to_hold_is_refused() {
         "sweep",
         FIGURE1,
         "--vary",
-        "seed=1,2",
+        "duration=20ms,30ms",
         "--seeds",
         "0..18446744073709551615",
         "--out",

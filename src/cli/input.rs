@@ -40,10 +40,7 @@ pub(super) fn load(path: &Path, overrides: &[Override]) -> Result<Input, Scenari
             seed: None,
         });
     }
-    let repro: Repro = serde_json::from_str(&text).map_err(|e| ScenarioError {
-        source: source.clone(),
-        problems: vec![format!("not a reproducer: {e}")],
-    })?;
+    let repro = Repro::parse(&source, &text)?;
     let embedded = serde_json::to_string(&repro.scenario).unwrap_or_default();
     let scenario = parse_in(&format!("{source} (scenario)"), &embedded, overrides, base)?;
     Ok(Input {

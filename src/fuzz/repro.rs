@@ -127,7 +127,18 @@ impl Repro {
             problems: vec![p],
         };
         let text = crate::scenario::read_text(path).map_err(fail)?;
-        let mut de = serde_json::Deserializer::from_str(&text);
+        Self::parse(&source, &text)
+    }
+
+    /// Parses and checks reproducer `text` (named `source` in messages): its fields, its format
+    /// version, and that its top-level `protocol` names the embedded scenario's
+    /// `protocol.kind` (as the file says it, before any override).
+    pub fn parse(source: &str, text: &str) -> Result<Self, ScenarioError> {
+        let fail = |p: String| ScenarioError {
+            source: source.to_string(),
+            problems: vec![p],
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
         let repro: Repro = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let inner = e.inner();
             fail(format!(
@@ -142,6 +153,19 @@ impl Repro {
             return Err(fail(format!(
                 "reproducer format {} is not supported (expected {FORMAT})",
                 repro.rcsim_repro
+            )));
+        }
+        let kind = match repro.scenario.pointer("/protocol/kind") {
+            Some(Value::String(k)) => k.clone(),
+            _ => crate::scenario::protocol::ProtocolKind::default()
+                .name()
+                .to_string(),
+        };
+        if kind != repro.protocol {
+            return Err(fail(format!(
+                "at `protocol`: expected `{kind}`, the protocol of the embedded scenario \
+                 (scenario.protocol.kind), got `{}`",
+                crate::quote::bounded(&repro.protocol)
             )));
         }
         Ok(repro)
