@@ -396,3 +396,27 @@ fn a_merge_refused_while_writing_leaves_out_as_it_was() {
         repro_names(out.path())
     );
 }
+
+/// A merge takes its seeds, protocol and settings from the shards: a flag that would make a
+/// campaign is refused beside `--merge`, not silently ignored; and `--overwrite` needs `--out`.
+#[test]
+fn campaign_flags_beside_merge_are_refused() {
+    let d = TempDir::new("merge-flags");
+    let out = d.join("merged");
+    let out = out.to_str().expect("utf-8");
+    for flag in [
+        &["--seeds", "100..200"][..],
+        &["--protocol", "sync"],
+        &["--mutant", "no-uip"],
+        &["--set", "duration=1ms"],
+        &["--jobs", "2"],
+        &["--outside-assumptions"],
+    ] {
+        let mut args = vec!["fuzz", "--merge", "s1", "s2", "--out", out];
+        args.extend_from_slice(flag);
+        rcsim(&args).assert_usage_error(&["cannot be used with", flag[0]]);
+    }
+    assert!(!d.join("merged").exists(), "nothing written");
+    rcsim(&["fuzz", "--seeds", "0..2", "--overwrite"])
+        .assert_usage_error(&["--overwrite needs --out"]);
+}

@@ -290,6 +290,9 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
     if args.resume && args.out.is_none() {
         return Err("--resume needs --out DIR (the campaign to continue)".into());
     }
+    if args.overwrite && args.out.is_none() {
+        return Err("--overwrite needs --out DIR (the campaign directory to replace)".into());
+    }
     if args.resume && args.overwrite {
         return Err(
             "--resume keeps the campaign in --out and --overwrite deletes it: pick one".into(),

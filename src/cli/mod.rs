@@ -339,7 +339,17 @@ struct FuzzArgs {
     json: bool,
     /// Merge the output directories of one campaign's shards into --out instead of running
     /// seeds; refused (exit 2) when a shard is missing, unfinished or from another campaign.
-    #[arg(long, value_name = "DIR", num_args = 1..)]
+    /// What would make a campaign is refused beside it: a merge takes its seeds, protocol and
+    /// settings from the shards.
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 1..,
+        conflicts_with_all = [
+            "scenario", "seeds", "jobs", "shard", "shard_count", "resume", "protocol", "mutant",
+            "set", "outside_assumptions", "check_determinism",
+        ],
+    )]
     merge: Vec<PathBuf>,
 }
 
