@@ -395,11 +395,7 @@ fn a_fifo_at_a_future_reproducer_is_refused_on_resume() {
     std::fs::write(d.join("results.jsonl"), kept).expect("write");
     let fifo = d.join("repro/seed-4.json");
     std::fs::remove_file(&fifo).expect("remove");
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    common::mkfifo(&fifo);
     // Held open for reading and writing, so a write into it would not block but be seen.
     let held = std::fs::OpenOptions::new()
         .read(true)

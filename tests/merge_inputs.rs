@@ -207,11 +207,7 @@ fn only_regular_reproducers_of_the_campaign_are_copied() {
     std::fs::remove_file(repro.join("seed-1.json")).expect("remove");
 
     let fifo = repro.join("seed-2.json");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    common::mkfifo(&fifo);
     merge(&[&d], out.path(), &[]).assert_usage_error(&["seed-2.json", "regular file"]);
     std::fs::remove_file(&fifo).expect("remove");
 

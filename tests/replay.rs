@@ -378,11 +378,7 @@ fn a_missing_trace_file_exits_2_naming_it() {
 fn a_trace_that_is_not_a_regular_file_is_refused_without_blocking() {
     let t = TempDir::new("special_trace");
     let fifo = t.join("trace.fifo");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success());
+    common::mkfifo(&fifo);
     for trace in [fifo.as_path(), Path::new("/dev/zero"), t.path()] {
         let sc = t.write("scenario.json", &scenario(trace, "fio", ANY, "", "10ms"));
         for command in ["validate", "run"] {

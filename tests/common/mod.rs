@@ -123,6 +123,17 @@ impl Output {
     }
 }
 
+/// Makes a named pipe at `path` (with `mkfifo`), for tests of inputs and outputs that must
+/// never block on one.
+#[cfg(unix)]
+pub fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 /// The crate root: the binary runs there so `scenarios/...` paths resolve.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
