@@ -22,10 +22,6 @@ pub(super) enum Shown {
     SummaryOnStderr,
 }
 
-/// Decides where a run's result is printed: `--json` and a trace or Chrome trace sent to `-`
-/// each take standard output, and two of them would mix there, so that is refused with the
-/// message saying which. The human summary yields standard output to a trace and goes to
-/// standard error instead, so `--trace - | jq` reads a trace and nothing else.
 /// Says why a simulation of `scenario` failed: its data (a trace workload's file that changed
 /// under it), or a trace output it could not write, named.
 pub(super) fn simulation_failed(e: &std::io::Error, scenario: &Path, opts: &RunOptions) {
@@ -45,6 +41,10 @@ pub(super) fn simulation_failed(e: &std::io::Error, scenario: &Path, opts: &RunO
     }
 }
 
+/// Decides where a run's result is printed: `--json` and a trace or Chrome trace sent to `-`
+/// each take standard output, and two of them would mix there, so that is refused with the
+/// message saying which. The human summary yields standard output to a trace and goes to
+/// standard error instead, so `--trace - | jq` reads a trace and nothing else.
 pub(super) fn shown(
     json: bool,
     trace: Option<&Path>,
