@@ -332,6 +332,8 @@ pub fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
         .iter()
         .filter_map(|x| Some(x.applied_ns? - x.issued_ns?))
         .collect();
+    let applied_n = applied.len();
+    let median_applied = human_ns(median(applied));
     let title = format!("Checkpoint rounds ({})", r.protocol);
     let which = if start > 0 || shown.len() < all.len() {
         format!(
@@ -353,9 +355,8 @@ pub fn rounds(runs: &[ProtocolRuns]) -> Option<ChartSpec> {
             "Each row is one checkpoint: issued by the checkpoint master, its rendezvous at the \
              secondary master once every secondary has forwarded it, its release, and the moment \
              every secondary has applied the writes it covers (update in progress in between). \
-             A round not applied by the end is grey. From issue to applied everywhere took {} \
-             (median); {which}.",
-            human_ns(median(applied))
+             A round not applied by the end is grey. From issue to applied everywhere took \
+             {median_applied} (median of the {applied_n} shown rounds applied); {which}.",
         ),
         drawing: Drawing::Timeline(Timeline {
             title: title.clone(),
