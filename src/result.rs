@@ -210,7 +210,7 @@ pub struct RunResult {
     pub image: ImageSummary,
     /// True when a resource limit stopped the run before its end.
     pub budget_exhausted: bool,
-    /// Which limit, if any: `"events"`, `"sim_time"` or `"writes_in_flight"`.
+    /// Which limit, if any: `"events"`, `"sim_time"`, `"writes_in_flight"` or `"events_pending"`.
     pub budget: Option<String>,
     /// Service stages offered more work than they can serve while the hosts wrote (load above
     /// 1.0): they can never catch up, so their backlog and the lag grow for as long as it lasts.

@@ -164,7 +164,7 @@ fn simulate_inner(
         }
     }
     let mut trace = trace.expect("the trace watches every run");
-    let cut = outcome.reason.is_budget() || world.writes_over_limit();
+    let cut = outcome.reason.is_budget() || world.writes_over_limit() || world.events_over_limit();
     let live = judges_liveness(sc, outcome.now) && !cut;
     let reference = world.finish(outcome.now, cut, live);
     if live && world.stats.disaster_ns.is_none() {
@@ -231,6 +231,7 @@ fn simulate_inner(
             StopReason::EventBudget => Some("events".into()),
             StopReason::TimeBudget => Some("sim_time".into()),
             _ if world.writes_over_limit() => Some("writes_in_flight".into()),
+            _ if world.events_over_limit() => Some("events_pending".into()),
             _ => None,
         },
         overloaded: world.overloaded(),

@@ -419,6 +419,42 @@ fn hosts_writing_faster_than_the_subsystems_serve_stop_at_the_in_flight_limit() 
 }
 
 #[test]
+fn checkpoints_issued_faster_than_they_are_released_stop_at_the_pending_limit() {
+    // A checkpoint every nanosecond over half-millisecond links: checkpoints pile up in flight
+    // a million a millisecond, and the run once grew to 6 GB before any other limit stopped it.
+    let out = rcsim(&[
+        "run",
+        "scenarios/patent-example.json",
+        "--set",
+        "duration=5ms",
+        "--set",
+        "faults=[]",
+        "--set",
+        "protocol.checkpoint_interval=1ns",
+        "--set",
+        "limits.max_events_pending=20000",
+        "--json",
+    ]);
+    out.assert_code(EXIT_BUDGET).assert_no_panic();
+    assert!(
+        out.stderr.contains("limits.max_events_pending = 20000"),
+        "{}",
+        out.stderr
+    );
+    let r = out.json();
+    assert_eq!(r["budget_exhausted"], true);
+    assert_eq!(r["budget"], "events_pending");
+    // The limit is bounded like every count.
+    rcsim(&[
+        "run",
+        "scenarios/patent-example.json",
+        "--set",
+        "limits.max_events_pending=1000000001",
+    ])
+    .assert_usage_error(&["limits.max_events_pending", "1000000000"]);
+}
+
+#[test]
 fn a_budget_large_enough_changes_nothing() {
     let t = TempDir::new("budget_ok");
     let base = t.write("base.json", BASE);

@@ -171,6 +171,12 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         if which == "writes_in_flight" {
             limit.push_str(" (the hosts write faster than the subsystems serve)");
         }
+        if which == "events_pending" {
+            limit.push_str(
+                " (events are scheduled faster than they are taken: a checkpoint interval far \
+                 below the links' latency does this)",
+            );
+        }
         errln!(
             "rcsim: budget exhausted: {limit} was reached after {} events at {} simulated, \
              before the run finished; raise it with --set to run to the end",

@@ -51,7 +51,7 @@ pub enum Unshrinkable {
     /// the same limit, so it is refused with what stopped it.
     Budget {
         /// Which limit, as the result's `budget` names it (`events`, `sim_time`,
-        /// `writes_in_flight`).
+        /// `writes_in_flight`, `events_pending`).
         which: String,
         /// Events processed when it stopped.
         events: u64,

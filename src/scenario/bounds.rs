@@ -24,6 +24,8 @@ pub const MAX_SERVERS: u64 = 4096;
 pub const MAX_BUFFER_CAPACITY: u64 = 1 << 24;
 /// The most `limits.max_writes_in_flight`: a hundred million writes are about 30 GB.
 pub const MAX_WRITES_IN_FLIGHT: u64 = 100_000_000;
+/// The most `limits.max_events_pending`: a billion events are about 100 GB.
+pub const MAX_EVENTS_PENDING: u64 = 1_000_000_000;
 /// Most transactions a DBMS workload keeps in flight (`workloads[i].in_flight`).
 pub const MAX_IN_FLIGHT: u64 = 65_536;
 /// Most data writes of one DBMS transaction (`workloads[i].data_writes`).
@@ -95,6 +97,11 @@ pub fn problems(s: &Scenario) -> Vec<String> {
         "limits.max_writes_in_flight",
         s.limits.max_writes_in_flight,
         MAX_WRITES_IN_FLIGHT,
+    );
+    p.at_most(
+        "limits.max_events_pending",
+        s.limits.max_events_pending,
+        MAX_EVENTS_PENDING,
     );
     p.at_most("links.paths", s.links.paths.into(), MAX_PATHS);
     for (i, o) in s.links.overrides.iter().enumerate() {

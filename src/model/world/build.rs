@@ -213,6 +213,8 @@ impl World {
             load_until: until,
             max_writes_in_flight: sc.limits.max_writes_in_flight,
             writes_over_limit: false,
+            max_events_pending: usize::try_from(sc.limits.max_events_pending).unwrap_or(usize::MAX),
+            events_over_limit: false,
             sync_error: sc.clocks.sync_error.as_ns(),
             checker: Checker::new(geometry, sc.checker.history),
             stats: Stats::default(),

@@ -45,7 +45,10 @@ impl Handler for World {
         // The state the event left holds from its time until the next event.
         self.exposure.after(now, &self.checker);
         self.lag.follow(now, self.checker.oldest_unshown_store());
-        if self.writes_over_limit {
+        if sched.pending() > self.max_events_pending {
+            self.events_over_limit = true;
+        }
+        if self.writes_over_limit || self.events_over_limit {
             return Control::Stop;
         }
         control

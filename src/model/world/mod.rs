@@ -137,6 +137,10 @@ pub struct World {
     max_writes_in_flight: u64,
     /// Set when the hosts had more writes in flight than that: the run stops after the event.
     writes_over_limit: bool,
+    /// `limits.max_events_pending`: events scheduled at once, at most.
+    max_events_pending: usize,
+    /// Set when more events than that were scheduled: the run stops after the event.
+    events_over_limit: bool,
     sync_error: u64,
     /// The checker: what the hosts saw and what the secondary volumes hold.
     pub checker: Checker,
@@ -248,6 +252,12 @@ impl World {
     /// writes in flight.
     pub fn writes_over_limit(&self) -> bool {
         self.writes_over_limit
+    }
+
+    /// True when the run stopped because more than `limits.max_events_pending` events were
+    /// scheduled at once.
+    pub fn events_over_limit(&self) -> bool {
+        self.events_over_limit
     }
 
     /// The first workload input (a trace file) that failed to read during the run, if any.
