@@ -53,7 +53,18 @@ impl Override {
                 bounded(arg)
             ));
         }
-        let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_string()));
+        let value = match serde_json::from_str(raw) {
+            Ok(v) => {
+                // A `Value` keeps the last of two equal keys; a scenario file refuses them, and
+                // so does a `--set` value, rather than let one silently replace the other.
+                let mut de = serde_json::Deserializer::from_str(raw);
+                if let Err(e) = super::stash::Stash::sorted(&mut de) {
+                    return Err(format!("--set {}: {e}", bounded(path)));
+                }
+                v
+            }
+            Err(_) => Value::String(raw.to_string()),
+        };
         Ok(Override::Set {
             path: path.split('.').map(str::to_string).collect(),
             value,
@@ -182,6 +193,21 @@ mod tests {
         args.iter().fold(v, |v, arg| {
             applied(&Override::parse(arg).expect("parses"), &v).expect("applies")
         })
+    }
+
+    /// A `--set` value with two equal keys, at any depth, is refused as a scenario file with
+    /// them is, instead of the last silently winning.
+    #[test]
+    fn a_set_value_with_a_duplicate_key_is_refused() {
+        for arg in [
+            r#"subsystems.overrides.0={"subsystem":2,"copy_time":"20ms","copy_time":"0ns"}"#,
+            r#"protocol={"kind":"sync","x":{"a":1,"a":2}}"#,
+            r#"faults=[{"kind":"disaster","at":"1ms","at":"2ms"}]"#,
+        ] {
+            let e = Override::parse(arg).expect_err(arg);
+            assert!(e.contains("duplicate field"), "{e}");
+        }
+        assert!(Override::parse(r#"protocol={"kind":"sync","a":{"kind":1}}"#).is_ok());
     }
 
     #[test]
