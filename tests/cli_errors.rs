@@ -331,6 +331,19 @@ fn an_unwritable_trace_file_is_named() {
 // Budgets: exit 3, said so on stderr
 // ---------------------------------------------------------------------------------------------
 
+/// Asserts that the `--json` run `out` was stopped by a budget: exit 3 without a panic, stderr
+/// saying the budget was exhausted and naming `says`, the result marked as cut by `which`.
+/// Returns the result.
+fn stopped_by(out: &Output, says: &str, which: &str) -> serde_json::Value {
+    out.assert_code(EXIT_BUDGET).assert_no_panic();
+    assert!(out.stderr.contains("budget exhausted"), "{}", out.stderr);
+    assert!(out.stderr.contains(says), "{}", out.stderr);
+    let r = out.json();
+    assert_eq!(r["budget_exhausted"], true);
+    assert_eq!(r["budget"], which);
+    r
+}
+
 #[test]
 fn the_event_budget_exits_3_and_says_so() {
     let out = rcsim(&[
@@ -342,13 +355,8 @@ fn the_event_budget_exits_3_and_says_so() {
         "limits.max_events=5",
         "--json",
     ]);
-    out.assert_code(EXIT_BUDGET).assert_no_panic();
-    assert!(out.stderr.contains("budget"), "{}", out.stderr);
-    assert!(out.stderr.contains("max_events"), "{}", out.stderr);
-    let r = out.json();
+    let r = stopped_by(&out, "max_events", "events");
     assert_eq!(r["events"], 5);
-    assert_eq!(r["budget_exhausted"], true);
-    assert_eq!(r["budget"], "events");
 }
 
 #[test]
@@ -365,16 +373,11 @@ fn the_sim_time_budget_exits_3_and_says_so() {
         BASE,
         &["--set", "limits.max_sim_time=1ms", "--json"],
     );
-    out.assert_code(EXIT_BUDGET).assert_no_panic();
-    assert!(out.stderr.contains("budget"), "{}", out.stderr);
-    let r = out.json();
-    assert_eq!(r["budget_exhausted"], true);
-    assert_eq!(r["budget"], "sim_time");
+    let r = stopped_by(&out, "limits.max_sim_time", "sim_time");
     assert!(r["sim_ns"].as_u64().expect("sim_ns") <= 1_000_000);
 }
 
 #[test]
-
 fn the_sim_time_budget_message_names_the_limit() {
     let out = run_text(
         "budget_time_msg",
@@ -397,15 +400,11 @@ fn hosts_writing_faster_than_the_subsystems_serve_stop_at_the_in_flight_limit() 
         flood,
         &["--set", "limits.max_writes_in_flight=5000", "--json"],
     );
-    out.assert_code(EXIT_BUDGET).assert_no_panic();
-    assert!(
-        out.stderr.contains("limits.max_writes_in_flight = 5000"),
-        "{}",
-        out.stderr
+    let r = stopped_by(
+        &out,
+        "limits.max_writes_in_flight = 5000",
+        "writes_in_flight",
     );
-    let r = out.json();
-    assert_eq!(r["budget_exhausted"], true);
-    assert_eq!(r["budget"], "writes_in_flight");
     let (issued, completed) = (&r["writes"]["issued"], &r["writes"]["completed"]);
     let in_flight = issued.as_u64().expect("issued") - completed.as_u64().expect("completed");
     assert_eq!(in_flight, 5001, "stops at the first write past the limit");
@@ -435,15 +434,7 @@ fn checkpoints_issued_faster_than_they_are_released_stop_at_the_pending_limit() 
         "limits.max_events_pending=20000",
         "--json",
     ]);
-    out.assert_code(EXIT_BUDGET).assert_no_panic();
-    assert!(
-        out.stderr.contains("limits.max_events_pending = 20000"),
-        "{}",
-        out.stderr
-    );
-    let r = out.json();
-    assert_eq!(r["budget_exhausted"], true);
-    assert_eq!(r["budget"], "events_pending");
+    stopped_by(&out, "limits.max_events_pending = 20000", "events_pending");
     // The limit is bounded like every count.
     rcsim(&[
         "run",

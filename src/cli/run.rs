@@ -168,15 +168,14 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     }
     if let Some(which) = &result.budget {
         let mut limit = sc.limits.stated(which);
-        if which == "writes_in_flight" {
-            limit.push_str(" (the hosts write faster than the subsystems serve)");
-        }
-        if which == "events_pending" {
-            limit.push_str(
+        limit.push_str(match which.as_str() {
+            "writes_in_flight" => " (the hosts write faster than the subsystems serve)",
+            "events_pending" => {
                 " (events are scheduled faster than they are taken: a checkpoint interval far \
-                 below the links' latency does this)",
-            );
-        }
+                 below the links' latency does this)"
+            }
+            _ => "",
+        });
         errln!(
             "rcsim: budget exhausted: {limit} was reached after {} events at {} simulated, \
              before the run finished; raise it with --set to run to the end",
