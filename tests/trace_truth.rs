@@ -119,3 +119,49 @@ fn assert_nothing_done_while_down(what: &str, lines: &[Value]) {
         }
     }
 }
+
+/// Two overlapping crashes of one secondary and of one primary: each node restarts once, when
+/// the longer crash ends; the shorter crash's restart is traced as `dropped`, and nothing is
+/// done at either node in between.
+#[test]
+fn of_overlapping_crashes_the_longer_one_decides_the_restart() {
+    let t = TempDir::new("overlap");
+    let trace = t.join("trace.jsonl");
+    let faults = r#"faults=[
+        {"kind":"crash","site":"secondary","subsystem":1,"at":"100ms","down_for":"100ms"},
+        {"kind":"crash","site":"secondary","subsystem":1,"at":"120ms","down_for":"10ms"},
+        {"kind":"crash","site":"primary","subsystem":2,"at":"150ms","down_for":"20ms"},
+        {"kind":"crash","site":"primary","subsystem":2,"at":"140ms","down_for":"80ms"}]"#;
+    let out = rcsim(&[
+        "run",
+        "scenarios/checkpoint-faults.json",
+        "--set",
+        faults,
+        "--trace",
+        trace.to_str().expect("utf-8"),
+    ]);
+    out.assert_code(EXIT_OK);
+    let lines = read_trace(&trace);
+    let at = |ev: &str, node: &str| -> Vec<u64> {
+        lines
+            .iter()
+            .filter(|l| l["ev"] == ev && l["node"] == node)
+            .map(|l| l["t"].as_u64().expect("t"))
+            .collect()
+    };
+    let dropped_restart = |node: &str| -> Vec<u64> {
+        lines
+            .iter()
+            .filter(|l| l["ev"] == "dropped" && l["was"] == "restart" && l["node"] == node)
+            .map(|l| l["t"].as_u64().expect("t"))
+            .collect()
+    };
+    const MS: u64 = 1_000_000;
+    assert_eq!(at("crash", "S1"), [100 * MS, 120 * MS]);
+    assert_eq!(at("restart", "S1"), [200 * MS]);
+    assert_eq!(dropped_restart("S1"), [130 * MS]);
+    assert_eq!(at("crash", "P2"), [140 * MS, 150 * MS]);
+    assert_eq!(at("restart", "P2"), [220 * MS]);
+    assert_eq!(dropped_restart("P2"), [170 * MS]);
+    assert_nothing_done_while_down("overlapping crashes", &lines);
+}

@@ -37,9 +37,15 @@ pub struct Channel {
     /// FIFO paths (links); empty for a LAN, which does not keep order.
     paths: Vec<Path>,
     rng: Rng,
-    /// Faults in force: down (everything sent is lost), extra latency, a bandwidth fraction.
-    down: bool,
-    extra: Option<Dist<Duration>>,
+    /// Outages in force: while any is, everything sent is lost. A count, so that of two
+    /// overlapping outages the one that ends first does not bring the channel back.
+    down: u32,
+    /// Latency spikes in force, by fault index, in the order they started: each adds its own
+    /// draw, so overlapping spikes add up.
+    extra: Vec<(u16, Dist<Duration>)>,
+    /// Bandwidth drops in force, by fault index: their factors multiply.
+    drops: Vec<(u16, f64)>,
+    /// The product of `drops`' factors (1.0 with none).
     bandwidth_factor: f64,
 }
 
@@ -53,8 +59,9 @@ impl Channel {
             bandwidth: None,
             paths: Vec::new(),
             rng,
-            down: false,
-            extra: None,
+            down: 0,
+            extra: Vec::new(),
+            drops: Vec::new(),
             bandwidth_factor: 1.0,
         }
     }
@@ -75,30 +82,53 @@ impl Channel {
             bandwidth: Some(bandwidth.max(1)),
             paths: vec![Path::default(); paths.max(1) as usize],
             rng,
-            down: false,
-            extra: None,
+            down: 0,
+            extra: Vec::new(),
+            drops: Vec::new(),
             bandwidth_factor: 1.0,
         }
     }
 
-    /// Takes the channel down (everything sent is lost) or brings it back.
+    /// An outage starts (`true`: everything sent is lost) or one ends (`false`). The channel
+    /// comes back when the last outage in force ends; an end with none in force does nothing.
     pub fn set_down(&mut self, down: bool) {
-        self.down = down;
+        self.down = if down {
+            self.down.saturating_add(1)
+        } else {
+            self.down.saturating_sub(1)
+        };
     }
 
-    /// Adds `extra` latency to every message from now on (`None` ends the spike).
-    pub fn set_extra_latency(&mut self, extra: Option<Dist<Duration>>) {
-        self.extra = extra;
+    /// Fault `fault`'s latency spike starts (`Some`: every message from now on also takes a
+    /// draw of `extra`) or ends (`None`). Spikes in force at once add up.
+    pub fn set_extra_latency(&mut self, fault: u16, extra: Option<Dist<Duration>>) {
+        match extra {
+            Some(d) => self.extra.push((fault, d)),
+            None => {
+                if let Some(i) = self.extra.iter().position(|(f, _)| *f == fault) {
+                    self.extra.remove(i);
+                }
+            }
+        }
     }
 
-    /// Scales the bandwidth of every path by `factor` (1.0 restores it).
-    pub fn set_bandwidth_factor(&mut self, factor: f64) {
-        self.bandwidth_factor = factor;
+    /// Fault `fault`'s bandwidth drop starts (`Some`: every path runs at `factor` of its
+    /// bandwidth) or ends (`None`). Drops in force at once multiply.
+    pub fn set_bandwidth_factor(&mut self, fault: u16, factor: Option<f64>) {
+        match factor {
+            Some(f) => self.drops.push((fault, f)),
+            None => {
+                if let Some(i) = self.drops.iter().position(|(f, _)| *f == fault) {
+                    self.drops.remove(i);
+                }
+            }
+        }
+        self.bandwidth_factor = self.drops.iter().map(|(_, f)| f).product();
     }
 
     /// Sends `bytes` at `now`: decides the path, the transfer and latency, loss and duplication.
     pub fn transmit(&mut self, now: u64, bytes: u32) -> Delivery {
-        if self.down {
+        if self.down > 0 {
             return Delivery::Lost;
         }
         let path = match self.paths.len() {
@@ -118,7 +148,7 @@ impl Channel {
 
     fn arrival(&mut self, now: u64, bytes: u32, path: usize) -> u64 {
         let mut latency = self.latency.sample(&mut self.rng);
-        if let Some(extra) = &self.extra {
+        for (_, extra) in &self.extra {
             latency = latency.saturating_add(extra.sample(&mut self.rng));
         }
         let Some(p) = self.paths.get_mut(path) else {
@@ -200,11 +230,38 @@ mod tests {
         c.set_down(true);
         assert_eq!(c.transmit(0, 1000), Delivery::Lost);
         c.set_down(false);
-        c.set_extra_latency(Some(us(900)));
+        c.set_extra_latency(0, Some(us(900)));
         assert_eq!(c.transmit(0, 1000), Delivery::Once(2_000_000));
-        c.set_extra_latency(None);
-        c.set_bandwidth_factor(0.5);
+        c.set_extra_latency(0, None);
+        c.set_bandwidth_factor(0, Some(0.5));
         assert_eq!(c.transmit(10_000_000, 1000), Delivery::Once(12_100_000));
+    }
+
+    #[test]
+    fn overlapping_faults_hold_until_the_last_one_ends() {
+        let mut c = Channel::link(us(100), 0.0, 0.0, 1_000_000, 1, rng());
+        c.set_down(true);
+        c.set_down(true);
+        c.set_down(false);
+        assert_eq!(
+            c.transmit(0, 1000),
+            Delivery::Lost,
+            "one outage still in force"
+        );
+        c.set_down(false);
+        assert_eq!(c.transmit(0, 1000), Delivery::Once(1_100_000));
+        c.set_extra_latency(3, Some(us(900)));
+        c.set_extra_latency(4, Some(us(9_000)));
+        c.set_extra_latency(3, None);
+        assert_eq!(c.transmit(20_000_000, 1000), Delivery::Once(30_100_000));
+        c.set_extra_latency(4, None);
+        c.set_bandwidth_factor(5, Some(0.5));
+        c.set_bandwidth_factor(6, Some(0.5));
+        assert_eq!(c.transmit(40_000_000, 1000), Delivery::Once(44_100_000));
+        c.set_bandwidth_factor(5, None);
+        assert_eq!(c.transmit(50_000_000, 1000), Delivery::Once(52_100_000));
+        c.set_bandwidth_factor(6, None);
+        assert_eq!(c.transmit(60_000_000, 1000), Delivery::Once(61_100_000));
     }
 
     #[test]

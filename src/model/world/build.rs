@@ -207,7 +207,7 @@ impl World {
             faults: sc.faults.clone(),
             rolling,
             partitions: Vec::new(),
-            down: vec![false; 2 * usize::from(n)],
+            down: vec![0; 2 * usize::from(n)],
             takeover_declared: false,
             takeover_delay: sc.takeover.delay.as_ns(),
             load_until: until,

@@ -62,20 +62,20 @@ impl World {
             } => {
                 let extra = on.then_some(extra);
                 match target {
-                    NetTarget::PrimaryLan => self.primary_lan.set_extra_latency(extra),
-                    NetTarget::SecondaryLan => self.secondary_lan.set_extra_latency(extra),
+                    NetTarget::PrimaryLan => self.primary_lan.set_extra_latency(index, extra),
+                    NetTarget::SecondaryLan => self.secondary_lan.set_extra_latency(index, extra),
                     NetTarget::Link => {
                         let p = &mut self.pairs[usize::from(pair.unwrap_or(1).saturating_sub(1))];
-                        p.forward.set_extra_latency(extra.clone());
-                        p.backward.set_extra_latency(extra);
+                        p.forward.set_extra_latency(index, extra.clone());
+                        p.backward.set_extra_latency(index, extra);
                     }
                 }
             }
             Fault::BandwidthDrop { pair, factor, .. } => {
-                let f = if on { factor } else { 1.0 };
+                let f = on.then_some(factor);
                 let p = &mut self.pairs[usize::from(pair.saturating_sub(1))];
-                p.forward.set_bandwidth_factor(f);
-                p.backward.set_bandwidth_factor(f);
+                p.forward.set_bandwidth_factor(index, f);
+                p.backward.set_bandwidth_factor(index, f);
             }
             Fault::ClockStep {
                 subsystem,
@@ -105,7 +105,8 @@ impl World {
                         p.backward.set_down(true);
                     }
                     Some(Component::Primary(i)) => {
-                        self.down[usize::from(i)] = true;
+                        let d = &mut self.down[usize::from(i)];
+                        *d = d.saturating_add(1);
                     }
                     Some(Component::PrimaryLan) => self.primary_lan.set_down(true),
                     None => {}
@@ -132,7 +133,7 @@ impl World {
     fn primary_state(&self, pair: u16) -> PrimaryState {
         if !self.primary_alive {
             PrimaryState::Lost
-        } else if self.down[usize::from(pair)] {
+        } else if self.down[usize::from(pair)] > 0 {
             PrimaryState::Down
         } else {
             PrimaryState::Up
@@ -187,6 +188,9 @@ impl World {
                 }
                 ApplyOutcome::Shows => None,
             },
+            Event::Restart { node } if self.down[self.node_index(node)] > 1 => {
+                Some(("dropped", "another crash still holds the node down"))
+            }
             Event::Deliver { to: node, .. } | Event::Timer { node, .. } if !self.alive(node) => {
                 Some(("dropped", "receiver down"))
             }

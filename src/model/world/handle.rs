@@ -191,8 +191,8 @@ impl World {
             }
             Event::Crash { node } => {
                 let idx = self.node_index(node);
-                if !self.down[idx] {
-                    self.down[idx] = true;
+                self.down[idx] = self.down[idx].saturating_add(1);
+                if self.down[idx] == 1 {
                     if let NodeId::Secondary(i) = node {
                         let p = &mut self.pairs[usize::from(i)];
                         p.secondary_incarnation += 1;
@@ -203,8 +203,9 @@ impl World {
             Event::Fault { index, phase } => self.fault(index, phase, sched),
             Event::Restart { node } => {
                 let idx = self.node_index(node);
-                if self.down[idx] {
-                    self.down[idx] = false;
+                let was = self.down[idx];
+                self.down[idx] = was.saturating_sub(1);
+                if was == 1 {
                     self.drive(node, Input::Restart, sched);
                     if let NodeId::Primary(i) = node {
                         for e in std::mem::take(&mut self.pairs[usize::from(i)].held) {
@@ -239,6 +240,23 @@ mod tests {
         let text = include_str!("../../../scenarios/bench-standard.json");
         let sc = crate::scenario::parse("bench-standard.json", text, &o).expect("valid");
         World::new(&sc, 1, &mut Scheduler::new())
+    }
+
+    #[test]
+    fn of_two_overlapping_crashes_the_first_restart_leaves_the_node_down() {
+        for node in [NodeId::Primary(1), NodeId::Secondary(1)] {
+            let mut w = world(8);
+            let mut sched = Scheduler::new();
+            w.handle(Event::Crash { node }, &mut sched);
+            w.handle(Event::Crash { node }, &mut sched);
+            w.handle(Event::Restart { node }, &mut sched);
+            assert!(!w.alive(node), "{node:?} back while a crash still holds it");
+            w.handle(Event::Restart { node }, &mut sched);
+            assert!(w.alive(node), "{node:?} down after both restarts");
+            w.handle(Event::Restart { node }, &mut sched);
+            w.handle(Event::Crash { node }, &mut sched);
+            assert!(!w.alive(node), "a stray restart must not bank an extra one");
+        }
     }
 
     #[test]

@@ -128,7 +128,10 @@ pub struct World {
     rolling: Vec<Vec<Component>>,
     /// LAN partitions in force: (site, isolated pair indices, one way).
     partitions: Vec<(Site, Vec<u16>, bool)>,
-    down: Vec<bool>,
+    /// For each node (primaries, then secondaries), how many crashes (and rolling-disaster
+    /// failures) hold it down: a count, so that of two overlapping crashes the shorter one's
+    /// restart does not bring the node back early.
+    down: Vec<u32>,
     takeover_declared: bool,
     takeover_delay: u64,
     /// When the hosts stop writing: stage loads are measured up to then.
@@ -241,7 +244,7 @@ impl World {
     }
 
     fn alive(&self, id: NodeId) -> bool {
-        let up = !self.down[self.node_index(id)];
+        let up = self.down[self.node_index(id)] == 0;
         match id {
             NodeId::Primary(_) => self.primary_alive && up,
             NodeId::Secondary(_) => up,
