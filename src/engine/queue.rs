@@ -85,20 +85,29 @@ impl<T> Bucket<T> {
         self.full.len() * CHUNK + self.head.len()
     }
 
-    /// Appends `x`, starting a chunk (from `spare` if it has one) when the head is full.
+    /// Appends `x`, starting a chunk (from `spare` if it has one) when the head is full, and
+    /// taking a spare chunk when the head has no room at all.
     #[inline]
     fn push(&mut self, x: T, spare: &mut Vec<Vec<T>>) {
-        if self.head.len() == CHUNK {
-            self.seal(spare);
+        if self.head.len() == self.head.capacity() {
+            self.grow(spare);
         }
         self.head.push(x);
     }
 
-    /// The head is full: it joins the full chunks and an empty chunk takes its place.
+    /// The head has no room left: when full, it joins the full chunks and an empty chunk takes
+    /// its place; when it never had room, a spare chunk (if any) becomes it; else it grows as
+    /// a vector does.
     #[cold]
-    fn seal(&mut self, spare: &mut Vec<Vec<T>>) {
-        let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
-        self.full.push(std::mem::replace(&mut self.head, next));
+    fn grow(&mut self, spare: &mut Vec<Vec<T>>) {
+        if self.head.len() >= CHUNK {
+            let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+            self.full.push(std::mem::replace(&mut self.head, next));
+        } else if self.head.capacity() == 0 {
+            if let Some(room) = spare.pop() {
+                self.head = room;
+            }
+        }
     }
 
     /// Events there is room for.
@@ -328,9 +337,14 @@ impl<E> EventQueue<E> {
         }
         self.buckets[b].full = full;
         self.spread(&mut head, last);
-        // The head keeps its room for the bucket's next events, unless it is a long run's
-        // buffer from an earlier refill, far larger than a chunk.
-        if head.capacity() * std::mem::size_of::<(Time, E)>() <= KEEP_BYTES {
+        // A chunk's room goes to the spare chunks, for whichever bucket fills next; a smaller
+        // head keeps its room for the bucket's next events; a long run's buffer from an earlier
+        // refill, far larger than a chunk, is freed.
+        if head.capacity() == CHUNK {
+            if self.spare.len() < keep {
+                self.spare.push(head);
+            }
+        } else if head.capacity() * std::mem::size_of::<(Time, E)>() <= KEEP_BYTES {
             self.buckets[b].head = head;
         }
         true
@@ -441,7 +455,11 @@ mod tests {
         let before = room(&q);
         // Doubling would have made room for 32,768 and copied 16,384 events on the way.
         assert!(before <= n + CHUNK, "room for {before} events");
+        let source = bucket_of(base, 0);
+        assert!(q.buckets[source].capacity() >= n);
         assert!(q.pop().is_some());
+        // The spread bucket keeps no room: its chunks, its head's too, are spare for any bucket.
+        assert_eq!(q.buckets[source].capacity(), 0);
         let spread = q.buckets.iter().filter(|b| b.len() > 0).count();
         assert!(spread > 10, "only {spread} buckets");
         // The lower buckets fill the chunks the spread bucket empties: beyond those, only
