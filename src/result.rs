@@ -1,14 +1,15 @@
 //! The result of one checked run, with every field the product contract names.
 
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::check::latency::Percentiles;
 use crate::check::{ImageSummary, Rpo, Violation};
 use crate::version::Version;
 
 /// Write counts along the copy path.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WriteCounts {
     /// Issued by hosts.
     pub issued: u64,
@@ -24,7 +25,8 @@ pub struct WriteCounts {
 }
 
 /// Checkpoint rounds (zero for protocols without checkpoints).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CheckpointCounts {
     /// Sent by the checkpoint master.
     pub issued: u64,
@@ -35,7 +37,8 @@ pub struct CheckpointCounts {
 }
 
 /// How the checkpoint protocol spent its time (zero for protocols without checkpoints).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CheckpointMetrics {
     /// From a checkpoint's first forward reaching the secondary master to its rendezvous.
     pub rendezvous_ns: Percentiles,
@@ -53,7 +56,8 @@ pub struct CheckpointMetrics {
 }
 
 /// The primaries' bounded copy buffers (zero when unbounded).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BufferMetrics {
     /// Host writes delayed by write pacing.
     pub paced_writes: u64,
@@ -65,7 +69,8 @@ pub struct BufferMetrics {
 }
 
 /// How the `cycle` protocol's master fared (zero for other protocols).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CycleMetrics {
     /// Host-write holds (one per primary per switch attempt).
     pub holds: u64,
@@ -79,36 +84,41 @@ pub struct CycleMetrics {
 /// Host write latency, secondary lag and data exposure, each absent when there was nothing to
 /// measure (no write completed; no time before a disaster at 0 ns): an empty distribution is not
 /// a latency of zero, so the result JSON writes its `p50`, `p99` and `max` as `null`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Latencies {
     /// From issue to completion at the host.
-    #[serde(serialize_with = "nullable")]
+    #[serde(serialize_with = "nullable", deserialize_with = "nullable_back")]
     #[schemars(with = "NullablePercentiles")]
     pub host_write: Option<Percentiles>,
     /// Secondary lag: the age of the earliest write a primary volume stored that no secondary
     /// volume has caught up with (shown it or a later write to its block), whichever
     /// secondaries hosts may read; weighted by time from the start to the disaster or the end,
     /// like `exposure`: p99 is the lag the copy exceeded 1% of that time.
-    #[serde(serialize_with = "nullable")]
+    #[serde(serialize_with = "nullable", deserialize_with = "nullable_back")]
     #[schemars(with = "NullablePercentiles")]
     pub secondary_lag: Option<Percentiles>,
     /// Data exposure: the age of the oldest completed write the image hosts could read lacks
     /// (what a disaster at that moment would lose), weighted by time from the start to the
     /// disaster or the end: p99 is the exposure exceeded 1% of that time.
-    #[serde(serialize_with = "nullable")]
+    #[serde(serialize_with = "nullable", deserialize_with = "nullable_back")]
     #[schemars(with = "NullablePercentiles")]
     pub exposure: Option<Percentiles>,
 }
 
 /// How the result JSON writes a distribution that may be empty: the figures, or each `null`
 /// without a sample (so readers keep one shape and can tell "none" from "0 ns").
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct NullablePercentiles {
     /// Median, ns; null without a sample.
+    #[serde(deserialize_with = "Option::deserialize")]
     p50: Option<u64>,
     /// 99th percentile, ns; null without a sample.
+    #[serde(deserialize_with = "Option::deserialize")]
     p99: Option<u64>,
     /// Largest sample, ns (exact); null without a sample.
+    #[serde(deserialize_with = "Option::deserialize")]
     max: Option<u64>,
 }
 
@@ -122,29 +132,54 @@ fn nullable<S: serde::Serializer>(p: &Option<Percentiles>, s: S) -> Result<S::Ok
     .serialize(s)
 }
 
+/// Reads a [`Latencies`] field back from [`NullablePercentiles`], each figure required as it is
+/// always written: all three numbers, or all three `null` (no sample); a mix is no distribution
+/// rcsim writes.
+fn nullable_back<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Percentiles>, D::Error> {
+    match NullablePercentiles::deserialize(d)? {
+        NullablePercentiles {
+            p50: Some(p50),
+            p99: Some(p99),
+            max: Some(max),
+        } => Ok(Some(Percentiles { p50, p99, max })),
+        NullablePercentiles {
+            p50: None,
+            p99: None,
+            max: None,
+        } => Ok(None),
+        _ => Err(serde::de::Error::custom(
+            "expected p50, p99 and max all numbers, or all null (no sample)",
+        )),
+    }
+}
+
 /// The JSON Schema of the result JSON (`rcsim schema --result`), pretty-printed. Every field is
 /// always written (an absent time, budget or percentile as `null`), so every property of the
 /// result and of each object in it is required, the optional ones as well: schemars lists an
-/// `Option` field as not required, and marking it required there drops its `null`.
+/// `Option` field as not required, and marking it required there drops its `null`. The objects
+/// stay open to more properties (the product contract welcomes more fields, and a reader of
+/// results must take those a later version adds), though rcsim reads its own files back
+/// strictly, refusing fields it never writes.
 pub fn schema_json() -> String {
     let mut schema = serde_json::to_value(schemars::schema_for!(RunResult)).unwrap_or_default();
-    require_all(&mut schema);
+    required_and_open(&mut schema);
     if let Some(defs) = schema
         .get_mut("$defs")
         .and_then(serde_json::Value::as_object_mut)
     {
-        defs.values_mut().for_each(require_all);
+        defs.values_mut().for_each(required_and_open);
     }
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
-/// Lists every property of the object schema `schema` as required (a schema without properties
-/// is left as it is).
-fn require_all(schema: &mut serde_json::Value) {
+/// Lists every property of the object schema `schema` as required and drops its closing
+/// `additionalProperties: false` (a schema without properties is left as it is).
+fn required_and_open(schema: &mut serde_json::Value) {
     if let Some(obj) = schema
         .as_object_mut()
         .filter(|o| o.contains_key("properties"))
     {
+        obj.remove("additionalProperties");
         let properties: Vec<String> = obj
             .get("properties")
             .and_then(serde_json::Value::as_object)
@@ -164,7 +199,8 @@ fn require_all(schema: &mut serde_json::Value) {
 }
 
 /// One run's verdict and measurements.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RunResult {
     /// The rcsim version that ran it (trace hashes depend on it).
     pub rcsim_version: Version,
@@ -179,8 +215,10 @@ pub struct RunResult {
     /// Simulated nanoseconds covered.
     pub sim_ns: u64,
     /// When the primary-site disaster struck, if it did.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub disaster_ns: Option<u64>,
     /// When the secondary site finished taking over, if it did.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub takeover_ns: Option<u64>,
     /// Hash of the full ordered event trace, 16 hex digits.
     pub trace_hash: String,
@@ -211,6 +249,7 @@ pub struct RunResult {
     /// True when a resource limit stopped the run before its end.
     pub budget_exhausted: bool,
     /// Which limit, if any: `"events"`, `"sim_time"`, `"writes_in_flight"` or `"events_pending"`.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub budget: Option<String>,
     /// Service stages offered more work than they can serve while the hosts wrote (load above
     /// 1.0): they can never catch up, so their backlog and the lag grow for as long as it lasts.
@@ -218,7 +257,8 @@ pub struct RunResult {
 }
 
 /// A service stage loaded past its capacity.
-#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Overload {
     /// The subsystem, numbered from 1.
     pub subsystem: u16,

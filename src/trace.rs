@@ -193,7 +193,7 @@ impl Trace {
         }
     }
 
-    /// The hash of everything recorded, as 16 hex digits.
+    /// The hash of everything recorded, as 16 lowercase hex digits (see [`check_hash`]).
     pub fn hash_hex(&self) -> String {
         let mut h = self.hasher.clone();
         h.update(&self.pending);
@@ -329,9 +329,41 @@ fn msg_detail(m: &Msg, label: Option<&str>) -> String {
     }
 }
 
+/// Checks a trace hash read from a file: exactly what [`Trace::hash_hex`] writes, 16 lowercase
+/// hex digits. Anything else is no run's hash, and comparing a run against it could only fail.
+pub fn check_hash(hash: &str) -> Result<(), String> {
+    if hash.len() == 16 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` is not a trace hash: expected 16 lowercase hex digits, as rcsim writes it \
+             (e.g. `{:016x}`)",
+            crate::quote::bounded(hash),
+            0x0123_4567_89ab_cdefu64
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_what_hash_hex_writes_is_a_trace_hash() {
+        assert_eq!(check_hash(&Trace::hash_only().hash_hex()), Ok(()));
+        assert_eq!(check_hash("0123456789abcdef"), Ok(()));
+        for bad in [
+            "",
+            "0123456789abcde",
+            "0123456789abcdef0",
+            "0123456789ABCDEF",
+            "0x23456789abcdef",
+            "0123456789abcdeg",
+        ] {
+            let e = check_hash(bad).expect_err(bad);
+            assert!(e.contains("16 lowercase hex digits"), "{e}");
+        }
+    }
 
     /// Batching the hashed bytes must give exactly the digest of feeding them word by word (the
     /// trace hashes of every stored reproducer depend on it).

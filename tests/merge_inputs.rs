@@ -264,6 +264,72 @@ fn a_shard_is_never_the_merged_out() {
     );
 }
 
+#[test]
+fn a_line_that_is_not_a_whole_result_or_contradicts_itself_is_refused_by_merge_and_resume() {
+    let d = TempDir::new("merge-typed-lines");
+    shard(&d, "0..2", None);
+    let whole = result_lines(&d);
+    let dir = s(d.path());
+    let resume = [
+        "fuzz", "--seeds", "0..2", "--jobs", "1", "--out", &dir, "--resume",
+    ];
+    let edited = |edit: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&whole[0]).expect("JSON line");
+        edit(&mut v);
+        v.to_string()
+    };
+    let violation = serde_json::json!({"kind": "dependent-write", "missing": "w1",
+        "present": "w2", "at_ns": 5, "detail": "made up"});
+    let cases: [(String, &[&str]); 6] = [
+        (r#"{"seed": 0}"#.into(), &["missing field `rcsim_version`"]),
+        (
+            edited(&|v| v["events"] = Value::from(-1)),
+            &["at `events`", "integer `-1`"],
+        ),
+        (
+            edited(&|v| v["violations"] = serde_json::json!([violation])),
+            &["at `consistent`: true, but `violations` lists 1"],
+        ),
+        (
+            edited(&|v| v["rpo"]["lost_pages"] = Value::from(1)),
+            &["at `rpo.lost_pages`", "unknown field `lost_pages`"],
+        ),
+        (
+            edited(&|v| {
+                v["consistent"] = Value::Bool(false);
+                v["violation_count"] = Value::from(1);
+                v["violations"] = serde_json::json!([violation]);
+                v["violations"][0]["kind"] = Value::from("made-up");
+            }),
+            &[
+                "at `violations[0].kind`",
+                "unknown violation kind `made-up`",
+            ],
+        ),
+        (
+            edited(&|v| v["swarm"] = serde_json::json!(["no-such-fault"])),
+            &["at `swarm[0]`", "unknown fault kind `no-such-fault`"],
+        ),
+    ];
+    for (line, what) in cases {
+        write_lines(&d, &[line, whole[1].clone()]);
+        let expected: Vec<&str> = ["results.jsonl:1: not a result line"]
+            .into_iter()
+            .chain(what.iter().copied())
+            .collect();
+        let out = TempDir::new("merge-typed-lines-out");
+        merge(&[&d], out.path(), &[]).assert_usage_error(&expected);
+        assert!(!out.join("results.jsonl").exists(), "nothing is written");
+        rcsim(&resume).assert_usage_error(&expected);
+    }
+    // The campaign's own lines still merge and resume.
+    write_lines(&d, &whole);
+    let out = TempDir::new("merge-typed-lines-whole");
+    merge(&[&d], out.path(), &[]).assert_code(EXIT_OK);
+    rcsim(&resume).assert_code(EXIT_OK);
+    assert_eq!(result_lines(&d), whole);
+}
+
 /// `results.jsonl` of `dir` with its first line padded with spaces (still the same JSON) to
 /// exactly `len` bytes, newline excluded.
 fn pad_first_line(dir: &TempDir, len: usize) {

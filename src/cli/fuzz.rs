@@ -220,13 +220,13 @@ fn resume_from(
     // The first line whose counts would overflow the totals stops the resume (bad input);
     // `finished` takes no error back from its callback, so it is kept here until it returns.
     let mut overflow = None;
-    let done = outdir::finished(dir, seeds, |v| {
+    let done = outdir::finished(dir, seeds, |line| {
         if overflow.is_some() {
             return;
         }
         let before = summary.events;
-        if let Err(e) = summary.add_line(v) {
-            overflow = Some(format!("the line of seed {}: {e}", v["seed"]));
+        if let Err(e) = summary.add_line(line) {
+            overflow = Some(format!("the line of seed {}: {e}", line.seed));
             return;
         }
         // What add_line just counted; resumed events are a part of the total, so this fits.

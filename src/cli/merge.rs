@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::campaign::{Seeds, Summary};
 use rcsim::fuzz::identity::{CampaignIdentity, ShardId, ShardMeasure};
+use rcsim::fuzz::line::ResultLine;
 use rcsim::fuzz::outdir::{RESULTS, SUMMARY};
 use rcsim::output::{write_own, AtomicFile};
 
@@ -48,33 +49,30 @@ struct Shard {
     repros: Vec<(u64, PathBuf)>,
 }
 
-/// The seed a result line holds, as far as a scan needs to know.
-#[derive(serde::Deserialize)]
-struct SeedOnly {
-    seed: Option<u64>,
-}
-
 /// Reads `line` (at `at`) as the result of `expected`, the shard's next seed.
-fn check_seed(line: &[u8], at: &str, expected: Option<u64>, shard: ShardId) -> Result<(), String> {
-    let seed = serde_json::from_slice::<SeedOnly>(line)
-        .map_err(|e| format!("{at}: not a result line ({e})"))?
-        .seed;
-    if seed.is_none() || seed != expected {
-        let held = seed.map_or("no seed".to_string(), |s| format!("seed {s}"));
+fn check_line(
+    line: &[u8],
+    at: &str,
+    expected: Option<u64>,
+    shard: ShardId,
+) -> Result<ResultLine, String> {
+    let r = ResultLine::parse(line).map_err(|e| format!("{at}: not a result line: {e}"))?;
+    if Some(r.seed) != expected {
+        let held = r.seed;
         return Err(match expected {
             Some(e) => format!(
-                "{at}: holds {held} where shard {}/{} runs seed {e} next (a line lost, repeated \
-                 or of another campaign)",
+                "{at}: holds seed {held} where shard {}/{} runs seed {e} next (a line lost, \
+                 repeated or of another campaign)",
                 shard.k, shard.n
             ),
             None => format!(
-                "{at}: holds {held} after the last seed shard {}/{} runs (a line repeated or of \
-                 another campaign)",
+                "{at}: holds seed {held} after the last seed shard {}/{} runs (a line repeated \
+                 or of another campaign)",
                 shard.k, shard.n
             ),
         });
     }
-    Ok(())
+    Ok(r)
 }
 
 fn read_shard(dir: &Path) -> Result<Shard, String> {
@@ -114,7 +112,7 @@ fn read_shard(dir: &Path) -> Result<Shard, String> {
     let mut lines = 0u64;
     while let Some(line) = results.next_line()? {
         let at = results.at();
-        check_seed(&line, &at, seeds.get(lines as usize), identity.shard)?;
+        check_line(&line, &at, seeds.get(lines as usize), identity.shard)?;
         lines += 1;
     }
     Ok(Shard {
@@ -249,10 +247,8 @@ fn join_results(
             ));
         };
         let at = lines.at();
-        check_seed(&line, &at, expected, s.identity.shard)?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&line).map_err(|e| format!("{at}: not a result line ({e})"))?;
-        summary.add_line(&v).map_err(|e| format!("{at}: {e}"))?;
+        let r = check_line(&line, &at, expected, s.identity.shard)?;
+        summary.add_line(&r).map_err(|e| format!("{at}: {e}"))?;
         file.write_all(&line)
             .and_then(|()| file.write_all(b"\n"))
             .map_err(|e| format!("{}: {e}", path.display()))?;

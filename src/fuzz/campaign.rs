@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::effect::{in_effect, touched, InEffect};
 use super::gen::{description, generate, GenOptions, Generated};
 use super::identity::{CampaignIdentity, ShardMeasure};
+use super::line::ResultLine;
 use super::repro::Repro;
 use super::swarm::names;
 use crate::result::RunResult;
@@ -216,49 +217,33 @@ impl Summary {
     /// line comes from a file anyone may have edited, so a line whose `events` would carry the
     /// total past `u64::MAX` is refused (the error says so) rather than wrapped or clamped into a
     /// total that lies; the summary is then left unchanged.
-    pub fn add_line(&mut self, r: &serde_json::Value) -> Result<(), String> {
-        use serde_json::Value;
-        let events = if r.get("error").is_some() {
-            self.events
-        } else {
-            let add = r["events"].as_u64().unwrap_or(0);
-            self.events.checked_add(add).ok_or_else(|| {
+    pub fn add_line(&mut self, line: &ResultLine) -> Result<(), String> {
+        if let Ok(r) = &line.result {
+            self.events = self.events.checked_add(r.events).ok_or_else(|| {
                 format!(
-                    "`events` is {add}, which carries the campaign's total of {} past the \
-                     largest count ({})",
+                    "`events` is {}, which carries the campaign's total of {} past the largest \
+                     count ({})",
+                    r.events,
                     self.events,
                     u64::MAX
                 )
-            })?
-        };
-        self.events = events;
-        bump(&mut self.seeds);
-        let names = |key: &str| -> Vec<&str> {
-            r[key]
-                .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default()
-        };
-        self.cover(
-            names("swarm"),
-            names("swarm_pinned_off"),
-            names("assumptions_lifted"),
-            r["consistent"] == Value::Bool(false),
-        );
-        if r.get("error").is_some() {
-            bump(&mut self.invalid);
-            return Ok(());
+            })?;
         }
-        let kinds = r["violations"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v["kind"].as_str()).collect())
-            .unwrap_or_default();
-        self.verdict(
-            r["seed"].as_u64().unwrap_or(0),
-            kinds,
-            r["consistent"] == Value::Bool(false),
-            r["budget_exhausted"] == Value::Bool(true),
+        bump(&mut self.seeds);
+        let d = &line.drawn;
+        self.cover(
+            d.swarm.iter().map(String::as_str),
+            d.swarm_pinned_off.iter().map(String::as_str),
+            d.assumptions_lifted.iter().map(String::as_str),
+            line.failed(),
         );
+        match &line.result {
+            Err(_) => bump(&mut self.invalid),
+            Ok(r) => {
+                let kinds = r.violations.iter().map(|v| v.kind.as_str()).collect();
+                self.verdict(line.seed, kinds, !r.consistent, r.budget_exhausted);
+            }
+        }
         Ok(())
     }
 
@@ -477,9 +462,28 @@ mod tests {
         assert!(s.contains(6) && !s.contains(7) && !s.contains(10_000_000_002));
     }
 
+    /// The line a campaign writes for seed 0 of the patent's example, its `events` set.
+    fn line_with_events(events: u64) -> ResultLine {
+        let text = include_str!("../../scenarios/patent-example.json");
+        let sc = parse("patent-example", text, &[]).expect("valid");
+        let mut r = simulate(&sc, 0, &RunOptions::default()).expect("runs");
+        r.events = events;
+        let o = SeedOutcome {
+            seed: 0,
+            result: Ok(r),
+            nondeterministic: None,
+            repro: None,
+            repro_error: None,
+            swarm: Vec::new(),
+            swarm_pinned_off: Vec::new(),
+            lifted: Vec::new(),
+        };
+        ResultLine::parse(result_line(&o).as_bytes()).expect("its own line reads back")
+    }
+
     #[test]
     fn a_line_that_would_wrap_the_events_total_is_refused() {
-        let line = serde_json::json!({"seed": 0, "events": u64::MAX, "consistent": true});
+        let line = line_with_events(u64::MAX);
         let mut s = Summary::default();
         s.add_line(&line).expect("the first fits");
         let e = s.add_line(&line).expect_err("the second wraps");
@@ -490,12 +494,15 @@ mod tests {
     #[test]
     fn lines_count_their_pinned_off_kinds_and_older_lines_none() {
         let mut s = Summary::default();
-        let pinned = serde_json::json!({"seed": 0, "consistent": true, "events": 1,
-            "swarm": ["lan-loss"], "swarm_pinned_off": ["disaster", "clock-step"]});
-        let older = serde_json::json!({"seed": 1, "consistent": true, "events": 1,
-            "swarm": ["lan-loss", "disaster"]});
-        s.add_line(&pinned).expect("fits");
-        s.add_line(&older).expect("fits");
+        let pinned = br#"{"seed": 0, "error": "x", "swarm": ["lan-loss"],
+            "swarm_pinned_off": ["disaster", "clock-step"], "assumptions_lifted": []}"#;
+        let older = br#"{"seed": 1, "error": "x", "swarm": ["lan-loss", "disaster"],
+            "assumptions_lifted": []}"#;
+        for line in [&pinned[..], &older[..]] {
+            let line = ResultLine::parse(line).expect("a line");
+            s.add_line(&line).expect("fits");
+        }
+        assert_eq!((s.seeds, s.invalid), (2, 2));
         let count = |m: &BTreeMap<String, u64>, k: &str| m.get(k).copied().unwrap_or(0);
         assert_eq!(count(&s.swarm, "lan-loss"), 2);
         assert_eq!(count(&s.swarm, "disaster"), 1);

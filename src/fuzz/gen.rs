@@ -61,6 +61,15 @@ pub enum Assumption {
 }
 
 impl Assumption {
+    /// Every assumption, so that a name read back from a file can be checked.
+    pub const ALL: [Assumption; 5] = [
+        Assumption::BoundedClockSteps,
+        Assumption::AccurateClockSetting,
+        Assumption::CalmPrimaryLan,
+        Assumption::Freeze,
+        Assumption::NonVolatileBuffers,
+    ];
+
     /// Its name, as results and summaries give it.
     pub fn name(self) -> &'static str {
         match self {
@@ -679,6 +688,21 @@ pub fn has_disaster(sc: &Scenario) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_assumption_is_listed_once() {
+        for (i, a) in Assumption::ALL.into_iter().enumerate() {
+            // A new assumption fails to compile here until it is given its place in `ALL`.
+            let place = match a {
+                Assumption::BoundedClockSteps => 0,
+                Assumption::AccurateClockSetting => 1,
+                Assumption::CalmPrimaryLan => 2,
+                Assumption::Freeze => 3,
+                Assumption::NonVolatileBuffers => 4,
+            };
+            assert_eq!(place, i, "{}", a.name());
+        }
+    }
     use crate::fuzz::effect::judged;
     use crate::scenario::parse;
 

@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod effect;
 pub mod gen;
 pub mod identity;
+pub mod line;
 pub mod outdir;
 pub mod repro;
 pub mod shrink;

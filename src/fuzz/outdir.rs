@@ -6,9 +6,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::campaign::Seeds;
+use super::line::ResultLine;
 use super::repro;
 use crate::output::{check_regular, ensure_dir, open_regular, Access};
 
@@ -192,12 +191,12 @@ pub struct Finished {
 
 /// Reads the finished prefix of `dir/results.jsonl` for the campaign `seeds`, calling `each` on
 /// every kept line. A last line without its newline was cut by a kill and is discarded; any other
-/// line that is not the result of the expected seed is an error (a different campaign, or an
-/// edited file), never silently dropped.
+/// line that is not the result of the expected seed (see [`ResultLine::parse`]) is an error (a
+/// different campaign, or an edited file), never silently dropped.
 pub fn finished(
     dir: &Path,
     seeds: &Seeds,
-    mut each: impl FnMut(&Value),
+    mut each: impl FnMut(&ResultLine),
 ) -> Result<Finished, String> {
     let path = dir.join(RESULTS);
     let read = Access::Read {
@@ -227,18 +226,18 @@ pub fn finished(
                 ))
             }
         }
-        let v: Value = serde_json::from_slice(&line)
-            .map_err(|e| format!("{at}: not a result line ({e}); cannot resume"))?;
+        let r = ResultLine::parse(&line)
+            .map_err(|e| format!("{at}: not a result line: {e}; cannot resume"))?;
         let expected = seeds.get(done.seeds);
-        if v["seed"].as_u64() != expected {
+        if Some(r.seed) != expected {
             return Err(format!(
                 "{at}: holds seed {}, but this campaign's seed {} comes next ({})",
-                v["seed"],
+                r.seed,
                 done.seeds + 1,
                 expected.map_or("none left".to_string(), |s| format!("seed {s}"))
             ));
         }
-        each(&v);
+        each(&r);
         done.seeds += 1;
         // The line and its newline.
         done.bytes += line.len() as u64 + 1;
@@ -305,32 +304,43 @@ mod tests {
         d
     }
 
+    /// The line of a seed whose scenario was rejected, the shortest a campaign writes.
+    fn rejected(seed: u64) -> String {
+        format!(r#"{{"seed":{seed},"error":"x","swarm":[],"assumptions_lifted":[]}}"#)
+    }
+
     #[test]
     fn a_cut_last_line_is_dropped_and_the_rest_kept() {
         let d = dir("cut");
-        std::fs::write(
-            d.join(RESULTS),
-            "{\"seed\":4}\n{\"seed\":6}\n{\"seed\":8,\"ev",
-        )
-        .expect("write");
+        let (four, six, eight) = (rejected(4), rejected(6), rejected(8));
+        std::fs::write(d.join(RESULTS), format!("{four}\n{six}\n{}", &eight[..12])).expect("write");
         let seeds = Seeds::shard(4..20, 1, 2);
         let mut kept = Vec::new();
-        let f = finished(&d, &seeds, |v| kept.push(v["seed"].as_u64())).expect("readable");
-        assert_eq!(
-            f,
-            Finished {
-                seeds: 2,
-                bytes: 22
-            }
-        );
-        assert_eq!(kept, vec![Some(4), Some(6)]);
+        let f = finished(&d, &seeds, |r| kept.push(r.seed)).expect("readable");
+        let bytes = (four.len() + six.len() + 2) as u64;
+        assert_eq!(f, Finished { seeds: 2, bytes });
+        assert_eq!(kept, vec![4, 6]);
         let mut r = ResultsFile::resume(&d, f.bytes).expect("reopen");
-        r.push("{\"seed\":8}").expect("append");
+        r.push(&eight).expect("append");
         r.finish().expect("sync");
         assert_eq!(
             std::fs::read_to_string(d.join(RESULTS)).expect("read"),
-            "{\"seed\":4}\n{\"seed\":6}\n{\"seed\":8}\n"
+            format!("{four}\n{six}\n{eight}\n")
         );
+        std::fs::remove_dir_all(&d).expect("clean up");
+    }
+
+    #[test]
+    fn a_line_that_is_not_a_whole_result_is_an_error_naming_its_line() {
+        let d = dir("bare");
+        std::fs::write(
+            d.join(RESULTS),
+            format!("{}\n{{\"seed\":1}}\n", rejected(0)),
+        )
+        .expect("write");
+        let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("a bare seed");
+        assert!(e.contains("results.jsonl:2: not a result line"), "{e}");
+        assert!(e.contains("missing field `rcsim_version`"), "{e}");
         std::fs::remove_dir_all(&d).expect("clean up");
     }
 
@@ -367,7 +377,7 @@ mod tests {
     #[test]
     fn a_foreign_line_is_an_error() {
         let d = dir("foreign");
-        std::fs::write(d.join(RESULTS), "{\"seed\":5}\n").expect("write");
+        std::fs::write(d.join(RESULTS), rejected(5) + "\n").expect("write");
         let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("seed 5 is not seed 0");
         assert!(e.contains("seed 0"), "{e}");
         std::fs::remove_dir_all(&d).expect("clean up");

@@ -53,7 +53,7 @@ impl Checker {
     fn push_liveness(&mut self, what: String, now: u64, detail: String) {
         self.violation_count += 1;
         self.violations.push(Violation {
-            kind: "liveness".to_string(),
+            kind: crate::check::violation::LIVENESS.to_string(),
             missing: what,
             present: String::new(),
             at_ns: now,

@@ -144,7 +144,8 @@ struct WriteRec {
 
 /// Loss after a disaster (or at the end of the run): writes completed at the primary site that
 /// the secondary image does not show.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Rpo {
     /// Completed writes missing from the image.
     pub lost_writes: u64,
@@ -155,7 +156,8 @@ pub struct Rpo {
 }
 
 /// Which labelled writes the image shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ImageSummary {
     /// Labels of writes visible in the image.
     pub present: Vec<String>,
@@ -575,7 +577,7 @@ impl Checker {
                 self.place_of(self.geometry.addr(b)),
             );
             self.violations.push(Violation {
-                kind: "rollback".to_string(),
+                kind: crate::check::violation::ROLLBACK.to_string(),
                 missing: newer,
                 present: older,
                 at_ns: at,

@@ -108,7 +108,7 @@ impl Checker {
             (String::new(), String::new())
         };
         Violation {
-            kind: "dependent-write".to_string(),
+            kind: crate::check::violation::DEPENDENT_WRITE.to_string(),
             missing: self.name(missing),
             present: self.name_as(p.id, p.label),
             at_ns: at,
