@@ -114,3 +114,36 @@ fn shrink_of_an_invalid_reproducer_says_why() {
     let p = t.write("bad.json", &serde_json::to_string(&r).expect("JSON"));
     rcsim(&["shrink", p.to_str().expect("utf-8")]).assert_usage_error(&["topology.pairs"]);
 }
+
+#[test]
+fn a_malformed_expected_verdict_is_bad_input_for_replay_run_and_validate() {
+    let t = TempDir::new("replay-expected");
+    let r = repro(&t);
+    let mut cases: Vec<(Value, &[&str])> = Vec::new();
+    // Not a hash a run can have: bad input, not a verdict that failed to reproduce (exit 4).
+    let mut hash = r.clone();
+    hash["expected"]["trace_hash"] = json!("not-a-hash");
+    cases.push((hash, &["expected.trace_hash", "16 lowercase hex digits"]));
+    let mut inner = r.clone();
+    inner["expected"]["first"]["note"] = json!("edited");
+    cases.push((inner, &["expected.first.note", "unknown field `note`"]));
+    let mut kind = r.clone();
+    kind["expected"]["kinds"] = json!(["made-up"]);
+    cases.push((
+        kind,
+        &["expected.kinds[0]", "unknown violation kind `made-up`"],
+    ));
+    let mut verdict = r.clone();
+    verdict["expected"]["consistent"] = json!(true);
+    cases.push((verdict, &["expected.consistent", "expected false"]));
+    for (i, (file, fragments)) in cases.iter().enumerate() {
+        let p = t.write(
+            &format!("bad-{i}.json"),
+            &serde_json::to_string_pretty(file).expect("JSON"),
+        );
+        let p = p.to_str().expect("utf-8");
+        for args in [vec!["replay", p], vec!["run", p], vec!["validate", p]] {
+            rcsim(&args).assert_usage_error(fragments);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::check::Violation;
@@ -37,18 +37,41 @@ pub fn seed_of_name(name: &str) -> Option<u64> {
     plain.then(|| digits.parse().ok()).flatten()
 }
 
-/// What a replay must see again.
+/// What a replay must see again. Read back, every field is required (as it is always written),
+/// kinds must be ones the checker reports, the trace hash must be one a run can have (see
+/// [`crate::trace::check_hash`]), and the fields must agree (see [`Expected::check`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expected {
     /// The verdict.
     pub consistent: bool,
     /// The kinds of violation found, sorted, without repeats.
+    #[serde(deserialize_with = "known_kinds")]
     pub kinds: Vec<String>,
     /// The first violation found.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub first: Option<Violation>,
     /// The run's trace hash.
+    #[serde(deserialize_with = "trace_hash")]
     pub trace_hash: String,
+}
+
+/// Reads `expected.kinds`, each one a kind the checker reports (its index named if not).
+fn known_kinds<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    /// One kind, checked as it is read.
+    #[derive(Deserialize)]
+    struct Kind(#[serde(deserialize_with = "crate::check::violation::known_kind")] String);
+    Ok(Vec::<Kind>::deserialize(d)?
+        .into_iter()
+        .map(|k| k.0)
+        .collect())
+}
+
+/// Reads `expected.trace_hash`, in the one format a run writes it.
+fn trace_hash<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let hash = String::deserialize(d)?;
+    crate::trace::check_hash(&hash).map_err(serde::de::Error::custom)?;
+    Ok(hash)
 }
 
 /// A reproducer file.
@@ -75,6 +98,40 @@ pub struct Repro {
 }
 
 impl Expected {
+    /// Checks that the fields agree as [`Expected::of`] sets them: consistent exactly when no
+    /// kind is listed, the kinds sorted and each once, and the first violation there exactly
+    /// when a kind is, and of a kind listed. The error starts with the JSON path at fault.
+    pub fn check(&self) -> Result<(), String> {
+        let n = self.kinds.len();
+        if self.consistent == (n > 0) {
+            return Err(format!(
+                "at `expected.consistent`: {}, but `expected.kinds` lists {n}; expected false \
+                 exactly when kinds is non-empty",
+                self.consistent
+            ));
+        }
+        if let Some(w) = self.kinds.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "at `expected.kinds`: `{}` before `{}`; expected the kinds sorted, each once",
+                w[0], w[1]
+            ));
+        }
+        match &self.first {
+            None if n > 0 => Err(format!(
+                "at `expected.first`: null, but `expected.kinds` lists {n}; expected the first \
+                 violation of a failing run"
+            )),
+            Some(_) if n == 0 => Err("at `expected.first`: a violation, but `expected.kinds` \
+                                      is empty; expected null for a consistent run"
+                .into()),
+            Some(v) if !self.kinds.contains(&v.kind) => Err(format!(
+                "at `expected.first.kind`: `{}`, which `expected.kinds` does not list",
+                v.kind
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The expectation a result sets.
     pub fn of(r: &RunResult) -> Self {
         let mut kinds: Vec<String> = r.violations.iter().map(|v| v.kind.clone()).collect();
@@ -131,8 +188,9 @@ impl Repro {
     }
 
     /// Parses and checks reproducer `text` (named `source` in messages): its fields, its format
-    /// version, and that its top-level `protocol` names the embedded scenario's
-    /// `protocol.kind` (as the file says it, before any override).
+    /// version, that its expected verdict agrees with itself (see [`Expected::check`]), and
+    /// that its top-level `protocol` names the embedded scenario's `protocol.kind` (as the file
+    /// says it, before any override).
     pub fn parse(source: &str, text: &str) -> Result<Self, ScenarioError> {
         let fail = |p: String| ScenarioError {
             source: source.to_string(),
@@ -155,6 +213,7 @@ impl Repro {
                 repro.rcsim_repro
             )));
         }
+        repro.expected.check().map_err(fail)?;
         let kind = match repro.scenario.pointer("/protocol/kind") {
             Some(Value::String(k)) => k.clone(),
             _ => crate::scenario::protocol::ProtocolKind::default()
@@ -221,6 +280,90 @@ mod tests {
             "notes.txt",
         ] {
             assert_eq!(seed_of_name(name), None, "{name}");
+        }
+    }
+
+    /// A reproducer whose `expected` is `expected`, as text.
+    fn with_expected(expected: serde_json::Value) -> String {
+        serde_json::json!({"rcsim_repro": FORMAT, "seed": 0, "protocol": "checkpoint",
+            "scenario": {}, "expected": expected})
+        .to_string()
+    }
+
+    fn problem(expected: serde_json::Value) -> String {
+        let e = Repro::parse("r.json", &with_expected(expected)).expect_err("refused");
+        e.problems.join("\n")
+    }
+
+    #[test]
+    fn an_expected_verdict_is_read_strictly() {
+        let violation = serde_json::json!({"kind": "liveness", "missing": "image",
+            "present": "", "at_ns": 5, "detail": "stuck"});
+        let passing = serde_json::json!({"consistent": true, "kinds": [], "first": null,
+            "trace_hash": "0123456789abcdef"});
+        let failing = serde_json::json!({"consistent": false,
+            "kinds": ["dependent-write", "liveness"], "first": violation,
+            "trace_hash": "0123456789abcdef"});
+        for ok in [&passing, &failing] {
+            let r = Repro::parse("r.json", &with_expected(ok.clone())).expect("as written");
+            assert_eq!(serde_json::to_value(&r.expected).expect("JSON"), *ok);
+        }
+        let edit = |base: &serde_json::Value, path: &str, v: serde_json::Value| {
+            let mut e = base.clone();
+            *e.pointer_mut(path).expect("a field") = v;
+            e
+        };
+        let mut unknown = failing.clone();
+        unknown["first"]["why"] = serde_json::json!(1);
+        let mut missing = passing.clone();
+        missing.as_object_mut().expect("object").remove("first");
+        for (expected, fragments) in [
+            (
+                unknown,
+                &["at `expected.first.why`", "unknown field `why`"][..],
+            ),
+            (missing, &["at `expected`", "missing field `first`"]),
+            (
+                edit(&failing, "/kinds/1", "made-up".into()),
+                &["at `expected.kinds[1]`", "unknown violation kind `made-up`"],
+            ),
+            (
+                edit(&failing, "/first/kind", "made-up".into()),
+                &["at `expected.first.kind`", "unknown violation kind"],
+            ),
+            (
+                edit(&passing, "/trace_hash", "0x12".into()),
+                &["at `expected.trace_hash`", "16 lowercase hex digits"],
+            ),
+            (
+                edit(&failing, "/trace_hash", "0123456789ABCDEF".into()),
+                &["at `expected.trace_hash`", "16 lowercase hex digits"],
+            ),
+            (
+                edit(&failing, "/consistent", true.into()),
+                &["at `expected.consistent`: true, but `expected.kinds` lists 2"],
+            ),
+            (
+                edit(&failing, "/kinds/0", "liveness".into()),
+                &["at `expected.kinds`", "sorted, each once"],
+            ),
+            (
+                edit(&failing, "/first", serde_json::Value::Null),
+                &["at `expected.first`: null"],
+            ),
+            (
+                edit(&passing, "/first", violation.clone()),
+                &["at `expected.first`: a violation"],
+            ),
+            (
+                edit(&failing, "/kinds", serde_json::json!(["dependent-write"])),
+                &["at `expected.first.kind`: `liveness`"],
+            ),
+        ] {
+            let p = problem(expected);
+            for f in fragments {
+                assert!(p.contains(f), "{f}: {p}");
+            }
         }
     }
 }
