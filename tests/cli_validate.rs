@@ -175,3 +175,14 @@ fn completions_and_the_man_page_are_generated() {
     assert!(fuzz.stdout.contains("\\-\\-resume"), "{}", fuzz.stdout);
     rcsim(&["man", "nonsense"]).assert_usage_error(&["nonsense"]);
 }
+
+#[test]
+fn a_file_with_a_byte_order_mark_is_refused_naming_it() {
+    let t = TempDir::new("validate_bom");
+    let text = std::fs::read_to_string(root().join(FIGURE1)).expect("scenario");
+    let path = t.write("bom.json", &format!("\u{feff}{text}"));
+    let out = rcsim(&["validate".as_ref(), path.as_os_str()]);
+    out.assert_usage_error(&["bom.json: 1:1", "UTF-8 byte-order mark; remove it"]);
+    let out = rcsim(&["run".as_ref(), path.as_os_str()]);
+    out.assert_usage_error(&["bom.json", "UTF-8 byte-order mark; remove it"]);
+}

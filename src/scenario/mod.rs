@@ -72,12 +72,21 @@ pub fn read_text(path: &Path) -> Result<String, String> {
 
 /// Reads a whole UTF-8 text stream (a file, standard input) of at most [`MAX_FILE_BYTES`], or
 /// says why not; a stream that goes on past that (`/dev/zero`) is refused, not read forever.
+/// A stream that starts with a UTF-8 byte-order mark (as some Windows editors save) is refused
+/// by name: JSON text has none, and the parser would only say it expected a value.
 pub fn read_text_from(stream: impl std::io::Read) -> Result<String, String> {
     let bytes = crate::output::read_at_most(stream, MAX_FILE_BYTES)
         .map_err(|e| format!("cannot read the file: {e}"))?
         .ok_or_else(|| {
             format!("the file is larger than {MAX_FILE_BYTES} bytes: expected a JSON scenario")
         })?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(
+            "1:1: the file starts with a UTF-8 byte-order mark; remove it (JSON text \
+                    has none)"
+                .into(),
+        );
+    }
     String::from_utf8(bytes).map_err(|e| format!("the file is not UTF-8 text: {e}"))
 }
 
@@ -192,6 +201,13 @@ pub fn schema_json() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_named_not_left_to_the_parser() {
+        let e = read_text_from(&b"\xEF\xBB\xBF{}"[..]).expect_err("a BOM");
+        assert!(e.contains("UTF-8 byte-order mark; remove it"), "{e}");
+        assert_eq!(read_text_from(&b"{}"[..]).expect("plain"), "{}");
+    }
 
     const MINIMAL: &str = r#"{
   "name": "t",
