@@ -186,3 +186,9 @@ fn a_file_with_a_byte_order_mark_is_refused_naming_it() {
     let out = rcsim(&["run".as_ref(), path.as_os_str()]);
     out.assert_usage_error(&["bom.json", "UTF-8 byte-order mark; remove it"]);
 }
+
+#[test]
+fn standard_input_named_twice_is_refused_before_it_is_read() {
+    rcsim(&["validate", "-", FIGURE1, "-"])
+        .assert_usage_error(&["`-` (standard input) is named 2 times", "read only once"]);
+}

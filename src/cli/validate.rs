@@ -10,7 +10,16 @@ use super::campaign_out::count;
 use super::{EXIT_OK, EXIT_USAGE};
 
 /// Validates every file; exit 0 when all are valid, else 2 (every file is still checked).
+/// Standard input (`-`) can be read once, so naming it twice is refused before anything is read.
 pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
+    let stdin = files.iter().filter(|f| f.as_os_str() == "-").count();
+    if stdin > 1 {
+        errln!(
+            "rcsim validate: `-` (standard input) is named {stdin} times, but it can be read \
+             only once: name it once"
+        );
+        return EXIT_USAGE;
+    }
     let mut all_valid = true;
     let mut report = Vec::new();
     for file in files {
