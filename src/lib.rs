@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod check;
 pub mod chrome;
+pub mod decimal;
 pub mod engine;
 pub mod explore;
 pub mod fuzz;

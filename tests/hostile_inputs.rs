@@ -378,3 +378,33 @@ fn a_duplicate_key_is_refused_with_overrides_too() {
         rcsim(&args).assert_usage_error(&["topology", "duplicate field `pairs`"]);
     }
 }
+
+#[test]
+fn seeds_shards_and_indices_are_read_in_plain_decimal_only() {
+    let plain = "plain decimal digits (no sign, no leading zero)";
+    let example = "scenarios/patent-example.json";
+    for (args, what) in [
+        (
+            &["fuzz", "--seeds", "+0..00"][..],
+            "`+0` is not a seed number",
+        ),
+        (&["fuzz", "--seeds", "0..010"], "`010` is not a seed number"),
+        (&["fuzz", "--seeds", "00"], "`00` is not a seed number"),
+        (
+            &["fuzz", "--seeds", "0..4", "--shard", "01/2"],
+            "--shard 01/2",
+        ),
+        (
+            &["run", example, "--seed", "+1"],
+            "`+1` is not a seed number",
+        ),
+        (
+            &["run", example, "--set", "faults.00.at=1ms"],
+            "`00` indexes an array",
+        ),
+    ] {
+        rcsim(args).assert_usage_error(&[what, plain]);
+    }
+    // The same numbers written plainly are taken.
+    rcsim(&["run", example, "--seed", "1", "--set", "faults.0.at=1ms"]).assert_code(EXIT_OK);
+}

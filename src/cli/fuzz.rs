@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
+use rcsim::decimal::{plain_u64, EXPECTED};
 use rcsim::fuzz::campaign::{self, Campaign, SeedOutcome, Summary};
 use rcsim::fuzz::gen::GenOptions;
 use rcsim::fuzz::identity::{self, CampaignIdentity, CampaignOptions, SeedRange, ShardId};
@@ -31,23 +32,19 @@ fn base(path: Option<&Path>) -> Result<Scenario, String> {
     }
 }
 
-/// Parses `A..B` (half-open), or `N` for `0..N`.
+/// Parses `A..B` (half-open), or `N` for `0..N`, each number in plain decimal.
 pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     let (a, b) = s.split_once("..").unwrap_or(("0", s));
-    let a: u64 = a.parse().map_err(|_| {
-        format!(
-            "--seeds {}: `{}` is not a seed number",
-            bounded(s),
-            bounded(a)
-        )
-    })?;
-    let b: u64 = b.parse().map_err(|_| {
-        format!(
-            "--seeds {}: `{}` is not a seed number",
-            bounded(s),
-            bounded(b)
-        )
-    })?;
+    let seed = |n: &str| {
+        plain_u64(n).ok_or_else(|| {
+            format!(
+                "--seeds {}: `{}` is not a seed number: expected {EXPECTED}",
+                bounded(s),
+                bounded(n)
+            )
+        })
+    };
+    let (a, b) = (seed(a)?, seed(b)?);
     if b <= a {
         return Err(format!(
             "--seeds {}: expected A < B (the range is half-open)",

@@ -372,6 +372,17 @@ pub(super) fn parse_jobs(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// Parses `--seed N`, in plain decimal (see [`rcsim::decimal`]).
+fn parse_seed(s: &str) -> Result<u64, String> {
+    rcsim::decimal::plain_u64(s).ok_or_else(|| {
+        format!(
+            "`{}` is not a seed number: expected {}",
+            rcsim::quote::bounded(s),
+            rcsim::decimal::EXPECTED
+        )
+    })
+}
+
 fn parse_mutant(s: &str) -> Result<rcsim::protocol::checkpoint::Mutant, String> {
     s.parse()
 }
@@ -383,7 +394,7 @@ struct ScenarioArgs {
     /// its seed).
     scenario: PathBuf,
     /// Seed of every random stream (default: the reproducer's seed, else the scenario's `seed`).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_seed)]
     seed: Option<u64>,
     /// Protocol to run instead of the scenario's `protocol.kind`.
     #[arg(long, value_enum)]

@@ -3,6 +3,7 @@
 //! Indexed Job). Every count read here is bounded by [`MAX_SHARDS`] and every sum is checked,
 //! so a hostile environment is refused, never wrapped into a shard that does not exist.
 
+use rcsim::decimal::{plain_u64, EXPECTED};
 use rcsim::fuzz::identity::MAX_SHARDS;
 use rcsim::quote::bounded;
 
@@ -15,20 +16,21 @@ pub enum ShardArg {
     Auto,
 }
 
-/// Parses `K/N` with 1 ≤ K ≤ N ≤ [`MAX_SHARDS`], or `auto`.
+/// Parses `K/N` with 1 ≤ K ≤ N ≤ [`MAX_SHARDS`], each in plain decimal, or `auto`.
 pub fn parse_shard(s: &str) -> Result<ShardArg, String> {
     if s == "auto" {
         return Ok(ShardArg::Auto);
     }
     let bad = || {
         format!(
-            "--shard {}: expected K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 2/8), or auto",
+            "--shard {}: expected K/N with 1 <= K <= N <= {MAX_SHARDS} (e.g. 2/8), each in \
+             {EXPECTED}, or auto",
             bounded(s)
         )
     };
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let k: u64 = k.parse().map_err(|_| bad())?;
-    let n: u64 = n.parse().map_err(|_| bad())?;
+    let k = plain_u64(k).ok_or_else(bad)?;
+    let n = plain_u64(n).ok_or_else(bad)?;
     if k == 0 || k > n || n > MAX_SHARDS {
         return Err(bad());
     }

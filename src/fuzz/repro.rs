@@ -31,10 +31,7 @@ pub fn seed_of_name(name: &str) -> Option<u64> {
     let digits = rest
         .strip_suffix(SHRUNK_SUFFIX)
         .or_else(|| rest.strip_suffix(".json"))?;
-    let plain = digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.is_empty()
-        && (digits == "0" || !digits.starts_with('0'));
-    plain.then(|| digits.parse().ok()).flatten()
+    crate::decimal::plain_u64(digits)
 }
 
 /// What a replay must see again. Read back, every field is required (as it is always written),

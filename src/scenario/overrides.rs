@@ -113,9 +113,14 @@ fn set(root: &mut Node, path: &[String], value: &Value) -> Result<(), String> {
             }
             Node::Array(parts) => {
                 let len = doc::len(parts);
-                let idx: usize = seg.parse().map_err(|_| {
-                    format!("--set {shown}: `{seg}` indexes an array, expected a number")
-                })?;
+                let idx = crate::decimal::plain_u64(seg)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .ok_or_else(|| {
+                        format!(
+                            "--set {shown}: `{seg}` indexes an array, expected an index in {}",
+                            crate::decimal::EXPECTED
+                        )
+                    })?;
                 let slot = doc::item(parts, idx).ok_or_else(|| {
                     format!("--set {shown}: index {idx} is past the end of an array of {len}")
                 })?;
