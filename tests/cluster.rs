@@ -209,6 +209,29 @@ fn shard_auto_names_the_missing_or_contradictory_variable() {
     );
     k8s.assert_no_panic();
     assert_eq!(k8s.json()["seeds"], 4, "shard 2 of 2 of 8 seeds");
+    // --shard-count and RCSIM_SHARD_COUNT both given: they must agree, neither silently wins.
+    let both = |count: &str| {
+        rcsim_env(
+            &[
+                "fuzz",
+                "--seeds",
+                "8",
+                "--shard",
+                "auto",
+                "--shard-count",
+                "2",
+                "--json",
+            ],
+            &[
+                ("JOB_COMPLETION_INDEX", "1".into()),
+                ("RCSIM_SHARD_COUNT", count.into()),
+            ],
+        )
+    };
+    both("4").assert_usage_error(&["--shard-count 2", "RCSIM_SHARD_COUNT=4"]);
+    let agreeing = both("2");
+    agreeing.assert_no_panic();
+    assert_eq!(agreeing.json()["seeds"], 4, "the same shard 2 of 2");
 }
 
 fn line_count(dir: &Path) -> usize {

@@ -297,7 +297,8 @@ struct FuzzArgs {
     /// Indexed Job (JOB_COMPLETION_INDEX, with --shard-count or RCSIM_SHARD_COUNT).
     #[arg(long, value_name = "K/N|auto", value_parser = shard::parse_shard)]
     shard: Option<shard::ShardArg>,
-    /// With --shard auto under Kubernetes: how many shards (the Job's completions).
+    /// With --shard auto under Kubernetes: how many shards (the Job's completions); if
+    /// RCSIM_SHARD_COUNT is set too, the two must agree.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     shard_count: Option<u64>,
     /// Continue the interrupted campaign in --out: keep every seed its results.jsonl finished

@@ -43,8 +43,9 @@ pub const COUNT_VAR: &str = "RCSIM_SHARD_COUNT";
 
 /// Shard K/N from the environment `var` reads: a Slurm array task (`SLURM_ARRAY_TASK_ID`, `_MIN`,
 /// `_MAX`, `_COUNT`, which must describe a contiguous array) or a Kubernetes Indexed Job
-/// (`JOB_COMPLETION_INDEX`, 0-based, with the count from `count` or `RCSIM_SHARD_COUNT`). Every
-/// error names the variable that is missing or contradicts the others.
+/// (`JOB_COMPLETION_INDEX`, 0-based, with the count from `count` or `RCSIM_SHARD_COUNT`, which
+/// must agree when both are given). Every error names the variable that is missing or
+/// contradicts the others.
 pub fn from_env(
     var: impl Fn(&str) -> Option<String>,
     count: Option<u64>,
@@ -103,14 +104,21 @@ pub fn from_env(
             Ok((k, n))
         }
         (None, Some(index)) => {
-            let n = match count {
-                Some(c) => c,
-                None => number(COUNT_VAR)?.ok_or_else(|| {
-                    format!(
+            let n = match (count, number(COUNT_VAR)?) {
+                (Some(c), Some(e)) if c != e => {
+                    return Err(format!(
+                        "--shard auto: --shard-count {c} contradicts {COUNT_VAR}={e}; give one, \
+                         or both equal to the Job's completions"
+                    ))
+                }
+                (Some(c), _) => c,
+                (None, Some(e)) => e,
+                (None, None) => {
+                    return Err(format!(
                         "--shard auto: JOB_COMPLETION_INDEX is set but the shard count is not: \
                          give --shard-count N or {COUNT_VAR} (the Job's completions)"
-                    )
-                })?,
+                    ))
+                }
             };
             within_cap(
                 if count.is_some() {
@@ -236,6 +244,12 @@ mod tests {
         assert_eq!(from_env(env(&with), None), Ok((3, 3)));
         let over = [("JOB_COMPLETION_INDEX", "3"), (COUNT_VAR, "3")];
         assert!(from_env(env(&over), None).is_err());
+        assert_eq!(from_env(env(&with), Some(3)), Ok((3, 3)), "both, agreeing");
+        let e = from_env(env(&with), Some(4)).expect_err("both, disagreeing");
+        assert!(
+            e.contains("--shard-count 4") && e.contains("RCSIM_SHARD_COUNT=3"),
+            "{e}"
+        );
     }
 
     #[test]
