@@ -145,6 +145,38 @@ fn an_edited_counterexample_no_longer_reproduces() {
 }
 
 #[test]
+fn a_counterexample_file_is_read_strictly() {
+    let dir = TempDir::new("explore-strict");
+    let out = dir.join("cex.json");
+    let out = out.to_str().unwrap();
+    explore(
+        &[PATENT, "--mutant", "no-uip", "--out", out],
+        EXIT_VIOLATION,
+    );
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let mut typo = file.clone();
+    typo["steps"][1]["step"]["indx"] = 0.into();
+    let typo = dir.write("typo.json", &typo.to_string());
+    rcsim(&["explore", "--replay", typo.to_str().unwrap()]).assert_usage_error(&[
+        "typo.json:1:",
+        "at `steps[1].step`",
+        "unknown field `indx`",
+    ]);
+    let mut longer = file.clone();
+    let steps = longer["steps"].as_array_mut().unwrap();
+    let n = steps.len();
+    steps.push(steps[n - 1].clone());
+    let longer = dir.write("longer.json", &longer.to_string());
+    rcsim(&["explore", "--replay", longer.to_str().unwrap()]).assert_usage_error(&[
+        "longer.json",
+        &format!(
+            "steps[{n}]: the path already reached its dependent-write violation at steps[{}]",
+            n - 1
+        ),
+    ]);
+}
+
+#[test]
 fn the_result_does_not_depend_on_jobs_and_a_bound_exits_3() {
     let a = explore(
         &[PATENT, "--jobs", "1", "--max-states", "3000"],

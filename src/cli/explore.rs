@@ -276,10 +276,7 @@ fn replay(file: &Path) -> u8 {
     let source = file.display().to_string();
     let parsed = rcsim::scenario::read_text(file)
         .map_err(|e| format!("{source}: {e}"))
-        .and_then(|text| {
-            serde_json::from_str::<CounterexampleFile>(&text)
-                .map_err(|e| format!("{source}: not a counterexample file: {e}"))
-        })
+        .and_then(|text| CounterexampleFile::parse(&source, &text))
         .and_then(|cf| {
             let text = cf.scenario.to_string();
             let sc = rcsim::scenario::parse(&format!("{source}: scenario"), &text, &[])

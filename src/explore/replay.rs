@@ -3,6 +3,7 @@
 //! by `rcsim explore --replay FILE`, which needs nothing else.
 
 use serde::{Deserialize, Serialize};
+use serde_json::error::Category;
 
 use super::exec::{initial, next, Seen};
 use super::judge;
@@ -48,16 +49,26 @@ pub struct Narration {
     pub violation: Option<Violation>,
 }
 
-/// Re-executes `steps` from the initial state, telling each; stops at the first violation.
-/// Fails (naming the step) when a step is not enabled where the path takes it.
+/// Re-executes `steps` from the initial state, telling each. Fails (naming the step) when a
+/// step is not enabled where the path takes it, or comes after the step that reached a violation:
+/// a counterexample ends there, as the search writes it.
 pub fn narrate(setup: &Setup, steps: &[Step]) -> Result<Narration, String> {
     let mut s = initial(setup);
     let mut lines = Vec::new();
     let mut choices = Vec::new();
     let mut violation = judge::always(setup, &s);
     for (k, &step) in steps.iter().enumerate() {
-        if violation.is_some() {
-            break;
+        if let Some(v) = &violation {
+            let reached = match k {
+                0 => "in the initial state".to_string(),
+                _ => format!("at steps[{}]", k - 1),
+            };
+            return Err(format!(
+                "steps[{k}]: the path already reached its {} violation {reached}, where a \
+                 counterexample ends; {} more step(s) follow it",
+                v.kind,
+                steps.len() - k
+            ));
         }
         enabled(setup, &s, &mut choices);
         if !choices.contains(&step) {
@@ -112,8 +123,88 @@ impl CounterexampleFile {
         })
     }
 
+    /// Parses a counterexample file's `text` (named `source` in messages), refusing an unknown
+    /// or missing field anywhere, a step included, with its line, column and JSON path.
+    pub fn parse(source: &str, text: &str) -> Result<Self, String> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let located = |e: &serde_json::Error, path: &str| {
+            let (line, column) = (e.line(), e.column());
+            let text = e.to_string();
+            let what = text
+                .strip_suffix(&format!(" at line {line} column {column}"))
+                .unwrap_or(&text);
+            let at = match e.classify() {
+                Category::Syntax | Category::Eof => "malformed JSON".to_string(),
+                Category::Data | Category::Io => format!("at `{path}`"),
+            };
+            format!("{source}:{line}:{column}: not a counterexample file: {at}: {what}")
+        };
+        let file: Self = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| located(e.inner(), &e.path().to_string()))?;
+        de.end().map_err(|e| located(&e, ""))?;
+        Ok(file)
+    }
+
     /// The steps alone.
     pub fn path(&self) -> Vec<Step> {
         self.steps.iter().map(|s| s.step).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explore::search::{search, Options};
+
+    /// The patent's example under `no-rendezvous`, and the counterexample the search finds.
+    fn found() -> (Scenario, Setup, Violation, Vec<Step>) {
+        let text = include_str!("../../scenarios/explore-patent.json");
+        let mutant =
+            crate::scenario::Override::parse("protocol.mutant=no-rendezvous").expect("an override");
+        let sc = crate::scenario::parse("explore-patent.json", text, &[mutant]).expect("valid");
+        let setup = Setup::from_scenario(&sc, 1, 1).expect("a setup");
+        let opts = Options {
+            max_depth: None,
+            max_states: Some(1_000_000),
+            jobs: 1,
+        };
+        let cex = search(&setup, opts)
+            .counterexample
+            .expect("a counterexample");
+        (sc, setup, cex.violation, cex.steps)
+    }
+
+    #[test]
+    fn a_path_ends_at_the_step_that_reaches_its_violation() {
+        let (_, setup, violation, mut steps) = found();
+        let told = narrate(&setup, &steps).expect("the path replays");
+        assert_eq!(told.violation.as_ref(), Some(&violation));
+        let last = steps.len();
+        steps.push(steps[0]);
+        let e = narrate(&setup, &steps).expect_err("a step past the violation");
+        assert!(
+            e.starts_with(&format!("steps[{last}]: "))
+                && e.contains(&format!("at steps[{}]", last - 1)),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_written_file_reads_back_and_an_unknown_field_in_a_step_is_refused() {
+        let (sc, setup, violation, steps) = found();
+        let file = CounterexampleFile::new(&sc, &setup, &violation, &steps).expect("a file");
+        let mut v = serde_json::to_value(&file).expect("JSON");
+        let back = CounterexampleFile::parse("cex.json", &v.to_string()).expect("reads back");
+        assert_eq!(back.path(), steps);
+        v["steps"][1]["step"]["extra"] = 1.into();
+        let e = CounterexampleFile::parse("cex.json", &v.to_string()).expect_err("refused");
+        assert!(
+            e.contains("at `steps[1].step`") && e.contains("unknown field `extra`"),
+            "{e}"
+        );
+        let text = serde_json::to_string(&file).expect("JSON");
+        let e = CounterexampleFile::parse("cex.json", &format!("{text} []"))
+            .expect_err("trailing text");
+        assert!(e.contains("malformed JSON: trailing characters"), "{e}");
     }
 }

@@ -18,7 +18,7 @@ use crate::protocol::{Body, Msg, NodeId, Timer};
 /// One step of the search. Indices refer to the state the step is taken from, so a list of
 /// steps replays exactly from the initial state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Step {
     /// Primary `primary`'s clock reads the reference time plus `offset_ns` (within the error
     /// bound the protocol starts with). Chosen for each primary but the master, in pair order,
