@@ -177,6 +177,50 @@ fn a_counterexample_file_is_read_strictly() {
 }
 
 #[test]
+fn a_replay_answers_in_json_on_request_and_refuses_the_search_options() {
+    let dir = TempDir::new("explore-replay-json");
+    let out = dir.join("cex.json");
+    let out = out.to_str().unwrap();
+    let found = explore(
+        &[PATENT, "--mutant", "no-uip", "--out", out],
+        EXIT_VIOLATION,
+    );
+    let v = explore(&["--replay", out], EXIT_VIOLATION);
+    assert_eq!(v["reproduced"], true, "{v}");
+    assert_eq!(v["mutant"], "no-uip", "{v}");
+    for k in ["violation", "counterexample_steps", "scenario", "protocol"] {
+        assert_eq!(v[k], found[k], "{k}");
+    }
+    assert_eq!(v["recorded"], found["violation"]);
+    let steps = found["counterexample_steps"].as_u64().unwrap() as usize;
+    assert!(v["narration"].as_array().unwrap().len() >= steps, "{v}");
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    file["steps"].as_array_mut().unwrap().pop();
+    let short = dir.write("short.json", &file.to_string());
+    let v = explore(&["--replay", short.to_str().unwrap()], 4);
+    assert_eq!(v["reproduced"], false, "{v}");
+    assert!(v["violation"].is_null(), "{v}");
+    let other = dir.join("other.json");
+    let other = other.to_str().unwrap();
+    for (flag, value) in [
+        ("--mutant", Some("no-uip")),
+        ("--max-depth", Some("3")),
+        ("--max-states", Some("10")),
+        ("--jobs", Some("2")),
+        ("--max-losses", Some("0")),
+        ("--max-duplicates", Some("0")),
+        ("--set", Some("seed=1")),
+        ("--no-symmetry", None),
+        ("--out", Some(other)),
+    ] {
+        let mut args = vec!["explore", "--replay", out, flag];
+        args.extend(value);
+        rcsim(&args).assert_usage_error(&["--replay", flag]);
+    }
+    assert!(!dir.join("other.json").exists());
+}
+
+#[test]
 fn the_result_does_not_depend_on_jobs_and_a_bound_exits_3() {
     let a = explore(
         &[PATENT, "--jobs", "1", "--max-states", "3000"],

@@ -47,22 +47,38 @@ pub(super) struct ExploreArgs {
     /// (by default they are one state: see README, Exhaustive search).
     #[arg(long)]
     no_symmetry: bool,
-    /// Print the outcome as one JSON object.
+    /// Print the outcome as one JSON object (with --replay: the replay's).
     #[arg(long)]
     json: bool,
     /// Write the counterexample, if one is found, to FILE (for --replay; `-`: standard output,
     /// which --json may then not share, and the human outcome goes to standard error).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Re-execute the counterexample in FILE step by step instead of searching.
-    #[arg(long, value_name = "FILE", conflicts_with = "scenario")]
+    /// Re-execute the counterexample in FILE step by step instead of searching (the file holds
+    /// the scenario, the budgets and the path, so of the options above only --json applies).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = [
+            "scenario",
+            "mutant",
+            "max_depth",
+            "max_states",
+            "jobs",
+            "max_losses",
+            "max_duplicates",
+            "set",
+            "no_symmetry",
+            "out",
+        ]
+    )]
     replay: Option<PathBuf>,
 }
 
 /// Runs `rcsim explore` and returns its exit code.
 pub(super) fn run(args: &ExploreArgs) -> u8 {
     if let Some(file) = &args.replay {
-        return replay(file);
+        return replay(file, args.json);
     }
     let Some(path) = &args.scenario else {
         errln!("rcsim explore: a SCENARIO or --replay FILE is required");
@@ -271,8 +287,9 @@ fn human(
 }
 
 /// `--replay FILE`: re-executes the file's steps; exit 1 when it ends in the recorded
-/// violation, 4 when it does not, 2 when the file is unreadable.
-fn replay(file: &Path) -> u8 {
+/// violation, 4 when it does not, 2 when the file is unreadable. With `json`, stdout holds the
+/// outcome as one JSON object instead of the narration.
+fn replay(file: &Path, json: bool) -> u8 {
     let source = file.display().to_string();
     let parsed = rcsim::scenario::read_text(file)
         .map_err(|e| format!("{source}: {e}"))
@@ -284,37 +301,52 @@ fn replay(file: &Path) -> u8 {
             let setup = Setup::from_scenario(&sc, cf.max_losses, cf.max_duplicates)
                 .map_err(|e| format!("{source}: scenario: {e}"))?;
             let n = narrate(&setup, &cf.path()).map_err(|e| format!("{source}: {e}"))?;
-            Ok((cf, n))
+            Ok((cf, sc, n))
         });
-    let (cf, n) = match parsed {
+    let (cf, sc, n) = match parsed {
         Ok(x) => x,
         Err(e) => {
             errln!("{e}");
             return EXIT_USAGE;
         }
     };
-    for l in &n.lines {
-        outln!("{l}");
-    }
     let want = &cf.violation;
-    match &n.violation {
-        Some(v)
-            if v.kind == want.kind && v.missing == want.missing && v.present == want.present =>
-        {
+    let reproduced = n.violation.as_ref().is_some_and(|v| {
+        v.kind == want.kind && v.missing == want.missing && v.present == want.present
+    });
+    if json {
+        let v = serde_json::json!({
+            "replay": source,
+            "scenario": sc.name,
+            "protocol": sc.protocol.kind.name(),
+            "mutant": mutant_name(&sc),
+            "counterexample_steps": cf.steps.len(),
+            "reproduced": reproduced,
+            "recorded": want,
+            "violation": n.violation,
+            "narration": n.lines,
+        });
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        for l in &n.lines {
+            outln!("{l}");
+        }
+        if let (true, Some(v)) = (reproduced, &n.violation) {
             outln!("{} violation: {}", v.kind, v.detail);
-            errln!("reproduced: the path ends in the recorded violation");
-            EXIT_VIOLATION
         }
-        other => {
-            errln!(
-                "NOT reproduced: recorded {} ({}), replay gave {}",
-                want.kind,
-                want.detail,
-                other
-                    .as_ref()
-                    .map_or("no violation".to_string(), |v| v.detail.clone())
-            );
-            EXIT_DIFFERS
-        }
+    }
+    if reproduced {
+        errln!("reproduced: the path ends in the recorded violation");
+        EXIT_VIOLATION
+    } else {
+        errln!(
+            "NOT reproduced: recorded {} ({}), replay gave {}",
+            want.kind,
+            want.detail,
+            n.violation
+                .as_ref()
+                .map_or("no violation".to_string(), |v| v.detail.clone())
+        );
+        EXIT_DIFFERS
     }
 }
