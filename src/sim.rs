@@ -2,10 +2,11 @@
 
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::check::LatencyStats;
 use crate::chrome::ChromeTrace;
-use crate::engine::{run, Budget, Scheduler, StopReason};
+use crate::engine::{run_stoppable, Budget, Scheduler, StopReason};
 use crate::model::world::World;
 use crate::output::AtomicFile;
 use crate::report::series::{Recorder, Series};
@@ -31,6 +32,9 @@ pub struct RunOptions<'a> {
     pub rpo_target_ns: Option<u64>,
     /// Keep only what the Chrome trace shows between these simulated times, ns (`None`: all).
     pub chrome_window: Option<(u64, u64)>,
+    /// Stop the run when this is set (by a signal handler, say): the run ends with an error of
+    /// kind [`io::ErrorKind::Interrupted`], and the trace files it had started are removed.
+    pub stop: Option<&'a AtomicBool>,
 }
 
 /// The grace a run gives the copy to catch up before its end: the scenario's `liveness_bound`,
@@ -85,6 +89,10 @@ fn simulate_inner(
     opts: &RunOptions<'_>,
     progress: Option<Report>,
 ) -> io::Result<(RunResult, Option<Series>)> {
+    let stopped = || io::Error::new(io::ErrorKind::Interrupted, "the run was stopped");
+    if opts.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        return Err(stopped());
+    }
     let trace = match opts.trace {
         Some(p) => Trace::with_file(AtomicFile::create(p)?),
         None => Trace::hash_only(),
@@ -136,7 +144,11 @@ fn simulate_inner(
     if let Some(report) = progress {
         world.watch(Box::new(Ticker::new(report)));
     }
-    let outcome = run(&mut world, &mut sched, end, budget);
+    let outcome = run_stoppable(&mut world, &mut sched, end, budget, opts.stop);
+    if outcome.reason == StopReason::Stopped {
+        // Dropping the world drops its trace writers, whose unfinished files go with them.
+        return Err(stopped());
+    }
     if let Some(e) = world.input_error() {
         return Err(io::Error::new(io::ErrorKind::InvalidData, e));
     }

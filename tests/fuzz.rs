@@ -245,36 +245,32 @@ fn sync_never_violates_whatever_the_faults() {
     assert_eq!(o.json()["failed"], 0);
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
     let d = TempDir::new("fuzz-interrupt");
     let out = d.path().to_string_lossy().to_string();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rcsim"))
-        .args([
-            "fuzz",
-            "--seeds",
-            "0..100000000",
-            "--protocol",
-            "independent",
-            "--out",
-            &out,
-            "--json",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("starts");
+    let child = common::signalable(&[
+        "fuzz",
+        "--seeds",
+        "0..100000000",
+        "--protocol",
+        "independent",
+        "--out",
+        &out,
+        "--json",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("starts");
     // Let it find something, then interrupt it as a terminal's Ctrl-C would.
     while !d.join("repro").exists()
         || std::fs::read_dir(d.join("repro")).map_or(0, |r| r.count()) < 3
     {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
+    common::signal(&child, libc::SIGINT);
     let output = child.wait_with_output().expect("it stops");
     assert_eq!(output.status.code(), Some(EXIT_VIOLATION));
     let s: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
@@ -287,6 +283,56 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
         "every seed run is in results.jsonl"
     );
     assert!(s["failed"].as_u64().expect("failed") >= 3);
+}
+
+/// SIGTERM (a scheduler's, a supervisor's) stops a campaign as Ctrl-C does: the seeds run are
+/// all in results.jsonl, the summary says interrupted, no temporary file is left, and the exit
+/// code is SIGTERM's own.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_a_campaign_cleanly_with_its_own_exit_code() {
+    let d = TempDir::new("fuzz-sigterm");
+    let out = d.path().to_string_lossy().to_string();
+    let child = common::signalable(&[
+        "fuzz",
+        "--seeds",
+        "0..100000000",
+        "--protocol",
+        "sync",
+        "--out",
+        &out,
+        "--json",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("starts");
+    while std::fs::read_to_string(d.join("results.jsonl")).map_or(0, |t| t.lines().count()) < 3 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    common::signal(&child, libc::SIGTERM);
+    let output = child.wait_with_output().expect("it stops");
+    assert_eq!(output.status.code(), Some(143));
+    let s: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    assert_eq!(s["interrupted"], true);
+    assert_eq!(lines(&d).len() as u64, s["seeds"].as_u64().expect("seeds"));
+    let tmp = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .expect("read dir")
+            .filter(|e| {
+                e.as_ref()
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .count()
+    };
+    assert_eq!(
+        tmp(d.path()) + tmp(&d.join("repro")),
+        0,
+        "no temporary file left"
+    );
 }
 
 /// A seed its budget stops is exit 3, is named in the summary (`budget_seeds`, and the printed

@@ -376,3 +376,163 @@ fn a_shrunk_reproducer_on_stdout_shares_it_with_nothing() {
     assert_eq!(v["rcsim_repro"], 1);
     assert!(out.stderr.contains("runs tried"), "{}", out.stderr);
 }
+
+/// A long run of the standard scenario with no disaster, so only a signal ends it early (its
+/// event budget keeps a run that missed the signal from writing gigabytes of trace).
+#[cfg(unix)]
+const LONG: [&str; 6] = [
+    "--set",
+    "duration=100000s",
+    "--set",
+    "faults=[]",
+    "--set",
+    "limits.max_events=10000000",
+];
+
+/// A started rcsim, killed and reaped if the test fails before it ends.
+#[cfg(unix)]
+struct Running(Option<std::process::Child>);
+
+#[cfg(unix)]
+impl Running {
+    fn start(args: &[&str]) -> Self {
+        let child = common::signalable(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rcsim starts");
+        Running(Some(child))
+    }
+
+    /// Waits until `ready` holds, polling; panics if rcsim ends first.
+    fn wait_until(&mut self, ready: impl Fn() -> bool) {
+        let child = self.0.as_mut().expect("running");
+        while !ready() {
+            if let Some(status) = child.try_wait().expect("waits") {
+                panic!("rcsim ended ({status}) before the signal");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// Sends `sig`, waits for the end, and returns the exit code (`None`: the signal ended the
+    /// process) and what it said on stderr.
+    fn signal(mut self, sig: i32) -> (Option<i32>, String) {
+        let child = self.0.take().expect("running");
+        common::signal(&child, sig);
+        let out = child.wait_with_output().expect("it ends");
+        let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+        (out.status.code(), stderr)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// True once `dir` holds a temporary file with some of the run's output in it.
+#[cfg(unix)]
+fn writing(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).expect("read dir").any(|e| {
+        let e = e.expect("entry");
+        e.file_name().to_string_lossy().ends_with(".tmp") && e.metadata().is_ok_and(|m| m.len() > 0)
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_run_trace_leaves_no_file_and_exits_130() {
+    let d = TempDir::new("sigint-run");
+    let trace = d.join("trace.jsonl");
+    let mut args = vec![
+        "run",
+        "scenarios/bench-standard.json",
+        "--trace",
+        trace.to_str().expect("utf-8"),
+    ];
+    args.extend(LONG);
+    let mut run = Running::start(&args);
+    run.wait_until(|| writing(d.path()));
+    let (code, stderr) = run.signal(libc::SIGINT);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
+    assert_eq!(names(d.path()), Vec::<String>::new(), "nothing left behind");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_during_replay_with_both_traces_leaves_no_file_and_exits_143() {
+    let d = TempDir::new("sigterm-replay");
+    let path = common::root().join("scenarios/bench-standard.json");
+    let mut scenario: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    scenario["duration"] = "100000s".into();
+    scenario["faults"] = serde_json::json!([]);
+    scenario["limits"] = serde_json::json!({ "max_events": 10_000_000 });
+    let repro = serde_json::json!({
+        "rcsim_repro": 1,
+        "seed": 1,
+        "protocol": "checkpoint",
+        "scenario": scenario,
+        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0" },
+    });
+    let repro = d.write("repro.json", &repro.to_string());
+    let out = TempDir::new("sigterm-replay-out");
+    let trace = out.join("trace.jsonl");
+    let chrome = out.join("chrome.json");
+    let mut replay = Running::start(&[
+        "replay",
+        repro.to_str().expect("utf-8"),
+        "--trace",
+        trace.to_str().expect("utf-8"),
+        "--chrome-trace",
+        chrome.to_str().expect("utf-8"),
+    ]);
+    replay.wait_until(|| writing(out.path()));
+    let (code, stderr) = replay.signal(libc::SIGTERM);
+    assert_eq!(code, Some(143), "{stderr}");
+    assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
+    assert_eq!(
+        names(out.path()),
+        Vec::<String>::new(),
+        "nothing left behind"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_report_or_a_sweep_leaves_its_directory_empty() {
+    for command in ["report", "sweep"] {
+        let d = TempDir::new("sigint-batch");
+        let out = d.join("out");
+        let mut args = vec![
+            command,
+            "scenarios/bench-standard.json",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--seeds",
+            "1..3",
+        ];
+        match command {
+            "report" => args.extend(["--protocol", "checkpoint"]),
+            _ => args.extend(["--vary", "protocol.checkpoint_interval=10ms,20ms"]),
+        }
+        args.extend(LONG);
+        let mut batch = Running::start(&args);
+        batch.wait_until(|| out.is_dir());
+        let (code, stderr) = batch.signal(libc::SIGINT);
+        assert_eq!(code, Some(130), "{command}: {stderr}");
+        assert!(stderr.contains("stopped by SIGINT"), "{command}: {stderr}");
+        assert_eq!(
+            names(&out),
+            Vec::<String>::new(),
+            "{command}: nothing written"
+        );
+    }
+}

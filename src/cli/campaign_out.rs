@@ -13,9 +13,6 @@ use super::{EXIT_BUDGET, EXIT_OK, EXIT_VIOLATION};
 /// summary); the rest are counted.
 pub(super) const FAILING_LINES: u64 = 20;
 
-/// Exit code when a campaign is interrupted before finding anything.
-const EXIT_INTERRUPTED: u8 = 130;
-
 /// `n` and `unit`, the unit in the plural unless `n` is 1 ("1 seed", "3 seeds").
 pub(super) fn count(n: u64, unit: &str) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
@@ -139,7 +136,7 @@ pub(super) fn exit_code(s: &Summary) -> u8 {
     if s.failed > 0 || !s.nondeterministic_seeds.is_empty() {
         EXIT_VIOLATION
     } else if s.interrupted {
-        EXIT_INTERRUPTED
+        super::interrupt::code()
     } else if s.budget_exhausted > 0 || s.invalid > 0 {
         EXIT_BUDGET
     } else {

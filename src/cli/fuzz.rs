@@ -3,8 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
@@ -384,17 +383,14 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
         repro_dir: args.out.as_ref().map(|d| d.join(outdir::REPRO)),
         check_determinism: args.check_determinism,
     };
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
-    }
+    // A signal stops the workers taking seeds, as does a file the campaign cannot write.
+    let stop = super::interrupt::flag();
     let started = Instant::now();
     let mut progress = Progress::new(c.seeds.len());
     let mut write_error = None;
     stream::run_ordered(
         &c,
-        &stop,
+        stop,
         from.seeds,
         |o| progress.seen(o),
         |o| {

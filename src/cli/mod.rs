@@ -26,6 +26,7 @@ mod completions;
 mod explore;
 mod fuzz;
 mod input;
+mod interrupt;
 mod merge;
 mod merge_repro;
 mod progress;
@@ -71,7 +72,8 @@ pub struct Cli {
 enum Command {
     /// Run one simulation and check the secondary image.
     ///
-    /// Exit codes: 0 consistent, 1 violation found, 2 bad input, 3 event or time budget hit.
+    /// Exit codes: 0 consistent, 1 violation found, 2 bad input, 3 event or time budget hit,
+    /// 130 (143) stopped by Ctrl-C (SIGTERM), its unfinished files removed.
     Run(RunArgs),
     /// Check scenario files and say, for each, what is wrong or that it is valid.
     ///
@@ -107,7 +109,7 @@ enum Command {
     /// kinds and its own parameters). Writes DIR/results.jsonl (seed order), DIR/summary.json and
     /// DIR/repro/seed-N.json for every failing seed, the moment it is found. Exit codes: 0 all
     /// passed, 1 a violation (or nondeterminism) found, 2 bad input, 3 some seed hit its budget,
-    /// 130 interrupted (Ctrl-C) before anything was found.
+    /// 130 interrupted (Ctrl-C; 143 for SIGTERM) before anything was found.
     Fuzz(FuzzArgs),
     /// Re-run a reproducer file: same trace hash, same verdict.
     ///
@@ -115,7 +117,7 @@ enum Command {
     /// whose `protocol` disagrees with its scenario), 3 budget hit, 4 the trace hash or the
     /// verdict differs from the recorded one (whatever the verdict). With --disaster-at the run
     /// is a what-if, not a reproduction: nothing is compared, and the exit code is the run's
-    /// own (0, 1 or 3).
+    /// own (0, 1 or 3). 130 (143): stopped by Ctrl-C (SIGTERM), its unfinished files removed.
     Replay {
         /// The reproducer (DIR/repro/seed-N.json).
         repro: PathBuf,
@@ -157,7 +159,8 @@ enum Command {
     /// index.html) in DIR.
     ///
     /// Runs each protocol over the seeds. Exit codes: 0 every run consistent, 1 a violation was
-    /// found (the report is still written), 2 bad input, 3 a run hit its event or time budget.
+    /// found (the report is still written), 2 bad input, 3 a run hit its event or time budget,
+    /// 130 (143) stopped by Ctrl-C (SIGTERM) before anything was written.
     Report(ReportArgs),
     /// Sweep one scenario field over values: one run per value, protocol and seed, written as
     /// DIR/sweep.csv, DIR/sweep.json and charts.
@@ -519,10 +522,25 @@ impl Cli {
     pub fn bursty(&self) -> bool {
         !matches!(self.command, Command::Explore(_))
     }
+
+    /// True for the commands that write files while they run and stop cleanly on a signal (see
+    /// [`interrupt`]); the others keep the default actions, which end them at once.
+    fn interruptible(&self) -> bool {
+        match &self.command {
+            Command::Run(_) | Command::Replay { .. } | Command::Report(_) | Command::Sweep(_) => {
+                true
+            }
+            Command::Fuzz(args) => args.merge.is_empty(),
+            _ => false,
+        }
+    }
 }
 
 /// Runs the parsed command and returns its exit code.
 pub fn dispatch(cli: Cli) -> u8 {
+    if cli.interruptible() {
+        interrupt::install();
+    }
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenarios, json } => validate::validate(&scenarios, json),
@@ -554,6 +572,7 @@ pub fn dispatch(cli: Cli) -> u8 {
             &RunOptions {
                 trace: trace.as_deref(),
                 chrome_trace: chrome_trace.as_deref(),
+                stop: Some(interrupt::flag()),
                 ..RunOptions::default()
             },
         ),

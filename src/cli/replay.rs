@@ -46,7 +46,11 @@ pub(super) fn replay(
             return EXIT_USAGE;
         }
     };
-    let result = match simulate(&sc, repro.seed, opts) {
+    let outcome = simulate(&sc, repro.seed, opts);
+    if let Some(code) = super::interrupt::stopped("the replay") {
+        return code;
+    }
+    let result = match outcome {
         Ok(r) => r,
         Err(e) => {
             super::run::simulation_failed(&e, path, opts);

@@ -156,11 +156,15 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         let opts = RunOptions {
             record,
             rpo_target_ns: args.rpo_target.map(|t| t.as_ns()),
+            stop: Some(super::interrupt::flag()),
             ..RunOptions::default()
         };
         simulate_recorded(&scenarios[p], seed, &opts)
     });
     bar.finish_and_clear();
+    if let Some(code) = super::interrupt::stopped("the report") {
+        return code;
+    }
     let mut runs: Vec<ProtocolRuns> = protocols
         .iter()
         .map(|p| ProtocolRuns {

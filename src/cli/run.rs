@@ -8,7 +8,7 @@ use rcsim::result::RunResult;
 use rcsim::sim::{simulate, simulate_with_progress, RunOptions};
 
 use super::progress::RunProgress;
-use super::{input, summary, RunArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
+use super::{input, interrupt, summary, RunArgs, EXIT_BUDGET, EXIT_OK, EXIT_USAGE, EXIT_VIOLATION};
 
 /// Where a run's printed result goes, once its outputs are known to share standard output with
 /// nothing else.
@@ -127,6 +127,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         trace: args.trace.as_deref(),
         chrome_trace: args.chrome_trace.as_deref(),
         chrome_window,
+        stop: Some(interrupt::flag()),
         ..RunOptions::default()
     };
     let progress = RunProgress::on_terminal(&format!("{} seed {seed}", sc.name));
@@ -138,6 +139,9 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     };
     if let Some(p) = &progress {
         p.finish();
+    }
+    if let Some(code) = interrupt::stopped("the run") {
+        return code;
     }
     let result = match outcome {
         Ok(r) => r,

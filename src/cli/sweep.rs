@@ -136,10 +136,17 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
         .collect();
     let bar = progress(jobs.len(), "sweep");
     let tick = || bar.inc(1);
+    let opts = RunOptions {
+        stop: Some(super::interrupt::flag()),
+        ..RunOptions::default()
+    };
     let done = parallel_map(&jobs, threads(), &tick, |&(i, seed)| {
-        simulate(&scenarios[i].1, seed, &RunOptions::default())
+        simulate(&scenarios[i].1, seed, &opts)
     });
     bar.finish_and_clear();
+    if let Some(code) = super::interrupt::stopped("the sweep") {
+        return code;
+    }
     let mut rows = Vec::with_capacity(done.len());
     let mut results = Vec::with_capacity(done.len());
     for (&(i, _), r) in jobs.iter().zip(done) {

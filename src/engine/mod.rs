@@ -8,7 +8,7 @@ pub mod run;
 
 pub use queue::EventQueue;
 pub use rng::{stream, ComponentId};
-pub use run::{run, Budget, Control, Handler, Outcome, Scheduler, StopReason};
+pub use run::{run, run_stoppable, Budget, Control, Handler, Outcome, Scheduler, StopReason};
 
 /// Simulated time in integer nanoseconds since the start of the run.
 pub type Time = u64;

@@ -154,6 +154,35 @@ pub fn rcsim<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     }
 }
 
+/// `rcsim` with `args`, to be started from the crate root with SIGINT, SIGTERM and SIGHUP at
+/// their default actions whatever the test runner's: a script's `&` starts a command with SIGINT
+/// ignored, and rcsim, as is customary, leaves an ignored signal ignored. For tests that signal
+/// it (see [`signal`]).
+#[cfg(unix)]
+pub fn signalable<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Command {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcsim"));
+    cmd.args(args).current_dir(root());
+    // SAFETY: `signal` is async-signal-safe, as code between fork and exec must be.
+    unsafe {
+        cmd.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
+
+/// Sends `sig` to the process `child`, as a terminal's Ctrl-C or `kill` would.
+#[cfg(unix)]
+pub fn signal(child: &std::process::Child, sig: i32) {
+    let pid = i32::try_from(child.id()).expect("a pid");
+    // SAFETY: a plain kill(2) on a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill -{sig} {pid}");
+}
+
 /// Runs `rcsim run SCENARIO --json EXTRA...`, asserts the exit code and returns the result JSON.
 pub fn run_json(scenario: impl AsRef<Path>, extra: &[&str], code: i32) -> Value {
     let mut args: Vec<std::ffi::OsString> = vec!["run".into(), scenario.as_ref().into()];
