@@ -50,9 +50,41 @@ pub fn elided(line: &str) -> Cow<'_, str> {
     ))
 }
 
+/// The most characters of a number shown in its plain form (see [`number`]).
+const NUMBER_CHARS: usize = 24;
+
+/// A number from the input as a message shows it: plain where that is short (`0.5`, `-20`,
+/// `1500`), in scientific notation where the plain form would run to hundreds of digits
+/// (`1e308`, `-1.5e300`, `1e-300`).
+pub fn number(x: f64) -> String {
+    let plain = x.to_string();
+    if plain.len() <= NUMBER_CHARS {
+        plain
+    } else {
+        format!("{x:e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_plain_when_short_and_scientific_when_long() {
+        for (x, want) in [
+            (0.5, "0.5"),
+            (-20.0, "-20"),
+            (1500.0, "1500"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+            (1e308, "1e308"),
+            (-1.5e300, "-1.5e300"),
+            (1e-300, "1e-300"),
+            (f64::MAX, "1.7976931348623157e308"),
+        ] {
+            assert_eq!(number(x), want);
+        }
+    }
 
     #[test]
     fn short_text_is_quoted_whole() {

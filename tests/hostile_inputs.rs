@@ -408,3 +408,21 @@ fn seeds_shards_and_indices_are_read_in_plain_decimal_only() {
     // The same numbers written plainly are taken.
     rcsim(&["run", example, "--seed", "1", "--set", "faults.0.at=1ms"]).assert_code(EXIT_OK);
 }
+
+#[test]
+fn a_huge_number_is_echoed_in_a_few_characters() {
+    let t = TempDir::new("drift");
+    let text = mutate(
+        r#""protocol": { "kind": "independent" }"#,
+        r#""clocks": { "drift_ppm": 1e308, "overrides": [{ "subsystem": 1, "drift_ppm": -1.5e300 }] },
+  "protocol": { "kind": "independent" }"#,
+    );
+    let p = t.write("s.json", &text);
+    let out = rcsim(&["validate", p.to_str().expect("utf-8")]);
+    out.assert_usage_error(&[
+        "at `clocks.drift_ppm`: expected a drift between 0 and 1000 ppm, got 1e308\n",
+        "at `clocks.overrides[0].drift_ppm`: expected a drift between -1000 and 1000 ppm, got \
+         -1.5e300\n",
+    ]);
+    assert!(out.stderr.lines().all(|l| l.len() < 200), "{}", out.stderr);
+}

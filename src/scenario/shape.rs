@@ -134,7 +134,7 @@ pub fn hot_problems(h: &HotSpot) -> Vec<(String, String)> {
             "fraction".into(),
             format!(
                 "expected a share of the blocks greater than 0 and at most 1, got {}",
-                h.fraction
+                crate::quote::number(h.fraction)
             ),
         ));
     }
@@ -143,7 +143,7 @@ pub fn hot_problems(h: &HotSpot) -> Vec<(String, String)> {
             "weight".into(),
             format!(
                 "expected a share of the writes between 0 and 1, got {}",
-                h.weight
+                crate::quote::number(h.weight)
             ),
         ));
     }

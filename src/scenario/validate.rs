@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::quote::number;
+
 use super::types::{Fault, NetTarget, ProtocolKind, Scenario, ScriptSpec, VolumeRef, Workload};
 
 /// Collects problems with their paths.
@@ -134,7 +136,10 @@ pub fn check(s: &Scenario) -> Vec<String> {
     if !drift.is_finite() || !(0.0..=1000.0).contains(&drift) {
         p.add(
             "clocks.drift_ppm",
-            format!("expected a drift between 0 and 1000 ppm, got {drift}"),
+            format!(
+                "expected a drift between 0 and 1000 ppm, got {}",
+                number(drift)
+            ),
         );
     }
     for (i, o) in s.clocks.overrides.iter().enumerate() {
@@ -148,7 +153,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
                 &format!("clocks.overrides[{i}].drift_ppm"),
                 format!(
                     "expected a drift between -1000 and 1000 ppm, got {}",
-                    o.drift_ppm
+                    number(o.drift_ppm)
                 ),
             );
         }
@@ -276,7 +281,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
                     if !e.is_finite() || e <= 0.0 {
                         p.add(
                             &format!("{path}.blocks.zipf"),
-                            format!("expected a positive exponent, got {e}"),
+                            format!("expected a positive exponent, got {}", number(e)),
                         );
                     }
                 }
@@ -328,7 +333,7 @@ pub fn check(s: &Scenario) -> Vec<String> {
                 if !(factor.is_finite() && *factor > 0.0 && *factor <= 1.0) {
                     p.add(
                         &format!("{fp}.factor"),
-                        format!("expected a fraction in (0, 1], got {factor}"),
+                        format!("expected a fraction in (0, 1], got {}", number(*factor)),
                     );
                 }
             }
