@@ -146,4 +146,11 @@ fn a_malformed_expected_verdict_is_bad_input_for_replay_run_and_validate() {
             rcsim(&args).assert_usage_error(fragments);
         }
     }
+    // Text after the reproducer's object: not a file the fuzzer wrote.
+    let text = serde_json::to_string_pretty(&r).expect("JSON") + "\n{\"x\": 1}\n";
+    let p = t.write("trailing.json", &text);
+    let p = p.to_str().expect("utf-8");
+    for args in [vec!["replay", p], vec!["run", p], vec!["validate", p]] {
+        rcsim(&args).assert_usage_error(&["trailing.json", "trailing characters"]);
+    }
 }

@@ -34,16 +34,7 @@ fn base(path: Option<&Path>) -> Result<Scenario, String> {
 /// Parses `A..B` (half-open), or `N` for `0..N`, each number in plain decimal.
 pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
     let (a, b) = s.split_once("..").unwrap_or(("0", s));
-    let seed = |n: &str| {
-        plain_u64(n).ok_or_else(|| {
-            format!(
-                "--seeds {}: `{}` is not a seed number: expected {EXPECTED}",
-                bounded(s),
-                bounded(n)
-            )
-        })
-    };
-    let (a, b) = (seed(a)?, seed(b)?);
+    let (a, b) = (seed_number(s, a)?, seed_number(s, b)?);
     if b <= a {
         return Err(format!(
             "--seeds {}: expected A < B (the range is half-open)",
@@ -51,6 +42,17 @@ pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
         ));
     }
     Ok(a..b)
+}
+
+/// The seed number `n`, one end of the `--seeds` argument `whole`, in plain decimal.
+pub(super) fn seed_number(whole: &str, n: &str) -> Result<u64, String> {
+    plain_u64(n).ok_or_else(|| {
+        format!(
+            "--seeds {}: `{}` is not a seed number: expected {EXPECTED}",
+            bounded(whole),
+            bounded(n)
+        )
+    })
 }
 
 /// The progress display: a bar on a terminal, a plain line every few seconds otherwise.

@@ -23,20 +23,10 @@ pub(super) fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
             bounded(s)
         )
     })?;
-    let a: u64 = a.trim().parse().map_err(|_| {
-        format!(
-            "--seeds {}: `{}` is not a seed number",
-            bounded(s),
-            bounded(a)
-        )
-    })?;
-    let b: u64 = b.trim().parse().map_err(|_| {
-        format!(
-            "--seeds {}: `{}` is not a seed number",
-            bounded(s),
-            bounded(b)
-        )
-    })?;
+    let (a, b) = (
+        super::fuzz::seed_number(s, a)?,
+        super::fuzz::seed_number(s, b)?,
+    );
     if a >= b {
         return Err(format!(
             "--seeds {}: the range is empty (A..B runs seeds A to B-1, so B must exceed A)",
@@ -227,6 +217,8 @@ mod tests {
         assert_eq!(parse_seeds("1..4"), Ok(1..4));
         assert!(parse_seeds("4..4").unwrap_err().contains("empty"));
         assert!(parse_seeds("x..4").unwrap_err().contains("not a seed"));
+        assert!(parse_seeds("+0..4").unwrap_err().contains("plain decimal"));
+        assert!(parse_seeds("1.. 4").unwrap_err().contains("not a seed"));
         assert!(parse_seeds("7").unwrap_err().contains("A..B"));
     }
 }

@@ -204,6 +204,13 @@ impl Repro {
                 inner
             ))
         })?;
+        de.end().map_err(|e| {
+            fail(format!(
+                "{}:{}: not a reproducer: text follows its JSON object (trailing characters)",
+                e.line(),
+                e.column()
+            ))
+        })?;
         if repro.rcsim_repro != FORMAT {
             return Err(fail(format!(
                 "reproducer format {} is not supported (expected {FORMAT})",
