@@ -425,4 +425,18 @@ fn a_huge_number_is_echoed_in_a_few_characters() {
          -1.5e300\n",
     ]);
     assert!(out.stderr.lines().all(|l| l.len() < 200), "{}", out.stderr);
+    for (set, fragment) in [
+        (
+            "primary_lan.loss=1e308",
+            "expected a probability between 0 and 1, got 1e308\n",
+        ),
+        (
+            r#"primary_lan.latency={"kind":"lognormal","median":"1ms","sigma":-1e300}"#,
+            "sigma must be a finite number >= 0, got -1e300\n",
+        ),
+    ] {
+        let out = rcsim(&["run", "scenarios/patent-example.json", "--set", set]);
+        out.assert_usage_error(&[fragment]);
+        assert!(out.stderr.len() < 300, "{}", out.stderr);
+    }
 }

@@ -291,7 +291,10 @@ impl<Q: Quantity> Dist<Q> {
             ),
             Dist::Lognormal { sigma, .. } if !(sigma.is_finite() && *sigma >= 0.0) => fail(
                 "lognormal",
-                format!("sigma must be a finite number >= 0, got {sigma}"),
+                format!(
+                    "sigma must be a finite number >= 0, got {}",
+                    crate::quote::number(*sigma)
+                ),
             ),
             Dist::Lognormal { .. } => Ok(()),
             Dist::Empirical {

@@ -457,7 +457,8 @@ impl OpsRate {
             Ok(OpsRate(per_sec))
         } else {
             Err(format!(
-                "expected an operation rate that is finite and greater than zero, got {per_sec}/s"
+                "expected an operation rate that is finite and greater than zero, got {}/s",
+                crate::quote::number(per_sec)
             ))
         }
     }
@@ -576,7 +577,10 @@ impl Probability {
         if (0.0..=1.0).contains(&p) {
             Ok(Probability(p))
         } else {
-            Err(format!("expected a probability between 0 and 1, got {p}"))
+            Err(format!(
+                "expected a probability between 0 and 1, got {}",
+                crate::quote::number(p)
+            ))
         }
     }
 
