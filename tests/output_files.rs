@@ -480,7 +480,7 @@ fn sigterm_during_replay_with_both_traces_leaves_no_file_and_exits_143() {
         "seed": 1,
         "protocol": "checkpoint",
         "scenario": scenario,
-        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0" },
+        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0000000000000000" },
     });
     let repro = d.write("repro.json", &repro.to_string());
     let out = TempDir::new("sigterm-replay-out");
