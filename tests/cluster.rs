@@ -194,34 +194,23 @@ fn shard_auto_names_the_missing_or_contradictory_variable() {
     );
     rcsim_env(&args, &[("JOB_COMPLETION_INDEX", "1".into())])
         .assert_usage_error(&["RCSIM_SHARD_COUNT", "--shard-count"]);
-    let k8s = rcsim_env(
-        &[
-            "fuzz",
-            "--seeds",
-            "8",
-            "--shard",
-            "auto",
-            "--shard-count",
-            "2",
-            "--json",
-        ],
-        &[("JOB_COMPLETION_INDEX", "1".into())],
-    );
+    let counted = [
+        "fuzz",
+        "--seeds",
+        "8",
+        "--shard",
+        "auto",
+        "--shard-count",
+        "2",
+        "--json",
+    ];
+    let k8s = rcsim_env(&counted, &[("JOB_COMPLETION_INDEX", "1".into())]);
     k8s.assert_no_panic();
     assert_eq!(k8s.json()["seeds"], 4, "shard 2 of 2 of 8 seeds");
     // --shard-count and RCSIM_SHARD_COUNT both given: they must agree, neither silently wins.
     let both = |count: &str| {
         rcsim_env(
-            &[
-                "fuzz",
-                "--seeds",
-                "8",
-                "--shard",
-                "auto",
-                "--shard-count",
-                "2",
-                "--json",
-            ],
+            &counted,
             &[
                 ("JOB_COMPLETION_INDEX", "1".into()),
                 ("RCSIM_SHARD_COUNT", count.into()),

@@ -245,17 +245,17 @@ fn sync_never_violates_whatever_the_faults() {
     assert_eq!(o.json()["failed"], 0);
 }
 
+/// A campaign of a hundred million seeds of `protocol` into `d`, its JSON summary piped, to
+/// stop with a signal.
 #[cfg(unix)]
-#[test]
-fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
-    let d = TempDir::new("fuzz-interrupt");
+fn endless_campaign(d: &TempDir, protocol: &str) -> std::process::Child {
     let out = d.path().to_string_lossy().to_string();
-    let child = common::signalable(&[
+    common::signalable(&[
         "fuzz",
         "--seeds",
         "0..100000000",
         "--protocol",
-        "independent",
+        protocol,
         "--out",
         &out,
         "--json",
@@ -263,7 +263,14 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
     .stdout(std::process::Stdio::piped())
     .stderr(std::process::Stdio::null())
     .spawn()
-    .expect("starts");
+    .expect("starts")
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
+    let d = TempDir::new("fuzz-interrupt");
+    let child = endless_campaign(&d, "independent");
     // Let it find something, then interrupt it as a terminal's Ctrl-C would.
     while !d.join("repro").exists()
         || std::fs::read_dir(d.join("repro")).map_or(0, |r| r.count()) < 3
@@ -292,21 +299,7 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
 #[test]
 fn sigterm_stops_a_campaign_cleanly_with_its_own_exit_code() {
     let d = TempDir::new("fuzz-sigterm");
-    let out = d.path().to_string_lossy().to_string();
-    let child = common::signalable(&[
-        "fuzz",
-        "--seeds",
-        "0..100000000",
-        "--protocol",
-        "sync",
-        "--out",
-        &out,
-        "--json",
-    ])
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::null())
-    .spawn()
-    .expect("starts");
+    let child = endless_campaign(&d, "sync");
     while std::fs::read_to_string(d.join("results.jsonl")).map_or(0, |t| t.lines().count()) < 3 {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
