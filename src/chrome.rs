@@ -75,7 +75,9 @@ pub struct ChromeTrace {
     /// Messages in flight per channel track.
     in_flight: BTreeMap<u32, i64>,
     fence_since: BTreeMap<NodeId, u64>,
-    crash_since: BTreeMap<NodeId, u64>,
+    /// Each down node: since when, and how many crashes hold it (overlapping crashes make one
+    /// slice, ending at the restart that brings the node back).
+    crash_since: BTreeMap<NodeId, (u64, u32)>,
     disaster: Option<u64>,
     /// What is kept: `(from, to)` ns.
     window: (u64, u64),
@@ -293,10 +295,14 @@ impl ChromeTrace {
                 self.instant(tid, now, "takeover declared", json!({}));
             }
             Event::Crash { node } => {
-                self.crash_since.entry(node).or_insert(now);
+                self.crash_since.entry(node).or_insert((now, 0)).1 += 1;
             }
             Event::Restart { node } => {
-                if let Some(since) = self.crash_since.remove(&node) {
+                let up = self.crash_since.get_mut(&node).is_some_and(|(_, held)| {
+                    *held -= 1;
+                    *held == 0
+                });
+                if let Some((since, _)) = up.then(|| self.crash_since.remove(&node)).flatten() {
                     let tid = self.node_tid(node);
                     let name = format!("crash {}", node.label());
                     self.slice(tid, since, now, &name, json!({}));
@@ -449,7 +455,7 @@ impl ChromeTrace {
             };
             self.slice(tid, since, now, "update in progress", json!({}));
         }
-        for (node, since) in std::mem::take(&mut self.crash_since) {
+        for (node, (since, _)) in std::mem::take(&mut self.crash_since) {
             let name = format!("crash {}", node.label());
             let tid = self.node_tid(node);
             self.slice(tid, since, now, &name, json!({}));

@@ -127,6 +127,7 @@ fn assert_nothing_done_while_down(what: &str, lines: &[Value]) {
 fn of_overlapping_crashes_the_longer_one_decides_the_restart() {
     let t = TempDir::new("overlap");
     let trace = t.join("trace.jsonl");
+    let chrome = t.join("chrome.json");
     let faults = r#"faults=[
         {"kind":"crash","site":"secondary","subsystem":1,"at":"100ms","down_for":"100ms"},
         {"kind":"crash","site":"secondary","subsystem":1,"at":"120ms","down_for":"10ms"},
@@ -139,8 +140,34 @@ fn of_overlapping_crashes_the_longer_one_decides_the_restart() {
         faults,
         "--trace",
         trace.to_str().expect("utf-8"),
+        "--chrome-trace",
+        chrome.to_str().expect("utf-8"),
     ]);
     out.assert_code(EXIT_OK);
+    // The Chrome trace draws one crash slice per node, over the whole time it was down (us).
+    let chrome: Value =
+        serde_json::from_str(&std::fs::read_to_string(&chrome).expect("chrome")).expect("JSON");
+    let slices: Vec<(String, f64, f64)> = chrome["traceEvents"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["name"].as_str().is_some_and(|n| n.starts_with("crash ")))
+        .map(|e| {
+            let f = |k: &str| e[k].as_f64().expect("number");
+            (
+                e["name"].as_str().expect("name").to_string(),
+                f("ts"),
+                f("dur"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        slices,
+        [
+            ("crash S1".to_string(), 100_000.0, 100_000.0),
+            ("crash P2".to_string(), 140_000.0, 80_000.0)
+        ]
+    );
     let lines = read_trace(&trace);
     let at = |ev: &str, node: &str| -> Vec<u64> {
         lines

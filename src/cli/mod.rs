@@ -73,7 +73,7 @@ enum Command {
     /// Run one simulation and check the secondary image.
     ///
     /// Exit codes: 0 consistent, 1 violation found, 2 bad input, 3 event or time budget hit,
-    /// 130 (143) stopped by Ctrl-C (SIGTERM), its unfinished files removed.
+    /// 130 (143, 129) stopped by Ctrl-C (SIGTERM, SIGHUP), its unfinished files removed.
     Run(RunArgs),
     /// Check scenario files and say, for each, what is wrong or that it is valid.
     ///
@@ -109,7 +109,7 @@ enum Command {
     /// kinds and its own parameters). Writes DIR/results.jsonl (seed order), DIR/summary.json and
     /// DIR/repro/seed-N.json for every failing seed, the moment it is found. Exit codes: 0 all
     /// passed, 1 a violation (or nondeterminism) found, 2 bad input, 3 some seed hit its budget,
-    /// 130 interrupted (Ctrl-C; 143 for SIGTERM) before anything was found.
+    /// 130 interrupted (Ctrl-C; 143 for SIGTERM, 129 for SIGHUP) before anything was found.
     Fuzz(FuzzArgs),
     /// Re-run a reproducer file: same trace hash, same verdict.
     ///
@@ -117,7 +117,8 @@ enum Command {
     /// whose `protocol` disagrees with its scenario), 3 budget hit, 4 the trace hash or the
     /// verdict differs from the recorded one (whatever the verdict). With --disaster-at the run
     /// is a what-if, not a reproduction: nothing is compared, and the exit code is the run's
-    /// own (0, 1 or 3). 130 (143): stopped by Ctrl-C (SIGTERM), its unfinished files removed.
+    /// own (0, 1 or 3). 130 (143, 129): stopped by Ctrl-C (SIGTERM, SIGHUP), its unfinished
+    /// files removed.
     Replay {
         /// The reproducer (DIR/repro/seed-N.json).
         repro: PathBuf,
@@ -160,7 +161,7 @@ enum Command {
     ///
     /// Runs each protocol over the seeds. Exit codes: 0 every run consistent, 1 a violation was
     /// found (the report is still written), 2 bad input, 3 a run hit its event or time budget,
-    /// 130 (143) stopped by Ctrl-C (SIGTERM) before anything was written.
+    /// 130 (143, 129) stopped by Ctrl-C (SIGTERM, SIGHUP) before anything was written.
     Report(ReportArgs),
     /// Sweep one scenario field over values: one run per value, protocol and seed, written as
     /// DIR/sweep.csv, DIR/sweep.json and charts.

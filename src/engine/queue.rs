@@ -63,7 +63,8 @@ pub const LONG: usize = 32;
 /// The events of one bucket in insertion order: the full chunks, then the newest events. A
 /// bucket of fewer than [`CHUNK`] events is one vector, as a plain one would be.
 struct Bucket<T> {
-    /// Full chunks of exactly [`CHUNK`] events, oldest first.
+    /// Full chunks, oldest first: [`CHUNK`] events each, or more when the head was a long run's
+    /// former buffer, sealed only once that filled.
     full: Vec<Vec<T>>,
     /// The newest events, fewer than [`CHUNK`] before a push.
     head: Vec<T>,
@@ -82,7 +83,7 @@ impl<T> Bucket<T> {
     /// Events held.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.full.len() * CHUNK + self.head.len()
+        self.full.iter().map(Vec::len).sum::<usize>() + self.head.len()
     }
 
     /// Appends `x`, starting a chunk (from `spare` if it has one) when the head is full, and

@@ -169,7 +169,9 @@ pub struct Recorder {
     rounds: BTreeMap<u64, Round>,
     stride: u64,
     faults: Vec<FaultWindow>,
-    open_crashes: BTreeMap<NodeId, usize>,
+    /// Each down node: its crash window's index, and how many crashes hold it (overlapping
+    /// crashes make one window, ending at the restart that brings the node back).
+    open_crashes: BTreeMap<NodeId, (usize, u32)>,
     /// The scenario's faults, to name the windows their events open and close.
     fault_specs: Vec<Fault>,
     /// Per scenario fault index: the window it has open.
@@ -352,8 +354,13 @@ impl Recorder {
                     },
                 ..
             } => self.arrived(w.addr.subsystem, w.id),
-            Event::Crash { node } if !self.open_crashes.contains_key(&node) => {
-                self.open_crashes.insert(node, self.faults.len());
+            Event::Crash { node } if self.open_crashes.contains_key(&node) => {
+                if let Some((_, held)) = self.open_crashes.get_mut(&node) {
+                    *held += 1;
+                }
+            }
+            Event::Crash { node } => {
+                self.open_crashes.insert(node, (self.faults.len(), 1));
                 let (kind, label) = match node {
                     NodeId::Primary(_) => (FaultKind::CrashPrimary, node.label()),
                     NodeId::Secondary(_) => (FaultKind::CrashSecondary, node.label()),
@@ -361,7 +368,11 @@ impl Recorder {
                 self.open(kind, label, now);
             }
             Event::Restart { node } => {
-                if let Some(i) = self.open_crashes.remove(&node) {
+                let up = self.open_crashes.get_mut(&node).is_some_and(|(_, held)| {
+                    *held -= 1;
+                    *held == 0
+                });
+                if let Some((i, _)) = up.then(|| self.open_crashes.remove(&node)).flatten() {
                     self.faults[i].end_ns = now;
                 }
             }
