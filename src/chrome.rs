@@ -18,6 +18,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::check::{Checker, WriteId};
+use crate::held::Held;
 use crate::model::net::Delivery;
 use crate::model::readable::Readability;
 use crate::model::world::Watcher;
@@ -77,7 +78,7 @@ pub struct ChromeTrace {
     fence_since: BTreeMap<NodeId, u64>,
     /// Each down node: since when, and how many crashes hold it (overlapping crashes make one
     /// slice, ending at the restart that brings the node back).
-    crash_since: BTreeMap<NodeId, (u64, u32)>,
+    crash_since: Held<NodeId, u64>,
     disaster: Option<u64>,
     /// What is kept: `(from, to)` ns.
     window: (u64, u64),
@@ -108,7 +109,7 @@ impl ChromeTrace {
             next_flow: 1,
             in_flight: BTreeMap::new(),
             fence_since: BTreeMap::new(),
-            crash_since: BTreeMap::new(),
+            crash_since: Held::default(),
             disaster: None,
             window: window.unwrap_or((0, u64::MAX)),
             faults: faults.to_vec(),
@@ -295,14 +296,10 @@ impl ChromeTrace {
                 self.instant(tid, now, "takeover declared", json!({}));
             }
             Event::Crash { node } => {
-                self.crash_since.entry(node).or_insert((now, 0)).1 += 1;
+                self.crash_since.hold(node, now);
             }
             Event::Restart { node } => {
-                let up = self.crash_since.get_mut(&node).is_some_and(|(_, held)| {
-                    *held -= 1;
-                    *held == 0
-                });
-                if let Some((since, _)) = up.then(|| self.crash_since.remove(&node)).flatten() {
+                if let Some(since) = self.crash_since.release(&node) {
                     let tid = self.node_tid(node);
                     let name = format!("crash {}", node.label());
                     self.slice(tid, since, now, &name, json!({}));
@@ -455,7 +452,7 @@ impl ChromeTrace {
             };
             self.slice(tid, since, now, "update in progress", json!({}));
         }
-        for (node, (since, _)) in std::mem::take(&mut self.crash_since) {
+        for (node, since) in self.crash_since.take() {
             let name = format!("crash {}", node.label());
             let tid = self.node_tid(node);
             self.slice(tid, since, now, &name, json!({}));

@@ -8,6 +8,7 @@ pub mod decimal;
 pub mod engine;
 pub mod explore;
 pub mod fuzz;
+pub mod held;
 pub mod model;
 pub mod output;
 pub mod protocol;

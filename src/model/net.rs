@@ -26,6 +26,15 @@ struct Path {
     last_arrival: u64,
 }
 
+/// Fault `fault` starts (`Some`: its value joins `faults`, after those in force) or ends (`None`:
+/// its entry leaves).
+fn in_force<T>(faults: &mut Vec<(u16, T)>, fault: u16, value: Option<T>) {
+    match value {
+        Some(v) => faults.push((fault, v)),
+        None => faults.retain(|(f, _)| *f != fault),
+    }
+}
+
 /// A one-way channel: a LAN (no bandwidth limit, unordered) or one direction of a pair link.
 #[derive(Debug)]
 pub struct Channel {
@@ -102,27 +111,13 @@ impl Channel {
     /// Fault `fault`'s latency spike starts (`Some`: every message from now on also takes a
     /// draw of `extra`) or ends (`None`). Spikes in force at once add up.
     pub fn set_extra_latency(&mut self, fault: u16, extra: Option<Dist<Duration>>) {
-        match extra {
-            Some(d) => self.extra.push((fault, d)),
-            None => {
-                if let Some(i) = self.extra.iter().position(|(f, _)| *f == fault) {
-                    self.extra.remove(i);
-                }
-            }
-        }
+        in_force(&mut self.extra, fault, extra);
     }
 
     /// Fault `fault`'s bandwidth drop starts (`Some`: every path runs at `factor` of its
     /// bandwidth) or ends (`None`). Drops in force at once multiply.
     pub fn set_bandwidth_factor(&mut self, fault: u16, factor: Option<f64>) {
-        match factor {
-            Some(f) => self.drops.push((fault, f)),
-            None => {
-                if let Some(i) = self.drops.iter().position(|(f, _)| *f == fault) {
-                    self.drops.remove(i);
-                }
-            }
-        }
+        in_force(&mut self.drops, fault, factor);
         self.bandwidth_factor = self.drops.iter().map(|(_, f)| f).product();
     }
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::faults::{describe_fault, FaultKind, FaultWindow};
 use crate::check::{Checker, WriteId};
+use crate::held::Held;
 use crate::model::net::Delivery;
 use crate::model::readable::Readability;
 use crate::model::world::Watcher;
@@ -171,7 +172,7 @@ pub struct Recorder {
     faults: Vec<FaultWindow>,
     /// Each down node: its crash window's index, and how many crashes hold it (overlapping
     /// crashes make one window, ending at the restart that brings the node back).
-    open_crashes: BTreeMap<NodeId, (usize, u32)>,
+    open_crashes: Held<NodeId, usize>,
     /// The scenario's faults, to name the windows their events open and close.
     fault_specs: Vec<Fault>,
     /// Per scenario fault index: the window it has open.
@@ -216,7 +217,7 @@ impl Recorder {
             rounds: BTreeMap::new(),
             stride: 1,
             faults: Vec::new(),
-            open_crashes: BTreeMap::new(),
+            open_crashes: Held::default(),
             fault_specs: sc.faults.clone(),
             open_faults: BTreeMap::new(),
             disaster: None,
@@ -354,13 +355,8 @@ impl Recorder {
                     },
                 ..
             } => self.arrived(w.addr.subsystem, w.id),
-            Event::Crash { node } if self.open_crashes.contains_key(&node) => {
-                if let Some((_, held)) = self.open_crashes.get_mut(&node) {
-                    *held += 1;
-                }
-            }
-            Event::Crash { node } => {
-                self.open_crashes.insert(node, (self.faults.len(), 1));
+            // A crash of a node already down only holds its window longer (the guard counts it).
+            Event::Crash { node } if self.open_crashes.hold(node, self.faults.len()) => {
                 let (kind, label) = match node {
                     NodeId::Primary(_) => (FaultKind::CrashPrimary, node.label()),
                     NodeId::Secondary(_) => (FaultKind::CrashSecondary, node.label()),
@@ -368,11 +364,7 @@ impl Recorder {
                 self.open(kind, label, now);
             }
             Event::Restart { node } => {
-                let up = self.open_crashes.get_mut(&node).is_some_and(|(_, held)| {
-                    *held -= 1;
-                    *held == 0
-                });
-                if let Some((i, _)) = up.then(|| self.open_crashes.remove(&node)).flatten() {
+                if let Some(i) = self.open_crashes.release(&node) {
                     self.faults[i].end_ns = now;
                 }
             }
