@@ -11,8 +11,12 @@ pub fn rss_bytes() -> u64 {
 }
 
 fn status_kib(key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with(key))?;
+    field_kib(&std::fs::read_to_string("/proc/self/status").ok()?, key)
+}
+
+/// The value in KiB of `key` in the text of a `/proc/*/status` file.
+fn field_kib(status: &str, key: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
     line[key.len()..]
         .trim()
         .trim_end_matches("kB")
@@ -63,13 +67,23 @@ mod tests {
 
     #[test]
     fn peak_is_at_least_current_where_known() {
-        // The current size first: the peak read after it can only be higher (other tests
-        // allocate in parallel threads of this process).
-        let now = rss_bytes();
-        let peak = peak_rss_bytes();
-        if cfg!(target_os = "linux") {
-            assert!(peak > 0 && now > 0);
-        }
-        assert!(peak >= now || peak == 0);
+        // Both from one read of the file: read one after the other, another test of this
+        // process could free memory and reset the peak between them.
+        let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+            assert_eq!((rss_bytes(), peak_rss_bytes()), (0, 0));
+            return;
+        };
+        let now = field_kib(&status, "VmRSS:").expect("VmRSS");
+        let peak = field_kib(&status, "VmHWM:").expect("VmHWM");
+        assert!(now > 0 && peak >= now, "VmRSS {now} kB, VmHWM {peak} kB");
+        assert!(peak_rss_bytes() > 0 && rss_bytes() > 0);
+    }
+
+    #[test]
+    fn a_status_field_is_read_in_kib() {
+        let text = "Name:\trcsim\nVmHWM:\t  4321 kB\nVmRSS:\t  1234 kB\n";
+        assert_eq!(field_kib(text, "VmHWM:"), Some(4321));
+        assert_eq!(field_kib(text, "VmRSS:"), Some(1234));
+        assert_eq!(field_kib(text, "VmSwap:"), None);
     }
 }
