@@ -13,6 +13,7 @@ use std::any::Any;
 use crate::model::readable::Readability;
 use crate::model::world::{write_of, Event, Fate, Wants, Watcher, World};
 use crate::output::AtomicFile;
+use crate::protocol::node::Arrival;
 use crate::protocol::{Body, Msg, NodeId};
 
 /// Bytes gathered before they are fed to the hasher in one call.
@@ -104,8 +105,16 @@ impl Trace {
     /// An event that does not take effect (`fate` says how and why) is hashed like any other,
     /// so trace hashes do not depend on it, but its line reads `"ev": "held"`, `"dropped"` or
     /// `"superseded"` with the event it would have been under `"was"`: a line such as `ship` or
-    /// `apply` always means it happened.
-    pub fn event(&mut self, now: u64, event: &Event, label: Option<&str>, fate: Fate) {
+    /// `apply` always means it happened. A segment that fills a gap in its stream says how many
+    /// held segments it `releases` (handed on right after it, at the same time).
+    pub fn event(
+        &mut self,
+        now: u64,
+        event: &Event,
+        label: Option<&str>,
+        fate: Fate,
+        releases: u64,
+    ) {
         let (kind, a, b, c) = match *event {
             Event::Start => (0, 0, 0, 0),
             Event::Wake { host, tag } => (1, u64::from(host), u64::from(tag), 0),
@@ -163,6 +172,9 @@ impl Trace {
                     "to": to.label(), "msg": msg.name(), "detail": msg_detail(&msg, label)});
                 if let Some(step) = patent_step(msg.name(), to) {
                     v["step"] = step.into();
+                }
+                if releases > 0 {
+                    v["releases"] = releases.into();
                 }
                 v
             }
@@ -237,10 +249,17 @@ impl Watcher for Trace {
     fn before(&mut self, now: u64, event: &Event, world: &World) {
         if self.out.is_none() {
             // What becomes of the event shows only in its line; the hash does not depend on it.
-            self.event(now, event, None, None);
+            self.event(now, event, None, None, 0);
         } else {
             let label = write_of(event).and_then(|id| world.label(id));
-            self.event(now, event, label.as_deref(), world.fate(event));
+            let releases = match *event {
+                Event::Deliver { to, from, ref msg } => match world.arrival(to, from, msg) {
+                    Some(Arrival::InOrder { releases }) => releases,
+                    _ => 0,
+                },
+                _ => 0,
+            };
+            self.event(now, event, label.as_deref(), world.fate(event), releases);
         }
     }
 
@@ -382,7 +401,7 @@ mod tests {
                 host: (i % 3) as u16,
                 tag: i as u32,
             };
-            t.event(i, &e, None, None);
+            t.event(i, &e, None, None, 0);
             feed(&mut reference, &[i, 1, i % 3, i & 0xffff_ffff, 0], &[]);
             if i % 7 == 0 {
                 t.note(i, NodeId::Secondary(2), "released");

@@ -192,3 +192,80 @@ fn of_overlapping_crashes_the_longer_one_decides_the_restart() {
     assert_eq!(dropped_restart("P2"), [170 * MS]);
     assert_nothing_done_while_down("overlapping crashes", &lines);
 }
+
+/// A stream segment that arrives beyond a gap is traced as `held`, not `deliver`, and the one
+/// that fills the gap says how many it `releases`: replaying the trace's lines, every stream
+/// hands its segments on in exactly consecutive order, each held one is released once, and a
+/// segment received twice is traced as `dropped`.
+#[test]
+fn segments_held_beyond_a_gap_are_traced_as_held_until_released() {
+    let t = TempDir::new("held-segments");
+    let trace = t.join("trace.jsonl");
+    rcsim(&[
+        "run",
+        "scenarios/bench-standard.json",
+        "--set",
+        "duration=400ms",
+        "--set",
+        "faults=[]",
+        "--trace",
+        trace.to_str().unwrap(),
+    ])
+    .assert_code(EXIT_OK);
+    let seq_of = |l: &Value| -> u64 {
+        let d = l["detail"].as_str().expect("detail");
+        let n = d
+            .strip_prefix("seq ")
+            .expect("a segment's detail starts with its seq");
+        n.split(':').next().unwrap().parse().expect("seq")
+    };
+    let mut next: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut held: BTreeSet<(String, String, u64)> = BTreeSet::new();
+    let (mut held_lines, mut released, mut duplicates) = (0, 0, 0);
+    for line in std::fs::read_to_string(&trace).unwrap().lines() {
+        let l: Value = serde_json::from_str(line).unwrap();
+        let arrived = l["ev"] == "deliver" || l["was"] == "deliver";
+        if !arrived || !l["detail"].as_str().unwrap_or("").starts_with("seq ") {
+            continue;
+        }
+        let (from, to) = (l["from"].as_str().unwrap(), l["to"].as_str().unwrap());
+        let key = (from.to_string(), to.to_string());
+        let seq = seq_of(&l);
+        let expected = next.entry(key.clone()).or_insert(0);
+        match (l["ev"].as_str().unwrap(), l["why"].as_str().unwrap_or("")) {
+            ("deliver", _) => {
+                assert_eq!(seq, *expected, "{l}: handed on out of order");
+                let releases = l["releases"].as_u64().unwrap_or(0);
+                for s in seq + 1..=seq + releases {
+                    assert!(
+                        held.remove(&(key.0.clone(), key.1.clone(), s)),
+                        "{l}: releases seq {s}, which was not held"
+                    );
+                }
+                released += releases;
+                *expected = seq + 1 + releases;
+            }
+            ("held", _) => {
+                assert!(
+                    seq > *expected,
+                    "{l}: held, but next in order is {expected}"
+                );
+                assert!(held.insert((key.0, key.1, seq)), "{l}: held twice");
+                held_lines += 1;
+            }
+            ("dropped", why) if why.contains("duplicate") => {
+                assert!(
+                    seq < *expected || held.contains(&(key.0, key.1, seq)),
+                    "{l}: a duplicate of a segment not yet received"
+                );
+                duplicates += 1;
+            }
+            _ => panic!("{l}: an unexpected fate for an arriving segment"),
+        }
+    }
+    assert!(
+        held_lines > 10 && released > 10 && duplicates > 0,
+        "1% loss must hold, release and duplicate segments: {held_lines} held, \
+         {released} released, {duplicates} duplicates"
+    );
+}

@@ -2,6 +2,7 @@
 //! session). Each primary completes host writes at once and ships them in order over its own link;
 //! each secondary applies what arrives, in its pair's order, with no coordination across pairs.
 
+use crate::protocol::node::StreamView;
 use std::collections::BTreeSet;
 
 use super::shipping::{BufferLimit, Offer, Shipper};
@@ -34,6 +35,10 @@ impl Primary {
 }
 
 impl Node for Primary {
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         let to = NodeId::Secondary(self.me.pair());
         match input {
@@ -105,6 +110,10 @@ impl Secondary {
 }
 
 impl Node for Secondary {
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Deliver { from, msg } if !self.taken_over => {

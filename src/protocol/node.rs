@@ -213,7 +213,41 @@ pub trait Node {
         0
     }
 
+    /// The node's reliable streams, where it has them: for the run loop's memory hints and for
+    /// the trace's account of each segment's arrival, never for judging a run.
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        None
+    }
+
     /// A hint that a message from `from` is due `ahead` events from now: start loading what
     /// taking it will read (see [`crate::engine::Handler::prefetch`]). Changes nothing.
-    fn prefetch(&self, _from: NodeId, _ahead: usize) {}
+    fn prefetch(&self, from: NodeId, ahead: usize) {
+        if let Some(s) = self.stream_view() {
+            s.prefetch(from, ahead);
+        }
+    }
+}
+
+/// What the world may ask of a node's reliable streams (`crate::protocol::stream::Streams`),
+/// which change nothing: memory hints, and what a segment's arrival would do, for the trace.
+pub trait StreamView {
+    /// Starts loading what taking a message from `from`, due `ahead` events from now, reads.
+    fn prefetch(&self, from: NodeId, ahead: usize);
+
+    /// What taking segment `seq` from `from` would do now.
+    fn arrival(&self, from: NodeId, seq: u64) -> Arrival;
+}
+
+/// What a stream segment's arrival does at its receiver (see [`StreamView::arrival`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// The next in order: handed on now, and with it `releases` segments that waited behind it.
+    InOrder {
+        /// Segments held beyond the gap this one fills, handed on right after it.
+        releases: u64,
+    },
+    /// Beyond a gap: held (and acknowledged selectively) until the missing ones arrive.
+    BeyondGap,
+    /// Received before: acknowledged again, and dropped.
+    Duplicate,
 }

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
+use super::node::{Arrival, StreamView};
 use super::pairset::PairSet;
 use super::{Body, Msg, NodeId, Output, Outputs, Renaming, Timer};
 use crate::engine::hint;
@@ -24,6 +25,17 @@ struct Pending {
     tries: u32,
     /// The receiver holds it beyond a gap (selective acknowledgement): never resend it.
     held: bool,
+}
+
+/// What the world may see of a node's streams (see [`crate::protocol::Node::stream_view`]).
+impl StreamView for Streams {
+    fn prefetch(&self, from: NodeId, ahead: usize) {
+        Streams::prefetch(self, from, ahead);
+    }
+
+    fn arrival(&self, from: NodeId, seq: u64) -> Arrival {
+        Streams::arrival(self, from, seq)
+    }
 }
 
 /// Segments resent to one peer per timer tick at most.
@@ -482,6 +494,25 @@ impl Streams {
         }
     }
 
+    /// What taking segment `seq` from `from` would do now, for the trace (which shows a segment
+    /// that waits behind a gap as held, not as delivered): asks and changes nothing.
+    pub fn arrival(&self, from: NodeId, seq: u64) -> Arrival {
+        let k = dense(from) as u32;
+        let next = self.peer(from).map_or(0, |p| p.next_recv);
+        if seq < next || self.held.contains_key(&(k, seq)) {
+            Arrival::Duplicate
+        } else if seq > next {
+            Arrival::BeyondGap
+        } else {
+            let releases = (seq + 1..)
+                .take_while(|&s| self.held.contains_key(&(k, s)))
+                .count();
+            Arrival::InOrder {
+                releases: releases as u64,
+            }
+        }
+    }
+
     /// Payloads now deliverable in stream order, oldest first; the buffer is handed back with
     /// [`Streams::give_back`] so it is reused.
     pub fn take_ready(&mut self) -> Vec<(NodeId, Body)> {
@@ -850,6 +881,33 @@ mod tests {
         assert_eq!(
             deliver(&mut rx, 0, 10, &mut out),
             vec![body(10), body(11), body(12)]
+        );
+    }
+
+    /// What the trace is told of each arrival agrees with what taking it then does: a segment
+    /// beyond a gap hands nothing on, the one that fills it hands on itself and the `releases`
+    /// held behind it, and a duplicate (received, or held) hands on nothing.
+    #[test]
+    fn an_arrival_is_foretold_as_taking_it_turns_out() {
+        let mut rx = Streams::new(100, true);
+        let mut out = Outputs::new();
+        let mut take = |rx: &mut Streams, seq: u64| {
+            let foretold = rx.arrival(A, seq);
+            let handed = deliver(rx, seq, seq, &mut out).len() as u64;
+            (foretold, handed)
+        };
+        assert_eq!(take(&mut rx, 0), (Arrival::InOrder { releases: 0 }, 1));
+        assert_eq!(take(&mut rx, 2), (Arrival::BeyondGap, 0));
+        assert_eq!(take(&mut rx, 3), (Arrival::BeyondGap, 0));
+        assert_eq!(take(&mut rx, 3), (Arrival::Duplicate, 0));
+        assert_eq!(take(&mut rx, 5), (Arrival::BeyondGap, 0));
+        assert_eq!(take(&mut rx, 1), (Arrival::InOrder { releases: 2 }, 3));
+        assert_eq!(take(&mut rx, 0), (Arrival::Duplicate, 0));
+        assert_eq!(take(&mut rx, 4), (Arrival::InOrder { releases: 1 }, 2));
+        assert_eq!(
+            rx.arrival(B, 0),
+            Arrival::InOrder { releases: 0 },
+            "a new peer"
         );
     }
 

@@ -2,6 +2,7 @@
 //! applied it, so no later write can depend on a write the secondary lacks; the price is a link
 //! round trip on every host write.
 
+use crate::protocol::node::StreamView;
 use std::collections::BTreeSet;
 
 use super::stream::Streams;
@@ -27,6 +28,10 @@ impl Primary {
 }
 
 impl Node for Primary {
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::HostWrite(w) => {
@@ -72,6 +77,10 @@ impl Secondary {
 }
 
 impl Node for Secondary {
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Deliver { from, msg } if !self.taken_over => {

@@ -22,6 +22,10 @@ impl<T: Node + ?Sized> Node for Box<T> {
         (**self).buffered()
     }
 
+    fn stream_view(&self) -> Option<&dyn super::node::StreamView> {
+        (**self).stream_view()
+    }
+
     fn prefetch(&self, from: NodeId, ahead: usize) {
         (**self).prefetch(from, ahead);
     }

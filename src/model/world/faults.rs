@@ -2,6 +2,8 @@
 //! of an event a fault touches (held, dropped, superseded).
 
 use crate::engine::Scheduler;
+use crate::protocol::node::Arrival;
+use crate::protocol::{Msg, NodeId};
 use crate::scenario::types::{Fault, NetTarget};
 
 use super::{Component, Event, Fate, World};
@@ -194,8 +196,28 @@ impl World {
             Event::Deliver { to: node, .. } | Event::Timer { node, .. } if !self.alive(node) => {
                 Some(("dropped", "receiver down"))
             }
+            Event::Deliver { to, from, msg } => match self.arrival(to, from, &msg) {
+                Some(Arrival::BeyondGap) => Some((
+                    "held",
+                    "beyond a gap in its stream: handed on when the missing segments arrive",
+                )),
+                Some(Arrival::Duplicate) => {
+                    Some(("dropped", "a duplicate of a segment already received"))
+                }
+                _ => None,
+            },
             _ => None,
         }
+    }
+
+    /// What message `msg` from `from`, arriving now at `to`, does in `to`'s streams: `None` for
+    /// a datagram, an acknowledgement, or a node without streams. For the trace only.
+    pub fn arrival(&self, to: NodeId, from: NodeId, msg: &Msg) -> Option<Arrival> {
+        let Msg::Seg { seq, .. } = *msg else {
+            return None;
+        };
+        let node = self.nodes.get(self.node_index(to))?;
+        Some(node.stream_view()?.arrival(from, seq))
     }
 
     /// True once every secondary said its part of the takeover is done (the run then stops as

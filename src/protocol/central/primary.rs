@@ -17,6 +17,7 @@
 //! the clock every other primary synchronises to. Crashes keep state; timers are re-armed on
 //! restart.
 
+use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, VecDeque};
 
 use super::Config;
@@ -397,8 +398,8 @@ impl StreamNode for Primary {
 }
 
 impl Node for Primary {
-    fn prefetch(&self, from: NodeId, ahead: usize) {
-        self.streams.prefetch(from, ahead);
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
     }
 
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {

@@ -13,6 +13,7 @@
 //! the mover, applies what is complete in its journal, and then says the takeover is done;
 //! updates of the incomplete group are never applied.
 
+use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::Config;
@@ -338,8 +339,8 @@ impl StreamNode for Secondary {
 }
 
 impl Node for Secondary {
-    fn prefetch(&self, from: NodeId, ahead: usize) {
-        self.streams.prefetch(from, ahead);
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
     }
 
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {

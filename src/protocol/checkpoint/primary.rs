@@ -16,6 +16,7 @@
 //! checkpoint that covers it covers the other, whatever the LAN's delays did to the clocks.
 //! The wait is zero while the bound stays below half a write's service time.
 
+use crate::protocol::node::StreamView;
 use std::collections::VecDeque;
 
 use super::clock::ClockBound;
@@ -363,8 +364,8 @@ impl StreamNode for Primary {
 }
 
 impl Node for Primary {
-    fn prefetch(&self, from: NodeId, ahead: usize) {
-        self.streams.prefetch(from, ahead);
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
     }
 
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {

@@ -21,6 +21,7 @@
 //! write it had not reported applied (the primary keeps them; see `retained.rs`), then applies
 //! what it owes. Its volume is never readable torn.
 
+use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{master_of, Config, MemberFailure, Mutant};
@@ -664,8 +665,8 @@ impl StreamNode for Secondary {
 }
 
 impl Node for Secondary {
-    fn prefetch(&self, from: NodeId, ahead: usize) {
-        self.streams.prefetch(from, ahead);
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
     }
 
     fn buffered(&self) -> usize {

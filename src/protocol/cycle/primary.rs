@@ -8,6 +8,7 @@
 //! to be committed (at most `drain_timeout`). Crashes keep state; timers are re-armed on restart,
 //! and a coordination window that ran out meanwhile is abandoned then.
 
+use crate::protocol::node::StreamView;
 use std::collections::BTreeSet;
 
 use super::Config;
@@ -364,8 +365,8 @@ impl StreamNode for Primary {
 }
 
 impl Node for Primary {
-    fn prefetch(&self, from: NodeId, ahead: usize) {
-        self.streams.prefetch(from, ahead);
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
     }
 
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {

@@ -9,6 +9,7 @@
 //! listening to their primaries, and the coordinator commits whatever cycle is whole everywhere by
 //! its reports, then says the takeover is done and commits nothing more.
 
+use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Config;
@@ -233,8 +234,8 @@ impl StreamNode for Secondary {
 }
 
 impl Node for Secondary {
-    fn prefetch(&self, from: NodeId, ahead: usize) {
-        self.streams.prefetch(from, ahead);
+    fn stream_view(&self) -> Option<&dyn StreamView> {
+        Some(&self.streams)
     }
 
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
