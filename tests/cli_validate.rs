@@ -192,3 +192,40 @@ fn standard_input_named_twice_is_refused_before_it_is_read() {
     rcsim(&["validate", "-", FIGURE1, "-"])
         .assert_usage_error(&["`-` (standard input) is named 2 times", "read only once"]);
 }
+
+/// Standard input under two other names, or `-` and one of them, is one stream too: the second
+/// reading would find it empty and report a bogus "expected value". The same regular file twice
+/// reads the same both times and stays allowed.
+#[cfg(unix)]
+#[test]
+fn one_stream_named_twice_under_any_names_is_refused() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let text = std::fs::read(root().join(FIGURE1)).expect("scenario");
+    for names in [["/dev/stdin", "/dev/stdin"], ["-", "/dev/fd/0"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rcsim"))
+            .arg("validate")
+            .args(names)
+            .current_dir(root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        // Refused before anything is read, so the pipe may close unread.
+        let _ = child.stdin.take().expect("stdin").write_all(&text);
+        let out = child.wait_with_output().expect("ends");
+        let out = Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).expect("UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("UTF-8"),
+        };
+        out.assert_usage_error(&[
+            &format!("`{}` and `{}` name the same stream", names[0], names[1]),
+            "read only once",
+        ]);
+    }
+    let twice = rcsim(&["validate", FIGURE1, FIGURE1]);
+    twice.assert_code(EXIT_OK);
+    assert_eq!(twice.stdout.lines().count(), 2, "{}", twice.stdout);
+}

@@ -20,6 +20,15 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
         );
         return EXIT_USAGE;
     }
+    if let Some((first, again)) = one_stream_twice(files) {
+        errln!(
+            "rcsim validate: `{}` and `{}` name the same stream (a pipe, FIFO or terminal, such as \
+             standard input), which can be read only once: name it once",
+            first.display(),
+            again.display()
+        );
+        return EXIT_USAGE;
+    }
     let mut all_valid = true;
     let mut report = Vec::new();
     for file in files {
@@ -71,4 +80,40 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
     } else {
         EXIT_USAGE
     }
+}
+
+/// Two of `files` that name one stream, which a first reading empties: standard input under two
+/// names (`-`, `/dev/stdin`, `/dev/fd/0`), or one pipe or FIFO twice. Regular files and anything
+/// that cannot be looked at are left to the reading (a regular file read twice reads the same).
+#[cfg(unix)]
+fn one_stream_twice(files: &[PathBuf]) -> Option<(&PathBuf, &PathBuf)> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let mut streams: Vec<((u64, u64), &PathBuf)> = Vec::new();
+    for file in files {
+        let meta = if file.as_os_str() == "-" {
+            std::io::stdin()
+                .as_fd()
+                .try_clone_to_owned()
+                .and_then(|fd| std::fs::File::from(fd).metadata())
+        } else {
+            std::fs::metadata(file)
+        };
+        let Ok(meta) = meta else { continue };
+        if meta.is_file() || meta.is_dir() {
+            continue;
+        }
+        let id = (meta.dev(), meta.ino());
+        if let Some(&(_, first)) = streams.iter().find(|(seen, _)| *seen == id) {
+            return Some((first, file));
+        }
+        streams.push((id, file));
+    }
+    None
+}
+
+/// Where files cannot be told apart by device and inode, only `-` twice is caught.
+#[cfg(not(unix))]
+fn one_stream_twice(_files: &[PathBuf]) -> Option<(&PathBuf, &PathBuf)> {
+    None
 }
