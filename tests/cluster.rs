@@ -221,6 +221,16 @@ fn shard_auto_names_the_missing_or_contradictory_variable() {
     let agreeing = both("2");
     agreeing.assert_no_panic();
     assert_eq!(agreeing.json()["seeds"], 4, "the same shard 2 of 2");
+    // Counts in plain decimal only, on the command line and from the environment alike.
+    both(" 2").assert_usage_error(&["RCSIM_SHARD_COUNT", "no leading zero"]);
+    for n in ["02", "+2"] {
+        let mut args = counted;
+        args[6] = n;
+        rcsim_env(&args, &[("JOB_COMPLETION_INDEX", "1".into())])
+            .assert_usage_error(&["--shard-count", "no leading zero"]);
+        rcsim(&["fuzz", "--seeds", "8", "--jobs", n])
+            .assert_usage_error(&["--jobs", "no leading zero"]);
+    }
 }
 
 fn line_count(dir: &Path) -> usize {

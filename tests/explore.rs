@@ -392,4 +392,11 @@ fn a_job_count_outside_1_to_1024_is_refused_before_any_thread_starts() {
         rcsim(&["explore", PATENT, "--jobs", n, "--max-states", "100"])
             .assert_usage_error(&["--jobs", "expected 1 to 1024 worker threads"]);
     }
+    for n in ["+2", "02", " 2", "2 "] {
+        rcsim(&["explore", PATENT, "--jobs", n, "--max-states", "100"]).assert_usage_error(&[
+            "--jobs",
+            "not a number of worker threads",
+            "no leading zero",
+        ]);
+    }
 }

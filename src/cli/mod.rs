@@ -303,7 +303,7 @@ struct FuzzArgs {
     shard: Option<shard::ShardArg>,
     /// With --shard auto under Kubernetes: how many shards (the Job's completions); if
     /// RCSIM_SHARD_COUNT is set too, the two must agree.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = shard::parse_count)]
     shard_count: Option<u64>,
     /// Continue the interrupted campaign in --out: keep every seed its results.jsonl finished
     /// and run the rest (the same arguments are required; it starts afresh if --out is empty).
@@ -361,14 +361,18 @@ struct FuzzArgs {
 /// Most worker threads `--jobs` accepts.
 const MAX_JOBS: usize = 1024;
 
-/// Parses `--jobs N`: 1 to [`MAX_JOBS`] worker threads; 0 is refused rather than guessed at.
+/// Parses `--jobs N`: 1 to [`MAX_JOBS`] worker threads in plain decimal (see
+/// [`rcsim::decimal`]); 0 is refused rather than guessed at.
 pub(super) fn parse_jobs(s: &str) -> Result<usize, String> {
-    let n: usize = s.trim().parse().map_err(|_| {
-        format!(
-            "`{}` is not a number of worker threads",
-            rcsim::quote::bounded(s)
-        )
-    })?;
+    let n = rcsim::decimal::plain_u64(s)
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        .ok_or_else(|| {
+            format!(
+                "`{}` is not a number of worker threads: expected {}",
+                rcsim::quote::bounded(s),
+                rcsim::decimal::EXPECTED
+            )
+        })?;
     if n == 0 || n > MAX_JOBS {
         return Err(format!(
             "expected 1 to {MAX_JOBS} worker threads, got {n} (omit --jobs for one per core)"

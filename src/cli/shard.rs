@@ -37,6 +37,17 @@ pub fn parse_shard(s: &str) -> Result<ShardArg, String> {
     Ok(ShardArg::Fixed(k, n))
 }
 
+/// Parses `--shard-count N`: at least 1, in plain decimal (the cap is checked where the count
+/// is used, with the scheduler's).
+pub fn parse_count(s: &str) -> Result<u64, String> {
+    plain_u64(s).filter(|&n| n >= 1).ok_or_else(|| {
+        format!(
+            "--shard-count {}: expected a number of shards of at least 1, in {EXPECTED}",
+            bounded(s)
+        )
+    })
+}
+
 /// The variable that gives a Kubernetes Indexed Job's shard count when `--shard-count` does not
 /// (Kubernetes exports the index but not the completions).
 pub const COUNT_VAR: &str = "RCSIM_SHARD_COUNT";
@@ -53,8 +64,11 @@ pub fn from_env(
     let number = |name: &str| -> Result<Option<u64>, String> {
         match var(name) {
             None => Ok(None),
-            Some(v) => v.trim().parse().map(Some).map_err(|_| {
-                format!("--shard auto: {name}={v:?} is not a non-negative whole number")
+            Some(v) => plain_u64(&v).map(Some).ok_or_else(|| {
+                format!(
+                    "--shard auto: {name}={:?} is not a whole number in {EXPECTED}",
+                    bounded(&v)
+                )
             }),
         }
     };
@@ -184,6 +198,37 @@ mod tests {
         ("SLURM_ARRAY_TASK_MAX", "8"),
         ("SLURM_ARRAY_TASK_COUNT", "4"),
     ];
+
+    /// A scheduler writes its numbers in plain decimal; anything else (a sign, a leading zero,
+    /// surrounding space) is refused naming the variable, not read as some number.
+    #[test]
+    fn a_scheduler_number_must_be_plain_decimal() {
+        for bad in [" 6", "6 ", "+6", "06", "6\n", ""] {
+            let mut vars = SLURM;
+            vars[0] = ("SLURM_ARRAY_TASK_ID", bad);
+            let e = from_env(env(&vars), None).expect_err(bad);
+            assert!(
+                e.contains("SLURM_ARRAY_TASK_ID") && e.contains(EXPECTED),
+                "{bad:?}: {e}"
+            );
+        }
+        let e = from_env(
+            env(&[("JOB_COMPLETION_INDEX", "0"), (COUNT_VAR, " 2")]),
+            None,
+        )
+        .expect_err("spaced count");
+        assert!(e.contains(COUNT_VAR), "{e}");
+    }
+
+    #[test]
+    fn a_shard_count_is_at_least_one_in_plain_decimal() {
+        assert_eq!(parse_count("1"), Ok(1));
+        assert_eq!(parse_count("64"), Ok(64));
+        for bad in ["0", "+2", "02", " 2", "-1", "2.0", ""] {
+            let e = parse_count(bad).expect_err(bad);
+            assert!(e.contains("--shard-count") && e.contains(EXPECTED), "{e}");
+        }
+    }
 
     #[test]
     fn a_slurm_array_task_is_a_shard() {
