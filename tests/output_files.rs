@@ -536,3 +536,75 @@ fn ctrl_c_during_a_report_or_a_sweep_leaves_its_directory_empty() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn sighup_during_run_trace_leaves_no_file_and_exits_129() {
+    let d = TempDir::new("sighup-run");
+    let trace = d.join("trace.jsonl");
+    let mut args = vec![
+        "run",
+        "scenarios/bench-standard.json",
+        "--trace",
+        trace.to_str().expect("utf-8"),
+    ];
+    args.extend(LONG);
+    let mut run = Running::start(&args);
+    run.wait_until(|| writing(d.path()));
+    let (code, stderr) = run.signal(libc::SIGHUP);
+    assert_eq!(code, Some(129), "{stderr}");
+    assert!(stderr.contains("stopped by SIGHUP"), "{stderr}");
+    assert_eq!(names(d.path()), Vec::<String>::new(), "nothing left behind");
+}
+
+/// A run started with SIGINT ignored (`nohup`, a script's `&`) keeps it ignored, as is
+/// customary: Ctrl-C at the terminal it left behind does not stop it, and it ends as it would
+/// have, with its trace written whole.
+#[cfg(unix)]
+#[test]
+fn a_signal_ignored_at_the_start_stays_ignored() {
+    use std::os::unix::process::CommandExt;
+    let d = TempDir::new("sigint-ignored");
+    let trace = d.join("trace.jsonl");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rcsim"));
+    cmd.args([
+        "run",
+        "scenarios/bench-standard.json",
+        "--set",
+        "duration=5s",
+        "--set",
+        "faults.0.at=4.9s",
+        "--json",
+        "--trace",
+        trace.to_str().expect("utf-8"),
+    ])
+    .current_dir(common::root())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    // SAFETY: `signal` is async-signal-safe, as code between fork and exec must be.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut run = Running(Some(cmd.spawn().expect("rcsim starts")));
+    run.wait_until(|| writing(d.path()));
+    let child = run.0.take().expect("running");
+    common::signal(&child, libc::SIGINT);
+    let out = child.wait_with_output().expect("it ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("result JSON");
+    let lines = std::fs::read_to_string(&trace).expect("the trace is written");
+    let events = lines
+        .lines()
+        .filter(|l| !l.contains("\"host-write\"") && !l.contains("\"host-complete\""))
+        .count();
+    assert!(
+        events as u64 >= result["events"].as_u64().expect("events"),
+        "the whole trace: {events} lines against {} events",
+        result["events"]
+    );
+    assert_eq!(names(d.path()), vec!["trace.jsonl".to_string()]);
+}
