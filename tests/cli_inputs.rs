@@ -156,3 +156,45 @@ fn validate_and_run_check_a_reproducer_as_replay_does() {
         }
     }
 }
+
+/// Ctrl-C while `run -` waits for its scenario on standard input ends it at once, by the
+/// signal's default action: the handler that makes a run stop cleanly is installed only once
+/// the inputs are read (with it installed, the read resumed and swallowed the first Ctrl-C).
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_while_a_scenario_is_read_from_stdin_ends_the_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = common::signalable(&["run", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let _keep_open = child.stdin.take().expect("stdin");
+    // Wait until it blocks in read(0, ...): /proc/PID/syscall starts with read's number, 0, and
+    // the descriptor, 0x0.
+    let syscall = format!("/proc/{}/syscall", child.id());
+    let reading = || std::fs::read_to_string(&syscall).is_ok_and(|s| s.starts_with("0 0x0 "));
+    for _ in 0..2000 {
+        if reading() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(reading(), "rcsim run - should be reading standard input");
+    common::signal(&child, libc::SIGINT);
+    let mut status = None;
+    for _ in 0..2000 {
+        status = child.try_wait().expect("waits");
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the first Ctrl-C did not end `rcsim run -` waiting on standard input");
+    };
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status}");
+}

@@ -386,7 +386,7 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
         check_determinism: args.check_determinism,
     };
     // A signal stops the workers taking seeds, as does a file the campaign cannot write.
-    let stop = super::interrupt::flag();
+    let stop = super::interrupt::armed();
     let started = Instant::now();
     let mut progress = Progress::new(c.seeds.len());
     let mut write_error = None;

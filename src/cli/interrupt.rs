@@ -1,11 +1,14 @@
-//! Ctrl-C and `kill`: one handler for the whole process, installed once by the commands that
-//! write files while they run (`run`, `replay`, `report`, `sweep`, `fuzz`). The handler only
-//! sets a flag; the simulation loop and the campaign's workers look at it, stop, and drop the
-//! output files they had started, so no temporary file is left beside a target. The process
-//! then exits with 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM, 129 for
-//! SIGHUP), as a shell reports a process the signal ended. A second signal ends the process at
-//! once, for a user who will not wait. A signal the process started with ignored (`nohup`, a
-//! script's `&`) stays ignored.
+//! Ctrl-C and `kill`: one handler for the whole process, installed by the commands that
+//! write files while they run (`run`, `replay`, `report`, `sweep`, `fuzz`) once their inputs are
+//! read, just before that work starts ([`armed`]). Until then the default actions stand, so
+//! Ctrl-C at a scenario read from a terminal, a pipe or a FIFO ends rcsim at once: there is
+//! nothing yet to clean up, and a handler would only swallow the signal while the read goes on.
+//! The handler only sets a flag; the simulation loop and the campaign's workers look at it, stop,
+//! and drop the output files they had started, so no temporary file is left beside a target.
+//! The process then exits with 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM,
+//! 129 for SIGHUP), as a shell reports a process the signal ended. A second signal ends the
+//! process at once, for a user who will not wait. A signal the process started with ignored
+//! (`nohup`, a script's `&`) stays ignored.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
@@ -46,9 +49,9 @@ extern "C" fn on_signal(sig: libc::c_int) {
 }
 
 /// Installs the handler for SIGINT, SIGTERM and SIGHUP, leaving any the process started with
-/// ignored as it is. Installing it again changes nothing.
+/// ignored as it is.
 #[cfg(unix)]
-pub(super) fn install() {
+fn install() {
     for sig in [SIGINT, SIGTERM, SIGHUP] {
         // SAFETY: plain sigaction calls; the handler only stores to atomics (or calls `_exit`),
         // which is async-signal-safe.
@@ -68,14 +71,18 @@ pub(super) fn install() {
     }
 }
 
-/// Installs the handler for Ctrl-C. Installing it again changes nothing.
+/// Installs the handler for Ctrl-C.
 #[cfg(not(unix))]
-pub(super) fn install() {
+fn install() {
     let _ = ctrlc::set_handler(|| note(SIGINT));
 }
 
-/// The flag the first signal sets, for the loops to look at.
-pub(super) fn flag() -> &'static AtomicBool {
+/// Installs the handler (the first call; later ones change nothing) and returns the flag the
+/// first signal sets, for the loops to look at. A command calls it once its inputs are read,
+/// just before the work whose files a signal must not leave half-written.
+pub(super) fn armed() -> &'static AtomicBool {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(install);
     &STOP
 }
 
@@ -119,7 +126,7 @@ mod tests {
         assert_eq!(name(), "SIGINT");
         assert!(stopped("the run").is_none());
         note(SIGTERM);
-        assert!(flag().load(Ordering::SeqCst));
+        assert!(STOP.load(Ordering::SeqCst));
         assert_eq!((code(), name().as_str()), (143, "SIGTERM"));
         assert_eq!(stopped("the run"), Some(143));
     }

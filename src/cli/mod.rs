@@ -527,25 +527,10 @@ impl Cli {
     pub fn bursty(&self) -> bool {
         !matches!(self.command, Command::Explore(_))
     }
-
-    /// True for the commands that write files while they run and stop cleanly on a signal (see
-    /// [`interrupt`]); the others keep the default actions, which end them at once.
-    fn interruptible(&self) -> bool {
-        match &self.command {
-            Command::Run(_) | Command::Replay { .. } | Command::Report(_) | Command::Sweep(_) => {
-                true
-            }
-            Command::Fuzz(args) => args.merge.is_empty(),
-            _ => false,
-        }
-    }
 }
 
 /// Runs the parsed command and returns its exit code.
 pub fn dispatch(cli: Cli) -> u8 {
-    if cli.interruptible() {
-        interrupt::install();
-    }
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Validate { scenarios, json } => validate::validate(&scenarios, json),
@@ -577,7 +562,7 @@ pub fn dispatch(cli: Cli) -> u8 {
             &RunOptions {
                 trace: trace.as_deref(),
                 chrome_trace: chrome_trace.as_deref(),
-                stop: Some(interrupt::flag()),
+                stop: Some(interrupt::armed()),
                 ..RunOptions::default()
             },
         ),

@@ -142,11 +142,12 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         .collect();
     let bar = progress(jobs.len(), "report");
     let tick = || bar.inc(1);
+    let stop = super::interrupt::armed();
     let done = parallel_map(&jobs, threads(), &tick, |&(p, seed, record)| {
         let opts = RunOptions {
             record,
             rpo_target_ns: args.rpo_target.map(|t| t.as_ns()),
-            stop: Some(super::interrupt::flag()),
+            stop: Some(stop),
             ..RunOptions::default()
         };
         simulate_recorded(&scenarios[p], seed, &opts)

@@ -127,7 +127,7 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         trace: args.trace.as_deref(),
         chrome_trace: args.chrome_trace.as_deref(),
         chrome_window,
-        stop: Some(interrupt::flag()),
+        stop: Some(interrupt::armed()),
         ..RunOptions::default()
     };
     let progress = RunProgress::on_terminal(&format!("{} seed {seed}", sc.name));

@@ -137,7 +137,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
     let bar = progress(jobs.len(), "sweep");
     let tick = || bar.inc(1);
     let opts = RunOptions {
-        stop: Some(super::interrupt::flag()),
+        stop: Some(super::interrupt::armed()),
         ..RunOptions::default()
     };
     let done = parallel_map(&jobs, threads(), &tick, |&(i, seed)| {
