@@ -445,24 +445,28 @@ fn writing(dir: &std::path::Path) -> bool {
     })
 }
 
+/// Ctrl-C (SIGINT) or a closed terminal (SIGHUP) during `run --trace`: the unfinished trace is
+/// removed, and the exit code is 128 plus the signal's number.
 #[cfg(unix)]
 #[test]
-fn ctrl_c_during_run_trace_leaves_no_file_and_exits_130() {
-    let d = TempDir::new("sigint-run");
-    let trace = d.join("trace.jsonl");
-    let mut args = vec![
-        "run",
-        "scenarios/bench-standard.json",
-        "--trace",
-        trace.to_str().expect("utf-8"),
-    ];
-    args.extend(LONG);
-    let mut run = Running::start(&args);
-    run.wait_until(|| writing(d.path()));
-    let (code, stderr) = run.signal(libc::SIGINT);
-    assert_eq!(code, Some(130), "{stderr}");
-    assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
-    assert_eq!(names(d.path()), Vec::<String>::new(), "nothing left behind");
+fn a_signal_during_run_trace_leaves_no_file_and_exits_128_plus_its_number() {
+    for (sig, name, code) in [(libc::SIGINT, "SIGINT", 130), (libc::SIGHUP, "SIGHUP", 129)] {
+        let d = TempDir::new("signal-run");
+        let trace = d.join("trace.jsonl");
+        let mut args = vec![
+            "run",
+            "scenarios/bench-standard.json",
+            "--trace",
+            trace.to_str().expect("utf-8"),
+        ];
+        args.extend(LONG);
+        let mut run = Running::start(&args);
+        run.wait_until(|| writing(d.path()));
+        let (got, stderr) = run.signal(sig);
+        assert_eq!(got, Some(code), "{name}: {stderr}");
+        assert!(stderr.contains(&format!("stopped by {name}")), "{stderr}");
+        assert_eq!(names(d.path()), Vec::<String>::new(), "nothing left behind");
+    }
 }
 
 #[cfg(unix)]
@@ -535,26 +539,6 @@ fn ctrl_c_during_a_report_or_a_sweep_leaves_its_directory_empty() {
             "{command}: nothing written"
         );
     }
-}
-
-#[cfg(unix)]
-#[test]
-fn sighup_during_run_trace_leaves_no_file_and_exits_129() {
-    let d = TempDir::new("sighup-run");
-    let trace = d.join("trace.jsonl");
-    let mut args = vec![
-        "run",
-        "scenarios/bench-standard.json",
-        "--trace",
-        trace.to_str().expect("utf-8"),
-    ];
-    args.extend(LONG);
-    let mut run = Running::start(&args);
-    run.wait_until(|| writing(d.path()));
-    let (code, stderr) = run.signal(libc::SIGHUP);
-    assert_eq!(code, Some(129), "{stderr}");
-    assert!(stderr.contains("stopped by SIGHUP"), "{stderr}");
-    assert_eq!(names(d.path()), Vec::<String>::new(), "nothing left behind");
 }
 
 /// A run started with SIGINT ignored (`nohup`, a script's `&`) keeps it ignored, as is
