@@ -22,6 +22,7 @@ mod dbms_labels;
 mod deploy;
 mod determinism;
 mod explore;
+mod fault_overlap;
 mod findings;
 mod fuzz;
 mod hostile_inputs;
