@@ -631,3 +631,70 @@ fn lag_and_exposure_percentiles_and_series_match_a_recount_from_the_trace() {
         );
     }
 }
+
+/// The shaded bands (`<rect>` at the shading's opacity) of `fill` in an SVG chart, as
+/// `(x, width)` in pixels, in the order drawn (panel by panel).
+fn bands(svg: &str, fill: &str) -> Vec<(i64, i64)> {
+    let attr = |tag: &str, name: &str| -> i64 {
+        let at = tag.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+        tag[at..]
+            .split('"')
+            .next()
+            .expect("value")
+            .parse()
+            .expect("a pixel count")
+    };
+    svg.split("<rect")
+        .skip(1)
+        .map(|r| &r[..r.find('>').expect("tag ends")])
+        .filter(|r| r.contains(&format!("fill=\"{fill}\"")) && r.contains("opacity=\"0.16\""))
+        .map(|r| (attr(r, "x"), attr(r, "width")))
+        .collect()
+}
+
+/// Two overlapping crashes of S1 (100-200 ms and 120-130 ms) are one shaded window from the
+/// first crash to the restart that brings S1 back: it starts where a crash of P2 at 100 ms
+/// starts and ends where a crash of P3 at 200 ms starts (to the pixel), in every panel.
+#[test]
+fn overlapping_crashes_shade_one_window_from_the_first_crash_to_the_last_restart() {
+    let dir = TempDir::new("overlap-shade");
+    let faults = r#"faults=[
+        {"kind":"crash","site":"secondary","subsystem":1,"at":"100ms","down_for":"100ms"},
+        {"kind":"crash","site":"secondary","subsystem":1,"at":"120ms","down_for":"10ms"},
+        {"kind":"crash","site":"primary","subsystem":2,"at":"100ms","down_for":"10ms"},
+        {"kind":"crash","site":"primary","subsystem":3,"at":"200ms","down_for":"50ms"}]"#;
+    rcsim(&[
+        "report",
+        "scenarios/checkpoint-faults.json",
+        "--protocol",
+        "checkpoint",
+        "--set",
+        faults,
+        "--out",
+        dir.path().to_str().expect("utf-8"),
+    ])
+    .assert_code(EXIT_OK)
+    .assert_no_panic();
+    let md = std::fs::read_to_string(dir.join("index.md")).expect("index.md");
+    assert!(md.contains("secondary crash (S1)"), "{md}");
+    let svg = std::fs::read_to_string(dir.join("buffers.svg")).expect("svg");
+    let secondary = bands(&svg, "#DCBE00");
+    let primary = bands(&svg, "#FF8C00");
+    assert!(!secondary.is_empty(), "no secondary crash shaded");
+    assert_eq!(
+        primary.len(),
+        2 * secondary.len(),
+        "one S1 window and two primary ones per panel: {secondary:?} {primary:?}"
+    );
+    for (s, p) in secondary.iter().zip(primary.chunks(2)) {
+        let (p2, p3) = (p[0], p[1]);
+        assert_eq!(
+            s.0, p2.0,
+            "S1's window starts with its first crash, at 100 ms"
+        );
+        assert!(
+            (s.0 + s.1 - p3.0).abs() <= 1,
+            "S1's window {s:?} ends at its restart, 200 ms, where P3's crash {p3:?} starts"
+        );
+    }
+}
