@@ -145,10 +145,11 @@ fn lifted(o: &SeedOutcome) -> String {
 }
 
 /// The campaign's identity from its arguments, as summary.json records it (`base_hash` is of
-/// the base as given, before `--protocol` or `--mutant` changed it).
+/// the base as given, before `--protocol` or `--mutant` changed it; `protocol` is the one its
+/// seeds run, after every override).
 fn identity(
     args: &FuzzArgs,
-    base: &Scenario,
+    protocol: ProtocolKind,
     base_hash: String,
     range: &std::ops::Range<u64>,
     (k, n): (u64, u64),
@@ -161,7 +162,7 @@ fn identity(
         },
         shard: ShardId { k, n },
         base_hash,
-        protocol: base.protocol.kind.name().to_string(),
+        protocol: protocol.name().to_string(),
         mutant: args.mutant.map(|m| m.name().to_string()),
         options: CampaignOptions {
             outside_assumptions: args.outside_assumptions,
@@ -340,11 +341,18 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
     let gen = GenOptions {
         outside_assumptions: args.outside_assumptions,
     };
-    // A bad --set is bad input: try it on the first seed before starting.
-    if let Some(first) = seeds.get(0) {
-        campaign::scenario_for(&base, first, gen, &overrides)?;
-    }
-    let id = identity(args, &base, base_hash, &range, shard, &overrides);
+    // A bad --set is bad input: try it on the first seed before starting. Its protocol is every
+    // seed's, `--set protocol.kind=...` included: the one the campaign's results name.
+    let protocol = match seeds.get(0) {
+        Some(first) => {
+            campaign::scenario_for(&base, first, gen, &overrides)?
+                .0
+                .protocol
+                .kind
+        }
+        None => base.protocol.kind,
+    };
+    let id = identity(args, protocol, base_hash, &range, shard, &overrides);
     let mut summary = Summary {
         campaign: Some(id.clone()),
         ..Summary::default()
