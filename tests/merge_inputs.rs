@@ -330,6 +330,92 @@ fn a_line_that_is_not_a_whole_result_or_contradicts_itself_is_refused_by_merge_a
     assert_eq!(result_lines(&d), whole);
 }
 
+/// A line whose fields disagree (a budget rcsim never names, a p50 above its p99) or that is a
+/// run of another protocol or rcsim version than the campaign's is refused by `--merge` and
+/// `--resume`, naming the file, the line and the field; a campaign whose `--set` changes its
+/// protocol records that protocol, so its own lines still merge and resume.
+#[test]
+fn a_line_whose_fields_disagree_or_of_another_campaign_is_refused_by_merge_and_resume() {
+    let d = TempDir::new("merge-foreign-lines");
+    let dir = s(d.path());
+    let args = [
+        "fuzz",
+        "--seeds",
+        "0..2",
+        "--jobs",
+        "1",
+        "--set",
+        "protocol.kind=sync",
+        "--out",
+        &dir,
+    ];
+    rcsim(&args).assert_code(EXIT_OK);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).expect("summary"))
+            .expect("JSON");
+    assert_eq!(
+        summary["campaign"]["protocol"], "sync",
+        "the protocol its seeds run"
+    );
+    let whole = result_lines(&d);
+    let resume: Vec<&str> = args.iter().copied().chain(["--resume"]).collect();
+    let edited = |edit: &dyn Fn(&mut Value)| {
+        let mut v: Value = serde_json::from_str(&whole[0]).expect("JSON line");
+        assert_eq!(v["protocol"], "sync");
+        edit(&mut v);
+        v.to_string()
+    };
+    let cases: [(String, &[&str]); 4] = [
+        (
+            edited(&|v| {
+                v["budget_exhausted"] = Value::Bool(true);
+                v["budget"] = Value::from("coffee");
+            }),
+            &[
+                "results.jsonl:1: not a result line",
+                "at `budget`: unknown budget `coffee`",
+            ],
+        ),
+        (
+            edited(&|v| {
+                let p = &mut v["latency_ns"]["host_write"];
+                p["p50"] = Value::from(p["p99"].as_u64().expect("p99") + 1);
+            }),
+            &[
+                "results.jsonl:1: not a result line",
+                "at `latency_ns.host_write`",
+                "expected p50 <= p99 <= max",
+            ],
+        ),
+        (
+            edited(&|v| v["protocol"] = Value::from("checkpoint")),
+            &[
+                "results.jsonl:1: not a result of this campaign",
+                "at `protocol`: `checkpoint`, but the campaign's protocol is `sync`",
+            ],
+        ),
+        (
+            edited(&|v| v["rcsim_version"] = Value::from("0.0.1")),
+            &[
+                "results.jsonl:1: not a result of this campaign",
+                "at `rcsim_version`: `0.0.1`",
+            ],
+        ),
+    ];
+    for (line, expected) in cases {
+        write_lines(&d, &[line, whole[1].clone()]);
+        let out = TempDir::new("merge-foreign-lines-out");
+        merge(&[&d], out.path(), &[]).assert_usage_error(expected);
+        assert!(!out.join("results.jsonl").exists(), "nothing is written");
+        rcsim(&resume).assert_usage_error(expected);
+    }
+    write_lines(&d, &whole);
+    let out = TempDir::new("merge-foreign-lines-whole");
+    merge(&[&d], out.path(), &[]).assert_code(EXIT_OK);
+    rcsim(&resume).assert_code(EXIT_OK);
+    assert_eq!(result_lines(&d), whole);
+}
+
 /// `results.jsonl` of `dir` with its first line padded with spaces (still the same JSON) to
 /// exactly `len` bytes, newline excluded.
 fn pad_first_line(dir: &TempDir, len: usize) {

@@ -219,7 +219,7 @@ fn resume_from(
     // The first line whose counts would overflow the totals stops the resume (bad input);
     // `finished` takes no error back from its callback, so it is kept here until it returns.
     let mut overflow = None;
-    let done = outdir::finished(dir, seeds, |line| {
+    let done = outdir::finished(dir, id, seeds, |line| {
         if overflow.is_some() {
             return;
         }

@@ -49,14 +49,17 @@ struct Shard {
     repros: Vec<(u64, PathBuf)>,
 }
 
-/// Reads `line` (at `at`) as the result of `expected`, the shard's next seed.
+/// Reads `line` (at `at`) as the result of `expected`, the next seed of the shard `campaign`.
 fn check_line(
     line: &[u8],
     at: &str,
     expected: Option<u64>,
-    shard: ShardId,
+    campaign: &CampaignIdentity,
 ) -> Result<ResultLine, String> {
     let r = ResultLine::parse(line).map_err(|e| format!("{at}: not a result line: {e}"))?;
+    r.of_campaign(campaign)
+        .map_err(|e| format!("{at}: not a result of this campaign: {e}"))?;
+    let shard = campaign.shard;
     if Some(r.seed) != expected {
         let held = r.seed;
         return Err(match expected {
@@ -112,7 +115,7 @@ fn read_shard(dir: &Path) -> Result<Shard, String> {
     let mut lines = 0u64;
     while let Some(line) = results.next_line()? {
         let at = results.at();
-        check_line(&line, &at, seeds.get(lines as usize), identity.shard)?;
+        check_line(&line, &at, seeds.get(lines as usize), &identity)?;
         lines += 1;
     }
     Ok(Shard {
@@ -247,7 +250,7 @@ fn join_results(
             ));
         };
         let at = lines.at();
-        let r = check_line(&line, &at, expected, s.identity.shard)?;
+        let r = check_line(&line, &at, expected, &s.identity)?;
         summary.add_line(&r).map_err(|e| format!("{at}: {e}"))?;
         file.write_all(&line)
             .and_then(|()| file.write_all(b"\n"))

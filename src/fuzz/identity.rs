@@ -173,25 +173,28 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<Difference> {
     })
 }
 
+/// For tests: shard `k` of 4 of a campaign of seeds 0..100 running `protocol` on this build.
+#[cfg(test)]
+pub(crate) fn example(k: u64, protocol: &str) -> CampaignIdentity {
+    CampaignIdentity {
+        seeds: SeedRange { start: 0, end: 100 },
+        shard: ShardId { k, n: 4 },
+        base_hash: "00".into(),
+        protocol: protocol.into(),
+        mutant: None,
+        options: CampaignOptions {
+            outside_assumptions: false,
+            check_determinism: false,
+            set: vec!["--set duration=1s".into()],
+        },
+        rcsim_version: crate::version::RCSIM_VERSION.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::example as id;
     use super::*;
-
-    fn id(k: u64, protocol: &str) -> CampaignIdentity {
-        CampaignIdentity {
-            seeds: SeedRange { start: 0, end: 100 },
-            shard: ShardId { k, n: 4 },
-            base_hash: "00".into(),
-            protocol: protocol.into(),
-            mutant: None,
-            options: CampaignOptions {
-                outside_assumptions: false,
-                check_determinism: false,
-                set: vec!["--set duration=1s".into()],
-            },
-            rcsim_version: "0.1.0".into(),
-        }
-    }
 
     #[test]
     fn shards_of_one_campaign_differ_only_in_their_number() {

@@ -3,15 +3,20 @@
 //! scenario was rejected, with the fault kinds in effect and the assumptions lifted, as
 //! [`super::campaign::result_line`] writes it. The file may have been edited, so a line is
 //! refused when any field is missing, unknown or of the wrong type, when a name is not one rcsim
-//! writes, or when its parts contradict each other (a consistent run that lists violations).
+//! writes, when its parts contradict each other (a consistent run that lists violations, a p99
+//! above its max), or when it is not a run of the campaign it is read into (another protocol or
+//! rcsim version).
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::gen::Assumption;
+use super::identity::CampaignIdentity;
 use super::swarm::SWARM;
+use crate::check::latency::Percentiles;
 use crate::result::RunResult;
+use crate::scenario::types::Limits;
 
 /// One `results.jsonl` line.
 #[derive(Clone, Debug)]
@@ -87,6 +92,33 @@ impl ResultLine {
         })
     }
 
+    /// Checks that the line is a run of `campaign`: the protocol it runs and the rcsim version
+    /// that ran it (a rejected seed's line names neither). The error starts with the JSON path
+    /// of the field at fault, as [`ResultLine::parse`]'s do.
+    pub fn of_campaign(&self, campaign: &CampaignIdentity) -> Result<(), String> {
+        let Ok(r) = &self.result else {
+            return Ok(());
+        };
+        let differs = |field: &str, line: &str, theirs: &str| {
+            format!(
+                "at `{field}`: `{}`, but the campaign's {field} is `{theirs}`; a line of \
+                 another campaign",
+                crate::quote::bounded(line)
+            )
+        };
+        if r.protocol != campaign.protocol {
+            return Err(differs("protocol", &r.protocol, &campaign.protocol));
+        }
+        if r.rcsim_version.0 != campaign.rcsim_version {
+            return Err(differs(
+                "rcsim_version",
+                &r.rcsim_version.0,
+                &campaign.rcsim_version,
+            ));
+        }
+        Ok(())
+    }
+
     /// True when the run broke a rule.
     pub fn failed(&self) -> bool {
         matches!(&self.result, Ok(r) if !r.consistent)
@@ -125,6 +157,30 @@ fn agrees(r: &RunResult) -> Result<(), String> {
             )),
             r.budget_exhausted
         ));
+    }
+    if let Some(b) = r.budget.as_deref().filter(|b| !Limits::BUDGETS.contains(b)) {
+        return Err(format!(
+            "at `budget`: unknown budget `{}`, expected one of {}",
+            crate::quote::bounded(b),
+            Limits::BUDGETS.join(", ")
+        ));
+    }
+    let l = &r.latency_ns;
+    let m = &r.checkpoint_metrics;
+    let distributions = [
+        ("latency_ns.host_write", l.host_write),
+        ("latency_ns.secondary_lag", l.secondary_lag),
+        ("latency_ns.exposure", l.exposure),
+        ("checkpoint_metrics.rendezvous_ns", Some(m.rendezvous_ns)),
+        ("checkpoint_metrics.clock_wait_ns", Some(m.clock_wait_ns)),
+        ("host_hold_ns", Some(r.host_hold_ns)),
+    ];
+    for (field, p) in distributions {
+        if let Some(Percentiles { p50, p99, max }) = p.filter(|p| p.p50 > p.p99 || p.p99 > p.max) {
+            return Err(format!(
+                "at `{field}`: p50 {p50}, p99 {p99}, max {max}; expected p50 <= p99 <= max"
+            ));
+        }
     }
     crate::trace::check_hash(&r.trace_hash).map_err(|e| format!("at `trace_hash`: {e}"))
 }
@@ -263,5 +319,65 @@ mod tests {
         v["latency_ns"]["exposure"]["p99"] = Value::Null;
         let e = rejected(&v.to_string());
         assert!(e.starts_with("at `latency_ns.exposure`"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_budget_or_percentiles_out_of_order_are_refused() {
+        let e = rejected(&line_of(|r| {
+            r.budget_exhausted = true;
+            r.budget = Some("coffee".into());
+        }));
+        assert!(
+            e.starts_with("at `budget`: unknown budget `coffee`, expected one of events,"),
+            "{e}"
+        );
+        for budget in Limits::BUDGETS {
+            let line = line_of(|r| {
+                r.budget_exhausted = true;
+                r.budget = Some(budget.into());
+            });
+            ResultLine::parse(line.as_bytes()).expect("a budget rcsim names");
+        }
+        let e = rejected(&line_of(|r| {
+            let p = r.latency_ns.host_write.as_mut().expect("writes completed");
+            p.p50 = p.p99 + 1;
+        }));
+        assert!(e.starts_with("at `latency_ns.host_write`: p50 "), "{e}");
+        assert!(e.ends_with("expected p50 <= p99 <= max"), "{e}");
+        let e = rejected(&line_of(|r| {
+            let p = r.latency_ns.exposure.as_mut().expect("time followed");
+            p.p99 = p.max + 1;
+        }));
+        assert!(e.starts_with("at `latency_ns.exposure`"), "{e}");
+        let e = rejected(&line_of(|r| r.host_hold_ns.p50 = 1));
+        assert!(
+            e.starts_with("at `host_hold_ns`: p50 1, p99 0, max 0"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_run_of_another_protocol_or_version_is_not_of_the_campaign() {
+        let campaign = super::super::identity::example(1, "checkpoint");
+        let read = |line: String| ResultLine::parse(line.as_bytes()).expect("a whole line");
+        read(line_of(|_| {}))
+            .of_campaign(&campaign)
+            .expect("the campaign's own line");
+        let e = read(line_of(|r| r.protocol = "sync".into()))
+            .of_campaign(&campaign)
+            .expect_err("another protocol");
+        assert!(
+            e.starts_with("at `protocol`: `sync`, but the campaign's protocol is `checkpoint`"),
+            "{e}"
+        );
+        let e = read(line_of(|r| r.rcsim_version.0 = "0.0.1".into()))
+            .of_campaign(&campaign)
+            .expect_err("another version");
+        assert!(e.starts_with("at `rcsim_version`: `0.0.1`"), "{e}");
+        let skipped = br#"{"seed":1,"error":"bad","swarm":[],"assumptions_lifted":[]}"#;
+        ResultLine::parse(skipped)
+            .expect("a rejected seed")
+            .of_campaign(&campaign)
+            .expect("a rejected seed's line names no run to disagree");
     }
 }

@@ -7,6 +7,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::campaign::Seeds;
+use super::identity::CampaignIdentity;
 use super::line::ResultLine;
 use super::repro;
 use crate::output::{check_regular, ensure_dir, open_regular, Access};
@@ -189,12 +190,14 @@ pub struct Finished {
     pub bytes: u64,
 }
 
-/// Reads the finished prefix of `dir/results.jsonl` for the campaign `seeds`, calling `each` on
-/// every kept line. A last line without its newline was cut by a kill and is discarded; any other
-/// line that is not the result of the expected seed (see [`ResultLine::parse`]) is an error (a
-/// different campaign, or an edited file), never silently dropped.
+/// Reads the finished prefix of `dir/results.jsonl` for the seeds `seeds` of `campaign`, calling
+/// `each` on every kept line. A last line without its newline was cut by a kill and is
+/// discarded; any other line that is not the result of the expected seed (see
+/// [`ResultLine::parse`] and [`ResultLine::of_campaign`]) is an error (a different campaign, or
+/// an edited file), never silently dropped.
 pub fn finished(
     dir: &Path,
+    campaign: &CampaignIdentity,
     seeds: &Seeds,
     mut each: impl FnMut(&ResultLine),
 ) -> Result<Finished, String> {
@@ -228,6 +231,8 @@ pub fn finished(
         }
         let r = ResultLine::parse(&line)
             .map_err(|e| format!("{at}: not a result line: {e}; cannot resume"))?;
+        r.of_campaign(campaign)
+            .map_err(|e| format!("{at}: not a result of this campaign: {e}; cannot resume"))?;
         let expected = seeds.get(done.seeds);
         if Some(r.seed) != expected {
             return Err(format!(
@@ -304,6 +309,11 @@ mod tests {
         d
     }
 
+    /// The campaign the lines are read into (a rejected seed's line agrees with any).
+    fn campaign() -> CampaignIdentity {
+        super::super::identity::example(1, "checkpoint")
+    }
+
     /// The line of a seed whose scenario was rejected, the shortest a campaign writes.
     fn rejected(seed: u64) -> String {
         format!(r#"{{"seed":{seed},"error":"x","swarm":[],"assumptions_lifted":[]}}"#)
@@ -316,7 +326,7 @@ mod tests {
         std::fs::write(d.join(RESULTS), format!("{four}\n{six}\n{}", &eight[..12])).expect("write");
         let seeds = Seeds::shard(4..20, 1, 2);
         let mut kept = Vec::new();
-        let f = finished(&d, &seeds, |r| kept.push(r.seed)).expect("readable");
+        let f = finished(&d, &campaign(), &seeds, |r| kept.push(r.seed)).expect("readable");
         let bytes = (four.len() + six.len() + 2) as u64;
         assert_eq!(f, Finished { seeds: 2, bytes });
         assert_eq!(kept, vec![4, 6]);
@@ -338,7 +348,7 @@ mod tests {
             format!("{}\n{{\"seed\":1}}\n", rejected(0)),
         )
         .expect("write");
-        let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("a bare seed");
+        let e = finished(&d, &campaign(), &Seeds::all(0..10), |_| {}).expect_err("a bare seed");
         assert!(e.contains("results.jsonl:2: not a result line"), "{e}");
         assert!(e.contains("missing field `rcsim_version`"), "{e}");
         std::fs::remove_dir_all(&d).expect("clean up");
@@ -350,7 +360,7 @@ mod tests {
         let f = File::create(d.join(RESULTS)).expect("create");
         f.set_len(MAX_LINE_BYTES + 2)
             .expect("a sparse file of zeros");
-        let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("no result line");
+        let e = finished(&d, &campaign(), &Seeds::all(0..10), |_| {}).expect_err("no result line");
         assert!(e.contains("longer than"), "{e}");
         std::fs::remove_dir_all(&d).expect("clean up");
     }
@@ -378,7 +388,8 @@ mod tests {
     fn a_foreign_line_is_an_error() {
         let d = dir("foreign");
         std::fs::write(d.join(RESULTS), rejected(5) + "\n").expect("write");
-        let e = finished(&d, &Seeds::all(0..10), |_| {}).expect_err("seed 5 is not seed 0");
+        let e = finished(&d, &campaign(), &Seeds::all(0..10), |_| {})
+            .expect_err("seed 5 is not seed 0");
         assert!(e.contains("seed 0"), "{e}");
         std::fs::remove_dir_all(&d).expect("clean up");
     }
@@ -427,7 +438,7 @@ mod tests {
         assert!(e.contains(RESULTS) && e.contains("symbolic link"), "{e}");
         assert!(ResultsFile::create(&d).is_err());
         assert!(ResultsFile::resume(&d, 0).is_err());
-        assert!(finished(&d, &Seeds::all(0..1), |_| {}).is_err());
+        assert!(finished(&d, &campaign(), &Seeds::all(0..1), |_| {}).is_err());
         assert!(!victim.join("results").exists());
         assert_eq!(earlier_campaign(&d), vec![RESULTS.to_string()]);
         std::fs::remove_dir_all(&d).expect("clean up");

@@ -477,6 +477,11 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// Every budget a run's result may name as the limit that stopped it (`budget`), one per
+    /// limit: a result read back naming another was not written by rcsim.
+    pub const BUDGETS: [&'static str; 4] =
+        ["events", "sim_time", "writes_in_flight", "events_pending"];
+
     /// The setting behind a budget as a run's result names it (`budget`: `events`, `sim_time`
     /// or `writes_in_flight`), for messages that say what to raise.
     pub fn setting(which: &str) -> &'static str {
@@ -548,5 +553,12 @@ mod tests {
             "limits.max_writes_in_flight = 9"
         );
         assert_eq!(l.stated("sim_time"), "limits.max_sim_time = 86400s");
+        let settings: std::collections::BTreeSet<&str> =
+            Limits::BUDGETS.iter().map(|b| Limits::setting(b)).collect();
+        assert_eq!(
+            settings.len(),
+            Limits::BUDGETS.len(),
+            "one setting per budget"
+        );
     }
 }
