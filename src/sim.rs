@@ -14,7 +14,7 @@ use crate::result::{
     BufferMetrics, CheckpointCounts, CheckpointMetrics, CycleMetrics, Latencies, RunResult,
     WriteCounts,
 };
-use crate::scenario::types::Fault;
+use crate::scenario::types::{Fault, Limits};
 use crate::scenario::Scenario;
 use crate::ticker::{Report, Ticker};
 use crate::trace::Trace;
@@ -240,10 +240,10 @@ fn simulate_inner(
         image: c.image(),
         budget_exhausted: cut,
         budget: match outcome.reason {
-            StopReason::EventBudget => Some("events".into()),
-            StopReason::TimeBudget => Some("sim_time".into()),
-            _ if world.writes_over_limit() => Some("writes_in_flight".into()),
-            _ if world.events_over_limit() => Some("events_pending".into()),
+            StopReason::EventBudget => Some(Limits::EVENTS.into()),
+            StopReason::TimeBudget => Some(Limits::SIM_TIME.into()),
+            _ if world.writes_over_limit() => Some(Limits::WRITES_IN_FLIGHT.into()),
+            _ if world.events_over_limit() => Some(Limits::EVENTS_PENDING.into()),
             _ => None,
         },
         overloaded: world.overloaded(),

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rcsim::output::{ensure_dir, is_stdout, sole_stdout, write_own};
 use rcsim::result::RunResult;
+use rcsim::scenario::types::Limits;
 use rcsim::sim::{simulate, simulate_with_progress, RunOptions};
 
 use super::progress::RunProgress;
@@ -173,8 +174,8 @@ pub(super) fn run(args: &RunArgs) -> u8 {
     if let Some(which) = &result.budget {
         let mut limit = sc.limits.stated(which);
         limit.push_str(match which.as_str() {
-            "writes_in_flight" => " (the hosts write faster than the subsystems serve)",
-            "events_pending" => {
+            Limits::WRITES_IN_FLIGHT => " (the hosts write faster than the subsystems serve)",
+            Limits::EVENTS_PENDING => {
                 " (events are scheduled faster than they are taken: a checkpoint interval far \
                  below the links' latency does this)"
             }

@@ -479,16 +479,29 @@ pub struct Limits {
 impl Limits {
     /// Every budget a run's result may name as the limit that stopped it (`budget`), one per
     /// limit: a result read back naming another was not written by rcsim.
-    pub const BUDGETS: [&'static str; 4] =
-        ["events", "sim_time", "writes_in_flight", "events_pending"];
+    pub const BUDGETS: [&'static str; 4] = [
+        Self::EVENTS,
+        Self::SIM_TIME,
+        Self::WRITES_IN_FLIGHT,
+        Self::EVENTS_PENDING,
+    ];
 
-    /// The setting behind a budget as a run's result names it (`budget`: `events`, `sim_time`
-    /// or `writes_in_flight`), for messages that say what to raise.
+    /// The budget `limits.max_events` sets, as a result names it.
+    pub const EVENTS: &'static str = "events";
+    /// The budget `limits.max_sim_time` sets, as a result names it.
+    pub const SIM_TIME: &'static str = "sim_time";
+    /// The budget `limits.max_writes_in_flight` sets, as a result names it.
+    pub const WRITES_IN_FLIGHT: &'static str = "writes_in_flight";
+    /// The budget `limits.max_events_pending` sets, as a result names it.
+    pub const EVENTS_PENDING: &'static str = "events_pending";
+
+    /// The setting behind a budget as a run's result names it (one of [`Limits::BUDGETS`]), for
+    /// messages that say what to raise.
     pub fn setting(which: &str) -> &'static str {
         match which {
-            "events" => "limits.max_events",
-            "writes_in_flight" => "limits.max_writes_in_flight",
-            "events_pending" => "limits.max_events_pending",
+            Self::EVENTS => "limits.max_events",
+            Self::WRITES_IN_FLIGHT => "limits.max_writes_in_flight",
+            Self::EVENTS_PENDING => "limits.max_events_pending",
             _ => "limits.max_sim_time",
         }
     }
@@ -497,9 +510,9 @@ impl Limits {
     pub fn stated(&self, which: &str) -> String {
         let setting = Limits::setting(which);
         match which {
-            "events" => format!("{setting} = {}", self.max_events),
-            "writes_in_flight" => format!("{setting} = {}", self.max_writes_in_flight),
-            "events_pending" => format!("{setting} = {}", self.max_events_pending),
+            Self::EVENTS => format!("{setting} = {}", self.max_events),
+            Self::WRITES_IN_FLIGHT => format!("{setting} = {}", self.max_writes_in_flight),
+            Self::EVENTS_PENDING => format!("{setting} = {}", self.max_events_pending),
             _ => format!("{setting} = {}", self.max_sim_time),
         }
     }
