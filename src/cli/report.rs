@@ -185,7 +185,19 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         seeds: seeds.clone(),
         rpo_target_ns: args.rpo_target.map(|t| t.as_ns()),
     };
-    if let Err(e) = rcsim::report::write_report(&args.out, &info, &runs) {
+    // The charts are rendered before anything is written: a signal during it leaves the
+    // directory as it was.
+    let files = match rcsim::report::render_report(&info, &runs) {
+        Ok(f) => f,
+        Err(e) => {
+            errln!("rcsim: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(code) = super::interrupt::stopped("the report") {
+        return code;
+    }
+    if let Err(e) = files.write(&args.out) {
         errln!("rcsim: {e}");
         return EXIT_USAGE;
     }

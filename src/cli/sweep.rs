@@ -2,7 +2,7 @@
 
 use rcsim::quote::bounded;
 use rcsim::report::parallel_map;
-use rcsim::report::sweep::{write_sweep, Sweep, SweepRow};
+use rcsim::report::sweep::{render_sweep, Sweep, SweepRow};
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::units::Duration;
 use rcsim::scenario::Override;
@@ -169,7 +169,19 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
         seeds,
         rows,
     };
-    if let Err(e) = write_sweep(&args.out, &sweep, &args.command_line()) {
+    // The charts are rendered before anything is written: a signal during it leaves the
+    // directory as it was.
+    let files = match render_sweep(&sweep, &args.command_line()) {
+        Ok(f) => f,
+        Err(e) => {
+            errln!("rcsim: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(code) = super::interrupt::stopped("the sweep") {
+        return code;
+    }
+    if let Err(e) = files.write(&args.out) {
         errln!("rcsim: {e}");
         return EXIT_USAGE;
     }

@@ -7,6 +7,7 @@ pub mod comparison;
 pub mod export;
 pub mod faults;
 pub mod figures;
+pub mod files;
 pub mod over_time;
 pub mod page;
 pub mod series;
@@ -15,13 +16,12 @@ pub mod sweep_axis;
 pub mod timeline;
 pub mod units;
 
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::output::{ensure_dir, write_own};
 use chart::{render, Rendered, SIZE};
 use figures::{ChartSpec, Drawing, ProtocolRuns};
+use files::Files;
 use page::PageInfo;
 
 /// Renders one chart to SVG and PNG.
@@ -37,59 +37,42 @@ pub fn render_spec(spec: &ChartSpec) -> Result<Rendered, String> {
     }
 }
 
-/// Writes `STEM.png` and `STEM.svg` of each chart into `dir`, and returns the renderings.
-pub fn write_charts(dir: &Path, charts: &[ChartSpec]) -> Result<Vec<Rendered>, String> {
+/// Renders each chart into `files` as `STEM.png` and `STEM.svg`, and returns the renderings.
+pub fn render_charts(charts: &[ChartSpec], files: &mut Files) -> Result<Vec<Rendered>, String> {
     let mut out = Vec::with_capacity(charts.len());
     for c in charts {
         let r = render_spec(c)?;
-        for (ext, bytes) in [("png", r.png.as_slice()), ("svg", r.svg.as_bytes())] {
-            let path = dir.join(format!("{}.{ext}", c.stem));
-            write_own(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
+        files.add(format!("{}.png", c.stem), r.png.clone());
+        files.add(format!("{}.svg", c.stem), r.svg.as_bytes());
         out.push(r);
     }
     Ok(out)
 }
 
-/// Writes `text` to `dir/name`, creating `dir` (a link at `dir` is refused, never followed).
-fn write_text(dir: &Path, name: &str, text: &str) -> Result<(), String> {
-    ensure_dir(dir).map_err(|e| format!("cannot use {}: {e}", dir.display()))?;
-    let path = dir.join(name);
-    write_own(&path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// Writes the data behind the charts: `dir/series/PROTOCOL-seedN.csv` and
-/// `dir/hgrm/PROTOCOL-seedN.hgrm` for each protocol's recorded run.
-pub fn write_data(dir: &Path, runs: &[ProtocolRuns]) -> Result<(), String> {
+/// The data behind the charts: `series/PROTOCOL-seedN.csv` and `hgrm/PROTOCOL-seedN.hgrm` for
+/// each protocol's recorded run.
+pub fn data_files(runs: &[ProtocolRuns], files: &mut Files) {
     for r in runs {
         let (Some(s), Some(first)) = (&r.series, r.results.first()) else {
             continue;
         };
         let stem = format!("{}-seed{}", r.protocol, first.seed);
-        write_text(
-            &dir.join("series"),
-            &format!("{stem}.csv"),
-            &export::series_csv(s),
-        )?;
-        write_text(&dir.join("hgrm"), &format!("{stem}.hgrm"), &export::hgrm(s))?;
+        files.add(format!("series/{stem}.csv"), export::series_csv(s));
+        files.add(format!("hgrm/{stem}.hgrm"), export::hgrm(s));
     }
-    Ok(())
 }
 
-/// Writes a protocol comparison into `dir`: every chart as PNG and SVG, the data behind them
-/// (see [`write_data`]), `index.md` and the self-contained `index.html`.
-pub fn write_report(dir: &Path, info: &PageInfo, runs: &[ProtocolRuns]) -> Result<(), String> {
-    write_data(dir, runs)?;
+/// A protocol comparison's files: every chart as PNG and SVG, the data behind them (see
+/// [`data_files`]), `index.md` and the self-contained `index.html`; nothing is written yet
+/// (see [`Files::write`]).
+pub fn render_report(info: &PageInfo, runs: &[ProtocolRuns]) -> Result<Files, String> {
+    let mut files = Files::new();
+    data_files(runs, &mut files);
     let charts = comparison::comparison(runs, info.rpo_target_ns);
-    let rendered = write_charts(dir, &charts)?;
-    let md = page::markdown(info, runs, &charts);
-    let html = page::html(info, runs, &charts, &rendered);
-    for (name, text) in [("index.md", md), ("index.html", html)] {
-        let path = dir.join(name);
-        write_own(&path, text.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(())
+    let rendered = render_charts(&charts, &mut files)?;
+    files.add("index.md", page::markdown(info, runs, &charts));
+    files.add("index.html", page::html(info, runs, &charts, &rendered));
+    Ok(files)
 }
 
 /// Runs `f` over `items` on up to `threads` threads and returns the results in item order,

@@ -2,15 +2,14 @@
 //! of a metric against the varied value (the median over seeds, with the seeds' min-max band).
 
 use std::fmt::Write;
-use std::path::Path;
 
 use serde::Serialize;
 
 use super::chart::{colour, Figure, Line, Panel, Rendered, Stroke};
 use super::figures::{band, ChartSpec, Drawing};
+use super::files::Files;
 use super::sweep_axis::{field_words, sweep_axis, SweepAxis};
 use super::units::human_ns;
-use crate::output::write_own;
 use crate::result::RunResult;
 
 /// One run of a sweep.
@@ -333,18 +332,16 @@ pub fn charts(sw: &Sweep) -> Vec<ChartSpec> {
     ]
 }
 
-/// Writes `sweep.csv`, `sweep.json`, the charts, `index.md` and the self-contained
-/// `index.html` (SVGs inline, as `rcsim report` writes it) into `dir`.
-pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> {
-    let write = |name: &str, bytes: &[u8]| {
-        let p = dir.join(name);
-        write_own(&p, bytes).map_err(|e| format!("cannot write {}: {e}", p.display()))
-    };
-    write("sweep.csv", csv(&sw.rows).as_bytes())?;
+/// The sweep's files: `sweep.csv`, `sweep.json`, the charts, `index.md` and the
+/// self-contained `index.html` (SVGs inline, as `rcsim report` writes it); nothing is written
+/// yet (see [`Files::write`]).
+pub fn render_sweep(sw: &Sweep, command: &str) -> Result<Files, String> {
+    let mut files = Files::new();
+    files.add("sweep.csv", csv(&sw.rows));
     let json = serde_json::to_string_pretty(sw).map_err(|e| e.to_string())?;
-    write("sweep.json", json.as_bytes())?;
+    files.add("sweep.json", json);
     let specs = charts(sw);
-    let rendered = super::write_charts(dir, &specs)?;
+    let rendered = super::render_charts(&specs, &mut files)?;
     let mut md = format!(
         "# rcsim sweep: {} against {}\n\nValues: {}. Protocols: {}. Seeds: {}. Regenerate \
          with:\n\n```sh\n{command}\n```\n\nEvery run is a row of [sweep.csv](sweep.csv) and \
@@ -366,11 +363,9 @@ pub fn write_sweep(dir: &Path, sw: &Sweep, command: &str) -> Result<(), String> 
             c.title, c.title, c.stem, c.caption, c.stem
         );
     }
-    write("index.md", md.as_bytes())?;
-    write(
-        "index.html",
-        sweep_html(sw, command, &specs, &rendered).as_bytes(),
-    )
+    files.add("index.md", md);
+    files.add("index.html", sweep_html(sw, command, &specs, &rendered));
+    Ok(files)
 }
 
 /// The sweep's page as one self-contained HTML file.
