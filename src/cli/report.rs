@@ -6,6 +6,7 @@ use std::path::Path;
 use indicatif::ProgressBar;
 use rcsim::quote::bounded;
 use rcsim::report::figures::ProtocolRuns;
+use rcsim::report::files::Files;
 use rcsim::report::page::PageInfo;
 use rcsim::report::parallel_map;
 use rcsim::result::RunResult;
@@ -106,6 +107,27 @@ pub(super) fn batch_code<'a>(results: impl Iterator<Item = &'a RunResult>) -> u8
     }
 }
 
+/// Writes the files a report or a sweep (`what`) rendered into `out`, unless rendering failed
+/// or a signal came while it rendered (then nothing is written): the error is the exit code.
+/// Rendering the charts is the slow part, so the signal is looked at once it is over.
+pub(super) fn write_rendered(
+    rendered: Result<Files, String>,
+    out: &Path,
+    what: &str,
+) -> Result<(), u8> {
+    let files = rendered.map_err(|e| {
+        errln!("rcsim: {e}");
+        EXIT_USAGE
+    })?;
+    if let Some(code) = super::interrupt::stopped(what) {
+        return Err(code);
+    }
+    files.write(out).map_err(|e| {
+        errln!("rcsim: {e}");
+        EXIT_USAGE
+    })
+}
+
 pub(super) fn run(args: &ReportArgs) -> u8 {
     let protocols: Vec<ProtocolKind> = if args.protocol.is_empty() {
         ProtocolKind::ALL.to_vec()
@@ -185,21 +207,12 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         seeds: seeds.clone(),
         rpo_target_ns: args.rpo_target.map(|t| t.as_ns()),
     };
-    // The charts are rendered before anything is written: a signal during it leaves the
-    // directory as it was.
-    let files = match rcsim::report::render_report(&info, &runs) {
-        Ok(f) => f,
-        Err(e) => {
-            errln!("rcsim: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if let Some(code) = super::interrupt::stopped("the report") {
+    if let Err(code) = write_rendered(
+        rcsim::report::render_report(&info, &runs),
+        &args.out,
+        "the report",
+    ) {
         return code;
-    }
-    if let Err(e) = files.write(&args.out) {
-        errln!("rcsim: {e}");
-        return EXIT_USAGE;
     }
     for p in &runs {
         let bad = p.results.iter().filter(|r| !r.consistent).count();

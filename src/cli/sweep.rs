@@ -169,21 +169,12 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
         seeds,
         rows,
     };
-    // The charts are rendered before anything is written: a signal during it leaves the
-    // directory as it was.
-    let files = match render_sweep(&sweep, &args.command_line()) {
-        Ok(f) => f,
-        Err(e) => {
-            errln!("rcsim: {e}");
-            return EXIT_USAGE;
-        }
-    };
-    if let Some(code) = super::interrupt::stopped("the sweep") {
+    if let Err(code) = super::report::write_rendered(
+        render_sweep(&sweep, &args.command_line()),
+        &args.out,
+        "the sweep",
+    ) {
         return code;
-    }
-    if let Err(e) = files.write(&args.out) {
-        errln!("rcsim: {e}");
-        return EXIT_USAGE;
     }
     let bad = results.iter().filter(|r| !r.consistent).count();
     outln!(
