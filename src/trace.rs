@@ -252,14 +252,18 @@ impl Watcher for Trace {
             self.event(now, event, None, None, 0);
         } else {
             let label = write_of(event).and_then(|id| world.label(id));
+            let fate = world.fate(event);
+            // Only a segment that is taken releases what waited behind it.
             let releases = match *event {
-                Event::Deliver { to, from, ref msg } => match world.arrival(to, from, msg) {
-                    Some(Arrival::InOrder { releases }) => releases,
-                    _ => 0,
-                },
+                Event::Deliver { to, from, ref msg } if fate.is_none() => {
+                    match world.arrival(to, from, msg) {
+                        Some(Arrival::InOrder { releases }) => releases,
+                        _ => 0,
+                    }
+                }
                 _ => 0,
             };
-            self.event(now, event, label.as_deref(), world.fate(event), releases);
+            self.event(now, event, label.as_deref(), fate, releases);
         }
     }
 

@@ -222,7 +222,7 @@ fn one_stream_named_twice_under_any_names_is_refused() {
         };
         out.assert_usage_error(&[
             &format!("`{}` and `{}` name the same stream", names[0], names[1]),
-            "read only once",
+            "name it once",
         ]);
     }
     let twice = rcsim(&["validate", FIGURE1, FIGURE1]);

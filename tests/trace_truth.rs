@@ -83,13 +83,18 @@ fn trace_lines_agree_with_the_counters_under_faults() {
     );
 }
 
-/// No `ship`, `write-complete` or `apply` at a node that is down or at a lost primary site, and
-/// no `deliver` or `timer` to a node that is down.
+/// No `ship`, `write-complete` or `apply` at a node that is down or at a lost primary site, no
+/// `deliver` or `timer` to a node that is down, and no line but a `deliver` that releases held
+/// segments.
 fn assert_nothing_done_while_down(what: &str, lines: &[Value]) {
     let mut down: BTreeMap<String, bool> = BTreeMap::new();
     let mut site_lost = false;
     for l in lines {
         let ev = l["ev"].as_str().unwrap_or_default();
+        assert!(
+            l["releases"].is_null() || ev == "deliver",
+            "{what}: {l}: only a segment taken releases what waited behind it"
+        );
         let node = l["node"].as_str().unwrap_or_default().to_string();
         match ev {
             "crash" => {

@@ -562,7 +562,6 @@ pub fn dispatch(cli: Cli) -> u8 {
             &RunOptions {
                 trace: trace.as_deref(),
                 chrome_trace: chrome_trace.as_deref(),
-                stop: Some(interrupt::armed()),
                 ..RunOptions::default()
             },
         ),

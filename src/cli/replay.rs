@@ -46,6 +46,11 @@ pub(super) fn replay(
             return EXIT_USAGE;
         }
     };
+    // Armed once the reproducer is read: until then a signal ends rcsim at once.
+    let opts = &RunOptions {
+        stop: Some(super::interrupt::armed()),
+        ..opts.clone()
+    };
     let outcome = simulate(&sc, repro.seed, opts);
     if let Some(code) = super::interrupt::stopped("the replay") {
         return code;

@@ -22,8 +22,8 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
     }
     if let Some((first, again)) = one_stream_twice(files) {
         errln!(
-            "rcsim validate: `{}` and `{}` name the same stream (a pipe, FIFO or terminal, such as \
-             standard input), which can be read only once: name it once",
+            "rcsim validate: `{}` and `{}` name the same stream (a pipe, FIFO, socket or device, \
+             such as standard input), which a first reading may use up: name it once",
             first.display(),
             again.display()
         );
@@ -82,9 +82,11 @@ pub(super) fn validate(files: &[PathBuf], as_json: bool) -> u8 {
     }
 }
 
-/// Two of `files` that name one stream, which a first reading empties: standard input under two
-/// names (`-`, `/dev/stdin`, `/dev/fd/0`), or one pipe or FIFO twice. Regular files and anything
-/// that cannot be looked at are left to the reading (a regular file read twice reads the same).
+/// Two of `files` that name one stream, which a first reading may use up: standard input under
+/// two names (`-`, `/dev/stdin`, `/dev/fd/0`), or one pipe, FIFO, socket or device twice (a
+/// device such as `/dev/null` would read the same twice, but it is no scenario either way).
+/// Regular files and anything that cannot be looked at are left to the reading (a regular file
+/// read twice reads the same). Looking does not open anything, so a FIFO does not block it.
 #[cfg(unix)]
 fn one_stream_twice(files: &[PathBuf]) -> Option<(&PathBuf, &PathBuf)> {
     use std::os::fd::AsFd;

@@ -213,6 +213,12 @@ pub trait Node {
         0
     }
 
+    /// False while the node ignores every message it is delivered (an `independent` or `sync`
+    /// secondary after the takeover): for the trace, which then shows them as dropped.
+    fn takes_deliveries(&self) -> bool {
+        true
+    }
+
     /// The node's reliable streams, where it has them: for the run loop's memory hints and for
     /// the trace's account of each segment's arrival, never for judging a run.
     fn stream_view(&self) -> Option<&dyn StreamView> {

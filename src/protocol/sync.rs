@@ -77,6 +77,10 @@ impl Secondary {
 }
 
 impl Node for Secondary {
+    fn takes_deliveries(&self) -> bool {
+        !self.taken_over
+    }
+
     fn stream_view(&self) -> Option<&dyn StreamView> {
         Some(&self.streams)
     }

@@ -22,6 +22,10 @@ impl<T: Node + ?Sized> Node for Box<T> {
         (**self).buffered()
     }
 
+    fn takes_deliveries(&self) -> bool {
+        (**self).takes_deliveries()
+    }
+
     fn stream_view(&self) -> Option<&dyn super::node::StreamView> {
         (**self).stream_view()
     }

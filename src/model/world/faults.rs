@@ -196,6 +196,14 @@ impl World {
             Event::Deliver { to: node, .. } | Event::Timer { node, .. } if !self.alive(node) => {
                 Some(("dropped", "receiver down"))
             }
+            Event::Deliver { to, .. }
+                if !self
+                    .nodes
+                    .get(self.node_index(to))
+                    .is_none_or(|n| n.takes_deliveries()) =>
+            {
+                Some(("dropped", "the secondary took over: it takes nothing more"))
+            }
             Event::Deliver { to, from, msg } => match self.arrival(to, from, &msg) {
                 Some(Arrival::BeyondGap) => Some((
                     "held",

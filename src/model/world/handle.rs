@@ -236,7 +236,14 @@ mod tests {
     use crate::scenario::Override;
 
     fn world(pairs: u16) -> World {
-        let o = [Override::parse(&format!("topology.pairs={pairs}")).expect("an override")];
+        world_of(pairs, "checkpoint")
+    }
+
+    fn world_of(pairs: u16, protocol: &str) -> World {
+        let o = [
+            Override::parse(&format!("topology.pairs={pairs}")).expect("an override"),
+            Override::parse(&format!("protocol.kind={protocol}")).expect("an override"),
+        ];
         let text = include_str!("../../../scenarios/bench-standard.json");
         let sc = crate::scenario::parse("bench-standard.json", text, &o).expect("valid");
         World::new(&sc, 1, &mut Scheduler::new())
@@ -256,6 +263,36 @@ mod tests {
             w.handle(Event::Restart { node }, &mut sched);
             w.handle(Event::Crash { node }, &mut sched);
             assert!(!w.alive(node), "a stray restart must not bank an extra one");
+        }
+    }
+
+    /// The trace's account of a segment's arrival: taken, held beyond a gap, or dropped by a
+    /// secondary that took over and ignores its primary from then on (`sync`, `independent`),
+    /// while a `checkpoint` secondary still takes it into its streams.
+    #[test]
+    fn an_arrival_is_traced_as_what_the_receiver_does_with_it() {
+        let seg = |seq| Event::Deliver {
+            to: NodeId::Secondary(0),
+            from: NodeId::Primary(0),
+            msg: Msg::Seg {
+                seq,
+                body: protocol::Body::CopyActive,
+            },
+        };
+        for kind in ["sync", "independent", "checkpoint"] {
+            let mut w = world_of(8, kind);
+            assert_eq!(w.fate(&seg(0)), None, "{kind}");
+            assert_eq!(w.fate(&seg(3)).map(|f| f.0), Some("held"), "{kind}");
+            w.handle(Event::Takeover, &mut Scheduler::new());
+            let after = w.fate(&seg(0)).map(|f| f.1);
+            if kind == "checkpoint" {
+                assert_eq!(after, None, "{kind}");
+            } else {
+                assert_eq!(
+                    after,
+                    Some("the secondary took over: it takes nothing more")
+                );
+            }
         }
     }
 
