@@ -2,12 +2,11 @@
 //! session). Each primary completes host writes at once and ships them in order over its own link;
 //! each secondary applies what arrives, in its pair's order, with no coordination across pairs.
 
-use crate::protocol::node::StreamView;
 use std::collections::BTreeSet;
 
 use super::shipping::{BufferLimit, Offer, Shipper};
 use super::stream::Streams;
-use super::{Body, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta};
+use super::{Body, Input, Node, NodeId, Note, Output, Outputs, StreamView, Timer, WriteMeta};
 use crate::check::WriteId;
 
 /// The primary of one pair.

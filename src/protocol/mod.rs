@@ -23,6 +23,6 @@ pub(crate) mod testnet;
 pub mod write;
 
 pub use msg::{Body, Checkpoint, Msg, Status};
-pub use node::{Input, Node, NodeId, Note, Output, Outputs, Timer};
+pub use node::{Input, Node, NodeId, Note, Output, Outputs, StreamView, Timer};
 pub use rename::Renaming;
 pub use write::WriteMeta;

@@ -27,17 +27,6 @@ struct Pending {
     held: bool,
 }
 
-/// What the world may see of a node's streams (see [`crate::protocol::Node::stream_view`]).
-impl StreamView for Streams {
-    fn prefetch(&self, from: NodeId, ahead: usize) {
-        Streams::prefetch(self, from, ahead);
-    }
-
-    fn arrival(&self, from: NodeId, seq: u64) -> Arrival {
-        Streams::arrival(self, from, seq)
-    }
-}
-
 /// Segments resent to one peer per timer tick at most.
 const RESEND_BURST: usize = 32;
 
@@ -320,36 +309,6 @@ impl Streams {
         (self.peers.len(), self.peers.capacity())
     }
 
-    /// Starts loading what a message from `from`, due `ahead` events from now, will read: one
-    /// link of the lookup chain per stage, so that each link is in cache when the next stage
-    /// reads it (the struct's index pointer, the index entry, the peer's record, the oldest
-    /// unacknowledged segment). A hint: changes nothing.
-    pub fn prefetch(&self, from: NodeId, ahead: usize) {
-        let k = dense(from);
-        match ahead {
-            HINT_STRUCT => {
-                hint::prefetch(&self.index);
-                hint::prefetch(&self.peers);
-            }
-            HINT_INDEX
-                if self.recent.iter().all(|&(r, _)| r as usize != k) && k < self.index.len() =>
-            {
-                hint::prefetch(self.index.as_ptr().wrapping_add(k));
-            }
-            HINT_PEER => {
-                if let Some(peer) = self.peer(from) {
-                    hint::prefetch_value(peer);
-                }
-            }
-            HINT_SEGMENT => {
-                if let Some(front) = self.peer(from).and_then(|p| p.unacked.front()) {
-                    hint::prefetch_value(front);
-                }
-            }
-            _ => {}
-        }
-    }
-
     /// Sends `body` to `to` as the next segment of their stream.
     pub fn send(&mut self, now: u64, to: NodeId, body: Body, out: &mut Outputs) {
         let i = self.slot(to);
@@ -494,25 +453,6 @@ impl Streams {
         }
     }
 
-    /// What taking segment `seq` from `from` would do now, for the trace (which shows a segment
-    /// that waits behind a gap as held, not as delivered): asks and changes nothing.
-    pub fn arrival(&self, from: NodeId, seq: u64) -> Arrival {
-        let k = dense(from) as u32;
-        let next = self.peer(from).map_or(0, |p| p.next_recv);
-        if seq < next || self.held.contains_key(&(k, seq)) {
-            Arrival::Duplicate
-        } else if seq > next {
-            Arrival::BeyondGap
-        } else {
-            let releases = (seq + 1..)
-                .take_while(|&s| self.held.contains_key(&(k, s)))
-                .count();
-            Arrival::InOrder {
-                releases: releases as u64,
-            }
-        }
-    }
-
     /// Payloads now deliverable in stream order, oldest first; the buffer is handed back with
     /// [`Streams::give_back`] so it is reused.
     pub fn take_ready(&mut self) -> Vec<(NodeId, Body)> {
@@ -629,6 +569,58 @@ impl Streams {
         }
         for (n, _) in &mut self.ready {
             *n = r.node(*n);
+        }
+    }
+}
+
+/// What the world may see of a node's streams (see [`crate::protocol::Node::stream_view`]).
+impl StreamView for Streams {
+    /// Starts loading what a message from `from`, due `ahead` events from now, will read: one
+    /// link of the lookup chain per stage, so that each link is in cache when the next stage
+    /// reads it (the struct's index pointer, the index entry, the peer's record, the oldest
+    /// unacknowledged segment). A hint: changes nothing.
+    fn prefetch(&self, from: NodeId, ahead: usize) {
+        let k = dense(from);
+        match ahead {
+            HINT_STRUCT => {
+                hint::prefetch(&self.index);
+                hint::prefetch(&self.peers);
+            }
+            HINT_INDEX
+                if self.recent.iter().all(|&(r, _)| r as usize != k) && k < self.index.len() =>
+            {
+                hint::prefetch(self.index.as_ptr().wrapping_add(k));
+            }
+            HINT_PEER => {
+                if let Some(peer) = self.peer(from) {
+                    hint::prefetch_value(peer);
+                }
+            }
+            HINT_SEGMENT => {
+                if let Some(front) = self.peer(from).and_then(|p| p.unacked.front()) {
+                    hint::prefetch_value(front);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What taking segment `seq` from `from` would do now, for the trace (which shows a segment
+    /// that waits behind a gap as held, not as delivered): asks and changes nothing.
+    fn arrival(&self, from: NodeId, seq: u64) -> Arrival {
+        let k = dense(from) as u32;
+        let next = self.peer(from).map_or(0, |p| p.next_recv);
+        if seq < next || self.held.contains_key(&(k, seq)) {
+            Arrival::Duplicate
+        } else if seq > next {
+            Arrival::BeyondGap
+        } else {
+            let releases = (seq + 1..)
+                .take_while(|&s| self.held.contains_key(&(k, s)))
+                .count();
+            Arrival::InOrder {
+                releases: releases as u64,
+            }
         }
     }
 }

@@ -2,11 +2,10 @@
 //! applied it, so no later write can depend on a write the secondary lacks; the price is a link
 //! round trip on every host write.
 
-use crate::protocol::node::StreamView;
 use std::collections::BTreeSet;
 
 use super::stream::Streams;
-use super::{Body, Input, Node, NodeId, Output, Outputs, Timer};
+use super::{Body, Input, Node, NodeId, Output, Outputs, StreamView, Timer};
 use crate::check::WriteId;
 
 /// The primary of one pair: holds each host write until its secondary acknowledges it.

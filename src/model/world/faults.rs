@@ -196,12 +196,7 @@ impl World {
             Event::Deliver { to: node, .. } | Event::Timer { node, .. } if !self.alive(node) => {
                 Some(("dropped", "receiver down"))
             }
-            Event::Deliver { to, .. }
-                if !self
-                    .nodes
-                    .get(self.node_index(to))
-                    .is_none_or(|n| n.takes_deliveries()) =>
-            {
+            Event::Deliver { to, .. } if self.node(to).is_some_and(|n| !n.takes_deliveries()) => {
                 Some(("dropped", "the secondary took over: it takes nothing more"))
             }
             Event::Deliver { to, from, msg } => match self.arrival(to, from, &msg) {
@@ -224,8 +219,7 @@ impl World {
         let Msg::Seg { seq, .. } = *msg else {
             return None;
         };
-        let node = self.nodes.get(self.node_index(to))?;
-        Some(node.stream_view()?.arrival(from, seq))
+        Some(self.node(to)?.stream_view()?.arrival(from, seq))
     }
 
     /// True once every secondary said its part of the takeover is done (the run then stops as

@@ -21,7 +21,7 @@ impl Handler for World {
     /// pairs that is a cache miss per link of the chain, on nearly every event).
     fn prefetch(&self, event: &Event, ahead: usize) {
         if let Event::Deliver { to, from, .. } = event {
-            if let Some(node) = self.nodes.get(self.node_index(*to)) {
+            if let Some(node) = self.node(*to) {
                 node.prefetch(*from, ahead);
             }
         }

@@ -236,6 +236,12 @@ impl World {
         self.nodes[idx].buffered() + self.pairs[usize::from(pair)].apply_stage.occupancy()
     }
 
+    /// Node `id`'s protocol role, for what the world may ask of it without driving it (memory
+    /// hints, the trace's account of a delivery).
+    fn node(&self, id: NodeId) -> Option<&dyn Node> {
+        self.nodes.get(self.node_index(id)).map(|n| &**n)
+    }
+
     fn node_index(&self, id: NodeId) -> usize {
         match id {
             NodeId::Primary(i) => usize::from(i),

@@ -17,13 +17,12 @@
 //! the clock every other primary synchronises to. Crashes keep state; timers are re-armed on
 //! restart.
 
-use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, VecDeque};
 
 use super::Config;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, StreamView, Timer, WriteMeta,
 };
 
 /// Journal segments the mover has in flight at most (flow control: sent, not acknowledged, and

@@ -13,7 +13,6 @@
 //! the mover, applies what is complete in its journal, and then says the takeover is done;
 //! updates of the incomplete group are never applied.
 
-use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::Config;
@@ -22,7 +21,7 @@ use crate::protocol::refill::Refill;
 use crate::protocol::retained::Retained;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, StreamView, Timer, WriteMeta,
 };
 
 /// The journal and apply coordinator's state.

@@ -16,7 +16,6 @@
 //! checkpoint that covers it covers the other, whatever the LAN's delays did to the clocks.
 //! The wait is zero while the bound stays below half a write's service time.
 
-use crate::protocol::node::StreamView;
 use std::collections::VecDeque;
 
 use super::clock::ClockBound;
@@ -27,7 +26,8 @@ use crate::protocol::retained::Retained;
 use crate::protocol::shipping::{Offer, Shipper};
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Renaming, Timer, WriteMeta,
+    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Renaming, StreamView, Timer,
+    WriteMeta,
 };
 
 /// A primary subsystem running the checkpoint protocol.

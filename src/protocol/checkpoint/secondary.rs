@@ -21,7 +21,6 @@
 //! write it had not reported applied (the primary keeps them; see `retained.rs`), then applies
 //! what it owes. Its volume is never readable torn.
 
-use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::{master_of, Config, MemberFailure, Mutant};
@@ -29,8 +28,8 @@ use crate::check::BlockAddr;
 use crate::protocol::pairset::PairSet;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Renaming, Status, Timer,
-    WriteMeta,
+    Body, Checkpoint, Input, Msg, Node, NodeId, Note, Output, Outputs, Renaming, Status,
+    StreamView, Timer, WriteMeta,
 };
 
 /// The release round the master is running, if any.

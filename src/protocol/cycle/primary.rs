@@ -8,14 +8,13 @@
 //! to be committed (at most `drain_timeout`). Crashes keep state; timers are re-armed on restart,
 //! and a coordination window that ran out meanwhile is abandoned then.
 
-use crate::protocol::node::StreamView;
 use std::collections::BTreeSet;
 
 use super::Config;
 use crate::protocol::retained::Retained;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, StreamView, Timer, WriteMeta,
 };
 
 /// Local ns by which a deadline counts as reached early, and the shortest timer: a drifting

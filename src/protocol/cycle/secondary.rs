@@ -9,7 +9,6 @@
 //! listening to their primaries, and the coordinator commits whatever cycle is whole everywhere by
 //! its reports, then says the takeover is done and commits nothing more.
 
-use crate::protocol::node::StreamView;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Config;
@@ -17,7 +16,7 @@ use crate::protocol::applier::Applier;
 use crate::protocol::refill::Refill;
 use crate::protocol::stream::{StreamNode, Streams};
 use crate::protocol::{
-    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, Timer, WriteMeta,
+    Body, Checkpoint, Input, Node, NodeId, Note, Output, Outputs, StreamView, Timer, WriteMeta,
 };
 
 /// The coordinator's state.
