@@ -133,15 +133,18 @@ fn nullable<S: serde::Serializer>(p: &Option<Percentiles>, s: S) -> Result<S::Ok
 }
 
 /// Reads a [`Latencies`] field back from [`NullablePercentiles`], each figure required as it is
-/// always written: all three numbers, or all three `null` (no sample); a mix is no distribution
-/// rcsim writes.
+/// always written: all three numbers, in order (see [`Percentiles::ordered`]), or all three
+/// `null` (no sample); a mix is no distribution rcsim writes.
 fn nullable_back<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Percentiles>, D::Error> {
     match NullablePercentiles::deserialize(d)? {
         NullablePercentiles {
             p50: Some(p50),
             p99: Some(p99),
             max: Some(max),
-        } => Ok(Some(Percentiles { p50, p99, max })),
+        } => Percentiles { p50, p99, max }
+            .ordered()
+            .map(Some)
+            .map_err(serde::de::Error::custom),
         NullablePercentiles {
             p50: None,
             p99: None,

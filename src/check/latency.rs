@@ -2,12 +2,10 @@
 //! number of samples.
 
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// p50, p99 and max of a set of nanosecond latencies.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Percentiles {
     /// Median, ns.
@@ -16,6 +14,39 @@ pub struct Percentiles {
     pub p99: u64,
     /// Largest sample, ns (exact).
     pub max: u64,
+}
+
+impl Percentiles {
+    /// Itself when p50 <= p99 <= max, else what is out of order.
+    pub fn ordered(self) -> Result<Self, String> {
+        let Percentiles { p50, p99, max } = self;
+        if p50 <= p99 && p99 <= max {
+            Ok(self)
+        } else {
+            Err(format!(
+                "p50 {p50}, p99 {p99}, max {max}; expected p50 <= p99 <= max"
+            ))
+        }
+    }
+}
+
+/// Read back (a result line of a campaign), the three must be in order, as every distribution
+/// rcsim measures has them (see [`Percentiles::ordered`]).
+impl<'de> Deserialize<'de> for Percentiles {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// The three fields as written, before their order is checked.
+        #[derive(Deserialize)]
+        #[serde(rename = "Percentiles", deny_unknown_fields)]
+        struct Written {
+            p50: u64,
+            p99: u64,
+            max: u64,
+        }
+        let Written { p50, p99, max } = Written::deserialize(d)?;
+        Percentiles { p50, p99, max }
+            .ordered()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// Accumulates nanosecond latencies without keeping them.
