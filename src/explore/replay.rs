@@ -128,16 +128,16 @@ impl CounterexampleFile {
     pub fn parse(source: &str, text: &str) -> Result<Self, String> {
         let mut de = serde_json::Deserializer::from_str(text);
         let located = |e: &serde_json::Error, path: &str| {
-            let (line, column) = (e.line(), e.column());
-            let text = e.to_string();
-            let what = text
-                .strip_suffix(&format!(" at line {line} column {column}"))
-                .unwrap_or(&text);
             let at = match e.classify() {
                 Category::Syntax | Category::Eof => "malformed JSON".to_string(),
                 Category::Data | Category::Io => format!("at `{path}`"),
             };
-            format!("{source}:{line}:{column}: not a counterexample file: {at}: {what}")
+            format!(
+                "{source}:{}:{}: not a counterexample file: {at}: {}",
+                e.line(),
+                e.column(),
+                crate::scenario::strip_position(e)
+            )
         };
         let file: Self = serde_path_to_error::deserialize(&mut de)
             .map_err(|e| located(e.inner(), &e.path().to_string()))?;

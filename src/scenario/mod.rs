@@ -183,8 +183,9 @@ fn resolve_paths(scenario: &mut Scenario, base: &Path) {
     }
 }
 
-/// serde_json appends " at line L column C" to its messages; we print the position first.
-fn strip_position(e: &serde_json::Error) -> String {
+/// `e`'s message without the " at line L column C" serde_json appends: rcsim's messages give
+/// the position first, as `file:line:column`.
+pub fn strip_position(e: &serde_json::Error) -> String {
     let s = e.to_string();
     match s.rfind(" at line ") {
         Some(i) => s[..i].to_string(),
