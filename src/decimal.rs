@@ -15,6 +15,17 @@ pub fn plain_u64(text: &str) -> Option<u64> {
 /// What [`plain_u64`] takes, for messages: "plain decimal digits (no sign, no leading zero)".
 pub const EXPECTED: &str = "plain decimal digits (no sign, no leading zero)";
 
+/// `text` as [`plain_u64`] reads it, or the message "`text` is not `what`: expected plain
+/// decimal digits ..." (`what` as "a seed number").
+pub fn parse(text: &str, what: &str) -> Result<u64, String> {
+    plain_u64(text).ok_or_else(|| {
+        format!(
+            "`{}` is not {what}: expected {EXPECTED}",
+            crate::quote::bounded(text)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +52,10 @@ mod tests {
         ] {
             assert_eq!(plain_u64(bad), None, "{bad:?}");
         }
+        assert_eq!(parse("7", "a seed number"), Ok(7));
+        assert_eq!(
+            parse("+7", "a seed number"),
+            Err(format!("`+7` is not a seed number: expected {EXPECTED}"))
+        );
     }
 }

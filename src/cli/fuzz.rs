@@ -7,7 +7,6 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use indicatif::ProgressBar;
-use rcsim::decimal::{plain_u64, EXPECTED};
 use rcsim::fuzz::campaign::{self, Campaign, SeedOutcome, Summary};
 use rcsim::fuzz::gen::GenOptions;
 use rcsim::fuzz::identity::{self, CampaignIdentity, CampaignOptions, SeedRange, ShardId};
@@ -46,13 +45,8 @@ pub fn parse_seeds(s: &str) -> Result<std::ops::Range<u64>, String> {
 
 /// The seed number `n`, one end of the `--seeds` argument `whole`, in plain decimal.
 pub(super) fn seed_number(whole: &str, n: &str) -> Result<u64, String> {
-    plain_u64(n).ok_or_else(|| {
-        format!(
-            "--seeds {}: `{}` is not a seed number: expected {EXPECTED}",
-            bounded(whole),
-            bounded(n)
-        )
-    })
+    rcsim::decimal::parse(n, "a seed number")
+        .map_err(|e| format!("--seeds {}: {e}", bounded(whole)))
 }
 
 /// The progress display: a bar on a terminal, a plain line every few seconds otherwise.

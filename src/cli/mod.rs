@@ -364,15 +364,8 @@ const MAX_JOBS: usize = 1024;
 /// Parses `--jobs N`: 1 to [`MAX_JOBS`] worker threads in plain decimal (see
 /// [`rcsim::decimal`]); 0 is refused rather than guessed at.
 pub(super) fn parse_jobs(s: &str) -> Result<usize, String> {
-    let n = rcsim::decimal::plain_u64(s)
-        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-        .ok_or_else(|| {
-            format!(
-                "`{}` is not a number of worker threads: expected {}",
-                rcsim::quote::bounded(s),
-                rcsim::decimal::EXPECTED
-            )
-        })?;
+    let n = rcsim::decimal::parse(s, "a number of worker threads")
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX))?;
     if n == 0 || n > MAX_JOBS {
         return Err(format!(
             "expected 1 to {MAX_JOBS} worker threads, got {n} (omit --jobs for one per core)"
@@ -383,13 +376,7 @@ pub(super) fn parse_jobs(s: &str) -> Result<usize, String> {
 
 /// Parses `--seed N`, in plain decimal (see [`rcsim::decimal`]).
 fn parse_seed(s: &str) -> Result<u64, String> {
-    rcsim::decimal::plain_u64(s).ok_or_else(|| {
-        format!(
-            "`{}` is not a seed number: expected {}",
-            rcsim::quote::bounded(s),
-            rcsim::decimal::EXPECTED
-        )
-    })
+    rcsim::decimal::parse(s, "a seed number")
 }
 
 fn parse_mutant(s: &str) -> Result<rcsim::protocol::checkpoint::Mutant, String> {
