@@ -37,16 +37,17 @@ pub fn render_spec(spec: &ChartSpec) -> Result<Rendered, String> {
     }
 }
 
-/// Renders each chart into `files` as `STEM.png` and `STEM.svg`, and returns the renderings.
-pub fn render_charts(charts: &[ChartSpec], files: &mut Files) -> Result<Vec<Rendered>, String> {
-    let mut out = Vec::with_capacity(charts.len());
+/// Renders each chart into `files` as `STEM.png` and `STEM.svg`, and returns the SVGs, which
+/// the pages inline.
+pub fn render_charts(charts: &[ChartSpec], files: &mut Files) -> Result<Vec<String>, String> {
+    let mut svgs = Vec::with_capacity(charts.len());
     for c in charts {
-        let r = render_spec(c)?;
-        files.add(format!("{}.png", c.stem), r.png.clone());
-        files.add(format!("{}.svg", c.stem), r.svg.as_bytes());
-        out.push(r);
+        let Rendered { svg, png } = render_spec(c)?;
+        files.add(format!("{}.png", c.stem), png);
+        files.add(format!("{}.svg", c.stem), svg.as_bytes());
+        svgs.push(svg);
     }
-    Ok(out)
+    Ok(svgs)
 }
 
 /// The data behind the charts: `series/PROTOCOL-seedN.csv` and `hgrm/PROTOCOL-seedN.hgrm` for
@@ -69,9 +70,9 @@ pub fn render_report(info: &PageInfo, runs: &[ProtocolRuns]) -> Result<Files, St
     let mut files = Files::new();
     data_files(runs, &mut files);
     let charts = comparison::comparison(runs, info.rpo_target_ns);
-    let rendered = render_charts(&charts, &mut files)?;
+    let svgs = render_charts(&charts, &mut files)?;
     files.add("index.md", page::markdown(info, runs, &charts));
-    files.add("index.html", page::html(info, runs, &charts, &rendered));
+    files.add("index.html", page::html(info, runs, &charts, &svgs));
     Ok(files)
 }
 

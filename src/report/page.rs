@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use super::chart::Rendered;
 use super::figures::{ChartSpec, ProtocolRuns};
 use super::over_time::percent;
 use super::units::{human_bytes, human_ns, human_ns_or_na as na, median, median_measured};
@@ -320,12 +319,12 @@ tr.bad td{background:#fde8e8}figure{margin:1.5em 0}figure svg{width:100%;height:
 border:1px solid #eee}figcaption{font-size:.92em;color:#444}\
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto}";
 
-/// The self-contained HTML page; `rendered[i]` is `charts[i]` drawn.
+/// The self-contained HTML page; `svgs[i]` is `charts[i]` drawn.
 pub fn html(
     info: &PageInfo,
     runs: &[ProtocolRuns],
     charts: &[ChartSpec],
-    rendered: &[Rendered],
+    svgs: &[String],
 ) -> String {
     let mut s = String::new();
     let _ = write!(
@@ -400,13 +399,13 @@ pub fn html(
             info.seeds.first().copied().unwrap_or(0)
         );
     }
-    for (c, r) in charts.iter().zip(rendered) {
+    for (c, svg) in charts.iter().zip(svgs) {
         let _ = writeln!(
             s,
             "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>",
             esc(&c.stem),
             esc(&c.title),
-            inline_svg(&r.svg),
+            inline_svg(svg),
             esc(&c.caption)
         );
     }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::chart::{colour, Figure, Line, Panel, Rendered, Stroke};
+use super::chart::{colour, Figure, Line, Panel, Stroke};
 use super::figures::{band, ChartSpec, Drawing};
 use super::files::Files;
 use super::sweep_axis::{field_words, sweep_axis, SweepAxis};
@@ -341,7 +341,7 @@ pub fn render_sweep(sw: &Sweep, command: &str) -> Result<Files, String> {
     let json = serde_json::to_string_pretty(sw).map_err(|e| e.to_string())?;
     files.add("sweep.json", json);
     let specs = charts(sw);
-    let rendered = super::render_charts(&specs, &mut files)?;
+    let svgs = super::render_charts(&specs, &mut files)?;
     let mut md = format!(
         "# rcsim sweep: {} against {}\n\nValues: {}. Protocols: {}. Seeds: {}. Regenerate \
          with:\n\n```sh\n{command}\n```\n\nEvery run is a row of [sweep.csv](sweep.csv) and \
@@ -364,12 +364,12 @@ pub fn render_sweep(sw: &Sweep, command: &str) -> Result<Files, String> {
         );
     }
     files.add("index.md", md);
-    files.add("index.html", sweep_html(sw, command, &specs, &rendered));
+    files.add("index.html", sweep_html(sw, command, &specs, &svgs));
     Ok(files)
 }
 
 /// The sweep's page as one self-contained HTML file.
-fn sweep_html(sw: &Sweep, command: &str, specs: &[ChartSpec], rendered: &[Rendered]) -> String {
+fn sweep_html(sw: &Sweep, command: &str, specs: &[ChartSpec], svgs: &[String]) -> String {
     use super::page::{esc, inline_svg, STYLE};
     let title = format!(
         "rcsim sweep: {} against {} ({})",
@@ -389,13 +389,13 @@ fn sweep_html(sw: &Sweep, command: &str, specs: &[ChartSpec], rendered: &[Render
         esc(command),
         t = esc(&title),
     );
-    for (c, r) in specs.iter().zip(rendered) {
+    for (c, svg) in specs.iter().zip(svgs) {
         let _ = writeln!(
             h,
             "<figure id=\"{}\">\n<h2>{}</h2>\n{}\n<figcaption>{}</figcaption>\n</figure>",
             esc(&c.stem),
             esc(&c.title),
-            inline_svg(&r.svg),
+            inline_svg(svg),
             esc(&c.caption)
         );
     }
