@@ -21,6 +21,19 @@ fn explore(args: &[&str], code: i32) -> Value {
     out.json()
 }
 
+/// Searches `scenario` under `mutant`, writing the counterexample to `dir/MUTANT.json`: the
+/// search's outcome, the file's path, and the file read back.
+fn counterexample(dir: &TempDir, scenario: &str, mutant: &str) -> (Value, String, Value) {
+    let out = dir.join(&format!("{mutant}.json"));
+    let out = out.to_str().unwrap().to_string();
+    let found = explore(
+        &[scenario, "--mutant", mutant, "--out", &out],
+        EXIT_VIOLATION,
+    );
+    let file = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    (found, out, file)
+}
+
 /// `--replay` of the counterexample file `out` ends in its recorded violation again.
 fn assert_replays(out: &str) {
     let r = rcsim(&["explore", "--replay", out]);
@@ -86,13 +99,7 @@ fn clocks_off_within_their_bound_are_searched_and_the_naive_sync_is_caught() {
 #[test]
 fn a_clock_offset_outside_the_bound_does_not_replay() {
     let dir = TempDir::new("explore-skew-edit");
-    let out = dir.join("cex.json");
-    let out = out.to_str().unwrap();
-    explore(
-        &[CLOCKS, "--mutant", "naive-clock-sync", "--out", out],
-        EXIT_VIOLATION,
-    );
-    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let (_, _, mut file) = counterexample(&dir, CLOCKS, "naive-clock-sync");
     file["steps"][0]["step"]["offset_ns"] = (-40_000).into();
     let edited = dir.write("edited.json", &file.to_string());
     let r = rcsim(&["explore", "--replay", edited.to_str().unwrap()]);
@@ -110,14 +117,11 @@ fn every_checkpoint_mutant_has_a_counterexample_that_replays() {
         "apply-past-checkpoint",
         "early-reset",
     ] {
-        let out = dir.join(&format!("{m}.json"));
-        let out = out.to_str().unwrap();
-        let v = explore(&[PATENT, "--mutant", m, "--out", out], EXIT_VIOLATION);
+        let (v, out, file) = counterexample(&dir, PATENT, m);
         assert_eq!(v["violation"]["kind"], "dependent-write", "{m}: {v}");
         assert!(v["counterexample_steps"].as_u64().unwrap() > 0);
-        let file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
         assert_eq!(file["violation"], v["violation"], "{m}");
-        let r = rcsim(&["explore", "--replay", out]);
+        let r = rcsim(&["explore", "--replay", &out]);
         r.assert_code(EXIT_VIOLATION).assert_no_panic();
         assert!(
             r.stdout.contains("dependent-write violation"),
@@ -131,13 +135,7 @@ fn every_checkpoint_mutant_has_a_counterexample_that_replays() {
 #[test]
 fn an_edited_counterexample_no_longer_reproduces() {
     let dir = TempDir::new("explore-edit");
-    let out = dir.join("cex.json");
-    let out = out.to_str().unwrap();
-    explore(
-        &[PATENT, "--mutant", "no-uip", "--out", out],
-        EXIT_VIOLATION,
-    );
-    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let (_, _, mut file) = counterexample(&dir, PATENT, "no-uip");
     file["steps"].as_array_mut().unwrap().pop();
     let edited = dir.write("edited.json", &file.to_string());
     let r = rcsim(&["explore", "--replay", edited.to_str().unwrap()]);
@@ -147,13 +145,7 @@ fn an_edited_counterexample_no_longer_reproduces() {
 #[test]
 fn a_counterexample_file_is_read_strictly() {
     let dir = TempDir::new("explore-strict");
-    let out = dir.join("cex.json");
-    let out = out.to_str().unwrap();
-    explore(
-        &[PATENT, "--mutant", "no-uip", "--out", out],
-        EXIT_VIOLATION,
-    );
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let (_, _, file) = counterexample(&dir, PATENT, "no-uip");
     let mut typo = file.clone();
     typo["steps"][1]["step"]["indx"] = 0.into();
     let typo = dir.write("typo.json", &typo.to_string());
@@ -179,12 +171,8 @@ fn a_counterexample_file_is_read_strictly() {
 #[test]
 fn a_replay_answers_in_json_on_request_and_refuses_the_search_options() {
     let dir = TempDir::new("explore-replay-json");
-    let out = dir.join("cex.json");
-    let out = out.to_str().unwrap();
-    let found = explore(
-        &[PATENT, "--mutant", "no-uip", "--out", out],
-        EXIT_VIOLATION,
-    );
+    let (found, out, mut file) = counterexample(&dir, PATENT, "no-uip");
+    let out = out.as_str();
     let v = explore(&["--replay", out], EXIT_VIOLATION);
     assert_eq!(v["reproduced"], true, "{v}");
     assert_eq!(v["mutant"], "no-uip", "{v}");
@@ -194,7 +182,6 @@ fn a_replay_answers_in_json_on_request_and_refuses_the_search_options() {
     assert_eq!(v["recorded"], found["violation"]);
     let steps = found["counterexample_steps"].as_u64().unwrap() as usize;
     assert!(v["narration"].as_array().unwrap().len() >= steps, "{v}");
-    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     file["steps"].as_array_mut().unwrap().pop();
     let short = dir.write("short.json", &file.to_string());
     let v = explore(&["--replay", short.to_str().unwrap()], 4);
