@@ -50,8 +50,9 @@ pub fn worst_resend_wait(configured: u64, losses: u64) -> u64 {
         .saturating_add(configured)
 }
 
-/// The stages of [`Streams::prefetch`], by how many events ahead each runs: the struct's index
-/// and peer pointers first, then the index entry, the peer's record and its oldest segment.
+/// The stages of the streams' [`StreamView::prefetch`], by how many events ahead each runs: the
+/// struct's index and peer pointers first, then the index entry, the peer's record and its
+/// oldest segment.
 const HINT_STRUCT: usize = 3;
 /// See [`HINT_STRUCT`].
 const HINT_INDEX: usize = 2;
