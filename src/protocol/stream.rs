@@ -95,6 +95,26 @@ fn role(n: NodeId) -> usize {
     }
 }
 
+/// Where an arriving segment falls in its stream: what [`Streams::on_msg`] does with it and
+/// what [`StreamView::arrival`] foretells both start from this one comparison.
+enum Place {
+    /// The next in order: handed on, with whatever waited behind it.
+    Next,
+    /// Beyond a gap: held until the gap fills (unless held already, a duplicate).
+    Beyond,
+    /// Handed on before: a duplicate.
+    Behind,
+}
+
+/// Where segment `seq` falls in a stream whose next expected segment is `next`.
+fn place(next: u64, seq: u64) -> Place {
+    match seq.cmp(&next) {
+        std::cmp::Ordering::Equal => Place::Next,
+        std::cmp::Ordering::Greater => Place::Beyond,
+        std::cmp::Ordering::Less => Place::Behind,
+    }
+}
+
 /// The nodes of `Streams::outstanding`'s two sets, in node order.
 fn nodes_in(sets: &[PairSet; 2]) -> impl Iterator<Item = NodeId> + '_ {
     let [primaries, secondaries] = sets;
@@ -429,17 +449,21 @@ impl Streams {
             }
             Msg::Dgram(body) => self.ready.push((from, body)),
             Msg::Seg { seq, body } => {
-                if seq == peer.next_recv {
-                    // The next in order (the common case): hand it on without a trip through
-                    // `held`, which never holds `next_recv` itself.
-                    peer.next_recv += 1;
-                    self.ready.push((from, body));
-                    while let Some(body) = self.held.remove(&(k, peer.next_recv)) {
+                match place(peer.next_recv, seq) {
+                    Place::Next => {
+                        // The common case: hand it on without a trip through `held`, which
+                        // never holds `next_recv` itself.
                         peer.next_recv += 1;
                         self.ready.push((from, body));
+                        while let Some(body) = self.held.remove(&(k, peer.next_recv)) {
+                            peer.next_recv += 1;
+                            self.ready.push((from, body));
+                        }
                     }
-                } else if seq > peer.next_recv {
-                    self.held.entry((k, seq)).or_insert(body);
+                    Place::Beyond => {
+                        self.held.entry((k, seq)).or_insert(body);
+                    }
+                    Place::Behind => {}
                 }
                 let next = peer.next_recv;
                 let held = if self.held.is_empty() {
@@ -611,17 +635,17 @@ impl StreamView for Streams {
     fn arrival(&self, from: NodeId, seq: u64) -> Arrival {
         let k = dense(from) as u32;
         let next = self.peer(from).map_or(0, |p| p.next_recv);
-        if seq < next || self.held.contains_key(&(k, seq)) {
-            Arrival::Duplicate
-        } else if seq > next {
-            Arrival::BeyondGap
-        } else {
-            let releases = (seq + 1..)
-                .take_while(|&s| self.held.contains_key(&(k, s)))
-                .count();
-            Arrival::InOrder {
-                releases: releases as u64,
+        match place(next, seq) {
+            Place::Next => {
+                let releases = (seq + 1..)
+                    .take_while(|&s| self.held.contains_key(&(k, s)))
+                    .count();
+                Arrival::InOrder {
+                    releases: releases as u64,
+                }
             }
+            Place::Beyond if !self.held.contains_key(&(k, seq)) => Arrival::BeyondGap,
+            Place::Beyond | Place::Behind => Arrival::Duplicate,
         }
     }
 }
