@@ -404,6 +404,20 @@ impl Running {
         Running(Some(child))
     }
 
+    /// Waits until rcsim's handler catches SIGINT (bit 2 of `SigCgt` in `/proc/PID/status`):
+    /// it is armed only once the work a signal must stop has begun.
+    fn wait_until_armed(&mut self) {
+        let status = format!("/proc/{}/status", self.0.as_ref().expect("running").id());
+        self.wait_until(|| {
+            std::fs::read_to_string(&status).is_ok_and(|s| {
+                s.lines()
+                    .filter_map(|l| l.strip_prefix("SigCgt:"))
+                    .filter_map(|h| u64::from_str_radix(h.trim(), 16).ok())
+                    .any(|mask| mask & (1 << (libc::SIGINT - 1)) != 0)
+            })
+        });
+    }
+
     /// Waits until `ready` holds, polling; panics if rcsim ends first.
     fn wait_until(&mut self, ready: impl Fn() -> bool) {
         let child = self.0.as_mut().expect("running");
@@ -591,4 +605,104 @@ fn a_signal_ignored_at_the_start_stays_ignored() {
         result["events"]
     );
     assert_eq!(names(d.path()), vec!["trace.jsonl".to_string()]);
+}
+
+/// Ctrl-C while `shrink` runs the reproducer as it is: nothing smaller exists yet, so nothing is
+/// written, and the exit code is 130. (That a shrink stopped later keeps the smallest failing
+/// case found is `rcsim::fuzz::shrink`'s unit test.)
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_shrink_before_anything_shrank_writes_nothing() {
+    let d = TempDir::new("sigint-shrink");
+    let path = common::root().join("scenarios/bench-standard.json");
+    let mut scenario: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    scenario["duration"] = "100000s".into();
+    scenario["faults"] = serde_json::json!([]);
+    scenario["protocol"] = serde_json::json!({ "kind": "independent" });
+    scenario["limits"] = serde_json::json!({ "max_events": 10_000_000 });
+    let repro = serde_json::json!({
+        "rcsim_repro": 1,
+        "seed": 1,
+        "protocol": "independent",
+        "scenario": scenario,
+        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0000000000000000" },
+    });
+    let repro = d.write("repro.json", &repro.to_string());
+    let out = TempDir::new("sigint-shrink-out");
+    let target = out.join("small.json");
+    let mut shrink = Running::start(&[
+        "shrink",
+        repro.to_str().expect("utf-8"),
+        "--out",
+        target.to_str().expect("utf-8"),
+    ]);
+    shrink.wait_until_armed();
+    let (code, stderr) = shrink.signal(libc::SIGINT);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("stopped by SIGINT"), "{stderr}");
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    assert_eq!(names(out.path()), Vec::<String>::new(), "nothing written");
+}
+
+/// Ctrl-C during an exhaustive search (one that takes seconds to complete): it stops between
+/// two chunks of states, says how far it got, writes no counterexample file and exits 130.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_an_exhaustive_search_stops_it_with_130() {
+    let out = TempDir::new("sigint-explore");
+    let cex = out.join("cex.json");
+    let mut search = Running::start(&[
+        "explore",
+        "scenarios/explore-patent.json",
+        "--max-states",
+        "100000000",
+        "--out",
+        cex.to_str().expect("utf-8"),
+    ]);
+    search.wait_until_armed();
+    let (code, stderr) = search.signal(libc::SIGINT);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(stderr.contains("stopped by SIGINT after"), "{stderr}");
+    assert!(stderr.contains("unique states"), "{stderr}");
+    assert_eq!(names(out.path()), Vec::<String>::new(), "nothing written");
+}
+
+/// A shrink saves each smaller failing case as it finds it, so Ctrl-C (or a kill) once the first
+/// is saved leaves it whole, and it replays as it records; the exit code is 130.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_shrink_keeps_what_it_found() {
+    let d = TempDir::new("sigint-shrink-later");
+    let path = common::root().join("scenarios/bench-standard.json");
+    let mut scenario: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    scenario["duration"] = "60s".into();
+    scenario["faults"] = serde_json::json!([{ "kind": "disaster", "at": "59.9s" }]);
+    scenario["protocol"] = serde_json::json!({ "kind": "independent" });
+    let repro = serde_json::json!({
+        "rcsim_repro": 1,
+        "seed": 1,
+        "protocol": "independent",
+        "scenario": scenario,
+        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0000000000000000" },
+    });
+    let repro = d.write("repro.json", &repro.to_string());
+    let out = TempDir::new("sigint-shrink-later-out");
+    let target = out.join("small.json");
+    let mut shrink = Running::start(&[
+        "shrink",
+        repro.to_str().expect("utf-8"),
+        "--out",
+        target.to_str().expect("utf-8"),
+    ]);
+    shrink.wait_until(|| target.exists());
+    let (code, stderr) = shrink.signal(libc::SIGINT);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("the smallest failing case found so far"),
+        "{stderr}"
+    );
+    assert_eq!(names(out.path()), vec!["small.json".to_string()]);
+    rcsim(&["replay", target.to_str().expect("utf-8")]).assert_code(EXIT_VIOLATION);
 }

@@ -120,8 +120,19 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
         max_depth: args.max_depth,
         max_states: Some(args.max_states.max(1)),
         jobs,
+        stop: Some(super::interrupt::armed()),
     };
     let outcome = search(&setup, opts);
+    if outcome.stopped {
+        errln!(
+            "rcsim explore: stopped by {} after {} unique states at depth {}, before the search \
+             was complete and with no counterexample found by then; nothing written",
+            super::interrupt::name(),
+            outcome.unique,
+            outcome.depth
+        );
+        return super::interrupt::code();
+    }
     let mut written = None;
     if let (Some(cex), Some(out)) = (&outcome.counterexample, &args.out) {
         let file = match CounterexampleFile::new(&sc, &setup, &cex.violation, &cex.steps) {

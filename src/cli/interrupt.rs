@@ -1,14 +1,16 @@
 //! Ctrl-C and `kill`: one handler for the whole process, installed by the commands that
-//! write files while they run (`run`, `replay`, `report`, `sweep`, `fuzz`) once their inputs are
-//! read, just before that work starts ([`armed`]). Until then the default actions stand, so
-//! Ctrl-C at a scenario read from a terminal, a pipe or a FIFO ends rcsim at once: there is
-//! nothing yet to clean up, and a handler would only swallow the signal while the read goes on.
-//! The handler only sets a flag; the simulation loop and the campaign's workers look at it, stop,
-//! and drop the output files they had started, so no temporary file is left beside a target.
-//! The process then exits with 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM,
-//! 129 for SIGHUP), as a shell reports a process the signal ended. A second signal ends the
-//! process at once, for a user who will not wait. A signal the process started with ignored
-//! (`nohup`, a script's `&`) stays ignored.
+//! write files while they run (`run`, `replay`, `report`, `sweep`, `fuzz`, `shrink`, `explore`)
+//! once their inputs are read, just before that work starts ([`armed`]). Until then the default
+//! actions stand, so Ctrl-C at a scenario read from a terminal, a pipe or a FIFO ends rcsim at
+//! once: there is nothing yet to clean up, and a handler would only swallow the signal while the
+//! read goes on. The handler only sets a flag; the simulation loop, the campaign's workers, the
+//! shrinker and the exhaustive search look at it and stop. Runs drop the output files they had
+//! started, so no temporary file is left beside a target; a campaign keeps the seeds it finished
+//! and a shrink the smallest failing case it found, each written whole. The process then exits
+//! with 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP), as a
+//! shell reports a process the signal ended. A second signal ends the process at once, for a
+//! user who will not wait. A signal the process started with ignored (`nohup`, a script's `&`)
+//! stays ignored.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
@@ -96,7 +98,7 @@ pub(super) fn code() -> u8 {
 }
 
 /// The signal's name, for messages.
-fn name() -> String {
+pub(super) fn name() -> String {
     match SIGNAL.load(Ordering::SeqCst) {
         SIGINT | 0 => "SIGINT".to_string(),
         SIGTERM => "SIGTERM".to_string(),

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::repro::Repro;
-use rcsim::fuzz::shrink::{shrink, Size, Unshrinkable};
+use rcsim::fuzz::shrink::{shrink, Progress, Size, Unshrinkable};
 use rcsim::output::{is_stdout, sole_stdout};
 use rcsim::scenario::types::Limits;
 use rcsim::scenario::units::Duration;
@@ -127,8 +127,39 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, 
         errln!("{e}");
         return EXIT_USAGE;
     }
-    let s = match shrink(&repro, max_attempts) {
+    let target = out.cloned().unwrap_or_else(|| {
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        path.with_file_name(format!("{stem}{}", rcsim::fuzz::repro::SHRUNK_SUFFIX))
+    });
+    // Each smaller case is saved as it is found, so that a shrink killed outright leaves its
+    // best so far; not where a second write would be a second document (stdout, a FIFO).
+    let saves = !out_on_stdout
+        && std::fs::symlink_metadata(&target).map_or(true, |m| m.file_type().is_file());
+    let mut save_error = None;
+    let stop = super::interrupt::armed();
+    let bar = super::progress::bar(max_attempts, "shrinking", "runs");
+    let shrunk = shrink(&repro, max_attempts, Some(stop), &mut |p| match p {
+        Progress::Run(n) => bar.set_position(n - 1),
+        Progress::Smaller(r) if saves && save_error.is_none() => {
+            save_error = r.write(&target).err();
+        }
+        Progress::Smaller(_) => {}
+    });
+    bar.finish_and_clear();
+    if let Some(e) = save_error {
+        errln!("rcsim: cannot write {}: {e}", target.display());
+        return EXIT_USAGE;
+    }
+    let s = match shrunk {
         Ok(s) => s,
+        Err(Unshrinkable::Stopped) => {
+            errln!(
+                "rcsim shrink: stopped by {} before the reproducer's own run was done; nothing \
+                 written",
+                super::interrupt::name()
+            );
+            return super::interrupt::code();
+        }
         Err(Unshrinkable::Budget {
             which,
             events,
@@ -159,13 +190,29 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, 
             return EXIT_USAGE;
         }
     };
-    let target = out.cloned().unwrap_or_else(|| {
-        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-        path.with_file_name(format!("{stem}{}", rcsim::fuzz::repro::SHRUNK_SUFFIX))
-    });
+    if s.stopped && s.after == s.before {
+        errln!(
+            "rcsim shrink: stopped by {} after {} runs, before any smaller failing case was \
+             found; nothing written",
+            super::interrupt::name(),
+            s.attempts
+        );
+        return super::interrupt::code();
+    }
     if let Err(e) = s.repro.write(&target) {
         errln!("rcsim: cannot write {}: {e}", target.display());
         return EXIT_USAGE;
+    }
+    if s.stopped {
+        errln!(
+            "rcsim shrink: stopped by {} after {} runs; the smallest failing case found so far \
+             ({}) is written to {} (`rcsim shrink` on it goes on from there)",
+            super::interrupt::name(),
+            s.attempts,
+            s.after,
+            target.display()
+        );
+        return super::interrupt::code();
     }
     if json {
         let v = serde_json::json!({

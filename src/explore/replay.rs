@@ -167,6 +167,7 @@ mod tests {
             max_depth: None,
             max_states: Some(1_000_000),
             jobs: 1,
+            stop: None,
         };
         let cex = search(&setup, opts)
             .counterexample

@@ -5,6 +5,7 @@
 //! are expanded on `jobs` threads and merged in frontier order, so every count and the
 //! counterexample are the same whatever `jobs`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashSet;
@@ -33,6 +34,8 @@ pub struct Options {
     pub max_states: Option<u64>,
     /// Threads expanding states (results do not depend on it).
     pub jobs: usize,
+    /// Once set (by a signal), the search stops between two chunks of states.
+    pub stop: Option<&'static AtomicBool>,
 }
 
 /// A violation and the steps that reach it from the initial state.
@@ -59,6 +62,8 @@ pub struct Outcome {
     pub complete: bool,
     /// The bound that stopped the search first, if one did (`max-states`, `max-depth`).
     pub bound: Option<&'static str>,
+    /// True when [`Options::stop`] ended the search before it was complete.
+    pub stopped: bool,
     /// The shortest counterexample, if a property broke.
     pub counterexample: Option<Counterexample>,
     /// Each sometimes-property and whether some state showed it.
@@ -233,6 +238,7 @@ pub fn search(setup: &Setup, opts: Options) -> Outcome {
         elapsed: Duration::ZERO,
         complete: false,
         bound: None,
+        stopped: false,
         counterexample: judge::always(setup, &init).map(|violation| Counterexample {
             violation,
             steps: Vec::new(),
@@ -259,6 +265,10 @@ pub fn search(setup: &Setup, opts: Options) -> Outcome {
             let chunk: Vec<_> = states.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
                 break;
+            }
+            if opts.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+                outcome.stopped = true;
+                break 'levels;
             }
             let mut parts = expand_all(setup, &symmetry, chunk, &book.visited, opts.jobs);
             // Numbering the new states is the one serial part: it reads fingerprints and flags

@@ -3,7 +3,10 @@
 //! workload; shorten the run and its drain; turn distributions into constants; calm the network;
 //! slow the workloads; shrink transactions; cut scripted writes) and keeps a candidate when it
 //! still validates and still fails with a violation of the same kind. Passes repeat until one
-//! changes nothing, or the run budget is spent.
+//! changes nothing, or the run budget is spent, or a signal asks it to stop: then the smallest
+//! failing candidate found so far is the result, so an interrupted shrink keeps its progress.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{json, Value};
 
@@ -58,6 +61,17 @@ pub enum Unshrinkable {
         /// Simulated nanoseconds reached when it stopped.
         sim_ns: u64,
     },
+    /// A signal stopped it before its first run (of the reproducer as it is) was done.
+    Stopped,
+}
+
+/// What [`shrink`] tells its caller as it goes.
+#[derive(Debug)]
+pub enum Progress<'a> {
+    /// Run `n` starts (1 for the reproducer as it is).
+    Run(u64),
+    /// A smaller case that still fails the same way: the result so far.
+    Smaller(&'a Repro),
 }
 
 /// What shrinking did.
@@ -71,6 +85,9 @@ pub struct Shrunk {
     pub after: Size,
     /// Runs tried.
     pub attempts: u64,
+    /// True when a signal stopped the shrinking before its passes were done: `repro` is the
+    /// smallest failing candidate found until then (and its description is left as it was).
+    pub stopped: bool,
 }
 
 fn size_of(scenario: &Value, r: &RunResult) -> Size {
@@ -86,9 +103,14 @@ fn size_of(scenario: &Value, r: &RunResult) -> Size {
 }
 
 /// Runs `scenario` under `seed`; `None` if it is not a valid scenario.
-fn attempt(scenario: &Value, seed: u64) -> Option<(Value, RunResult)> {
+/// Runs `scenario` under `seed` (`None`: it does not validate, or `stop` cut the run short).
+fn attempt(scenario: &Value, seed: u64, stop: Option<&AtomicBool>) -> Option<(Value, RunResult)> {
     let sc = parse("candidate", &scenario.to_string(), &[]).ok()?;
-    let r = simulate(&sc, seed, &RunOptions::default()).ok()?;
+    let opts = RunOptions {
+        stop,
+        ..RunOptions::default()
+    };
+    let r = simulate(&sc, seed, &opts).ok()?;
     let resolved = serde_json::to_value(&sc).ok()?;
     Some((resolved, r))
 }
@@ -381,9 +403,24 @@ fn constants(s: &Value) -> Value {
 /// each one that still fails (and trying that kind again on the result); passes repeat until
 /// one changes nothing. The shrunk scenario's `description` says what it was shrunk from.
 /// An error if the reproducer does not fail to begin with, saying why.
-pub fn shrink(repro: &Repro, max_attempts: u64) -> Result<Shrunk, Unshrinkable> {
+///
+/// `progress` hears of every run before it starts and of every smaller failing case as it is
+/// found (so a caller can save each, and a shrink killed outright still leaves its best so far).
+/// Once `stop` is set the run under way ends and no other starts (see [`Shrunk::stopped`]).
+pub fn shrink(
+    repro: &Repro,
+    max_attempts: u64,
+    stop: Option<&AtomicBool>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Shrunk, Unshrinkable> {
     let seed = repro.seed;
-    let (mut best, first) = attempt(&repro.scenario, seed).ok_or(Unshrinkable::Invalid)?;
+    let asked = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+    progress(Progress::Run(1));
+    let (mut best, first) = match attempt(&repro.scenario, seed, stop) {
+        Some(a) => a,
+        None if asked() => return Err(Unshrinkable::Stopped),
+        None => return Err(Unshrinkable::Invalid),
+    };
     let Some(kind) = first.violations.first().map(|v| v.kind.clone()) else {
         return Err(match &first.budget {
             Some(which) => Unshrinkable::Budget {
@@ -402,14 +439,20 @@ pub fn shrink(repro: &Repro, max_attempts: u64) -> Result<Shrunk, Unshrinkable> 
         for step in steps_for(&kind) {
             'again: loop {
                 for c in step(&best) {
-                    if attempts >= max_attempts {
+                    if attempts >= max_attempts || asked() {
                         break 'passes;
                     }
                     attempts += 1;
-                    if let Some((resolved, r)) = attempt(&c, seed) {
+                    progress(Progress::Run(attempts));
+                    if let Some((resolved, r)) = attempt(&c, seed, stop) {
                         if fails_with(&r, &kind) && resolved != best {
                             best = resolved;
                             best_result = r;
+                            progress(Progress::Smaller(&Repro::new(
+                                seed,
+                                best.clone(),
+                                &best_result,
+                            )));
                             changed = true;
                             continue 'again;
                         }
@@ -423,7 +466,7 @@ pub fn shrink(repro: &Repro, max_attempts: u64) -> Result<Shrunk, Unshrinkable> 
         }
     }
     let after = size_of(&best, &best_result);
-    if after != before {
+    if after != before && !asked() {
         let mut described = best.clone();
         described["description"] = json!(format!(
             "Shrunk by rcsim shrink from `{}` at seed {seed} ({before}) to {after}. It was: {}",
@@ -432,7 +475,7 @@ pub fn shrink(repro: &Repro, max_attempts: u64) -> Result<Shrunk, Unshrinkable> 
         ));
         // The description does not enter the run, but the recorded verdict comes from running
         // exactly what is written.
-        if let Some((resolved, r)) = attempt(&described, seed) {
+        if let Some((resolved, r)) = attempt(&described, seed, stop) {
             if fails_with(&r, &kind) {
                 best = resolved;
                 best_result = r;
@@ -444,6 +487,7 @@ pub fn shrink(repro: &Repro, max_attempts: u64) -> Result<Shrunk, Unshrinkable> 
         before,
         after,
         attempts,
+        stopped: asked(),
     })
 }
 
@@ -530,7 +574,10 @@ mod tests {
         let r = simulate(&sc, 7, &RunOptions::default()).expect("runs");
         assert!(r.consistent, "the patent's protocol holds here");
         let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
-        assert_eq!(shrink(&repro, 200).err(), Some(Unshrinkable::Consistent));
+        assert_eq!(
+            shrink(&repro, 200, None, &mut |_| {}).err(),
+            Some(Unshrinkable::Consistent)
+        );
 
         let cut = parse(
             "random-pairs",
@@ -542,7 +589,7 @@ mod tests {
         assert!(r.budget_exhausted && r.violations.is_empty());
         let repro = Repro::new(7, serde_json::to_value(&cut).expect("json"), &r);
         assert_eq!(
-            shrink(&repro, 200).err(),
+            shrink(&repro, 200, None, &mut |_| {}).err(),
             Some(Unshrinkable::Budget {
                 which: "events".into(),
                 events: 500,
@@ -552,13 +599,73 @@ mod tests {
     }
 
     #[test]
+    fn a_stopped_shrink_keeps_the_smallest_failing_case_found() {
+        let text = include_str!("../../scenarios/random-pairs.json");
+        let sc = parse("random-pairs", text, &[]).expect("valid");
+        let r = simulate(&sc, 7, &RunOptions::default()).expect("runs");
+        let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
+        let stop = AtomicBool::new(true);
+        assert_eq!(
+            shrink(&repro, 200, Some(&stop), &mut |_| {}).err(),
+            Some(Unshrinkable::Stopped),
+            "stopped before the reproducer's own run"
+        );
+
+        // The signal comes as the fifth run starts: that run ends at once, no other starts.
+        let stop = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        let mut smaller = Vec::new();
+        let s = shrink(&repro, 200, Some(&stop), &mut |p| match p {
+            Progress::Run(n) => {
+                seen.push(n);
+                if n == 5 {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+            Progress::Smaller(r) => smaller.push(r.clone()),
+        })
+        .expect("it fails, so it shrinks");
+        assert_eq!(seen, [1, 2, 3, 4, 5]);
+        let last = smaller
+            .last()
+            .expect("a smaller case was found in four runs");
+        assert_eq!(last.expected.trace_hash, s.repro.expected.trace_hash);
+        assert_eq!(
+            last.scenario, s.repro.scenario,
+            "the last one heard of is the result"
+        );
+        assert!(s.stopped);
+        assert_eq!(s.attempts, 5);
+        assert!(
+            s.after.pairs < s.before.pairs,
+            "{} -> {}",
+            s.before,
+            s.after
+        );
+        let again = s.repro.scenario("shrunk").expect("valid");
+        let r2 = simulate(&again, 7, &RunOptions::default()).expect("runs");
+        assert_eq!(r2.trace_hash, s.repro.expected.trace_hash);
+        assert!(!r2.consistent, "what is kept still fails");
+        assert!(
+            !s.repro.scenario["description"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Shrunk"),
+            "the description is left as it was"
+        );
+
+        let unstopped = shrink(&repro, 200, None, &mut |_| {}).expect("shrinks");
+        assert!(!unstopped.stopped && unstopped.attempts > 5);
+    }
+
+    #[test]
     fn figure1_under_independent_shrinks_and_still_fails() {
         let text = include_str!("../../scenarios/random-pairs.json");
         let sc = parse("random-pairs", text, &[]).expect("valid");
         let r = simulate(&sc, 7, &RunOptions::default()).expect("runs");
         assert!(!r.consistent, "the independent protocol fails here");
         let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
-        let s = shrink(&repro, 200).expect("it fails, so it shrinks");
+        let s = shrink(&repro, 200, None, &mut |_| {}).expect("it fails, so it shrinks");
         assert!(!s.repro.expected.consistent);
         assert!(s.after.json_bytes <= s.before.json_bytes);
         assert!(
