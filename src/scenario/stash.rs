@@ -39,7 +39,7 @@ const SEQ: u8 = 7;
 const MAP: u8 = 8;
 const END: u8 = 9;
 
-/// A JSON value recorded compactly; [`Stash::deserializer`] reads it back.
+/// A JSON value recorded compactly; [`Stash::read`] reads it back.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stash(Vec<u8>);
 
