@@ -225,6 +225,14 @@ pub trait Node {
         None
     }
 
+    /// True when the node keeps a stream with every other node of its site, as the checkpoint
+    /// protocol's copy-active exchange has it (steps 202-206 and 402-404): with hundreds of
+    /// pairs those tables outgrow the caches, and the run loop's memory hints pay. The other
+    /// protocols' nodes talk to a few peers, and hints only cost them.
+    fn meshed(&self) -> bool {
+        false
+    }
+
     /// A hint that a message from `from` is due `ahead` events from now: start loading what
     /// taking it will read (see [`crate::engine::Handler::prefetch`]). Changes nothing.
     fn prefetch(&self, from: NodeId, ahead: usize) {

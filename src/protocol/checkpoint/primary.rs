@@ -368,6 +368,10 @@ impl Node for Primary {
         Some(&self.streams)
     }
 
+    fn meshed(&self) -> bool {
+        true
+    }
+
     fn handle(&mut self, now: u64, input: Input, out: &mut Outputs) {
         match input {
             Input::Start => {

@@ -668,6 +668,10 @@ impl Node for Secondary {
         Some(&self.streams)
     }
 
+    fn meshed(&self) -> bool {
+        true
+    }
+
     fn buffered(&self) -> usize {
         Secondary::buffered(self)
     }
