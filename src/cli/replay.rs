@@ -1,5 +1,6 @@
 //! `rcsim replay` and `rcsim shrink`: re-running and minimising reproducer files.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use rcsim::fuzz::repro::Repro;
@@ -132,18 +133,29 @@ pub(super) fn shrink_cmd(path: &Path, out: Option<&PathBuf>, max_attempts: u64, 
         path.with_file_name(format!("{stem}{}", rcsim::fuzz::repro::SHRUNK_SUFFIX))
     });
     // Each smaller case is saved as it is found, so that a shrink killed outright leaves its
-    // best so far; not where a second write would be a second document (stdout, a FIFO).
+    // best so far (and a target that cannot be written is known at once); not where a second
+    // write would be a second document (stdout, a FIFO or another special file).
     let saves = !out_on_stdout
-        && std::fs::symlink_metadata(&target).map_or(true, |m| m.file_type().is_file());
+        && std::fs::symlink_metadata(&target).map_or(true, |m| {
+            let t = m.file_type();
+            t.is_file() || t.is_dir() || t.is_symlink()
+        });
     let mut save_error = None;
     let stop = super::interrupt::armed();
     let bar = super::progress::bar(max_attempts, "shrinking", "runs");
     let shrunk = shrink(&repro, max_attempts, Some(stop), &mut |p| match p {
-        Progress::Run(n) => bar.set_position(n - 1),
-        Progress::Smaller(r) if saves && save_error.is_none() => {
-            save_error = r.write(&target).err();
+        Progress::Run(n) => {
+            bar.set_position(n - 1);
+            ControlFlow::Continue(())
         }
-        Progress::Smaller(_) => {}
+        Progress::Smaller(r) if saves => match r.write(&target) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                save_error = Some(e);
+                ControlFlow::Break(())
+            }
+        },
+        Progress::Smaller(_) => ControlFlow::Continue(()),
     });
     bar.finish_and_clear();
     if let Some(e) = save_error {

@@ -6,6 +6,7 @@
 //! changes nothing, or the run budget is spent, or a signal asks it to stop: then the smallest
 //! failing candidate found so far is the result, so an interrupted shrink keeps its progress.
 
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{json, Value};
@@ -61,7 +62,8 @@ pub enum Unshrinkable {
         /// Simulated nanoseconds reached when it stopped.
         sim_ns: u64,
     },
-    /// A signal stopped it before its first run (of the reproducer as it is) was done.
+    /// A signal (or the caller's progress) stopped it before its first run, of the reproducer
+    /// as it is, was done.
     Stopped,
 }
 
@@ -85,8 +87,9 @@ pub struct Shrunk {
     pub after: Size,
     /// Runs tried.
     pub attempts: u64,
-    /// True when a signal stopped the shrinking before its passes were done: `repro` is the
-    /// smallest failing candidate found until then (and its description is left as it was).
+    /// True when a signal (or the caller's progress) stopped the shrinking before its passes
+    /// were done: `repro` is the smallest failing candidate found until then (and its
+    /// description is left as it was).
     pub stopped: bool,
 }
 
@@ -405,17 +408,22 @@ fn constants(s: &Value) -> Value {
 /// An error if the reproducer does not fail to begin with, saying why.
 ///
 /// `progress` hears of every run before it starts and of every smaller failing case as it is
-/// found (so a caller can save each, and a shrink killed outright still leaves its best so far).
-/// Once `stop` is set the run under way ends and no other starts (see [`Shrunk::stopped`]).
+/// found (so a caller can save each, and a shrink killed outright still leaves its best so far);
+/// it answers [`ControlFlow::Break`] to stop the shrinking there (a save that failed). Once
+/// `stop` is set the run under way ends and no other starts. Either way the result is the
+/// smallest failing case found until then (see [`Shrunk::stopped`]).
 pub fn shrink(
     repro: &Repro,
     max_attempts: u64,
     stop: Option<&AtomicBool>,
-    progress: &mut dyn FnMut(Progress),
+    progress: &mut dyn FnMut(Progress) -> ControlFlow<()>,
 ) -> Result<Shrunk, Unshrinkable> {
     let seed = repro.seed;
+    let mut halted = progress(Progress::Run(1)).is_break();
     let asked = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
-    progress(Progress::Run(1));
+    if halted {
+        return Err(Unshrinkable::Stopped);
+    }
     let (mut best, first) = match attempt(&repro.scenario, seed, stop) {
         Some(a) => a,
         None if asked() => return Err(Unshrinkable::Stopped),
@@ -443,16 +451,19 @@ pub fn shrink(
                         break 'passes;
                     }
                     attempts += 1;
-                    progress(Progress::Run(attempts));
+                    if progress(Progress::Run(attempts)).is_break() {
+                        halted = true;
+                        break 'passes;
+                    }
                     if let Some((resolved, r)) = attempt(&c, seed, stop) {
                         if fails_with(&r, &kind) && resolved != best {
                             best = resolved;
                             best_result = r;
-                            progress(Progress::Smaller(&Repro::new(
-                                seed,
-                                best.clone(),
-                                &best_result,
-                            )));
+                            let so_far = Repro::new(seed, best.clone(), &best_result);
+                            if progress(Progress::Smaller(&so_far)).is_break() {
+                                halted = true;
+                                break 'passes;
+                            }
                             changed = true;
                             continue 'again;
                         }
@@ -466,7 +477,8 @@ pub fn shrink(
         }
     }
     let after = size_of(&best, &best_result);
-    if after != before && !asked() {
+    let stopped = halted || asked();
+    if after != before && !stopped {
         let mut described = best.clone();
         described["description"] = json!(format!(
             "Shrunk by rcsim shrink from `{}` at seed {seed} ({before}) to {after}. It was: {}",
@@ -487,7 +499,7 @@ pub fn shrink(
         before,
         after,
         attempts,
-        stopped: asked(),
+        stopped: stopped || asked(),
     })
 }
 
@@ -575,7 +587,7 @@ mod tests {
         assert!(r.consistent, "the patent's protocol holds here");
         let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
         assert_eq!(
-            shrink(&repro, 200, None, &mut |_| {}).err(),
+            shrink(&repro, 200, None, &mut |_| ControlFlow::Continue(())).err(),
             Some(Unshrinkable::Consistent)
         );
 
@@ -589,7 +601,7 @@ mod tests {
         assert!(r.budget_exhausted && r.violations.is_empty());
         let repro = Repro::new(7, serde_json::to_value(&cut).expect("json"), &r);
         assert_eq!(
-            shrink(&repro, 200, None, &mut |_| {}).err(),
+            shrink(&repro, 200, None, &mut |_| ControlFlow::Continue(())).err(),
             Some(Unshrinkable::Budget {
                 which: "events".into(),
                 events: 500,
@@ -606,7 +618,7 @@ mod tests {
         let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
         let stop = AtomicBool::new(true);
         assert_eq!(
-            shrink(&repro, 200, Some(&stop), &mut |_| {}).err(),
+            shrink(&repro, 200, Some(&stop), &mut |_| ControlFlow::Continue(())).err(),
             Some(Unshrinkable::Stopped),
             "stopped before the reproducer's own run"
         );
@@ -615,14 +627,17 @@ mod tests {
         let stop = AtomicBool::new(false);
         let mut seen = Vec::new();
         let mut smaller = Vec::new();
-        let s = shrink(&repro, 200, Some(&stop), &mut |p| match p {
-            Progress::Run(n) => {
-                seen.push(n);
-                if n == 5 {
-                    stop.store(true, Ordering::Relaxed);
+        let s = shrink(&repro, 200, Some(&stop), &mut |p| {
+            match p {
+                Progress::Run(n) => {
+                    seen.push(n);
+                    if n == 5 {
+                        stop.store(true, Ordering::Relaxed);
+                    }
                 }
+                Progress::Smaller(r) => smaller.push(r.clone()),
             }
-            Progress::Smaller(r) => smaller.push(r.clone()),
+            ControlFlow::Continue(())
         })
         .expect("it fails, so it shrinks");
         assert_eq!(seen, [1, 2, 3, 4, 5]);
@@ -654,7 +669,21 @@ mod tests {
             "the description is left as it was"
         );
 
-        let unstopped = shrink(&repro, 200, None, &mut |_| {}).expect("shrinks");
+        // A caller whose save failed stops it at the first smaller case, which is the result.
+        let mut first = None;
+        let s = shrink(&repro, 200, None, &mut |p| match p {
+            Progress::Smaller(r) => {
+                first = Some(r.clone());
+                ControlFlow::Break(())
+            }
+            Progress::Run(_) => ControlFlow::Continue(()),
+        })
+        .expect("it fails, so it shrinks");
+        assert!(s.stopped);
+        assert_eq!(Some(s.repro), first);
+
+        let unstopped =
+            shrink(&repro, 200, None, &mut |_| ControlFlow::Continue(())).expect("shrinks");
         assert!(!unstopped.stopped && unstopped.attempts > 5);
     }
 
@@ -665,7 +694,8 @@ mod tests {
         let r = simulate(&sc, 7, &RunOptions::default()).expect("runs");
         assert!(!r.consistent, "the independent protocol fails here");
         let repro = Repro::new(7, serde_json::to_value(&sc).expect("json"), &r);
-        let s = shrink(&repro, 200, None, &mut |_| {}).expect("it fails, so it shrinks");
+        let s = shrink(&repro, 200, None, &mut |_| ControlFlow::Continue(()))
+            .expect("it fails, so it shrinks");
         assert!(!s.repro.expected.consistent);
         assert!(s.after.json_bytes <= s.before.json_bytes);
         assert!(
