@@ -115,6 +115,16 @@ impl Trace {
         fate: Fate,
         releases: u64,
     ) {
+        self.hash_event(now, event);
+        if self.out.is_some() {
+            self.event_line(now, event, label, fate, releases);
+        }
+    }
+
+    /// Adds one processed event to the hashed stream: the hash-only trace's whole work on every
+    /// event, so it is kept apart from the JSON lines' far larger code.
+    #[inline]
+    fn hash_event(&mut self, now: u64, event: &Event) {
         let (kind, a, b, c) = match *event {
             Event::Start => (0, 0, 0, 0),
             Event::Wake { host, tag } => (1, u64::from(host), u64::from(tag), 0),
@@ -146,9 +156,18 @@ impl Trace {
             Event::Fault { index, phase } => (11, u64::from(index), u64::from(phase), 0),
         };
         self.words([now, kind, a, b, c]);
-        if self.out.is_none() {
-            return;
-        }
+    }
+
+    /// The JSON line of one processed event (see [`Trace::event`]).
+    #[inline(never)]
+    fn event_line(
+        &mut self,
+        now: u64,
+        event: &Event,
+        label: Option<&str>,
+        fate: Fate,
+        releases: u64,
+    ) {
         use serde_json::json;
         let mut v = match *event {
             Event::Start => json!({"t": now, "ev": "start-copy"}),
@@ -249,7 +268,7 @@ impl Watcher for Trace {
     fn before(&mut self, now: u64, event: &Event, world: &World) {
         if self.out.is_none() {
             // What becomes of the event shows only in its line; the hash does not depend on it.
-            self.event(now, event, None, None, 0);
+            self.hash_event(now, event);
         } else {
             let label = write_of(event).and_then(|id| world.label(id));
             let fate = world.fate(event);
