@@ -123,7 +123,7 @@ impl Trace {
 
     /// Adds one processed event to the hashed stream: the hash-only trace's whole work on every
     /// event, so it is kept apart from the JSON lines' far larger code.
-    #[inline]
+    #[inline(always)]
     fn hash_event(&mut self, now: u64, event: &Event) {
         let (kind, a, b, c) = match *event {
             Event::Start => (0, 0, 0, 0),
