@@ -483,24 +483,54 @@ fn a_signal_during_run_trace_leaves_no_file_and_exits_128_plus_its_number() {
     }
 }
 
+/// Writes `repro.json` in `d`: a reproducer of the standard scenario under `protocol`, with
+/// `set` (top-level fields) replacing the scenario's own. Its recorded verdict is a placeholder:
+/// `replay` exits 4 on it, and `shrink` does not read it.
+#[cfg(unix)]
+fn slow_repro(d: &TempDir, protocol: &str, set: serde_json::Value) -> std::path::PathBuf {
+    let path = common::root().join("scenarios/bench-standard.json");
+    let mut scenario: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
+    for (k, v) in set.as_object().expect("fields") {
+        scenario[k] = v.clone();
+    }
+    scenario["protocol"]["kind"] = protocol.into();
+    let repro = serde_json::json!({
+        "rcsim_repro": 1,
+        "seed": 1,
+        "protocol": protocol,
+        "scenario": scenario,
+        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0000000000000000" },
+    });
+    d.write("repro.json", &repro.to_string())
+}
+
+/// The run of [`LONG`] as scenario fields.
+#[cfg(unix)]
+fn long_fields() -> serde_json::Value {
+    serde_json::json!({
+        "duration": "100000s",
+        "faults": [],
+        "limits": { "max_events": 10_000_000 },
+    })
+}
+
+/// Starts `rcsim shrink REPRO --out TARGET`.
+#[cfg(unix)]
+fn start_shrink(repro: &std::path::Path, target: &std::path::Path) -> Running {
+    Running::start(&[
+        "shrink",
+        repro.to_str().expect("utf-8"),
+        "--out",
+        target.to_str().expect("utf-8"),
+    ])
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_during_replay_with_both_traces_leaves_no_file_and_exits_143() {
     let d = TempDir::new("sigterm-replay");
-    let path = common::root().join("scenarios/bench-standard.json");
-    let mut scenario: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
-    scenario["duration"] = "100000s".into();
-    scenario["faults"] = serde_json::json!([]);
-    scenario["limits"] = serde_json::json!({ "max_events": 10_000_000 });
-    let repro = serde_json::json!({
-        "rcsim_repro": 1,
-        "seed": 1,
-        "protocol": "checkpoint",
-        "scenario": scenario,
-        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0000000000000000" },
-    });
-    let repro = d.write("repro.json", &repro.to_string());
+    let repro = slow_repro(&d, "checkpoint", long_fields());
     let out = TempDir::new("sigterm-replay-out");
     let trace = out.join("trace.jsonl");
     let chrome = out.join("chrome.json");
@@ -614,29 +644,9 @@ fn a_signal_ignored_at_the_start_stays_ignored() {
 #[test]
 fn ctrl_c_during_a_shrink_before_anything_shrank_writes_nothing() {
     let d = TempDir::new("sigint-shrink");
-    let path = common::root().join("scenarios/bench-standard.json");
-    let mut scenario: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
-    scenario["duration"] = "100000s".into();
-    scenario["faults"] = serde_json::json!([]);
-    scenario["protocol"] = serde_json::json!({ "kind": "independent" });
-    scenario["limits"] = serde_json::json!({ "max_events": 10_000_000 });
-    let repro = serde_json::json!({
-        "rcsim_repro": 1,
-        "seed": 1,
-        "protocol": "independent",
-        "scenario": scenario,
-        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0000000000000000" },
-    });
-    let repro = d.write("repro.json", &repro.to_string());
+    let repro = slow_repro(&d, "independent", long_fields());
     let out = TempDir::new("sigint-shrink-out");
-    let target = out.join("small.json");
-    let mut shrink = Running::start(&[
-        "shrink",
-        repro.to_str().expect("utf-8"),
-        "--out",
-        target.to_str().expect("utf-8"),
-    ]);
+    let mut shrink = start_shrink(&repro, &out.join("small.json"));
     shrink.wait_until_armed();
     let (code, stderr) = shrink.signal(libc::SIGINT);
     assert_eq!(code, Some(130), "{stderr}");
@@ -674,28 +684,14 @@ fn ctrl_c_during_an_exhaustive_search_stops_it_with_130() {
 #[test]
 fn ctrl_c_during_a_shrink_keeps_what_it_found() {
     let d = TempDir::new("sigint-shrink-later");
-    let path = common::root().join("scenarios/bench-standard.json");
-    let mut scenario: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("JSON");
-    scenario["duration"] = "60s".into();
-    scenario["faults"] = serde_json::json!([{ "kind": "disaster", "at": "59.9s" }]);
-    scenario["protocol"] = serde_json::json!({ "kind": "independent" });
-    let repro = serde_json::json!({
-        "rcsim_repro": 1,
-        "seed": 1,
-        "protocol": "independent",
-        "scenario": scenario,
-        "expected": { "consistent": true, "kinds": [], "first": null, "trace_hash": "0000000000000000" },
+    let fields = serde_json::json!({
+        "duration": "60s",
+        "faults": [{ "kind": "disaster", "at": "59.9s" }],
     });
-    let repro = d.write("repro.json", &repro.to_string());
+    let repro = slow_repro(&d, "independent", fields);
     let out = TempDir::new("sigint-shrink-later-out");
     let target = out.join("small.json");
-    let mut shrink = Running::start(&[
-        "shrink",
-        repro.to_str().expect("utf-8"),
-        "--out",
-        target.to_str().expect("utf-8"),
-    ]);
+    let mut shrink = start_shrink(&repro, &target);
     shrink.wait_until(|| target.exists());
     let (code, stderr) = shrink.signal(libc::SIGINT);
     assert_eq!(code, Some(130), "{stderr}");
