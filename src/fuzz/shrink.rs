@@ -105,7 +105,6 @@ fn size_of(scenario: &Value, r: &RunResult) -> Size {
     }
 }
 
-/// Runs `scenario` under `seed`; `None` if it is not a valid scenario.
 /// Runs `scenario` under `seed` (`None`: it does not validate, or `stop` cut the run short).
 fn attempt(scenario: &Value, seed: u64, stop: Option<&AtomicBool>) -> Option<(Value, RunResult)> {
     let sc = parse("candidate", &scenario.to_string(), &[]).ok()?;
