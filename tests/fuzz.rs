@@ -292,6 +292,25 @@ fn ctrl_c_stops_cleanly_and_keeps_what_was_found() {
     assert!(s["failed"].as_u64().expect("failed") >= 3);
 }
 
+/// The handler is armed before the campaign touches its output directory: a signal the moment
+/// the unfinished summary appears ends the campaign with its own exit code and a summary that
+/// says it was interrupted, never by the signal's default action.
+#[cfg(unix)]
+#[test]
+fn a_signal_as_the_output_appears_is_handled() {
+    let d = TempDir::new("fuzz-early-signal");
+    let child = endless_campaign(&d, "sync");
+    while !d.join("summary.json").exists() {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    common::signal(&child, libc::SIGINT);
+    let output = child.wait_with_output().expect("it stops");
+    assert_eq!(output.status.code(), Some(130));
+    let s: Value = serde_json::from_slice(&output.stdout).expect("a JSON summary");
+    assert_eq!(s["interrupted"], true);
+    assert_eq!(lines(&d).len() as u64, s["seeds"].as_u64().expect("seeds"));
+}
+
 /// SIGTERM (a scheduler's, a supervisor's) stops a campaign as Ctrl-C does: the seeds run are
 /// all in results.jsonl, the summary says interrupted, no temporary file is left, and the exit
 /// code is SIGTERM's own.

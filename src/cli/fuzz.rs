@@ -351,6 +351,10 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
         campaign: Some(id.clone()),
         ..Summary::default()
     };
+    // A signal stops the workers taking seeds, as does a file the campaign cannot write. Armed
+    // before the output directory is touched: once it is, a signal ends the campaign with its
+    // summary written, never by the signal's default action.
+    let stop = super::interrupt::armed();
     let mut from = outdir::Finished { seeds: 0, bytes: 0 };
     let mut results = None;
     if let Some(dir) = &args.out {
@@ -387,8 +391,6 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
         repro_dir: args.out.as_ref().map(|d| d.join(outdir::REPRO)),
         check_determinism: args.check_determinism,
     };
-    // A signal stops the workers taking seeds, as does a file the campaign cannot write.
-    let stop = super::interrupt::armed();
     let started = Instant::now();
     let mut progress = Progress::new(c.seeds.len());
     let mut write_error = None;

@@ -152,6 +152,8 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // Armed before the directory is made: once it exists, a signal stops the report cleanly.
+    let stop = super::interrupt::armed();
     if let Err(e) = rcsim::output::ensure_dir(&args.out) {
         errln!(
             "rcsim: cannot use output directory {}: {e}",
@@ -164,7 +166,6 @@ pub(super) fn run(args: &ReportArgs) -> u8 {
         .collect();
     let bar = progress(jobs.len(), "report");
     let tick = || bar.inc(1);
-    let stop = super::interrupt::armed();
     let done = parallel_map(&jobs, threads(), &tick, |&(p, seed, record)| {
         let opts = RunOptions {
             record,

@@ -124,6 +124,8 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
                 return EXIT_USAGE;
             }
         };
+    // Armed before the directory is made: once it exists, a signal stops the sweep cleanly.
+    let stop = super::interrupt::armed();
     if let Err(e) = rcsim::output::ensure_dir(&args.out) {
         errln!(
             "rcsim: cannot use output directory {}: {e}",
@@ -137,7 +139,7 @@ pub(super) fn run(args: &SweepArgs) -> u8 {
     let bar = progress(jobs.len(), "sweep");
     let tick = || bar.inc(1);
     let opts = RunOptions {
-        stop: Some(super::interrupt::armed()),
+        stop: Some(stop),
         ..RunOptions::default()
     };
     let done = parallel_map(&jobs, threads(), &tick, |&(i, seed)| {
