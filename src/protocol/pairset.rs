@@ -29,7 +29,11 @@ impl PairSet {
     pub fn insert(&mut self, p: u16) -> bool {
         let p = usize::from(p);
         if p >= self.bits.len() {
-            self.bits.grow_and_insert(p);
+            // Room for twice the pairs so far: a master or an exchange inserting pairs in
+            // increasing order grows the set a logarithmic number of times, not once per pair
+            // (two million growths in the 1,024-pair start-up).
+            self.bits.grow((p + 1).max(2 * self.bits.len()));
+            self.bits.insert(p);
             return true;
         }
         !self.bits.put(p)
@@ -129,6 +133,15 @@ mod tests {
         let small: PairSet = [1u16].into_iter().collect();
         assert!(grown.iter().eq(small.iter()));
         assert_eq!(hash_of(&grown), hash_of(&small));
+    }
+
+    /// Pairs inserted in increasing order (a master's, an exchange's) double the room rather
+    /// than growing it pair by pair.
+    #[test]
+    fn ascending_inserts_double_the_room() {
+        let set: PairSet = (0u16..=512).collect();
+        assert_eq!(set.bits.len(), 1024);
+        assert_eq!(set.len(), 513);
     }
 
     #[test]
