@@ -11,6 +11,7 @@ pub mod fuzz;
 pub mod held;
 pub mod model;
 pub mod output;
+pub mod overlap;
 pub mod protocol;
 pub mod quote;
 pub mod report;

@@ -336,6 +336,134 @@ fn two_outputs_on_stdout_are_refused() {
     }
 }
 
+/// An output naming the command's input, or two outputs naming one file (by any spelling), are
+/// refused before anything runs: the input and every file there stay as they were.
+#[test]
+fn outputs_never_replace_the_input_or_each_other() {
+    let d = TempDir::new("overlap");
+    let scenario = d.path().join("s.json");
+    let figure1 = std::fs::read(FIGURE1).expect("figure 1");
+    std::fs::write(&scenario, &figure1).expect("copy");
+    let campaign = d.path().join("c");
+    std::fs::create_dir_all(campaign.join("repro")).expect("campaign dir");
+    let in_results = campaign.join("results.jsonl");
+    let in_repro = campaign.join("repro").join("base.json");
+    for f in [&in_results, &in_repro] {
+        std::fs::write(f, &figure1).expect("copy");
+    }
+    let explore_scenario = d.path().join("e.json");
+    std::fs::copy("scenarios/explore-patent.json", &explore_scenario).expect("copy");
+    let p = |p: &std::path::Path| p.to_str().expect("utf-8").to_string();
+    let dot = |name: &str| format!("{}/./{name}", d.path().display());
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "run".into(),
+                p(&scenario),
+                "--chrome-trace".into(),
+                dot("s.json"),
+            ],
+            "--chrome-trace",
+        ),
+        (
+            vec!["run".into(), p(&scenario), "--trace".into(), p(&scenario)],
+            "--trace",
+        ),
+        (
+            vec![
+                "run".into(),
+                p(&scenario),
+                "--trace".into(),
+                dot("t.jsonl"),
+                "--chrome-trace".into(),
+                p(&d.path().join("t.jsonl")),
+            ],
+            "name the same file",
+        ),
+        (
+            vec![
+                "run".into(),
+                p(&scenario),
+                "--out".into(),
+                p(&d.path().join("new")),
+                "--trace".into(),
+                p(&d.path().join("new").join("result.json")),
+            ],
+            "name the same file",
+        ),
+        (
+            vec![
+                "fuzz".into(),
+                "--scenario".into(),
+                p(&in_results),
+                "--seeds".into(),
+                "0..2".into(),
+                "--out".into(),
+                p(&campaign),
+                "--overwrite".into(),
+            ],
+            "--scenario file itself",
+        ),
+        (
+            vec![
+                "fuzz".into(),
+                "--scenario".into(),
+                p(&in_repro),
+                "--seeds".into(),
+                "0..2".into(),
+                "--out".into(),
+                p(&campaign),
+                "--overwrite".into(),
+            ],
+            "--scenario file itself",
+        ),
+        (
+            vec![
+                "explore".into(),
+                p(&explore_scenario),
+                "--out".into(),
+                dot("e.json"),
+            ],
+            "scenario file itself",
+        ),
+    ];
+    for (args, what) in cases {
+        rcsim(&args).assert_usage_error(&[what]);
+        assert_eq!(
+            std::fs::read(&scenario).expect("scenario"),
+            figure1,
+            "{args:?}"
+        );
+        assert_eq!(
+            std::fs::read(&in_results).expect("results"),
+            figure1,
+            "{args:?}"
+        );
+        assert_eq!(
+            std::fs::read(&in_repro).expect("repro"),
+            figure1,
+            "{args:?}"
+        );
+        assert!(!d.path().join("t.jsonl").exists(), "{args:?}");
+        assert!(!d.path().join("new").exists(), "{args:?}: nothing made");
+    }
+    let explore_text = std::fs::read_to_string("scenarios/explore-patent.json").expect("read");
+    assert_eq!(
+        std::fs::read_to_string(&explore_scenario).expect("explore scenario"),
+        explore_text
+    );
+    // Outputs that only share a device are fine.
+    let out = rcsim(&[
+        "run",
+        FIGURE1,
+        "--trace",
+        "/dev/null",
+        "--chrome-trace",
+        "/dev/null",
+    ]);
+    assert_eq!(out.code, EXIT_VIOLATION, "{}", out.stderr);
+}
+
 #[test]
 fn a_trace_on_stdout_moves_the_summary_to_stderr() {
     let out = rcsim(&["run", FIGURE1, "--trace", "-"]);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use rcsim::explore::{narrate, search, CounterexampleFile, Options, Outcome, Setup};
 use rcsim::output::{is_stdout, sole_stdout};
+use rcsim::overlap::{self, Named};
 use rcsim::protocol::checkpoint::Mutant;
 use rcsim::scenario::{Override, Scenario};
 
@@ -88,6 +89,13 @@ pub(super) fn run(args: &ExploreArgs) -> u8 {
     if let Err(e) = sole_stdout(&[("--json", args.json), ("--out -", out_on_stdout)]) {
         errln!("rcsim explore: {e}");
         return EXIT_USAGE;
+    }
+    if let Some(out) = &args.out {
+        let outputs = [Named::new("--out", out)];
+        if let Err(e) = overlap::check(&[Named::new("the scenario file", path)], &outputs) {
+            errln!("rcsim explore: {e}");
+            return EXIT_USAGE;
+        }
     }
     let mut overrides = args.set.clone();
     if let Some(m) = args.mutant {

@@ -13,6 +13,7 @@ use rcsim::fuzz::identity::{self, CampaignIdentity, CampaignOptions, SeedRange, 
 use rcsim::fuzz::outdir::{self, ResultsFile};
 use rcsim::fuzz::stream;
 use rcsim::output::write_own;
+use rcsim::overlap::{self, Named};
 use rcsim::quote::bounded;
 use rcsim::scenario::types::ProtocolKind;
 use rcsim::scenario::{parse, Override, Scenario};
@@ -304,6 +305,19 @@ fn try_fuzz(args: &FuzzArgs) -> Result<u8, String> {
              at most {len} shards",
             shard.0, shard.1, shard.1, range.start, range.end
         ));
+    }
+    if let (Some(dir), Some(scenario)) = (&args.out, &args.scenario) {
+        // A campaign writes (and `--overwrite` deletes) its results, summary and reproducers.
+        let (results, summary) = (dir.join(outdir::RESULTS), dir.join(outdir::SUMMARY));
+        let repro = dir
+            .join(outdir::REPRO)
+            .join(scenario.file_name().unwrap_or_default());
+        let outputs = [
+            Named::new("--out's results", &results),
+            Named::new("--out's summary", &summary),
+            Named::new("--out's reproducer", &repro),
+        ];
+        overlap::check(&[Named::new("the --scenario file", scenario)], &outputs)?;
     }
     let mut base = base(args.scenario.as_deref())?;
     let base_hash = identity::base_hash(&base);

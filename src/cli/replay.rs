@@ -35,6 +35,12 @@ pub(super) fn replay(
             return EXIT_USAGE;
         }
     };
+    if let Err(e) =
+        super::run::distinct_outputs("the reproducer", path, opts.trace, opts.chrome_trace, None)
+    {
+        errln!("rcsim replay: {e}");
+        return EXIT_USAGE;
+    }
     let repro = match read(path) {
         Ok(r) => r,
         Err(code) => return code,

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use rcsim::output::{ensure_dir, is_stdout, sole_stdout, write_own};
+use rcsim::overlap::{self, Named};
 use rcsim::result::RunResult;
 use rcsim::scenario::types::Limits;
 use rcsim::sim::{simulate, simulate_with_progress, RunOptions};
@@ -63,6 +64,26 @@ pub(super) fn shown(
     })
 }
 
+/// Refuses a run whose trace, Chrome trace or `result.json` (`result`) would replace its input
+/// (`input`, known to the user as `what`) or one another (see [`rcsim::overlap`]).
+pub(super) fn distinct_outputs(
+    what: &str,
+    input: &Path,
+    trace: Option<&Path>,
+    chrome_trace: Option<&Path>,
+    result: Option<&Path>,
+) -> Result<(), String> {
+    let outputs: Vec<Named<'_>> = [
+        ("--trace", trace),
+        ("--chrome-trace", chrome_trace),
+        ("--out's result.json", result),
+    ]
+    .into_iter()
+    .filter_map(|(w, p)| p.map(|p| Named::new(w, p)))
+    .collect();
+    overlap::check(&[Named::new(what, input)], &outputs)
+}
+
 /// Prints a run's result where [`shown`] said.
 pub(super) fn print_result(result: &RunResult, how: Shown) {
     match how {
@@ -105,6 +126,17 @@ pub(super) fn run(args: &RunArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let result_json = args.out.as_ref().map(|d| d.join("result.json"));
+    if let Err(e) = distinct_outputs(
+        "the scenario file",
+        &sa.scenario,
+        args.trace.as_deref(),
+        args.chrome_trace.as_deref(),
+        result_json.as_deref(),
+    ) {
+        errln!("rcsim run: {e}");
+        return EXIT_USAGE;
+    }
     if let Some(dir) = &args.out {
         if let Err(e) = ensure_dir(dir) {
             errln!("rcsim: cannot use output directory {}: {e}", dir.display());
@@ -152,12 +184,9 @@ pub(super) fn run(args: &RunArgs) -> u8 {
         }
     };
     let json = serde_json::to_string_pretty(&result).unwrap_or_default();
-    if let Some(dir) = &args.out {
-        if let Err(e) = write_own(&dir.join("result.json"), json.as_bytes()) {
-            errln!(
-                "rcsim: cannot write {}: {e}",
-                dir.join("result.json").display()
-            );
+    if let Some(target) = &result_json {
+        if let Err(e) = write_own(target, json.as_bytes()) {
+            errln!("rcsim: cannot write {}: {e}", target.display());
             return EXIT_USAGE;
         }
     }
