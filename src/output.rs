@@ -348,6 +348,16 @@ fn check_real_dir(m: &std::fs::Metadata) -> io::Result<()> {
     }
 }
 
+/// Checks that `dir` is a real directory or nothing yet, as [`ensure_dir`] would accept it,
+/// without making anything.
+pub fn check_dir(dir: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) => check_real_dir(&m),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Makes `dir` ready to write into: an existing real directory is used as it is; a missing one
 /// is created, with its missing parents, each by `mkdir` (which never follows a link); a
 /// symbolic link at `dir` (even to a directory) or a file is refused, so a link planted where

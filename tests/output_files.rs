@@ -464,6 +464,31 @@ fn outputs_never_replace_the_input_or_each_other() {
     assert_eq!(out.code, EXIT_VIOLATION, "{}", out.stderr);
 }
 
+/// A report or sweep whose output directory has a directory where one of its files goes is
+/// refused before any file is written: no half report is left beside it.
+#[test]
+fn a_report_with_one_file_blocked_writes_none() {
+    let d = TempDir::new("blocked-report");
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["report", FIGURE1, "--protocol", "sync,independent"],
+            "index.html",
+        ),
+        (
+            &["sweep", FIGURE1, "--vary", "links.latency=1ms,2ms"],
+            "sweep.json",
+        ),
+    ];
+    for (k, (args, blocked)) in cases.into_iter().enumerate() {
+        let out = d.path().join(format!("out{k}"));
+        std::fs::create_dir_all(out.join(blocked)).expect("in the way");
+        let mut args: Vec<&str> = args.to_vec();
+        args.extend(["--out", out.to_str().expect("utf-8")]);
+        rcsim(&args).assert_usage_error(&[blocked, "directory"]);
+        assert_eq!(names(&out), [blocked.to_string()], "{args:?}");
+    }
+}
+
 #[test]
 fn a_trace_on_stdout_moves_the_summary_to_stderr() {
     let out = rcsim(&["run", FIGURE1, "--trace", "-"]);
