@@ -274,7 +274,9 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions, pins: &[Override])
         0.0
     };
     // Probes often enough that a LAN spike or tail catches some of them.
-    let sync_interval = (base.clocks.sync_interval.as_ns() as f64 * uf(&mut rng, 0.25, 2.0)) as u64;
+    // At least a nanosecond: a base with a tiny interval must not scale to an invalid zero.
+    let sync_interval =
+        ((base.clocks.sync_interval.as_ns() as f64 * uf(&mut rng, 0.25, 2.0)) as u64).max(1);
     let sync_error = if lift(&mut rng, Assumption::AccurateClockSetting) {
         (floor as f64 * uf(&mut rng, 0.5, 4.0)) as u64
     } else {
@@ -309,11 +311,11 @@ pub fn generate(base: &Scenario, seed: u64, opts: GenOptions, pins: &[Override])
     } else {
         (0.0, 0.0)
     };
-    let bandwidth = (base.links.bandwidth.0 as f64 * uf(&mut rng, 0.25, 2.0)) as u64;
+    let bandwidth = ((base.links.bandwidth.0 as f64 * uf(&mut rng, 0.25, 2.0)) as u64).max(1);
 
     // Protocol knobs.
     let interval =
-        (base.protocol.checkpoint_interval.as_ns() as f64 * uf(&mut rng, 0.3, 3.0)) as u64;
+        ((base.protocol.checkpoint_interval.as_ns() as f64 * uf(&mut rng, 0.3, 3.0)) as u64).max(1);
     let rto = (link_median * 3).max(2_000_000);
     let failover = (interval * 4).max(rto * 4);
     let member_failure = if lift(&mut rng, Assumption::Freeze) {
@@ -816,6 +818,21 @@ mod tests {
     fn a_base_of_a_few_nanoseconds_still_gives_valid_scenarios() {
         for ns in (1..=40).chain([64, 100, 1000, 12_345]) {
             all_valid(&base_with(&[("duration", json!(format!("{ns}ns")))]), 60);
+        }
+    }
+
+    /// Intervals and a bandwidth the generator scales down stay above zero however small the
+    /// base's are (a 1 ns checkpoint interval once scaled to an invalid 0).
+    #[test]
+    fn a_base_of_one_nanosecond_intervals_still_gives_valid_scenarios() {
+        for kind in ["checkpoint", "central", "cycle", "sync"] {
+            let b = base_with(&[
+                ("protocol.kind", json!(kind)),
+                ("protocol.checkpoint_interval", json!("1ns")),
+                ("clocks.sync_interval", json!("1ns")),
+                ("links.bandwidth", json!("1B/s")),
+            ]);
+            all_valid(&b, 40);
         }
     }
 
