@@ -4,7 +4,8 @@
 //! checkpoint master with clock synchronisation (208), stamping each write when it completes,
 //! periodic checkpoints (302) slotted into each pair's stream after every write stamped at or
 //! below their time value (304). Secondary side ([`secondary`]): copy-active tables and the
-//! secondary master (402-406), buffering, forwarding checkpoints (408), the rendezvous (410),
+//! secondary master (402-406), buffering, forwarding checkpoints (408), the rendezvous (410,
+//! its table in `rendezvous`),
 //! release, update-in-progress and the apply in time order (412-414), update-complete and the
 //! reset (416-418). Beyond the patent: reliable streams over lossy networks, master failover on
 //! both sites by epochs, and a takeover that finishes the newest released checkpoint everywhere
@@ -14,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod mutant;
 pub mod primary;
+mod rendezvous;
 pub mod secondary;
 #[cfg(test)]
 mod tests;

@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::{master_of, Config, MemberFailure, Mutant};
+use super::{master_of, rendezvous, Config, MemberFailure, Mutant};
 use crate::check::BlockAddr;
 use crate::protocol::pairset::PairSet;
 use crate::protocol::stream::{StreamNode, Streams};
@@ -40,16 +40,6 @@ struct Round {
     pending: BTreeSet<u16>,
     /// True when this round is the takeover's final one: it ends with open, not reset.
     final_round: bool,
-}
-
-/// The master's rendezvous table entry for one checkpoint.
-#[derive(Clone, Debug, Hash)]
-struct Rendezvous {
-    cp: Checkpoint,
-    members: BTreeSet<u16>,
-    /// How many of `members` are in the group: the checkpoint is ready when that is all of it.
-    present: u32,
-    first_at: u64,
 }
 
 /// A secondary subsystem running the checkpoint protocol.
@@ -103,12 +93,7 @@ pub struct Secondary {
 
     /// Master state: the group (members not resigned), rendezvous, release round.
     group: BTreeSet<u16>,
-    rendezvous: BTreeMap<u64, Rendezvous>,
-    /// The rendezvous entries every member of the group has forwarded, by (time, id): the
-    /// release takes the newest from here instead of testing every entry against the group on
-    /// every forward, which with a member that never forwards again (a secondary lost for good)
-    /// made each forward cost the length of an ever-growing table.
-    ready: BTreeSet<(u64, u64)>,
+    rendezvous: rendezvous::Table,
     master_released: Option<Checkpoint>,
     round: Option<Round>,
     takeover_reports: BTreeSet<u16>,
@@ -147,8 +132,7 @@ impl Secondary {
             awaiting_resend: false,
             losses: 0,
             group: (0..cfg.pairs).collect(),
-            rendezvous: BTreeMap::new(),
-            ready: BTreeSet::new(),
+            rendezvous: rendezvous::Table::default(),
             master_released: None,
             round: None,
             takeover_reports: BTreeSet::new(),
@@ -178,9 +162,7 @@ impl Secondary {
         self.streams.rename(r);
         self.copy_active = self.copy_active.renamed(r);
         self.group = r.set(&self.group);
-        for rv in self.rendezvous.values_mut() {
-            rv.members = r.set(&rv.members);
-        }
+        self.rendezvous.rename(r);
         if let Some(round) = &mut self.round {
             round.pending = r.set(&round.pending);
         }
@@ -249,7 +231,6 @@ impl Secondary {
     fn become_master(&mut self, now: u64, out: &mut Outputs) {
         out.push(Output::Note(Note::BecameMaster { epoch: self.epoch }));
         self.rendezvous.clear();
-        self.ready.clear();
         self.round = None;
         self.takeover_reports.clear();
         self.master_released = self.released;
@@ -469,9 +450,8 @@ impl Secondary {
         }
         // The newest ready entry, if later than the last release (no older one can be then).
         let ready = self
-            .ready
-            .last()
-            .and_then(|(_, id)| self.rendezvous.get(id))
+            .rendezvous
+            .newest_ready()
             .filter(|r| later(self.master_released, r.cp))
             .cloned();
         if let Some(r) = ready {
@@ -483,24 +463,11 @@ impl Secondary {
         }
     }
 
-    /// Counts again, after the group changed, each rendezvous entry's members in the group and
-    /// so which entries are ready.
-    fn recount(&mut self) {
-        self.ready.clear();
-        for (&id, r) in &mut self.rendezvous {
-            r.present = r.members.intersection(&self.group).count() as u32;
-            if r.present as usize == self.group.len() {
-                self.ready.insert((r.cp.t, id));
-            }
-        }
-    }
-
     fn start_round(&mut self, now: u64, cp: Checkpoint, final_round: bool, out: &mut Outputs) {
         if later(self.master_released, cp) {
             self.master_released = Some(cp);
         }
-        self.rendezvous.retain(|_, r| r.cp.t > cp.t);
-        self.ready.retain(|&(t, _)| t > cp.t);
+        self.rendezvous.prune_through(cp.t);
         out.push(Output::Note(Note::Released(cp)));
         self.round = Some(Round {
             cp,
@@ -568,18 +535,7 @@ impl Secondary {
     fn on_master_body(&mut self, now: u64, from: u16, body: Body, out: &mut Outputs) {
         match body {
             Body::Forward(cp) if later(self.master_released, cp) => {
-                let r = self.rendezvous.entry(cp.id).or_insert_with(|| Rendezvous {
-                    cp,
-                    members: BTreeSet::new(),
-                    present: 0,
-                    first_at: now,
-                });
-                if r.members.insert(from) && self.group.contains(&from) {
-                    r.present += 1;
-                }
-                if r.present as usize == self.group.len() {
-                    self.ready.insert((r.cp.t, cp.id));
-                }
+                self.rendezvous.forward(cp, from, now, &self.group);
                 self.try_release(now, out);
             }
             Body::UpdateComplete(cp) => {
@@ -613,7 +569,7 @@ impl Secondary {
             }
             Body::Resign => {
                 self.group.remove(&from);
-                self.recount();
+                self.rendezvous.recount(&self.group);
                 self.takeover_reports.remove(&from);
                 if let Some(round) = self.round.as_mut() {
                     round.pending.remove(&from);
@@ -829,28 +785,16 @@ mod tests {
         }
     }
 
-    /// The entries of the master's rendezvous table that every member of the group forwarded,
-    /// found by testing each against the group.
-    fn ready_by_scan(m: &Secondary) -> BTreeSet<(u64, u64)> {
-        m.rendezvous
-            .iter()
-            .filter(|(_, r)| m.group.is_subset(&r.members))
-            .map(|(&id, r)| (r.cp.t, id))
-            .collect()
-    }
-
-    /// The master's ready index agrees with a scan of the whole table as forwards arrive from
-    /// all members but one, as that one (which never forwards: a secondary lost for good)
-    /// resigns, and as the release that follows prunes the table; the release is the newest.
+    /// A master whose group has a member that never forwards releases nothing, however many
+    /// checkpoints the others forward, until that member resigns: then the newest at once.
     #[test]
-    fn the_ready_index_is_every_entry_the_whole_group_forwarded() {
+    fn a_silent_member_holds_every_release_until_it_resigns() {
         let mut m = Secondary::new(0, cfg(3));
         let mut out = Outputs::new();
         for id in 1..=200u64 {
             let cp = Checkpoint { id, t: id * 1000 };
             for from in [0u16, 1] {
                 m.on_master_body(id * 1000, from, Body::Forward(cp), &mut out);
-                assert_eq!(m.ready, ready_by_scan(&m), "checkpoint {id} from {from}");
             }
         }
         assert!(
@@ -858,19 +802,9 @@ mod tests {
             "nothing released without pair 2's forwards"
         );
         assert_eq!(m.rendezvous.len(), 200);
-        assert!(m.ready.is_empty());
         m.on_master_body(300_000, 2, Body::Resign, &mut out);
         assert_eq!(m.round.as_ref().map(|r| r.cp.id), Some(200), "the newest");
-        assert!(m.rendezvous.is_empty() && m.ready.is_empty());
-        let cp = Checkpoint {
-            id: 201,
-            t: 201_000,
-        };
-        m.on_master_body(301_000, 0, Body::Forward(cp), &mut out);
-        assert_eq!(m.ready, ready_by_scan(&m));
-        assert_eq!(m.ready.len(), 0, "pair 1 has not forwarded it");
-        m.on_master_body(301_000, 1, Body::Forward(cp), &mut out);
-        assert_eq!(m.ready, BTreeSet::from([(201_000, 201)]));
+        assert_eq!(m.rendezvous.len(), 0, "the release covers every entry");
     }
 
     fn write(id: WriteId, block: u32, stamp: u64) -> Body {
