@@ -355,7 +355,7 @@ fn outputs_never_replace_the_input_or_each_other() {
     std::fs::copy("scenarios/explore-patent.json", &explore_scenario).expect("copy");
     let p = |p: &std::path::Path| p.to_str().expect("utf-8").to_string();
     let dot = |name: &str| format!("{}/./{name}", d.path().display());
-    let cases: Vec<(Vec<String>, &str)> = vec![
+    let mut cases: Vec<(Vec<String>, &str)> = vec![
         (
             vec![
                 "run".into(),
@@ -393,32 +393,6 @@ fn outputs_never_replace_the_input_or_each_other() {
         ),
         (
             vec![
-                "fuzz".into(),
-                "--scenario".into(),
-                p(&in_results),
-                "--seeds".into(),
-                "0..2".into(),
-                "--out".into(),
-                p(&campaign),
-                "--overwrite".into(),
-            ],
-            "--scenario file itself",
-        ),
-        (
-            vec![
-                "fuzz".into(),
-                "--scenario".into(),
-                p(&in_repro),
-                "--seeds".into(),
-                "0..2".into(),
-                "--out".into(),
-                p(&campaign),
-                "--overwrite".into(),
-            ],
-            "--scenario file itself",
-        ),
-        (
-            vec![
                 "explore".into(),
                 p(&explore_scenario),
                 "--out".into(),
@@ -427,6 +401,21 @@ fn outputs_never_replace_the_input_or_each_other() {
             "scenario file itself",
         ),
     ];
+    let fuzz_on = |base: &std::path::Path| -> (Vec<String>, &str) {
+        let args = [
+            "fuzz",
+            "--scenario",
+            &p(base),
+            "--seeds",
+            "0..2",
+            "--out",
+            &p(&campaign),
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.push("--overwrite".into());
+        (args, "--scenario file itself")
+    };
+    cases.extend([fuzz_on(&in_results), fuzz_on(&in_repro)]);
     for (args, what) in cases {
         rcsim(&args).assert_usage_error(&[what]);
         assert_eq!(
