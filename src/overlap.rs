@@ -126,16 +126,10 @@ pub fn check(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> Result<(), String> 
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("rcsim-overlap-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).expect("temp dir");
-        d
-    }
-
     #[test]
     fn an_output_naming_an_input_by_any_spelling_is_refused() {
-        let d = dir("input");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let d = tmp.path();
         let input = d.join("s.json");
         std::fs::write(&input, "{}").expect("write");
         let spelled = d.join(".").join("s.json");
@@ -162,12 +156,12 @@ mod tests {
                 .is_err());
             }
         }
-        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
     fn two_outputs_at_one_new_path_are_refused() {
-        let d = dir("outputs");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let d = tmp.path();
         let a = d.join("t.jsonl");
         let b = d.join("sub").join("..").join("t.jsonl");
         std::fs::create_dir_all(d.join("sub")).expect("sub");
@@ -183,12 +177,12 @@ mod tests {
             check(&[], &[Named::new("--trace", &c), Named::new("--out", &e)]).is_err(),
             "below a directory not made yet"
         );
-        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
     fn distinct_files_streams_and_devices_pass() {
-        let d = dir("distinct");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let d = tmp.path();
         let input = d.join("s.json");
         std::fs::write(&input, "{}").expect("write");
         let (a, b) = (d.join("a"), d.join("b"));
@@ -225,6 +219,5 @@ mod tests {
                 Ok(())
             );
         }
-        let _ = std::fs::remove_dir_all(&d);
     }
 }
