@@ -93,13 +93,18 @@ fn absent(path: &Path) -> Option<PathBuf> {
     })
 }
 
+/// Each of `list` with the file it names, looked up once.
+fn with_ids<'a>(list: &[Named<'a>]) -> Vec<(Named<'a>, Option<Id>)> {
+    list.iter().map(|n| (*n, id(n.path))).collect()
+}
+
 /// Refuses outputs that name an input or each other, with a message saying which and why.
 pub fn check(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> Result<(), String> {
-    let ids: Vec<(Named<'_>, Option<Id>)> = outputs.iter().map(|o| (*o, id(o.path))).collect();
+    let (input_ids, ids) = (with_ids(inputs), with_ids(outputs));
     for (k, (out, oid)) in ids.iter().enumerate() {
         let Some(oid) = oid else { continue };
-        for input in inputs {
-            if id(input.path).as_ref() == Some(oid) {
+        for (input, iid) in &input_ids {
+            if iid.as_ref() == Some(oid) {
                 return Err(format!(
                     "{} {} names {} itself, which it would replace: write it elsewhere",
                     out.what,
